@@ -1,0 +1,134 @@
+// The single source of configuration types: every room's options are declared here (by section files
+// under schema/) and inferred with z.infer; cross-field rules (names that must exist) live at the end.
+import { z } from 'zod';
+import { duration, size } from './units.js';
+import { anonymizeSchema } from './schema/anonymize.js';
+import { compareSchema } from './schema/compare.js';
+import { adminSchema, canarySchema, limitsSchema } from './schema/canary.js';
+import { recordSchema } from './schema/record.js';
+
+export const upstreamSchema = z.object({
+  url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
+  timeout: duration.default(2000),
+  connections: z.number().int().positive().default(64),
+  /** Requests pipelined per connection (1 = none, the safe default). */
+  pipelining: z.number().int().positive().default(1),
+}).strict();
+export type UpstreamConfig = z.infer<typeof upstreamSchema>;
+
+export const shadowSchema = z.object({
+  /** The first target is the control (incumbent role), the second the candidate. */
+  targets: z.array(z.string()).min(1).max(2),
+  /** A second control call per copy, to learn which fields are noisy. */
+  baseline: z.string().optional(),
+  sampleRate: z.number().min(0).max(1).default(1),
+  /** random, or hash the route's sticky key so a user is sampled consistently. */
+  sampleBy: z.enum(['random', 'sticky']).default('random'),
+  maxRps: z.number().positive({ error: 'expected a positive number' }).default(100),
+  burst: z.number().int().positive().optional(),
+  maxInFlight: z.number().int().positive().default(64),
+  maxBodyBytes: size.default(256 * 1024),
+  maxResponseBytes: size.default(1024 * 1024),
+  /** Per-target timeout; defaults to each upstream's own. */
+  timeout: duration.optional(),
+  /** Name of an anonymize policy, or `none` together with allowRawData (synthetic traffic only). */
+  policy: z.string().optional(),
+  allowRawData: z.boolean().default(false),
+  compare: compareSchema.default(() => compareSchema.parse({})),
+  /** Write this route's shadow exchanges to the dataset (when `record:` is configured). */
+  record: z.boolean().default(true),
+}).strict();
+export type ShadowConfig = z.infer<typeof shadowSchema>;
+
+export const routeSchema = z.object({
+  name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'expected 1-64 letters, digits, _ . -' }),
+  match: z.object({
+    pathPrefix: z.string().startsWith('/').default('/'),
+    methods: z.array(z.string().toUpperCase()).optional(),
+    host: z.string().optional(),
+  }).strict().default({ pathPrefix: '/' }),
+  primary: z.string(),
+  canary: canarySchema.optional(),
+  limits: limitsSchema.optional(),
+  shadow: shadowSchema.optional(),
+}).strict();
+export type RouteConfig = z.infer<typeof routeSchema>;
+
+export const serverSchema = z.object({
+  host: z.string().default('0.0.0.0'),
+  port: z.number().int().min(0).max(65535).default(8080),
+  maxBodyBytes: size.default(1024 * 1024),
+  /** node:cluster workers; 1 runs in-process. */
+  workers: z.number().int().positive().max(64).default(1),
+  drainTimeout: duration.default(10_000),
+  /** Event-loop delay above which shadow admission pauses. */
+  maxEventLoopDelay: duration.default(100),
+  /** Where paths that match no route go (unbuffered, http-proxy-3); none answers 404. */
+  passthrough: z.string().optional(),
+}).strict();
+
+export const logSchema = z.object({
+  level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  access: z.boolean().default(true),
+}).strict();
+
+export const configSchema = z.object({
+  server: serverSchema.default(() => serverSchema.parse({})),
+  admin: adminSchema.default(() => adminSchema.parse({})),
+  log: logSchema.default(() => logSchema.parse({})),
+  upstreams: z.record(z.string(), upstreamSchema),
+  routes: z.array(routeSchema).default([]),
+  anonymize: anonymizeSchema.default(() => anonymizeSchema.parse({})),
+  record: recordSchema.optional(),
+}).strict();
+
+type Problem = { path: (string | number)[]; message: string };
+const obj = (v: unknown): Record<string, unknown> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/**
+ * Cross-references (names that must exist), checked on the raw tree so that they are reported even
+ * when other fields fail their own validation: check-config names every mistake in one pass.
+ */
+export function crossCheck(raw: unknown): Problem[] {
+  const problems: Problem[] = [];
+  const cfg = obj(raw);
+  const upstreams = Object.keys(obj(cfg.upstreams));
+  const policies = Object.keys(obj(obj(cfg.anonymize).policies));
+  const upstream = (v: unknown, path: (string | number)[]) => {
+    const name = str(v);
+    if (name !== undefined && !upstreams.includes(name)) {
+      problems.push({ path, message: `unknown upstream "${name}" (known: ${upstreams.join(', ') || 'none'})` });
+    }
+  };
+  upstream(obj(cfg.server).passthrough, ['server', 'passthrough']);
+  const seen = new Set<string>();
+  const routes = Array.isArray(cfg.routes) ? cfg.routes : [];
+  routes.forEach((route: unknown, i: number) => {
+    const r = obj(route);
+    const name = str(r.name);
+    if (name !== undefined && seen.has(name)) problems.push({ path: ['routes', i, 'name'], message: `duplicate route name "${name}"` });
+    if (name !== undefined) seen.add(name);
+    upstream(r.primary, ['routes', i, 'primary']);
+    upstream(obj(r.canary).upstream, ['routes', i, 'canary', 'upstream']);
+    const shadow = obj(r.shadow);
+    if (Array.isArray(shadow.targets)) shadow.targets.forEach((t: unknown, j: number) => upstream(t, ['routes', i, 'shadow', 'targets', j]));
+    upstream(shadow.baseline, ['routes', i, 'shadow', 'baseline']);
+    const policy = str(shadow.policy);
+    if (policy === 'none') {
+      if (shadow.allowRawData !== true) {
+        problems.push({ path: ['routes', i, 'shadow', 'policy'], message: 'policy none mirrors raw data: it needs allowRawData: true (synthetic traffic only)' });
+      }
+    } else if (policy !== undefined && !policies.includes(policy)) {
+      problems.push({ path: ['routes', i, 'shadow', 'policy'], message: `unknown policy "${policy}" (known: ${policies.join(', ') || 'none'})` });
+    }
+  });
+  return problems;
+}
+
+export type Config = Readonly<z.infer<typeof configSchema>>;
+export type ServerConfig = z.infer<typeof serverSchema>;
+export type { AnonymizeConfig, PolicyConfig, TransformSpec } from './schema/anonymize.js';
+export type { CompareConfig } from './schema/compare.js';
+export type { AdminConfig, CanaryConfig, GuardrailsConfig, LimitsConfig } from './schema/canary.js';
+export type { RecordConfig } from './schema/record.js';

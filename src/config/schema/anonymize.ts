@@ -1,0 +1,55 @@
+// Config schema of the anonymization engine (`anonymize:` in the file). Owned by src/anonymize/.
+import { z } from 'zod';
+import { size } from '../units.js';
+
+export const TRANSFORM_NAMES = [
+  'drop', 'redact', 'pseudonym', 'email', 'phone', 'card', 'iban', 'ssn', 'ip', 'name',
+  'date-shift', 'year', 'bucket', 'keep', 'text',
+] as const;
+export type TransformName = (typeof TRANSFORM_NAMES)[number];
+
+/** A transform: its bare name, or an object with its options. */
+export const transformSpec = z.union([
+  z.enum(TRANSFORM_NAMES),
+  z.object({
+    type: z.enum(TRANSFORM_NAMES),
+    /** pseudonym: the prefix before the base32 token. */
+    prefix: z.string().max(32).optional(),
+    /** ip: keep the network prefix (/24, /48) or map into documentation ranges. */
+    mode: z.enum(['prefix', 'documentation']).optional(),
+    /** bucket: ascending edges; a value becomes the range that holds it. */
+    edges: z.array(z.number()).min(1).optional(),
+    /** date-shift: JSON path of the subject whose key chooses the offset; max shift in days. */
+    subject: z.string().optional(),
+    maxDays: z.number().int().positive().max(3650).optional(),
+  }).strict(),
+]);
+export type TransformSpec = z.infer<typeof transformSpec>;
+
+export const policySchema = z.object({
+  headers: z.object({ keep: z.array(z.string()).default([]) }).strict().default({ keep: [] }),
+  query: z.record(z.string(), transformSpec).default({}),
+  /** Path templates, e.g. `/v1/users/{id}/score`, and a transform per named segment. */
+  pathParams: z.array(z.object({
+    template: z.string().startsWith('/'),
+    params: z.record(z.string(), transformSpec),
+  }).strict()).default([]),
+  form: z.record(z.string(), transformSpec).default({}),
+  /** JSON paths: `$.a.b`, `$.items[*].email`, `$..email`. */
+  fields: z.record(z.string(), transformSpec).default({}),
+  unknown: z.enum(['scan', 'drop', 'keep']).default('scan'),
+  /** Keep bodies of unknown or binary content types (dropped by default). */
+  keepUnknownBodies: z.boolean().default(false),
+}).strict();
+export type PolicyConfig = z.infer<typeof policySchema>;
+
+export const anonymizeSchema = z.object({
+  key: z.string().optional(),
+  keyFile: z.string().optional(),
+  /** Upper bound on the bytes of one string value that detectors scan. */
+  maxScanBytes: size.default(64 * 1024),
+  /** Memoized HMAC results (entries). */
+  cacheSize: z.number().int().positive().default(50_000),
+  policies: z.record(z.string(), policySchema).default({}),
+}).strict();
+export type AnonymizeConfig = z.infer<typeof anonymizeSchema>;

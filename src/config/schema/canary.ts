@@ -1,0 +1,71 @@
+// Config schema of live routing: canary split, rollout and guardrails (`routes[].canary`), per-route
+// live limits (`routes[].limits`) and the admin API (`admin:`). Owned by src/routing/ and src/admin/.
+import { z } from 'zod';
+import { duration } from '../units.js';
+
+const stickyBy = z.string().regex(/^(none|header:[A-Za-z0-9-]+|cookie:[A-Za-z0-9_.-]+)$/, {
+  message: 'expected none, header:NAME or cookie:NAME',
+});
+
+export const guardrailsSchema = z.object({
+  maxErrorRateDelta: z.number().min(0).max(1).default(0.01),
+  maxP99Ratio: z.number().positive().default(1.25),
+  maxDisagreement: z.number().min(0).max(1).default(0.05),
+  /** Roll back when the comparison engine's verdict for the route is `fail`. */
+  failOnVerdict: z.boolean().default(true),
+  /** Fewest canary requests in the evaluation window before a guardrail may judge. */
+  minRequests: z.number().int().positive().default(50),
+}).strict();
+export type GuardrailsConfig = z.infer<typeof guardrailsSchema>;
+
+export const canarySchema = z.object({
+  upstream: z.string(),
+  weight: z.number().min(0).max(100).default(0),
+  stickyBy: stickyBy.default('none'),
+  /** Salt of the sticky hash; defaults to the route name. */
+  salt: z.string().optional(),
+  override: z.object({
+    header: z.string().default('x-shadowgate-target'),
+    /** Addresses or CIDRs allowed to use the override; empty means everyone. */
+    trustedSources: z.array(z.string()).default([]),
+  }).strict().optional(),
+  fallbackToIncumbent: z.boolean().default(false),
+  rollout: z.object({
+    steps: z.array(z.number().gt(0).max(100)).min(1),
+    stepDuration: duration.default(5 * 60_000),
+    minRequests: z.number().int().nonnegative().default(500),
+    /** How often guardrails are evaluated. */
+    interval: duration.default(10_000),
+    /** Start the rollout automatically at load (otherwise an operator resumes it). */
+    autoStart: z.boolean().default(true),
+  }).strict().optional(),
+  guardrails: guardrailsSchema.optional(),
+}).strict();
+export type CanaryConfig = z.infer<typeof canarySchema>;
+
+export const limitsSchema = z.object({
+  maxRps: z.number().positive().optional(),
+  burst: z.number().int().positive().optional(),
+  maxConcurrency: z.number().int().positive().optional(),
+}).strict();
+export type LimitsConfig = z.infer<typeof limitsSchema>;
+
+export const adminSchema = z.object({
+  host: z.string().default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(9090),
+  tokens: z.array(z.object({
+    name: z.string().min(1),
+    role: z.enum(['viewer', 'operator', 'admin']),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/i, { message: 'expected 64 hex digits (sha256 of the token)' }),
+  }).strict()).default([]),
+  /** Serve /metrics without a token. */
+  openMetrics: z.boolean().default(true),
+  /** Serve /healthz and /readyz without a token. */
+  openHealth: z.boolean().default(true),
+  stateFile: z.string().default('data/state.json'),
+  auditFile: z.string().default('data/audit.jsonl'),
+  /** Failed authentications allowed per source address per window. */
+  authFailures: z.object({ max: z.number().int().positive().default(10), window: duration.default(60_000) }).strict()
+    .default({ max: 10, window: 60_000 }),
+}).strict();
+export type AdminConfig = z.infer<typeof adminSchema>;

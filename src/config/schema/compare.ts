@@ -1,0 +1,47 @@
+// Config schema of the comparison engine (`routes[].shadow.compare`). Owned by src/compare/.
+import { z } from 'zod';
+import { duration, size } from '../units.js';
+
+export const toleranceSchema = z.object({
+  abs: z.number().nonnegative().optional(),
+  rel: z.number().nonnegative().optional(),
+}).strict().refine((t) => t.abs !== undefined || t.rel !== undefined, { message: 'set abs, rel or both' });
+
+export const compareSchema = z.object({
+  preset: z.enum(['generic', 'kserve-v2', 'tf-serving', 'openai-chat']).default('generic'),
+  /** Paths or globs whose differences are never counted. */
+  ignore: z.array(z.string()).default([]),
+  tolerance: z.record(z.string(), toleranceSchema).default({}),
+  /** Arrays compared as multisets. */
+  unordered: z.array(z.string()).default([]),
+  /** Classification path: agreement rate and a bounded confusion matrix. */
+  label: z.string().optional(),
+  /** Numeric paths whose |delta| distribution is reported. */
+  scores: z.array(z.string()).default([]),
+  /** Ranked-list paths: overlap@k. */
+  topK: z.record(z.string(), z.number().int().positive()).default({}),
+  /** String paths compared by similarity (edit distance or token overlap) instead of equality. */
+  text: z.record(z.string(), z.object({ minSimilarity: z.number().min(0).max(1).default(0.8) }).strict()).default({}),
+  regression: z.object({
+    relThreshold: z.number().nonnegative().default(0.2),
+    absThreshold: z.number().nonnegative().default(0.03),
+    alpha: z.number().positive().max(0.5).default(0.01),
+  }).strict().default({ relThreshold: 0.2, absThreshold: 0.03, alpha: 0.01 }),
+  verdict: z.object({
+    /** Disagreement (1 - label agreement, or any-diff rate without a label) above this fails. */
+    maxDisagreement: z.number().min(0).max(1).default(0.05),
+    /** Candidate p99 over incumbent p99 above this fails (between 1 and this is marginal). */
+    maxP99Ratio: z.number().positive().default(1.25),
+    maxErrorRateDelta: z.number().min(0).max(1).default(0.01),
+    minObservations: z.number().int().positive().default(50),
+  }).strict().default({ maxDisagreement: 0.05, maxP99Ratio: 1.25, maxErrorRateDelta: 0.01, minObservations: 50 }),
+  window: z.object({ length: duration.default(15 * 60_000), bucket: duration.default(60_000) }).strict()
+    .default({ length: 15 * 60_000, bucket: 60_000 }),
+  samplesPerField: z.number().int().nonnegative().max(50).default(5),
+  maxSampleBytes: size.default(16 * 1024),
+  /** field_mismatches_total keeps configured fields and this many top fields; the rest is `other`. */
+  topFields: z.number().int().nonnegative().max(200).default(20),
+  /** Bounded reservoir per side for the Mann-Whitney test. */
+  reservoirSize: z.number().int().min(50).max(100_000).default(2000),
+}).strict();
+export type CompareConfig = z.infer<typeof compareSchema>;

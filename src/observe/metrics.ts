@@ -1,0 +1,38 @@
+// Every Prometheus metric shadowgate exports, defined once (prefix shadowgate_, base units, bounded
+// labels). One Metrics per registry, so tests and cluster workers each get their own.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export function createMetrics(registry = new Registry(), opts: { defaults?: boolean } = {}) {
+  if (opts.defaults !== false) collectDefaultMetrics({ register: registry, prefix: 'shadowgate_' });
+  const r = [registry];
+  return {
+    registry,
+    requests: new Counter({ name: 'shadowgate_requests_total', help: 'Live requests answered, by route, upstream and status code.', labelNames: ['route', 'upstream', 'code'] as const, registers: r }),
+    requestDuration: new Histogram({ name: 'shadowgate_request_duration_seconds', help: 'Upstream call duration by route, upstream and role (primary or shadow).', labelNames: ['route', 'upstream', 'role'] as const, buckets: LATENCY_BUCKETS, registers: r }),
+    shadowRequests: new Counter({ name: 'shadowgate_shadow_requests_total', help: 'Shadow calls by route, target and outcome (a status class or a failure).', labelNames: ['route', 'target', 'outcome'] as const, registers: r }),
+    shadowDropped: new Counter({ name: 'shadowgate_shadow_dropped_total', help: 'Shadow copies not sent, by route and reason.', labelNames: ['route', 'reason'] as const, registers: r }),
+    shadowInFlight: new Gauge({ name: 'shadowgate_shadow_in_flight', help: 'Shadow copies in flight, by route.', labelNames: ['route'] as const, registers: r }),
+    rawDataMirroring: new Gauge({ name: 'shadowgate_raw_data_mirroring', help: '1 when a route mirrors raw data (policy none with allowRawData).', labelNames: ['route'] as const, registers: r }),
+    comparisons: new Counter({ name: 'shadowgate_comparisons_total', help: 'Shadow comparisons by route and result.', labelNames: ['route', 'result'] as const, registers: r }),
+    fieldMismatches: new Counter({ name: 'shadowgate_field_mismatches_total', help: 'Field mismatches (configured and top-N fields; the rest as other).', labelNames: ['route', 'field'] as const, registers: r }),
+    canaryWeight: new Gauge({ name: 'shadowgate_canary_weight_percent', help: 'Share of live traffic the candidate serves, in percent.', labelNames: ['route'] as const, registers: r }),
+    canaryRollbacks: new Counter({ name: 'shadowgate_canary_rollbacks_total', help: 'Canary rollbacks by route and reason.', labelNames: ['route', 'reason'] as const, registers: r }),
+    canaryDecisions: new Counter({ name: 'shadowgate_canary_decisions_total', help: 'Live canary decisions by route, target and reason.', labelNames: ['route', 'target', 'reason'] as const, registers: r }),
+    canaryFallbacks: new Counter({ name: 'shadowgate_canary_fallbacks_total', help: 'Live requests retried on the incumbent after the candidate failed.', labelNames: ['route'] as const, registers: r }),
+    throttled: new Counter({ name: 'shadowgate_throttled_total', help: 'Live requests refused with 429 by route and limit.', labelNames: ['route', 'limit'] as const, registers: r }),
+    anonymizerReplacements: new Counter({ name: 'shadowgate_anonymizer_replacements_total', help: 'Values replaced by the anonymizer by route and entity.', labelNames: ['route', 'entity'] as const, registers: r }),
+    anonymizerLeaksBlocked: new Counter({ name: 'shadowgate_anonymizer_leaks_blocked_total', help: 'Shadow copies dropped because the leak guard found personal data.', labelNames: ['route'] as const, registers: r }),
+    configReloads: new Counter({ name: 'shadowgate_config_reloads_total', help: 'Configuration reloads by result.', labelNames: ['result'] as const, registers: r }),
+    datasetRecords: new Counter({ name: 'shadowgate_dataset_records_total', help: 'Dataset records written.', registers: r }),
+    datasetRecordsDropped: new Counter({ name: 'shadowgate_dataset_records_dropped_total', help: 'Dataset records dropped, by reason.', labelNames: ['reason'] as const, registers: r }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Metric label for an HTTP status: the code itself (a bounded set). */
+export function codeLabel(status: number): string {
+  return status >= 100 && status < 600 ? String(status) : 'other';
+}
