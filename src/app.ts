@@ -1,0 +1,355 @@
+// The running process: builds a Generation (route table, pools, shadows, policies) from a validated
+// config, swaps it atomically on reload, and connects the rooms — proxy → shadow → compare / dataset,
+// live results → canary guardrails, and the admin API over all of it.
+import { Pool } from 'undici';
+import { Registry } from 'prom-client';
+import type { IncomingHttpHeaders } from 'node:http';
+import { loadConfigFile } from './config/load.js';
+import type { Config, RouteConfig } from './config/schema.js';
+import { ConfigError, ShadowgateError } from './errors.js';
+import type { ShadowExchange } from './exchange.js';
+import { createMetrics, type Metrics } from './observe/metrics.js';
+import { createLogger, type Logger } from './observe/log.js';
+import { ProxyServer, type Generation, type LiveRoute, type LiveTarget } from './proxy/server.js';
+import { createPassthrough } from './proxy/passthrough.js';
+import { RouteTable } from './routing/route-table.js';
+import { OverloadMonitor } from './shadow/admission.js';
+import { ShadowDispatcher } from './shadow/dispatch.js';
+import { RouteShadow } from './shadow/shadow.js';
+import { createAnonymizer, type Anonymizer, type CompiledPolicy } from './anonymize/index.js';
+import { RouteComparer, observeComparison, FieldLabelTracker, type RouteReport } from './compare/index.js';
+import { DatasetWriter } from './dataset/writer.js';
+import { toDatasetRecord } from './dataset/record.js';
+
+export interface StartOptions {
+  /** The file to re-read on reload (SIGHUP, POST /admin/reload). */
+  readonly configPath?: string;
+  readonly logger?: Logger;
+  readonly registry?: Registry;
+  /** Install SIGHUP (reload) and SIGTERM/SIGINT (drain, then exit) handlers: `serve` does. */
+  readonly handleSignals?: boolean;
+  /** Override listening ports (tests and the demo use 0). */
+  readonly port?: number;
+  readonly adminPort?: number;
+  /** Start the admin API (default true). */
+  readonly admin?: boolean;
+}
+
+export type ReloadResult = { ok: true } | { ok: false; problems: string[] };
+
+/** What the live path needs from routing/ (canary decision, live limits, guardrail stats). */
+export interface RoutingPort {
+  decide(route: string, headers: IncomingHttpHeaders, remoteAddress: string | undefined): LiveTarget;
+  tryAcquire(route: string, nowMs: number): number;
+  release(route: string): void;
+  recordLive(route: string, target: LiveTarget, status: number, latencyMs: number, nowMs: number): void;
+}
+
+interface RouteRuntime extends LiveRoute {
+  readonly comparer: RouteComparer | undefined;
+  readonly policy: CompiledPolicy | undefined;
+}
+
+interface AppGeneration extends Generation {
+  readonly config: Config;
+  readonly dispatcher: ShadowDispatcher;
+  readonly anonymizer: Anonymizer;
+  readonly routes: RouteTable<RouteRuntime>;
+}
+
+const stickyReaders = new Map<string, (h: IncomingHttpHeaders) => string | undefined>();
+
+/** Reads the route's sticky key (`header:NAME`, `cookie:NAME`) from the request headers. */
+export function stickyReader(spec: string | undefined): (h: IncomingHttpHeaders) => string | undefined {
+  const key = spec ?? 'none';
+  let reader = stickyReaders.get(key);
+  if (reader) return reader;
+  if (key.startsWith('header:')) {
+    const name = key.slice(7).toLowerCase();
+    reader = (h) => {
+      const v = h[name];
+      return Array.isArray(v) ? v[0] : v;
+    };
+  } else if (key.startsWith('cookie:')) {
+    const name = key.slice(7);
+    reader = (h) => {
+      const c = h.cookie;
+      if (c === undefined) return undefined;
+      for (const part of c.split(';')) {
+        const eq = part.indexOf('=');
+        if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+      }
+      return undefined;
+    };
+  } else {
+    reader = () => undefined;
+  }
+  stickyReaders.set(key, reader);
+  return reader;
+}
+
+export class Shadowgate {
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  readonly proxy: ProxyServer;
+  readonly overload: OverloadMonitor;
+  port = 0;
+  adminPort = 0;
+  private gen!: AppGeneration;
+  private readonly comparers = new Map<string, { key: string; comparer: RouteComparer }>();
+  private readonly fieldTrackers = new Map<string, FieldLabelTracker>();
+  private writer: { key: string; writer: DatasetWriter } | undefined;
+  private closing: Promise<void> | undefined;
+  private readonly routingPort: RoutingPort;
+  private admin: { port: number; close(): Promise<void> } | undefined;
+
+  constructor(config: Config, readonly opts: StartOptions = {}) {
+    this.log = opts.logger ?? createLogger(config.log.level);
+    this.metrics = createMetrics(opts.registry ?? new Registry());
+    this.overload = new OverloadMonitor(config.server.maxEventLoopDelay);
+    this.routingPort = INCUMBENT_ONLY;
+    this.gen = this.build(config, undefined);
+    this.proxy = new ProxyServer({
+      generation: () => this.gen,
+      metrics: this.metrics,
+      accessLog: config.log.access ? this.log.child({ log: 'access' }) : undefined,
+      log: this.log,
+    });
+  }
+
+  get config(): Config {
+    return this.gen.config;
+  }
+
+  /** The live shadow of a route (for tests and the admin view). */
+  routeShadow(route: string): RouteShadow | undefined {
+    return this.gen.routes.get(route)?.shadow;
+  }
+
+  get ready(): boolean {
+    return this.closing === undefined;
+  }
+
+  /** Builds everything a config needs; throws (and changes nothing) when any part is invalid. */
+  private build(config: Config, previous: AppGeneration | undefined): AppGeneration {
+    const inUse = config.routes.flatMap((r) => (r.shadow?.policy && r.shadow.policy !== 'none' ? [r.shadow.policy] : []));
+    const anonymizer = createAnonymizer(config.anonymize, inUse);
+    const pools = new Map<string, Pool>();
+    const timeouts = new Map<string, number>();
+    for (const [name, u] of Object.entries(config.upstreams)) {
+      const prev = previous?.config.upstreams[name];
+      const reuse = prev !== undefined && JSON.stringify(prev) === JSON.stringify(u) ? previous!.pools.get(name) : undefined;
+      pools.set(name, reuse ?? new Pool(u.url, { connections: u.connections, pipelining: u.pipelining, keepAliveTimeout: 30_000 }));
+      timeouts.set(name, u.timeout);
+    }
+    const sameUpstreams = previous !== undefined && JSON.stringify(previous.config.upstreams) === JSON.stringify(config.upstreams);
+    const dispatcher = sameUpstreams ? previous!.dispatcher : new ShadowDispatcher(config.upstreams);
+    const routes = new RouteTable(config.routes.map((r) => this.buildRoute(r, config, anonymizer, dispatcher)));
+    const pt = config.server.passthrough;
+    const passthrough = pt !== undefined ? createPassthrough(pt, config.upstreams[pt]!.url, config.upstreams[pt]!.timeout) : undefined;
+    return { config, pools, timeouts, dispatcher, anonymizer, routes, maxBodyBytes: config.server.maxBodyBytes, passthrough };
+  }
+
+  private comparerFor(route: RouteConfig): RouteComparer | undefined {
+    if (route.shadow === undefined) return undefined;
+    const key = JSON.stringify([route.shadow.compare, route.shadow.targets, route.shadow.baseline]);
+    const existing = this.comparers.get(route.name);
+    if (existing?.key === key) return existing.comparer;
+    const comparer = new RouteComparer(route.name, route.shadow.compare, { hasBaseline: route.shadow.baseline !== undefined });
+    this.comparers.set(route.name, { key, comparer });
+    return comparer;
+  }
+
+  private buildRoute(r: RouteConfig, config: Config, anonymizer: Anonymizer, dispatcher: ShadowDispatcher): RouteRuntime {
+    const metrics = this.metrics;
+    const comparer = this.comparerFor(r);
+    const policyName = r.shadow?.policy;
+    const policy = policyName !== undefined && policyName !== 'none' ? anonymizer.policy(policyName) : undefined;
+    const shadow = r.shadow === undefined ? undefined : new RouteShadow(r.name, r.shadow, {
+      dispatcher,
+      policy: policyName === 'none' && r.shadow.allowRawData ? 'none' : policy,
+      metrics,
+      overload: this.overload,
+      onResult: (ex) => this.onShadowResult(ex, comparer, policy, r),
+      onError: (err) => this.log.error({ route: r.name, err: errorSummary(err) }, 'shadow hook failed'),
+    });
+    const upstreams: Record<LiveTarget, string> = { incumbent: r.primary, candidate: r.canary?.upstream ?? r.primary };
+    const sticky = stickyReader(r.canary?.stickyBy);
+    // Prometheus children are looked up once per (upstream, code), not per request.
+    const children = new Map<string, { inc(): void }>();
+    const durations = new Map<string, { observe(v: number): void }>();
+    const routing = this.routingPort;
+    return {
+      config: r, name: r.name, upstreams, shadow, comparer, policy,
+      fallbackToIncumbent: r.canary?.fallbackToIncumbent ?? false,
+      decide: (headers, remote) => routing.decide(r.name, headers, remote),
+      stickyKey: sticky,
+      tryAcquire: (now) => routing.tryAcquire(r.name, now),
+      release: () => routing.release(r.name),
+      onLive(target, upstream, status, latencyMs, fellBack) {
+        const code = String(status);
+        const k = `${upstream}|${code}`;
+        let c = children.get(k);
+        if (!c) children.set(k, (c = metrics.requests.labels(r.name, upstream, code)));
+        c.inc();
+        let d = durations.get(upstream);
+        if (!d) durations.set(upstream, (d = metrics.requestDuration.labels(r.name, upstream, 'primary')));
+        d.observe(latencyMs / 1000);
+        if (fellBack) metrics.canaryFallbacks.inc({ route: r.name });
+        const now = Date.now();
+        routing.recordLive(r.name, target, status, latencyMs, now);
+        comparer?.recordPrimary(upstream, latencyMs, status, now);
+      },
+    };
+  }
+
+  /** Binds the proxy (and the admin API), then serves. */
+  async listen(): Promise<void> {
+    const cfg = this.gen.config;
+    this.port = await this.proxy.listen(this.opts.port ?? cfg.server.port, cfg.server.host);
+    await this.startAdmin();
+    this.applyRecording(cfg);
+    for (const r of cfg.routes) {
+      if (r.shadow?.policy === 'none' && r.shadow.allowRawData) {
+        this.log.warn({ route: r.name }, 'route mirrors RAW data (policy none, allowRawData): use with synthetic traffic only');
+      }
+    }
+    this.log.info({ port: this.port, adminPort: this.adminPort, routes: cfg.routes.map((r) => r.name) }, 'shadowgate listening');
+  }
+
+  /** Reads the config file again (or takes the given config), validates it fully, then swaps. */
+  async reload(next?: Config): Promise<ReloadResult> {
+    try {
+      const config = next ?? loadConfigFile(this.requireConfigPath());
+      const previous = this.gen;
+      const gen = this.build(config, previous);
+      this.routingApply(config);
+      this.gen = gen;
+      this.applyRecording(config);
+      this.retire(previous, gen);
+      this.metrics.configReloads.inc({ result: 'success' });
+      this.log.info({ routes: config.routes.map((r) => r.name) }, 'configuration reloaded');
+      return { ok: true };
+    } catch (err) {
+      this.metrics.configReloads.inc({ result: 'error' });
+      const problems = err instanceof ConfigError ? [...err.problems] : [errorSummary(err).message];
+      this.log.error({ problems }, 'configuration reload failed; the running configuration stays');
+      return { ok: false, problems };
+    }
+  }
+
+  private routingApply(_config: Config): void {}
+  private routingClose(): void {}
+  private async startAdmin(): Promise<void> {}
+  private async stopAdmin(): Promise<void> {
+    await this.admin?.close();
+  }
+
+  private requireConfigPath(): string {
+    if (this.opts.configPath === undefined) throw new ShadowgateError('SG_ERR_RELOAD', 'this process was started without a config file to re-read', 409);
+    return this.opts.configPath;
+  }
+
+  /** Closes what the new generation no longer uses, once its in-flight work is done. */
+  private retire(previous: AppGeneration, current: AppGeneration): void {
+    for (const r of previous.routes.all()) r.shadow?.close();
+    for (const [name, pool] of previous.pools) if (current.pools.get(name) !== pool) void pool.close().catch(() => undefined);
+    if (previous.dispatcher !== current.dispatcher) void previous.dispatcher.close();
+    if (previous.passthrough !== undefined) previous.passthrough.close();
+  }
+
+  private applyRecording(config: Config): void {
+    const rec = config.record;
+    const key = rec && rec.enabled ? JSON.stringify(rec) : undefined;
+    if (this.writer?.key === key) return;
+    const old = this.writer?.writer;
+    this.writer = rec && rec.enabled ? { key: key!, writer: new DatasetWriter(rec, { metrics: this.metrics, log: this.log }) } : undefined;
+    void old?.close();
+  }
+
+  /** SIGTERM: stop accepting, finish in-flight live requests, abandon shadow work, flush, close. */
+  shutdown(): Promise<void> {
+    this.closing ??= (async () => {
+      const timeout = this.gen.config.server.drainTimeout;
+      this.log.info({ inFlight: this.proxy.inFlightCount, timeoutMs: timeout }, 'draining');
+      const clean = await this.proxy.drain(timeout);
+      for (const r of this.gen.routes.all()) r.shadow?.close();
+      await this.gen.dispatcher.close();
+      await Promise.all([...this.gen.pools.values()].map((p) => p.close().catch(() => undefined)));
+      this.gen.passthrough?.close();
+      await this.writer?.writer.close();
+      await this.stopAdmin();
+      this.routingClose();
+      this.overload.close();
+      this.log.info({ clean }, 'stopped');
+      await new Promise<void>((resolve) => this.log.flush(() => resolve()));
+    })();
+    return this.closing;
+  }
+
+  /** The one onShadowResult hook: comparison, its metrics, and the dataset (leak-guarded). */
+  private onShadowResult(ex: ShadowExchange, comparer: RouteComparer | undefined, policy: CompiledPolicy | undefined, route: RouteConfig): void {
+    if (comparer) {
+      const outcome = comparer.record(ex, Date.now());
+      let tracker = this.fieldTrackers.get(route.name);
+      if (!tracker) this.fieldTrackers.set(route.name, (tracker = new FieldLabelTracker(route.shadow!.compare)));
+      observeComparison(this.metrics, route.name, outcome, tracker);
+    }
+    const w = this.writer?.writer;
+    if (w && route.shadow?.record !== false) {
+      // Sandbox answers may echo what they received; anything that still looks personal is not stored.
+      if (policy !== undefined) {
+        for (const r of Object.values(ex.responses)) {
+          if (r && r.body.length > 0 && policy.findLeaks(r.body.toString('utf8')).length > 0) {
+            this.metrics.datasetRecordsDropped.inc({ reason: 'leak' });
+            return;
+          }
+        }
+      }
+      w.write(toDatasetRecord(ex));
+    }
+  }
+}
+
+function errorSummary(err: unknown): { code?: string; message: string } {
+  if (err instanceof ShadowgateError) return { code: err.code, message: err.message };
+  return { message: err instanceof Error ? err.message : String(err) };
+}
+
+export interface StartedShadowgate {
+  readonly app: Shadowgate;
+  readonly port: number;
+  readonly adminPort: number;
+  /** Drains live traffic (up to server.drainTimeout), abandons shadow work, flushes, closes. */
+  close(): Promise<void>;
+}
+
+const INCUMBENT_ONLY: RoutingPort = {
+  decide: () => 'incumbent',
+  tryAcquire: () => 0,
+  release: () => undefined,
+  recordLive: () => undefined,
+};
+
+/** Starts a shadowgate for `config`: the proxy, the admin API, signal handling when asked. */
+export async function startShadowgate(config: Config, opts: StartOptions = {}): Promise<StartedShadowgate> {
+  const app = new Shadowgate(config, opts);
+  try {
+    await app.listen();
+  } catch (err) {
+    await app.shutdown();
+    throw err;
+  }
+  if (opts.handleSignals) installSignals(app);
+  return { app, port: app.port, adminPort: app.adminPort, close: () => app.shutdown() };
+}
+
+function installSignals(app: Shadowgate): void {
+  process.on('SIGHUP', () => void app.reload());
+  const stop = (signal: string) => {
+    app.log.info({ signal }, 'signal received');
+    void app.shutdown().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}

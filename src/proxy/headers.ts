@@ -1,0 +1,79 @@
+// Proxy header rules of RFC 9110 §7.6: hop-by-hop fields and the fields named in Connection are not
+// forwarded, in either direction; the proxy then adds its own (X-Forwarded-*, Via, x-request-id),
+// which no Connection field can remove.
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+
+const HOP_BY_HOP = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade',
+  'proxy-authenticate', 'proxy-authorization',
+]);
+
+export const VIA = '1.1 shadowgate';
+
+function connectionNamed(headers: IncomingHttpHeaders): Set<string> | undefined {
+  const c = headers.connection;
+  if (c === undefined) return undefined;
+  const named = new Set<string>();
+  for (const token of (Array.isArray(c) ? c.join(',') : c).split(',')) {
+    const t = token.trim().toLowerCase();
+    if (t) named.add(t);
+  }
+  return named;
+}
+
+function forwardable(name: string, named: Set<string> | undefined): boolean {
+  return !HOP_BY_HOP.has(name) && !(named?.has(name) ?? false);
+}
+
+function append(existing: string | string[] | undefined, value: string): string {
+  if (existing === undefined || existing === '') return value;
+  return `${Array.isArray(existing) ? existing.join(', ') : existing}, ${value}`;
+}
+
+export interface ForwardInfo {
+  readonly remoteAddress: string | undefined;
+  readonly proto: 'http' | 'https';
+  readonly requestId: string;
+}
+
+/**
+ * Headers for the upstream request. Host and Content-Length are left to the client library (the body
+ * was re-buffered, so the length is known exactly); the original Host travels in X-Forwarded-Host.
+ */
+export function upstreamRequestHeaders(headers: IncomingHttpHeaders, info: ForwardInfo): Record<string, string | string[]> {
+  const named = connectionNamed(headers);
+  const out: Record<string, string | string[]> = {};
+  for (const name in headers) {
+    const v = headers[name];
+    if (v === undefined || name === 'host' || name === 'content-length' || name === 'expect' || !forwardable(name, named)) continue;
+    out[name] = v;
+  }
+  out['x-forwarded-for'] = append(headers['x-forwarded-for'], info.remoteAddress ?? 'unknown');
+  out['x-forwarded-proto'] = append(headers['x-forwarded-proto'], info.proto);
+  if (headers.host !== undefined) out['x-forwarded-host'] = append(headers['x-forwarded-host'], headers.host);
+  out.via = append(headers.via, VIA);
+  out['x-request-id'] = info.requestId;
+  return out;
+}
+
+/** Headers for the client's response. */
+export function clientResponseHeaders(headers: IncomingHttpHeaders, requestId: string): OutgoingHttpHeaders {
+  const named = connectionNamed(headers);
+  const out: OutgoingHttpHeaders = {};
+  for (const name in headers) {
+    const v = headers[name];
+    if (v === undefined || !forwardable(name, named)) continue;
+    out[name] = v;
+  }
+  out.via = append(headers.via, VIA);
+  out['x-request-id'] = requestId;
+  return out;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The client's x-request-id when it is a plain token; otherwise a fresh one. */
+export function requestIdOf(headers: IncomingHttpHeaders): string {
+  const given = headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+}

@@ -1,0 +1,167 @@
+// One route's shadow: offer → admission → anonymize (or fail closed) → the same copy to every target
+// in parallel → one ShadowExchange to the result hook. Nothing here can reach the client's answer: offer
+// is called after the primary response ended, never throws, and every drop is counted by reason.
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ShadowConfig } from '../config/schema.js';
+import type { AnonymizedRequest, RawRequest, ShadowExchange, ShadowResponse, ShadowRole } from '../exchange.js';
+import type { Metrics } from '../observe/metrics.js';
+import { OverloadMonitor, TokenBucket, unitHash } from './admission.js';
+import type { ShadowDispatcher } from './dispatch.js';
+
+/** What the anonymizer gives the shadow path (src/anonymize implements it). */
+export interface ShadowPolicy {
+  readonly id: string;
+  anonymize(req: RawRequest):
+    | { ok: true; request: AnonymizedRequest; replacements: ReadonlyMap<string, number> }
+    | { ok: false; reason: 'leak' | 'unsupported' | 'error'; detail: string; replacements: ReadonlyMap<string, number> };
+}
+
+export type DropReason = 'sampled_out' | 'body_too_large' | 'rate_limited' | 'in_flight' | 'overload' | 'no_policy' | 'leak' | 'anonymize_error' | 'draining';
+
+export interface OfferedExchange extends RawRequest {
+  readonly requestId: string;
+  /** The route's sticky key (user), when sampling by key. */
+  readonly stickyKey: string | undefined;
+}
+
+export interface RouteShadowDeps {
+  readonly dispatcher: ShadowDispatcher;
+  /** The compiled policy; `none` mirrors raw data (only with allowRawData); undefined fails closed. */
+  readonly policy: ShadowPolicy | 'none' | undefined;
+  readonly metrics: Metrics;
+  readonly overload: OverloadMonitor;
+  readonly onResult: (ex: ShadowExchange) => void;
+  readonly onError?: (err: unknown) => void;
+  readonly random?: () => number;
+}
+
+const HOP_AND_LENGTH = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'expect']);
+
+export class RouteShadow {
+  private inFlight = 0;
+  private peak = 0;
+  private readonly bucket: TokenBucket;
+  private readonly roles: readonly [string, ShadowRole][];
+  private readonly random: () => number;
+  private closed = false;
+
+  constructor(readonly route: string, readonly cfg: Readonly<ShadowConfig>, private readonly deps: RouteShadowDeps) {
+    this.bucket = new TokenBucket(cfg.maxRps, cfg.burst ?? Math.max(1, Math.ceil(cfg.maxRps / 10)));
+    const roles: [string, ShadowRole][] = [[cfg.targets[0]!, 'incumbent']];
+    if (cfg.targets[1] !== undefined) roles.push([cfg.targets[1], 'candidate']);
+    if (cfg.baseline !== undefined) roles.push([cfg.baseline, 'baseline']);
+    this.roles = roles;
+    this.random = deps.random ?? Math.random;
+    deps.metrics.rawDataMirroring.set({ route }, deps.policy === 'none' ? 1 : 0);
+  }
+
+  get inFlightCount(): number {
+    return this.inFlight;
+  }
+
+  /** The most copies this route ever had in flight at once (maxInFlight bounds it). */
+  get peakInFlight(): number {
+    return this.peak;
+  }
+
+  /** Offers a finished live exchange. Never throws; returns the drop reason, or undefined when sent. */
+  offer(ex: OfferedExchange): DropReason | undefined {
+    try {
+      const reason = this.admit(ex);
+      if (reason !== undefined) {
+        this.deps.metrics.shadowDropped.inc({ route: this.route, reason });
+        return reason;
+      }
+      return undefined;
+    } catch (err) {
+      this.deps.metrics.shadowDropped.inc({ route: this.route, reason: 'anonymize_error' });
+      this.deps.onError?.(err);
+      return 'anonymize_error';
+    }
+  }
+
+  private admit(ex: OfferedExchange): DropReason | undefined {
+    const cfg = this.cfg;
+    if (this.closed) return 'draining';
+    if (cfg.sampleRate < 1) {
+      const point = cfg.sampleBy === 'sticky' && ex.stickyKey !== undefined ? unitHash(this.route, ex.stickyKey) : this.random();
+      if (point >= cfg.sampleRate) return 'sampled_out';
+    }
+    if (ex.body.length > cfg.maxBodyBytes) return 'body_too_large';
+    if (!this.bucket.tryTake()) return 'rate_limited';
+    if (this.inFlight >= cfg.maxInFlight) return 'in_flight';
+    if (this.deps.overload.isOverloaded) return 'overload';
+
+    const policy = this.deps.policy;
+    let request: AnonymizedRequest;
+    let policyId: string;
+    if (policy === undefined) return 'no_policy';
+    if (policy === 'none') {
+      request = rawCopy(ex);
+      policyId = 'none';
+    } else {
+      const out = policy.anonymize(ex);
+      this.countReplacements(out.replacements);
+      if (!out.ok) {
+        if (out.reason === 'leak') {
+          this.deps.metrics.anonymizerLeaksBlocked.inc({ route: this.route });
+          return 'leak';
+        }
+        return out.reason === 'unsupported' ? 'no_policy' : 'anonymize_error';
+      }
+      request = out.request;
+      policyId = policy.id;
+    }
+    this.dispatch(ex.requestId, policyId, request);
+    return undefined;
+  }
+
+  private countReplacements(replacements: ReadonlyMap<string, number>): void {
+    for (const [entity, n] of replacements) this.deps.metrics.anonymizerReplacements.inc({ route: this.route, entity }, n);
+  }
+
+  private dispatch(requestId: string, policyId: string, request: AnonymizedRequest): void {
+    if (++this.inFlight > this.peak) this.peak = this.inFlight;
+    this.deps.metrics.shadowInFlight.inc({ route: this.route });
+    const ts = Date.now();
+    const headers = { 'x-shadowgate-shadow': '1', 'x-shadowgate-policy': policyId };
+    const opts = { timeoutMs: this.cfg.timeout, maxResponseBytes: this.cfg.maxResponseBytes, headers };
+    const calls = this.roles.map(([target, role]) => this.deps.dispatcher.send(target, role, request, opts));
+    void Promise.all(calls).then((responses) => {
+      this.inFlight--;
+      this.deps.metrics.shadowInFlight.dec({ route: this.route });
+      const byRole: Partial<Record<ShadowRole, ShadowResponse>> = {};
+      for (const r of responses) {
+        byRole[r.role] = r;
+        this.deps.metrics.shadowRequests.inc({ route: this.route, target: r.target, outcome: r.error ?? statusClass(r.status) });
+        if (!r.error) this.deps.metrics.requestDuration.observe({ route: this.route, upstream: r.target, role: 'shadow' }, r.latencyMs / 1000);
+      }
+      if (this.closed) return;
+      try {
+        this.deps.onResult({ route: this.route, requestId, policyId, ts, request, responses: byRole });
+      } catch (err) {
+        this.deps.onError?.(err);
+      }
+    });
+  }
+
+  /** Stops admitting and drops results still to come (shadow work is abandoned on shutdown). */
+  close(): void {
+    this.closed = true;
+  }
+}
+
+function statusClass(status: number): string {
+  return status >= 500 ? '5xx' : status >= 400 ? '4xx' : status >= 300 ? '3xx' : '2xx';
+}
+
+/** policy: none (synthetic traffic only): the request as it came, less hop-by-hop fields. */
+function rawCopy(ex: RawRequest): AnonymizedRequest {
+  const headers: Record<string, string> = {};
+  const h: IncomingHttpHeaders = ex.headers;
+  for (const name in h) {
+    const v = h[name];
+    if (v !== undefined && !HOP_AND_LENGTH.has(name)) headers[name] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return { method: ex.method, url: ex.url, headers, body: ex.body };
+}
