@@ -1,0 +1,253 @@
+// Rotating JSONL dataset writer: the shadow path enqueues records into a bounded queue and returns at
+// once; batches of whole lines go to disk off the hot path. A full queue drops and counts, never grows.
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import type { Logger } from 'pino';
+import type { RecordConfig } from '../config/schema.js';
+import type { Metrics } from '../observe/metrics.js';
+import type { DatasetRecord } from './record.js';
+
+export type DropReason = 'queue_full' | 'too_large' | 'closed' | 'io_error';
+
+export interface WriterStats {
+  readonly queuedRecords: number;
+  readonly queuedBytes: number;
+  readonly written: number;
+  readonly dropped: number;
+  readonly rotations: number;
+}
+
+/** A flush starts early once this much is queued, so batches stay large but the queue rarely fills. */
+const EAGER_FLUSH_BYTES = 256 * 1024;
+
+export class DatasetWriter {
+  private readonly cfg: Readonly<RecordConfig>;
+  private readonly metrics: Metrics;
+  private readonly log: Logger;
+  private readonly dir: string;
+  private readonly stem: string;
+  private readonly ext: string;
+  private queue: string[] = [];
+  private queuedBytes = 0;
+  private handle: FileHandle | undefined;
+  private fileBytes = 0;
+  private flushing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private background: Promise<void> = Promise.resolve();
+  private closed = false;
+  private ioFailing = false;
+  private lastStamp = '';
+  private stampSeq = 0;
+  private readonly counts = { written: 0, dropped: 0, rotations: 0 };
+
+  constructor(cfg: Readonly<RecordConfig>, deps: { metrics: Metrics; log: Logger }) {
+    this.cfg = cfg;
+    this.metrics = deps.metrics;
+    this.log = deps.log;
+    this.dir = dirname(cfg.path);
+    this.ext = extname(cfg.path) || '.jsonl';
+    this.stem = basename(cfg.path, extname(cfg.path));
+  }
+
+  /** Enqueues one record; false when it was dropped (and counted). Never blocks, never throws. */
+  write(record: DatasetRecord): boolean {
+    if (!this.cfg.enabled) return false;
+    if (this.closed) return this.drop('closed');
+    const line = JSON.stringify(record) + '\n';
+    const bytes = Buffer.byteLength(line);
+    if (bytes > this.cfg.maxFileBytes) return this.drop('too_large');
+    if (this.queuedBytes + bytes > this.cfg.queueBytes) return this.drop('queue_full');
+    this.queue.push(line);
+    this.queuedBytes += bytes;
+    if (this.queuedBytes >= Math.min(EAGER_FLUSH_BYTES, this.cfg.queueBytes / 2)) this.kick();
+    else this.timer ??= setTimeout(() => this.kick(), this.cfg.flushInterval).unref();
+    return true;
+  }
+
+  stats(): WriterStats {
+    return { queuedRecords: this.queue.length, queuedBytes: this.queuedBytes, ...this.counts };
+  }
+
+  /** Writes everything queued so far (resolves when it is on disk, not yet fsynced). */
+  async flush(): Promise<void> {
+    while (this.queue.length > 0 || this.flushing) {
+      this.kick();
+      await this.flushing;
+    }
+  }
+
+  /** Stops accepting records, writes the queue, fsyncs and closes the file, waits for gzip jobs. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flush();
+    clearTimeout(this.timer);
+    if (this.handle) {
+      const h = this.handle;
+      this.handle = undefined;
+      await h.sync().catch((err: unknown) => this.ioError('fsync', err));
+      await h.close().catch(() => undefined);
+    }
+    await this.background;
+  }
+
+  private drop(reason: DropReason, n = 1): false {
+    this.counts.dropped += n;
+    this.metrics.datasetRecordsDropped.inc({ reason }, n);
+    return false;
+  }
+
+  private kick(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.flushing || this.queue.length === 0) return;
+    this.flushing = this.drain().finally(() => {
+      this.flushing = undefined;
+      // Records that arrived during the write go out on the next tick, not after another interval.
+      if (this.queue.length > 0) this.timer ??= setTimeout(() => this.kick(), 0).unref();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    const lines = this.queue;
+    this.queue = [];
+    this.queuedBytes = 0;
+    let i = 0;
+    try {
+      while (i < lines.length) {
+        await this.ensureOpen();
+        // Take whole lines while they fit the current file; an empty file always takes at least one.
+        const batch: string[] = [];
+        let bytes = 0;
+        for (; i < lines.length; i++) {
+          const n = Buffer.byteLength(lines[i]!);
+          if (this.fileBytes + bytes + n > this.cfg.maxFileBytes && (this.fileBytes > 0 || batch.length > 0)) break;
+          batch.push(lines[i]!);
+          bytes += n;
+        }
+        if (batch.length > 0) {
+          await writeAll(this.handle!, Buffer.from(batch.join(''), 'utf8'));
+          this.fileBytes += bytes;
+          this.counts.written += batch.length;
+          this.metrics.datasetRecords.inc(batch.length);
+        }
+        if (i < lines.length) await this.rotate();
+      }
+      if (this.ioFailing) this.log.info({ path: this.cfg.path }, 'dataset writes recovered');
+      this.ioFailing = false;
+    } catch (err) {
+      this.ioError('write', err);
+      this.drop('io_error', lines.length - i);
+      // Reopen on the next batch: the handle may be unusable (disk replaced, file removed).
+      await this.handle?.close().catch(() => undefined);
+      this.handle = undefined;
+    }
+  }
+
+  private ioError(op: string, err: unknown): void {
+    // Once per failure streak: a full disk must not flood the log with one line per batch.
+    if (!this.ioFailing) this.log.error({ path: this.cfg.path, op, code: (err as NodeJS.ErrnoException).code }, 'dataset write failed; dropping records');
+    this.ioFailing = true;
+  }
+
+  private async ensureOpen(): Promise<void> {
+    if (this.handle) return;
+    await mkdir(this.dir, { recursive: true });
+    const h = await open(this.cfg.path, 'a+');
+    try {
+      this.fileBytes = await trimTornTail(h, this.log, this.cfg.path);
+    } catch (err) {
+      await h.close().catch(() => undefined);
+      throw err;
+    }
+    this.handle = h;
+  }
+
+  /** fsync and close the active file, move it to a timestamped name, then gzip and prune in the background. */
+  private async rotate(): Promise<void> {
+    const h = this.handle!;
+    this.handle = undefined;
+    await h.sync();
+    await h.close();
+    const rotated = join(this.dir, `${this.stem}-${this.rotationStamp()}${this.ext}`);
+    await rename(this.cfg.path, rotated);
+    this.fileBytes = 0;
+    this.counts.rotations++;
+    // One background job at a time, in rotation order: pruning must never delete a file being gzipped.
+    this.background = this.background.then(async () => {
+      if (this.cfg.gzip) await gzipFile(rotated);
+      await this.prune();
+    }).catch((err: unknown) => this.ioError('rotate', err));
+  }
+
+  /** Sortable UTC stamps (names sort in write order); a same-millisecond rotation gets a sequence suffix. */
+  private rotationStamp(): string {
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('.', '-');
+    this.stampSeq = stamp === this.lastStamp ? this.stampSeq + 1 : 0;
+    this.lastStamp = stamp;
+    return this.stampSeq === 0 ? stamp : `${stamp}_${String(this.stampSeq).padStart(4, '0')}`;
+  }
+
+  private async prune(): Promise<void> {
+    const rotatedName = new RegExp(`^${escapeRegExp(this.stem)}-\\d{8}T\\d{6}-\\d{3}Z(_\\d{4})?${escapeRegExp(this.ext)}(\\.gz)?$`);
+    const rotated = (await readdir(this.dir)).filter((f) => rotatedName.test(f)).sort();
+    // keepFiles counts the active file too.
+    const excess = rotated.length - (this.cfg.keepFiles - 1);
+    for (const f of rotated.slice(0, Math.max(0, excess))) await unlink(join(this.dir, f)).catch(() => undefined);
+  }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+async function writeAll(h: FileHandle, buf: Buffer): Promise<void> {
+  let off = 0;
+  while (off < buf.length) {
+    const { bytesWritten } = await h.write(buf, off, buf.length - off);
+    off += bytesWritten;
+  }
+}
+
+/**
+ * A crash can leave a torn last line in the active file; appending after it would bury a broken line in
+ * the middle of the file. Cut the file back to its last newline and return the resulting size.
+ */
+async function trimTornTail(h: FileHandle, log: Logger, path: string): Promise<number> {
+  const { size } = await h.stat();
+  if (size === 0) return 0;
+  const chunk = Buffer.alloc(Math.min(size, 64 * 1024));
+  let end = size;
+  while (end > 0) {
+    const start = Math.max(0, end - chunk.length);
+    const { bytesRead } = await h.read(chunk, 0, end - start, start);
+    const nl = chunk.subarray(0, bytesRead).lastIndexOf(0x0a);
+    if (nl >= 0) {
+      const keep = start + nl + 1;
+      if (keep < size) {
+        await h.truncate(keep);
+        log.warn({ path, bytes: size - keep }, 'dataset file ended with a torn line (earlier crash); removed it');
+      }
+      return keep;
+    }
+    end = start;
+  }
+  await h.truncate(0);
+  log.warn({ path, bytes: size }, 'dataset file held only a torn line (earlier crash); removed it');
+  return 0;
+}
+
+async function gzipFile(path: string): Promise<void> {
+  const tmp = `${path}.gz.tmp`;
+  await pipeline(createReadStream(path), createGzip(), createWriteStream(tmp));
+  const h = await open(tmp, 'r+');
+  try {
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+  await rename(tmp, `${path}.gz`);
+  await unlink(path);
+}
