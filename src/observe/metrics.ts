@@ -5,7 +5,13 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export function createMetrics(registry = new Registry(), opts: { defaults?: boolean } = {}) {
-  if (opts.defaults !== false) collectDefaultMetrics({ register: registry, prefix: 'shadowgate_' });
+  if (opts.defaults !== false) {
+    collectDefaultMetrics({ register: registry, prefix: 'shadowgate_' });
+    // prom-client names these gauges *_total, which Prometheus reserves for counters (promtool rejects them).
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+      registry.removeSingleMetric(`shadowgate_${name}`);
+    }
+  }
   const r = [registry];
   return {
     registry,
