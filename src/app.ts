@@ -33,6 +33,8 @@ export interface StartOptions {
   readonly adminPort?: number;
   /** Start the admin API (default true). */
   readonly admin?: boolean;
+  /** A node:cluster worker: the primary owns the admin port. */
+  readonly worker?: boolean;
 }
 
 export type ReloadResult = { ok: true } | { ok: false; problems: string[] };

@@ -1,0 +1,73 @@
+// Multi-core serving (`server.workers: N`): node:cluster workers share the proxy port, each a full
+// shadowgate with its own pools and shadows; the primary process serves the aggregated /metrics
+// (prom-client's AggregatorRegistry) and health on the admin port, and relays SIGHUP and SIGTERM.
+// Live canary decisions stay consistent across workers because they hash the same key with the same
+// salt against the same configured weight.
+import cluster from 'node:cluster';
+import http from 'node:http';
+import { AggregatorRegistry } from 'prom-client';
+import type { Config } from '../config/schema.js';
+import { ShadowgateError, errorBody } from '../errors.js';
+import { createLogger } from '../observe/log.js';
+
+export async function serveCluster(config: Config, configPath: string): Promise<void> {
+  if (cluster.isPrimary) return runPrimary(config);
+  const { startShadowgate } = await import('../app.js');
+  const started = await startShadowgate(config, { configPath, handleSignals: true, admin: false, worker: true });
+  AggregatorRegistry.setRegistries([started.app.metrics.registry]);
+}
+
+function runPrimary(config: Config): Promise<void> {
+  if (config.routes.some((r) => r.canary?.rollout !== undefined)) {
+    throw new ShadowgateError('SG_ERR_CONFIG', 'canary rollouts need one process to own their state: use server.workers: 1 with canary.rollout', 500);
+  }
+  const log = createLogger(config.log.level);
+  const aggregator = new AggregatorRegistry();
+  let stopping = false;
+  for (let i = 0; i < config.server.workers; i++) cluster.fork();
+  cluster.on('exit', (worker, code) => {
+    if (stopping) return;
+    log.error({ worker: worker.process.pid, code }, 'worker exited; starting another');
+    cluster.fork();
+  });
+  const admin = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/metrics') {
+      aggregator.clusterMetrics().then((text) => {
+        res.writeHead(200, { 'content-type': aggregator.contentType });
+        res.end(text);
+      }, (err: Error) => {
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(err.message);
+      });
+      return;
+    }
+    if (path === '/healthz' || path === '/readyz') {
+      const ok = !stopping && Object.keys(cluster.workers ?? {}).length > 0;
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: ok ? 'ok' : 'draining', workers: Object.keys(cluster.workers ?? {}).length }));
+      return;
+    }
+    const err = new ShadowgateError('SG_ERR_NOT_IN_CLUSTER', 'the admin API runs with server.workers: 1; a cluster serves /metrics, /healthz and /readyz', 501);
+    res.writeHead(err.status, { 'content-type': 'application/json' });
+    res.end(errorBody(err, ''));
+  });
+  admin.listen(config.admin.port, config.admin.host);
+  const relay = (signal: NodeJS.Signals) => {
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill(signal);
+  };
+  process.on('SIGHUP', () => relay('SIGHUP'));
+  const stop = (signal: NodeJS.Signals) => {
+    stopping = true;
+    // A terminal's Ctrl-C already reached every worker (same process group); SIGTERM must be relayed.
+    if (signal === 'SIGTERM') relay(signal);
+    admin.close();
+    cluster.on('exit', () => {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+    });
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  log.info({ workers: config.server.workers, port: config.server.port, adminPort: config.admin.port }, 'shadowgate cluster started');
+  return Promise.resolve();
+}
