@@ -1,0 +1,48 @@
+// The one request body every case sends (≈1 KB of JSON with personal data) and the fixed answers the
+// upstream servers give, so that every proxy, peer and direct run does exactly the same work.
+export const REQUEST_PATH = '/v1/predict';
+
+const note = 'Customer Jane Doe called from +1 415 555 0134 about card 4111 1111 1111 1111; '
+  + 'please email jane.doe@example.com before Friday, she lives at 221B Baker Street.';
+
+/** A production-shaped prediction request: identity, contact, payment, address, network and features. */
+export const REQUEST_BODY = JSON.stringify({
+  request_id: 'req-7f3a9c2e-5d1b-4e8f-a6c0-2b9d4e1f7a35',
+  user: {
+    id: 'u-0042-8812',
+    name: 'Jane Doe',
+    email: 'jane.doe@example.com',
+    phone: '+1 415 555 0134',
+    dob: '1987-04-12',
+    address: { street: '221B Baker Street', city: 'London', postcode: 'NW1 6XE', country: 'GB' },
+  },
+  payment: { card: '4111111111111111', expiry: '12/29', amount: 129.95, currency: 'USD' },
+  client: { ip: '203.0.113.42', userAgent: 'shadowgate-bench/1.0', locale: 'en-GB' },
+  note,
+  features: {
+    tenure_days: 812, orders_30d: 4, avg_basket: 57.3, refund_rate: 0.021, sessions_7d: 11,
+    risk_score_prev: 0.137, device_age_days: 340, velocity_1h: 2, velocity_24h: 6, ratio: 0.52,
+  },
+  embedding: [0.0132, -0.2251, 0.3317, 0.0921, -0.1185, 0.4409, -0.0377, 0.2093],
+});
+
+function answer(model: string, score: number, prediction: string): string {
+  return JSON.stringify({
+    request_id: 'resp-00000000-0000-0000-0000-000000000000',
+    model,
+    prediction,
+    score,
+    scores: { approve: score, review: +(1 - score - 0.05).toFixed(4), decline: 0.05 },
+    reasons: ['tenure_days', 'refund_rate', 'velocity_24h'],
+    latency_ms: 3,
+    version: '2026-11-01',
+  });
+}
+
+/** The fixed answers (≈300 bytes each); the candidate disagrees slightly so comparison has work. */
+export const ANSWERS = {
+  incumbent: answer('risk-incumbent-v41', 0.8731, 'approve'),
+  candidate: answer('risk-candidate-v42', 0.8694, 'approve'),
+  baseline: answer('risk-incumbent-v41', 0.8731, 'approve'),
+} as const;
+export type UpstreamRole = keyof typeof ANSWERS;

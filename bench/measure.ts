@@ -1,0 +1,35 @@
+// One measured case: start the subject, warm it up (JIT, pools), reset its windows, run the load,
+// read memory and event-loop delay, stop it. Failures become a failed row, never a crashed run.
+import { runLoad } from './load.js';
+import type { CaseResult } from './report.js';
+import type { BenchEnv, Running, Subject } from './subjects.js';
+
+export type MeasureOptions = { durationS: number; warmupS: number; connections: number; overallRate?: number };
+
+/** Run a subject under load; `during` runs alongside the measured load (soak sampling). */
+export async function measureCase(subject: Subject, env: BenchEnv, opts: MeasureOptions, during?: (running: Running) => () => void): Promise<CaseResult> {
+  const base = { name: subject.name, group: subject.group };
+  const skip = subject.skipReason(env);
+  if (skip !== undefined) return { ...base, status: 'skipped', reason: skip };
+  let running: Running | undefined;
+  try {
+    running = await subject.start(env);
+    const load = { url: running.url, connections: opts.connections, ...(opts.overallRate !== undefined ? { overallRate: opts.overallRate } : {}) };
+    if (opts.warmupS > 0) await runLoad({ ...load, durationS: opts.warmupS });
+    await running.beforeMeasure();
+    const stopDuring = during?.(running);
+    const result = await runLoad({ ...load, durationS: opts.durationS });
+    stopDuring?.();
+    const after = await running.afterMeasure();
+    return {
+      ...base, status: 'ok', load: result,
+      ...(after.peakRssBytes !== undefined ? { peakRssBytes: after.peakRssBytes } : {}),
+      ...(after.loopDelay !== undefined ? { loopDelay: after.loopDelay } : {}),
+      extra: after.extra,
+    };
+  } catch (err) {
+    return { ...base, status: 'failed', reason: err instanceof Error ? err.message.slice(0, 2000) : String(err) };
+  } finally {
+    await running?.stop();
+  }
+}

@@ -1,0 +1,86 @@
+// Turning case results into what people read: the markdown table, ratios against direct and against
+// each peer, and the checks --quick asserts (every case ran, served requests, no errors).
+import type { LoopDelay } from './child-ipc.js';
+import type { LoadResult } from './load.js';
+
+export type CaseResult = {
+  name: string;
+  group: 'direct' | 'shadowgate' | 'peer';
+  status: 'ok' | 'skipped' | 'failed';
+  reason?: string;
+  load?: LoadResult;
+  peakRssBytes?: number;
+  loopDelay?: LoopDelay;
+  extra?: Record<string, number>;
+};
+
+const fixed = (n: number | undefined, digits = 1) => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(digits));
+const mb = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : (bytes / 1048576).toFixed(0));
+
+function shadowShare(c: CaseResult): string {
+  const sent = c.extra?.shadowSent;
+  if (sent === undefined || c.load === undefined || sent === 0) return '';
+  // Each request offers one copy to each target (plus the baseline): show sent copies per request.
+  return `${(sent / c.load.requests).toFixed(2)}`;
+}
+
+/** The main table, one row per case, ratios against the direct run. */
+export function caseTable(cases: readonly CaseResult[]): string {
+  const direct = cases.find((c) => c.name === 'direct' && c.status === 'ok')?.load;
+  const rows = [
+    '| case | req/s | × direct | p50 ms | p99 ms | p99.9 ms | errors | non-2xx | peak RSS MB | loop p99 ms | shadow sent/req |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const c of cases) {
+    if (c.status !== 'ok' || c.load === undefined) {
+      rows.push(`| ${c.name} | ${c.status}: ${c.reason ?? ''} |  |  |  |  |  |  |  |  |  |`);
+      continue;
+    }
+    const l = c.load;
+    rows.push(`| ${c.name} | ${l.rps.toFixed(0)} | ${direct ? (l.rps / direct.rps).toFixed(2) : 'n/a'} | ${fixed(l.p50Ms)} | ${fixed(l.p99Ms)} | ${fixed(l.p999Ms)} | ${l.errors} | ${l.non2xx} | ${mb(c.peakRssBytes)} | ${fixed(c.loopDelay?.p99Ms)} | ${shadowShare(c)} |`);
+  }
+  return rows.join('\n');
+}
+
+export type PeerRatio = { subject: string; peer: string; throughput: number; p99: number };
+
+/** Every shadowgate case against every peer: throughput ratio (>1 is faster) and p99 ratio (<1 is lower). */
+export function peerRatios(cases: readonly CaseResult[]): PeerRatio[] {
+  const ok = cases.filter((c) => c.status === 'ok' && c.load !== undefined);
+  const out: PeerRatio[] = [];
+  for (const s of ok.filter((c) => c.group === 'shadowgate')) {
+    for (const p of ok.filter((c) => c.group === 'peer')) {
+      const a = s.load as LoadResult;
+      const b = p.load as LoadResult;
+      out.push({ subject: s.name, peer: p.name, throughput: a.rps / b.rps, p99: a.p99Ms / b.p99Ms });
+    }
+  }
+  return out;
+}
+
+export function peerRatioTable(ratios: readonly PeerRatio[]): string {
+  const subjects = [...new Set(ratios.map((r) => r.subject))];
+  const peers = [...new Set(ratios.map((r) => r.peer))];
+  if (subjects.length === 0 || peers.length === 0) return '(no shadowgate/peer pair ran)';
+  const rows = [`| req/s ratio (p99 ratio) | ${peers.join(' | ')} |`, `|---|${peers.map(() => '---:').join('|')}|`];
+  for (const s of subjects) {
+    const cells = peers.map((p) => {
+      const r = ratios.find((x) => x.subject === s && x.peer === p);
+      return r ? `${r.throughput.toFixed(2)}× (${r.p99.toFixed(2)})` : '';
+    });
+    rows.push(`| ${s} | ${cells.join(' | ')} |`);
+  }
+  return rows.join('\n');
+}
+
+/** What --quick asserts: every case that could run did, served requests, and saw no error. */
+export function quickProblems(cases: readonly CaseResult[]): string[] {
+  const problems: string[] = [];
+  for (const c of cases) {
+    if (c.status === 'skipped') continue;
+    if (c.status === 'failed' || c.load === undefined) problems.push(`${c.name}: failed: ${c.reason ?? 'no result'}`);
+    else if (c.load.requests === 0) problems.push(`${c.name}: no request completed`);
+    else if (c.load.errors > 0 || c.load.non2xx > 0) problems.push(`${c.name}: ${c.load.errors} errors, ${c.load.non2xx} non-2xx`);
+  }
+  return problems;
+}

@@ -1,0 +1,190 @@
+// `npm run bench`: starts the upstream fleet, measures every case of the main table side by side in
+// one run (direct, shadowgate modes, Node and NGINX peers), plus the optional sections, prints
+// markdown and writes bench/results/<date>.json. `--help` lists the options.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { execFileSync } from 'node:child_process';
+import { measureCase, type MeasureOptions } from './measure.js';
+import { MICRO_SCRIPTS, runMicro, type MicroResult } from './micro.js';
+import { findNginx } from './nginx.js';
+import { topSelfTime, type HotSpot } from './profile.js';
+import { caseTable, peerRatios, peerRatioTable, quickProblems, type CaseResult } from './report.js';
+import { halfPassthroughRate, isolation, isolationTable, soak, workers, workersTable, type IsolationRow, type SoakResult, type WorkersRow } from './sections.js';
+import { startFleet, SUBJECTS, type BenchEnv, type UpstreamKind } from './subjects.js';
+
+const HELP = `usage: node dist/bench/run.js [options]
+  --quick              ~3 s a case, no warm-up; exit 1 unless every case ran without errors (CI smoke)
+  --only A,B           main-table cases to run (${SUBJECTS.map((s) => s.name).join(', ')})
+  --duration S         seconds per measured case (default 10; quick 3)
+  --warmup S           seconds of discarded load before each case (default 3; quick 0.5)
+  --connections N      concurrent connections (default 64)
+  --upstream K         node | nginx (default nginx when installed: the cheapest model stand-in)
+  --isolation          primary p99 with a slow / dead candidate versus shadow off, at half the passthrough max
+  --soak               shadow on at a fixed rate for --minutes (default 5); RSS every 10 s
+  --minutes M          soak length
+  --rate R             offered req/s for --isolation and --soak (default: half the passthrough max)
+  --workers            shadowgate throughput with server.workers 1 and 2
+  --micro              run the engine micro-benchmarks (dist/bench/${MICRO_SCRIPTS.join('.js, ')}.js)
+  --all                main table, micro, isolation and workers (not soak)
+  --profile            run shadowgate under --cpu-prof; .cpuprofile files and top self time in bench/results/
+  --out FILE           results JSON (default bench/results/<date>.json)
+With no section flag the main table and the micro-benchmarks run; with one, only the named sections
+(add --only to also run main-table cases).`;
+
+const RESULTS_DIR = fileURLToPath(new URL('../../bench/results/', import.meta.url));
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    connections: { type: 'string', default: '64' },
+    upstream: { type: 'string' },
+    isolation: { type: 'boolean', default: false },
+    soak: { type: 'boolean', default: false },
+    minutes: { type: 'string', default: '5' },
+    rate: { type: 'string' },
+    workers: { type: 'boolean', default: false },
+    micro: { type: 'boolean', default: false },
+    all: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    out: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+function positive(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} expects a positive number, got "${text}"`);
+  return n;
+}
+
+function machine(nginx: string | undefined): Record<string, unknown> {
+  const cpu = cpus();
+  let nginxVersion: string | undefined;
+  if (nginx !== undefined) {
+    try {
+      nginxVersion = execFileSync(nginx, ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) || undefined;
+    } catch (err) {
+      nginxVersion = String((err as { stderr?: string }).stderr ?? '').trim() || undefined;
+    }
+  }
+  return { cpu: cpu[0]?.model, cores: cpu.length, memoryBytes: totalmem(), node: process.version, nginx: nginxVersion };
+}
+
+async function main(): Promise<number> {
+  if (args.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const quick = args.quick;
+  const nginx = findNginx();
+  const upstreamKind = (args.upstream ?? (nginx !== undefined ? 'nginx' : 'node')) as UpstreamKind;
+  if (upstreamKind !== 'node' && upstreamKind !== 'nginx') throw new Error(`--upstream expects node or nginx, got "${String(upstreamKind)}"`);
+  if (upstreamKind === 'nginx' && nginx === undefined) throw new Error('--upstream nginx: nginx is not installed');
+  const only = args.only?.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = only?.filter((n) => !SUBJECTS.some((s) => s.name === n)) ?? [];
+  if (unknown.length > 0) throw new Error(`--only: unknown case ${unknown.join(', ')} (known: ${SUBJECTS.map((s) => s.name).join(', ')})`);
+  const opts: MeasureOptions = {
+    durationS: positive('duration', args.duration, quick ? 3 : 10),
+    warmupS: args.warmup === '0' ? 0 : positive('warmup', args.warmup, quick ? 0.5 : 3),
+    connections: positive('connections', args.connections, 64),
+  };
+  const sectionFlag = args.isolation || args.soak || args.workers || args.micro;
+  const run = {
+    cases: args.all || !sectionFlag || only !== undefined,
+    micro: args.all || args.micro || !sectionFlag,
+    isolation: args.all || args.isolation,
+    workers: args.all || args.workers,
+    soak: args.soak,
+  };
+
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const dir = mkdtempSync(join(tmpdir(), 'shadowgate-bench-'));
+  const fleet = await startFleet(upstreamKind, { dir, nginx });
+  const env: BenchEnv = { dir, nginx, upstreams: fleet.urls, connections: opts.connections, profileDir: args.profile ? RESULTS_DIR : undefined, workers: 1 };
+  const started = new Date();
+  const results: {
+    date: string; machine: Record<string, unknown>; options: Record<string, unknown>;
+    cases?: CaseResult[]; ratios?: ReturnType<typeof peerRatios>; micro?: MicroResult[];
+    isolation?: { rate: number; rows: IsolationRow[] }; workers?: WorkersRow[]; soak?: SoakResult;
+    profiles?: Record<string, HotSpot[]>; problems?: string[];
+  } = { date: started.toISOString(), machine: machine(nginx), options: { ...opts, quick, upstream: upstreamKind, only, run } };
+  const log = (text: string) => console.log(text);
+  log(`# shadowgate bench ${results.date}\n\n${JSON.stringify(results.machine)}\nupstream: ${upstreamKind}; ${opts.connections} connections; ${opts.durationS} s a case after ${opts.warmupS} s warm-up\n`);
+
+  try {
+    if (run.cases) {
+      const cases: CaseResult[] = [];
+      for (const s of SUBJECTS.filter((x) => only === undefined || only.includes(x.name))) {
+        process.stderr.write(`… ${s.name}\n`);
+        cases.push(await measureCase(s, env, opts));
+      }
+      results.cases = cases;
+      results.ratios = peerRatios(cases);
+      log(`## Throughput and latency\n\n${caseTable(cases)}\n\n## shadowgate against each peer\n\n${peerRatioTable(results.ratios)}\n`);
+    }
+    if (run.micro) {
+      results.micro = [];
+      for (const name of MICRO_SCRIPTS) results.micro.push(await runMicro(name, quick));
+      log(`## Micro-benchmarks\n\n${results.micro.map((m) => `- ${m.name}: ${m.status} ${m.reason ?? JSON.stringify(m.result ?? m.output ?? '')}`).join('\n')}\n`);
+    }
+    if (run.isolation || run.soak) {
+      const rate = args.rate !== undefined ? positive('rate', args.rate, 1) : await halfPassthroughRate(env, opts);
+      if (run.isolation) {
+        const rows = await isolation(env, { ...opts, overallRate: rate });
+        results.isolation = { rate, rows };
+        log(`## Isolation under load\n\n${isolationTable(rows, rate)}\n`);
+      }
+      if (run.soak) {
+        const minutes = positive('minutes', args.minutes, 5);
+        results.soak = await soak(env, { minutes, rate, connections: opts.connections });
+        const s = results.soak;
+        log(`## Soak\n\n${minutes} min at ${rate} req/s, shadow on: ${s.result.status} ${s.result.reason ?? ''}; RSS MB every 10 s: ${s.samples.map((x) => (x.rssBytes / 1048576).toFixed(0)).join(' ')}; growth after ${s.warmupS} s warm-up: ${s.growth === undefined ? 'n/a' : `${(s.growth * 100).toFixed(1)}%`}\n`);
+      }
+    }
+    if (run.workers) {
+      results.workers = await workers(env, opts);
+      log(`## Multi-core (server.workers)\n\n${workersTable(results.workers)}\n`);
+    }
+  } finally {
+    await fleet.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  if (args.profile) {
+    results.profiles = {};
+    for (const s of SUBJECTS.filter((x) => x.group === 'shadowgate')) {
+      const file = join(RESULTS_DIR, `${s.name}.cpuprofile`);
+      if (!existsSync(file)) continue;
+      results.profiles[s.name] = topSelfTime(file, 5);
+      log(`## Profile ${s.name} (self time)\n\n${results.profiles[s.name]?.map((h) => `- ${(h.share * 100).toFixed(1)}% ${h.functionName} ${h.file}:${h.line}`).join('\n')}\n`);
+    }
+  }
+
+  const problems = quickProblems([...(results.cases ?? []), ...(results.workers?.map((w) => w.result) ?? [])]);
+  problems.push(...(results.micro ?? []).filter((m) => m.status === 'failed').map((m) => `${m.name}: ${m.reason ?? 'failed'}`));
+  results.problems = problems;
+  const out = args.out ?? join(RESULTS_DIR, `${started.toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  log(`results: ${out}`);
+  if (problems.length > 0) {
+    console.error(`problems:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    // A full run reports errors under load in its table; a quick run exists to catch them.
+    if (quick) return 1;
+  }
+  const failed = [...(results.cases ?? [])].filter((c) => c.status === 'failed');
+  return failed.length > 0 ? 1 : 0;
+}
+
+main().then((code) => {
+  process.exitCode = code;
+}, (err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exitCode = 2;
+});

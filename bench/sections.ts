@@ -1,0 +1,115 @@
+// The bench's extra sections: isolation under load (primary p99 with a slow or dead candidate versus
+// shadow off, at a fixed offered rate), soak (RSS over time with shadow on) and multi-core (workers).
+import { measureCase, type MeasureOptions } from './measure.js';
+import { currentRss, freePort, processTree } from './procs.js';
+import type { CaseResult } from './report.js';
+import { shadowgateSubject, startUpstream, SUBJECTS, type BenchEnv, type Subject } from './subjects.js';
+
+const subject = (name: string): Subject => {
+  const s = SUBJECTS.find((x) => x.name === name);
+  if (s === undefined) throw new Error(`no subject ${name}`);
+  return s;
+};
+
+/** Half the passthrough maximum, measured now (the offered rate of isolation and soak). */
+export async function halfPassthroughRate(env: BenchEnv, opts: MeasureOptions): Promise<number> {
+  const probe = await measureCase(subject('shadowgate-passthrough'), env, opts);
+  if (probe.status !== 'ok' || probe.load === undefined) throw new Error(`passthrough probe ${probe.status}: ${probe.reason ?? ''}`);
+  return Math.max(100, Math.floor(probe.load.rps / 2));
+}
+
+export type IsolationRow = { pair: string; condition: 'shadow-off' | 'candidate-1s' | 'candidate-down'; result: CaseResult; p99VsOff?: number };
+
+/**
+ * For shadowgate (and NGINX's mirror when installed): the primary's latency at the same offered rate
+ * with shadowing off, with a candidate that answers after 1 s, and with a candidate nobody listens on.
+ */
+export async function isolation(env: BenchEnv, opts: MeasureOptions & { overallRate: number }): Promise<IsolationRow[]> {
+  const slow = await startUpstream('node', 'candidate', env, 1000);
+  const downUrl = `http://127.0.0.1:${await freePort()}`;
+  const pairs: [string, Subject, Subject][] = [['shadowgate', subject('shadowgate-passthrough'), subject('shadowgate-shadow')]];
+  if (env.nginx !== undefined) pairs.push(['nginx', subject('nginx-proxy-pass'), subject('nginx-mirror')]);
+  const rows: IsolationRow[] = [];
+  try {
+    for (const [pair, off, on] of pairs) {
+      const offResult = await measureCase(off, env, opts);
+      rows.push({ pair, condition: 'shadow-off', result: offResult });
+      for (const [condition, candidate] of [['candidate-1s', slow.url], ['candidate-down', downUrl]] as const) {
+        const result = await measureCase(on, { ...env, upstreams: { ...env.upstreams, candidate } }, opts);
+        const p99VsOff = result.load && offResult.load ? result.load.p99Ms / offResult.load.p99Ms : undefined;
+        rows.push({ pair, condition, result, ...(p99VsOff !== undefined ? { p99VsOff } : {}) });
+      }
+    }
+  } finally {
+    await slow.stop();
+  }
+  return rows;
+}
+
+export function isolationTable(rows: readonly IsolationRow[], rate: number): string {
+  const out = [`Offered rate ${rate} req/s (half the passthrough maximum).`, '', '| proxy | condition | p50 ms | p99 ms | p99.9 ms | p99 vs off | errors | non-2xx |', '|---|---|---:|---:|---:|---:|---:|---:|'];
+  for (const r of rows) {
+    const l = r.result.load;
+    if (l === undefined) {
+      out.push(`| ${r.pair} | ${r.condition} | ${r.result.status}: ${r.result.reason ?? ''} | | | | | |`);
+      continue;
+    }
+    out.push(`| ${r.pair} | ${r.condition} | ${l.p50Ms.toFixed(1)} | ${l.p99Ms.toFixed(1)} | ${l.p999Ms.toFixed(1)} | ${r.p99VsOff !== undefined ? `${r.p99VsOff.toFixed(2)}×` : '—'} | ${l.errors} | ${l.non2xx} |`);
+  }
+  return out.join('\n');
+}
+
+export type SoakResult = { rate: number; minutes: number; samples: { atS: number; rssBytes: number }[]; warmupS: number; growth: number | undefined; result: CaseResult };
+
+/** Shadow on at a fixed rate; current RSS of the process tree every 10 s; growth after the warm-up. */
+export async function soak(env: BenchEnv, opts: { minutes: number; rate: number; connections: number }): Promise<SoakResult> {
+  const samples: { atS: number; rssBytes: number }[] = [];
+  const durationS = Math.round(opts.minutes * 60);
+  // Warm-up: the first fifth of the run, at least 30 s (JIT, pools, caches fill), capped at 60 s.
+  const warmupS = Math.min(60, Math.max(30, durationS / 5));
+  const result = await measureCase(shadowgateSubject('shadowgate-shadow', 'shadow'), env, { durationS, warmupS: 0, connections: opts.connections, overallRate: opts.rate }, (running) => {
+    const start = Date.now();
+    const sample = () => {
+      if (running.pid !== undefined) samples.push({ atS: Math.round((Date.now() - start) / 1000), rssBytes: currentRss(running.pid) });
+    };
+    sample();
+    const timer = setInterval(sample, 10_000);
+    return () => {
+      clearInterval(timer);
+      sample();
+    };
+  });
+  const afterWarmup = samples.filter((s) => s.atS >= warmupS);
+  const first = afterWarmup[0];
+  const last = afterWarmup[afterWarmup.length - 1];
+  const growth = first !== undefined && last !== undefined && first !== last ? (last.rssBytes - first.rssBytes) / first.rssBytes : undefined;
+  return { rate: opts.rate, minutes: opts.minutes, samples, warmupS, growth, result };
+}
+
+export type WorkersRow = { workers: number; mode: string; processes: number; result: CaseResult };
+
+/** Passthrough and shadow throughput with server.workers 1 and 2; counts the processes that ran. */
+export async function workers(env: BenchEnv, opts: MeasureOptions): Promise<WorkersRow[]> {
+  const rows: WorkersRow[] = [];
+  for (const mode of ['passthrough', 'shadow'] as const) {
+    for (const n of [1, 2]) {
+      let processes = 0;
+      const result = await measureCase(shadowgateSubject(`shadowgate-${mode}-w${n}`, mode, n), env, opts, (running) => () => {
+        processes = running.pid !== undefined ? processTree(running.pid).length : 0;
+      });
+      rows.push({ workers: n, mode, processes, result });
+    }
+  }
+  return rows;
+}
+
+export function workersTable(rows: readonly WorkersRow[]): string {
+  const out = ['| mode | workers | processes | req/s | p99 ms | errors | peak RSS MB |', '|---|---:|---:|---:|---:|---:|---:|'];
+  for (const r of rows) {
+    const l = r.result.load;
+    out.push(l === undefined
+      ? `| ${r.mode} | ${r.workers} | ${r.processes} | ${r.result.status}: ${r.result.reason ?? ''} | | | |`
+      : `| ${r.mode} | ${r.workers} | ${r.processes} | ${l.rps.toFixed(0)} | ${l.p99Ms.toFixed(1)} | ${l.errors} | ${((r.result.peakRssBytes ?? 0) / 1048576).toFixed(0)} |`);
+  }
+  return out.join('\n');
+}

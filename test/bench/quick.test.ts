@@ -1,0 +1,54 @@
+// The CI smoke test of the bench: `run.js --quick` runs every case as a child process and exits 0,
+// every case that can run here served requests without errors, and only absent binaries are skipped.
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const runner = `${root}dist/bench/run.js`;
+const shadowgateBuilt = existsSync(`${root}dist/src/cli/main.js`);
+const nginxInstalled = ['/usr/sbin/nginx', '/usr/bin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'].some((p) => existsSync(p));
+
+type Case = { name: string; group: string; status: string; reason?: string; load?: { requests: number; errors: number; non2xx: number } };
+
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [runner, ...args], { cwd: root, timeout: 280_000, maxBuffer: 8 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe.skipIf(!existsSync(runner))('bench --quick', () => {
+  it('runs every case to completion with requests served and no errors, skipping only absent binaries', async () => {
+    const out = `${root}bench/results/quick-test-${process.pid}.tmp`;
+    try {
+      const { code, stdout, stderr } = await run(['--quick', '--out', out]);
+      expect(code, `${stdout}\n${stderr}`).toBe(0);
+      const results = JSON.parse(readFileSync(out, 'utf8')) as { cases: Case[] };
+      expect(results.cases.map((c) => c.name)).toEqual(expect.arrayContaining(['direct', 'shadowgate-passthrough', 'shadowgate-shadow', 'http-proxy', 'fastify-reply-from', 'nginx-mirror']));
+      for (const c of results.cases) {
+        const absent = (c.group === 'shadowgate' && !shadowgateBuilt) || (c.name.startsWith('nginx') && !nginxInstalled);
+        if (absent) {
+          expect(c.status, c.name).toBe('skipped');
+          expect(stdout).toContain(`| ${c.name} | skipped`);
+          continue;
+        }
+        expect(c.status, `${c.name}: ${c.reason ?? ''}`).toBe('ok');
+        expect(c.load?.requests, c.name).toBeGreaterThan(0);
+        expect(c.load?.errors, c.name).toBe(0);
+        expect(c.load?.non2xx, c.name).toBe(0);
+      }
+    } finally {
+      rmSync(out, { force: true });
+    }
+  }, 300_000);
+
+  it('rejects an unknown case name with a clear message and a non-zero exit', async () => {
+    const { code, stderr } = await run(['--only', 'no-such-case']);
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('--only: unknown case no-such-case');
+  });
+});
