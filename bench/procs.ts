@@ -38,9 +38,9 @@ function stopper(child: ChildProcess, graceMs = 5_000): () => Promise<void> {
 }
 
 /** Start any binary; stdout is discarded (a full pipe would stall a busy proxy), stderr tail kept. */
-export function startProcess(cmd: string, args: readonly string[]): Proc {
+export function startProcess(cmd: string, args: readonly string[], graceMs = 5_000): Proc {
   const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  return { child, stderrTail: keepTail(child), stop: stopper(child) };
+  return { child, stderrTail: keepTail(child), stop: stopper(child, graceMs) };
 }
 
 /** Start a bench Node child (upstream or peer) and resolve once it has announced its port. */

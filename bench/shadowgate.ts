@@ -55,7 +55,8 @@ export function shadowgateConfig(mode: ShadowgateMode, upstreams: Upstreams, por
   }
   if (mode === 'canary10') route.canary = { upstream: 'candidate', weight: 10 };
   return {
-    server: { host: '127.0.0.1', port: ports.server, workers },
+    // A short drain keeps the bench moving; the exit it leads to is what lets --cpu-prof write its file.
+    server: { host: '127.0.0.1', port: ports.server, workers, drainTimeout: '1s' },
     admin: { host: '127.0.0.1', port: ports.admin, stateFile: join(dir, 'state.json'), auditFile: join(dir, 'audit.jsonl') },
     // Access logs off, as for every peer (nginx access_log off): the bench measures the proxy, not a disk.
     log: { level: 'warn', access: false },
@@ -74,7 +75,7 @@ export async function startShadowgate(mode: ShadowgateMode, upstreams: Upstreams
   parseConfig(text); // a bench config mistake fails here, with the loader's path-and-line message
   const file = join(dir, `${opts.name}.yaml`);
   writeFileSync(file, text);
-  const proc = startProcess(process.execPath, [...opts.nodeArgs, SHADOWGATE_MAIN, 'serve', '--config', file]);
+  const proc = startProcess(process.execPath, [...opts.nodeArgs, SHADOWGATE_MAIN, 'serve', '--config', file], 15_000);
   const url = `http://127.0.0.1:${ports.server}`;
   await waitAnswering(`${url}/`, proc);
   await waitAnswering(`http://127.0.0.1:${ports.admin}/healthz`, proc);
