@@ -122,7 +122,7 @@ export class TrafficGenerator {
     if (roll < 0.88) return `Customer called from ${user.phone} to confirm the purchase`;
     const friend = this.users[Math.floor(g() * this.users.length)]!;
     this.plant(friend, ['name']);
-    return `Gift for ${friend.name}, deliver to ${user.address.street}`;
+    return `Gift for ${friend.name}, wrapped please`;
   }
 }
 
@@ -135,6 +135,43 @@ export function plantedValues(seed: number, n: number, opts: TrafficOptions = {}
   const gen = new TrafficGenerator(seed, opts);
   for (let i = 0; i < n; i++) gen.next();
   return gen.planted();
+}
+
+// Splits JSON text (also JSON inside JSON strings) into words, keeping `:` so IPv6 addresses stay whole.
+const WORD_SPLIT = /[\s"\\,{}[\]]+/;
+
+/**
+ * Finds planted personal values in text in one pass over its words (values of several words, such as
+ * names and phones, match as word sequences), so whole datasets can be scanned for leaks.
+ */
+export class PlantedScanner {
+  private readonly byFirstWord = new Map<string, { words: string[]; value: PlantedValue }[]>();
+
+  constructor(planted: readonly PlantedValue[]) {
+    for (const value of planted) {
+      const words = value.value.split(WORD_SPLIT).filter((w) => w.length > 0);
+      if (words.length === 0) continue;
+      let list = this.byFirstWord.get(words[0]!);
+      if (!list) this.byFirstWord.set(words[0]!, (list = []));
+      list.push({ words, value });
+    }
+  }
+
+  /** Planted values present in `text` (each once), at most `limit`. */
+  scan(text: string, limit = 100): PlantedValue[] {
+    const words = text.split(WORD_SPLIT);
+    const found = new Set<PlantedValue>();
+    for (let i = 0; i < words.length && found.size < limit; i++) {
+      const candidates = this.byFirstWord.get(words[i]!);
+      if (!candidates) continue;
+      for (const c of candidates) {
+        let k = 1;
+        while (k < c.words.length && words[i + k] === c.words[k]) k++;
+        if (k === c.words.length) found.add(c.value);
+      }
+    }
+    return [...found];
+  }
 }
 
 export interface TrafficProgress {

@@ -90,3 +90,17 @@ describe('driveTraffic', () => {
     await expect(driveTraffic({ url: 'http://127.0.0.1:1', path: '/', durationMs: 10, concurrency: 0, seed: 1 })).rejects.toThrow(/concurrency/);
   });
 });
+
+describe('PlantedScanner', () => {
+  test('finds planted values in JSON-in-JSON text, multi-word values as word sequences, and nothing else', async () => {
+    const { PlantedScanner } = await import('../../src/demo/traffic.js');
+    const gen = createTrafficGenerator(12);
+    const body = gen.next();
+    const scanner = new PlantedScanner(gen.planted());
+    const record = JSON.stringify({ v: 1, request: { body: JSON.stringify(body) } });
+    const kinds = scanner.scan(record).map((p) => p.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['id', 'email', 'name', 'phone', 'dob', 'street', 'ip', 'card']));
+    const clean = JSON.stringify({ ...body, user: { ...body.user, email: 'x@example.invalid', name: body.user.name.split(' ')[0], phone: '+1 555', dob: '1990', address: {}, ip: '192.0.2.1', id: 'u_tok' }, payment: { card: '4000000000000002' }, note: '' });
+    expect(scanner.scan(clean)).toEqual([]);
+  });
+});
