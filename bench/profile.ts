@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 
 type ProfileNode = { id: number; callFrame: { functionName: string; url: string; lineNumber: number } };
-type CpuProfile = { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+export type CpuProfile = { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
 
 export type HotSpot = { functionName: string; file: string; line: number; selfMs: number; share: number };
 
@@ -13,9 +13,14 @@ function isProfile(v: unknown): v is CpuProfile {
 }
 
 /** The n functions with the most self time; idle and GC are kept (they say where the time goes). */
-export function topSelfTime(file: string, n = 3, exclude: readonly string[] = ['(idle)', '(program)']): HotSpot[] {
+export function topSelfTime(file: string, n = 3): HotSpot[] {
   const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
   if (!isProfile(parsed)) throw new Error(`${file} is not a V8 cpuprofile`);
+  return hotSpots(parsed, n);
+}
+
+/** Self time by function of a parsed profile; `(idle)` and `(program)` are not work of ours. */
+export function hotSpots(parsed: CpuProfile, n: number, exclude: readonly string[] = ['(idle)', '(program)']): HotSpot[] {
   const frameOf = new Map(parsed.nodes.map((node) => [node.id, node.callFrame]));
   const selfUs = new Map<string, { functionName: string; file: string; line: number; us: number }>();
   let total = 0;

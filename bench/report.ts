@@ -14,6 +14,8 @@ export type CaseResult = {
   extra?: Record<string, number>;
 };
 
+/** A reason fit for a table cell: one line, bounded. */
+export const cell = (text: string | undefined): string => (text ?? '').replace(/\s+/g, ' ').replace(/\|/g, '/').slice(0, 160);
 const fixed = (n: number | undefined, digits = 1) => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(digits));
 const mb = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : (bytes / 1048576).toFixed(0));
 
@@ -33,7 +35,7 @@ export function caseTable(cases: readonly CaseResult[]): string {
   ];
   for (const c of cases) {
     if (c.status !== 'ok' || c.load === undefined) {
-      rows.push(`| ${c.name} | ${c.status}: ${c.reason ?? ''} |  |  |  |  |  |  |  |  |  |`);
+      rows.push(`| ${c.name} | ${c.status}: ${cell(c.reason)} |  |  |  |  |  |  |  |  |  |`);
       continue;
     }
     const l = c.load;

@@ -139,7 +139,7 @@ async function main(): Promise<number> {
       if (run.isolation) {
         const rows = await isolation(env, { ...opts, overallRate: rate });
         results.isolation = { rate, rows };
-        log(`## Isolation under load\n\n${isolationTable(rows, rate)}\n`);
+        log(`## Isolation under load\n\n${isolationTable(rows, rate, args.rate !== undefined ? '--rate' : 'half the passthrough maximum')}\n`);
       }
       if (run.soak) {
         const minutes = positive('minutes', args.minutes, 5);

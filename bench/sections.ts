@@ -2,7 +2,7 @@
 // shadow off, at a fixed offered rate), soak (RSS over time with shadow on) and multi-core (workers).
 import { measureCase, type MeasureOptions } from './measure.js';
 import { currentRss, freePort, processTree } from './procs.js';
-import type { CaseResult } from './report.js';
+import { cell, type CaseResult } from './report.js';
 import { shadowgateSubject, startUpstream, SUBJECTS, type BenchEnv, type Subject } from './subjects.js';
 
 const subject = (name: string): Subject => {
@@ -46,12 +46,12 @@ export async function isolation(env: BenchEnv, opts: MeasureOptions & { overallR
   return rows;
 }
 
-export function isolationTable(rows: readonly IsolationRow[], rate: number): string {
-  const out = [`Offered rate ${rate} req/s (half the passthrough maximum).`, '', '| proxy | condition | p50 ms | p99 ms | p99.9 ms | p99 vs off | errors | non-2xx |', '|---|---|---:|---:|---:|---:|---:|---:|'];
+export function isolationTable(rows: readonly IsolationRow[], rate: number, rateSource: string): string {
+  const out = [`Offered rate ${rate} req/s (${rateSource}).`, '', '| proxy | condition | p50 ms | p99 ms | p99.9 ms | p99 vs off | errors | non-2xx |', '|---|---|---:|---:|---:|---:|---:|---:|'];
   for (const r of rows) {
     const l = r.result.load;
     if (l === undefined) {
-      out.push(`| ${r.pair} | ${r.condition} | ${r.result.status}: ${r.result.reason ?? ''} | | | | | |`);
+      out.push(`| ${r.pair} | ${r.condition} | ${r.result.status}: ${cell(r.result.reason)} | | | | | |`);
       continue;
     }
     out.push(`| ${r.pair} | ${r.condition} | ${l.p50Ms.toFixed(1)} | ${l.p99Ms.toFixed(1)} | ${l.p999Ms.toFixed(1)} | ${r.p99VsOff !== undefined ? `${r.p99VsOff.toFixed(2)}×` : '—'} | ${l.errors} | ${l.non2xx} |`);
@@ -108,7 +108,7 @@ export function workersTable(rows: readonly WorkersRow[]): string {
   for (const r of rows) {
     const l = r.result.load;
     out.push(l === undefined
-      ? `| ${r.mode} | ${r.workers} | ${r.processes} | ${r.result.status}: ${r.result.reason ?? ''} | | | |`
+      ? `| ${r.mode} | ${r.workers} | ${r.processes} | ${r.result.status}: ${cell(r.result.reason)} | | | |`
       : `| ${r.mode} | ${r.workers} | ${r.processes} | ${l.rps.toFixed(0)} | ${l.p99Ms.toFixed(1)} | ${l.errors} | ${((r.result.peakRssBytes ?? 0) / 1048576).toFixed(0)} |`);
   }
   return out.join('\n');

@@ -1,0 +1,74 @@
+// The bench's pure parts: the quick-run verdict, the table's handling of skipped and failed cases,
+// ratios against peers, and self-time attribution from a V8 cpuprofile.
+import { describe, expect, it } from 'vitest';
+import { caseTable, peerRatios, quickProblems, type CaseResult } from '../../bench/report.js';
+import { hotSpots, type CpuProfile } from '../../bench/profile.js';
+import { sumMetric } from '../../bench/shadowgate.js';
+
+const load = (rps: number, p99Ms: number, errors = 0, non2xx = 0) => ({ requests: rps * 3, rps, p50Ms: 1, p99Ms, p999Ms: p99Ms * 2, maxMs: p99Ms * 3, errors, timeouts: 0, non2xx });
+
+describe('quickProblems', () => {
+  it('passes skipped cases and clean runs, and names each failed, idle or erroring case', () => {
+    const cases: CaseResult[] = [
+      { name: 'direct', group: 'direct', status: 'ok', load: load(1000, 2) },
+      { name: 'nginx-mirror', group: 'peer', status: 'skipped', reason: 'nginx not installed' },
+      { name: 'a', group: 'shadowgate', status: 'failed', reason: 'exited' },
+      { name: 'b', group: 'peer', status: 'ok', load: { ...load(0, 1), requests: 0 } },
+      { name: 'c', group: 'peer', status: 'ok', load: load(10, 1, 2) },
+      { name: 'd', group: 'peer', status: 'ok', load: load(10, 1, 0, 5) },
+    ];
+    expect(quickProblems(cases)).toEqual(['a: failed: exited', 'b: no request completed', 'c: 2 errors, 0 non-2xx', 'd: 0 errors, 5 non-2xx']);
+    expect(quickProblems(cases.slice(0, 2))).toEqual([]);
+  });
+});
+
+describe('caseTable and peerRatios', () => {
+  it('marks skipped cases on one line and computes ratios against direct and against each peer', () => {
+    const cases: CaseResult[] = [
+      { name: 'direct', group: 'direct', status: 'ok', load: load(10_000, 1) },
+      { name: 'shadowgate-passthrough', group: 'shadowgate', status: 'ok', load: load(6000, 4) },
+      { name: 'http-proxy', group: 'peer', status: 'ok', load: load(3000, 8) },
+      { name: 'nginx-mirror', group: 'peer', status: 'skipped', reason: 'nginx not\ninstalled | here' },
+    ];
+    const table = caseTable(cases);
+    expect(table).toContain('| shadowgate-passthrough | 6000 | 0.60 |');
+    expect(table).toContain('| nginx-mirror | skipped: nginx not installed / here |');
+    expect(peerRatios(cases)).toEqual([{ subject: 'shadowgate-passthrough', peer: 'http-proxy', throughput: 2, p99: 0.5 }]);
+  });
+});
+
+describe('hotSpots', () => {
+  it('sums self time per function across nodes and ignores idle time', () => {
+    const frame = (functionName: string, url: string, lineNumber: number) => ({ functionName, url, lineNumber });
+    const profile: CpuProfile = {
+      nodes: [
+        { id: 1, callFrame: frame('(idle)', '', -1) },
+        { id: 2, callFrame: frame('parse', 'file:///x/node_modules/undici/lib/parser.js', 9) },
+        { id: 3, callFrame: frame('onRequest', 'file:///x/dist/src/proxy/server.js', 41) },
+        { id: 4, callFrame: frame('parse', 'file:///x/node_modules/undici/lib/parser.js', 9) },
+      ],
+      samples: [1, 2, 3, 4, 2, 1],
+      timeDeltas: [0, 1000, 300, 200, 500, 700],
+    };
+    // A sample's time is the delta to the next one: parse = 300 + 500 + 700 µs over nodes 2 and 4,
+    // onRequest = 200 µs; the 1000 µs of idle count in neither the list nor the total.
+    expect(hotSpots(profile, 2)).toEqual([
+      { functionName: 'parse', file: 'node_modules/undici/lib/parser.js', line: 10, selfMs: 1.5, share: 1500 / 1700 },
+      { functionName: 'onRequest', file: 'dist/src/proxy/server.js', line: 42, selfMs: 0.2, share: 200 / 1700 },
+    ]);
+  });
+});
+
+describe('sumMetric', () => {
+  it('sums every label set of one family and no family that merely shares its prefix', () => {
+    const text = [
+      '# HELP shadowgate_shadow_requests_total x',
+      'shadowgate_shadow_requests_total{route="p",target="incumbent",outcome="2xx"} 40',
+      'shadowgate_shadow_requests_total{route="p",target="candidate",outcome="2xx"} 2',
+      'shadowgate_shadow_requests_total_extra 100',
+      'shadowgate_nodejs_eventloop_lag_p99_seconds 0.012',
+    ].join('\n');
+    expect(sumMetric(text, 'shadowgate_shadow_requests_total')).toBe(42);
+    expect(sumMetric(text, 'shadowgate_nodejs_eventloop_lag_p99_seconds')).toBe(0.012);
+  });
+});
