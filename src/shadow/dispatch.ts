@@ -42,8 +42,9 @@ export class ShadowDispatcher {
     const started = performance.now();
     const pool = this.pools.get(target);
     if (!pool) return failed(target, role, 'error', 0);
+    // undici's headers and body timeouts bound the call; an AbortSignal per copy would cost a timer
+    // and an exception object each (it showed in the profile).
     const timeoutMs = opts.timeoutMs ?? this.timeouts.get(target) ?? 2000;
-    const signal = AbortSignal.timeout(timeoutMs);
     let res: Dispatcher.ResponseData | undefined;
     try {
       const headers: Record<string, string> = { ...req.headers, ...opts.headers };
@@ -52,7 +53,6 @@ export class ShadowDispatcher {
         path: req.url,
         headers,
         body: req.body.length > 0 ? req.body : null,
-        signal,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });

@@ -44,6 +44,10 @@ export class RouteShadow {
   private readonly roles: readonly [string, ShadowRole][];
   private readonly random: () => number;
   private closed = false;
+  /** Prometheus children resolved once per label set, not per copy. */
+  private readonly outcomeCounters = new Map<string, { inc(): void }>();
+  private readonly latency = new Map<string, { observe(v: number): void }>();
+  private readonly inFlightGauge: { inc(): void; dec(): void };
 
   constructor(readonly route: string, readonly cfg: Readonly<ShadowConfig>, private readonly deps: RouteShadowDeps) {
     this.bucket = new TokenBucket(cfg.maxRps, cfg.burst ?? Math.max(1, Math.ceil(cfg.maxRps / 10)));
@@ -52,6 +56,7 @@ export class RouteShadow {
     if (cfg.baseline !== undefined) roles.push([cfg.baseline, 'baseline']);
     this.roles = roles;
     this.random = deps.random ?? Math.random;
+    this.inFlightGauge = deps.metrics.shadowInFlight.labels(route);
     deps.metrics.rawDataMirroring.set({ route }, deps.policy === 'none' ? 1 : 0);
   }
 
@@ -122,19 +127,18 @@ export class RouteShadow {
 
   private dispatch(requestId: string, policyId: string, request: AnonymizedRequest): void {
     if (++this.inFlight > this.peak) this.peak = this.inFlight;
-    this.deps.metrics.shadowInFlight.inc({ route: this.route });
+    this.inFlightGauge.inc();
     const ts = Date.now();
     const headers = { 'x-shadowgate-shadow': '1', 'x-shadowgate-policy': policyId };
     const opts = { timeoutMs: this.cfg.timeout, maxResponseBytes: this.cfg.maxResponseBytes, headers };
     const calls = this.roles.map(([target, role]) => this.deps.dispatcher.send(target, role, request, opts));
     void Promise.all(calls).then((responses) => {
       this.inFlight--;
-      this.deps.metrics.shadowInFlight.dec({ route: this.route });
+      this.inFlightGauge.dec();
       const byRole: Partial<Record<ShadowRole, ShadowResponse>> = {};
       for (const r of responses) {
         byRole[r.role] = r;
-        this.deps.metrics.shadowRequests.inc({ route: this.route, target: r.target, outcome: r.error ?? statusClass(r.status) });
-        if (!r.error) this.deps.metrics.requestDuration.observe({ route: this.route, upstream: r.target, role: 'shadow' }, r.latencyMs / 1000);
+        this.countOutcome(r);
       }
       if (this.closed) return;
       try {
@@ -143,6 +147,18 @@ export class RouteShadow {
         this.deps.onError?.(err);
       }
     });
+  }
+
+  private countOutcome(r: ShadowResponse): void {
+    const outcome = r.error ?? statusClass(r.status);
+    const key = `${r.target}|${outcome}`;
+    let c = this.outcomeCounters.get(key);
+    if (!c) this.outcomeCounters.set(key, (c = this.deps.metrics.shadowRequests.labels(this.route, r.target, outcome)));
+    c.inc();
+    if (r.error) return;
+    let h = this.latency.get(r.target);
+    if (!h) this.latency.set(r.target, (h = this.deps.metrics.requestDuration.labels(this.route, r.target, 'shadow')));
+    h.observe(r.latencyMs / 1000);
   }
 
   /** Stops admitting and drops results still to come (shadow work is abandoned on shutdown). */
