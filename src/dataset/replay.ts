@@ -1,0 +1,208 @@
+// Offline evaluation: sends each recorded anonymized request again to its route's shadow targets (and
+// baseline) in parallel, paced and bounded, and feeds the answers to the same comparison engine as the
+// live proxy, so the report and verdict mean exactly what /admin/report means.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Config, RouteConfig, ShadowConfig } from '../config/schema.js';
+import { RouteComparer, type RouteReport } from '../compare/index.js';
+import { ShadowgateError } from '../errors.js';
+import type { ShadowExchange, ShadowResponse, ShadowRole } from '../exchange.js';
+import { ShadowDispatcher } from '../shadow/dispatch.js';
+import { readDataset, type ReadIssue, type ReadItem } from './reader.js';
+import { recordRequest } from './record.js';
+
+export interface ReplayProgress {
+  /** Records replayed so far. */
+  readonly sent: number;
+  /** Dataset bytes read so far (compressed bytes for gzip) and in all. */
+  readonly bytesRead: number;
+  readonly totalBytes: number;
+}
+
+/** The calls replay makes; ShadowDispatcher in production, anything with its shape in tests. */
+export interface ReplaySender {
+  send: ShadowDispatcher['send'];
+  close(): Promise<void>;
+}
+
+export interface ReplayOptions {
+  readonly config: Config;
+  /** Files (plain or gzip) or directories, read in the order given. */
+  readonly datasets: readonly string[];
+  /** Only this route's records; the others are skipped (counted as filtered). */
+  readonly route?: string;
+  /** Records per second across all workers; unlimited when absent. */
+  readonly rate?: number;
+  /** Records in flight at once (each sends to every target in parallel). */
+  readonly concurrency?: number;
+  /** Abort to stop early: no new record starts, those in flight finish, the report is partial. */
+  readonly signal?: AbortSignal;
+  readonly onIssue?: (issue: ReadIssue) => void;
+  readonly onProgress?: (progress: ReplayProgress) => void;
+  readonly onWarning?: (message: string) => void;
+  readonly sender?: ReplaySender;
+  /** The comparison clock; frozen at the replay's start by default (see below). */
+  readonly now?: () => number;
+}
+
+export interface ReplayResult {
+  /** One report per route that had at least one record replayed (or the --route one). */
+  readonly reports: RouteReport[];
+  /** Records replayed (sent to the targets and compared). */
+  readonly sent: number;
+  /** Shadow calls that got no answer (timeout, refused, reset, too large). */
+  readonly failedCalls: number;
+  readonly skipped: {
+    /** Records of routes the configuration does not have, or that have no shadow targets. */
+    readonly unknownRoute: number;
+    /** Records of other routes than --route. */
+    readonly filtered: number;
+    /** Lines the reader could not use (torn, malformed, future version, too long). */
+    readonly unreadable: number;
+  };
+  readonly interrupted: boolean;
+}
+
+const DEFAULT_CONCURRENCY = 16;
+const MAX_UNKNOWN_ROUTE_WARNINGS = 10;
+
+function usage(message: string): ShadowgateError {
+  return new ShadowgateError('SG_ERR_USAGE', message, 400);
+}
+
+/** The targets a route's copy goes to, by role: targets[0] is the control, targets[1] the candidate. */
+export function shadowRoles(shadow: Readonly<ShadowConfig>): [string, ShadowRole][] {
+  const roles: [string, ShadowRole][] = [[shadow.targets[0]!, 'incumbent']];
+  if (shadow.targets[1] !== undefined) roles.push([shadow.targets[1], 'candidate']);
+  if (shadow.baseline !== undefined) roles.push([shadow.baseline, 'baseline']);
+  return roles;
+}
+
+/** Spaces record starts `1000 / rate` ms apart across all workers, without bursts after a stall. */
+class Pacer {
+  private next = 0;
+  constructor(private readonly intervalMs: number) {}
+
+  async wait(signal: AbortSignal | undefined): Promise<void> {
+    const now = performance.now();
+    const at = Math.max(now, this.next);
+    this.next = at + this.intervalMs;
+    if (at > now) await sleep(at - now, undefined, { signal }).catch(() => undefined);
+  }
+}
+
+interface RouteRun {
+  readonly route: RouteConfig;
+  readonly shadow: Readonly<ShadowConfig>;
+  readonly roles: readonly [string, ShadowRole][];
+  readonly comparer: RouteComparer;
+}
+
+export async function replayDataset(opts: ReplayOptions): Promise<ReplayResult> {
+  const { config } = opts;
+  const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw usage(`concurrency must be a positive integer, got ${concurrency}`);
+  if (opts.rate !== undefined && !(opts.rate > 0)) throw usage(`rate must be a positive number of records per second, got ${opts.rate}`);
+  // One instant for every record and the report: a replay can take longer than the comparer's time
+  // window, and every record of the dataset must count, as if all were seen at once.
+  const frozen = Date.now();
+  const now = opts.now ?? (() => frozen);
+
+  const runs = new Map<string, RouteRun>();
+  const runFor = (name: string): RouteRun | undefined => {
+    let run = runs.get(name);
+    if (run) return run;
+    const route = config.routes.find((r) => r.name === name);
+    if (!route?.shadow) return undefined;
+    const shadow = route.shadow;
+    run = { route, shadow, roles: shadowRoles(shadow), comparer: new RouteComparer(name, shadow.compare, { hasBaseline: shadow.baseline !== undefined }) };
+    runs.set(name, run);
+    return run;
+  };
+  if (opts.route !== undefined && !runFor(opts.route)) {
+    const known = config.routes.filter((r) => r.shadow).map((r) => r.name);
+    throw usage(`route "${opts.route}" is not a route with shadow targets in the configuration (known: ${known.join(', ') || 'none'})`);
+  }
+
+  let unreadable = 0;
+  let bytesRead = 0;
+  let totalBytes = 0;
+  const items = readDataset(opts.datasets, {
+    signal: opts.signal,
+    onIssue: (issue) => {
+      unreadable++;
+      opts.onIssue?.(issue);
+    },
+    onProgress: (read, total) => {
+      bytesRead = read;
+      totalBytes = total;
+    },
+  });
+
+  const sender = opts.sender ?? new ShadowDispatcher(config.upstreams);
+  const pacer = opts.rate === undefined ? undefined : new Pacer(1000 / opts.rate);
+  const unknownRoutes = new Set<string>();
+  let unknownRoute = 0;
+  let filtered = 0;
+  let sent = 0;
+  let failedCalls = 0;
+  let seq = 0;
+
+  const replayOne = async (item: ReadItem): Promise<void> => {
+    const rec = item.record;
+    if (opts.route !== undefined && rec.route !== opts.route) {
+      filtered++;
+      return;
+    }
+    const run = runFor(rec.route);
+    if (!run) {
+      unknownRoute++;
+      if (!unknownRoutes.has(rec.route) && unknownRoutes.size < MAX_UNKNOWN_ROUTE_WARNINGS) {
+        unknownRoutes.add(rec.route);
+        opts.onWarning?.(`${item.file}:${item.line}: route "${rec.route}" has no shadow targets in this configuration; its records are skipped`);
+      }
+      return;
+    }
+    await pacer?.wait(opts.signal);
+    if (opts.signal?.aborted) return;
+    const request = recordRequest(rec);
+    const headers = { 'x-shadowgate-shadow': 'replay', 'x-shadowgate-policy': rec.policy };
+    const sendOpts = { timeoutMs: run.shadow.timeout, maxResponseBytes: run.shadow.maxResponseBytes, headers };
+    const answers = await Promise.all(run.roles.map(([target, role]) => sender.send(target, role, request, sendOpts)));
+    const responses: Partial<Record<ShadowRole, ShadowResponse>> = {};
+    for (const r of answers) {
+      responses[r.role] = r;
+      if (r.error !== undefined) failedCalls++;
+    }
+    const ex: ShadowExchange = { route: rec.route, requestId: `replay-${++seq}`, policyId: rec.policy, ts: rec.ts, request, responses };
+    run.comparer.record(ex, now());
+    sent++;
+    opts.onProgress?.({ sent, bytesRead, totalBytes });
+  };
+
+  // Workers pull from one shared iterator (an async generator queues concurrent next() calls), so at
+  // most `concurrency` records are held in memory and in flight, whatever the dataset's size.
+  const worker = async (): Promise<void> => {
+    while (!opts.signal?.aborted) {
+      const next = await items.next();
+      if (next.done) return;
+      await replayOne(next.value);
+    }
+  };
+  try {
+    const outcomes = await Promise.allSettled(Array.from({ length: concurrency }, worker));
+    const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failure) throw failure.reason;
+  } finally {
+    await items.return(undefined);
+    await sender.close();
+  }
+  opts.onProgress?.({ sent, bytesRead, totalBytes });
+  const at = now();
+  return {
+    reports: [...runs.values()].map((r) => r.comparer.report(at)),
+    sent,
+    failedCalls,
+    skipped: { unknownRoute, filtered, unreadable },
+    interrupted: opts.signal?.aborted === true,
+  };
+}

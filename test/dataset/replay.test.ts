@@ -1,0 +1,146 @@
+// Replay: a recorded dataset sent again to the configured targets gives the same verdict and the same
+// per-field rates as the live run that recorded it; workers are bounded, damaged lines and unknown
+// routes are counted, and an abort yields a partial report.
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RouteComparer, type RouteReport } from '../../src/compare/index.js';
+import type { Config } from '../../src/config/schema.js';
+import { toDatasetRecord } from '../../src/dataset/record.js';
+import { replayDataset, shadowRoles } from '../../src/dataset/replay.js';
+import { DatasetWriter } from '../../src/dataset/writer.js';
+import { recordSchema } from '../../src/config/schema/record.js';
+import type { ShadowExchange, ShadowResponse, ShadowRole } from '../../src/exchange.js';
+import { silentLogger } from '../../src/observe/log.js';
+import { createMetrics } from '../../src/observe/metrics.js';
+import { ShadowDispatcher } from '../../src/shadow/dispatch.js';
+import { readFile, writeFile } from 'node:fs/promises';
+import { label, replayConfig, startModel, type Answer, type ModelServer } from './models.js';
+import { tempDir } from './fixtures.js';
+
+const NOW = 1_800_000_000_000;
+let dir: string;
+let cleanup: () => Promise<void>;
+let servers: ModelServer[] = [];
+beforeEach(async () => ({ dir, cleanup } = await tempDir()));
+afterEach(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  servers = [];
+  await cleanup();
+});
+
+async function models(candidate: Answer, onCandidateRequest?: (n: number) => void): Promise<{ config: Config; inc: ModelServer; cand: ModelServer }> {
+  const inc = await startModel(label);
+  const cand = await startModel(candidate, onCandidateRequest);
+  servers.push(inc, cand);
+  return { config: replayConfig(inc.url, cand.url), inc, cand };
+}
+
+/**
+ * What the live proxy does for n requests: the same anonymized copy to every role in parallel, each
+ * exchange fed to the route's comparer and written to the dataset. Returns the live report.
+ */
+async function liveRun(config: Config, n: number, path: string, over: { route?: string } = {}): Promise<RouteReport> {
+  const route = config.routes[0]!;
+  const shadow = route.shadow!;
+  const comparer = new RouteComparer(route.name, shadow.compare, { hasBaseline: shadow.baseline !== undefined });
+  const dispatcher = new ShadowDispatcher(config.upstreams);
+  const writer = new DatasetWriter(recordSchema.parse({ path }), { metrics: createMetrics(undefined, { defaults: false }), log: silentLogger() });
+  for (let i = 0; i < n; i++) {
+    const request = { method: 'POST', url: '/v1/predict', headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify({ i })) };
+    const answers = await Promise.all(shadowRoles(shadow).map(([target, role]) => dispatcher.send(target, role, request, { maxResponseBytes: 1 << 20 })));
+    const responses: Partial<Record<ShadowRole, ShadowResponse>> = {};
+    for (const r of answers) responses[r.role] = r;
+    const ex: ShadowExchange = { route: over.route ?? route.name, requestId: `live-${i}`, policyId: 'none', ts: NOW + i, request, responses };
+    comparer.record(ex, NOW);
+    expect(writer.write(toDatasetRecord(ex))).toBe(true);
+  }
+  await writer.close();
+  await dispatcher.close();
+  return comparer.report(NOW);
+}
+
+/** What must survive a round trip: the verdict, the label agreement and every field's rates. */
+function essence(r: RouteReport) {
+  const s = r.sinceStart;
+  return {
+    verdict: r.verdict,
+    compared: s.compared,
+    agreement: s.label?.agreement,
+    disagreement: s.disagreement?.rate,
+    fields: s.fields.map((f) => ({ path: f.path, status: f.status, candidateRate: f.candidateRate, noiseRate: f.noiseRate })),
+    reasons: s.reasons.filter((x) => x.metric !== 'latency p99 ratio').map((x) => [x.metric, x.outcome]),
+  };
+}
+
+describe('replayDataset', () => {
+  it('gives the same fail verdict and per-field rates as the live run that recorded the dataset', async () => {
+    // The candidate disagrees on every 8th request (12.5% > maxDisagreement 5%): a clear fail.
+    const { config } = await models((i) => (i % 8 === 0 ? 'fish' : label(i)));
+    const path = join(dir, 'shadow.jsonl');
+    const live = await liveRun(config, 120, path);
+    expect(live.verdict).toBe('fail');
+    expect(essence(live).fields.map((f) => [f.path, f.status])).toEqual(expect.arrayContaining([['$.prediction', 'regression'], ['$.nonce', 'noisy']]));
+
+    const result = await replayDataset({ config, datasets: [path], concurrency: 8, now: () => NOW });
+    expect(result).toMatchObject({ sent: 120, failedCalls: 0, interrupted: false, skipped: { unknownRoute: 0, filtered: 0, unreadable: 0 } });
+    expect(result.reports).toHaveLength(1);
+    expect(essence(result.reports[0]!)).toEqual(essence(live));
+  });
+
+  it('gives the same pass verdict when the candidate agrees', async () => {
+    const { config } = await models(label);
+    const path = join(dir, 'shadow.jsonl');
+    const live = await liveRun(config, 80, path);
+    expect(live.verdict).toBe('pass');
+    const result = await replayDataset({ config, datasets: [path] });
+    expect(essence(result.reports[0]!)).toEqual(essence(live));
+  });
+
+  it('keeps at most `concurrency` records in flight', async () => {
+    const { config, cand } = await models(label);
+    const path = join(dir, 'shadow.jsonl');
+    await liveRun(config, 60, path);
+    cand.stats.maxInFlight = 0;
+    await replayDataset({ config, datasets: [path], concurrency: 3 });
+    expect(cand.stats.maxInFlight).toBeGreaterThan(1);
+    expect(cand.stats.maxInFlight).toBeLessThanOrEqual(3);
+  });
+
+  it('counts records of unknown routes and other routes, and unreadable lines, and replays the rest', async () => {
+    const { config } = await models(label);
+    const known = join(dir, 'known.jsonl');
+    const other = join(dir, 'other.jsonl');
+    await liveRun(config, 5, known);
+    await liveRun(config, 3, other, { route: 'gone' });
+    await writeFile(other, (await readFile(other, 'utf8')) + '{"v":1,"ts":');
+    const warnings: string[] = [];
+    const issues: string[] = [];
+    const result = await replayDataset({ config, datasets: [known, other], onWarning: (m) => warnings.push(m), onIssue: (i) => issues.push(i.message) });
+    expect(result).toMatchObject({ sent: 5, skipped: { unknownRoute: 3, filtered: 0, unreadable: 1 } });
+    expect(warnings).toEqual([`${other}:1: route "gone" has no shadow targets in this configuration; its records are skipped`]);
+    expect(issues).toEqual([`${other}:4: torn last line (cut off mid-record, e.g. by a crash) skipped`]);
+  });
+
+  it('rejects a --route that the configuration does not shadow, naming the known ones', async () => {
+    const { config } = await models(label);
+    await expect(replayDataset({ config, datasets: [join(dir, 'x.jsonl')], route: 'nope' }))
+      .rejects.toMatchObject({ code: 'SG_ERR_USAGE', message: expect.stringContaining('known: predict') });
+  });
+
+  it('stops starting records on abort, lets those in flight finish, and reports what it saw', async () => {
+    const ac = new AbortController();
+    let armed = false;
+    const { config, cand } = await models(label, (n) => {
+      if (armed && n === 20) ac.abort();
+    });
+    const path = join(dir, 'shadow.jsonl');
+    await liveRun(config, 100, path);
+    cand.stats.requests = 0;
+    armed = true;
+    const result = await replayDataset({ config, datasets: [path], concurrency: 2, signal: ac.signal, now: () => NOW });
+    expect(result.interrupted).toBe(true);
+    expect(result.sent).toBeGreaterThan(0);
+    expect(result.sent).toBeLessThan(30);
+    expect(result.reports[0]!.sinceStart.exchanges).toBe(result.sent);
+  });
+});
