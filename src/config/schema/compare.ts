@@ -34,7 +34,9 @@ export const compareSchema = z.object({
     maxP99Ratio: z.number().positive().default(1.25),
     maxErrorRateDelta: z.number().min(0).max(1).default(0.01),
     minObservations: z.number().int().positive().default(50),
-  }).strict().default({ maxDisagreement: 0.05, maxP99Ratio: 1.25, maxErrorRateDelta: 0.01, minObservations: 50 }),
+    /** Latency counts as slower or faster only when the whole 95% interval of the median ratio is this far from 1. */
+    minLatencyEffect: z.number().nonnegative().default(0.05),
+  }).strict().default({ maxDisagreement: 0.05, maxP99Ratio: 1.25, maxErrorRateDelta: 0.01, minObservations: 50, minLatencyEffect: 0.05 }),
   window: z.object({ length: duration.default(15 * 60_000), bucket: duration.default(60_000) }).strict()
     .default({ length: 15 * 60_000, bucket: 60_000 }),
   samplesPerField: z.number().int().nonnegative().max(50).default(5),

@@ -1,0 +1,226 @@
+// The comparison engine's entry: one RouteComparer per route, fed by the live shadow path and by
+// offline replay with the same calls. Pure: no sockets, no timers, no global randomness; time is nowMs.
+import type { CompareConfig } from '../config/schema.js';
+import type { ShadowExchange, ShadowResponse, ShadowRole } from '../exchange.js';
+import { DiffResult, NOT_JSON, diffResponses, parseBody, type DifferenceKind } from './diff.js';
+import type { CompareOutcome } from './labels.js';
+import { canonicalJson, valueAt } from './paths.js';
+import { buildSpanReport, type RouteReport, type SpanReport, type Verdict } from './report.js';
+import { CompiledRules } from './rules.js';
+import { SampleStore, type FieldSamples } from './samples.js';
+import { seededRandom } from './stats.js';
+import { Tally, recordLatency } from './tally.js';
+
+export { FieldLabelTracker, observeComparison, type CompareOutcome } from './labels.js';
+export { renderReport } from './render.js';
+export type { FieldSamples, Sample } from './samples.js';
+export type { FieldReport, LatencyComparison, LatencySummary, Reason, RouteReport, SpanReport, Verdict } from './report.js';
+export { CompiledRules, PRESETS, effectiveRules } from './rules.js';
+
+/** Window buckets kept at most, whatever length/bucket says (each holds a few histograms). */
+const MAX_BUCKETS = 120;
+/** Label values longer than this are cut: a label is a class name, not a document. */
+const MAX_LABEL_CHARS = 64;
+
+export interface GuardSignals {
+  readonly observations: number;
+  readonly disagreement: number | null;
+  readonly verdict: Verdict;
+}
+
+interface Bucket {
+  epoch: number;
+  readonly tally: Tally;
+}
+
+/** A shadow call that produced no usable answer: transport failure or a server error. */
+function failed(r: ShadowResponse): boolean {
+  return r.status === 0 || r.error !== undefined || r.status >= 500;
+}
+
+function labelText(v: unknown): string {
+  return (typeof v === 'string' ? v : v === undefined ? '(missing)' : canonicalJson(v)).slice(0, MAX_LABEL_CHARS);
+}
+
+function hashSeed(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+export class RouteComparer {
+  readonly rules: CompiledRules;
+  readonly hasBaseline: boolean;
+  private readonly cfg: Readonly<CompareConfig>;
+  private readonly total: Tally;
+  private readonly buckets: Bucket[];
+  private readonly bucketMs: number;
+  private latestEpoch = -Infinity;
+  private startMs: number | undefined;
+  private readonly store: SampleStore;
+  private readonly candidateDiff = new DiffResult();
+  private readonly noiseDiff = new DiffResult();
+  private readonly fieldsOf = new Map<string, DifferenceKind>();
+  private version = 0;
+  private guardCache: { version: number; epoch: number; signals: GuardSignals } | undefined;
+
+  constructor(readonly route: string, cfg: Readonly<CompareConfig>, opts: { hasBaseline?: boolean; seed?: number } = {}) {
+    this.cfg = cfg;
+    this.rules = new CompiledRules(cfg);
+    this.hasBaseline = opts.hasBaseline ?? false;
+    const random = seededRandom(opts.seed ?? hashSeed(route));
+    this.total = new Tally(cfg.reservoirSize, false, random);
+    this.bucketMs = Math.max(1, cfg.window.bucket);
+    const count = Math.min(MAX_BUCKETS, Math.max(1, Math.ceil(cfg.window.length / this.bucketMs)));
+    // Each bucket keeps its share of the reservoir, so the merged window sample stays within reservoirSize.
+    const perBucket = Math.max(8, Math.ceil(cfg.reservoirSize / count));
+    this.buckets = Array.from({ length: count }, () => ({ epoch: -1, tally: new Tally(perBucket, true, random) }));
+    this.store = new SampleStore(cfg.samplesPerField, cfg.maxSampleBytes);
+  }
+
+  /** The window bucket for a moment, or undefined when it is older than the window (late replayed data). */
+  private bucketAt(nowMs: number): Tally | undefined {
+    this.startMs = Math.min(this.startMs ?? nowMs, nowMs);
+    const epoch = Math.floor(nowMs / this.bucketMs);
+    if (epoch <= this.latestEpoch - this.buckets.length) return undefined;
+    this.latestEpoch = Math.max(this.latestEpoch, epoch);
+    const b = this.buckets[epoch % this.buckets.length]!;
+    if (b.epoch === epoch) return b.tally;
+    if (b.epoch > epoch) return undefined;
+    b.epoch = epoch;
+    b.tally.reset();
+    return b.tally;
+  }
+
+  record(ex: ShadowExchange, nowMs: number): CompareOutcome {
+    this.version++;
+    const { incumbent: inc, candidate: cand, baseline: base } = ex.responses;
+    const window = this.bucketAt(nowMs);
+    for (const t of window ? [this.total, window] : [this.total]) {
+      t.exchanges++;
+      for (const [role, r] of [['incumbent', inc], ['candidate', cand], ['baseline', base]] as const) if (r) this.countCall(t, role, r);
+      if (inc && cand && inc.status !== cand.status) t.statusPair(inc.status, cand.status);
+    }
+    if (!inc || !cand) return this.finish(window, 'incomplete', []);
+    if (failed(inc) || failed(cand)) return this.finish(window, 'error', []);
+
+    const pInc = parseBody(inc);
+    const pCand = parseBody(cand);
+    const diff = this.candidateDiff;
+    diff.clear();
+    diffResponses(inc, pInc, cand, pCand, this.rules, diff);
+    const fields = this.fieldsOf;
+    fields.clear();
+    for (const [path, kind] of diff.differences) if (!fields.has(path)) fields.set(path, kind);
+
+    let noise: Set<string> | undefined;
+    if (base && !failed(base)) {
+      this.noiseDiff.clear();
+      diffResponses(inc, pInc, base, parseBody(base), this.rules, this.noiseDiff);
+      noise = new Set(this.noiseDiff.differences.map(([path]) => path));
+    }
+    const labels = this.rules.labelPath && pInc !== NOT_JSON && pCand !== NOT_JSON
+      ? [labelText(valueAt(pInc, this.rules.labelPath)), labelText(valueAt(pCand, this.rules.labelPath))] as const
+      : undefined;
+
+    for (const t of window ? [this.total, window] : [this.total]) {
+      t.compared++;
+      for (const [path, kind] of fields) {
+        const f = t.field(path);
+        f.candidate++;
+        f.kinds[kind]++;
+      }
+      if (noise) {
+        t.baselineCompared++;
+        for (const path of noise) t.field(path).noise++;
+      }
+      if (labels) t.labelPair(labels[0], labels[1]);
+      for (const [path, delta] of diff.scoreDeltas) {
+        const s = t.score(path);
+        s.n++;
+        s.sum += delta;
+        s.sumSq += delta * delta;
+        s.sumAbs += Math.abs(delta);
+        s.abs.offer(Math.abs(delta));
+      }
+      for (const [path, sim] of diff.similarities) {
+        const m = t.mean(t.similarity, path);
+        m.n++;
+        m.sum += sim;
+        if (sim < (this.rules.at(path).minSimilarity ?? 0)) m.below++;
+      }
+      for (const [path, overlap] of diff.overlaps) {
+        const m = t.mean(t.overlap, path);
+        m.n++;
+        m.sum += overlap;
+      }
+    }
+    if (fields.size > 0) this.store.add(fields.keys(), ex, cand, 'candidate');
+    return this.finish(window, fields.size > 0 ? 'mismatch' : 'match', [...fields.keys()]);
+  }
+
+  private countCall(t: Tally, role: ShadowRole, r: ShadowResponse): void {
+    const calls = t.calls[role];
+    calls.calls++;
+    if (failed(r)) {
+      calls.errors++;
+      return;
+    }
+    // Only answered calls race fairly: a timeout's latency is the timeout, not the model.
+    const track = t.shadowLatency[role];
+    recordLatency(track.hist, r.latencyMs);
+    track.sample.offer(r.latencyMs);
+  }
+
+  private finish(window: Tally | undefined, result: CompareOutcome['result'], fields: readonly string[]): CompareOutcome {
+    this.total.results[result]++;
+    if (window) window.results[result]++;
+    return { result, fields };
+  }
+
+  recordPrimary(upstream: string, latencyMs: number, status: number, nowMs: number): void {
+    this.version++;
+    const window = this.bucketAt(nowMs);
+    for (const t of window ? [this.total, window] : [this.total]) {
+      const p = t.primaryFor(upstream);
+      p.calls++;
+      if (status === 0 || status >= 500) p.errors++;
+      recordLatency(p.hist, latencyMs);
+    }
+  }
+
+  private windowSpan(nowMs: number): SpanReport {
+    const epoch = Math.floor(nowMs / this.bucketMs);
+    const merged = new Tally(this.cfg.reservoirSize + this.buckets.length * 8, false, seededRandom(epoch));
+    for (const b of this.buckets) if (b.epoch > epoch - this.buckets.length && b.epoch <= epoch) b.tally.mergeInto(merged);
+    const fromMs = (epoch - this.buckets.length + 1) * this.bucketMs;
+    return buildSpanReport(merged, { cfg: this.cfg, hasBaseline: this.hasBaseline, labelPath: this.rules.rules.label, fromMs, toMs: nowMs });
+  }
+
+  report(nowMs: number): RouteReport {
+    const window = this.windowSpan(nowMs);
+    const sinceStart = buildSpanReport(this.total, { cfg: this.cfg, hasBaseline: this.hasBaseline, labelPath: this.rules.rules.label, fromMs: this.startMs ?? nowMs, toMs: nowMs });
+    return {
+      route: this.route,
+      generatedAt: nowMs,
+      hasBaseline: this.hasBaseline,
+      verdict: window.verdict,
+      window: { ...window, lengthMs: this.buckets.length * this.bucketMs, bucketMs: this.bucketMs },
+      sinceStart,
+    };
+  }
+
+  samples(): FieldSamples {
+    return this.store.snapshot(this.route);
+  }
+
+  /** Rolling-window signals for the canary guardrails; cached until the next record or bucket change. */
+  guardSignals(nowMs: number): GuardSignals {
+    const epoch = Math.floor(nowMs / this.bucketMs);
+    if (this.guardCache && this.guardCache.version === this.version && this.guardCache.epoch === epoch) return this.guardCache.signals;
+    const span = this.windowSpan(nowMs);
+    const signals = { observations: span.compared + span.results.error, disagreement: span.disagreement?.rate ?? null, verdict: span.verdict };
+    this.guardCache = { version: this.version, epoch, signals };
+    return signals;
+  }
+}

@@ -1,0 +1,77 @@
+// The report as a terminal table (`shadowgate report`, `shadowgate replay`): the verdict and its
+// reasons first, then fields, latency and errors — the rolling window, which is what matters now.
+import type { Interval } from './stats.js';
+import type { LatencySummary, RouteReport, SpanReport, Verdict } from './report.js';
+
+const COLORS = { red: '\x1b[31m', yellow: '\x1b[33m', green: '\x1b[32m', dim: '\x1b[2m', bold: '\x1b[1m', reset: '\x1b[0m' } as const;
+
+function table(rows: readonly (readonly string[])[]): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => { widths[i] = Math.max(widths[i] ?? 0, cell.length); });
+  return rows.map((row) => '  ' + row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
+}
+
+const num = (x: number | null | undefined, digits = 4): string => (x === null || x === undefined ? '-' : String(Number(x.toPrecision(digits))));
+const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
+const pctInterval = (i: Interval | null): string => (i ? `[${pct(i.low)}, ${pct(i.high)}]` : '');
+
+function latencyRow(name: string, s: LatencySummary): string[] {
+  return [name, String(s.count), num(s.p50Ms), num(s.p90Ms), num(s.p99Ms), num(s.p999Ms), num(s.maxMs)];
+}
+
+function renderSpan(span: SpanReport, paint: (color: keyof typeof COLORS, text: string) => string): string[] {
+  const lines: string[] = [];
+  const mark = { ok: paint('green', 'ok  '), marginal: paint('yellow', 'warn'), fail: paint('red', 'FAIL') } as const;
+  lines.push(`  exchanges ${span.exchanges}  compared ${span.compared}  match ${span.results.match}  mismatch ${span.results.mismatch}  error ${span.results.error}  incomplete ${span.results.incomplete}`);
+  lines.push('', paint('bold', '  reasons'));
+  for (const r of span.reasons) {
+    const interval = r.interval ? ` [${num(r.interval.low)}, ${num(r.interval.high)}]` : '';
+    lines.push(`  ${mark[r.outcome]} ${r.metric}: ${num(r.observed)}${interval} (threshold ${num(r.threshold)}) ${paint('dim', r.detail)}`);
+  }
+  if (span.fields.length > 0) {
+    lines.push('', paint('bold', '  fields'));
+    const rows = span.fields.slice(0, 25).map((f) => [
+      f.status === 'regression' ? paint('red', f.status) : f.status, f.path, `${pct(f.candidateRate)} ${pctInterval(f.candidateInterval)}`,
+      f.noiseRate === null ? '-' : pct(f.noiseRate), Object.entries(f.kinds).map(([k, n]) => `${k}:${n}`).join(' '),
+    ]);
+    lines.push(...table([['status', 'path', 'candidate diff rate', 'noise', 'kinds'], ...rows]));
+    if (span.fields.length > 25) lines.push(`  … ${span.fields.length - 25} more fields`);
+  }
+  if (span.label) {
+    lines.push('', `  label ${span.label.path}: agreement ${pct(span.label.agreement)} ${pctInterval(span.label.interval)} over ${span.label.observations}`);
+    const off = span.label.confusion.filter((c) => c.incumbent !== c.candidate).slice(0, 10);
+    for (const c of off) lines.push(`    ${c.incumbent} → ${c.candidate}: ${c.count}`);
+  }
+  for (const s of span.scores) {
+    const i = s.meanDeltaInterval;
+    lines.push(`  score ${s.path}: mean delta ${num(s.meanDelta)}${i ? ` [${num(i.low)}, ${num(i.high)}]` : ''}  |delta| mean ${num(s.meanAbsDelta)} p50 ${num(s.p50AbsDelta)} p99 ${num(s.p99AbsDelta)}  n=${s.n}`);
+  }
+  for (const t of span.text) lines.push(`  text ${t.path}: mean similarity ${num(t.meanSimilarity)}, ${t.belowThreshold}/${t.n} below threshold`);
+  for (const k of span.topK) lines.push(`  topK ${k.path}: mean overlap ${num(k.meanOverlap)} over ${k.n}`);
+  const lat = span.latency;
+  const rows = [['latency ms', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max']];
+  for (const [role, s] of Object.entries(lat.shadow)) rows.push(latencyRow(`shadow ${role}`, s));
+  for (const [upstream, s] of Object.entries(lat.primary)) rows.push(latencyRow(`primary ${upstream}`, s));
+  if (rows.length > 1) lines.push('', ...table(rows));
+  const c = lat.comparison;
+  lines.push(`  candidate vs incumbent: ${c.verdict}, median ratio ${num(c.ratio)}${c.ratioInterval ? ` [${num(c.ratioInterval.low)}, ${num(c.ratioInterval.high)}]` : ''}, shift ${num(c.shiftMs)} ms, p99 ratio ${num(c.p99Ratio)}, mean ratio ${num(c.meanRatio)}, p=${num(c.pValue)}`);
+  const e = span.errors;
+  lines.push(`  errors: incumbent ${pct(e.incumbent.rate)} ${pctInterval(e.incumbent.interval)}, candidate ${pct(e.candidate.rate)} ${pctInterval(e.candidate.interval)}${e.baseline ? `, baseline ${pct(e.baseline.rate)}` : ''}`);
+  if (span.statusMismatches.length > 0) {
+    lines.push(`  status mismatches: ${span.statusMismatches.slice(0, 10).map((s) => `${s.incumbent}→${s.candidate} ×${s.count}`).join(', ')}`);
+  }
+  return lines;
+}
+
+export function renderReport(reports: readonly RouteReport[], opts: { color?: boolean } = {}): string {
+  const paint = (color: keyof typeof COLORS, text: string) => (opts.color ? `${COLORS[color]}${text}${COLORS.reset}` : text);
+  const verdictColor: Record<Verdict, keyof typeof COLORS> = { pass: 'green', marginal: 'yellow', fail: 'red', 'insufficient data': 'dim' };
+  const out: string[] = [];
+  for (const r of reports) {
+    const minutes = Math.round(r.window.lengthMs / 60_000);
+    out.push(`${paint('bold', `route ${r.route}`)}  verdict ${paint(verdictColor[r.verdict], r.verdict.toUpperCase())} (last ${minutes} min)  since start: ${r.sinceStart.verdict}${r.hasBaseline ? '  noise baseline: on' : ''}`);
+    out.push(...renderSpan(r.window, paint), '');
+  }
+  if (reports.length === 0) out.push('no routes compare anything yet', '');
+  return out.join('\n');
+}

@@ -1,0 +1,211 @@
+// Statistics the comparison engine reports on: normal tail, Wilson interval, two-proportion test,
+// Mann-Whitney U (tie-corrected normal approximation) with the Hodges-Lehmann shift and its interval,
+// and a seeded bounded reservoir. Pure functions; no global randomness, so replays are reproducible.
+
+/** z for a two-sided 95% interval (the 0.975 normal quantile). */
+export const Z95 = 1.959963984540054;
+
+/** erfc with fractional error below 1.2e-7 everywhere (Numerical Recipes' Chebyshev fit), enough for p-values. */
+function erfc(x: number): number {
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 +
+    t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  return x >= 0 ? r : 2 - r;
+}
+
+/** Upper tail P(Z > z) of the standard normal. */
+export function normalSf(z: number): number {
+  return 0.5 * erfc(z / Math.SQRT2);
+}
+
+export interface Interval {
+  readonly low: number;
+  readonly high: number;
+}
+
+/** Wilson score 95% interval for k successes out of n (null when n = 0). */
+export function wilsonInterval(k: number, n: number, z = Z95): Interval | null {
+  if (n <= 0) return null;
+  const p = k / n;
+  const z2 = z * z;
+  const denom = 1 + z2 / n;
+  const center = (p + z2 / (2 * n)) / denom;
+  const half = (z / denom) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+  return { low: Math.max(0, center - half), high: Math.min(1, center + half) };
+}
+
+/**
+ * One-sided pooled two-proportion z test of H1: k1/n1 > k2/n2. Returns the p-value (1 when a side is
+ * empty or both rates are 0 or 1, where the test has nothing to say).
+ */
+export function twoProportionPValue(k1: number, n1: number, k2: number, n2: number): number {
+  if (n1 <= 0 || n2 <= 0) return 1;
+  const pooled = (k1 + k2) / (n1 + n2);
+  const se = Math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2));
+  if (se === 0) return 1;
+  return normalSf((k1 / n1 - k2 / n2) / se);
+}
+
+/** One-sided score test of H1: k/n > p0 (used when there is no baseline to learn noise from). */
+export function oneProportionPValue(k: number, n: number, p0: number): number {
+  if (n <= 0) return 1;
+  if (p0 <= 0) return k > 0 ? 0 : 1;
+  if (p0 >= 1) return 1;
+  return normalSf((k / n - p0) / Math.sqrt((p0 * (1 - p0)) / n));
+}
+
+export interface MannWhitneyResult {
+  /** U statistic of the first sample (scipy's convention: U1 = R1 - n1(n1+1)/2). */
+  readonly u: number;
+  readonly z: number;
+  /** Two-sided p-value with continuity correction (scipy.stats.mannwhitneyu, method="asymptotic"). */
+  readonly pValue: number;
+}
+
+/** Mann-Whitney U with average ranks for ties and the tie-corrected variance. */
+export function mannWhitneyU(x: readonly number[], y: readonly number[]): MannWhitneyResult {
+  const n1 = x.length;
+  const n2 = y.length;
+  const n = n1 + n2;
+  if (n1 === 0 || n2 === 0) return { u: 0, z: 0, pValue: 1 };
+  // Tag each value with its side in one typed array pass: sorting indices avoids n small objects.
+  const values = new Float64Array(n);
+  for (let i = 0; i < n1; i++) values[i] = x[i]!;
+  for (let j = 0; j < n2; j++) values[n1 + j] = y[j]!;
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => values[a]! - values[b]!);
+  let rankSumX = 0;
+  let tieTerm = 0;
+  for (let start = 0; start < n;) {
+    let end = start + 1;
+    while (end < n && values[order[end]!] === values[order[start]!]) end++;
+    const t = end - start;
+    const avgRank = (start + 1 + end) / 2;
+    for (let k = start; k < end; k++) if (order[k]! < n1) rankSumX += avgRank;
+    if (t > 1) tieTerm += t * t * t - t;
+    start = end;
+  }
+  const u1 = rankSumX - (n1 * (n1 + 1)) / 2;
+  const u2 = n1 * n2 - u1;
+  const mu = (n1 * n2) / 2;
+  const variance = ((n1 * n2) / 12) * (n + 1 - tieTerm / (n * (n - 1)));
+  if (variance <= 0) return { u: u1, z: 0, pValue: 1 };
+  const sd = Math.sqrt(variance);
+  const z = (Math.max(u1, u2) - mu - 0.5) / sd;
+  const sign = u1 >= mu ? 1 : -1;
+  return { u: u1, z: sign * Math.max(0, z), pValue: Math.min(1, 2 * normalSf(z)) };
+}
+
+/** Count of pairs with y[j] - x[i] <= d; x and y sorted ascending. O(n + m). */
+function countDiffsAtMost(x: Float64Array, y: Float64Array, d: number): number {
+  let count = 0;
+  let i = 0;
+  for (let j = 0; j < y.length; j++) {
+    while (i < x.length && y[j]! - x[i]! > d) i++;
+    count += x.length - i;
+  }
+  return count;
+}
+
+/** The largest pairwise difference y[j] - x[i] that is <= d. */
+function largestDiffAtMost(x: Float64Array, y: Float64Array, d: number): number {
+  let best = -Infinity;
+  let i = 0;
+  for (let j = 0; j < y.length; j++) {
+    while (i < x.length && y[j]! - x[i]! > d) i++;
+    if (i < x.length) best = Math.max(best, y[j]! - x[i]!);
+  }
+  return best;
+}
+
+/**
+ * k-th smallest (1-based) of the n·m differences y[j] - x[i], without materialising them: bisection
+ * on the value with a linear count, then snapped to the exact difference. O((n+m)·64).
+ */
+export function kthPairwiseDifference(x: Float64Array, y: Float64Array, k: number): number {
+  let lo = y[0]! - x[x.length - 1]!;
+  let hi = y[y.length - 1]! - x[0]!;
+  if (countDiffsAtMost(x, y, lo) >= k) return lo;
+  // Invariant: count(lo) < k <= count(hi).
+  for (;;) {
+    const mid = lo + (hi - lo) / 2;
+    if (mid <= lo || mid >= hi) break;
+    if (countDiffsAtMost(x, y, mid) >= k) hi = mid;
+    else lo = mid;
+  }
+  return largestDiffAtMost(x, y, hi);
+}
+
+export interface ShiftEstimate {
+  /** Hodges-Lehmann estimate of y - x: the median of all pairwise differences. */
+  readonly shift: number;
+  /** 95% distribution-free interval from the order statistics of the differences (normal approximation). */
+  readonly interval: Interval;
+}
+
+/** Hodges-Lehmann shift of y relative to x with its 95% interval (Hollander & Wolfe, normal approximation). */
+export function hodgesLehmann(xIn: readonly number[], yIn: readonly number[]): ShiftEstimate | null {
+  const n = xIn.length;
+  const m = yIn.length;
+  if (n === 0 || m === 0) return null;
+  const x = Float64Array.from(xIn).sort();
+  const y = Float64Array.from(yIn).sort();
+  const total = n * m;
+  const shift = total % 2 === 1
+    ? kthPairwiseDifference(x, y, (total + 1) / 2)
+    : (kthPairwiseDifference(x, y, total / 2) + kthPairwiseDifference(x, y, total / 2 + 1)) / 2;
+  const c = Math.floor(total / 2 - Z95 * Math.sqrt((total * (n + m + 1)) / 12));
+  const k = Math.max(1, c);
+  return { shift, interval: { low: kthPairwiseDifference(x, y, k), high: kthPairwiseDifference(x, y, total - k + 1) } };
+}
+
+/** mulberry32: a tiny seeded PRNG, so sampling is reproducible in tests and replays. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Uniform sample of at most `capacity` values from a stream (Vitter's algorithm R). */
+export class Reservoir {
+  private readonly items: number[] = [];
+  private seen = 0;
+  constructor(readonly capacity: number, private readonly random: () => number) {}
+
+  offer(value: number): void {
+    this.seen++;
+    if (this.items.length < this.capacity) {
+      this.items.push(value);
+      return;
+    }
+    const slot = Math.floor(this.random() * this.seen);
+    if (slot < this.capacity) this.items[slot] = value;
+  }
+
+  get count(): number {
+    return this.seen;
+  }
+
+  values(): readonly number[] {
+    return this.items;
+  }
+
+  reset(): void {
+    this.items.length = 0;
+    this.seen = 0;
+  }
+}
+
+/** Percentile (0-100) of a sorted array, nearest rank. */
+export function percentileSorted(sorted: ArrayLike<number>, p: number): number | null {
+  if (sorted.length === 0) return null;
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1]!;
+}
