@@ -1,0 +1,73 @@
+// What the demo prints: the progress line and the report's sections (verdict headline, canary,
+// anonymization), read from a RouteReport and from the Prometheus samples an operator would scrape.
+import type { RouteReport } from '../compare/index.js';
+import { byLabel, sumOf, type PromSample } from './prom-text.js';
+import type { TrafficProgress } from './traffic.js';
+
+/** /admin/report answers one report, an array, or `{ reports: [...] }`: take the route's. */
+export function pickReport(body: unknown, route: string): RouteReport | undefined {
+  const list: unknown[] = Array.isArray(body) ? body
+    : body !== null && typeof body === 'object' && Array.isArray((body as { reports?: unknown }).reports) ? (body as { reports: unknown[] }).reports
+      : [body];
+  const found = list.find((r) => r !== null && typeof r === 'object' && (r as { route?: unknown }).route === route && 'window' in r);
+  return found as RouteReport | undefined;
+}
+
+const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
+const ms = (x: number | undefined): string => (x === undefined ? '-' : x.toFixed(2));
+
+/** One line of live progress: rate, statuses, shadow calls and drops, canary weight. */
+export function progressLine(route: string, p: TrafficProgress, samples: readonly PromSample[]): string {
+  const statuses = Object.entries(p.byStatus).sort().map(([k, v]) => `${k}:${v}`).join(' ') || '-';
+  const shadowSent = sumOf(samples, 'shadowgate_shadow_requests_total', { route });
+  const dropped = sumOf(samples, 'shadowgate_shadow_dropped_total', { route });
+  const weight = sumOf(samples, 'shadowgate_canary_weight_percent', { route });
+  return `  ${(p.elapsedMs / 1000).toFixed(1).padStart(5)}s  ${p.rps.toFixed(0).padStart(5)} req/s  ${statuses}${p.errors ? `  failed:${p.errors}` : ''}  shadow calls ${shadowSent} dropped ${dropped}  canary ${weight}%`;
+}
+
+/** The headline of the report: what a release manager reads first. */
+export function headline(report: RouteReport): string[] {
+  const s = report.sinceStart;
+  const lines: string[] = [];
+  lines.push(`  verdict: ${report.verdict.toUpperCase()} (window), ${s.verdict} since start, over ${s.compared} compared answers`);
+  if (s.label) {
+    const i = s.label.interval;
+    lines.push(`  agreement on ${s.label.path}: ${pct(s.label.agreement)}${i ? ` (95% interval ${pct(i.low)} – ${pct(i.high)})` : ''} over ${s.label.observations}`);
+  }
+  const regressed = s.fields.filter((f) => f.status === 'regression').map((f) => `${f.path} ${pct(f.candidateRate)}`);
+  const noisy = s.fields.filter((f) => f.status === 'noisy').map((f) => `${f.path} (noise ${pct(f.noiseRate)})`);
+  lines.push(`  regressed fields: ${regressed.join(', ') || 'none'}`);
+  lines.push(`  noisy fields (learned from the baseline): ${noisy.join(', ') || 'none'}`);
+  const inc = s.latency.shadow.incumbent;
+  const cand = s.latency.shadow.candidate;
+  const c = s.latency.comparison;
+  lines.push(`  latency ms      p50      p99   (shadow calls)`);
+  lines.push(`    incumbent  ${ms(inc?.p50Ms).padStart(7)}  ${ms(inc?.p99Ms).padStart(7)}`);
+  lines.push(`    candidate  ${ms(cand?.p50Ms).padStart(7)}  ${ms(cand?.p99Ms).padStart(7)}   → ${c.verdict}${c.ratio !== null ? `, median ratio ${c.ratio.toFixed(3)}` : ''}${c.pValue !== null ? ` (Mann-Whitney p=${c.pValue.toPrecision(2)})` : ''}`);
+  return lines;
+}
+
+export function canaryLines(route: string, routesBody: unknown, samples: readonly PromSample[]): string[] {
+  const weight = sumOf(samples, 'shadowgate_canary_weight_percent', { route });
+  const rollbacks = byLabel(samples, 'shadowgate_canary_rollbacks_total', 'reason', { route }).filter(([, n]) => n > 0);
+  const served = byLabel(samples, 'shadowgate_requests_total', 'upstream', { route });
+  const lines = [`  canary weight now ${weight}%, live requests by upstream: ${served.map(([u, n]) => `${u} ${n}`).join(', ') || 'none'}`];
+  lines.push(`  rollbacks: ${rollbacks.map(([r, n]) => `${r} ×${n}`).join(', ') || 'none'}`);
+  const routes: unknown[] = Array.isArray(routesBody) ? routesBody
+    : routesBody !== null && typeof routesBody === 'object' && Array.isArray((routesBody as { routes?: unknown }).routes) ? (routesBody as { routes: unknown[] }).routes : [];
+  const mine = routes.find((r) => r !== null && typeof r === 'object' && (r as { name?: unknown }).name === route) as { canary?: unknown } | undefined;
+  if (mine?.canary !== undefined) lines.push(`  /admin/routes canary: ${JSON.stringify(mine.canary).slice(0, 400)}`);
+  return lines;
+}
+
+export function anonymizationLines(route: string, samples: readonly PromSample[]): string[] {
+  const entities = byLabel(samples, 'shadowgate_anonymizer_replacements_total', 'entity', { route }).filter(([, n]) => n > 0);
+  const leaks = sumOf(samples, 'shadowgate_anonymizer_leaks_blocked_total', { route });
+  const dropped = byLabel(samples, 'shadowgate_shadow_dropped_total', 'reason', { route }).filter(([, n]) => n > 0);
+  return [
+    `  values replaced: ${entities.map(([e, n]) => `${e} ${n}`).join(', ') || 'none'}`,
+    `  copies blocked by the leak guard: ${leaks}`,
+    `  shadow copies dropped: ${dropped.map(([r, n]) => `${r} ${n}`).join(', ') || 'none'}`,
+  ];
+}
+
