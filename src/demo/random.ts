@@ -1,19 +1,11 @@
 // Seeded randomness for the demo: a small fast PRNG (mulberry32) and a string hash (FNV-1a), so traffic,
 // model noise and injected faults are reproducible from one seed and never depend on Math.random.
+import { seededRandom } from '../compare/stats.js';
 
 export type Rng = () => number;
 
-/** mulberry32: uniform in [0, 1), 2^32 period, plenty for synthetic traffic. */
-export function createRng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, shared with the comparison engine: uniform in [0, 1) from a 32-bit seed. */
+export const createRng: (seed: number) => Rng = seededRandom;
 
 /** FNV-1a over the bytes (or UTF-16 units) of the input, mixed with a salt. */
 export function hash32(input: Uint8Array | string, salt = 0): number {
