@@ -1,9 +1,22 @@
-// Tiny JSON model servers on 127.0.0.1 for replay tests: answers are a pure function of the request
-// (plus a per-call nonce, a field that is always noisy), so a live run and its replay see the same.
+// Replay test helpers: tiny JSON model servers on 127.0.0.1 whose answers are a pure function of the request
+// (plus an always-noisy nonce), and a "live run" that feeds a comparer and records the dataset as the proxy does.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { expect } from 'vitest';
+import { RouteComparer, type RouteReport } from '../../src/compare/index.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
+import { recordSchema } from '../../src/config/schema/record.js';
+import { toDatasetRecord } from '../../src/dataset/record.js';
+import { shadowRoles } from '../../src/dataset/replay.js';
+import { DatasetWriter } from '../../src/dataset/writer.js';
+import type { ShadowExchange, ShadowResponse, ShadowRole } from '../../src/exchange.js';
+import { silentLogger } from '../../src/observe/log.js';
+import { createMetrics } from '../../src/observe/metrics.js';
+import { ShadowDispatcher } from '../../src/shadow/dispatch.js';
+
+/** The comparison clock of live runs in tests. */
+export const NOW = 1_800_000_000_000;
 
 export type Answer = (i: number) => string;
 /** The incumbent's label for request i. */
@@ -53,7 +66,7 @@ export async function startModel(predict: Answer, onRequest?: (n: number) => voi
 
 /** A config with one shadowed route (`predict`, incumbent + candidate + baseline) and a latency verdict
  * that local timing noise cannot move: the verdict comes from the answers only. */
-export function replayConfigYaml(incumbent: string, candidate: string): string {
+export function replayConfigYaml(incumbent: string, candidate: string, regressionAbs = 0.03): string {
   return `
 upstreams:
   incumbent: { url: "${incumbent}", timeout: 5s }
@@ -71,9 +84,34 @@ routes:
         ignore: ["$.request_id"]
         label: "$.prediction"
         verdict: { maxP99Ratio: 1000, minLatencyEffect: 1000, minObservations: 50 }
+        regression: { absThreshold: ${regressionAbs} }
 `;
 }
 
-export function replayConfig(incumbent: string, candidate: string): Config {
-  return parseConfig(replayConfigYaml(incumbent, candidate), { env: {} });
+export function replayConfig(incumbent: string, candidate: string, regressionAbs?: number): Config {
+  return parseConfig(replayConfigYaml(incumbent, candidate, regressionAbs), { env: {} });
+}
+
+/**
+ * What the live proxy does for n requests: the same anonymized copy to every role in parallel, each
+ * exchange fed to the route's comparer and written to the dataset. Returns the live report.
+ */
+export async function liveRun(config: Config, n: number, path: string, over: { route?: string } = {}): Promise<RouteReport> {
+  const route = config.routes[0]!;
+  const shadow = route.shadow!;
+  const comparer = new RouteComparer(route.name, shadow.compare, { hasBaseline: shadow.baseline !== undefined });
+  const dispatcher = new ShadowDispatcher(config.upstreams);
+  const writer = new DatasetWriter(recordSchema.parse({ path }), { metrics: createMetrics(undefined, { defaults: false }), log: silentLogger() });
+  for (let i = 0; i < n; i++) {
+    const request = { method: 'POST', url: '/v1/predict', headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify({ i })) };
+    const answers = await Promise.all(shadowRoles(shadow).map(([target, role]) => dispatcher.send(target, role, request, { maxResponseBytes: 1 << 20 })));
+    const responses: Partial<Record<ShadowRole, ShadowResponse>> = {};
+    for (const r of answers) responses[r.role] = r;
+    const ex: ShadowExchange = { route: over.route ?? route.name, requestId: `live-${i}`, policyId: 'none', ts: NOW + i, request, responses };
+    comparer.record(ex, NOW);
+    expect(writer.write(toDatasetRecord(ex))).toBe(true);
+  }
+  await writer.close();
+  await dispatcher.close();
+  return comparer.report(NOW);
 }

@@ -3,21 +3,13 @@
 // routes are counted, and an abort yields a partial report.
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RouteComparer, type RouteReport } from '../../src/compare/index.js';
-import type { Config } from '../../src/config/schema.js';
-import { toDatasetRecord } from '../../src/dataset/record.js';
-import { replayDataset, shadowRoles } from '../../src/dataset/replay.js';
-import { DatasetWriter } from '../../src/dataset/writer.js';
-import { recordSchema } from '../../src/config/schema/record.js';
-import type { ShadowExchange, ShadowResponse, ShadowRole } from '../../src/exchange.js';
-import { silentLogger } from '../../src/observe/log.js';
-import { createMetrics } from '../../src/observe/metrics.js';
-import { ShadowDispatcher } from '../../src/shadow/dispatch.js';
 import { readFile, writeFile } from 'node:fs/promises';
-import { label, replayConfig, startModel, type Answer, type ModelServer } from './models.js';
+import type { RouteReport } from '../../src/compare/index.js';
+import type { Config } from '../../src/config/schema.js';
+import { replayDataset } from '../../src/dataset/replay.js';
+import { NOW, label, liveRun, replayConfig, startModel, type Answer, type ModelServer } from './models.js';
 import { tempDir } from './fixtures.js';
 
-const NOW = 1_800_000_000_000;
 let dir: string;
 let cleanup: () => Promise<void>;
 let servers: ModelServer[] = [];
@@ -33,30 +25,6 @@ async function models(candidate: Answer, onCandidateRequest?: (n: number) => voi
   const cand = await startModel(candidate, onCandidateRequest);
   servers.push(inc, cand);
   return { config: replayConfig(inc.url, cand.url), inc, cand };
-}
-
-/**
- * What the live proxy does for n requests: the same anonymized copy to every role in parallel, each
- * exchange fed to the route's comparer and written to the dataset. Returns the live report.
- */
-async function liveRun(config: Config, n: number, path: string, over: { route?: string } = {}): Promise<RouteReport> {
-  const route = config.routes[0]!;
-  const shadow = route.shadow!;
-  const comparer = new RouteComparer(route.name, shadow.compare, { hasBaseline: shadow.baseline !== undefined });
-  const dispatcher = new ShadowDispatcher(config.upstreams);
-  const writer = new DatasetWriter(recordSchema.parse({ path }), { metrics: createMetrics(undefined, { defaults: false }), log: silentLogger() });
-  for (let i = 0; i < n; i++) {
-    const request = { method: 'POST', url: '/v1/predict', headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify({ i })) };
-    const answers = await Promise.all(shadowRoles(shadow).map(([target, role]) => dispatcher.send(target, role, request, { maxResponseBytes: 1 << 20 })));
-    const responses: Partial<Record<ShadowRole, ShadowResponse>> = {};
-    for (const r of answers) responses[r.role] = r;
-    const ex: ShadowExchange = { route: over.route ?? route.name, requestId: `live-${i}`, policyId: 'none', ts: NOW + i, request, responses };
-    comparer.record(ex, NOW);
-    expect(writer.write(toDatasetRecord(ex))).toBe(true);
-  }
-  await writer.close();
-  await dispatcher.close();
-  return comparer.report(NOW);
 }
 
 /** What must survive a round trip: the verdict, the label agreement and every field's rates. */
