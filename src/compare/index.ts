@@ -19,6 +19,8 @@ export { CompiledRules, PRESETS, effectiveRules } from './rules.js';
 
 /** Window buckets kept at most, whatever length/bucket says (each holds a few histograms). */
 const MAX_BUCKETS = 120;
+/** Smallest reservoir per bucket and side. */
+const MIN_BUCKET_SAMPLE = 500;
 /** Label values longer than this are cut: a label is a class name, not a document. */
 const MAX_LABEL_CHARS = 64;
 
@@ -55,6 +57,7 @@ export class RouteComparer {
   private readonly total: Tally;
   private readonly buckets: Bucket[];
   private readonly bucketMs: number;
+  private readonly perBucket: number;
   private latestEpoch = -Infinity;
   private startMs: number | undefined;
   private readonly store: SampleStore;
@@ -72,8 +75,10 @@ export class RouteComparer {
     this.total = new Tally(cfg.reservoirSize, false, random);
     this.bucketMs = Math.max(1, cfg.window.bucket);
     const count = Math.min(MAX_BUCKETS, Math.max(1, Math.ceil(cfg.window.length / this.bucketMs)));
-    // Each bucket keeps its share of the reservoir, so the merged window sample stays within reservoirSize.
-    const perBucket = Math.max(8, Math.ceil(cfg.reservoirSize / count));
+    // Each bucket keeps its share of the reservoir, but enough that a window whose traffic sits in one
+    // bucket still has a usable sample; the merged window keeps every bucket's sample.
+    this.perBucket = Math.min(cfg.reservoirSize, Math.max(MIN_BUCKET_SAMPLE, Math.ceil(cfg.reservoirSize / count)));
+    const perBucket = this.perBucket;
     this.buckets = Array.from({ length: count }, () => ({ epoch: -1, tally: new Tally(perBucket, true, random) }));
     this.store = new SampleStore(cfg.samplesPerField, cfg.maxSampleBytes);
   }
@@ -191,9 +196,9 @@ export class RouteComparer {
 
   private windowSpan(nowMs: number): SpanReport {
     const epoch = Math.floor(nowMs / this.bucketMs);
-    const merged = new Tally(this.cfg.reservoirSize + this.buckets.length * 8, false, seededRandom(epoch));
+    const merged = new Tally(this.perBucket * this.buckets.length, false, seededRandom(epoch));
     for (const b of this.buckets) if (b.epoch > epoch - this.buckets.length && b.epoch <= epoch) b.tally.mergeInto(merged);
-    const fromMs = (epoch - this.buckets.length + 1) * this.bucketMs;
+    const fromMs = Math.max(this.startMs ?? nowMs, (epoch - this.buckets.length + 1) * this.bucketMs);
     return buildSpanReport(merged, { cfg: this.cfg, hasBaseline: this.hasBaseline, labelPath: this.rules.rules.label, fromMs, toMs: nowMs });
   }
 

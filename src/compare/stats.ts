@@ -32,7 +32,8 @@ export function wilsonInterval(k: number, n: number, z = Z95): Interval | null {
   const denom = 1 + z2 / n;
   const center = (p + z2 / (2 * n)) / denom;
   const half = (z / denom) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
-  return { low: Math.max(0, center - half), high: Math.min(1, center + half) };
+  // At k = 0 or k = n the bound is exactly 0 or 1; rounding would leave 1e-19 residue.
+  return { low: k === 0 ? 0 : Math.max(0, center - half), high: k === n ? 1 : Math.min(1, center + half) };
 }
 
 /**

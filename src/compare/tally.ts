@@ -43,11 +43,11 @@ function bump<K>(map: Map<K, number>, key: K, by = 1): void {
   map.set(key, (map.get(key) ?? 0) + by);
 }
 
-/** The map entry for `key`, or for `other` once `limit` distinct keys exist. */
+/** The map entry for `key`, or for `other` once the map is full (`other` included, it holds `limit` keys). */
 export function boundedEntry<V>(map: Map<string, V>, key: string, limit: number, create: () => V): V {
   let v = map.get(key);
   if (v !== undefined) return v;
-  if (map.size >= limit) key = OTHER;
+  if (map.size >= limit - 1) key = OTHER;
   v = map.get(key);
   if (v === undefined) {
     v = create();
