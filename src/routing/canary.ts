@@ -1,0 +1,163 @@
+// Per-route live canary decision, on the hot path: override header (optionally from trusted sources
+// only), then the sticky key hashed with the route's salt into 10,000 buckets, else a random draw.
+// Decisions are preallocated frozen objects, so deciding allocates nothing beyond header parsing.
+import type { IncomingHttpHeaders } from 'node:http';
+import { BlockList, isIP } from 'node:net';
+import type { CanaryConfig } from '../config/schema.js';
+import { ShadowgateError } from '../errors.js';
+
+export type CanaryTarget = 'incumbent' | 'candidate';
+export type CanaryReason = 'override' | 'sticky' | 'random' | 'off';
+
+export interface CanaryDecision {
+  readonly target: CanaryTarget;
+  readonly reason: CanaryReason;
+}
+
+const decision = (target: CanaryTarget, reason: CanaryReason): CanaryDecision => Object.freeze({ target, reason });
+
+/** Every decision there is: callers may compare them by identity. */
+export const DECISIONS = Object.freeze({
+  overrideCandidate: decision('candidate', 'override'),
+  overrideIncumbent: decision('incumbent', 'override'),
+  stickyCandidate: decision('candidate', 'sticky'),
+  stickyIncumbent: decision('incumbent', 'sticky'),
+  randomCandidate: decision('candidate', 'random'),
+  randomIncumbent: decision('incumbent', 'random'),
+  off: decision('incumbent', 'off'),
+});
+export const ALL_DECISIONS: readonly CanaryDecision[] = Object.values(DECISIONS);
+
+/** 10,000 buckets: a weight has 0.01-percentage-point resolution. */
+export const BUCKETS = 10_000;
+
+/** Weight in percent → number of candidate buckets. */
+export function weightToBuckets(weightPercent: number): number {
+  if (!(weightPercent > 0)) return 0;
+  if (weightPercent >= 100) return BUCKETS;
+  return Math.round(weightPercent * (BUCKETS / 100));
+}
+
+/**
+ * FNV-1a over salt, a separator and key, then murmur3's finalizer: FNV alone leaves sequential keys
+ * (user-1, user-2, …) clustered in the low bits, which skews a modulo split.
+ */
+export function stickyBucket(salt: string, key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < salt.length; i++) h = Math.imul(h ^ salt.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ 0x1f, 0x01000193);
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return (h >>> 0) % BUCKETS;
+}
+
+type KeyReader = (headers: IncomingHttpHeaders) => string | undefined;
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Builds the reader of `header:NAME` / `cookie:NAME`; `none` reads nothing. */
+export function stickyKeyReader(spec: string): KeyReader | undefined {
+  if (spec.startsWith('header:')) {
+    const name = spec.slice(7).toLowerCase();
+    return (h) => {
+      const v = headerValue(h[name]);
+      return v === undefined || v === '' ? undefined : v;
+    };
+  }
+  if (spec.startsWith('cookie:')) {
+    const name = spec.slice(7);
+    return (h) => cookieValue(h.cookie, name);
+  }
+  return undefined;
+}
+
+/** One cookie's value, scanning in place (no split of the whole header). */
+export function cookieValue(cookie: string | undefined, name: string): string | undefined {
+  if (cookie === undefined) return undefined;
+  let start = 0;
+  while (start < cookie.length) {
+    let end = cookie.indexOf(';', start);
+    if (end === -1) end = cookie.length;
+    while (start < end && cookie.charCodeAt(start) === 32) start++;
+    if (cookie.startsWith(name, start) && cookie.charCodeAt(start + name.length) === 61 /* = */) {
+      const v = cookie.slice(start + name.length + 1, end).trim();
+      return v === '' ? undefined : v;
+    }
+    start = end + 1;
+  }
+  return undefined;
+}
+
+/** Trusted override sources: addresses or CIDRs, IPv4 and IPv6; IPv4-mapped IPv6 matches IPv4 rules. */
+export function compileSources(sources: readonly string[]): ((address: string | undefined) => boolean) | undefined {
+  if (sources.length === 0) return undefined;
+  const list = new BlockList();
+  for (const s of sources) {
+    const [addr, bits, extra] = s.split('/');
+    const family = addr === undefined ? 0 : isIP(addr);
+    const prefix = bits === undefined ? (family === 4 ? 32 : 128) : Number(bits);
+    if (family === 0 || extra !== undefined || !Number.isInteger(prefix) || prefix < 0 || prefix > (family === 4 ? 32 : 128)) {
+      throw new ShadowgateError('SG_ERR_CONFIG', `canary.override.trustedSources: "${s}" is not an address or CIDR`, 500);
+    }
+    list.addSubnet(addr!, prefix, family === 4 ? 'ipv4' : 'ipv6');
+  }
+  return (address) => {
+    if (address === undefined) return false;
+    if (address.startsWith('::ffff:') && address.includes('.')) return list.check(address.slice(7), 'ipv4');
+    return list.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
+  };
+}
+
+/** The canary split of one route; the weight is set by the routing runtime. */
+export class CanarySplit {
+  private threshold = 0;
+  private candidateBlocked = false;
+  private readonly overrideHeader: string | undefined;
+  private readonly trusted: ((address: string | undefined) => boolean) | undefined;
+  private readonly readKey: KeyReader | undefined;
+  private readonly salt: string;
+
+  constructor(route: string, cfg: Readonly<CanaryConfig>, private readonly random: () => number = Math.random) {
+    this.salt = cfg.salt ?? route;
+    this.overrideHeader = cfg.override?.header.toLowerCase();
+    this.trusted = compileSources(cfg.override?.trustedSources ?? []);
+    this.readKey = stickyKeyReader(cfg.stickyBy);
+    this.setWeight(cfg.weight);
+  }
+
+  /** Percent of live traffic for the candidate (0..100, 0.01 resolution). */
+  setWeight(weightPercent: number): void {
+    this.threshold = weightToBuckets(weightPercent);
+  }
+
+  /**
+   * After a rollback the candidate is known bad: even testers' override header no longer reaches it,
+   * so "no live request reaches it afterwards" holds without exception.
+   */
+  blockCandidate(blocked: boolean): void {
+    this.candidateBlocked = blocked;
+  }
+
+  decide(headers: IncomingHttpHeaders, remoteAddress: string | undefined): CanaryDecision {
+    if (this.overrideHeader !== undefined) {
+      const v = headerValue(headers[this.overrideHeader]);
+      if (v !== undefined && (this.trusted === undefined || this.trusted(remoteAddress))) {
+        if (v === 'candidate') return this.candidateBlocked ? DECISIONS.off : DECISIONS.overrideCandidate;
+        if (v === 'incumbent') return DECISIONS.overrideIncumbent;
+      }
+    }
+    const threshold = this.threshold;
+    if (threshold === 0 || this.candidateBlocked) return DECISIONS.off;
+    const key = this.readKey?.(headers);
+    if (key !== undefined) {
+      return stickyBucket(this.salt, key) < threshold ? DECISIONS.stickyCandidate : DECISIONS.stickyIncumbent;
+    }
+    return Math.floor(this.random() * BUCKETS) < threshold ? DECISIONS.randomCandidate : DECISIONS.randomIncumbent;
+  }
+}

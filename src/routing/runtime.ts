@@ -1,0 +1,568 @@
+// The routing runtime: one controller per route holding its canary split, live limits, recent live
+// stats, and rollout state (config baseline + runtime override, steps, guardrails, automatic rollback),
+// persisted through a StateStore and evaluated on unref'd timers or synchronously (evaluateNow).
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Logger } from 'pino';
+import { guardrailsSchema } from '../config/schema/canary.js';
+import type { CanaryConfig, Config, GuardrailsConfig, RouteConfig } from '../config/schema.js';
+import { ShadowgateError } from '../errors.js';
+import type { Metrics } from '../observe/metrics.js';
+import { ALL_DECISIONS, CanarySplit, DECISIONS, type CanaryDecision, type CanaryTarget } from './canary.js';
+import { LiveLimits } from './limits.js';
+import { LiveWindow } from './live-stats.js';
+import {
+  evaluateGuardrails, type GuardrailCheck, type PersistedRoute, type PersistedState, type RollbackReason,
+  type RolloutState, type SignalsFn,
+} from './rollout.js';
+
+/** Who changed something: a token (from the admin API) or the runtime itself. */
+export interface Actor {
+  readonly token: string;
+  readonly role: string;
+  readonly source: string;
+}
+export const SYSTEM_ACTOR: Actor = Object.freeze({ token: 'shadowgate', role: 'system', source: 'local' });
+
+export interface RouteSnapshot {
+  readonly weight: number;
+  readonly state: RolloutState;
+  readonly step: number | null;
+}
+
+export interface RoutingEvent {
+  readonly action: 'rollback' | 'rollout.advance' | 'rollout.complete';
+  readonly route: string;
+  readonly actor: Actor;
+  readonly before: RouteSnapshot;
+  readonly after: RouteSnapshot;
+  readonly reason?: RollbackReason;
+}
+
+export interface RoutingStore {
+  load(): PersistedState | undefined;
+  save(state: PersistedState): void;
+}
+
+export interface RoutingRuntimeOptions {
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  /** The comparison engine's view of a route (disagreement, verdict). */
+  readonly signals?: SignalsFn;
+  readonly store?: RoutingStore;
+  /** Automatic changes (rollback, step advance) for the audit trail. */
+  readonly onEvent?: (event: RoutingEvent) => void;
+  /** Seeded in tests; Math.random otherwise. */
+  readonly random?: () => number;
+  /** Evaluate on timers (default true); tests call evaluateNow instead. */
+  readonly timers?: boolean;
+  readonly now?: () => number;
+}
+
+export const DEFAULT_EVALUATION_INTERVAL_MS = 10_000;
+const DEFAULT_GUARDRAILS: GuardrailsConfig = guardrailsSchema.parse({});
+
+export interface RouteView {
+  readonly name: string;
+  readonly primary: string;
+  readonly candidate: string | null;
+  readonly weight: { readonly value: number; readonly source: 'config' | 'runtime'; readonly config: number };
+  readonly state: RolloutState;
+  readonly status: string;
+  readonly rollout: { readonly step: number; readonly steps: readonly number[]; readonly stepStartedAt: number; readonly stepRequests: number } | null;
+  readonly rollback: RollbackReason | null;
+  readonly changed: { readonly at: number; readonly by: string } | null;
+  readonly lastEvaluation: { readonly at: number; readonly checks: readonly GuardrailCheck[] } | null;
+  readonly limits: RouteConfig['limits'] | null;
+}
+
+type Counter = { inc(): void };
+
+class RouteController {
+  config: RouteConfig;
+  split: CanarySplit | undefined;
+  limits: LiveLimits | undefined;
+  readonly incumbent: LiveWindow;
+  readonly candidate: LiveWindow;
+  override: number | null = null;
+  state: RolloutState = 'static';
+  step = 0;
+  stepStartedAt = 0;
+  stepRequests = 0;
+  rollback: RollbackReason | null = null;
+  changedAt = 0;
+  changedBy = '';
+  status = '';
+  lastEvaluation: { at: number; checks: readonly GuardrailCheck[] } | null = null;
+  timer: NodeJS.Timeout | undefined;
+  intervalMs: number;
+  readonly decisionCounters = new Map<CanaryDecision, Counter>();
+  throttledRate: Counter;
+  throttledConcurrency: Counter;
+
+  constructor(config: RouteConfig, readonly metrics: Metrics, random: () => number, nowMs: number) {
+    this.config = config;
+    this.intervalMs = intervalOf(config.canary);
+    this.incumbent = new LiveWindow(this.intervalMs);
+    this.candidate = new LiveWindow(this.intervalMs);
+    this.throttledRate = metrics.throttled.labels(config.name, 'rate');
+    this.throttledConcurrency = metrics.throttled.labels(config.name, 'concurrency');
+    this.configure(config, random, nowMs);
+  }
+
+  configure(config: RouteConfig, random: () => number, nowMs: number): void {
+    const prev = this.config;
+    this.config = config;
+    if (config.canary === undefined) {
+      this.split = undefined;
+    } else if (this.split === undefined || JSON.stringify(prev.canary) !== JSON.stringify(config.canary)) {
+      this.split = new CanarySplit(config.name, config.canary, random);
+      for (const d of ALL_DECISIONS) this.decisionCounters.set(d, this.metrics.canaryDecisions.labels(config.name, d.target, d.reason));
+    }
+    if (config.limits === undefined) this.limits = undefined;
+    else if (this.limits === undefined || JSON.stringify(prev.limits) !== JSON.stringify(config.limits)) {
+      this.limits = new LiveLimits(config.limits, nowMs);
+    }
+  }
+
+  get guardrails(): GuardrailsConfig {
+    return this.config.canary?.guardrails ?? DEFAULT_GUARDRAILS;
+  }
+
+  get weight(): number {
+    if (this.config.canary === undefined) return 0;
+    return this.override ?? this.config.canary.weight;
+  }
+
+  snapshot(): RouteSnapshot {
+    return { weight: this.weight, state: this.state, step: this.config.canary?.rollout && this.stepActive() ? this.step : null };
+  }
+
+  stepActive(): boolean {
+    return this.state === 'running' || this.state === 'paused' || this.state === 'complete';
+  }
+
+  /** Pushes the effective weight into the split and the gauge. */
+  publish(): void {
+    if (this.split === undefined) return;
+    const w = this.weight;
+    this.split.setWeight(w);
+    this.split.blockCandidate(this.state === 'rolled_back');
+    this.metrics.canaryWeight.set({ route: this.config.name }, w);
+  }
+
+  persisted(): PersistedRoute {
+    return {
+      override: this.override, state: this.state, step: this.step, stepStartedAt: this.stepStartedAt,
+      rollback: this.rollback, changedAt: this.changedAt, changedBy: this.changedBy,
+    };
+  }
+}
+
+function intervalOf(canary: CanaryConfig | undefined): number {
+  return canary?.rollout?.interval ?? DEFAULT_EVALUATION_INTERVAL_MS;
+}
+
+export class RoutingRuntime {
+  private readonly routes = new Map<string, RouteController>();
+  private readonly random: () => number;
+  private readonly now: () => number;
+  private readonly timers: boolean;
+  private closed = false;
+
+  constructor(config: Config, private readonly opts: RoutingRuntimeOptions) {
+    this.random = opts.random ?? Math.random;
+    this.now = opts.now ?? Date.now;
+    this.timers = opts.timers ?? true;
+    const restored = opts.store?.load();
+    const now = this.now();
+    for (const r of config.routes) {
+      const c = new RouteController(r, opts.metrics, this.random, now);
+      this.initialState(c, restored?.routes[r.name], now);
+      this.routes.set(r.name, c);
+    }
+    for (const c of this.routes.values()) {
+      c.publish();
+      this.schedule(c);
+    }
+    if (restored !== undefined) opts.log.info({ routes: Object.keys(restored.routes) }, 'canary state restored');
+  }
+
+  private initialState(c: RouteController, saved: PersistedRoute | undefined, now: number): void {
+    const canary = c.config.canary;
+    if (canary === undefined) return;
+    if (saved !== undefined) {
+      c.override = saved.override;
+      c.state = saved.state;
+      c.step = saved.step;
+      c.stepStartedAt = saved.stepStartedAt;
+      c.rollback = saved.rollback;
+      c.changedAt = saved.changedAt;
+      c.changedBy = saved.changedBy;
+      this.reconcileRollout(c, now);
+      return;
+    }
+    const rollout = canary.rollout;
+    if (rollout === undefined) c.state = 'static';
+    else if (rollout.autoStart) this.startRollout(c, now, SYSTEM_ACTOR.token);
+    else c.state = 'idle';
+  }
+
+  /** A config whose rollout changed under a saved state: keep what still makes sense. */
+  private reconcileRollout(c: RouteController, now: number): void {
+    const rollout = c.config.canary?.rollout;
+    if (rollout === undefined) {
+      if (c.stepActive() || c.state === 'idle') c.state = 'static';
+      return;
+    }
+    if (c.state === 'static') {
+      if (rollout.autoStart) this.startRollout(c, now, SYSTEM_ACTOR.token);
+      else c.state = 'idle';
+    }
+    if (c.step >= rollout.steps.length) c.step = rollout.steps.length - 1;
+  }
+
+  private startRollout(c: RouteController, now: number, by: string): void {
+    const steps = c.config.canary!.rollout!.steps;
+    c.state = 'running';
+    c.step = 0;
+    c.override = steps[0]!;
+    c.rollback = null;
+    this.beginStep(c, now);
+    c.changedAt = now;
+    c.changedBy = by;
+  }
+
+  private beginStep(c: RouteController, now: number): void {
+    c.stepStartedAt = now;
+    c.stepRequests = 0;
+    // A new step is judged on its own traffic, not on the previous step's.
+    c.candidate.clear();
+  }
+
+  private schedule(c: RouteController): void {
+    if (c.timer !== undefined) clearInterval(c.timer);
+    c.timer = undefined;
+    if (!this.timers || this.closed || c.config.canary === undefined) return;
+    c.timer = setInterval(() => this.evaluateRoute(c, this.now()), c.intervalMs);
+    c.timer.unref();
+  }
+
+  // ---- hot path ----
+
+  /** The full decision (target and reason), counted in canary_decisions_total. */
+  decision(route: string, headers: IncomingHttpHeaders, remoteAddress: string | undefined): CanaryDecision {
+    const c = this.routes.get(route);
+    const split = c?.split;
+    if (split === undefined) return DECISIONS.off;
+    const d = split.decide(headers, remoteAddress);
+    c!.decisionCounters.get(d)?.inc();
+    return d;
+  }
+
+  decide(route: string, headers: IncomingHttpHeaders, remoteAddress: string | undefined): CanaryTarget {
+    return this.decision(route, headers, remoteAddress).target;
+  }
+
+  tryAcquire(route: string, nowMs: number): number {
+    const c = this.routes.get(route);
+    const limits = c?.limits;
+    if (limits === undefined) return 0;
+    const retry = limits.tryAcquire(nowMs);
+    if (retry > 0) (limits.lastRefusal === 'concurrency' ? c!.throttledConcurrency : c!.throttledRate).inc();
+    return retry;
+  }
+
+  release(route: string): void {
+    this.routes.get(route)?.limits?.release();
+  }
+
+  /**
+   * One finished live call. A candidate call that failed and was retried on the incumbent must be
+   * reported as the candidate's failure (target candidate, its status), or guardrails never see it.
+   */
+  recordLive(route: string, target: CanaryTarget, status: number, latencyMs: number, nowMs: number): void {
+    const c = this.routes.get(route);
+    if (c?.split === undefined) return;
+    if (target === 'candidate') {
+      c.candidate.record(status, latencyMs, nowMs);
+      c.stepRequests++;
+    } else {
+      c.incumbent.record(status, latencyMs, nowMs);
+    }
+  }
+
+  // ---- evaluation ----
+
+  /** Evaluates every canary route now (what the timers do), and returns their views. */
+  evaluateNow(nowMs: number = this.now()): RouteView[] {
+    const out: RouteView[] = [];
+    for (const c of this.routes.values()) {
+      if (c.config.canary === undefined) continue;
+      this.evaluateRoute(c, nowMs);
+      out.push(this.view(c));
+    }
+    return out;
+  }
+
+  private evaluateRoute(c: RouteController, now: number): void {
+    const canary = c.config.canary;
+    if (canary === undefined || this.closed) return;
+    if (c.state === 'rolled_back') {
+      c.status = 'rolled back';
+      return;
+    }
+    if (c.weight === 0 && c.state !== 'running') {
+      c.status = c.state === 'idle' ? 'idle: waiting for resume' : 'off';
+      return;
+    }
+    let signals;
+    try {
+      signals = this.opts.signals?.(c.config.name, now);
+    } catch (err) {
+      // A broken comparison engine must not stop the live guardrails: judge without it, and say so.
+      this.opts.log.error({ route: c.config.name, err: (err as Error).message }, 'canary signals failed');
+      signals = undefined;
+    }
+    const checks = evaluateGuardrails(c.guardrails, c.incumbent.snapshot(now), c.candidate.snapshot(now), signals);
+    c.lastEvaluation = { at: now, checks };
+    const breach = checks.find((k) => k.result === 'breach');
+    if (breach !== undefined) {
+      this.rollbackRoute(c, { metric: breach.metric, value: breach.value, threshold: breach.threshold, at: now, by: 'guardrail' }, SYSTEM_ACTOR, now);
+      return;
+    }
+    const rollout = canary.rollout;
+    if (c.state !== 'running' || rollout === undefined) {
+      c.status = c.state === 'paused' ? 'paused' : c.state === 'complete' ? 'complete: promote to finish' : 'guarded';
+      return;
+    }
+    const elapsed = now - c.stepStartedAt;
+    const label = `step ${c.step + 1}/${rollout.steps.length} at ${c.weight}%`;
+    if (elapsed < rollout.stepDuration) {
+      c.status = `holding: ${label}, ${Math.ceil((rollout.stepDuration - elapsed) / 1000)}s left`;
+      return;
+    }
+    if (c.stepRequests < rollout.minRequests || checks.some((k) => k.result === 'insufficient data')) {
+      c.status = 'stalled: insufficient data';
+      return;
+    }
+    const before = c.snapshot();
+    if (c.step + 1 >= rollout.steps.length) {
+      c.state = 'complete';
+      c.status = 'complete: promote to finish';
+      this.changed(c, now, SYSTEM_ACTOR.token);
+      this.emit({ action: 'rollout.complete', route: c.config.name, actor: SYSTEM_ACTOR, before, after: c.snapshot() });
+      return;
+    }
+    c.step++;
+    c.override = rollout.steps[c.step]!;
+    this.beginStep(c, now);
+    c.status = `advanced: step ${c.step + 1}/${rollout.steps.length} at ${c.weight}%`;
+    this.changed(c, now, SYSTEM_ACTOR.token);
+    this.opts.log.info({ route: c.config.name, step: c.step + 1, weight: c.weight }, 'canary rollout advanced');
+    this.emit({ action: 'rollout.advance', route: c.config.name, actor: SYSTEM_ACTOR, before, after: c.snapshot() });
+  }
+
+  private rollbackRoute(c: RouteController, reason: RollbackReason, actor: Actor, now: number): void {
+    const before = c.snapshot();
+    c.override = 0;
+    c.state = 'rolled_back';
+    c.rollback = reason;
+    c.status = 'rolled back';
+    // Weight 0 reaches the split before anything else (persisting may be slow): no request after this.
+    c.publish();
+    this.opts.metrics.canaryRollbacks.inc({ route: c.config.name, reason: reason.metric });
+    this.changed(c, now, actor.token);
+    if (reason.by === 'guardrail') {
+      this.opts.log.error({ alert: 'canary_rollback', route: c.config.name, metric: reason.metric, value: reason.value, threshold: reason.threshold },
+        `ALERT canary rolled back on ${c.config.name}: ${reason.metric} ${String(reason.value)} > ${String(reason.threshold)}`);
+      this.emit({ action: 'rollback', route: c.config.name, actor, before, after: c.snapshot(), reason });
+    }
+  }
+
+  private emit(event: RoutingEvent): void {
+    try {
+      this.opts.onEvent?.(event);
+    } catch (err) {
+      this.opts.log.error({ route: event.route, err: (err as Error).message }, 'routing event sink failed');
+    }
+  }
+
+  private changed(c: RouteController, now: number, by: string): void {
+    c.changedAt = now;
+    c.changedBy = by;
+    c.publish();
+    this.persist();
+  }
+
+  private persist(): void {
+    const store = this.opts.store;
+    if (store === undefined) return;
+    const routes: Record<string, PersistedRoute> = {};
+    for (const [name, c] of this.routes) if (c.config.canary !== undefined) routes[name] = c.persisted();
+    try {
+      store.save({ v: 1, savedAt: this.now(), routes });
+    } catch (err) {
+      // The running state is still right; only durability is lost, which operators must hear about.
+      this.opts.log.error({ err: (err as Error).message }, 'canary state could not be saved');
+    }
+  }
+
+  // ---- operator actions (the admin API audits them) ----
+
+  private canaryRoute(route: string): RouteController {
+    const c = this.routes.get(route);
+    if (c === undefined) throw new ShadowgateError('SG_ERR_NOT_FOUND', `route "${route}" not found`, 404);
+    if (c.config.canary === undefined) throw new ShadowgateError('SG_ERR_NO_CANARY', `route "${route}" has no canary`, 409);
+    return c;
+  }
+
+  /** Sets a runtime weight; a running rollout pauses (the operator took the wheel). */
+  setWeight(route: string, weight: number, actor: Actor): { before: RouteSnapshot; after: RouteSnapshot } {
+    if (!(weight >= 0 && weight <= 100)) throw new ShadowgateError('SG_ERR_BAD_REQUEST', 'weight must be between 0 and 100', 400);
+    const c = this.canaryRoute(route);
+    const before = c.snapshot();
+    c.override = Math.round(weight * 100) / 100;
+    if (c.state === 'running' || c.state === 'complete') c.state = 'paused';
+    else if (c.state === 'rolled_back' || c.state === 'promoted') c.state = c.config.canary!.rollout ? 'paused' : 'static';
+    else if (c.state === 'idle') c.state = 'paused';
+    c.rollback = null;
+    this.changed(c, this.now(), actor.token);
+    return { before, after: c.snapshot() };
+  }
+
+  /** Drops the runtime override: the config weight applies again (a rollout, if any, stays as it is). */
+  clearOverride(route: string, actor: Actor): { before: RouteSnapshot; after: RouteSnapshot } {
+    const c = this.canaryRoute(route);
+    const before = c.snapshot();
+    c.override = null;
+    if (c.state === 'rolled_back' || c.state === 'promoted') c.state = c.config.canary!.rollout ? 'idle' : 'static';
+    c.rollback = null;
+    this.changed(c, this.now(), actor.token);
+    return { before, after: c.snapshot() };
+  }
+
+  rollback(route: string, actor: Actor): { before: RouteSnapshot; after: RouteSnapshot } {
+    const c = this.canaryRoute(route);
+    const before = c.snapshot();
+    const now = this.now();
+    this.rollbackRoute(c, { metric: 'manual', value: null, threshold: null, at: now, by: actor.token }, actor, now);
+    return { before, after: c.snapshot() };
+  }
+
+  promote(route: string, actor: Actor): { before: RouteSnapshot; after: RouteSnapshot } {
+    const c = this.canaryRoute(route);
+    const before = c.snapshot();
+    c.override = 100;
+    c.state = 'promoted';
+    c.rollback = null;
+    this.changed(c, this.now(), actor.token);
+    return { before, after: c.snapshot() };
+  }
+
+  pause(route: string, actor: Actor): { before: RouteSnapshot; after: RouteSnapshot } {
+    const c = this.canaryRoute(route);
+    if (c.state !== 'running') throw new ShadowgateError('SG_ERR_CONFLICT', `route "${route}" has no running rollout (state ${c.state})`, 409);
+    const before = c.snapshot();
+    c.state = 'paused';
+    this.changed(c, this.now(), actor.token);
+    return { before, after: c.snapshot() };
+  }
+
+  /** Resumes a paused rollout (the step clock restarts), or starts it from step 1 when idle or rolled back. */
+  resume(route: string, actor: Actor): { before: RouteSnapshot; after: RouteSnapshot } {
+    const c = this.canaryRoute(route);
+    const rollout = c.config.canary!.rollout;
+    if (rollout === undefined) throw new ShadowgateError('SG_ERR_CONFLICT', `route "${route}" has no rollout configured`, 409);
+    if (c.state === 'running') throw new ShadowgateError('SG_ERR_CONFLICT', `route "${route}" is already running`, 409);
+    const before = c.snapshot();
+    const now = this.now();
+    if (c.state === 'paused') {
+      c.state = 'running';
+      c.override = rollout.steps[Math.min(c.step, rollout.steps.length - 1)]!;
+      this.beginStep(c, now);
+    } else {
+      this.startRollout(c, now, actor.token);
+    }
+    this.changed(c, now, actor.token);
+    return { before, after: c.snapshot() };
+  }
+
+  // ---- configuration and views ----
+
+  /** A reloaded configuration: new routes start from config, existing ones keep their runtime state. */
+  applyConfig(config: Config): void {
+    const now = this.now();
+    const next = new Map<string, RouteController>();
+    for (const r of config.routes) {
+      let c = this.routes.get(r.name);
+      if (c === undefined) {
+        c = new RouteController(r, this.opts.metrics, this.random, now);
+        this.initialState(c, undefined, now);
+      } else {
+        const hadCanary = c.config.canary !== undefined;
+        c.configure(r, this.random, now);
+        if (r.canary === undefined) {
+          c.state = 'static';
+          c.override = null;
+        } else if (!hadCanary) {
+          this.initialState(c, undefined, now);
+        } else {
+          this.reconcileRollout(c, now);
+        }
+        const interval = intervalOf(r.canary);
+        if (interval !== c.intervalMs) c.intervalMs = interval;
+      }
+      next.set(r.name, c);
+    }
+    for (const [name, c] of this.routes) {
+      if (!next.has(name)) {
+        if (c.timer !== undefined) clearInterval(c.timer);
+        this.opts.metrics.canaryWeight.remove({ route: name });
+      }
+    }
+    this.routes.clear();
+    for (const [name, c] of next) {
+      this.routes.set(name, c);
+      c.publish();
+      this.schedule(c);
+    }
+    this.persist();
+  }
+
+  route(name: string): RouteView | undefined {
+    const c = this.routes.get(name);
+    return c === undefined ? undefined : this.view(c);
+  }
+
+  list(): RouteView[] {
+    return [...this.routes.values()].map((c) => this.view(c));
+  }
+
+  private view(c: RouteController): RouteView {
+    const canary = c.config.canary;
+    const rollout = canary?.rollout;
+    return {
+      name: c.config.name,
+      primary: c.config.primary,
+      candidate: canary?.upstream ?? null,
+      weight: { value: c.weight, source: c.override === null || canary === undefined ? 'config' : 'runtime', config: canary?.weight ?? 0 },
+      state: c.state,
+      status: c.status || (canary === undefined ? 'no canary' : 'not evaluated yet'),
+      rollout: rollout === undefined ? null : { step: c.step, steps: rollout.steps, stepStartedAt: c.stepStartedAt, stepRequests: c.stepRequests },
+      rollback: c.rollback,
+      changed: c.changedBy === '' ? null : { at: c.changedAt, by: c.changedBy },
+      lastEvaluation: c.lastEvaluation,
+      limits: c.config.limits ?? null,
+    };
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const c of this.routes.values()) {
+      if (c.timer !== undefined) clearInterval(c.timer);
+      c.timer = undefined;
+      c.incumbent.destroy();
+      c.candidate.destroy();
+    }
+  }
+}
