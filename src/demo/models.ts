@@ -170,10 +170,16 @@ export function decide(o: ResolvedModelOptions, raw: Uint8Array, body: unknown, 
   }
   if (o.scoreDrift !== 0) prediction = { ...prediction, score: round4(Math.min(1, Math.max(0, prediction.score + o.scoreDrift))) };
   if (o.shuffleReasons && prediction.reasons.length > 1) prediction = { ...prediction, reasons: [...prediction.reasons.slice(1), prediction.reasons[0]!] };
-  const servedAt = o.servedAt === 'now' ? new Date(nowMs).toISOString()
+  const servedAt = o.servedAt === 'now' ? microsecondIso(nowMs)
     : o.servedAt === 'random' ? new Date(1_600_000_000_000 + Math.floor(u(SALT.served) * 1e11) + (nowMs % 1000)).toISOString()
       : undefined;
   return { kind: 'answer', delayMs, prediction, ...(servedAt !== undefined ? { servedAt } : {}) };
+}
+
+/** ISO-8601 with microseconds: two servers answering the same copy in the same millisecond still differ. */
+export function microsecondIso(nowMs: number): string {
+  const micros = Math.floor((performance.timeOrigin + performance.now()) * 1000) % 1000;
+  return `${new Date(nowMs).toISOString().slice(0, -1)}${String(micros).padStart(3, '0')}Z`;
 }
 
 export const MODEL_NAME: Readonly<Record<DemoModelKind, string>> = { incumbent: 'fraud-v1', candidate: 'fraud-v2' };
