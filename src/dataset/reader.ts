@@ -97,10 +97,6 @@ async function* readFile(file: string, opts: ReadOptions, progress: (bytesRead: 
   const maxLine = opts.maxLineBytes ?? 64 * 1024 * 1024;
   const gzip = await isGzip(file);
   const raw = createReadStream(file);
-  let rawBytes = 0;
-  raw.on('data', (c) => {
-    rawBytes += c.length;
-  });
   const source = gzip ? raw.pipe(createGunzip()) : raw;
   if (gzip) raw.on('error', (err) => source.destroy(err));
   const issue = (kind: ReadIssueKind, line: number, message: string) => opts.onIssue?.({ kind, file, line, message: `${file}:${line}: ${message}` });
@@ -163,7 +159,7 @@ async function* readFile(file: string, opts: ReadOptions, progress: (bytesRead: 
           pending.push(Buffer.from(rest));
         }
       }
-      progress(rawBytes);
+      progress(raw.bytesRead);
     }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -177,5 +173,5 @@ async function* readFile(file: string, opts: ReadOptions, progress: (bytesRead: 
     raw.destroy();
   }
   if (pendingBytes > 0 || oversized) yield* emit(Buffer.concat(pending), false);
-  progress(rawBytes);
+  progress(raw.bytesRead);
 }

@@ -88,6 +88,19 @@ describe('readDataset', () => {
     expect(issues).toEqual(['too-long:2']);
   });
 
+  it('reports progress in bytes read out of the total of all files, ending at the total', async () => {
+    const a = join(dir, 'a.jsonl');
+    const b = join(dir, 'b.jsonl.gz');
+    await writeFile(a, line(1) + line(2));
+    await writeFile(b, gzipSync(line(3)));
+    const seen: [number, number][] = [];
+    for await (const _item of readDataset([a, b], { onProgress: (read, total) => seen.push([read, total]) })) { /* drain */ }
+    const total = Buffer.byteLength(line(1) + line(2)) + gzipSync(line(3)).length;
+    expect(seen.every(([, t]) => t === total)).toBe(true);
+    expect(seen.map(([r]) => r)).toEqual([...seen.map(([r]) => r)].sort((x, y) => x - y));
+    expect(seen.at(-1)).toEqual([total, total]);
+  });
+
   it('fails with SG_ERR_DATASET naming a missing file before reading anything', async () => {
     const a = join(dir, 'a.jsonl');
     await writeFile(a, line(1));
