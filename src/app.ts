@@ -13,6 +13,10 @@ import { createLogger, type Logger } from './observe/log.js';
 import { ProxyServer, type Generation, type LiveRoute, type LiveTarget } from './proxy/server.js';
 import { createPassthrough } from './proxy/passthrough.js';
 import { RouteTable } from './routing/route-table.js';
+import { stickyKeyReader } from './routing/canary.js';
+import { RoutingRuntime } from './routing/runtime.js';
+import { AuditLog, auditRoutingEvents } from './admin/audit.js';
+import { StateFile } from './admin/state-file.js';
 import { OverloadMonitor } from './shadow/admission.js';
 import { ShadowDispatcher } from './shadow/dispatch.js';
 import { RouteShadow } from './shadow/shadow.js';
@@ -59,37 +63,6 @@ interface AppGeneration extends Generation {
   readonly routes: RouteTable<RouteRuntime>;
 }
 
-const stickyReaders = new Map<string, (h: IncomingHttpHeaders) => string | undefined>();
-
-/** Reads the route's sticky key (`header:NAME`, `cookie:NAME`) from the request headers. */
-export function stickyReader(spec: string | undefined): (h: IncomingHttpHeaders) => string | undefined {
-  const key = spec ?? 'none';
-  let reader = stickyReaders.get(key);
-  if (reader) return reader;
-  if (key.startsWith('header:')) {
-    const name = key.slice(7).toLowerCase();
-    reader = (h) => {
-      const v = h[name];
-      return Array.isArray(v) ? v[0] : v;
-    };
-  } else if (key.startsWith('cookie:')) {
-    const name = key.slice(7);
-    reader = (h) => {
-      const c = h.cookie;
-      if (c === undefined) return undefined;
-      for (const part of c.split(';')) {
-        const eq = part.indexOf('=');
-        if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-      }
-      return undefined;
-    };
-  } else {
-    reader = () => undefined;
-  }
-  stickyReaders.set(key, reader);
-  return reader;
-}
-
 export class Shadowgate {
   readonly metrics: Metrics;
   readonly log: Logger;
@@ -103,13 +76,25 @@ export class Shadowgate {
   private writer: { key: string; writer: DatasetWriter } | undefined;
   private closing: Promise<void> | undefined;
   private readonly routingPort: RoutingPort;
+  readonly routing: RoutingRuntime;
+  readonly audit: AuditLog;
   private admin: { port: number; close(): Promise<void> } | undefined;
 
   constructor(config: Config, readonly opts: StartOptions = {}) {
     this.log = opts.logger ?? createLogger(config.log.level);
     this.metrics = createMetrics(opts.registry ?? new Registry());
     this.overload = new OverloadMonitor(config.server.maxEventLoopDelay);
-    this.routingPort = INCUMBENT_ONLY;
+    this.audit = new AuditLog(config.admin.auditFile, this.log);
+    this.routing = new RoutingRuntime(config, {
+      metrics: this.metrics,
+      log: this.log,
+      signals: (route, nowMs) => this.comparers.get(route)?.comparer.guardSignals(nowMs),
+      // A cluster worker follows the configured weights; only a single process owns rollout state.
+      store: opts.worker ? undefined : new StateFile(config.admin.stateFile),
+      onEvent: auditRoutingEvents(this.audit, this.log),
+      timers: !opts.worker,
+    });
+    this.routingPort = this.routing;
     this.gen = this.build(config, undefined);
     this.proxy = new ProxyServer({
       generation: () => this.gen,
@@ -176,7 +161,7 @@ export class Shadowgate {
       onError: (err) => this.log.error({ route: r.name, err: errorSummary(err) }, 'shadow hook failed'),
     });
     const upstreams: Record<LiveTarget, string> = { incumbent: r.primary, candidate: r.canary?.upstream ?? r.primary };
-    const sticky = stickyReader(r.canary?.stickyBy);
+    const sticky = stickyKeyReader(r.canary?.stickyBy ?? 'none') ?? noKey;
     // Prometheus children are looked up once per (upstream, code), not per request.
     const children = new Map<string, { inc(): void }>();
     const durations = new Map<string, { observe(v: number): void }>();
@@ -240,8 +225,13 @@ export class Shadowgate {
     }
   }
 
-  private routingApply(_config: Config): void {}
-  private routingClose(): void {}
+  private routingApply(config: Config): void {
+    this.routing.applyConfig(config);
+  }
+
+  private routingClose(): void {
+    this.routing.close();
+  }
   private async startAdmin(): Promise<void> {}
   private async stopAdmin(): Promise<void> {
     await this.admin?.close();
@@ -326,12 +316,7 @@ export interface StartedShadowgate {
   close(): Promise<void>;
 }
 
-const INCUMBENT_ONLY: RoutingPort = {
-  decide: () => 'incumbent',
-  tryAcquire: () => 0,
-  release: () => undefined,
-  recordLive: () => undefined,
-};
+const noKey = (): undefined => undefined;
 
 /** Starts a shadowgate for `config`: the proxy, the admin API, signal handling when asked. */
 export async function startShadowgate(config: Config, opts: StartOptions = {}): Promise<StartedShadowgate> {
