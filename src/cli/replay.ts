@@ -195,10 +195,10 @@ async function finish(result: ReplayResult, opts: ReplayCliOptions, io: ReplayIo
   if (opts.out !== undefined) await writeFile(opts.out, json + '\n');
   io.stdout.write(opts.json ? json + '\n' : renderReport(result.reports));
   const s = result.skipped;
-  const skipped = s.unknownRoute + s.filtered + s.unreadable;
+  const skipped = s.unknownRoute + s.notAnonymized + s.filtered + s.unreadable;
   io.stderr.write(`replayed ${result.sent} records in ${(elapsedMs / 1000).toFixed(1)}s`
     + `${result.failedCalls > 0 ? `, ${result.failedCalls} calls failed` : ''}`
-    + `${skipped > 0 ? `, skipped ${s.unreadable} unreadable, ${s.unknownRoute} of unknown routes, ${s.filtered} of other routes` : ''}`
+    + `${skipped > 0 ? `, skipped ${s.unreadable} unreadable, ${s.notAnonymized} not anonymized, ${s.unknownRoute} of unknown routes, ${s.filtered} of other routes` : ''}`
     + `; verdict ${verdict}${result.interrupted ? ' (partial: interrupted)' : ''}\n`);
   if (result.interrupted) return EXIT.interrupted;
   if (result.sent === 0) {

@@ -54,6 +54,11 @@ export interface ReplayResult {
   readonly skipped: {
     /** Records of routes the configuration does not have, or that have no shadow targets. */
     readonly unknownRoute: number;
+    /**
+     * Records that are not anonymized (policy `raw`, or `none` for a route without allowRawData): never
+     * sent, so a forgotten `shadowgate anonymize` step cannot leak raw values to a sandbox.
+     */
+    readonly notAnonymized: number;
     /** Records of other routes than --route. */
     readonly filtered: number;
     /** Lines the reader could not use (torn, malformed, future version, too long). */
@@ -64,6 +69,14 @@ export interface ReplayResult {
 
 const DEFAULT_CONCURRENCY = 16;
 const MAX_UNKNOWN_ROUTE_WARNINGS = 10;
+/** A policy id as the anonymizer writes it: `name@` + 12 hex digits of the policy's sha256. */
+const ANONYMIZED_POLICY_ID = /^[^@]+@[0-9a-f]{12}$/;
+
+/** Whether a record may be sent: anonymized by a policy, or raw synthetic traffic where the route allows it. */
+export function mayReplay(policyId: string, shadow: Readonly<ShadowConfig>): boolean {
+  if (ANONYMIZED_POLICY_ID.test(policyId)) return true;
+  return policyId === 'none' && shadow.allowRawData;
+}
 
 function usage(message: string): ShadowgateError {
   return new ShadowgateError('SG_ERR_USAGE', message, 400);
@@ -142,6 +155,7 @@ export async function replayDataset(opts: ReplayOptions): Promise<ReplayResult> 
   const pacer = opts.rate === undefined ? undefined : new Pacer(1000 / opts.rate);
   const unknownRoutes = new Set<string>();
   let unknownRoute = 0;
+  let notAnonymized = 0;
   let filtered = 0;
   let sent = 0;
   let failedCalls = 0;
@@ -159,6 +173,12 @@ export async function replayDataset(opts: ReplayOptions): Promise<ReplayResult> 
       if (!unknownRoutes.has(rec.route) && unknownRoutes.size < MAX_UNKNOWN_ROUTE_WARNINGS) {
         unknownRoutes.add(rec.route);
         opts.onWarning?.(`${item.file}:${item.line}: route "${rec.route}" has no shadow targets in this configuration; its records are skipped`);
+      }
+      return;
+    }
+    if (!mayReplay(rec.policy, run.shadow)) {
+      if (notAnonymized++ === 0) {
+        opts.onWarning?.(`${item.file}:${item.line}: record is not anonymized (policy "${rec.policy.slice(0, 40)}"); run shadowgate anonymize on the dataset first. Records like it are skipped, never sent`);
       }
       return;
     }
@@ -202,7 +222,7 @@ export async function replayDataset(opts: ReplayOptions): Promise<ReplayResult> 
     reports: [...runs.values()].map((r) => r.comparer.report(at)),
     sent,
     failedCalls,
-    skipped: { unknownRoute, filtered, unreadable },
+    skipped: { unknownRoute, notAnonymized, filtered, unreadable },
     interrupted: opts.signal?.aborted === true,
   };
 }

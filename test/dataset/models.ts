@@ -42,7 +42,8 @@ export async function startModel(predict: Answer, onRequest?: (n: number) => voi
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      onRequest?.(++stats.requests);
+      const n = ++stats.requests;
+      onRequest?.(n);
       const { i } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { i: number };
       const body = JSON.stringify({ prediction: predict(i), score: (i % 7) / 10, nonce: `${tag}-${++nonce}`, request_id: `id-${nonce}` });
       // Answer on a later turn so that concurrent requests really overlap in flight.

@@ -89,6 +89,28 @@ describe('replayDataset', () => {
     expect(issues).toEqual([`${other}:4: torn last line (cut off mid-record, e.g. by a crash) skipped`]);
   });
 
+  it('never sends a record that is not anonymized (policy raw, or none where the route forbids raw data)', async () => {
+    const { config, cand } = await models(label);
+    const path = join(dir, 'shadow.jsonl');
+    await liveRun(config, 4, path);
+    const records = (await readFile(path, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l) as { policy: string });
+    records[0]!.policy = 'raw';
+    records[1]!.policy = 'default@0123456789ab';
+    records[2]!.policy = 'raw';
+    await writeFile(path, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    cand.stats.requests = 0;
+    const warnings: string[] = [];
+    const allowsRaw = await replayDataset({ config, datasets: [path], concurrency: 1, onWarning: (m) => warnings.push(m) });
+    // Records 1 (anonymized) and 3 (none, allowed by this route) are sent; the two raw ones are not.
+    expect(allowsRaw).toMatchObject({ sent: 2, skipped: { notAnonymized: 2 } });
+    expect(cand.stats.requests).toBe(2);
+    expect(warnings).toEqual([`${path}:1: record is not anonymized (policy "raw"); run shadowgate anonymize on the dataset first. Records like it are skipped, never sent`]);
+
+    const strict = { ...config, routes: config.routes.map((r) => ({ ...r, shadow: { ...r.shadow!, policy: 'default', allowRawData: false } })) };
+    const forbidsRaw = await replayDataset({ config: strict, datasets: [path] });
+    expect(forbidsRaw).toMatchObject({ sent: 1, skipped: { notAnonymized: 3 } });
+  });
+
   it('rejects a --route that the configuration does not shadow, naming the known ones', async () => {
     const { config } = await models(label);
     await expect(replayDataset({ config, datasets: [join(dir, 'x.jsonl')], route: 'nope' }))
