@@ -1,0 +1,21 @@
+// What the admin API needs from the rest of the process, and nothing more: app.ts implements it,
+// tests stub it. The routing part is the RoutingRuntime itself (or anything shaped like it).
+import type { AuditLog } from './audit.js';
+import type { RoutingRuntime } from '../routing/runtime.js';
+
+export type AdminRouting = Pick<RoutingRuntime, 'list' | 'route' | 'setWeight' | 'clearOverride' | 'rollback' | 'promote' | 'pause' | 'resume'>;
+
+export interface AdminContext {
+  /** False while starting or draining: /readyz answers 503. */
+  ready(): boolean;
+  /** Prometheus exposition (aggregated across workers where there are any). */
+  metrics(): Promise<{ contentType: string; body: string }>;
+  /** The comparison report: all routes, or one (undefined when that route is unknown). */
+  report(route?: string): unknown;
+  /** Stored diff samples of a route (undefined when the route is unknown). */
+  samples(route: string): unknown;
+  /** Re-read and swap the configuration; the running one stays on failure. */
+  reload(): Promise<{ ok: true } | { ok: false; problems: string[] }>;
+  readonly routing: AdminRouting;
+  readonly audit: AuditLog;
+}

@@ -1,0 +1,281 @@
+// The admin HTTP API (DESIGN.md): health, metrics, routes, report, samples, canary actions, reload and
+// audit. Every call is authenticated (bearer token) and allowed by role; every mutation is audited
+// (on disk before the answer); errors are {"error":{code,message,requestId}}.
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { AdminConfig } from '../config/schema.js';
+import { errorBody, errors, ShadowgateError } from '../errors.js';
+import type { Actor, RouteSnapshot } from '../routing/runtime.js';
+import type { AuditRecord } from './audit.js';
+import { Authenticator, isLoopbackHost, roleAllows, type Principal, type Role } from './auth.js';
+import type { AdminContext } from './context.js';
+
+const MAX_BODY_BYTES = 16 * 1024;
+const weightBody = z.object({ weight: z.number().min(0).max(100) }).strict();
+const limitParam = z.coerce.number().int().min(1).max(1000).default(100);
+
+interface Call {
+  readonly ctx: AdminContext;
+  readonly req: IncomingMessage;
+  readonly url: URL;
+  readonly params: readonly string[];
+  readonly actor: Actor;
+  readonly requestId: string;
+}
+
+type Reply = { status: number; json: unknown } | { status: number; text: string; contentType: string };
+type Change = { before: RouteSnapshot; after: RouteSnapshot };
+
+interface Endpoint {
+  readonly method: string;
+  readonly path: RegExp;
+  readonly role: Role;
+  /** Served without a token when the config says so. */
+  readonly open?: 'health' | 'metrics';
+  /** A mutation: audited under this action name. */
+  readonly action?: string;
+  handle(call: Call): Promise<Reply> | Reply;
+}
+
+const ROUTE = '([A-Za-z0-9_.-]{1,64})';
+
+function routeAction(action: 'rollback' | 'promote' | 'pause' | 'resume'): Endpoint {
+  return {
+    method: 'POST', path: new RegExp(`^/admin/routes/${ROUTE}/${action}$`), role: 'operator', action: `canary.${action}`,
+    handle: (c) => changed(c.ctx.routing[action](c.params[0]!, c.actor)),
+  };
+}
+
+function changed(change: Change): Reply {
+  return { status: 200, json: change };
+}
+
+export const ENDPOINTS: readonly Endpoint[] = [
+  { method: 'GET', path: /^\/healthz$/, role: 'viewer', open: 'health', handle: () => ({ status: 200, json: { status: 'ok' } }) },
+  {
+    method: 'GET', path: /^\/readyz$/, role: 'viewer', open: 'health',
+    handle: (c) => (c.ctx.ready() ? { status: 200, json: { status: 'ready' } } : { status: 503, json: { status: 'not ready' } }),
+  },
+  {
+    method: 'GET', path: /^\/metrics$/, role: 'viewer', open: 'metrics',
+    handle: async (c) => {
+      const m = await c.ctx.metrics();
+      return { status: 200, text: m.body, contentType: m.contentType };
+    },
+  },
+  { method: 'GET', path: /^\/admin\/routes$/, role: 'viewer', handle: (c) => ({ status: 200, json: { routes: c.ctx.routing.list() } }) },
+  {
+    method: 'GET', path: new RegExp(`^/admin/routes/${ROUTE}$`), role: 'viewer',
+    handle: (c) => ({ status: 200, json: c.ctx.routing.route(c.params[0]!) ?? notFound(`route "${c.params[0]!}"`) }),
+  },
+  {
+    method: 'GET', path: /^\/admin\/report$/, role: 'viewer',
+    handle: (c) => {
+      const route = c.url.searchParams.get('route') ?? undefined;
+      const report = c.ctx.report(route);
+      return { status: 200, json: report ?? notFound(`route "${route ?? ''}"`) };
+    },
+  },
+  {
+    method: 'GET', path: /^\/admin\/samples$/, role: 'viewer',
+    handle: (c) => {
+      const route = c.url.searchParams.get('route');
+      if (route === null || route === '') throw errors.badRequest('the route query parameter is required');
+      return { status: 200, json: c.ctx.samples(route) ?? notFound(`route "${route}"`) };
+    },
+  },
+  {
+    method: 'PUT', path: new RegExp(`^/admin/routes/${ROUTE}/canary$`), role: 'operator', action: 'canary.set',
+    handle: async (c) => {
+      const body = weightBody.safeParse(await readJson(c.req));
+      if (!body.success) throw errors.badRequest(`expected {"weight": 0..100}: ${body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`);
+      return changed(c.ctx.routing.setWeight(c.params[0]!, body.data.weight, c.actor));
+    },
+  },
+  {
+    method: 'DELETE', path: new RegExp(`^/admin/routes/${ROUTE}/canary$`), role: 'operator', action: 'canary.clear',
+    handle: (c) => changed(c.ctx.routing.clearOverride(c.params[0]!, c.actor)),
+  },
+  routeAction('rollback'),
+  routeAction('promote'),
+  routeAction('pause'),
+  routeAction('resume'),
+  {
+    method: 'POST', path: /^\/admin\/reload$/, role: 'admin', action: 'config.reload',
+    handle: async (c) => {
+      const result = await c.ctx.reload();
+      if (!result.ok) throw new ShadowgateError('SG_ERR_CONFIG', `reload refused, the running configuration stays: ${result.problems.join('; ')}`, 422);
+      return { status: 200, json: result };
+    },
+  },
+  {
+    method: 'GET', path: /^\/admin\/audit$/, role: 'operator',
+    handle: (c) => {
+      const limit = limitParam.safeParse(c.url.searchParams.get('limit') ?? undefined);
+      if (!limit.success) throw errors.badRequest('limit must be an integer between 1 and 1000');
+      return { status: 200, json: { records: c.ctx.audit.latest(limit.data) } };
+    },
+  },
+];
+
+function notFound(what: string): never {
+  throw errors.notFound(what);
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw errors.bodyTooLarge(MAX_BODY_BYTES);
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw errors.badRequest('the body is not valid JSON');
+  }
+}
+
+function send(res: ServerResponse, reply: Reply, requestId: string, extra?: Record<string, string>): void {
+  const isJson = 'json' in reply;
+  const body = isJson ? JSON.stringify(reply.json) : reply.text;
+  res.writeHead(reply.status, {
+    'content-type': isJson ? 'application/json; charset=utf-8' : reply.contentType,
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    'x-request-id': requestId,
+    ...extra,
+  });
+  res.end(body);
+}
+
+function sendError(res: ServerResponse, err: ShadowgateError, requestId: string, extra?: Record<string, string>): void {
+  const body = errorBody(err, requestId);
+  res.writeHead(err.status, {
+    'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store', 'x-request-id': requestId, ...extra,
+  });
+  res.end(body);
+}
+
+function asShadowgateError(err: unknown): ShadowgateError {
+  if (err instanceof ShadowgateError) return err;
+  return new ShadowgateError('SG_ERR_INTERNAL', 'internal error', 500, { cause: err });
+}
+
+function requestIdOf(req: IncomingMessage): string {
+  const v = req.headers['x-request-id'];
+  return typeof v === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(v) ? v : randomUUID();
+}
+
+/** Refuses an admin API any network could reach without a token (Envoy's admin port is the cautionary tale). */
+export function assertAdminSafe(cfg: Readonly<AdminConfig>): void {
+  if (cfg.tokens.length === 0 && !isLoopbackHost(cfg.host)) {
+    throw new ShadowgateError('SG_ERR_ADMIN_INSECURE',
+      `admin.host ${cfg.host} is not a loopback address and admin.tokens is empty: configure tokens or bind 127.0.0.1`, 500);
+  }
+}
+
+export async function startAdminServer(ctx: AdminContext, cfg: Readonly<AdminConfig>, log: Logger): Promise<{ port: number; close(): Promise<void> }> {
+  assertAdminSafe(cfg);
+  const auth = new Authenticator(cfg);
+  if (auth.open) log.warn({ host: cfg.host }, 'admin API has no tokens: open to loopback callers only');
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = requestIdOf(req);
+    const url = new URL(req.url ?? '/', 'http://admin.invalid');
+    const source = req.socket.remoteAddress ?? 'unknown';
+    let matchedPath = false;
+    let endpoint: Endpoint | undefined;
+    let params: string[] = [];
+    for (const e of ENDPOINTS) {
+      const m = e.path.exec(url.pathname);
+      if (m === null) continue;
+      matchedPath = true;
+      if (e.method !== req.method) continue;
+      endpoint = e;
+      params = m.slice(1);
+      break;
+    }
+    if (endpoint === undefined) {
+      req.resume();
+      if (matchedPath) sendError(res, new ShadowgateError('SG_ERR_METHOD_NOT_ALLOWED', `${req.method ?? ''} is not allowed here`, 405), requestId);
+      else sendError(res, errors.notFound(`endpoint ${url.pathname}`), requestId);
+      return;
+    }
+    const isOpen = (endpoint.open === 'health' && cfg.openHealth) || (endpoint.open === 'metrics' && cfg.openMetrics);
+    let principal: Principal = { token: 'anonymous', role: 'viewer' };
+    if (!isOpen) {
+      const result = auth.authenticate(req.headers.authorization, source, Date.now());
+      if (!result.ok) {
+        req.resume();
+        log.warn({ source, path: url.pathname, code: result.error.code, requestId }, 'admin authentication failed');
+        sendError(res, result.error, requestId, result.retryAfter !== undefined ? { 'retry-after': String(result.retryAfter) } : undefined);
+        return;
+      }
+      principal = result.principal;
+      if (!roleAllows(principal.role, endpoint.role)) {
+        req.resume();
+        sendError(res, errors.forbidden(endpoint.role), requestId);
+        return;
+      }
+    }
+    const actor: Actor = { token: principal.token, role: principal.role, source };
+    const call: Call = { ctx, req, url, params, actor, requestId };
+    let reply: Reply | undefined;
+    let failure: ShadowgateError | undefined;
+    try {
+      reply = await endpoint.handle(call);
+    } catch (err) {
+      failure = asShadowgateError(err);
+      if (failure.status >= 500) log.error({ err: (err as Error).message, path: url.pathname, requestId }, 'admin call failed');
+    }
+    if (endpoint.action !== undefined) {
+      const change = reply !== undefined && 'json' in reply ? (reply.json as Partial<Change>) : undefined;
+      const record: AuditRecord = {
+        time: new Date().toISOString(), token: actor.token, role: actor.role, source, action: endpoint.action,
+        route: params[0] ?? null, before: change?.before ?? null, after: change?.after ?? null, result: failure?.code ?? 'ok',
+      };
+      try {
+        await ctx.audit.append(record);
+      } catch (err) {
+        // An unaudited change must not look like a clean success to the operator.
+        log.error({ err: (err as Error).message, requestId }, 'audit record could not be written');
+        failure ??= new ShadowgateError('SG_ERR_AUDIT', 'the action was applied but its audit record could not be written', 500);
+        reply = undefined;
+      }
+    }
+    if (failure !== undefined) sendError(res, failure, requestId);
+    else send(res, reply!, requestId);
+  }
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      log.error({ err: (err as Error).message }, 'admin request failed');
+      if (!res.headersSent) sendError(res, asShadowgateError(err), 'unknown');
+      else res.destroy();
+    });
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(cfg.port, cfg.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  log.info({ host: cfg.host, port, tokens: cfg.tokens.length }, 'admin API listening');
+  return {
+    port,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}
