@@ -69,8 +69,11 @@ export interface ReplayResult {
 
 const DEFAULT_CONCURRENCY = 16;
 const MAX_UNKNOWN_ROUTE_WARNINGS = 10;
-/** A policy id as the anonymizer writes it: `name@` + 12 hex digits of the policy's sha256. */
-const ANONYMIZED_POLICY_ID = /^[^@]+@[0-9a-f]{12}$/;
+/**
+ * A policy id as the anonymizer writes it: `name@` + 12 hex digits of the policy's sha256 (exchange.ts);
+ * DESIGN.md's `name@sha256:…` spelling and longer digests are accepted too.
+ */
+const ANONYMIZED_POLICY_ID = /^[^@\s]+@(sha256:)?[0-9a-f]{12,64}$/i;
 
 /** Whether a record may be sent: anonymized by a policy, or raw synthetic traffic where the route allows it. */
 export function mayReplay(policyId: string, shadow: Readonly<ShadowConfig>): boolean {

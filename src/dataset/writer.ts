@@ -173,6 +173,7 @@ export class DatasetWriter {
     await h.close();
     const rotated = join(this.dir, `${this.stem}-${this.rotationStamp()}${this.ext}`);
     await rename(this.cfg.path, rotated);
+    await syncDir(this.dir);
     this.fileBytes = 0;
     this.counts.rotations++;
     // One background job at a time, in rotation order: pruning must never delete a file being gzipped.
@@ -250,4 +251,22 @@ async function gzipFile(path: string): Promise<void> {
   }
   await rename(tmp, `${path}.gz`);
   await unlink(path);
+  await syncDir(dirname(path));
+}
+
+/** A rename is durable only once its directory is fsynced; some filesystems refuse, which is harmless. */
+async function syncDir(dir: string): Promise<void> {
+  const h = await open(dir, 'r').catch(() => undefined);
+  if (!h) return;
+  await h.sync().catch(() => undefined);
+  await h.close();
+}
+
+/**
+ * Under node:cluster each worker needs its own files (`data/shadow.w2.jsonl`): one writer owns rotation
+ * and size accounting for its path. A directory replay reads them all.
+ */
+export function perWorkerPath(path: string, workerId: number | string): string {
+  const ext = extname(path);
+  return join(dirname(path), `${basename(path, ext)}.w${workerId}${ext || '.jsonl'}`);
 }

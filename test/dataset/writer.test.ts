@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { recordSchema } from '../../src/config/schema/record.js';
 import { toDatasetRecord } from '../../src/dataset/record.js';
-import { DatasetWriter } from '../../src/dataset/writer.js';
+import { DatasetWriter, perWorkerPath } from '../../src/dataset/writer.js';
 import { silentLogger } from '../../src/observe/log.js';
 import { createMetrics, type Metrics } from '../../src/observe/metrics.js';
 import { exchange, readAll, tempDir } from './fixtures.js';
@@ -107,5 +107,20 @@ describe('DatasetWriter', () => {
     const { items, issues } = await readAll([path]);
     expect(issues).toEqual([]);
     expect(items.map((x) => x.record.ts - 1_700_000_000_000)).toEqual([1, 2]);
+  });
+
+  it('gives each cluster worker its own files, which rotate apart and replay together from the directory', async () => {
+    expect(perWorkerPath('data/shadow.jsonl', 2)).toBe(join('data', 'shadow.w2.jsonl'));
+    const cfg = (id: number) => recordSchema.parse({ path: perWorkerPath(join(dir, 'shadow.jsonl'), id), maxFileBytes: lineBytes * 2 + 10, keepFiles: 2 });
+    const writers = [1, 2].map((id) => new DatasetWriter(cfg(id), { metrics, log: silentLogger() }));
+    for (let i = 0; i < 10; i++) writers[i % 2]!.write(toDatasetRecord(exchange(i)));
+    await Promise.all(writers.map((w) => w.close()));
+    const files = (await readdir(dir)).sort();
+    // Each worker keeps its own two files (keepFiles counts per writer): pruning never crosses workers,
+    // so each keeps its newest rotated pair and its active file: 4 6 | 8 and 5 7 | 9.
+    expect(files.filter((f) => f.startsWith('shadow.w1')).length).toBe(2);
+    expect(files.filter((f) => f.startsWith('shadow.w2')).length).toBe(2);
+    const { items } = await readAll([dir]);
+    expect(items.map((x) => x.record.ts - 1_700_000_000_000).sort((a, b) => a - b)).toEqual([4, 5, 6, 7, 8, 9]);
   });
 });
