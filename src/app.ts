@@ -17,6 +17,8 @@ import { stickyKeyReader } from './routing/canary.js';
 import { RoutingRuntime } from './routing/runtime.js';
 import { AuditLog, auditRoutingEvents } from './admin/audit.js';
 import { StateFile } from './admin/state-file.js';
+import { startAdminServer } from './admin/server.js';
+import type { AdminContext } from './admin/context.js';
 import { OverloadMonitor } from './shadow/admission.js';
 import { ShadowDispatcher } from './shadow/dispatch.js';
 import { RouteShadow } from './shadow/shadow.js';
@@ -232,7 +234,34 @@ export class Shadowgate {
   private routingClose(): void {
     this.routing.close();
   }
-  private async startAdmin(): Promise<void> {}
+  private async startAdmin(): Promise<void> {
+    if (this.opts.admin === false || this.opts.worker) return;
+    const cfg = this.gen.config.admin;
+    this.admin = await startAdminServer(this.adminContext(), this.opts.adminPort === undefined ? cfg : { ...cfg, port: this.opts.adminPort }, this.log);
+    this.adminPort = this.admin.port;
+  }
+
+  /** The report of every route, or of one (undefined when it is unknown). */
+  report(route?: string): RouteReport[] | RouteReport | undefined {
+    const now = Date.now();
+    if (route !== undefined) return this.comparers.get(route)?.comparer.report(now);
+    return this.gen.config.routes.flatMap((r) => {
+      const c = this.comparers.get(r.name)?.comparer;
+      return c ? [c.report(now)] : [];
+    });
+  }
+
+  private adminContext(): AdminContext {
+    return {
+      ready: () => this.ready,
+      metrics: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() }),
+      report: (route) => this.report(route),
+      samples: (route) => this.comparers.get(route)?.comparer.samples(),
+      reload: () => this.reload(),
+      routing: this.routing,
+      audit: this.audit,
+    };
+  }
   private async stopAdmin(): Promise<void> {
     await this.admin?.close();
   }

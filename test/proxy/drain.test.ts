@@ -34,8 +34,9 @@ routes: [{ name: predict, match: { pathPrefix: / }, primary: incumbent }]
 
   const drained = gw.close();
   // Readiness flips at once; the in-flight requests are still held by the upstream.
-  const ready = await request(`${gw.adminUrl}/readyz`).catch(() => undefined);
-  if (ready) expect(ready.statusCode).toBe(503);
+  const ready = await request(`${gw.adminUrl}/readyz`);
+  expect(ready.statusCode).toBe(503);
+  await ready.body.dump();
   await expect(request(`${gw.url}/late`, { dispatcher: new Agent() })).rejects.toThrow();
 
   for (const r of release.splice(0)) r();
