@@ -1,0 +1,65 @@
+// `shadowgate replay` as a real process (the compiled CLI): Ctrl-C stops it cleanly with a partial
+// report and exit status 130, and a gate failure is the process's exit status.
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CLI, assertBuilt, runCli } from '../helpers/cli.js';
+import { tempDir } from './fixtures.js';
+import { label, liveRun, replayConfig, replayConfigYaml, startModel, type ModelServer } from './models.js';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+let servers: ModelServer[] = [];
+beforeEach(async () => ({ dir, cleanup } = await tempDir()));
+afterEach(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  servers = [];
+  await cleanup();
+});
+
+describe('shadowgate replay (process)', () => {
+  it('stops on SIGINT: requests in flight finish, the partial report is printed, exit status 130', async () => {
+    assertBuilt();
+    let onCandidate: (n: number) => void = () => undefined;
+    const inc = await startModel(label);
+    const cand = await startModel(label, (n) => onCandidate(n));
+    servers.push(inc, cand);
+    const config = join(dir, 'shadowgate.yaml');
+    await writeFile(config, replayConfigYaml(inc.url, cand.url));
+    const dataset = join(dir, 'shadow.jsonl');
+    await liveRun(replayConfig(inc.url, cand.url), 400, dataset);
+
+    // Paced at 100 records/s the replay would take 4 s; the signal comes at its 10th record.
+    cand.stats.requests = 0;
+    const child = spawn(process.execPath, [CLI, 'replay', '--config', config, '--dataset', dataset, '--rate', '100', '--concurrency', '2', '--json']);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    onCandidate = (n) => {
+      if (n === 10) child.kill('SIGINT');
+    };
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toContain('interrupted; finishing requests in flight');
+    expect(code).toBe(130);
+    const report = JSON.parse(stdout) as { replay: { sent: number; interrupted: boolean }; reports: { sinceStart: { exchanges: number } }[] };
+    expect(report.replay.interrupted).toBe(true);
+    expect(report.replay.sent).toBeGreaterThanOrEqual(9);
+    expect(report.replay.sent).toBeLessThan(400);
+    expect(report.reports[0]!.sinceStart.exchanges).toBe(report.replay.sent);
+  });
+
+  it('exits 1 when the candidate fails the gate', async () => {
+    const inc = await startModel(label);
+    const cand = await startModel((i) => (i % 5 === 0 ? 'fish' : label(i)));
+    servers.push(inc, cand);
+    const config = join(dir, 'shadowgate.yaml');
+    await writeFile(config, replayConfigYaml(inc.url, cand.url));
+    const dataset = join(dir, 'shadow.jsonl');
+    await liveRun(replayConfig(inc.url, cand.url), 60, dataset);
+    const r = await runCli(['replay', '--config', config, '--dataset', dataset]);
+    expect(r.stderr).toContain('verdict fail');
+    expect(r.code).toBe(1);
+  });
+});
