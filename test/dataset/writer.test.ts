@@ -124,3 +124,11 @@ describe('DatasetWriter', () => {
     expect(items.map((x) => x.record.ts - 1_700_000_000_000).sort((a, b) => a - b)).toEqual([4, 5, 6, 7, 8, 9]);
   });
 });
+
+describe('record config', () => {
+  it('refuses a .gz active file name with a message that says what to do', () => {
+    const r = recordSchema.safeParse({ path: 'data/shadow.jsonl.gz' });
+    expect(r.success).toBe(false);
+    expect(r.error!.issues[0]!.message).toContain('set gzip: true');
+  });
+});
