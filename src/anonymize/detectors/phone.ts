@@ -1,0 +1,28 @@
+// Phone numbers: E.164 (+CC …, 00CC …) and national formats (US (415) 555-0123, UK 07700 900123,
+// DE 030 1234567, FR 01.23.45.67.89, IN 98765 43210, BR (11) 91234-5678). Groups joined by single
+// separators; dates, decimals and bare digit runs that are more likely ids or timestamps are rejected.
+import { regexHits, type Span } from './types.js';
+
+const PHONE = /(?<![\w+\-.\/])(?:\+\d{1,3}[ .\-]?|00\d{1,3}[ .\-])?(?:\(0\)[ .\-]?)?(?:\(\d{1,5}\)[ .\-]?)?\d{1,12}(?:[ .\-]\d{1,12}){0,5}(?: ?(?:x|ext\.?) ?\d{1,6})?(?![\w]|[.\-\/]\d)/g;
+const DATE = /^(?:\d{4}([\-.\/])\d{1,2}\1\d{1,2}|\d{1,2}([\-.\/])\d{1,2}\2\d{2,4})$/;
+const EXTENSION = /(?: ?(?:x|ext\.?) ?\d{1,6})$/;
+
+export function phoneLike(m: string): boolean {
+  const main = m.replace(EXTENSION, '');
+  const digits = main.replace(/\D/g, '');
+  if (digits.length < 7 || digits.length > 15 || /^(\d)\1+$/.test(digits)) return false;
+  if (DATE.test(main)) return false;
+  const international = main.startsWith('+') || main.startsWith('00');
+  if (/^\d+$/.test(main)) {
+    // A bare run: only NANP-shaped or trunk-prefixed national numbers, never timestamps or ids.
+    return (digits.length === 10 && digits[0] !== '0' && digits[0] !== '1') ||
+      ((digits.length === 10 || digits.length === 11) && digits[0] === '0' && digits[1] !== '0');
+  }
+  // 3.14159 is a decimal, not a phone.
+  if (!international && /^\d+\.\d+$/.test(main)) return false;
+  return true;
+}
+
+export function detectPhone(text: string, out: Span[]): void {
+  regexHits(PHONE, 'phone', text, out, phoneLike);
+}

@@ -1,0 +1,112 @@
+// The JSON walker: applies field rules by path, and `unknown` (scan | drop | keep) to every value no rule
+// names. Numbers are untouched unless a rule or a revealing key names them. Mutates the parsed tree.
+import { classifyKey } from './detectors/key-names.js';
+import { step, valueAt, type Segment, type States } from './json-path.js';
+import type { CompiledRule } from './rules.js';
+import type { Run } from './run.js';
+import type { Scalar } from './transforms.js';
+
+export interface FieldRules {
+  readonly paths: readonly (readonly Segment[])[];
+  readonly rules: readonly CompiledRule[];
+  readonly unknown: 'scan' | 'drop' | 'keep';
+}
+
+const DROP = Symbol('drop');
+type Out = unknown;
+
+interface Walk {
+  readonly run: Run;
+  readonly f: FieldRules;
+  readonly subjects: (string | undefined)[];
+}
+
+export function anonymizeJson(run: Run, f: FieldRules, root: unknown): unknown {
+  const subjects = f.rules.map((r) => {
+    if (r.subject === undefined) return undefined;
+    const v = valueAt(root, r.subject);
+    return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
+  });
+  const initial: number[] = [];
+  for (let r = 0; r < f.paths.length; r++) initial.push(r, 0);
+  const w: Walk = { run, f, subjects };
+  const out = visit(w, root, initial, undefined);
+  return out === DROP ? null : out;
+}
+
+function visit(w: Walk, value: unknown, states: States, key: string | undefined): Out | typeof DROP {
+  if (value !== null && typeof value === 'object') {
+    return eachChild(w.run, value, key, (child, k, v) => {
+      const s = step(w.f.paths, states, child);
+      return s.matched >= 0 ? applyRule(w, s.matched, v, k) : visit(w, v, s.states, k);
+    });
+  }
+  return unknownScalar(w, value, key);
+}
+
+function unknownScalar(w: Walk, value: unknown, key: string | undefined): Out | typeof DROP {
+  if (typeof value !== 'string' && typeof value !== 'number') return w.f.unknown === 'drop' ? DROP : value;
+  const mode = w.f.unknown;
+  if (mode === 'drop') return DROP;
+  const entity = key === undefined ? undefined : classifyKey(key);
+  const empty = value === '';
+  if (mode === 'keep') {
+    if (entity !== undefined && !empty) w.run.keyLeak(entity === 'person_first' || entity === 'person_last' ? 'person' : entity);
+    if (typeof value === 'string') w.run.guard(value);
+    return value;
+  }
+  if (entity !== undefined && !empty) return w.run.replaceEntity(entity, value);
+  return typeof value === 'string' ? w.run.scanReplace(value) : value;
+}
+
+function applyRule(w: Walk, r: number, value: unknown, key: string | undefined): Out | typeof DROP {
+  const rule = w.f.rules[r]!;
+  if (rule.type === 'drop') return DROP;
+  if (rule.type === 'keep') { guardTree(w.run, value); return value; }
+  return spread(w, rule, w.subjects[r], value, key);
+}
+
+/**
+ * Replaces each child of an array or object by `f`'s result in place: DROP becomes null in an array (its
+ * length is shape) and a deleted member in an object. Array elements inherit the array's key.
+ */
+function eachChild(run: Run, value: object, key: string | undefined,
+  f: (child: string | number, key: string | undefined, v: unknown) => Out | typeof DROP): object {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const r = f(i, key, value[i]);
+      value[i] = r === DROP ? null : r;
+    }
+    return value;
+  }
+  const obj = value as Record<string, unknown>;
+  for (const k of Object.keys(obj)) {
+    // Keys are never rewritten: personal data in a key fails the copy instead.
+    run.guard(k, { names: false });
+    const r = f(k, k, obj[k]);
+    if (r === DROP) delete obj[k];
+    else obj[k] = r;
+  }
+  return obj;
+}
+
+/** A rule on an object or array applies to every scalar under it. */
+function spread(w: Walk, rule: CompiledRule, subject: string | undefined, value: unknown, key: string | undefined): Out | typeof DROP {
+  if (typeof value === 'string' || typeof value === 'number') {
+    const out = rule.apply(w.run, value as Scalar, key, subject);
+    return out === undefined ? DROP : out;
+  }
+  if (value !== null && typeof value === 'object') {
+    return eachChild(w.run, value, key, (_child, k, v) => spread(w, rule, subject, v, k));
+  }
+  return value;
+}
+
+/** `keep` passes a subtree unchanged, but the leak guard still reads every string in it. */
+function guardTree(run: Run, value: unknown): void {
+  if (typeof value === 'string') run.guard(value);
+  else if (Array.isArray(value)) for (const v of value) guardTree(run, v);
+  else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) { run.guard(k, { names: false }); guardTree(run, v); }
+  }
+}

@@ -1,0 +1,116 @@
+// One request's anonymization state: the values this engine wrote (the leak guard allows exactly
+// those), replacement counts per entity, leaks found, and the first failure. Also the entity → transform
+// table used by scanning and by the key-name classifier.
+import type { LRUCache } from 'lru-cache';
+import { scanText, type ScanOptions } from './scan.js';
+import type { KeyEntity } from './detectors/key-names.js';
+import { baseEntity } from './detectors/key-names.js';
+import type { Entity } from './detectors/types.js';
+import type { KeyedHash } from './keyed.js';
+import {
+  pseudonym, pseudonymizeCard, pseudonymizeEmail, pseudonymizeIban, pseudonymizeIp, pseudonymizeMac,
+  pseudonymizeName, pseudonymizePhone, pseudonymizeSsn, yearOf, type Scalar,
+} from './transforms.js';
+
+export type FailureReason = 'unsupported' | 'error';
+
+export interface EngineContext {
+  readonly hash: KeyedHash;
+  readonly maxScanBytes: number;
+  /** Values written recently by this policy (bounded), so findLeaks can allow echoed pseudonyms. */
+  readonly recent: LRUCache<string, true>;
+}
+
+// A masked written value must break every detector's token: '·' is neither a word, digit nor space.
+const MASK = '\u00b7';
+
+export class Run {
+  readonly written = new Set<string>();
+  readonly counts = new Map<string, number>();
+  readonly leaks = new Set<string>();
+  failure: { reason: FailureReason; detail: string } | undefined;
+
+  constructor(readonly ctx: EngineContext) {}
+
+  fail(reason: FailureReason, detail: string): void {
+    this.failure ??= { reason, detail };
+  }
+
+  /** Records an engine-made value and counts one replacement of `entity`. */
+  wrote(entity: string, value: Scalar): Scalar {
+    const s = String(value);
+    this.written.add(s);
+    this.ctx.recent.set(s, true);
+    this.counts.set(entity, (this.counts.get(entity) ?? 0) + 1);
+    return value;
+  }
+
+  /** The shape-keeping transform for an entity (scan hits and key-classified values). */
+  replaceEntity(entity: KeyEntity, value: Scalar): Scalar {
+    const h = this.ctx.hash;
+    const str = typeof value === 'string';
+    let out: Scalar;
+    switch (entity) {
+      case 'email': out = str ? pseudonymizeEmail(h, value) : pseudonym(h, value, ''); break;
+      case 'phone': out = pseudonymizePhone(h, value); break;
+      case 'card': out = pseudonymizeCard(h, value); break;
+      case 'iban': out = str ? pseudonymizeIban(h, value) : pseudonym(h, value, ''); break;
+      case 'ssn': out = pseudonymizeSsn(h, value); break;
+      case 'ip': out = str ? pseudonymizeIp(h, value, 'prefix') : pseudonym(h, value, ''); break;
+      case 'mac': out = str ? pseudonymizeMac(h, value) : pseudonym(h, value, ''); break;
+      case 'jwt': out = '<JWT>'; break;
+      case 'secret': out = '<SECRET>'; break;
+      case 'url_credentials': out = '<CREDENTIALS>'; break;
+      case 'person': out = str ? pseudonymizeName(h, value) : pseudonym(h, value, ''); break;
+      case 'person_first': out = str ? pseudonymizeName(h, value, 'first') : pseudonym(h, value, ''); break;
+      case 'person_last': out = str ? pseudonymizeName(h, value, 'last') : pseudonym(h, value, ''); break;
+      case 'address': out = str ? '<ADDRESS>' : pseudonym(h, value, ''); break;
+      case 'dob': out = yearOf(value); break;
+      case 'id': out = pseudonym(h, value, 'id_'); break;
+      case 'credential': out = pseudonym(h, value, 'cred_'); break;
+    }
+    return this.wrote(baseEntity(entity), out);
+  }
+
+  /** Scans free text and replaces each detected span in place (the `text` transform and `unknown: scan`). */
+  scanReplace(text: string, opts?: ScanOptions): string {
+    if (text.length === 0) return text;
+    if (text.length > this.ctx.maxScanBytes) {
+      this.fail('unsupported', `a text value is longer than maxScanBytes (${this.ctx.maxScanBytes})`);
+      return '';
+    }
+    const spans = scanText(text, opts);
+    if (spans.length === 0) return text;
+    let out = '';
+    let at = 0;
+    for (const s of spans) {
+      out += text.slice(at, s.start) + String(this.replaceEntity(s.entity, text.slice(s.start, s.end)));
+      at = s.end;
+    }
+    out += text.slice(at);
+    this.guard(out, opts);
+    return out;
+  }
+
+  /** Leak guard for one output string: any hit that is not (inside) a value written for this request. */
+  guard(text: string, opts?: ScanOptions): void {
+    if (text.length === 0) return;
+    if (text.length > this.ctx.maxScanBytes) {
+      this.fail('unsupported', `a text value is longer than maxScanBytes (${this.ctx.maxScanBytes})`);
+      return;
+    }
+    if (this.written.has(text)) return;
+    // Most strings have no hit at all: scan first, mask only when there is something to explain.
+    if (scanText(text, opts).length === 0) return;
+    let masked = text;
+    for (const w of this.written) {
+      if (w.length >= 2 && masked.includes(w)) masked = masked.split(w).join(MASK.repeat(w.length));
+    }
+    for (const hit of scanText(masked, opts)) this.leaks.add(hit.entity);
+  }
+
+  /** A value kept under a revealing key (unknown: keep, no rule) is a leak by the key-name classifier. */
+  keyLeak(entity: Entity): void {
+    this.leaks.add(entity);
+  }
+}

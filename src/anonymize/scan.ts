@@ -1,0 +1,69 @@
+// The text scanner: runs only the detectors whose cheap prefilter passes (one pass over the char codes),
+// then resolves overlaps by entity priority so each character belongs to at most one span.
+import { detectAddress } from './detectors/address.js';
+import { detectCard } from './detectors/card.js';
+import { detectEmail } from './detectors/email.js';
+import { detectIban } from './detectors/iban.js';
+import { detectIp } from './detectors/ip.js';
+import { detectJwt } from './detectors/jwt.js';
+import { detectMac } from './detectors/mac.js';
+import { detectPerson } from './detectors/person.js';
+import { detectPhone } from './detectors/phone.js';
+import { detectSecrets } from './detectors/secrets.js';
+import { detectSsn } from './detectors/ssn.js';
+import type { Entity, Span } from './detectors/types.js';
+
+const PRIORITY: Readonly<Record<Entity, number>> = {
+  secret: 0, jwt: 1, url_credentials: 2, email: 3, iban: 4, card: 5, ssn: 6, ip: 7, mac: 8, phone: 9,
+  address: 10, person: 11, dob: 12, id: 13, credential: 14,
+};
+
+export interface ScanOptions {
+  /** Free-text detectors (person, address) are the costly, fuzzy ones; header values skip them. */
+  readonly names?: boolean;
+}
+
+/** Non-overlapping spans of every entity found in `text`, in text order. */
+export function scanText(text: string, opts: ScanOptions = {}): Span[] {
+  let digits = 0;
+  let upper = false;
+  let at = false;
+  let colon = false;
+  let dash = false;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if (c >= 65 && c <= 90) upper = true;
+    else if (c === 64) at = true;
+    else if (c === 58) colon = true;
+    else if (c === 45) dash = true;
+    else if (c > 127) upper = true; // non-ASCII capitals (Š, Ö) are checked by the regex itself
+  }
+  const spans: Span[] = [];
+  if (at) detectEmail(text, spans);
+  if (n >= 16) { detectSecrets(text, spans); detectJwt(text, spans); }
+  if (digits >= 7) { detectCard(text, spans); detectPhone(text, spans); }
+  if (digits >= 9) detectSsn(text, spans);
+  if (digits >= 2 && n >= 15) detectIban(text, spans);
+  if (digits >= 4) detectIp(text, spans);
+  else if (colon) detectIp(text, spans);
+  if (colon || dash) detectMac(text, spans);
+  if (opts.names !== false && upper) {
+    if (digits > 0) detectAddress(text, spans);
+    detectPerson(text, spans);
+  }
+  return resolveOverlaps(spans);
+}
+
+function resolveOverlaps(spans: Span[]): Span[] {
+  if (spans.length <= 1) return spans;
+  spans.sort((a, b) => PRIORITY[a.entity] - PRIORITY[b.entity] || (b.end - b.start) - (a.end - a.start) || a.start - b.start);
+  const kept: Span[] = [];
+  for (const s of spans) {
+    let clash = false;
+    for (const k of kept) if (s.start < k.end && k.start < s.end) { clash = true; break; }
+    if (!clash) kept.push(s);
+  }
+  return kept.sort((a, b) => a.start - b.start);
+}
