@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { adminSchema } from '../../src/config/schema/canary.js';
+import { compareSchema } from '../../src/config/schema/compare.js';
+import { RouteComparer } from '../../src/compare/index.js';
 import { parseConfig } from '../../src/config/load.js';
 import { createMetrics } from '../../src/observe/metrics.js';
 import { silentLogger } from '../../src/observe/log.js';
@@ -46,13 +48,14 @@ export async function startFixture(admin: Record<string, unknown> = {}): Promise
     ...admin,
   });
   const audit = new AuditLog(cfg.auditFile, log);
+  const comparer = new RouteComparer('predict', compareSchema.parse({}));
   const fixture = {
     reloadResult: { ok: true } as Fixture['reloadResult'],
   };
   const ctx: AdminContext = {
     ready: () => true,
     metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
-    report: (route) => (route === undefined || route === 'predict' ? { routes: [{ route: 'predict', verdict: 'pass' }] } : undefined),
+    report: (route) => (route === undefined || route === 'predict' ? { reports: [comparer.report(Date.now())] } : undefined),
     samples: (route) => (route === 'predict' ? { route, samples: [] } : undefined),
     reload: async () => fixture.reloadResult,
     routing: runtime,
