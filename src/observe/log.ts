@@ -8,7 +8,7 @@ export type { Logger } from 'pino';
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino({
     level,
-    base: { service: 'shadowgate' },
+    base: { service: 'shadowgate', pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: ['key', '*.key', 'token', '*.token', 'authorization', '*.authorization'], censor: '[redacted]' },
   }, destination ?? pino.destination({ dest: 1, sync: false }));

@@ -15,6 +15,8 @@ export async function serveCluster(config: Config, configPath: string): Promise<
   const { startShadowgate } = await import('../app.js');
   const started = await startShadowgate(config, { configPath, handleSignals: true, admin: false, worker: true });
   AggregatorRegistry.setRegistries([started.app.metrics.registry]);
+  // prom-client answers the primary's metric requests only once an AggregatorRegistry exists here.
+  new AggregatorRegistry();
 }
 
 function runPrimary(config: Config): Promise<void> {
@@ -52,7 +54,10 @@ function runPrimary(config: Config): Promise<void> {
     res.writeHead(err.status, { 'content-type': 'application/json' });
     res.end(errorBody(err, ''));
   });
-  admin.listen(config.admin.port, config.admin.host);
+  admin.listen(config.admin.port, config.admin.host, () => {
+    const addr = admin.address();
+    log.info({ workers: config.server.workers, adminPort: typeof addr === 'object' && addr ? addr.port : config.admin.port }, 'shadowgate cluster admin listening');
+  });
   const relay = (signal: NodeJS.Signals) => {
     for (const w of Object.values(cluster.workers ?? {})) w?.process.kill(signal);
   };
@@ -68,6 +73,5 @@ function runPrimary(config: Config): Promise<void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
-  log.info({ workers: config.server.workers, port: config.server.port, adminPort: config.admin.port }, 'shadowgate cluster started');
   return Promise.resolve();
 }
