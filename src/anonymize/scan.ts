@@ -14,8 +14,8 @@ import { detectSsn } from './detectors/ssn.js';
 import type { Entity, Span } from './detectors/types.js';
 
 const PRIORITY: Readonly<Record<Entity, number>> = {
-  secret: 0, jwt: 1, url_credentials: 2, email: 3, iban: 4, card: 5, ssn: 6, ip: 7, mac: 8, phone: 9,
-  address: 10, person: 11, dob: 12, id: 13, credential: 14,
+  secret: 0, jwt: 1, url_credentials: 2, email: 3, iban: 4, card: 5, ssn: 6, ip: 7, mac: 8, address: 9,
+  phone: 10, person: 11, dob: 12, id: 13, credential: 14,
 };
 
 export interface ScanOptions {

@@ -5,13 +5,14 @@ import { regexHits, type Span } from './types.js';
 
 const PHONE = /(?<![\w+\-.\/])(?:\+\d{1,3}[ .\-]?|00\d{1,3}[ .\-])?(?:\(0\)[ .\-]?)?(?:\(\d{1,5}\)[ .\-]?)?\d{1,12}(?:[ .\-]\d{1,12}){0,5}(?: ?(?:x|ext\.?) ?\d{1,6})?(?![\w]|[.\-\/]\d)/g;
 const DATE = /^(?:\d{4}([\-.\/])\d{1,2}\1\d{1,2}|\d{1,2}([\-.\/])\d{1,2}\2\d{2,4})$/;
+const DATE_PREFIX = /^\d{4}-\d{2}-\d{2}(?!\d)/;
 const EXTENSION = /(?: ?(?:x|ext\.?) ?\d{1,6})$/;
 
 export function phoneLike(m: string): boolean {
   const main = m.replace(EXTENSION, '');
   const digits = main.replace(/\D/g, '');
   if (digits.length < 7 || digits.length > 15 || /^(\d)\1+$/.test(digits)) return false;
-  if (DATE.test(main)) return false;
+  if (DATE.test(main) || DATE_PREFIX.test(main)) return false;
   const international = main.startsWith('+') || main.startsWith('00');
   if (/^\d+$/.test(main)) {
     // A bare run: only NANP-shaped or trunk-prefixed national numbers, never timestamps or ids.
