@@ -1,0 +1,142 @@
+// `shadowgate anonymize` and `shadowgate keygen`: stream dataset records (JSONL) through a policy with
+// bounded memory (one line at a time, capped), drop records whose sandbox responses leak, count per entity.
+import { once } from 'node:events';
+import type { Config } from '../config/schema.js';
+import { createAnonymizer, generateKey, type CompiledPolicy } from '../anonymize/index.js';
+import { ShadowgateError } from '../errors.js';
+
+export interface AnonymizeCliOptions {
+  config: Config;
+  policy: string;
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  strict: boolean;
+  /** Longest accepted line; longer lines are reported as malformed and skipped. */
+  maxLineBytes?: number;
+}
+
+const DEFAULT_MAX_LINE = 16 * 1024 * 1024;
+
+/** Complete lines from a byte stream, never holding more than maxLineBytes of one line. */
+async function* lines(input: NodeJS.ReadableStream, maxLineBytes: number): AsyncGenerator<{ no: number; text: string | undefined }> {
+  let parts: Buffer[] = [];
+  let size = 0;
+  let tooLong = false;
+  let no = 0;
+  for await (const raw of input) {
+    let chunk = typeof raw === 'string' ? Buffer.from(raw) : (raw as Buffer);
+    for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10)) {
+      no++;
+      const piece = chunk.subarray(0, nl);
+      const over = tooLong || size + piece.length > maxLineBytes;
+      yield { no, text: over ? undefined : Buffer.concat([...parts, piece]).toString('utf8') };
+      parts = [];
+      size = 0;
+      tooLong = false;
+      chunk = chunk.subarray(nl + 1);
+    }
+    if (chunk.length > 0 && !tooLong) {
+      if (size + chunk.length > maxLineBytes) { tooLong = true; parts = []; size = 0; }
+      else { parts.push(Buffer.from(chunk)); size += chunk.length; }
+    }
+  }
+  if (size > 0 || tooLong) yield { no: no + 1, text: tooLong ? undefined : Buffer.concat(parts).toString('utf8') };
+}
+
+interface RecordShape {
+  v: 1;
+  ts?: unknown;
+  route?: unknown;
+  request: { method: string; path: string; headers: Record<string, string>; body: string };
+  responses?: Record<string, { body?: unknown } & Record<string, unknown>>;
+}
+
+/** The record, or why it is malformed (never quoting its content). */
+function parseRecord(text: string): RecordShape | string {
+  let rec: unknown;
+  try { rec = JSON.parse(text); } catch { return 'not valid JSON'; }
+  if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) return 'not a JSON object';
+  const r = rec as Record<string, unknown>;
+  if (r.v !== 1) return 'unsupported or missing version "v" (expected 1)';
+  const req = r.request as Record<string, unknown> | undefined;
+  if (req === null || typeof req !== 'object') return 'missing "request" object';
+  if (typeof req.method !== 'string' || typeof req.path !== 'string') return 'request needs string "method" and "path"';
+  if (req.body !== undefined && typeof req.body !== 'string') return 'request "body" must be a string';
+  const headers = req.headers ?? {};
+  if (headers === null || typeof headers !== 'object' || Array.isArray(headers) ||
+    Object.values(headers).some((v) => typeof v !== 'string')) return 'request "headers" must map names to strings';
+  if (r.responses !== undefined && (r.responses === null || typeof r.responses !== 'object' || Array.isArray(r.responses))) return '"responses" must be an object';
+  return {
+    ...r,
+    v: 1,
+    request: { method: req.method, path: req.path, headers: headers as Record<string, string>, body: (req.body as string | undefined) ?? '' },
+  } as RecordShape;
+}
+
+function anonymizeRecord(policy: CompiledPolicy, rec: RecordShape, totals: Map<string, number>): { line: string } | { drop: string } {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(rec.request.headers)) headers[k.toLowerCase()] = v;
+  const body = rec.request.body;
+  // Records carry JSON text without a content type often enough: sniff it rather than drop the body.
+  if (headers['content-type'] === undefined && /^\s*[[{]/.test(body)) headers['content-type'] = 'application/json';
+  const outcome = policy.anonymize({ method: rec.request.method, url: rec.request.path, headers, body: Buffer.from(body, 'utf8') });
+  if (!outcome.ok) return { drop: outcome.reason };
+  for (const [role, resp] of Object.entries(rec.responses ?? {})) {
+    const text = typeof resp?.body === 'string' ? resp.body : resp?.body === undefined ? '' : JSON.stringify(resp.body);
+    if (policy.findLeaks(text).length > 0) return { drop: `response_leak:${role}` };
+  }
+  for (const [entity, n] of outcome.replacements) totals.set(entity, (totals.get(entity) ?? 0) + n);
+  const r = outcome.request;
+  const out = {
+    v: 1, ts: rec.ts, route: rec.route, policy: policy.id,
+    request: { method: r.method, path: r.url, headers: r.headers, body: r.body.toString('utf8') },
+    responses: rec.responses ?? {},
+  };
+  return { line: `${JSON.stringify(out)}\n` };
+}
+
+export async function runAnonymize(opts: AnonymizeCliOptions): Promise<number> {
+  let policy: CompiledPolicy | undefined;
+  try {
+    policy = createAnonymizer(opts.config.anonymize, [opts.policy]).policy(opts.policy);
+  } catch (err) {
+    opts.stderr.write(`error: ${err instanceof ShadowgateError ? err.message : 'cannot compile the policy'}\n`);
+    return 2;
+  }
+  if (policy === undefined) { opts.stderr.write(`error: unknown policy "${opts.policy}"\n`); return 2; }
+  const totals = new Map<string, number>();
+  const dropped = new Map<string, number>();
+  let written = 0;
+  let malformed = 0;
+  let code = 0;
+  for await (const { no, text } of lines(opts.input, opts.maxLineBytes ?? DEFAULT_MAX_LINE)) {
+    if (text !== undefined && text.trim() === '') continue;
+    const rec = text === undefined ? `longer than ${opts.maxLineBytes ?? DEFAULT_MAX_LINE} bytes` : parseRecord(text);
+    if (typeof rec === 'string') {
+      malformed++;
+      opts.stderr.write(`line ${no}: malformed record (${rec})${opts.strict ? '' : ', skipped'}\n`);
+      if (opts.strict) { code = 2; break; }
+      continue;
+    }
+    const result = anonymizeRecord(policy, rec, totals);
+    if ('drop' in result) {
+      const reason = result.drop.startsWith('response_leak') ? 'response_leak' : result.drop;
+      dropped.set(reason, (dropped.get(reason) ?? 0) + 1);
+      opts.stderr.write(`line ${no}: record dropped (${result.drop})\n`);
+      continue;
+    }
+    written++;
+    if (!opts.output.write(result.line)) await once(opts.output, 'drain');
+  }
+  await new Promise<void>((resolve) => opts.output.write('', () => resolve()));
+  const drops = [...dropped].map(([k, n]) => `${k}: ${n}`).join(', ');
+  const counts = [...totals].sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${k}=${n}`).join(' ');
+  opts.stderr.write(`anonymized ${written} records with ${policy.id}; dropped ${[...dropped.values()].reduce((a, b) => a + b, 0)}${drops ? ` (${drops})` : ''}; malformed ${malformed}\n`);
+  opts.stderr.write(`replacements: ${counts || 'none'}\n`);
+  return code;
+}
+
+export function runKeygen(out: NodeJS.WritableStream): void {
+  out.write(`${generateKey()}\n`);
+}
