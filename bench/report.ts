@@ -19,18 +19,23 @@ export const cell = (text: string | undefined): string => (text ?? '').replace(/
 const fixed = (n: number | undefined, digits = 1) => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(digits));
 const mb = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : (bytes / 1048576).toFixed(0));
 
+/** Shadow calls sent per live request (2 = every copy to both targets) and the main drop reasons. */
 function shadowShare(c: CaseResult): string {
-  const sent = c.extra?.shadowSent;
-  if (sent === undefined || c.load === undefined || sent === 0) return '';
-  // Each request offers one copy to each target (plus the baseline): show sent copies per request.
-  return `${(sent / c.load.requests).toFixed(2)}`;
+  const extra = c.extra ?? {};
+  if (c.load === undefined || extra.shadowSent === undefined) return '';
+  const drops = Object.entries(extra)
+    .filter(([k]) => k.startsWith('dropped.'))
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${k.slice(8)} ${(n / (c.load as LoadResult).requests * 100).toFixed(0)}%`);
+  if (extra.shadowSent === 0 && drops.length === 0) return '';
+  return `${(extra.shadowSent / c.load.requests).toFixed(2)}${drops.length > 0 ? ` (dropped: ${drops.join(', ')})` : ''}`;
 }
 
 /** The main table, one row per case, ratios against the direct run. */
 export function caseTable(cases: readonly CaseResult[]): string {
   const direct = cases.find((c) => c.name === 'direct' && c.status === 'ok')?.load;
   const rows = [
-    '| case | req/s | × direct | p50 ms | p99 ms | p99.9 ms | errors | non-2xx | peak RSS MB | loop p99 ms | shadow sent/req |',
+    '| case | req/s | × direct | p50 ms | p99 ms | p99.9 ms | errors | non-2xx | peak RSS MB | loop p99 ms | shadow calls/req |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const c of cases) {

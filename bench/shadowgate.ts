@@ -82,20 +82,32 @@ export async function startShadowgate(mode: ShadowgateMode, upstreams: Upstreams
   return { ...proc, url, metricsUrl: `http://127.0.0.1:${ports.admin}/metrics` };
 }
 
-/** Sum of every sample of a metric family in Prometheus text (all label sets). */
-export function sumMetric(text: string, name: string): number {
-  let sum = 0;
+/** Sums of a metric family's samples in Prometheus text, grouped by one label ('' groups all). */
+export function sumMetricBy(text: string, name: string, label: string): Map<string, number> {
+  const sums = new Map<string, number>();
+  const labelRe = new RegExp(`[{,]${label}="([^"]*)"`);
   for (const line of text.split('\n')) {
     if (!line.startsWith(name)) continue;
     const rest = line.slice(name.length);
     if (rest[0] !== ' ' && rest[0] !== '{') continue;
     const value = Number(line.slice(line.lastIndexOf(' ') + 1));
-    if (Number.isFinite(value)) sum += value;
+    if (!Number.isFinite(value)) continue;
+    const key = label === '' ? '' : (labelRe.exec(rest)?.[1] ?? '');
+    sums.set(key, (sums.get(key) ?? 0) + value);
   }
-  return sum;
+  return sums;
 }
 
-export type ShadowgateCounters = { loopDelay: LoopDelay | undefined; shadowSent: number; shadowDropped: number; comparisons: number };
+/** Sum of every sample of a metric family (all label sets). */
+export function sumMetric(text: string, name: string): number {
+  return sumMetricBy(text, name, '').get('') ?? 0;
+}
+
+export type ShadowgateCounters = {
+  loopDelay: LoopDelay | undefined; shadowSent: number; comparisons: number;
+  /** Shadow copies not sent, by reason (in_flight, overload, rate_limited, …). */
+  dropped: Map<string, number>;
+};
 
 /**
  * Scrape the admin metrics. prom-client resets its event-loop histogram at each scrape, so a scrape
@@ -109,7 +121,7 @@ export async function scrapeShadowgate(metricsUrl: string): Promise<ShadowgateCo
   return {
     loopDelay: hasLag ? { p50Ms: lag('p50'), p99Ms: lag('p99'), maxMs: lag('max') } : undefined,
     shadowSent: sumMetric(body, 'shadowgate_shadow_requests_total'),
-    shadowDropped: sumMetric(body, 'shadowgate_shadow_dropped_total'),
+    dropped: sumMetricBy(body, 'shadowgate_shadow_dropped_total', 'reason'),
     comparisons: sumMetric(body, 'shadowgate_comparisons_total'),
   };
 }

@@ -5,7 +5,7 @@ import type { LoopDelay } from './child-ipc.js';
 import { ANSWERS, type UpstreamRole } from './fixtures.js';
 import { startNginx } from './nginx.js';
 import { freePort, peakRss, startNodeChild, type Proc } from './procs.js';
-import { scrapeShadowgate, shadowgateBuilt, startShadowgate, type ShadowgateMode, type Upstreams } from './shadowgate.js';
+import { scrapeShadowgate, shadowgateBuilt, startShadowgate, type ShadowgateCounters, type ShadowgateMode, type Upstreams } from './shadowgate.js';
 
 const script = (name: string) => fileURLToPath(new URL(`./${name}.js`, import.meta.url));
 
@@ -92,7 +92,7 @@ export function shadowgateSubject(name: string, mode: ShadowgateMode, workers?: 
       const nodeArgs = env.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', env.profileDir, '--cpu-prof-name', `${name}.cpuprofile`];
       const sg = await startShadowgate(mode, env.upstreams, env.dir, { workers: workers ?? env.workers, nodeArgs, name });
       const pid = sg.child.pid ?? 0;
-      let before = { shadowSent: 0, shadowDropped: 0, comparisons: 0 };
+      let before: ShadowgateCounters = { loopDelay: undefined, shadowSent: 0, comparisons: 0, dropped: new Map() };
       return {
         url: sg.url,
         pid,
@@ -102,11 +102,14 @@ export function shadowgateSubject(name: string, mode: ShadowgateMode, workers?: 
         afterMeasure: async () => {
           const peakRssBytes = peakRss(pid);
           const after = await scrapeShadowgate(sg.metricsUrl);
-          const extra = {
+          const extra: Record<string, number> = {
             shadowSent: after.shadowSent - before.shadowSent,
-            shadowDropped: after.shadowDropped - before.shadowDropped,
             comparisons: after.comparisons - before.comparisons,
           };
+          for (const [reason, n] of after.dropped) {
+            const delta = n - (before.dropped.get(reason) ?? 0);
+            if (delta > 0) extra[`dropped.${reason}`] = delta;
+          }
           return { peakRssBytes, loopDelay: after.loopDelay, extra };
         },
         stop: sg.stop,
