@@ -198,6 +198,7 @@ export class Shadowgate {
     this.port = await this.proxy.listen(this.opts.port ?? cfg.server.port, cfg.server.host);
     await this.startAdmin();
     this.applyRecording(cfg);
+    this.overload.reset();
     for (const r of cfg.routes) {
       if (r.shadow?.policy === 'none' && r.shadow.allowRawData) {
         this.log.warn({ route: r.name }, 'route mirrors RAW data (policy none, allowRawData): use with synthetic traffic only');

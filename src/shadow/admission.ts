@@ -68,6 +68,12 @@ export class OverloadMonitor {
     return this.lastDelayMs;
   }
 
+  /** Forgets what was measured so far (startup work such as compiling policies is not load). */
+  reset(): void {
+    this.histogram.reset();
+    this.overloaded = false;
+  }
+
   /** For tests and operators: force the state (cleared at the next sample). */
   force(overloaded: boolean): void {
     this.overloaded = overloaded;

@@ -16,6 +16,7 @@ beforeAll(async () => {
   upstream = await startUpstream(echo);
   const sink = new Writable({ write(chunk: Buffer, _enc, cb) { lines.push(...chunk.toString().split('\n').filter(Boolean)); cb(); } });
   gw = await startFromYaml(`
+server: { maxEventLoopDelay: 10s }
 upstreams: { incumbent: { url: "${upstream.url}" }, candidate: { url: "${upstream.url}" } }
 routes:
   - name: predict

@@ -39,6 +39,7 @@ let incumbent: TestUpstream;
 
 function yaml(candidateUrl: string, shadow: boolean): string {
   return `
+server: { maxEventLoopDelay: 10s }
 upstreams:
   incumbent: { url: "${incumbent.url}" }
   candidate: { url: "${candidateUrl}", timeout: 500ms }
