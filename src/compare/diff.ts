@@ -2,8 +2,8 @@
 // length) at normalized paths, plus what configured fields measure on the way: score deltas, text
 // similarity, overlap@k. One walk over both JSON trees; non-JSON bodies compare by bytes.
 import type { ShadowResponse } from '../exchange.js';
-import { canonicalJson, childPath, elementPath } from './paths.js';
-import type { CompiledRules } from './rules.js';
+import { canonicalJson } from './paths.js';
+import type { CompiledRules, PathNode } from './rules.js';
 import { textSimilarity } from './text.js';
 
 export type DifferenceKind = 'value' | 'type' | 'missing' | 'extra' | 'order' | 'length' | 'text';
@@ -78,8 +78,8 @@ export function overlapAtK(a: readonly unknown[], b: readonly unknown[], k: numb
 }
 
 /** Diffs two parsed JSON documents into `out` (which is not cleared). */
-export function diffJson(a: unknown, b: unknown, rules: CompiledRules, out: DiffResult, path = '$'): void {
-  const rule = rules.at(path);
+export function diffJson(a: unknown, b: unknown, rules: CompiledRules, out: DiffResult, node: PathNode = rules.root): void {
+  const { rule, path } = node;
   if (rule.ignored) return;
   const ka = jsonKind(a);
   if (ka !== jsonKind(b)) {
@@ -105,17 +105,18 @@ export function diffJson(a: unknown, b: unknown, rules: CompiledRules, out: Diff
       return;
     }
     case 'array':
-      diffArray(a as unknown[], b as unknown[], path, rule, rules, out);
+      diffArray(a as unknown[], b as unknown[], node, rules, out);
       return;
     case 'object':
-      diffObject(a as Record<string, unknown>, b as Record<string, unknown>, path, rules, out);
+      diffObject(a as Record<string, unknown>, b as Record<string, unknown>, node, rules, out);
       return;
     default:
       if (a !== b) out.differences.push([path, 'value']);
   }
 }
 
-function diffArray(a: unknown[], b: unknown[], path: string, rule: ReturnType<CompiledRules['at']>, rules: CompiledRules, out: DiffResult): void {
+function diffArray(a: unknown[], b: unknown[], node: PathNode, rules: CompiledRules, out: DiffResult): void {
+  const { rule, path } = node;
   if (rule.topK !== undefined) out.overlaps.push([path, overlapAtK(a, b, rule.topK)]);
   if (rule.unordered) {
     if (!multisetEqual(a, b)) out.differences.push([path, a.length !== b.length ? 'length' : 'value']);
@@ -124,7 +125,7 @@ function diffArray(a: unknown[], b: unknown[], path: string, rule: ReturnType<Co
   if (a.length !== b.length) out.differences.push([path, 'length']);
   const mark = out.differences.length;
   const scoreMark = out.scoreDeltas.length;
-  const child = elementPath(path);
+  const child = node.element();
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) diffJson(a[i], b[i], rules, out, child);
   // Same elements in another order: one `order` difference, not one per shifted element.
@@ -135,16 +136,16 @@ function diffArray(a: unknown[], b: unknown[], path: string, rule: ReturnType<Co
   }
 }
 
-function diffObject(a: Record<string, unknown>, b: Record<string, unknown>, path: string, rules: CompiledRules, out: DiffResult): void {
+function diffObject(a: Record<string, unknown>, b: Record<string, unknown>, node: PathNode, rules: CompiledRules, out: DiffResult): void {
   for (const key of Object.keys(a)) {
-    const child = childPath(path, key);
+    const child = node.member(key);
     if (Object.hasOwn(b, key)) diffJson(a[key], b[key], rules, out, child);
-    else if (!rules.at(child).ignored) out.differences.push([child, 'missing']);
+    else if (!child.rule.ignored) out.differences.push([child.path, 'missing']);
   }
   for (const key of Object.keys(b)) {
     if (Object.hasOwn(a, key)) continue;
-    const child = childPath(path, key);
-    if (!rules.at(child).ignored) out.differences.push([child, 'extra']);
+    const child = node.member(key);
+    if (!child.rule.ignored) out.differences.push([child.path, 'extra']);
   }
 }
 

@@ -19,6 +19,8 @@ export { CompiledRules, PRESETS, effectiveRules } from './rules.js';
 
 /** Window buckets kept at most, whatever length/bucket says (each holds a few histograms). */
 const MAX_BUCKETS = 120;
+/** How long guardSignals reuses its last answer while exchanges keep arriving. */
+const GUARD_REUSE_MS = 1000;
 /** Smallest reservoir per bucket and side. */
 const MIN_BUCKET_SAMPLE = 500;
 /** Label values longer than this are cut: a label is a class name, not a document. */
@@ -65,7 +67,7 @@ export class RouteComparer {
   private readonly noiseDiff = new DiffResult();
   private readonly fieldsOf = new Map<string, DifferenceKind>();
   private version = 0;
-  private guardCache: { version: number; epoch: number; signals: GuardSignals } | undefined;
+  private guardCache: { version: number; atMs: number; signals: GuardSignals } | undefined;
 
   constructor(readonly route: string, cfg: Readonly<CompareConfig>, opts: { hasBaseline?: boolean; seed?: number } = {}) {
     this.cfg = cfg;
@@ -196,7 +198,9 @@ export class RouteComparer {
 
   private windowSpan(nowMs: number): SpanReport {
     const epoch = Math.floor(nowMs / this.bucketMs);
-    const merged = new Tally(this.perBucket * this.buckets.length, false, seededRandom(epoch));
+    // Merging offers every bucket's sample to one reservoirSize reservoir: the window's tests then cost
+    // what since-start's do. Quiet buckets are over-represented, but equally for both sides of the race.
+    const merged = new Tally(this.cfg.reservoirSize, true, seededRandom(epoch));
     for (const b of this.buckets) if (b.epoch > epoch - this.buckets.length && b.epoch <= epoch) b.tally.mergeInto(merged);
     const fromMs = Math.max(this.startMs ?? nowMs, (epoch - this.buckets.length + 1) * this.bucketMs);
     return buildSpanReport(merged, { cfg: this.cfg, hasBaseline: this.hasBaseline, labelPath: this.rules.rules.label, fromMs, toMs: nowMs });
@@ -219,13 +223,17 @@ export class RouteComparer {
     return this.store.snapshot(this.route);
   }
 
-  /** Rolling-window signals for the canary guardrails; cached until the next record or bucket change. */
+  /**
+   * Rolling-window signals for the canary guardrails. A window report costs milliseconds, so the answer
+   * is reused for GUARD_REUSE_MS of the caller's clock (a guardrail polling often sees at most 1 s old data).
+   */
   guardSignals(nowMs: number): GuardSignals {
-    const epoch = Math.floor(nowMs / this.bucketMs);
-    if (this.guardCache && this.guardCache.version === this.version && this.guardCache.epoch === epoch) return this.guardCache.signals;
+    const c = this.guardCache;
+    const sameBucket = c !== undefined && Math.floor(c.atMs / this.bucketMs) === Math.floor(nowMs / this.bucketMs);
+    if (c && nowMs >= c.atMs && (nowMs - c.atMs < GUARD_REUSE_MS || (c.version === this.version && sameBucket))) return c.signals;
     const span = this.windowSpan(nowMs);
     const signals = { observations: span.compared + span.results.error, disagreement: span.disagreement?.rate ?? null, verdict: span.verdict };
-    this.guardCache = { version: this.version, epoch, signals };
+    this.guardCache = { version: this.version, atMs: nowMs, signals };
     return signals;
   }
 }

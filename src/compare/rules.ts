@@ -1,7 +1,7 @@
 // A route's comparison rules: the protocol preset's defaults merged under the route's own rules, then
 // compiled to matchers with a bounded per-path cache (the walk asks about every path of every answer).
 import type { CompareConfig } from '../config/schema.js';
-import { compilePattern, parseConcretePath } from './paths.js';
+import { childPath, compilePattern, elementPath, parseConcretePath } from './paths.js';
 
 type Tolerance = { readonly abs?: number | undefined; readonly rel?: number | undefined };
 
@@ -66,6 +66,32 @@ export interface PathRule {
   readonly minSimilarity: number | undefined;
 }
 
+/**
+ * One normalized path with its rule, and its children by member name: the walk steps from node to
+ * node with short keys, never building and hashing a long path string for a path it has seen.
+ */
+export class PathNode {
+  private members: Map<string, PathNode> | undefined;
+  private elements: PathNode | undefined;
+
+  constructor(readonly path: string, readonly rule: PathRule, private readonly owner: CompiledRules) {}
+
+  member(key: string): PathNode {
+    const known = this.members?.get(key);
+    if (known !== undefined) return known;
+    const node = this.owner.nodeFor(childPath(this.path, key));
+    if (this.owner.mayGrow()) (this.members ??= new Map()).set(key, node);
+    return node;
+  }
+
+  element(): PathNode {
+    if (this.elements !== undefined) return this.elements;
+    const node = this.owner.nodeFor(elementPath(this.path));
+    if (this.owner.mayGrow()) this.elements = node;
+    return node;
+  }
+}
+
 const PLAIN: PathRule = { ignored: false, tolerance: undefined, unordered: false, score: false, topK: undefined, minSimilarity: undefined };
 const IGNORED: PathRule = { ...PLAIN, ignored: true };
 /** Distinct paths remembered; answers with free-form keys must not grow the cache without bound. */
@@ -83,6 +109,9 @@ export class CompiledRules {
   private readonly topK: readonly [RegExp, number][];
   private readonly text: readonly [RegExp, number][];
   private readonly cache = new Map<string, PathRule>();
+  private nodes = 0;
+  /** The body root `$`. */
+  readonly root: PathNode;
   /** True when no rule can apply anywhere, so the walk may skip the lookups. */
   readonly trivial: boolean;
 
@@ -101,6 +130,17 @@ export class CompiledRules {
       ...(labelField ? [labelField] : []), ...Object.keys(r.tolerance), ...r.scores, ...Object.keys(r.topK), ...Object.keys(r.text),
     ])];
     this.trivial = this.ignore.length + this.tolerance.length + this.unordered.length + this.scores.length + this.topK.length + this.text.length === 0;
+    this.root = this.nodeFor('$');
+  }
+
+  /** A node for a path; the tree stops growing at CACHE_LIMIT nodes (answers with free-form keys). */
+  nodeFor(path: string): PathNode {
+    this.nodes++;
+    return new PathNode(path, this.at(path), this);
+  }
+
+  mayGrow(): boolean {
+    return this.nodes < CACHE_LIMIT;
   }
 
   at(path: string): PathRule {

@@ -121,22 +121,37 @@ function largestDiffAtMost(x: Float64Array, y: Float64Array, d: number): number 
   return best;
 }
 
+/** The smallest pairwise difference y[j] - x[i] that is > d. */
+function smallestDiffAbove(x: Float64Array, y: Float64Array, d: number): number {
+  let best = Infinity;
+  let i = 0;
+  for (let j = 0; j < y.length; j++) {
+    while (i < x.length && y[j]! - x[i]! > d) i++;
+    // x[i-1] is the largest x with y[j] - x > d, the smallest such difference for this j.
+    if (i > 0) best = Math.min(best, y[j]! - x[i - 1]!);
+  }
+  return best;
+}
+
 /**
  * k-th smallest (1-based) of the n·m differences y[j] - x[i], without materialising them: bisection
- * on the value with a linear count, then snapped to the exact difference. O((n+m)·64).
+ * on the value with a linear count until (lo, hi] holds one distinct difference, which is the answer.
  */
 export function kthPairwiseDifference(x: Float64Array, y: Float64Array, k: number): number {
   let lo = y[0]! - x[x.length - 1]!;
   let hi = y[y.length - 1]! - x[0]!;
   if (countDiffsAtMost(x, y, lo) >= k) return lo;
-  // Invariant: count(lo) < k <= count(hi).
+  // Invariant: count(lo) < k <= count(hi), so the answer is in (lo, hi]. Stopping when only one
+  // distinct value is left there (rather than when the doubles meet) matters with ties at 0, where
+  // plain bisection would walk down through every exponent to the denormals.
   for (;;) {
+    const top = largestDiffAtMost(x, y, hi);
+    if (smallestDiffAbove(x, y, lo) >= top) return top;
     const mid = lo + (hi - lo) / 2;
-    if (mid <= lo || mid >= hi) break;
+    if (mid <= lo || mid >= hi) return top;
     if (countDiffsAtMost(x, y, mid) >= k) hi = mid;
     else lo = mid;
   }
-  return largestDiffAtMost(x, y, hi);
 }
 
 export interface ShiftEstimate {

@@ -100,15 +100,16 @@ describe('primary latency and the terminal table', () => {
       c.recordPrimary('candidate', 2 * i, i <= 5 ? 502 : 200, 0);
     }
     const r = c.report(0);
-    // hdr-histogram with 3 significant digits: values within 0.1%.
-    const inc = r.window.latency.primary.incumbent!;
-    expect(inc.count).toBe(100);
-    for (const [got, want] of [[inc.p50Ms, 50], [inc.p99Ms, 99], [inc.maxMs, 100]] as const) expect(Math.abs(got - want) / want).toBeLessThan(1e-3);
+    // hdr-histogram: 3 significant digits since start (within 0.1%), 2 in the window buckets (within 1%).
+    for (const [inc, precision] of [[r.sinceStart.latency.primary.incumbent!, 1e-3], [r.window.latency.primary.incumbent!, 1e-2]] as const) {
+      expect(inc.count).toBe(100);
+      for (const [got, want] of [[inc.p50Ms, 50], [inc.p99Ms, 99], [inc.maxMs, 100]] as const) expect(Math.abs(got - want) / want).toBeLessThan(precision);
+    }
     expect(r.window.latency.primary.candidate?.errors).toMatchObject({ calls: 100, errors: 5 });
     const text = renderReport([r]);
     expect(text).toContain('route predict');
     expect(text).toContain('INSUFFICIENT DATA');
-    expect(text).toMatch(/primary incumbent\s+100\s+50\.\d+\s+90\.\d+\s+99\.\d+/);
+    expect(text).toMatch(/primary incumbent\s+100\s+50(\.\d+)?\s+90(\.\d+)?\s+99(\.\d+)?\s/);
     expect(text).not.toContain('\x1b[');
     expect(renderReport([r], { color: true })).toContain('\x1b[');
     expect(JSON.parse(JSON.stringify(r))).toEqual(r);

@@ -36,7 +36,7 @@ function exported(): Map<string, readonly string[]> {
   const names = new Map<string, readonly string[]>();
   for (const m of registry.getMetricsAsArray()) {
     const labels = (m as typeof m & { labelNames?: readonly string[] }).labelNames ?? [];
-    if (m.type === 'histogram') {
+    if (String(m.type) === 'histogram') {
       names.set(`${m.name}_bucket`, [...labels, 'le']);
       names.set(`${m.name}_sum`, labels);
       names.set(`${m.name}_count`, labels);
