@@ -19,8 +19,9 @@ export function phoneLike(m: string): boolean {
     return (digits.length === 10 && digits[0] !== '0' && digits[0] !== '1') ||
       ((digits.length === 10 || digits.length === 11) && digits[0] === '0' && digits[1] !== '0');
   }
-  // 3.14159 is a decimal, not a phone.
+  // 3.14159 is a decimal and 1.2.3.4567 a version, not phones.
   if (!international && /^\d+\.\d+$/.test(main)) return false;
+  if (main.includes('.') && /(?:^|\.)\d(?:\.|$)/.test(main)) return false;
   return true;
 }
 
