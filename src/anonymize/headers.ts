@@ -34,7 +34,7 @@ export function anonymizeHeaders(run: Run, keep: ReadonlySet<string>, headers: I
     const value = Array.isArray(rawValue) ? rawValue.join(', ') : rawValue;
     const entity = classifyKey(name);
     if (CREDENTIALS.has(name) || entity === 'credential') out[name] = credential(run, name, value);
-    else if (entity !== undefined && entity !== 'ip' && value !== '') out[name] = String(run.replaceEntity(entity, value));
+    else if (entity !== undefined && entity !== 'ip' && value !== '') out[name] = String(run.replaceByKey(entity, value));
     else out[name] = run.scanReplace(value);
   }
   return out;

@@ -55,7 +55,7 @@ function unknownScalar(w: Walk, value: unknown, key: string | undefined): Out | 
     if (typeof value === 'string') w.run.guard(value);
     return value;
   }
-  if (entity !== undefined && !empty) return w.run.replaceEntity(entity, value);
+  if (entity !== undefined && !empty) return w.run.replaceByKey(entity, value);
   return typeof value === 'string' ? w.run.scanReplace(value) : value;
 }
 

@@ -44,7 +44,7 @@ export function anonymizePairs(run: Run, p: PairRules, input: string): string {
         run.guard(value);
         next = value;
       } else {
-        next = entity !== undefined && value !== '' ? String(run.replaceEntity(entity, value)) : run.scanReplace(value);
+        next = entity !== undefined && value !== '' ? String(run.replaceByKey(entity, value)) : run.scanReplace(value);
       }
     }
     if (next === undefined) continue;

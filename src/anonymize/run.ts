@@ -72,6 +72,19 @@ export class Run {
     return this.wrote(baseEntity(entity), out);
   }
 
+  /**
+   * A value under a revealing key: the key names the entity unless the value itself is plainly another
+   * one (an email under `contact` stays an email, not a name).
+   */
+  replaceByKey(entity: KeyEntity, value: Scalar): Scalar {
+    if (typeof value === 'string' && value.length <= this.ctx.maxScanBytes) {
+      const spans = scanText(value);
+      const only = spans.length === 1 ? spans[0]! : undefined;
+      if (only !== undefined && only.start === 0 && only.end === value.length) return this.replaceEntity(only.entity, value);
+    }
+    return this.replaceEntity(entity, value);
+  }
+
   /** Scans free text and replaces each detected span in place (the `text` transform and `unknown: scan`). */
   scanReplace(text: string, opts?: ScanOptions): string {
     if (text.length === 0) return text;
