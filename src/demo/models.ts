@@ -12,7 +12,7 @@ export interface DemoModelOptions {
   readonly host?: string;
   /** 0 (default) picks a free port. */
   readonly port?: number;
-  /** Median artificial service time before answering (default 2 ms). */
+  /** Median artificial service time before answering (default 4 ms). */
   readonly baseLatencyMs?: number;
   /** Multiplies the service time (candidate default 1.2, incumbent 1). */
   readonly latencyFactor?: number;
@@ -61,7 +61,7 @@ export function resolveModelOptions(o: DemoModelOptions): ResolvedModelOptions {
     kind: o.kind,
     host: o.host ?? '127.0.0.1',
     port,
-    baseLatencyMs: nonNegative('baseLatencyMs', o.baseLatencyMs, 2),
+    baseLatencyMs: nonNegative('baseLatencyMs', o.baseLatencyMs, 4),
     latencyFactor: nonNegative('latencyFactor', o.latencyFactor, candidate ? 1.2 : 1),
     delayMs: nonNegative('delayMs', o.delayMs, 0),
     flipRate: fraction('flipRate', o.flipRate, 0),
@@ -78,6 +78,8 @@ export function resolveModelOptions(o: DemoModelOptions): ResolvedModelOptions {
 export const FEATURES = [
   'amount', 'account_age_days', 'n_tx_24h', 'country_risk', 'cross_border', 'device', 'hour', 'card_present',
   'distance_km', 'amount_vs_average', 'failed_logins_7d', 'new_device', 'merchant_category',
+  // Interactions only the retrained candidate weighs: account takeover, and night-time spending abroad.
+  'takeover_pattern', 'night_abroad',
 ] as const;
 const N = FEATURES.length;
 
@@ -90,9 +92,10 @@ interface Weights {
   readonly w: readonly number[];
 }
 
-// Order as FEATURES. The candidate was "retrained": it leans more on behaviour, less on geography.
-const INCUMBENT: Weights = { bias: -6.9, w: [2.6, 2.4, 2.2, 2.0, 0.9, 1.2, 0.9, -1.4, 1.0, 1.6, 1.8, 0.9, 2.2] };
-const CANDIDATE: Weights = { bias: -7.7, w: [3.3, 3.1, 2.7, 0.8, 0.5, 1.6, 1.4, -1.0, 1.3, 2.1, 2.5, 1.4, 1.9] };
+// Order as FEATURES. The candidate was retrained with two interaction features: it keeps the incumbent's
+// weights elsewhere, so it answers identically except on the few inputs those patterns match.
+const INCUMBENT: Weights = { bias: -6.9, w: [2.6, 2.4, 2.2, 2.0, 0.9, 1.2, 0.9, -1.4, 1.0, 1.6, 1.8, 0.9, 2.2, 0, 0] };
+const CANDIDATE: Weights = { bias: -6.9, w: [2.6, 2.4, 2.2, 2.0, 0.9, 1.2, 0.9, -1.4, 1.0, 1.6, 1.8, 0.9, 2.2, 4, 4] };
 
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
@@ -118,6 +121,8 @@ export function extractFeatures(body: unknown): Float64Array {
   x[10] = Math.min(Math.max(0, num(t.failed_logins_7d)), 10) / 5;
   x[11] = t.new_device === true ? 1 : 0;
   x[12] = CATEGORY_RISK[str(t.merchant_category)] ?? 0.3;
+  x[13] = x[11] * (x[10] > 0 ? 1 : 0);
+  x[14] = x[4] * x[6];
   return x;
 }
 

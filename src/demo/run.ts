@@ -162,6 +162,8 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     for (const m of Object.values(models)) if (m.pid !== undefined) pids.push(m.pid);
     say(`  models (${mode === 'child' ? 'child processes' : 'in-process'}): incumbent ${models.incumbent.url}  candidate ${models.candidate.url}  baseline ${models.baseline.url}`);
 
+    await warmUp([models.incumbent.url, models.candidate.url, models.baseline.url], seed);
+
     const configPath = opts.configPath ?? demoConfigPath();
     const config: Config = loadConfigFile(configPath, {
       env: {
@@ -275,6 +277,11 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     if (models) await Promise.all(Object.values(models).map((m) => m.close().catch(() => undefined)));
     process.off('exit', killChildren);
   }
+}
+
+/** A short burst straight at each model, so their first cold calls do not weigh on the comparison. */
+async function warmUp(urls: readonly string[], seed: number): Promise<void> {
+  await Promise.all(urls.map((url) => driveTraffic({ url, path: PATH, durationMs: 300, concurrency: 4, seed: seed + 1 })));
 }
 
 /** Waits (bounded) until no shadow copy is in flight, so the report counts the last requests too. */

@@ -1,6 +1,7 @@
 // Production-shaped, seeded demo traffic: fraud-scoring requests from a recurring cast of synthetic
 // users (personal data in the body and sometimes in a free-text note), and a load driver over an undici
 // Pool that reports statuses and latency percentiles. plantedValues() lists every personal value used.
+import { setMaxListeners } from 'node:events';
 import { build as buildHistogram } from 'hdr-histogram-js';
 import { Pool } from 'undici';
 import { ShadowgateError } from '../errors.js';
@@ -236,6 +237,8 @@ export async function driveTraffic(opts: DriveOptions): Promise<DriveResult> {
   check(opts.rps === undefined || (Number.isFinite(opts.rps) && opts.rps > 0), `rps must be a positive number, got ${opts.rps}`);
   check(opts.path.startsWith('/'), `path must start with /, got ${opts.path}`);
   const gen = new TrafficGenerator(opts.seed, opts.users !== undefined ? { users: opts.users } : {});
+  // Every in-flight request listens on the caller's signal so that Ctrl-C stops at once.
+  if (opts.signal) setMaxListeners(opts.concurrency + 16, opts.signal);
   const pool = new Pool(opts.url, { connections: opts.concurrency, keepAliveTimeout: 10_000 });
   // Microseconds, 1 µs .. 1 h, 3 significant digits: a fixed-size histogram, whatever the run length.
   const hist = buildHistogram({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, autoResize: false });
