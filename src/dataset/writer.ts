@@ -1,8 +1,9 @@
 // Rotating JSONL dataset writer: the shadow path enqueues records into a bounded queue and returns at
 // once; batches of whole lines go to disk off the hot path. A full queue drops and counts, never grows.
+import cluster from 'node:cluster';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { Logger } from 'pino';
@@ -20,6 +21,9 @@ export interface WriterStats {
   readonly rotations: number;
 }
 
+/** Open writers by path, oldest first: a new writer of a file opens it only after the older ones let go. */
+const writersByPath = new Map<string, DatasetWriter[]>();
+
 /** A flush starts early once this much is queued, so batches stay large but the queue rarely fills. */
 const EAGER_FLUSH_BYTES = 256 * 1024;
 
@@ -27,6 +31,8 @@ export class DatasetWriter {
   private readonly cfg: Readonly<RecordConfig>;
   private readonly metrics: Metrics;
   private readonly log: Logger;
+  /** The active file (cfg.path, or its per-worker name). */
+  readonly path: string;
   private readonly dir: string;
   private readonly stem: string;
   private readonly ext: string;
@@ -38,18 +44,28 @@ export class DatasetWriter {
   private timer: NodeJS.Timeout | undefined;
   private background: Promise<void> = Promise.resolve();
   private closed = false;
+  private closing: Promise<void> | undefined;
   private ioFailing = false;
   private lastStamp = '';
   private stampSeq = 0;
   private readonly counts = { written: 0, dropped: 0, rotations: 0 };
 
-  constructor(cfg: Readonly<RecordConfig>, deps: { metrics: Metrics; log: Logger }) {
+  /**
+   * `workerId` defaults to this node:cluster worker's id: workers then write `shadow.w<id>.jsonl` each,
+   * since one file needs one owner for its size accounting and rotation.
+   */
+  constructor(cfg: Readonly<RecordConfig>, deps: { metrics: Metrics; log: Logger; workerId?: number }) {
     this.cfg = cfg;
     this.metrics = deps.metrics;
     this.log = deps.log;
-    this.dir = dirname(cfg.path);
-    this.ext = extname(cfg.path) || '.jsonl';
-    this.stem = basename(cfg.path, extname(cfg.path));
+    const workerId = deps.workerId ?? (cluster.isWorker ? cluster.worker?.id : undefined);
+    this.path = resolve(workerId === undefined ? cfg.path : perWorkerPath(cfg.path, workerId));
+    this.dir = dirname(this.path);
+    this.ext = extname(this.path) || '.jsonl';
+    this.stem = basename(this.path, extname(this.path));
+    const writers = writersByPath.get(this.path);
+    if (writers) writers.push(this);
+    else writersByPath.set(this.path, [this]);
   }
 
   /** Enqueues one record; false when it was dropped (and counted). Never blocks, never throws. */
@@ -80,7 +96,17 @@ export class DatasetWriter {
   }
 
   /** Stops accepting records, writes the queue, fsyncs and closes the file, waits for gzip jobs. */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    this.closing ??= this.shutDown().finally(() => {
+      const writers = writersByPath.get(this.path) ?? [];
+      const at = writers.indexOf(this);
+      if (at >= 0) writers.splice(at, 1);
+      if (writers.length === 0) writersByPath.delete(this.path);
+    });
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
     this.closed = true;
     await this.flush();
     clearTimeout(this.timer);
@@ -135,7 +161,7 @@ export class DatasetWriter {
         }
         if (i < lines.length) await this.rotate();
       }
-      if (this.ioFailing) this.log.info({ path: this.cfg.path }, 'dataset writes recovered');
+      if (this.ioFailing) this.log.info({ path: this.path }, 'dataset writes recovered');
       this.ioFailing = false;
     } catch (err) {
       this.ioError('write', err);
@@ -148,16 +174,20 @@ export class DatasetWriter {
 
   private ioError(op: string, err: unknown): void {
     // Once per failure streak: a full disk must not flood the log with one line per batch.
-    if (!this.ioFailing) this.log.error({ path: this.cfg.path, op, code: (err as NodeJS.ErrnoException).code }, 'dataset write failed; dropping records');
+    if (!this.ioFailing) this.log.error({ path: this.path, op, code: (err as NodeJS.ErrnoException).code }, 'dataset write failed; dropping records');
     this.ioFailing = true;
   }
 
   private async ensureOpen(): Promise<void> {
     if (this.handle) return;
+    // A reload replaces the writer of a path: older ones may still be flushing or rotating that file.
+    // Waits only go to older writers, so two writers can never wait on each other.
+    const writers = writersByPath.get(this.path) ?? [];
+    await Promise.all(writers.slice(0, writers.indexOf(this)).map((w) => w.closing));
     await mkdir(this.dir, { recursive: true });
-    const h = await open(this.cfg.path, 'a+');
+    const h = await open(this.path, 'a+');
     try {
-      this.fileBytes = await trimTornTail(h, this.log, this.cfg.path);
+      this.fileBytes = await trimTornTail(h, this.log, this.path);
     } catch (err) {
       await h.close().catch(() => undefined);
       throw err;
@@ -172,7 +202,7 @@ export class DatasetWriter {
     await h.sync();
     await h.close();
     const rotated = join(this.dir, `${this.stem}-${this.rotationStamp()}${this.ext}`);
-    await rename(this.cfg.path, rotated);
+    await rename(this.path, rotated);
     await syncDir(this.dir);
     this.fileBytes = 0;
     this.counts.rotations++;

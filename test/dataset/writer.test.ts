@@ -125,6 +125,31 @@ describe('DatasetWriter', () => {
   });
 });
 
+describe('DatasetWriter handoff and workers', () => {
+  it('a new writer of the same path (config reload) appends only after the old one has flushed and closed', async () => {
+    // The old writer's last flush rotates twice; the new one flushes on its first record (tiny queue).
+    const maxFileBytes = lineBytes * 20 + 10;
+    const old = writer({ flushInterval: 60_000, maxFileBytes });
+    for (let i = 0; i < 50; i++) old.write(toDatasetRecord(exchange(i)));
+    // The order of a reload: the new writer is made, then the old one closed, then records arrive.
+    const next = writer({ queueBytes: lineBytes * 2, maxFileBytes });
+    const oldClosed = old.close();
+    next.write(toDatasetRecord(exchange(100)));
+    await Promise.all([oldClosed, next.close()]);
+    const { items, issues } = await readAll([dir]);
+    expect(issues).toEqual([]);
+    expect(items.map((x) => x.record.ts - 1_700_000_000_000)).toEqual([...Array.from({ length: 50 }, (_v, i) => i), 100]);
+  });
+
+  it('writes a per-worker file when given a worker id (node:cluster workers get theirs by default)', async () => {
+    const w = new DatasetWriter(recordSchema.parse({ path: join(dir, 'shadow.jsonl') }), { metrics, log: silentLogger(), workerId: 3 });
+    expect(w.path).toBe(join(dir, 'shadow.w3.jsonl'));
+    w.write(toDatasetRecord(exchange(1)));
+    await w.close();
+    expect(await readdir(dir)).toEqual(['shadow.w3.jsonl']);
+  });
+});
+
 describe('record config', () => {
   it('refuses a .gz active file name with a message that says what to do', () => {
     const r = recordSchema.safeParse({ path: 'data/shadow.jsonl.gz' });
