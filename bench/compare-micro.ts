@@ -22,7 +22,7 @@ function answerBody(variant: number): Record<string, unknown> {
     request_id: `req-${variant}-7f3a9c2e-5d1b-4e8f`,
     model: { name: 'fraud-scorer', version: '2024-11-0' },
     prediction: { label: variant % 7 === 0 ? 'review' : 'approve', score: 0.8123 + variant * 1e-3 },
-    items: Array.from({ length: 16 }, (_, i) => ({ id: `sku-${1000 + i}`, score: Math.round((0.9 - i * 0.05) * 1e4) / 1e4 + (variant ? 2e-5 : 0), reason: `feature_${i}_contribution` })),
+    items: Array.from({ length: 24 }, (_, i) => ({ id: `sku-${1000 + i}`, score: Math.round((0.9 - i * 0.05) * 1e4) / 1e4 + (variant ? 2e-5 : 0), reason: `feature_${i}_contribution` })),
     tags: variant ? ['card', 'velocity', 'geo', 'device'] : ['geo', 'card', 'device', 'velocity'],
     explanation: { top_features: ['amount', 'merchant_category', 'hour_of_day', 'distance_from_home'], method: 'shap', baseline: 0.1234 },
     served_at: `2026-11-27T02:30:${String(variant % 60).padStart(2, '0')}.000Z`,

@@ -4,6 +4,9 @@ import type { ShadowExchange, ShadowResponse } from '../exchange.js';
 
 /** Fields that keep samples; with samplesPerField × maxSampleBytes this bounds the store's bytes. */
 export const MAX_SAMPLED_FIELDS = 64;
+/** Once a field's ring is full, only every REFRESH_EVERY-th mismatch replaces a sample: copying bodies
+ *  for every mismatch of an always-differing field would cost more than the comparison itself. */
+export const REFRESH_EVERY = 16;
 
 export interface SampleBody {
   readonly status: number;
@@ -32,11 +35,11 @@ function cut(buf: Buffer, limit: number): { body: string; truncated: boolean } {
 }
 
 export class SampleStore {
-  private readonly byField = new Map<string, { next: number; items: Sample[] }>();
+  private readonly byField = new Map<string, { next: number; seen: number; items: Sample[] }>();
 
   constructor(private readonly perField: number, private readonly maxSampleBytes: number) {}
 
-  /** Keeps the exchange as an example of each field (ring: the newest `perField` per field). */
+  /** Keeps the exchange as an example of each field (a ring of `perField`, refreshed every REFRESH_EVERY-th mismatch once full). */
   add(fields: Iterable<string>, ex: ShadowExchange, other: ShadowResponse, role: 'candidate' | 'baseline'): void {
     if (this.perField === 0) return;
     let sample: Sample | undefined;
@@ -44,9 +47,11 @@ export class SampleStore {
       let slot = this.byField.get(field);
       if (slot === undefined) {
         if (this.byField.size >= MAX_SAMPLED_FIELDS) continue;
-        slot = { next: 0, items: [] };
+        slot = { next: 0, seen: 0, items: [] };
         this.byField.set(field, slot);
       }
+      slot.seen++;
+      if (slot.items.length >= this.perField && slot.seen % REFRESH_EVERY !== 0) continue;
       sample ??= this.build(ex, other, role);
       if (slot.items.length < this.perField) slot.items.push(sample);
       else slot.items[slot.next] = sample;

@@ -115,3 +115,25 @@ describe('primary latency and the terminal table', () => {
     expect(JSON.parse(JSON.stringify(r))).toEqual(r);
   });
 });
+
+describe('samples and guard signals', () => {
+  const mismatch = (i: number) => exchange({ incumbent: answer('incumbent', { a: 1 }), candidate: answer('candidate', { a: 2 }) }, i, { i });
+
+  it('keeps the first samples per field, then refreshes the ring every 16th mismatch', () => {
+    const c = new RouteComparer('r', compareConfig({ samplesPerField: 2 }));
+    for (let i = 0; i < 40; i++) c.record(mismatch(i), 0);
+    // Mismatches 1 and 2 (i = 0, 1) fill the ring; the 16th and 32nd (i = 15, 31) replace them in turn.
+    expect(c.samples().fields['$.a']!.map((s) => JSON.parse(s.request.body) as { i: number }).map((b) => b.i)).toEqual([15, 31]);
+  });
+
+  it('reuses guard signals within a second of the caller clock, and recomputes when the window moves on', () => {
+    const c = new RouteComparer('r', compareConfig({ window: { length: '2m', bucket: '1m' } }));
+    for (let i = 0; i < 60; i++) c.record(mismatch(i), 1000);
+    const first = c.guardSignals(1000);
+    expect(first).toEqual({ observations: 60, disagreement: 1, verdict: 'fail' });
+    c.record(mismatch(99), 1500);
+    expect(c.guardSignals(1900)).toBe(first);
+    expect(c.guardSignals(2100).observations).toBe(61);
+    expect(c.guardSignals(5 * MIN)).toEqual({ observations: 0, disagreement: null, verdict: 'insufficient data' });
+  });
+});

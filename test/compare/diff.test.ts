@@ -1,6 +1,7 @@
 // The response diff: typed differences at normalized paths, and what ignore, tolerance, unordered,
 // text, topK and the protocol presets change about them.
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { DiffResult, diffJson, diffResponses, overlapAtK, parseBody } from '../../src/compare/diff.js';
 import { compilePattern } from '../../src/compare/paths.js';
 import { CompiledRules, effectiveRules } from '../../src/compare/rules.js';
@@ -124,5 +125,19 @@ describe('responses', () => {
     expect(compare(text('hello'), text('hello!', 'text/html'))).toEqual({ 'content-type': 'value', body: 'length' });
     expect(compare(answer('incumbent', { a: 1 }), text('{"a":1}'))).toEqual({ 'content-type': 'value' });
     expect(compare(answer('incumbent', { a: 1 }), text('not json', 'application/json'))).toEqual({ body: 'type' });
+  });
+});
+
+describe('properties', () => {
+  it('a document never differs from itself or from a copy with its members reordered', () => {
+    const rules = new CompiledRules(compareConfig({ unordered: ['$.u'] }));
+    const reorder = (v: unknown): unknown => Array.isArray(v) ? v.map(reorder)
+      : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reorder(x)])) : v;
+    fc.assert(fc.property(fc.jsonValue(), (doc) => {
+      const parsed = JSON.parse(JSON.stringify(doc)) as unknown;
+      const out = new DiffResult();
+      diffJson(parsed, reorder(parsed), rules, out);
+      expect(out.differences).toEqual([]);
+    }), { seed: 7, numRuns: 300 });
   });
 });
