@@ -73,7 +73,8 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
   forwarded = false;
   done = false;
 
-  constructor(readonly proxy: ProxyServer, readonly req: Tagged<IncomingMessage>, readonly res: Tagged<ServerResponse>) {
+  /** The configuration generation this request started with: a reload never splits a request. */
+  constructor(readonly proxy: ProxyServer, readonly gen: Generation, readonly req: Tagged<IncomingMessage>, readonly res: Tagged<ServerResponse>) {
     this.requestId = requestIdOf(req.headers);
   }
 
@@ -182,7 +183,7 @@ function isTimeout(err: Error): boolean {
 function onRequestData(this: Tagged<IncomingMessage>, chunk: Buffer): void {
   const ex = this[kExchange]!;
   ex.bodySize += chunk.length;
-  const limit = ex.proxy.deps.generation().maxBodyBytes;
+  const limit = ex.gen.maxBodyBytes;
   if (ex.bodySize > limit) {
     this.removeListener('data', onRequestData);
     this.removeListener('end', onRequestEnd);
@@ -237,7 +238,7 @@ export class ProxyServer {
   private handle(req: Tagged<IncomingMessage>, res: Tagged<ServerResponse>): void {
     this.inFlight++;
     const gen = this.deps.generation();
-    const ex = new ProxyExchange(this, req, res);
+    const ex = new ProxyExchange(this, gen, req, res);
     req[kExchange] = ex;
     res[kExchange] = ex;
     res.on('close', onResponseClose);
@@ -281,7 +282,7 @@ export class ProxyServer {
   // ---- phase 3: primary forward ----
   forward(ex: ProxyExchange, route: LiveRoute): void {
     if (ex.done || ex.res.destroyed) return;
-    const gen = this.deps.generation();
+    const gen = ex.gen;
     const upstream = route.upstreams[ex.target];
     const pool = gen.pools.get(upstream);
     ex.upstream = upstream;
