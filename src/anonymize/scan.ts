@@ -56,14 +56,17 @@ export function scanText(text: string, opts: ScanOptions = {}): Span[] {
   return resolveOverlaps(spans);
 }
 
+/** One sweep in text order: of two overlapping spans the higher-priority (then longer) one stays. O(n log n). */
 function resolveOverlaps(spans: Span[]): Span[] {
   if (spans.length <= 1) return spans;
-  spans.sort((a, b) => PRIORITY[a.entity] - PRIORITY[b.entity] || (b.end - b.start) - (a.end - a.start) || a.start - b.start);
+  spans.sort((a, b) => a.start - b.start || PRIORITY[a.entity] - PRIORITY[b.entity] || b.end - a.end);
   const kept: Span[] = [];
   for (const s of spans) {
-    let clash = false;
-    for (const k of kept) if (s.start < k.end && k.start < s.end) { clash = true; break; }
-    if (!clash) kept.push(s);
+    const last = kept[kept.length - 1];
+    if (last === undefined || s.start >= last.end) { kept.push(s); continue; }
+    const better = PRIORITY[s.entity] < PRIORITY[last.entity] ||
+      (PRIORITY[s.entity] === PRIORITY[last.entity] && s.end - s.start > last.end - last.start);
+    if (better) kept[kept.length - 1] = s;
   }
-  return kept.sort((a, b) => a.start - b.start);
+  return kept;
 }
