@@ -282,9 +282,14 @@ export class ProxyServer {
   // ---- phase 3: primary forward ----
   forward(ex: ProxyExchange, route: LiveRoute): void {
     if (ex.done || ex.res.destroyed) return;
-    const gen = ex.gen;
     const upstream = route.upstreams[ex.target];
-    const pool = gen.pools.get(upstream);
+    let gen = ex.gen;
+    let pool = gen.pools.get(upstream);
+    if (pool !== undefined && (pool.closed || pool.destroyed)) {
+      // A reload retired this pool while the body was still arriving: use the live generation's.
+      gen = this.deps.generation();
+      pool = gen.pools.get(upstream);
+    }
     ex.upstream = upstream;
     ex.forwarded = true;
     if (pool === undefined) {
