@@ -38,6 +38,8 @@ export class DatasetWriter {
   private readonly ext: string;
   private queue: string[] = [];
   private queuedBytes = 0;
+  /** Bytes of the batch being written now (taken off the queue, not yet on disk). */
+  private writingBytes = 0;
   private handle: FileHandle | undefined;
   private fileBytes = 0;
   private flushing: Promise<void> | undefined;
@@ -75,7 +77,8 @@ export class DatasetWriter {
     const line = JSON.stringify(record) + '\n';
     const bytes = Buffer.byteLength(line);
     if (bytes > this.cfg.maxFileBytes) return this.drop('too_large');
-    if (this.queuedBytes + bytes > this.cfg.queueBytes) return this.drop('queue_full');
+    // Bytes being written count too: queueBytes bounds everything this writer holds, not just the queue.
+    if (this.queuedBytes + this.writingBytes + bytes > this.cfg.queueBytes) return this.drop('queue_full');
     this.queue.push(line);
     this.queuedBytes += bytes;
     if (this.queuedBytes >= Math.min(EAGER_FLUSH_BYTES, this.cfg.queueBytes / 2)) this.kick();
@@ -84,7 +87,7 @@ export class DatasetWriter {
   }
 
   stats(): WriterStats {
-    return { queuedRecords: this.queue.length, queuedBytes: this.queuedBytes, ...this.counts };
+    return { queuedRecords: this.queue.length, queuedBytes: this.queuedBytes + this.writingBytes, ...this.counts };
   }
 
   /** Writes everything queued so far (resolves when it is on disk, not yet fsynced). */
@@ -139,6 +142,7 @@ export class DatasetWriter {
   private async drain(): Promise<void> {
     const lines = this.queue;
     this.queue = [];
+    this.writingBytes = this.queuedBytes;
     this.queuedBytes = 0;
     let i = 0;
     try {
@@ -169,6 +173,8 @@ export class DatasetWriter {
       // Reopen on the next batch: the handle may be unusable (disk replaced, file removed).
       await this.handle?.close().catch(() => undefined);
       this.handle = undefined;
+    } finally {
+      this.writingBytes = 0;
     }
   }
 

@@ -88,6 +88,24 @@ describe('DatasetWriter', () => {
     expect(await counter(metrics, 'datasetRecords')).toBe(accepted);
   });
 
+  it('counts the batch being written against the bound too, so memory stays under queueBytes while the disk works', async () => {
+    const queueBytes = lineBytes * 8;
+    const w = writer({ queueBytes, flushInterval: 0 });
+    let accepted = 0;
+    let peak = 0;
+    for (let i = 0; i < 3000; i++) {
+      if (w.write(toDatasetRecord(exchange(i)))) accepted++;
+      peak = Math.max(peak, w.stats().queuedBytes);
+      // Give the disk turns now and then: batches are in flight while records keep coming.
+      if (i % 16 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    await w.close();
+    expect(peak).toBeLessThanOrEqual(queueBytes);
+    expect(accepted + (await counter(metrics, 'datasetRecordsDropped', 'queue_full'))).toBe(3000);
+    expect(w.stats()).toMatchObject({ written: accepted, queuedBytes: 0 });
+    expect((await readAll([join(dir, 'shadow.jsonl')])).items).toHaveLength(accepted);
+  });
+
   it('drops and counts records written after close, and a record larger than a whole file', async () => {
     const w = writer({ maxFileBytes: 100 });
     expect(w.write(toDatasetRecord(exchange(1)))).toBe(false);
