@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { DiffResult, diffJson, diffResponses, overlapAtK, parseBody } from '../../src/compare/diff.js';
 import { compilePattern } from '../../src/compare/paths.js';
 import { CompiledRules, effectiveRules } from '../../src/compare/rules.js';
+import { compareSchema } from '../../src/config/schema/compare.js';
 import { ShadowgateError } from '../../src/errors.js';
 import { answer, compareConfig } from './helpers.js';
 
@@ -139,5 +140,15 @@ describe('properties', () => {
       diffJson(parsed, reorder(parsed), rules, out);
       expect(out.differences).toEqual([]);
     }), { seed: 7, numRuns: 300 });
+  });
+});
+
+describe('configuration', () => {
+  it('check-config rejects rule paths that do not start at $ and labels that name no single value, by path', () => {
+    const bad = compareSchema.safeParse({ ignore: ['request_id'], label: '$.items[*].x**', tolerance: { score: { abs: 1 } } });
+    expect(bad.success).toBe(false);
+    const paths = bad.error!.issues.map((i) => i.path.join('.'));
+    expect(paths).toEqual(expect.arrayContaining(['ignore.0', 'label', 'tolerance.score']));
+    expect(compareSchema.safeParse({ label: '$.choices[0]["finish reason"]', ignore: ['$.meta.*'] }).success).toBe(true);
   });
 });

@@ -2,6 +2,13 @@
 import { z } from 'zod';
 import { duration, size } from '../units.js';
 
+/** A rule path or glob over normalized paths: `$.items[*].score`, `$.meta.*`, `$.predictions**`. */
+const pathPattern = z.string().regex(/^\$/, { message: 'a path starts with $ (for example $.items[*].score)' });
+/** A concrete path to one value (the label): members, quoted members and indices; [*] means the first. */
+const concretePath = z.string().regex(/^\$(?:\.[A-Za-z_][A-Za-z0-9_-]*|\[(?:\d+|\*)\]|\["(?:[^"\\]|\\.)*"\])*$/, {
+  message: 'expected a path to one value such as $.prediction or $.choices[0].label',
+});
+
 export const toleranceSchema = z.object({
   abs: z.number().nonnegative().optional(),
   rel: z.number().nonnegative().optional(),
@@ -10,18 +17,18 @@ export const toleranceSchema = z.object({
 export const compareSchema = z.object({
   preset: z.enum(['generic', 'kserve-v2', 'tf-serving', 'openai-chat']).default('generic'),
   /** Paths or globs whose differences are never counted. */
-  ignore: z.array(z.string()).default([]),
-  tolerance: z.record(z.string(), toleranceSchema).default({}),
+  ignore: z.array(pathPattern).default([]),
+  tolerance: z.record(pathPattern, toleranceSchema).default({}),
   /** Arrays compared as multisets. */
-  unordered: z.array(z.string()).default([]),
+  unordered: z.array(pathPattern).default([]),
   /** Classification path: agreement rate and a bounded confusion matrix. */
-  label: z.string().optional(),
+  label: concretePath.optional(),
   /** Numeric paths whose |delta| distribution is reported. */
-  scores: z.array(z.string()).default([]),
+  scores: z.array(pathPattern).default([]),
   /** Ranked-list paths: overlap@k. */
-  topK: z.record(z.string(), z.number().int().positive()).default({}),
+  topK: z.record(pathPattern, z.number().int().positive()).default({}),
   /** String paths compared by similarity (edit distance or token overlap) instead of equality. */
-  text: z.record(z.string(), z.object({ minSimilarity: z.number().min(0).max(1).default(0.8) }).strict()).default({}),
+  text: z.record(pathPattern, z.object({ minSimilarity: z.number().min(0).max(1).default(0.8) }).strict()).default({}),
   regression: z.object({
     relThreshold: z.number().nonnegative().default(0.2),
     absThreshold: z.number().nonnegative().default(0.03),
