@@ -1,0 +1,118 @@
+// Anonymizer throughput on one core: MB/s and µs per request for 1–4 KB JSON bodies under the demo policy
+// (user email/name/phone/card/iban/address/ip/dob, a free-text note, numeric model features).
+// Usage: node dist/bench/anonymize-throughput.js [--requests N] [--passes N] [--json OUT]
+import { writeFileSync } from 'node:fs';
+import { createAnonymizer } from '../src/anonymize/index.js';
+import { anonymizeSchema } from '../src/config/schema/anonymize.js';
+import type { RawRequest } from '../src/exchange.js';
+
+const DEMO_POLICY = {
+  headers: { keep: ['content-type', 'accept', 'user-agent'] },
+  fields: {
+    '$.user.id': { type: 'pseudonym', prefix: 'u_' }, '$.user.email': 'email', '$.user.name': 'name', '$.user.phone': 'phone',
+    '$.user.dob': 'year', '$.user.ip': 'ip', '$.user.address.street': 'redact', '$.user.address.postcode': 'redact',
+    '$.payment.card': 'card', '$.payment.iban': 'iban', '$.note': 'text',
+  },
+  unknown: 'scan',
+};
+
+/** mulberry32: a seeded generator, so every run measures the same requests. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const FIRST = ['Ada', 'Grace', 'Linus', 'Sara', 'Jonas', 'Mette', 'Priya', 'Kenji', 'Lucia', 'Omar'];
+const LAST = ['Lovelace', 'Hopper', 'Schwarz', 'Nielsen', 'Sharma', 'Tanaka', 'Rossi', 'Haddad', 'Kowalski', 'Dubois'];
+const NOTES = ['', '', 'birthday present', 'refund expected', 'Please send the receipt to {email}, thanks', 'Customer called from {phone} to confirm', 'Gift for {name}, wrapped please'];
+
+function luhnComplete(body: string): string {
+  for (let d = 0; d <= 9; d++) {
+    const s = body + String(d);
+    let sum = 0;
+    for (let i = 0; i < s.length; i++) { let x = Number(s[s.length - 1 - i]); if (i % 2 === 1) { x *= 2; if (x > 9) x -= 9; } sum += x; }
+    if (sum % 10 === 0) return s;
+  }
+  return body + '0';
+}
+
+function makeRequest(g: () => number, i: number): RawRequest {
+  const pick = <T>(a: readonly T[]): T => a[Math.floor(g() * a.length)]!;
+  const digits = (n: number) => Array.from({ length: n }, () => Math.floor(g() * 10)).join('');
+  const name = `${pick(FIRST)} ${pick(LAST)}`;
+  const email = `${name.toLowerCase().replace(' ', '.')}${i}@${pick(['gmail.com', 'example-corp.com', 'mail.de'])}`;
+  const phone = pick([`+1-${2 + Math.floor(g() * 8)}${digits(2)}-${digits(3)}-${digits(4)}`, `+44 7700 ${digits(6)}`, `+49 30 ${digits(7)}`]);
+  const note = pick(NOTES).replace('{email}', email).replace('{phone}', phone).replace('{name}', name);
+  // History rows and feature vectors pad bodies to 1–4 KB, as real scoring requests carry them.
+  const rows = 4 + Math.floor(g() * 30);
+  const body = {
+    user: {
+      id: `user-${i}`, email, name, phone, dob: `19${50 + Math.floor(g() * 50)}-0${1 + Math.floor(g() * 9)}-1${Math.floor(g() * 9)}`,
+      ip: `${11 + Math.floor(g() * 200)}.${Math.floor(g() * 255)}.${Math.floor(g() * 255)}.${Math.floor(g() * 255)}`,
+      address: { street: `${digits(3)} Market Street`, postcode: digits(5), city: 'Springfield', country: 'US' },
+      segment: pick(['retail', 'premium', 'business']),
+    },
+    payment: { card: luhnComplete(`4${digits(14)}`) },
+    transaction: { amount: Math.round(g() * 50000) / 100, currency: 'USD', merchant: 'FreshMart', merchant_category: 'grocery', hour: Math.floor(g() * 24), device: 'mobile', card_present: g() < 0.5 },
+    features: Array.from({ length: 16 }, () => Math.round(g() * 1e4) / 1e4),
+    history: Array.from({ length: rows }, () => ({ amount: Math.round(g() * 20000) / 100, category: pick(['grocery', 'travel', 'fuel']), days_ago: Math.floor(g() * 90), approved: g() < 0.95 })),
+    note,
+  };
+  return {
+    method: 'POST', url: '/v1/score?model=fraud-v2',
+    headers: { 'content-type': 'application/json', accept: 'application/json', 'user-agent': 'bench/1.0', authorization: 'Bearer abcdef0123456789' },
+    body: Buffer.from(JSON.stringify(body)),
+  };
+}
+
+function arg(name: string, fallback: number): number {
+  const at = process.argv.indexOf(name);
+  return at > 0 ? Number(process.argv[at + 1]) : fallback;
+}
+
+export function runThroughput(requestsN: number, passes: number) {
+  const cfg = anonymizeSchema.parse({ key: 'bench-key-0123456789abcdefghijklmnopqrstuvwxyz', policies: { demo: DEMO_POLICY } });
+  const policy = createAnonymizer(cfg, ['demo']).policy('demo')!;
+  const g = rng(42);
+  const requests = Array.from({ length: requestsN }, (_, i) => makeRequest(g, i));
+  const sizes = requests.map((r) => r.body.length).sort((a, b) => a - b);
+  let failures = 0;
+  for (const r of requests) if (!policy.anonymize(r).ok) failures++;
+  const perRequestUs: number[] = [];
+  let bytes = 0;
+  const t0 = process.hrtime.bigint();
+  for (let p = 0; p < passes; p++) {
+    for (const r of requests) {
+      const s = process.hrtime.bigint();
+      policy.anonymize(r);
+      perRequestUs.push(Number(process.hrtime.bigint() - s) / 1000);
+      bytes += r.body.length;
+    }
+  }
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  perRequestUs.sort((a, b) => a - b);
+  const q = (x: number) => perRequestUs[Math.min(perRequestUs.length - 1, Math.floor(x * perRequestUs.length))]!;
+  return {
+    bench: 'anonymize-throughput', node: process.version, requests: requestsN * passes, distinctRequests: requestsN,
+    bodyBytes: { min: sizes[0], median: sizes[sizes.length >> 1], max: sizes[sizes.length - 1] },
+    failedCopies: failures, mbPerSecond: bytes / 1e6 / seconds, requestsPerSecond: (requestsN * passes) / seconds,
+    usPerRequest: { mean: (seconds * 1e6) / (requestsN * passes), p50: q(0.5), p99: q(0.99) },
+  };
+}
+
+function main(): void {
+  const result = runThroughput(arg('--requests', 2000), arg('--passes', 10));
+  process.stdout.write(`anonymize: ${result.requests} requests (${result.distinctRequests} distinct, bodies ${result.bodyBytes.min}-${result.bodyBytes.max} B, median ${result.bodyBytes.median} B), ${result.failedCopies} dropped\n`);
+  process.stdout.write(`  ${result.mbPerSecond.toFixed(1)} MB/s, ${result.requestsPerSecond.toFixed(0)} req/s, µs/request mean ${result.usPerRequest.mean.toFixed(1)} p50 ${result.usPerRequest.p50.toFixed(1)} p99 ${result.usPerRequest.p99.toFixed(1)}\n`);
+  const jsonAt = process.argv.indexOf('--json');
+  if (jsonAt > 0 && process.argv[jsonAt + 1] !== undefined) writeFileSync(process.argv[jsonAt + 1]!, JSON.stringify(result, null, 2));
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) main();
