@@ -1,6 +1,7 @@
 // What the demo prints: the progress line and the report's sections (verdict headline, canary,
 // anonymization), read from a RouteReport and from the Prometheus samples an operator would scrape.
 import type { RouteReport } from '../compare/index.js';
+import type { RouteView } from '../routing/runtime.js';
 import { byLabel, sumOf, type PromSample } from './prom-text.js';
 import type { TrafficProgress } from './traffic.js';
 
@@ -47,16 +48,28 @@ export function headline(report: RouteReport): string[] {
   return lines;
 }
 
+/** The route's view in `GET /admin/routes` (`{ routes: RouteView[] }`). */
+export function routeView(routesBody: unknown, route: string): RouteView | undefined {
+  const routes = routesBody !== null && typeof routesBody === 'object' ? (routesBody as { routes?: unknown }).routes : undefined;
+  return Array.isArray(routes) ? (routes as RouteView[]).find((r) => r?.name === route) : undefined;
+}
+
 export function canaryLines(route: string, routesBody: unknown, samples: readonly PromSample[]): string[] {
-  const weight = sumOf(samples, 'shadowgate_canary_weight_percent', { route });
   const rollbacks = byLabel(samples, 'shadowgate_canary_rollbacks_total', 'reason', { route }).filter(([, n]) => n > 0);
   const served = byLabel(samples, 'shadowgate_requests_total', 'upstream', { route });
-  const lines = [`  canary weight now ${weight}%, live requests by upstream: ${served.map(([u, n]) => `${u} ${n}`).join(', ') || 'none'}`];
+  const view = routeView(routesBody, route);
+  const lines: string[] = [];
+  if (view) {
+    const r = view.rollout;
+    lines.push(`  state ${view.state}, weight ${view.weight.value}%${r ? `, rollout step ${r.step + 1} of ${r.steps.join(' → ')}` : ''}: ${view.status}`);
+    if (view.rollback) lines.push(`  rolled back by ${view.rollback.by}: ${view.rollback.metric} ${String(view.rollback.value)} over ${String(view.rollback.threshold)}`);
+    const checks = view.lastEvaluation?.checks ?? [];
+    if (checks.length > 0) lines.push(`  guardrails: ${checks.map((c) => `${c.metric} ${c.value === null ? '-' : String(c.value)} (max ${String(c.threshold)}) ${c.result}`).join(', ')}`);
+  } else {
+    lines.push(`  weight ${sumOf(samples, 'shadowgate_canary_weight_percent', { route })}% (no /admin/routes view)`);
+  }
+  lines.push(`  live requests by upstream: ${served.map(([u, n]) => `${u} ${n}`).join(', ') || 'none'}`);
   lines.push(`  rollbacks: ${rollbacks.map(([r, n]) => `${r} ×${n}`).join(', ') || 'none'}`);
-  const routes: unknown[] = Array.isArray(routesBody) ? routesBody
-    : routesBody !== null && typeof routesBody === 'object' && Array.isArray((routesBody as { routes?: unknown }).routes) ? (routesBody as { routes: unknown[] }).routes : [];
-  const mine = routes.find((r) => r !== null && typeof r === 'object' && (r as { name?: unknown }).name === route) as { canary?: unknown } | undefined;
-  if (mine?.canary !== undefined) lines.push(`  /admin/routes canary: ${JSON.stringify(mine.canary).slice(0, 400)}`);
   return lines;
 }
 

@@ -194,7 +194,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     };
     const traffic: DriveResult = await driveTraffic({
       url: `http://127.0.0.1:${gate.port}`, path: PATH, durationMs: opts.durationMs, concurrency: opts.concurrency ?? 16,
-      rps: opts.rps ?? 300, seed, userHeader: 'x-user-id', onProgress, progressIntervalMs: tty ? 500 : 5000, signal: interrupt.signal,
+      rps: opts.rps ?? 200, seed, userHeader: 'x-user-id', onProgress, progressIntervalMs: tty ? 500 : 5000, signal: interrupt.signal,
     });
     if (tty) say();
     const interrupted = interrupt.signal.aborted;
