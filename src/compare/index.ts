@@ -59,7 +59,6 @@ export class RouteComparer {
   private readonly total: Tally;
   private readonly buckets: Bucket[];
   private readonly bucketMs: number;
-  private readonly perBucket: number;
   private latestEpoch = -Infinity;
   private startMs: number | undefined;
   private readonly store: SampleStore;
@@ -78,9 +77,8 @@ export class RouteComparer {
     this.bucketMs = Math.max(1, cfg.window.bucket);
     const count = Math.min(MAX_BUCKETS, Math.max(1, Math.ceil(cfg.window.length / this.bucketMs)));
     // Each bucket keeps its share of the reservoir, but enough that a window whose traffic sits in one
-    // bucket still has a usable sample; the merged window keeps every bucket's sample.
-    this.perBucket = Math.min(cfg.reservoirSize, Math.max(MIN_BUCKET_SAMPLE, Math.ceil(cfg.reservoirSize / count)));
-    const perBucket = this.perBucket;
+    // bucket (a burst, or a replay on a frozen clock) still has a usable sample.
+    const perBucket = Math.min(cfg.reservoirSize, Math.max(MIN_BUCKET_SAMPLE, Math.ceil(cfg.reservoirSize / count)));
     this.buckets = Array.from({ length: count }, () => ({ epoch: -1, tally: new Tally(perBucket, true, random) }));
     this.store = new SampleStore(cfg.samplesPerField, cfg.maxSampleBytes);
   }
