@@ -28,11 +28,11 @@ describe('shadowgate replay (process)', () => {
     const config = join(dir, 'shadowgate.yaml');
     await writeFile(config, replayConfigYaml(inc.url, cand.url));
     const dataset = join(dir, 'shadow.jsonl');
-    await liveRun(replayConfig(inc.url, cand.url), 400, dataset);
+    await liveRun(replayConfig(inc.url, cand.url), 150, dataset);
 
-    // Paced at 100 records/s the replay would take 4 s; the signal comes at its 10th record.
+    // Paced at 40 records/s the replay would take 3.75 s; the signal comes at its 10th record.
     cand.stats.requests = 0;
-    const child = spawn(process.execPath, [CLI, 'replay', '--config', config, '--dataset', dataset, '--rate', '100', '--concurrency', '2', '--json']);
+    const child = spawn(process.execPath, [CLI, 'replay', '--config', config, '--dataset', dataset, '--rate', '40', '--concurrency', '2', '--json']);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
@@ -46,7 +46,7 @@ describe('shadowgate replay (process)', () => {
     const report = JSON.parse(stdout) as { replay: { sent: number; interrupted: boolean }; reports: { sinceStart: { exchanges: number } }[] };
     expect(report.replay.interrupted).toBe(true);
     expect(report.replay.sent).toBeGreaterThanOrEqual(9);
-    expect(report.replay.sent).toBeLessThan(400);
+    expect(report.replay.sent).toBeLessThan(150);
     expect(report.reports[0]!.sinceStart.exchanges).toBe(report.replay.sent);
   });
 
