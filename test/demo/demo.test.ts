@@ -1,0 +1,82 @@
+// The whole demo in short mode, as CI runs it: exit code 0, every report section printed, the offline
+// replay seeing exactly the live agreement, no personal value planted in the traffic in the dataset,
+// and an interrupted demo that stops early and cleans up.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { runDemo } from '../../src/demo/run.js';
+import { PlantedScanner, plantedValues, type PlantedValue } from '../../src/demo/traffic.js';
+
+const DATA_DIR = join(process.cwd(), 'data', 'demo-test');
+const SEED = 99;
+
+function capture(): { stream: PassThrough; text: () => string } {
+  const stream = new PassThrough();
+  let text = '';
+  stream.setEncoding('utf8').on('data', (s: string) => {
+    text += s;
+  });
+  return { stream, text: () => text };
+}
+
+describe('demo --duration 5s', () => {
+  let code = -1;
+  let text = '';
+  beforeAll(async () => {
+    const out = capture();
+    code = await runDemo({ durationMs: 5000, keepRunning: false, out: out.stream, seed: SEED, rps: 200, dataDir: DATA_DIR, models: 'inline' });
+    text = out.text();
+  }, 90_000);
+
+  test('exits 0 and prints every section of the report, from the admin API', () => {
+    expect(code, text).toBe(0);
+    for (const section of ['== comparison', '== canary', '== anonymization', '== dataset', '== offline replay']) expect(text).toContain(section);
+    expect(text).toMatch(/verdict: (PASS|MARGINAL|FAIL)/);
+    expect(text).toMatch(/state \w+, weight \d+%, rollout step \d of 5 → 25 → 50/);
+    expect(text).toMatch(/values replaced: .*email \d+/);
+    expect(text).toMatch(/noisy fields \(learned from the baseline\): \$\.served_at/);
+    expect(text).not.toContain('not available:');
+  });
+
+  test('the offline replay of the recorded dataset sees exactly the live agreement and regressed fields', () => {
+    // Latency depends on the machine; the answers do not.
+    const agreement = text.match(/agreement on \$\.prediction: .*/g) ?? [];
+    expect(agreement, text).toHaveLength(2);
+    expect(agreement[1]).toBe(agreement[0]);
+    const regressed = text.match(/regressed fields: .*/g) ?? [];
+    expect(regressed).toHaveLength(2);
+    expect(regressed[1]).toBe(regressed[0]);
+    expect(text).toMatch(/live verdict \S+, replay verdict \S+/);
+  });
+
+  test('no personal value planted in the demo traffic reaches the recorded dataset', () => {
+    const files = readdirSync(DATA_DIR).filter((f) => /^shadow.*\.jsonl$/.test(f));
+    expect(files.length).toBeGreaterThan(0);
+    // A superset of what was sent: anything found is a leak either way.
+    const scanner = new PlantedScanner(plantedValues(SEED, 5000));
+    const leaks = new Map<string, PlantedValue>();
+    let records = 0;
+    for (const f of files) {
+      for (const line of readFileSync(join(DATA_DIR, f), 'utf8').split('\n')) {
+        if (line === '') continue;
+        records++;
+        for (const v of scanner.scan(line)) leaks.set(v.value, v);
+      }
+    }
+    expect(records).toBeGreaterThan(100);
+    expect([...leaks.values()]).toEqual([]);
+    expect(text).toMatch(/found in the dataset: 0\b/);
+  });
+});
+
+test('an aborted demo stops early, cleans up and exits 130', async () => {
+  const out = capture();
+  const stop = new AbortController();
+  out.stream.on('data', (s: string) => {
+    if (s.includes('req/s')) stop.abort();
+  });
+  const code = await runDemo({ durationMs: 60_000, keepRunning: false, out: out.stream, seed: SEED, dataDir: join(DATA_DIR, 'aborted'), models: 'inline', signal: stop.signal });
+  expect(code, out.text()).toBe(130);
+  expect(out.text()).toContain('demo interrupted');
+}, 60_000);
