@@ -2,7 +2,9 @@
 // (plus an always-noisy nonce), and a "live run" that feeds a comparer and records the dataset as the proxy does.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { expect } from 'vitest';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { RouteComparer, type RouteReport } from '../../src/compare/index.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
@@ -14,6 +16,7 @@ import type { ShadowExchange, ShadowResponse, ShadowRole } from '../../src/excha
 import { silentLogger } from '../../src/observe/log.js';
 import { createMetrics } from '../../src/observe/metrics.js';
 import { ShadowDispatcher } from '../../src/shadow/dispatch.js';
+import { tempDir } from './fixtures.js';
 
 /** The comparison clock of live runs in tests. */
 export const NOW = 1_800_000_000_000;
@@ -115,4 +118,45 @@ export async function liveRun(config: Config, n: number, path: string, over: { r
   await writer.close();
   await dispatcher.close();
   return comparer.report(NOW);
+}
+
+export interface ModelPair {
+  readonly inc: ModelServer;
+  readonly cand: ModelServer;
+  readonly config: Config;
+  /** The same configuration written to a file, for the CLI. */
+  readonly configFile: string;
+}
+
+export interface ModelRoom {
+  /** This test's temporary directory. */
+  readonly dir: string;
+  /** An incumbent answering `label` and a candidate answering `candidate`, closed after the test. */
+  models(candidate: Answer, opts?: { onCandidateRequest?: (n: number) => void; regressionAbs?: number }): Promise<ModelPair>;
+}
+
+/** Per test: a temporary directory, and model servers that are closed (and the directory removed) after it. */
+export function useModelRoom(): ModelRoom {
+  let dir = '';
+  let cleanup: () => Promise<void> = async () => undefined;
+  let servers: ModelServer[] = [];
+  beforeEach(async () => ({ dir, cleanup } = await tempDir()));
+  afterEach(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+    servers = [];
+    await cleanup();
+  });
+  return {
+    get dir() {
+      return dir;
+    },
+    async models(candidate, opts = {}) {
+      const inc = await startModel(label);
+      const cand = await startModel(candidate, opts.onCandidateRequest);
+      servers.push(inc, cand);
+      const configFile = join(dir, 'shadowgate.yaml');
+      await writeFile(configFile, replayConfigYaml(inc.url, cand.url, opts.regressionAbs));
+      return { inc, cand, config: replayConfig(inc.url, cand.url, opts.regressionAbs), configFile };
+    },
+  };
 }

@@ -3,20 +3,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { progressLine, runReplayCli } from '../../src/cli/replay.js';
-import { label, liveRun, replayConfig, replayConfigYaml, startModel, type Answer, type ModelServer } from './models.js';
-import { tempDir } from './fixtures.js';
+import { label, liveRun, useModelRoom, type Answer, type ModelServer } from './models.js';
 
-let dir: string;
-let cleanup: () => Promise<void>;
-let servers: ModelServer[] = [];
-beforeEach(async () => ({ dir, cleanup } = await tempDir()));
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-  await cleanup();
-});
+const room = useModelRoom();
 
 function sink(isTTY = false): Writable & { text: () => string; isTTY: boolean } {
   let text = '';
@@ -30,15 +21,11 @@ function sink(isTTY = false): Writable & { text: () => string; isTTY: boolean } 
 }
 
 /** Model servers, a config file for them and a dataset of n recorded requests. */
-async function setup(candidate: Answer, n: number, regressionAbs?: number): Promise<{ config: string; dataset: string }> {
-  const inc = await startModel(label);
-  const cand = await startModel(candidate);
-  servers.push(inc, cand);
-  const config = join(dir, 'shadowgate.yaml');
-  await writeFile(config, replayConfigYaml(inc.url, cand.url, regressionAbs));
-  const dataset = join(dir, 'shadow.jsonl');
-  await liveRun(replayConfig(inc.url, cand.url, regressionAbs), n, dataset);
-  return { config, dataset };
+async function setup(candidate: Answer, n: number, regressionAbs?: number): Promise<{ config: string; dataset: string; cand: ModelServer }> {
+  const pair = await room.models(candidate, { regressionAbs });
+  const dataset = join(room.dir, 'shadow.jsonl');
+  await liveRun(pair.config, n, dataset);
+  return { config: pair.configFile, dataset, cand: pair.cand };
 }
 
 async function run(argv: string[], tty = false) {
@@ -51,7 +38,7 @@ async function run(argv: string[], tty = false) {
 describe('shadowgate replay', () => {
   it('exits 1 on a fail verdict and prints the JSON report, the same as the --out file', async () => {
     const { config, dataset } = await setup((i) => (i % 8 === 0 ? 'fish' : label(i)), 80);
-    const out = join(dir, 'report.json');
+    const out = join(room.dir, 'report.json');
     const r = await run(['--config', config, '--dataset', dataset, '--json', '--out', out]);
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout) as { verdict: string; reports: { route: string; verdict: string }[]; replay: { sent: number; interrupted: boolean } };
@@ -83,20 +70,20 @@ describe('shadowgate replay', () => {
 
   it('takes several dataset paths after one --dataset flag, in order', async () => {
     const { config, dataset } = await setup(label, 60);
-    const copy = join(dir, 'copy.jsonl');
+    const copy = join(room.dir, 'copy.jsonl');
     await writeFile(copy, await readFile(dataset));
     const r = await run(['--config', config, '--dataset', dataset, copy, '--json']);
     expect(JSON.parse(r.stdout)).toMatchObject({ replay: { sent: 120 } });
   });
 
   it('exits 2 with a clear message for a missing dataset file, before sending anything', async () => {
-    const { config } = await setup(label, 0);
-    const missing = join(dir, 'nope.jsonl');
+    const { config, cand } = await setup(label, 0);
+    const missing = join(room.dir, 'nope.jsonl');
     const r = await run(['--config', config, '--dataset', missing]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`dataset file not found: ${missing} (SG_ERR_DATASET)`);
     expect(r.stdout).toBe('');
-    expect(servers[1]!.stats.requests).toBe(0);
+    expect(cand.stats.requests).toBe(0);
   });
 
   it('exits 2 for bad arguments, naming the argument', async () => {

@@ -1,38 +1,24 @@
 // `shadowgate replay` as a real process (the compiled CLI): Ctrl-C stops it cleanly with a partial
 // report and exit status 130, and a gate failure is the process's exit status.
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CLI, assertBuilt, runCli } from '../helpers/cli.js';
-import { tempDir } from './fixtures.js';
-import { label, liveRun, replayConfig, replayConfigYaml, startModel, type ModelServer } from './models.js';
+import { label, liveRun, useModelRoom } from './models.js';
 
-let dir: string;
-let cleanup: () => Promise<void>;
-let servers: ModelServer[] = [];
-beforeEach(async () => ({ dir, cleanup } = await tempDir()));
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-  await cleanup();
-});
+const room = useModelRoom();
 
 describe('shadowgate replay (process)', () => {
   it('stops on SIGINT: requests in flight finish, the partial report is printed, exit status 130', async () => {
     assertBuilt();
     let onCandidate: (n: number) => void = () => undefined;
-    const inc = await startModel(label);
-    const cand = await startModel(label, (n) => onCandidate(n));
-    servers.push(inc, cand);
-    const config = join(dir, 'shadowgate.yaml');
-    await writeFile(config, replayConfigYaml(inc.url, cand.url));
-    const dataset = join(dir, 'shadow.jsonl');
-    await liveRun(replayConfig(inc.url, cand.url), 150, dataset);
+    const { cand, config, configFile } = await room.models(label, { onCandidateRequest: (n) => onCandidate(n) });
+    const dataset = join(room.dir, 'shadow.jsonl');
+    await liveRun(config, 150, dataset);
 
     // Paced at 40 records/s the replay would take 3.75 s; the signal comes at its 10th record.
     cand.stats.requests = 0;
-    const child = spawn(process.execPath, [CLI, 'replay', '--config', config, '--dataset', dataset, '--rate', '40', '--concurrency', '2', '--json']);
+    const child = spawn(process.execPath, [CLI, 'replay', '--config', configFile, '--dataset', dataset, '--rate', '40', '--concurrency', '2', '--json']);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
@@ -51,14 +37,10 @@ describe('shadowgate replay (process)', () => {
   });
 
   it('exits 1 when the candidate fails the gate', async () => {
-    const inc = await startModel(label);
-    const cand = await startModel((i) => (i % 5 === 0 ? 'fish' : label(i)));
-    servers.push(inc, cand);
-    const config = join(dir, 'shadowgate.yaml');
-    await writeFile(config, replayConfigYaml(inc.url, cand.url));
-    const dataset = join(dir, 'shadow.jsonl');
-    await liveRun(replayConfig(inc.url, cand.url), 60, dataset);
-    const r = await runCli(['replay', '--config', config, '--dataset', dataset]);
+    const { config, configFile } = await room.models((i) => (i % 5 === 0 ? 'fish' : label(i)));
+    const dataset = join(room.dir, 'shadow.jsonl');
+    await liveRun(config, 60, dataset);
+    const r = await runCli(['replay', '--config', configFile, '--dataset', dataset]);
     expect(r.stderr).toContain('verdict fail');
     expect(r.code).toBe(1);
   });

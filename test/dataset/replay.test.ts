@@ -1,31 +1,15 @@
 // Replay: a recorded dataset sent again to the configured targets gives the same verdict and the same
 // per-field rates as the live run that recorded it; workers are bounded, damaged lines and unknown
 // routes are counted, and an abort yields a partial report.
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import type { RouteReport } from '../../src/compare/index.js';
-import type { Config } from '../../src/config/schema.js';
 import { replayDataset } from '../../src/dataset/replay.js';
-import { NOW, label, liveRun, replayConfig, startModel, type Answer, type ModelServer } from './models.js';
-import { tempDir } from './fixtures.js';
+import { NOW, label, liveRun, useModelRoom, type Answer } from './models.js';
 
-let dir: string;
-let cleanup: () => Promise<void>;
-let servers: ModelServer[] = [];
-beforeEach(async () => ({ dir, cleanup } = await tempDir()));
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-  await cleanup();
-});
-
-async function models(candidate: Answer, onCandidateRequest?: (n: number) => void): Promise<{ config: Config; inc: ModelServer; cand: ModelServer }> {
-  const inc = await startModel(label);
-  const cand = await startModel(candidate, onCandidateRequest);
-  servers.push(inc, cand);
-  return { config: replayConfig(inc.url, cand.url), inc, cand };
-}
+const room = useModelRoom();
+const models = (candidate: Answer, onCandidateRequest?: (n: number) => void) => room.models(candidate, { onCandidateRequest });
 
 /** What must survive a round trip: the verdict, the label agreement and every field's rates. */
 function essence(r: RouteReport) {
@@ -44,7 +28,7 @@ describe('replayDataset', () => {
   it('gives the same fail verdict and per-field rates as the live run that recorded the dataset', async () => {
     // The candidate disagrees on every 8th request (12.5% > maxDisagreement 5%): a clear fail.
     const { config } = await models((i) => (i % 8 === 0 ? 'fish' : label(i)));
-    const path = join(dir, 'shadow.jsonl');
+    const path = join(room.dir, 'shadow.jsonl');
     const live = await liveRun(config, 120, path);
     expect(live.verdict).toBe('fail');
     expect(essence(live).fields.map((f) => [f.path, f.status])).toEqual(expect.arrayContaining([['$.prediction', 'regression'], ['$.nonce', 'noisy']]));
@@ -57,7 +41,7 @@ describe('replayDataset', () => {
 
   it('gives the same pass verdict when the candidate agrees', async () => {
     const { config } = await models(label);
-    const path = join(dir, 'shadow.jsonl');
+    const path = join(room.dir, 'shadow.jsonl');
     const live = await liveRun(config, 80, path);
     expect(live.verdict).toBe('pass');
     const result = await replayDataset({ config, datasets: [path] });
@@ -66,7 +50,7 @@ describe('replayDataset', () => {
 
   it('keeps at most `concurrency` records in flight', async () => {
     const { config, cand } = await models(label);
-    const path = join(dir, 'shadow.jsonl');
+    const path = join(room.dir, 'shadow.jsonl');
     await liveRun(config, 60, path);
     cand.stats.maxInFlight = 0;
     await replayDataset({ config, datasets: [path], concurrency: 3 });
@@ -76,8 +60,8 @@ describe('replayDataset', () => {
 
   it('counts records of unknown routes and other routes, and unreadable lines, and replays the rest', async () => {
     const { config } = await models(label);
-    const known = join(dir, 'known.jsonl');
-    const other = join(dir, 'other.jsonl');
+    const known = join(room.dir, 'known.jsonl');
+    const other = join(room.dir, 'other.jsonl');
     await liveRun(config, 5, known);
     await liveRun(config, 3, other, { route: 'gone' });
     await writeFile(other, (await readFile(other, 'utf8')) + '{"v":1,"ts":');
@@ -91,7 +75,7 @@ describe('replayDataset', () => {
 
   it('never sends a record that is not anonymized (policy raw, or none where the route forbids raw data)', async () => {
     const { config, cand } = await models(label);
-    const path = join(dir, 'shadow.jsonl');
+    const path = join(room.dir, 'shadow.jsonl');
     await liveRun(config, 4, path);
     const records = (await readFile(path, 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l) as { policy: string });
     records[0]!.policy = 'raw';
@@ -113,7 +97,7 @@ describe('replayDataset', () => {
 
   it('rejects a --route that the configuration does not shadow, naming the known ones', async () => {
     const { config } = await models(label);
-    await expect(replayDataset({ config, datasets: [join(dir, 'x.jsonl')], route: 'nope' }))
+    await expect(replayDataset({ config, datasets: [join(room.dir, 'x.jsonl')], route: 'nope' }))
       .rejects.toMatchObject({ code: 'SG_ERR_USAGE', message: expect.stringContaining('known: predict') });
   });
 
@@ -123,7 +107,7 @@ describe('replayDataset', () => {
     const { config, cand } = await models(label, (n) => {
       if (armed && n === 20) ac.abort();
     });
-    const path = join(dir, 'shadow.jsonl');
+    const path = join(room.dir, 'shadow.jsonl');
     await liveRun(config, 100, path);
     cand.stats.requests = 0;
     armed = true;
