@@ -82,7 +82,7 @@ function eachChild(run: Run, value: object, key: string | undefined,
   const obj = value as Record<string, unknown>;
   for (const k of Object.keys(obj)) {
     // Keys are never rewritten: personal data in a key fails the copy instead.
-    run.guard(k, { names: false });
+    run.guard(k);
     const r = f(k, k, obj[k]);
     if (r === DROP) delete obj[k];
     else obj[k] = r;
@@ -107,6 +107,6 @@ function guardTree(run: Run, value: unknown): void {
   if (typeof value === 'string') run.guard(value);
   else if (Array.isArray(value)) for (const v of value) guardTree(run, v);
   else if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) { run.guard(k, { names: false }); guardTree(run, v); }
+    for (const [k, v] of Object.entries(value)) { run.guard(k); guardTree(run, v); }
   }
 }

@@ -29,7 +29,7 @@ export function anonymizePairs(run: Run, p: PairRules, input: string): string {
       run.fail('unsupported', 'malformed percent-encoding in a query string or form');
       return '';
     }
-    run.guard(name, { names: false });
+    run.guard(name);
     const rule = p.rules.get(name);
     let next: string | undefined;
     if (rule !== undefined) {

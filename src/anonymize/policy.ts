@@ -1,9 +1,10 @@
 // A policy compiled once at load: rules parsed into matchers, an id derived from its canonical form,
 // and `anonymize(req)` that runs headers → url → body → leak guard and fails closed on anything odd.
 import { createHash } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
 import type { PolicyConfig } from '../config/schema.js';
 import type { AnonymizedRequest, RawRequest } from '../exchange.js';
+import { LRUCache } from 'lru-cache';
+import { BoundedSet } from './bounded-set.js';
 import { anonymizeHeaders } from './headers.js';
 import { anonymizeJson, type FieldRules } from './json-body.js';
 import { parseJsonPath, type Segment } from './json-path.js';
@@ -12,6 +13,7 @@ import { anonymizePairs, type PairRules } from './pairs.js';
 import { compileRule, type CompiledRule } from './rules.js';
 import { Run, type EngineContext } from './run.js';
 import { scanText } from './scan.js';
+import type { Scalar } from './transforms.js';
 import { anonymizeUrl, compileTemplate, type PathTemplate } from './url.js';
 
 export type AnonymizeOutcome =
@@ -72,7 +74,10 @@ export function compilePolicy(name: string, cfg: PolicyConfig, hash: KeyedHash, 
   const form: PairRules = { rules: rulesMap(cfg.form), unknown: cfg.unknown };
   const templates: PathTemplate[] = cfg.pathParams.map((p) => compileTemplate(p.template, rulesMap(p.params)));
   const keep = new Set(cfg.headers.keep.map((h) => h.toLowerCase()));
-  const ctx: EngineContext = { hash, maxScanBytes, recent: new LRUCache<string, true>({ max: Math.max(1, cacheSize) }) };
+  const ctx: EngineContext = {
+    hash, maxScanBytes, recent: new BoundedSet(cacheSize), clean: new BoundedSet(cacheSize),
+    outputs: new LRUCache<string, Scalar>({ max: Math.max(1, cacheSize) }),
+  };
   const id = policyId(name, cfg);
 
   function body(run: Run, req: RawRequest): Buffer {

@@ -4,6 +4,7 @@ import type { TransformSpec } from '../config/schema.js';
 import type { TransformName } from '../config/schema/anonymize.js';
 import { classifyKey, baseEntity } from './detectors/key-names.js';
 import type { Segment } from './json-path.js';
+import type { KeyedHash } from './keyed.js';
 import type { Run } from './run.js';
 import {
   bucketOf, pseudonym, pseudonymizeCard, pseudonymizeEmail, pseudonymizeIban, pseudonymizeIp,
@@ -30,29 +31,39 @@ export function compileRule(spec: TransformSpec, subject: readonly Segment[] | u
   const edges = 'edges' in o && o.edges !== undefined ? [...o.edges].sort((a, b) => a - b) : [0, 10, 100, 1000];
   const maxDays = 'maxDays' in o && o.maxDays !== undefined ? o.maxDays : 365;
   const label = LABEL[type] ?? type;
-  const apply = (run: Run, v: Scalar, key: string | undefined, subj: string | undefined): Scalar | undefined => {
-    const h = run.ctx.hash;
+  // Everything that shapes the output goes into the memo key, so two rules never share a wrong entry.
+  const memoKey = `rule:${type}:${prefix}:${mode}:${edges.join(',')}:${maxDays}`;
+  const keyed = (h: KeyedHash, v: Scalar, subj: string | undefined): Scalar => {
     const str = typeof v === 'string';
-    if (str && v.length === 0 && type !== 'drop') return v;
+    switch (type) {
+      case 'email': return str ? pseudonymizeEmail(h, v) : pseudonym(h, v, prefix);
+      case 'phone': return pseudonymizePhone(h, v);
+      case 'card': return pseudonymizeCard(h, v);
+      case 'iban': return str ? pseudonymizeIban(h, v) : pseudonym(h, v, prefix);
+      case 'ssn': return pseudonymizeSsn(h, v);
+      case 'ip': return str ? pseudonymizeIp(h, v, mode) : pseudonym(h, v, prefix);
+      case 'name': return str ? pseudonymizeName(h, v) : pseudonym(h, v, prefix);
+      case 'date-shift': return shiftDate(h, v, subj ?? String(v), maxDays);
+      case 'year': return yearOf(v);
+      case 'bucket': return bucketOf(v, edges);
+      default: return pseudonym(h, v, prefix);
+    }
+  };
+  const apply = (run: Run, v: Scalar, key: string | undefined, subj: string | undefined): Scalar | undefined => {
+    if (typeof v === 'string' && v.length === 0 && type !== 'drop') return v;
     switch (type) {
       case 'drop': return undefined;
       case 'keep': return v;
-      case 'text': return str ? run.scanReplace(v) : v;
+      case 'text': return typeof v === 'string' ? run.scanReplace(v) : v;
       case 'redact': {
         const e = key === undefined ? undefined : classifyKey(key);
         return run.wrote('redacted', `<${e === undefined ? 'REDACTED' : baseEntity(e).toUpperCase()}>`);
       }
-      case 'pseudonym': return run.wrote(label, pseudonym(h, v, prefix));
-      case 'email': return run.wrote(label, str ? pseudonymizeEmail(h, v) : pseudonym(h, v, prefix));
-      case 'phone': return run.wrote(label, pseudonymizePhone(h, v));
-      case 'card': return run.wrote(label, pseudonymizeCard(h, v));
-      case 'iban': return run.wrote(label, str ? pseudonymizeIban(h, v) : pseudonym(h, v, prefix));
-      case 'ssn': return run.wrote(label, pseudonymizeSsn(h, v));
-      case 'ip': return run.wrote(label, str ? pseudonymizeIp(h, v, mode) : pseudonym(h, v, prefix));
-      case 'name': return run.wrote(label, str ? pseudonymizeName(h, v) : pseudonym(h, v, prefix));
-      case 'date-shift': return run.wrote(label, shiftDate(h, v, subj ?? String(v), maxDays));
-      case 'year': return run.wrote(label, yearOf(v));
-      case 'bucket': return run.wrote(label, bucketOf(v, edges));
+      case 'date-shift':
+        // The subject chooses the offset: it is part of the input.
+        return run.memo(label, `${memoKey}:${subj ?? ''}`, v, () => keyed(run.ctx.hash, v, subj));
+      default:
+        return run.memo(label, memoKey, v, () => keyed(run.ctx.hash, v, subj));
     }
   };
   return subject === undefined ? { type, apply } : { type, subject, apply };

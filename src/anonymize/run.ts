@@ -2,6 +2,7 @@
 // those), replacement counts per entity, leaks found, and the first failure. Also the entity → transform
 // table used by scanning and by the key-name classifier.
 import type { LRUCache } from 'lru-cache';
+import type { BoundedSet } from './bounded-set.js';
 import { scanText, type ScanOptions } from './scan.js';
 import type { KeyEntity } from './detectors/key-names.js';
 import { baseEntity } from './detectors/key-names.js';
@@ -18,8 +19,18 @@ export interface EngineContext {
   readonly hash: KeyedHash;
   readonly maxScanBytes: number;
   /** Values written recently by this policy (bounded), so findLeaks can allow echoed pseudonyms. */
-  readonly recent: LRUCache<string, true>;
+  readonly recent: BoundedSet;
+  /**
+   * Short strings a full scan found nothing in (category names, currencies, repeated keys). Detection is
+   * deterministic, so a repeat needs no second scan; bounded, and never holds a string with a hit.
+   */
+  readonly clean: BoundedSet;
+  /** Finished transform outputs by (transform, options, value): repeat users skip the transform entirely. */
+  readonly outputs: LRUCache<string, Scalar>;
 }
+
+/** Only short strings are worth remembering: they are the ones that repeat across requests. */
+const CLEAN_MAX_LENGTH = 64;
 
 // A masked written value must break every detector's token: '·' is neither a word, digit nor space.
 const MASK = '\u00b7';
@@ -40,13 +51,28 @@ export class Run {
   wrote(entity: string, value: Scalar): Scalar {
     const s = String(value);
     this.written.add(s);
-    this.ctx.recent.set(s, true);
+    this.ctx.recent.add(s);
     this.counts.set(entity, (this.counts.get(entity) ?? 0) + 1);
     return value;
   }
 
   /** The shape-keeping transform for an entity (scan hits and key-classified values). */
+  /** Runs a deterministic transform once per distinct input (bounded memo), then records the output. */
+  memo(label: string, cacheKey: string, value: Scalar, compute: () => Scalar): Scalar {
+    const key = `${cacheKey}\u0000${typeof value}\u0000${value}`;
+    let out = this.ctx.outputs.get(key);
+    if (out === undefined) {
+      out = compute();
+      this.ctx.outputs.set(key, out);
+    }
+    return this.wrote(label, out);
+  }
+
   replaceEntity(entity: KeyEntity, value: Scalar): Scalar {
+    return this.memo(baseEntity(entity), entity, value, () => this.#transformEntity(entity, value));
+  }
+
+  #transformEntity(entity: KeyEntity, value: Scalar): Scalar {
     const h = this.ctx.hash;
     const str = typeof value === 'string';
     let out: Scalar;
@@ -69,7 +95,7 @@ export class Run {
       case 'id': out = pseudonym(h, value, 'id_'); break;
       case 'credential': out = pseudonym(h, value, 'cred_'); break;
     }
-    return this.wrote(baseEntity(entity), out);
+    return out;
   }
 
   /**
@@ -92,8 +118,12 @@ export class Run {
       this.fail('unsupported', `a text value is longer than maxScanBytes (${this.ctx.maxScanBytes})`);
       return '';
     }
+    if (this.ctx.clean.has(text)) return text;
     const spans = scanText(text, opts);
-    if (spans.length === 0) return text;
+    if (spans.length === 0) {
+      if (text.length <= CLEAN_MAX_LENGTH && opts?.names !== false) this.ctx.clean.add(text);
+      return text;
+    }
     let out = '';
     let at = 0;
     for (const s of spans) {
@@ -112,9 +142,12 @@ export class Run {
       this.fail('unsupported', `a text value is longer than maxScanBytes (${this.ctx.maxScanBytes})`);
       return;
     }
-    if (this.written.has(text)) return;
+    if (this.written.has(text) || this.ctx.clean.has(text)) return;
     // Most strings have no hit at all: scan first, mask only when there is something to explain.
-    if (scanText(text, opts).length === 0) return;
+    if (scanText(text, opts).length === 0) {
+      if (text.length <= CLEAN_MAX_LENGTH && opts?.names !== false) this.ctx.clean.add(text);
+      return;
+    }
     let masked = text;
     for (const w of this.written) {
       if (w.length >= 2 && masked.includes(w)) masked = masked.split(w).join(MASK.repeat(w.length));
