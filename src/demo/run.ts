@@ -235,9 +235,14 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     say('', '== anonymization ==');
     for (const l of anonymizationLines(ROUTE, samples)) say(l);
 
-    // Closing flushes and fsyncs the dataset before it is read.
-    await gate.close();
-    gate = undefined;
+    if (opts.keepRunning) {
+      // The proxy stays up to be browsed: let the writer's next batch reach the file instead of closing it.
+      await new Promise((done) => setTimeout(done, (config.record?.flushInterval ?? 200) * 2 + 100));
+    } else {
+      // Closing flushes and fsyncs the dataset before it is read.
+      await gate.close();
+      gate = undefined;
+    }
     const ds = scanDataset(dataDir, traffic.planted);
     say('', '== dataset ==');
     say(`  ${ds.records} records, ${(ds.bytes / 1024).toFixed(0)} KB in ${ds.files.length} file(s): ${ds.files.join(', ') || 'none'}`);
@@ -257,9 +262,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     }
     if (unwired.length > 0) say('', `  not available: ${unwired.join('; ')}`);
 
-    if (opts.keepRunning && !interrupt.signal.aborted) {
-      // The proxy was closed to flush the dataset: bring a fresh one up for browsing.
-      gate = await startShadowgate(config, { configPath, port: 0, adminPort: 0, handleSignals: false });
+    if (gate && !interrupt.signal.aborted) {
       say('', `still running (Ctrl-C to stop): proxy http://127.0.0.1:${gate.port}${PATH}  metrics http://127.0.0.1:${gate.adminPort}/metrics`);
       say(`  curl -H 'authorization: Bearer ${DEMO_ADMIN_TOKEN}' http://127.0.0.1:${gate.adminPort}/admin/report`);
       await new Promise<void>((done) => interrupt.signal.addEventListener('abort', () => done(), { once: true }));

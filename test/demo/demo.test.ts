@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { request } from 'undici';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { runDemo } from '../../src/demo/run.js';
 import { PlantedScanner, plantedValues, type PlantedValue } from '../../src/demo/traffic.js';
@@ -79,4 +80,24 @@ test('an aborted demo stops early, cleans up and exits 130', async () => {
   const code = await runDemo({ durationMs: 60_000, keepRunning: false, out: out.stream, seed: SEED, dataDir: join(DATA_DIR, 'aborted'), models: 'inline', signal: stop.signal });
   expect(code, out.text()).toBe(130);
   expect(out.text()).toContain('demo interrupted');
+}, 60_000);
+
+test('--keep-running keeps the demo proxy up with its report until stopped, then exits 0', async () => {
+  const out = capture();
+  const stop = new AbortController();
+  const browsed = new Promise<string>((resolve) => {
+    let asked = false;
+    out.stream.on('data', () => {
+      const m = /curl -H 'authorization: Bearer ([^']+)' (\S+)/.exec(out.text());
+      if (m && !asked) {
+        asked = true;
+        void request(m[2]!, { headers: { authorization: `Bearer ${m[1]!}` } }).then((r) => r.body.text()).then(resolve).finally(() => stop.abort());
+      }
+    });
+  });
+  const code = await runDemo({ durationMs: 2000, keepRunning: true, out: out.stream, seed: SEED, rps: 100, dataDir: join(DATA_DIR, 'keep'), models: 'inline', signal: stop.signal });
+  expect(code, out.text()).toBe(0);
+  const report = JSON.parse(await browsed) as { route: string; sinceStart: { exchanges: number } }[];
+  expect(report[0]!.route).toBe('fraud');
+  expect(report[0]!.sinceStart.exchanges).toBeGreaterThan(0);
 }, 60_000);
