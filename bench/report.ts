@@ -20,7 +20,7 @@ const fixed = (n: number | undefined, digits = 1) => (n === undefined || !Number
 const mb = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : (bytes / 1048576).toFixed(0));
 
 /** Shadow calls sent per live request (2 = every copy to both targets) and the main drop reasons. */
-function shadowShare(c: CaseResult): string {
+export function shadowShare(c: CaseResult): string {
   const extra = c.extra ?? {};
   if (c.load === undefined || extra.shadowSent === undefined) return '';
   const drops = Object.entries(extra)

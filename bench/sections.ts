@@ -2,7 +2,7 @@
 // shadow off, at a fixed offered rate), soak (RSS over time with shadow on) and multi-core (workers).
 import { measureCase, type MeasureOptions } from './measure.js';
 import { currentRss, freePort, processTree } from './procs.js';
-import { cell, type CaseResult } from './report.js';
+import { cell, shadowShare, type CaseResult } from './report.js';
 import { shadowgateSubject, startUpstream, SUBJECTS, type BenchEnv, type Subject } from './subjects.js';
 
 const subject = (name: string): Subject => {
@@ -18,11 +18,17 @@ export async function halfPassthroughRate(env: BenchEnv, opts: MeasureOptions): 
   return Math.max(100, Math.floor(probe.load.rps / 2));
 }
 
-export type IsolationRow = { pair: string; condition: 'shadow-off' | 'candidate-1s' | 'candidate-down'; result: CaseResult; p99VsOff?: number };
+export type IsolationRow = {
+  pair: string; condition: 'shadow-off' | 'candidate-healthy' | 'candidate-1s' | 'candidate-down'; result: CaseResult;
+  p99VsOff?: number;
+  /** Against shadow on with a healthy candidate: the slow or dead candidate's own effect, net of shadow work. */
+  p99VsHealthy?: number;
+};
 
 /**
  * For shadowgate (and NGINX's mirror when installed): the primary's latency at the same offered rate
- * with shadowing off, with a candidate that answers after 1 s, and with a candidate nobody listens on.
+ * with shadowing off, with shadowing to a healthy candidate (the cost of the shadow work itself), with
+ * a candidate that answers after 1 s, and with a candidate nobody listens on.
  */
 export async function isolation(env: BenchEnv, opts: MeasureOptions & { overallRate: number }): Promise<IsolationRow[]> {
   const slow = await startUpstream('node', 'candidate', env, 1000);
@@ -34,10 +40,13 @@ export async function isolation(env: BenchEnv, opts: MeasureOptions & { overallR
     for (const [pair, off, on] of pairs) {
       const offResult = await measureCase(off, env, opts);
       rows.push({ pair, condition: 'shadow-off', result: offResult });
-      for (const [condition, candidate] of [['candidate-1s', slow.url], ['candidate-down', downUrl]] as const) {
+      let healthy: CaseResult | undefined;
+      for (const [condition, candidate] of [['candidate-healthy', env.upstreams.candidate], ['candidate-1s', slow.url], ['candidate-down', downUrl]] as const) {
         const result = await measureCase(on, { ...env, upstreams: { ...env.upstreams, candidate } }, opts);
-        const p99VsOff = result.load && offResult.load ? result.load.p99Ms / offResult.load.p99Ms : undefined;
-        rows.push({ pair, condition, result, ...(p99VsOff !== undefined ? { p99VsOff } : {}) });
+        healthy ??= result;
+        const p99VsOff = p99Ratio(result, offResult);
+        const p99VsHealthy = condition === 'candidate-healthy' ? undefined : p99Ratio(result, healthy);
+        rows.push({ pair, condition, result, ...(p99VsOff !== undefined ? { p99VsOff } : {}), ...(p99VsHealthy !== undefined ? { p99VsHealthy } : {}) });
       }
     }
   } finally {
@@ -46,15 +55,20 @@ export async function isolation(env: BenchEnv, opts: MeasureOptions & { overallR
   return rows;
 }
 
+function p99Ratio(a: CaseResult, b: CaseResult): number | undefined {
+  return a.load && b.load ? a.load.p99Ms / b.load.p99Ms : undefined;
+}
+
 export function isolationTable(rows: readonly IsolationRow[], rate: number, rateSource: string): string {
-  const out = [`Offered rate ${rate} req/s (${rateSource}).`, '', '| proxy | condition | p50 ms | p99 ms | p99.9 ms | p99 vs off | errors | non-2xx |', '|---|---|---:|---:|---:|---:|---:|---:|'];
+  const out = [`Offered rate ${rate} req/s (${rateSource}).`, '', '| proxy | condition | p50 ms | p99 ms | p99.9 ms | p99 vs off | p99 vs healthy | errors | non-2xx | shadow calls/req |', '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|'];
+  const ratio = (r: number | undefined) => (r !== undefined ? `${r.toFixed(2)}×` : '—');
   for (const r of rows) {
     const l = r.result.load;
     if (l === undefined) {
-      out.push(`| ${r.pair} | ${r.condition} | ${r.result.status}: ${cell(r.result.reason)} | | | | | |`);
+      out.push(`| ${r.pair} | ${r.condition} | ${r.result.status}: ${cell(r.result.reason)} | | | | | | | |`);
       continue;
     }
-    out.push(`| ${r.pair} | ${r.condition} | ${l.p50Ms.toFixed(1)} | ${l.p99Ms.toFixed(1)} | ${l.p999Ms.toFixed(1)} | ${r.p99VsOff !== undefined ? `${r.p99VsOff.toFixed(2)}×` : '—'} | ${l.errors} | ${l.non2xx} |`);
+    out.push(`| ${r.pair} | ${r.condition} | ${l.p50Ms.toFixed(1)} | ${l.p99Ms.toFixed(1)} | ${l.p999Ms.toFixed(1)} | ${ratio(r.p99VsOff)} | ${ratio(r.p99VsHealthy)} | ${l.errors} | ${l.non2xx} | ${shadowShare(r.result)} |`);
   }
   return out.join('\n');
 }
