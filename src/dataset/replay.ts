@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config, RouteConfig, ShadowConfig } from '../config/schema.js';
 import { RouteComparer, type RouteReport } from '../compare/index.js';
 import { ShadowgateError } from '../errors.js';
-import type { ShadowExchange, ShadowResponse, ShadowRole } from '../exchange.js';
+import type { AnonymizedRequest, ShadowExchange, ShadowResponse, ShadowRole } from '../exchange.js';
 import { ShadowDispatcher } from '../shadow/dispatch.js';
 import { readDataset, type ReadIssue, type ReadItem } from './reader.js';
 import { recordRequest } from './record.js';
@@ -91,6 +91,17 @@ export function shadowRoles(shadow: Readonly<ShadowConfig>): [string, ShadowRole
   if (shadow.targets[1] !== undefined) roles.push([shadow.targets[1], 'candidate']);
   if (shadow.baseline !== undefined) roles.push([shadow.baseline, 'baseline']);
   return roles;
+}
+
+/** Headers the HTTP client sets itself: a recorded (or hand-converted) value would contradict the body or the target. */
+const CLIENT_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'expect']);
+
+function sendable(req: AnonymizedRequest): AnonymizedRequest {
+  const names = Object.keys(req.headers);
+  if (!names.some((n) => CLIENT_HEADERS.has(n.toLowerCase()))) return req;
+  const headers: Record<string, string> = {};
+  for (const n of names) if (!CLIENT_HEADERS.has(n.toLowerCase())) headers[n.toLowerCase()] = req.headers[n]!;
+  return { ...req, headers };
 }
 
 /** Spaces record starts `1000 / rate` ms apart across all workers, without bursts after a stall. */
@@ -187,7 +198,7 @@ export async function replayDataset(opts: ReplayOptions): Promise<ReplayResult> 
     }
     await pacer?.wait(opts.signal);
     if (opts.signal?.aborted) return;
-    const request = recordRequest(rec);
+    const request = sendable(recordRequest(rec));
     const headers = { 'x-shadowgate-shadow': 'replay', 'x-shadowgate-policy': rec.policy };
     const sendOpts = { timeoutMs: run.shadow.timeout, maxResponseBytes: run.shadow.maxResponseBytes, headers };
     const answers = await Promise.all(run.roles.map(([target, role]) => sender.send(target, role, request, sendOpts)));

@@ -95,6 +95,20 @@ describe('replayDataset', () => {
     expect(forbidsRaw).toMatchObject({ sent: 1, skipped: { notAnonymized: 3 } });
   });
 
+  it('drops recorded headers the client must set itself (a stale content-length, host), so such records still replay', async () => {
+    const { config } = await models(label);
+    const path = join(room.dir, 'shadow.jsonl');
+    await liveRun(config, 3, path);
+    const lines = (await readFile(path, 'utf8')).trimEnd().split('\n').map((l) => {
+      const r = JSON.parse(l) as { request: { headers: Record<string, string> } };
+      r.request.headers = { ...r.request.headers, 'Content-Length': '9999', host: 'elsewhere.example', connection: 'close' };
+      return JSON.stringify(r);
+    });
+    await writeFile(path, lines.join('\n') + '\n');
+    const result = await replayDataset({ config, datasets: [path] });
+    expect(result).toMatchObject({ sent: 3, failedCalls: 0 });
+  });
+
   it('rejects a --route that the configuration does not shadow, naming the known ones', async () => {
     const { config } = await models(label);
     await expect(replayDataset({ config, datasets: [join(room.dir, 'x.jsonl')], route: 'nope' }))
