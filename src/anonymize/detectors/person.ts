@@ -4,48 +4,60 @@
 import { FIRST_NAMES, SURNAMES, AMBIGUOUS_NAMES } from '../data/names.js';
 import type { Span } from './types.js';
 
-// Up to five capitalised tokens or initials (`J`, `D.`) separated by single spaces.
-const RUN = /(?<![\p{L}\p{M}'’\-])\p{Lu}[\p{L}\p{M}'’\-]{0,30}\.?(?: \p{Lu}[\p{L}\p{M}'’\-]{0,30}\.?){0,4}(?![\p{L}\p{M}])/gu;
+// Up to five capitalised tokens or initials (`J`, `D.`) separated by single spaces, with lower-case
+// particles between them (Amelia de Vries, Ludwig van der Berg).
+const PARTICLE = '(?:de|van|der|den|von|da|di|du|del|della|la|le|dos|das|do|ten|ter|bin|al|y)';
+const RUN = new RegExp(`(?<![\\p{L}\\p{M}'’\\-])\\p{Lu}[\\p{L}\\p{M}'’\\-]{0,30}\\.?(?: (?:${PARTICLE} ){0,2}\\p{Lu}[\\p{L}\\p{M}'’\\-]{0,30}\\.?){0,4}(?![\\p{L}\\p{M}])`, 'gu');
+const PARTICLES = new Set(PARTICLE.slice(3, -1).split('|'));
 const TITLES = new Set(['mr', 'mrs', 'ms', 'miss', 'dr', 'prof', 'sir', 'madam', 'mx', 'herr', 'frau', 'mme', 'mlle', 'sr', 'sra']);
 
 function isInitial(t: string): boolean {
   return t.length <= 2 && (t.length === 1 || t.endsWith('.'));
 }
 
+// Words just before a run that say a person's name follows (My name is …, Dear …, called …).
+const CUE = /(?:name is|name:|named|called|dear|hi|hello|hey|thanks|mr\.?|mrs\.?|ms\.?)\s{1,4}$/i;
+
+function bareToken(t: string): string {
+  let b = t.endsWith('.') ? t.slice(0, -1) : t;
+  if (b.endsWith("'s") || b.endsWith('’s')) b = b.slice(0, -2);
+  return b;
+}
+
 export function detectPerson(text: string, out: Span[]): void {
   RUN.lastIndex = 0;
   for (let m = RUN.exec(text); m !== null; m = RUN.exec(text)) {
-    const run = m[0];
-    const tokens = run.split(' ');
+    const tokens = m[0].split(' ');
     let offset = m.index;
     let first = -1;
     let last = -1;
     let strong = false;
     let titled = false;
-    let afterTitle = -1;
+    let afterTitle = 0;
+    let initialInside = false;
     const starts: number[] = [];
     for (let i = 0; i < tokens.length; i++) {
       starts.push(offset);
       const t = tokens[i]!;
-      const bare = t.endsWith('.') ? t.slice(0, -1) : t;
-      const lower = bare.toLowerCase();
-      if (TITLES.has(lower)) { titled = true; afterTitle = i + 1; offset += t.length + 1; continue; }
+      offset += t.length + 1;
+      if (PARTICLES.has(t)) continue;
+      const lower = bareToken(t).toLowerCase();
+      if (TITLES.has(lower)) { titled = true; afterTitle = i + 1; continue; }
+      if (i > 0 && i < tokens.length - 1 && isInitial(t)) initialInside = true;
       const known = FIRST_NAMES.has(lower) || SURNAMES.has(lower);
       const nameish = known || (first >= 0 && (isInitial(t) || i > first));
       if (known && first < 0) first = i;
       if (first >= 0 && nameish) last = i;
       if (known && !AMBIGUOUS_NAMES.has(lower)) strong = true;
-      offset += t.length + 1;
     }
-    if (first < 0 && titled && afterTitle < tokens.length) { first = afterTitle; last = tokens.length - 1; }
+    // A title or a cue before the run (Dr Okafor, My name is Aantje Mourik), or an initial inside it
+    // (Kate M Begum), names a person even when the words are not in the lists.
+    if (CUE.test(text.slice(Math.max(0, m.index - 16), m.index))) titled = true;
+    if (first < 0 && (titled || initialInside) && afterTitle < tokens.length) { first = afterTitle; last = tokens.length - 1; strong = true; }
     if (first < 0) continue;
-    // A title before a lone capitalised word (Dr Okafor) names a person even when the word is unknown.
-    const multi = last > first;
-    if (!strong && !multi && !titled) continue;
-    const start = starts[first]!;
+    if (!strong && last <= first && !titled) continue;
     const lastToken = tokens[last]!;
-    let end = starts[last]! + lastToken.length;
-    if (lastToken.endsWith('.') && lastToken.length > 2) end -= 1;
-    out.push({ start, end, entity: 'person' });
+    const end = starts[last]! + bareToken(lastToken).length + (isInitial(lastToken) && lastToken.endsWith('.') ? 1 : 0);
+    out.push({ start: starts[first]!, end, entity: 'person' });
   }
 }
