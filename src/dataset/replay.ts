@@ -186,7 +186,7 @@ export async function replayDataset(opts: ReplayOptions): Promise<ReplayResult> 
       unknownRoute++;
       if (!unknownRoutes.has(rec.route) && unknownRoutes.size < MAX_UNKNOWN_ROUTE_WARNINGS) {
         unknownRoutes.add(rec.route);
-        opts.onWarning?.(`${item.file}:${item.line}: route "${rec.route}" has no shadow targets in this configuration; its records are skipped`);
+        opts.onWarning?.(`${item.file}:${item.line}: route "${rec.route.slice(0, 64)}" has no shadow targets in this configuration; its records are skipped`);
       }
       return;
     }
