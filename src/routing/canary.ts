@@ -12,19 +12,21 @@ export type CanaryReason = 'override' | 'sticky' | 'random' | 'off';
 export interface CanaryDecision {
   readonly target: CanaryTarget;
   readonly reason: CanaryReason;
+  /** Position in ALL_DECISIONS: lets callers count decisions in a plain array. */
+  readonly slot: number;
 }
 
-const decision = (target: CanaryTarget, reason: CanaryReason): CanaryDecision => Object.freeze({ target, reason });
+const decision = (target: CanaryTarget, reason: CanaryReason, slot: number): CanaryDecision => Object.freeze({ target, reason, slot });
 
 /** Every decision there is: callers may compare them by identity. */
 export const DECISIONS = Object.freeze({
-  overrideCandidate: decision('candidate', 'override'),
-  overrideIncumbent: decision('incumbent', 'override'),
-  stickyCandidate: decision('candidate', 'sticky'),
-  stickyIncumbent: decision('incumbent', 'sticky'),
-  randomCandidate: decision('candidate', 'random'),
-  randomIncumbent: decision('incumbent', 'random'),
-  off: decision('incumbent', 'off'),
+  overrideCandidate: decision('candidate', 'override', 0),
+  overrideIncumbent: decision('incumbent', 'override', 1),
+  stickyCandidate: decision('candidate', 'sticky', 2),
+  stickyIncumbent: decision('incumbent', 'sticky', 3),
+  randomCandidate: decision('candidate', 'random', 4),
+  randomIncumbent: decision('incumbent', 'random', 5),
+  off: decision('incumbent', 'off', 6),
 });
 export const ALL_DECISIONS: readonly CanaryDecision[] = Object.values(DECISIONS);
 
@@ -94,6 +96,8 @@ export function cookieValue(cookie: string | undefined, name: string): string | 
   return undefined;
 }
 
+const TRUSTED_CACHE_MAX = 4096;
+
 /** Trusted override sources: addresses or CIDRs, IPv4 and IPv6; IPv4-mapped IPv6 matches IPv4 rules. */
 export function compileSources(sources: readonly string[]): ((address: string | undefined) => boolean) | undefined {
   if (sources.length === 0) return undefined;
@@ -107,10 +111,20 @@ export function compileSources(sources: readonly string[]): ((address: string | 
     }
     list.addSubnet(addr!, prefix, family === 4 ? 'ipv4' : 'ipv6');
   }
+  // BlockList.check costs microseconds; testers come from few addresses, so answers are remembered
+  // (bounded: the cache is dropped whole when full rather than tracking recency on the hot path).
+  const cache = new Map<string, boolean>();
   return (address) => {
     if (address === undefined) return false;
-    if (address.startsWith('::ffff:') && address.includes('.')) return list.check(address.slice(7), 'ipv4');
-    return list.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
+    let ok = cache.get(address);
+    if (ok === undefined) {
+      ok = address.startsWith('::ffff:') && address.includes('.')
+        ? list.check(address.slice(7), 'ipv4')
+        : isIP(address) !== 0 && list.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
+      if (cache.size >= TRUSTED_CACHE_MAX) cache.clear();
+      cache.set(address, ok);
+    }
+    return ok;
   };
 }
 

@@ -177,6 +177,21 @@ describe('state', () => {
   });
 });
 
+describe('decision metrics', () => {
+  it('counts every decision by target and reason in canary_decisions_total once flushed', async () => {
+    const { runtime, metrics } = setup({ weight: 50, stickyBy: 'header:x-user-id', override: {} });
+    runtime.decide('predict', { 'x-shadowgate-target': 'candidate' }, '127.0.0.1');
+    let sticky = 0;
+    for (let i = 0; i < 100; i++) if (runtime.decide('predict', { 'x-user-id': `u${i}` }, undefined) === 'candidate') sticky++;
+    runtime.flushMetrics();
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/shadowgate_canary_decisions_total\{route="predict",target="candidate",reason="override"\} 1\n/);
+    expect(text).toContain(`shadowgate_canary_decisions_total{route="predict",target="candidate",reason="sticky"} ${sticky}\n`);
+    expect(text).toContain(`shadowgate_canary_decisions_total{route="predict",target="incumbent",reason="sticky"} ${100 - sticky}\n`);
+    runtime.close();
+  });
+});
+
 describe('live limits through the runtime', () => {
   it('counts throttled requests by limit', async () => {
     const metrics = createMetrics(new Registry(), { defaults: false });
