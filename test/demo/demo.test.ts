@@ -33,7 +33,8 @@ describe('demo --duration 5s', () => {
   test('exits 0 and prints every section of the report, from the admin API', () => {
     expect(code, text).toBe(0);
     for (const section of ['== comparison', '== canary', '== anonymization', '== dataset', '== offline replay']) expect(text).toContain(section);
-    expect(text).toMatch(/verdict: (PASS|MARGINAL|FAIL)/);
+    // A slow shared machine may not reach the verdict's minimum observations in 5 s: that is a verdict too.
+    expect(text).toMatch(/verdict: (PASS|MARGINAL|FAIL|INSUFFICIENT DATA) \(window\)/);
     expect(text).toMatch(/state \w+, weight \d+%, rollout step \d of 5 → 25 → 50/);
     expect(text).toMatch(/values replaced: .*email \d+/);
     expect(text).toMatch(/noisy fields \(learned from the baseline\): \$\.served_at/);
@@ -48,7 +49,7 @@ describe('demo --duration 5s', () => {
     const regressed = text.match(/regressed fields: .*/g) ?? [];
     expect(regressed).toHaveLength(2);
     expect(regressed[1]).toBe(regressed[0]);
-    expect(text).toMatch(/live verdict \S+, replay verdict \S+/);
+    expect(text).toMatch(/live verdict [a-z ]+, replay verdict [a-z ]+: (the same|DIFFERENT)/);
   });
 
   test('no personal value planted in the demo traffic reaches the recorded dataset', () => {
