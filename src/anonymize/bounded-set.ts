@@ -1,24 +1,44 @@
-// A bounded set with two generations: O(1) add and lookup, holds at most `max` entries, and forgets the
-// oldest half at a time. Cheaper than an LRU where only approximate recency matters.
-export class BoundedSet {
-  #current = new Set<string>();
-  #previous = new Set<string>();
+// Bounded memo tables with two generations: O(1) set and lookup, at most `max` entries, forgetting the
+// older half at a time. Much cheaper than an LRU under churn, where only approximate recency matters.
+export class BoundedMap<V> {
+  #current = new Map<string, V>();
+  #previous = new Map<string, V>();
   readonly #half: number;
 
   constructor(max: number) {
     this.#half = Math.max(1, Math.floor(max / 2));
   }
 
+  get(key: string): V | undefined {
+    const v = this.#current.get(key);
+    if (v !== undefined) return v;
+    const old = this.#previous.get(key);
+    // A hit in the old generation is still in use: carry it over so it survives the next turnover.
+    if (old !== undefined) this.set(key, old);
+    return old;
+  }
+
+  set(key: string, value: V): void {
+    if (this.#current.size >= this.#half) {
+      this.#previous = this.#current;
+      this.#current = new Map();
+    }
+    this.#current.set(key, value);
+  }
+}
+
+export class BoundedSet {
+  readonly #map: BoundedMap<true>;
+
+  constructor(max: number) {
+    this.#map = new BoundedMap<true>(max);
+  }
+
   has(value: string): boolean {
-    return this.#current.has(value) || this.#previous.has(value);
+    return this.#map.get(value) !== undefined;
   }
 
   add(value: string): void {
-    if (this.#current.has(value)) return;
-    if (this.#current.size >= this.#half) {
-      this.#previous = this.#current;
-      this.#current = new Set();
-    }
-    this.#current.add(value);
+    if (!this.has(value)) this.#map.set(value, true);
   }
 }

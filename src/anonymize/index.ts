@@ -9,6 +9,10 @@ import { compilePolicy, type CompiledPolicy } from './policy.js';
 
 export type { AnonymizeOutcome, CompiledPolicy } from './policy.js';
 export { ENTITIES, type Entity } from './detectors/types.js';
+import { ENTITIES } from './detectors/types.js';
+
+/** Every entity name an outcome's `replacements` may carry: the bounded label set for metrics. */
+export const REPLACEMENT_LABELS: readonly string[] = [...ENTITIES, 'redacted', 'bucket'];
 export { scanText } from './scan.js';
 
 export interface Anonymizer {

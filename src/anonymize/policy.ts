@@ -3,8 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { PolicyConfig } from '../config/schema.js';
 import type { AnonymizedRequest, RawRequest } from '../exchange.js';
-import { LRUCache } from 'lru-cache';
-import { BoundedSet } from './bounded-set.js';
+import { BoundedMap, BoundedSet } from './bounded-set.js';
 import { anonymizeHeaders } from './headers.js';
 import { anonymizeJson, type FieldRules } from './json-body.js';
 import { parseJsonPath, type Segment } from './json-path.js';
@@ -76,7 +75,7 @@ export function compilePolicy(name: string, cfg: PolicyConfig, hash: KeyedHash, 
   const keep = new Set(cfg.headers.keep.map((h) => h.toLowerCase()));
   const ctx: EngineContext = {
     hash, maxScanBytes, recent: new BoundedSet(cacheSize), clean: new BoundedSet(cacheSize),
-    outputs: new LRUCache<string, Scalar>({ max: Math.max(1, cacheSize) }),
+    outputs: new BoundedMap<Scalar>(cacheSize),
   };
   const id = policyId(name, cfg);
 

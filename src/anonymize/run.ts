@@ -1,8 +1,7 @@
 // One request's anonymization state: the values this engine wrote (the leak guard allows exactly
 // those), replacement counts per entity, leaks found, and the first failure. Also the entity → transform
 // table used by scanning and by the key-name classifier.
-import type { LRUCache } from 'lru-cache';
-import type { BoundedSet } from './bounded-set.js';
+import type { BoundedMap, BoundedSet } from './bounded-set.js';
 import { scanText, type ScanOptions } from './scan.js';
 import type { KeyEntity } from './detectors/key-names.js';
 import { baseEntity } from './detectors/key-names.js';
@@ -26,7 +25,7 @@ export interface EngineContext {
    */
   readonly clean: BoundedSet;
   /** Finished transform outputs by (transform, options, value): repeat users skip the transform entirely. */
-  readonly outputs: LRUCache<string, Scalar>;
+  readonly outputs: BoundedMap<Scalar>;
 }
 
 /** Only short strings are worth remembering: they are the ones that repeat across requests. */

@@ -164,3 +164,14 @@ describe('policy id and key', () => {
     expect(generateKey()).not.toBe(k);
   });
 });
+
+describe('metric labels', () => {
+  test('every replacement label is in the bounded REPLACEMENT_LABELS set', async () => {
+    const { REPLACEMENT_LABELS } = await import('../../src/anonymize/index.js');
+    const p = policyFrom({ fields: { '$.a': 'redact', '$.b': { type: 'bucket', edges: [1, 2] }, '$.c': 'date-shift', '$.d': 'name', '$.e': 'pseudonym' } });
+    const out = p.anonymize(jsonRequest({ a: 'x', b: 1, c: '2020-01-01', d: 'Ann Lee', e: 'u1', f: 'mail a@acme.io from 10.0.0.1', g: '00:1a:2b:3c:4d:5e' }));
+    expect(out.ok).toBe(true);
+    for (const label of out.replacements.keys()) expect(REPLACEMENT_LABELS).toContain(label);
+    expect(out.replacements.size).toBeGreaterThanOrEqual(7);
+  });
+});
