@@ -4,6 +4,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { BlockList, isIP } from 'node:net';
 import type { CanaryConfig } from '../config/schema.js';
+import { isAddressOrCidr } from '../config/schema/canary.js';
 import { ShadowgateError } from '../errors.js';
 
 export type CanaryTarget = 'incumbent' | 'candidate';
@@ -103,13 +104,10 @@ export function compileSources(sources: readonly string[]): ((address: string | 
   if (sources.length === 0) return undefined;
   const list = new BlockList();
   for (const s of sources) {
-    const [addr, bits, extra] = s.split('/');
-    const family = addr === undefined ? 0 : isIP(addr);
-    const prefix = bits === undefined ? (family === 4 ? 32 : 128) : Number(bits);
-    if (family === 0 || extra !== undefined || !Number.isInteger(prefix) || prefix < 0 || prefix > (family === 4 ? 32 : 128)) {
-      throw new ShadowgateError('SG_ERR_CONFIG', `canary.override.trustedSources: "${s}" is not an address or CIDR`, 500);
-    }
-    list.addSubnet(addr!, prefix, family === 4 ? 'ipv4' : 'ipv6');
+    if (!isAddressOrCidr(s)) throw new ShadowgateError('SG_ERR_CONFIG', `canary.override.trustedSources: "${s}" is not an address or CIDR`, 500);
+    const [addr, bits] = s.split('/') as [string, string | undefined];
+    const family = isIP(addr);
+    list.addSubnet(addr, bits === undefined ? (family === 4 ? 32 : 128) : Number(bits), family === 4 ? 'ipv4' : 'ipv6');
   }
   // BlockList.check costs microseconds; testers come from few addresses, so answers are remembered
   // (bounded: the cache is dropped whole when full rather than tracking recency on the hot path).

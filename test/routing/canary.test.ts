@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { canarySchema } from '../../src/config/schema/canary.js';
 import { CanarySplit, DECISIONS, cookieValue, stickyBucket, weightToBuckets } from '../../src/routing/canary.js';
-import { seeded } from './seeded.js';
+import { seededRandom as seeded } from '../../src/compare/stats.js';
 
 const cfg = (o: Record<string, unknown>) => canarySchema.parse({ upstream: 'candidate', ...o });
 
@@ -97,9 +97,10 @@ describe('canary override', () => {
     expect(split.decide(h, undefined)).toBe(DECISIONS.off);
   });
 
-  it('rejects a trusted source that is not an address or CIDR', () => {
-    expect(() => new CanarySplit('r', cfg({ override: { trustedSources: ['10.0.0.0/40'] } }))).toThrow(/not an address or CIDR/);
-    expect(() => new CanarySplit('r', cfg({ override: { trustedSources: ['example.com'] } }))).toThrow(/not an address or CIDR/);
+  it('rejects a trusted source that is not an address or CIDR, even from a config that skipped the schema', () => {
+    const raw = (s: string) => ({ ...cfg({}), override: { header: 'x-shadowgate-target', trustedSources: [s] } });
+    expect(() => new CanarySplit('r', raw('10.0.0.0/40'))).toThrow(/not an address or CIDR/);
+    expect(() => new CanarySplit('r', raw('example.com'))).toThrow(/not an address or CIDR/);
   });
 
   it('never reaches a blocked (rolled back) candidate, not even by override', () => {
@@ -111,5 +112,13 @@ describe('canary override', () => {
 
   it('returns frozen shared decision objects', () => {
     expect(Object.isFrozen(DECISIONS.randomCandidate)).toBe(true);
+  });
+});
+
+describe('canary config', () => {
+  it('names a bad trusted source in the config, not only at start', () => {
+    const r = canarySchema.safeParse({ upstream: 'c', override: { trustedSources: ['10.0.0.0/8', '300.1.1.1', 'fd00::/200'] } });
+    expect(r.success).toBe(false);
+    expect(r.error!.issues.map((i) => i.path.join('.'))).toEqual(['override.trustedSources.1', 'override.trustedSources.2']);
   });
 });

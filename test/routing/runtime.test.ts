@@ -9,7 +9,7 @@ import { createMetrics } from '../../src/observe/metrics.js';
 import { silentLogger } from '../../src/observe/log.js';
 import { RoutingRuntime, type RoutingEvent } from '../../src/routing/runtime.js';
 import type { CompareSignals, PersistedState } from '../../src/routing/rollout.js';
-import { seeded } from './seeded.js';
+import { seededRandom as seeded } from '../../src/compare/stats.js';
 
 export function routingConfig(canary: Record<string, unknown>, extra: Record<string, unknown> = {}): Config {
   return parseConfig(JSON.stringify({

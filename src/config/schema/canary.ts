@@ -1,7 +1,18 @@
 // Config schema of live routing: canary split, rollout and guardrails (`routes[].canary`), per-route
 // live limits (`routes[].limits`) and the admin API (`admin:`). Owned by src/routing/ and src/admin/.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { duration } from '../units.js';
+
+/** `10.0.0.0/8`, `192.168.1.7`, `::1`, `fd00::/8`: an address with an optional prefix length. */
+export function isAddressOrCidr(s: string): boolean {
+  const [addr, bits, extra] = s.split('/');
+  const family = addr === undefined ? 0 : isIP(addr);
+  if (family === 0 || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d+$/.test(bits) && n <= (family === 4 ? 32 : 128);
+}
 
 const stickyBy = z.string().regex(/^(none|header:[A-Za-z0-9-]+|cookie:[A-Za-z0-9_.-]+)$/, {
   message: 'expected none, header:NAME or cookie:NAME',
@@ -27,7 +38,7 @@ export const canarySchema = z.object({
   override: z.object({
     header: z.string().default('x-shadowgate-target'),
     /** Addresses or CIDRs allowed to use the override; empty means everyone. */
-    trustedSources: z.array(z.string()).default([]),
+    trustedSources: z.array(z.string().refine(isAddressOrCidr, { message: 'expected an IP address or CIDR (10.0.0.0/8, ::1)' })).default([]),
   }).strict().optional(),
   fallbackToIncumbent: z.boolean().default(false),
   rollout: z.object({
