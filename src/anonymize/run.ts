@@ -33,6 +33,7 @@ const CLEAN_MAX_LENGTH = 64;
 
 // A masked written value must break every detector's token: '·' is neither a word, digit nor space.
 const MASK = '\u00b7';
+const MASK_MIN_LENGTH = 6;
 
 export class Run {
   readonly written = new Set<string>();
@@ -149,7 +150,8 @@ export class Run {
     }
     let masked = text;
     for (const w of this.written) {
-      if (w.length >= 2 && masked.includes(w)) masked = masked.split(w).join(MASK.repeat(w.length));
+      // Short outputs (a year, a bucket) could hide part of a real hit if masked; no detector fires on them.
+      if (w.length >= MASK_MIN_LENGTH && masked.includes(w)) masked = masked.split(w).join(MASK.repeat(w.length));
     }
     for (const hit of scanText(masked, opts)) this.leaks.add(hit.entity);
   }
