@@ -10,7 +10,10 @@ export interface AdminContext {
   ready(): boolean;
   /** Prometheus exposition (aggregated across workers where there are any). */
   metrics(): Promise<{ contentType: string; body: string }>;
-  /** The comparison report: all routes, or one (undefined when that route is unknown). */
+  /**
+   * The comparison report: all routes, or one (undefined when that route is unknown). The CLI renders
+   * `{ reports: RouteReport[] }` (what `replay --json` prints), a bare array, or one RouteReport.
+   */
   report(route?: string): unknown;
   /** Stored diff samples of a route (undefined when the route is unknown). */
   samples(route: string): unknown;

@@ -59,6 +59,11 @@ export interface RoutingRuntimeOptions {
 }
 
 export const DEFAULT_EVALUATION_INTERVAL_MS = 10_000;
+/**
+ * Guardrails judge the last two to three slots of max(interval, this): a very short interval must not
+ * shrink the window to a handful of requests, nor drop data a slightly late timer still needs.
+ */
+const MIN_WINDOW_SLOT_MS = 5000;
 /** canary_decisions_total lags live decisions by at most this much (or call flushMetrics before a scrape). */
 const METRICS_FLUSH_MS = 1000;
 const DEFAULT_GUARDRAILS: GuardrailsConfig = guardrailsSchema.parse({});
@@ -106,8 +111,9 @@ class RouteController {
   constructor(config: RouteConfig, readonly metrics: Metrics, random: () => number, nowMs: number) {
     this.config = config;
     this.intervalMs = intervalOf(config.canary);
-    this.incumbent = new LiveWindow(this.intervalMs);
-    this.candidate = new LiveWindow(this.intervalMs);
+    const slotMs = Math.max(this.intervalMs, MIN_WINDOW_SLOT_MS);
+    this.incumbent = new LiveWindow(slotMs);
+    this.candidate = new LiveWindow(slotMs);
     this.throttledRate = metrics.throttled.labels(config.name, 'rate');
     this.throttledConcurrency = metrics.throttled.labels(config.name, 'concurrency');
     this.configure(config, random, nowMs);

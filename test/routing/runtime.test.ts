@@ -8,7 +8,9 @@ import type { Config } from '../../src/config/schema.js';
 import { createMetrics } from '../../src/observe/metrics.js';
 import { silentLogger } from '../../src/observe/log.js';
 import { RoutingRuntime, type RoutingEvent } from '../../src/routing/runtime.js';
-import type { CompareSignals, PersistedState } from '../../src/routing/rollout.js';
+import type { CompareSignals, PersistedState, SignalsFn } from '../../src/routing/rollout.js';
+import { RouteComparer } from '../../src/compare/index.js';
+import { compareSchema } from '../../src/config/schema/compare.js';
 import { seededRandom as seeded } from '../../src/compare/stats.js';
 
 export function routingConfig(canary: Record<string, unknown>, extra: Record<string, unknown> = {}): Config {
@@ -174,6 +176,25 @@ describe('state', () => {
     expect(runtime.route('predict')!.weight).toEqual({ value: 40, source: 'runtime', config: 7 });
     runtime.clearOverride('predict', { token: 'ops', role: 'operator', source: 'x' });
     expect(runtime.route('predict')!.weight).toEqual({ value: 7, source: 'config', config: 7 });
+  });
+});
+
+describe('evaluation timers', () => {
+  it('rolls back on its own timer within one interval, with the comparison engine as the signal source', async () => {
+    const metrics = createMetrics(new Registry(), { defaults: false });
+    const comparer = new RouteComparer('predict', compareSchema.parse({}));
+    // The compare engine's own guardSignals is what the integrator injects: this also checks the types fit.
+    const signals: SignalsFn = (_route, now) => comparer.guardSignals(now);
+    let rolledBack!: (e: RoutingEvent) => void;
+    const done = new Promise<RoutingEvent>((resolve) => { rolledBack = resolve; });
+    const rt = new RoutingRuntime(routingConfig({ weight: 10, rollout: { steps: [10], interval: '20ms', stepDuration: '1h' }, guardrails: { minRequests: 20 } }), {
+      metrics, log: silentLogger(), signals, onEvent: (e) => { if (e.action === 'rollback') rolledBack(e); },
+    });
+    feed(rt, 50, { status: 502, ms: 5 }, Date.now());
+    const event = await done;
+    expect(event).toMatchObject({ route: 'predict', actor: { token: 'shadowgate' }, after: { weight: 0, state: 'rolled_back' }, reason: { metric: 'error_rate_delta' } });
+    expect(rt.decide('predict', {}, undefined)).toBe('incumbent');
+    rt.close();
   });
 });
 
