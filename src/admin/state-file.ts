@@ -4,11 +4,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, wr
 import { dirname } from 'node:path';
 import { ShadowgateError } from '../errors.js';
 import { persistedStateSchema, type PersistedState } from '../routing/rollout.js';
-
-export interface StateStore {
-  load(): PersistedState | undefined;
-  save(state: PersistedState): void;
-}
+import type { RoutingStore } from '../routing/runtime.js';
 
 /** Writes `text` to `path` atomically: temp file in the same directory, fsync, rename, fsync the directory. */
 export function writeFileAtomic(path: string, text: string): void {
@@ -36,7 +32,7 @@ export function writeFileAtomic(path: string, text: string): void {
   }
 }
 
-export class StateFile implements StateStore {
+export class StateFile implements RoutingStore {
   constructor(readonly path: string) {}
 
   /** The saved state; undefined when there is none yet. A damaged file is an error, never silently reset. */
