@@ -1,7 +1,7 @@
 // A policy compiled once at load: rules parsed into matchers, an id derived from its canonical form,
 // and `anonymize(req)` that runs headers → url → body → leak guard and fails closed on anything odd.
 import { createHash } from 'node:crypto';
-import type { PolicyConfig } from '../config/schema.js';
+import type { PolicyConfig, TransformSpec } from '../config/schema.js';
 import type { AnonymizedRequest, RawRequest } from '../exchange.js';
 import { BoundedMap, BoundedSet } from './bounded-set.js';
 import { anonymizeHeaders } from './headers.js';
@@ -43,13 +43,14 @@ export function policyId(name: string, cfg: PolicyConfig): string {
 const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json$/;
 const TEXT_TYPE = /^(?:text\/[\w.+-]+|application\/(?:xml|javascript|graphql|[\w.+-]*\+xml))$/;
 
-function rulesMap(rules: Readonly<Record<string, import('../config/schema.js').TransformSpec>>): Map<string, CompiledRule> {
-  return new Map(Object.entries(rules).map(([k, spec]) => [k, compileRule(spec, undefined)]));
+function rulesMap(rules: Readonly<Record<string, TransformSpec>>, ids: { next: number }): Map<string, CompiledRule> {
+  return new Map(Object.entries(rules).map(([k, spec]) => [k, compileRule(spec, undefined, ids.next++)]));
 }
 
 /** Compiles a policy; returns the problems (path-prefixed) instead when a JSON path cannot be read. */
 export function compilePolicy(name: string, cfg: PolicyConfig, hash: KeyedHash, maxScanBytes: number, cacheSize: number): CompiledPolicy | string[] {
   const problems: string[] = [];
+  const ids = { next: 0 };
   const paths: Segment[][] = [];
   const rules: CompiledRule[] = [];
   for (const [path, spec] of Object.entries(cfg.fields)) {
@@ -65,13 +66,13 @@ export function compilePolicy(name: string, cfg: PolicyConfig, hash: KeyedHash, 
       subject = s;
     }
     paths.push(segs);
-    rules.push(compileRule(spec, subject));
+    rules.push(compileRule(spec, subject, ids.next++));
   }
   if (problems.length > 0) return problems;
   const fields: FieldRules = { paths, rules, unknown: cfg.unknown };
-  const query: PairRules = { rules: rulesMap(cfg.query), unknown: cfg.unknown };
-  const form: PairRules = { rules: rulesMap(cfg.form), unknown: cfg.unknown };
-  const templates: PathTemplate[] = cfg.pathParams.map((p) => compileTemplate(p.template, rulesMap(p.params)));
+  const query: PairRules = { rules: rulesMap(cfg.query, ids), unknown: cfg.unknown };
+  const form: PairRules = { rules: rulesMap(cfg.form, ids), unknown: cfg.unknown };
+  const templates: PathTemplate[] = cfg.pathParams.map((p) => compileTemplate(p.template, rulesMap(p.params, ids)));
   const keep = new Set(cfg.headers.keep.map((h) => h.toLowerCase()));
   const ctx: EngineContext = {
     hash, maxScanBytes, recent: new BoundedSet(cacheSize), clean: new BoundedSet(cacheSize),

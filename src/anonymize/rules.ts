@@ -23,7 +23,8 @@ const LABEL: Readonly<Record<string, string>> = {
   'date-shift': 'dob', year: 'dob', pseudonym: 'id', bucket: 'bucket', redact: 'redacted',
 };
 
-export function compileRule(spec: TransformSpec, subject: readonly Segment[] | undefined): CompiledRule {
+/** `id` names the rule's memo namespace; it must be unique within one policy. */
+export function compileRule(spec: TransformSpec, subject: readonly Segment[] | undefined, id: number): CompiledRule {
   const o = typeof spec === 'string' ? { type: spec } : spec;
   const type = o.type;
   const prefix = 'prefix' in o && o.prefix !== undefined ? o.prefix : '';
@@ -31,8 +32,8 @@ export function compileRule(spec: TransformSpec, subject: readonly Segment[] | u
   const edges = 'edges' in o && o.edges !== undefined ? [...o.edges].sort((a, b) => a - b) : [0, 10, 100, 1000];
   const maxDays = 'maxDays' in o && o.maxDays !== undefined ? o.maxDays : 365;
   const label = LABEL[type] ?? type;
-  // Everything that shapes the output goes into the memo key, so two rules never share a wrong entry.
-  const memoKey = `rule:${type}:${prefix}:${mode}:${edges.join(',')}:${maxDays}`;
+  // Each compiled rule gets its own short memo namespace, so two rules never share a wrong entry.
+  const memoKey = `r${id}`;
   const keyed = (h: KeyedHash, v: Scalar, subj: string | undefined): Scalar => {
     const str = typeof v === 'string';
     switch (type) {

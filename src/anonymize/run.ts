@@ -59,7 +59,8 @@ export class Run {
   /** The shape-keeping transform for an entity (scan hits and key-classified values). */
   /** Runs a deterministic transform once per distinct input (bounded memo), then records the output. */
   memo(label: string, cacheKey: string, value: Scalar, compute: () => Scalar): Scalar {
-    const key = `${cacheKey}\u0000${typeof value}\u0000${value}`;
+    // Short keys: every lookup hashes a freshly concatenated string.
+    const key = `${cacheKey}${typeof value === 'number' ? '#' : ':'}${value}`;
     let out = this.ctx.outputs.get(key);
     if (out === undefined) {
       out = compute();
