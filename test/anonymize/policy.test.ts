@@ -153,6 +153,14 @@ describe('policy id and key', () => {
     expect(() => createAnonymizer(anonymizeSchema.parse({ key: TEST_KEY }), ['missing'])).toThrow(/"missing"/);
   });
 
+  test('the key can come from keyFile; an unreadable key file is a clear error', () => {
+    const keyFile = new URL('./fixtures/test.key', import.meta.url).pathname;
+    const cfg = anonymizeSchema.parse({ keyFile, policies: { p: {} } });
+    expect(createAnonymizer(cfg, ['p']).policy('p')?.id).toMatch(/^p@/);
+    const missing = anonymizeSchema.parse({ keyFile: `${keyFile}.missing`, policies: { p: {} } });
+    expect(() => createAnonymizer(missing, ['p'])).toThrow(/anonymize\.keyFile: cannot read the key file \(ENOENT\)/);
+  });
+
   test('bad JSON paths are reported with their place in the file', () => {
     const cfg = anonymizeSchema.parse({ key: TEST_KEY, policies: { p: { fields: { 'user.email': 'email' } } } });
     expect(() => createAnonymizer(cfg, ['p'])).toThrow(/anonymize\.policies\.p\.fields\["user\.email"\]/);
