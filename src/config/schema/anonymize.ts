@@ -13,13 +13,13 @@ export const transformSpec = z.union([
   z.enum(TRANSFORM_NAMES),
   z.object({
     type: z.enum(TRANSFORM_NAMES),
-    /** pseudonym: the prefix before the base32 token. */
+    /** pseudonym: the prefix before the 16 base32 characters (default none). */
     prefix: z.string().max(32).optional(),
-    /** ip: keep the network prefix (/24, /48) or map into documentation ranges. */
+    /** ip: keep the network prefix (/24, /48; the default) or map into documentation ranges. */
     mode: z.enum(['prefix', 'documentation']).optional(),
-    /** bucket: ascending edges; a value becomes the range that holds it. */
+    /** bucket: edges; a value becomes the range that holds it (`<18`, `18-30`, `65+`). Default 0, 10, 100, 1000. */
     edges: z.array(z.number()).min(1).optional(),
-    /** date-shift: JSON path of the subject whose key chooses the offset; max shift in days. */
+    /** date-shift: JSON path of the subject whose key chooses the offset (default: the date itself); max shift in days (default 365). */
     subject: z.string().optional(),
     maxDays: z.number().int().positive().max(3650).optional(),
   }).strict(),
