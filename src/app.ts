@@ -255,7 +255,10 @@ export class Shadowgate {
   private adminContext(): AdminContext {
     return {
       ready: () => this.ready,
-      metrics: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() }),
+      metrics: async () => {
+        this.routing.flushMetrics();
+        return { contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() };
+      },
       report: (route) => this.report(route),
       samples: (route) => this.comparers.get(route)?.comparer.samples(),
       reload: () => this.reload(),
@@ -302,6 +305,7 @@ export class Shadowgate {
       await this.writer?.writer.close();
       await this.stopAdmin();
       this.routingClose();
+      await this.audit.close();
       this.overload.close();
       this.log.info({ clean }, 'stopped');
       await new Promise<void>((resolve) => this.log.flush(() => resolve()));
