@@ -11,7 +11,7 @@ import { measureCase, type MeasureOptions } from './measure.js';
 import { MICRO_SCRIPTS, runMicro, type MicroResult } from './micro.js';
 import { findNginx } from './nginx.js';
 import { topSelfTime, type HotSpot } from './profile.js';
-import { caseTable, peerRatios, peerRatioTable, quickProblems, type CaseResult } from './report.js';
+import { caseTable, peerRatios, peerRatioTable, quickProblems, shadowShare, type CaseResult } from './report.js';
 import { halfPassthroughRate, isolation, isolationTable, soak, workers, workersTable, type IsolationRow, type SoakResult, type WorkersRow } from './sections.js';
 import { startFleet, SUBJECTS, type BenchEnv, type UpstreamKind } from './subjects.js';
 
@@ -145,7 +145,7 @@ async function main(): Promise<number> {
         const minutes = positive('minutes', args.minutes, 5);
         results.soak = await soak(env, { minutes, rate, connections: opts.connections });
         const s = results.soak;
-        log(`## Soak\n\n${minutes} min at ${rate} req/s, shadow on: ${s.result.status} ${s.result.reason ?? ''}; RSS MB every 10 s: ${s.samples.map((x) => (x.rssBytes / 1048576).toFixed(0)).join(' ')}; growth after ${s.warmupS} s warm-up: ${s.growth === undefined ? 'n/a' : `${(s.growth * 100).toFixed(1)}%`}\n`);
+        log(`## Soak\n\n${minutes} min at ${rate} req/s, shadow on: ${s.result.status} ${s.result.reason ?? ''}; RSS MB every 10 s: ${s.samples.map((x) => (x.rssBytes / 1048576).toFixed(0)).join(' ')}; growth after ${s.warmupS} s warm-up (least-squares fit): ${s.growth === undefined ? 'n/a' : `${(s.growth * 100).toFixed(1)}%`}; ${s.result.load ? `p99 ${s.result.load.p99Ms} ms, ${s.result.load.errors} errors, ${s.result.load.non2xx} non-2xx, peak RSS ${((s.result.peakRssBytes ?? 0) / 1048576).toFixed(0)} MB, shadow calls/req ${shadowShare(s.result)}` : ''}\n`);
       }
     }
     if (run.workers) {

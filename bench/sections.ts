@@ -75,12 +75,31 @@ export function isolationTable(rows: readonly IsolationRow[], rate: number, rate
 
 export type SoakResult = { rate: number; minutes: number; samples: { atS: number; rssBytes: number }[]; warmupS: number; growth: number | undefined; result: CaseResult };
 
+/**
+ * Relative RSS growth over the window, from a least-squares line rather than two single samples, so
+ * one GC cycle at either end cannot fake growth or shrinkage.
+ */
+export function fittedGrowth(samples: readonly { atS: number; rssBytes: number }[]): number | undefined {
+  const n = samples.length;
+  const first = samples[0];
+  const last = samples[n - 1];
+  if (n < 3 || first === undefined || last === undefined || last.atS === first.atS) return undefined;
+  const meanT = samples.reduce((a, x) => a + x.atS, 0) / n;
+  const meanR = samples.reduce((a, x) => a + x.rssBytes, 0) / n;
+  const cov = samples.reduce((a, x) => a + (x.atS - meanT) * (x.rssBytes - meanR), 0);
+  const varT = samples.reduce((a, x) => a + (x.atS - meanT) ** 2, 0);
+  const slope = cov / varT;
+  const start = meanR + slope * (first.atS - meanT);
+  return start > 0 ? (slope * (last.atS - first.atS)) / start : undefined;
+}
+
 /** Shadow on at a fixed rate; current RSS of the process tree every 10 s; growth after the warm-up. */
 export async function soak(env: BenchEnv, opts: { minutes: number; rate: number; connections: number }): Promise<SoakResult> {
   const samples: { atS: number; rssBytes: number }[] = [];
   const durationS = Math.round(opts.minutes * 60);
-  // Warm-up: the first fifth of the run, at least 30 s (JIT, pools, caches fill), capped at 60 s.
-  const warmupS = Math.min(60, Math.max(30, durationS / 5));
+  // Warm-up: JIT, pools and caches fill, and V8 grows then compacts its old space (the first full run
+  // peaked at 70 s and settled by 80 s): 30% of the run, between 30 s and 120 s.
+  const warmupS = Math.min(120, Math.max(30, Math.round(durationS * 0.3)));
   const result = await measureCase(shadowgateSubject('shadowgate-shadow', 'shadow'), env, { durationS, warmupS: 0, connections: opts.connections, overallRate: opts.rate }, (running) => {
     const start = Date.now();
     const sample = () => {
@@ -93,10 +112,7 @@ export async function soak(env: BenchEnv, opts: { minutes: number; rate: number;
       sample();
     };
   });
-  const afterWarmup = samples.filter((s) => s.atS >= warmupS);
-  const first = afterWarmup[0];
-  const last = afterWarmup[afterWarmup.length - 1];
-  const growth = first !== undefined && last !== undefined && first !== last ? (last.rssBytes - first.rssBytes) / first.rssBytes : undefined;
+  const growth = fittedGrowth(samples.filter((x) => x.atS >= warmupS));
   return { rate: opts.rate, minutes: opts.minutes, samples, warmupS, growth, result };
 }
 

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { caseTable, peerRatios, quickProblems, type CaseResult } from '../../bench/report.js';
 import { hotSpots, type CpuProfile } from '../../bench/profile.js';
 import { sumMetric } from '../../bench/shadowgate.js';
+import { fittedGrowth } from '../../bench/sections.js';
 
 const load = (rps: number, p99Ms: number, errors = 0, non2xx = 0) => ({ requests: rps * 3, rps, p50Ms: 1, p99Ms, p999Ms: p99Ms * 2, maxMs: p99Ms * 3, errors, timeouts: 0, non2xx });
 
@@ -70,5 +71,22 @@ describe('sumMetric', () => {
     ].join('\n');
     expect(sumMetric(text, 'shadowgate_shadow_requests_total')).toBe(42);
     expect(sumMetric(text, 'shadowgate_nodejs_eventloop_lag_p99_seconds')).toBe(0.012);
+  });
+});
+
+describe('fittedGrowth', () => {
+  const at = (values: number[]) => values.map((mb, i) => ({ atS: i * 10, rssBytes: mb * 1048576 }));
+
+  it('reads a steady linear climb as its relative growth over the window', () => {
+    expect(fittedGrowth(at([100, 102, 104, 106, 108, 110]))).toBeCloseTo(0.1, 6);
+  });
+
+  it('reads a flat process with a GC dip inside the window as flat, where two end samples would not', () => {
+    const samples = at([136, 135, 137, 136, 121, 136, 137, 135, 136, 137]);
+    expect(Math.abs(fittedGrowth(samples) ?? 1)).toBeLessThan(0.02);
+  });
+
+  it('has no answer for fewer than three samples', () => {
+    expect(fittedGrowth(at([100, 200]))).toBeUndefined();
   });
 });
