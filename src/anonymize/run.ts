@@ -56,7 +56,6 @@ export class Run {
     return value;
   }
 
-  /** The shape-keeping transform for an entity (scan hits and key-classified values). */
   /** Runs a deterministic transform once per distinct input (bounded memo), then records the output. */
   memo(label: string, cacheKey: string, value: Scalar, compute: () => Scalar): Scalar {
     // Short keys: every lookup hashes a freshly concatenated string.
@@ -69,6 +68,7 @@ export class Run {
     return this.wrote(label, out);
   }
 
+  /** The shape-keeping transform for an entity (scan hits and key-classified values). */
   replaceEntity(entity: KeyEntity, value: Scalar): Scalar {
     return this.memo(baseEntity(entity), entity, value, () => this.#transformEntity(entity, value));
   }
