@@ -61,7 +61,7 @@ export function canaryLines(route: string, routesBody: unknown, samples: readonl
   const lines: string[] = [];
   if (view) {
     const r = view.rollout;
-    lines.push(`  state ${view.state}, weight ${view.weight.value}%${r ? `, rollout step ${r.step + 1} of ${r.steps.join(' → ')}` : ''}: ${view.status}`);
+    lines.push(`  state ${view.state}, weight ${view.weight.value}%${r ? `, rollout step ${r.step + 1}/${r.steps.length} (${r.steps.join(' → ')}%)` : ''}: ${view.status}`);
     if (view.rollback) lines.push(`  rolled back by ${view.rollback.by}: ${view.rollback.metric} ${String(view.rollback.value)} over ${String(view.rollback.threshold)}`);
     const checks = view.lastEvaluation?.checks ?? [];
     if (checks.length > 0) lines.push(`  guardrails: ${checks.map((c) => `${c.metric} ${c.value === null ? '-' : String(c.value)} (max ${String(c.threshold)}) ${c.result}`).join(', ')}`);

@@ -35,7 +35,7 @@ describe('demo --duration 5s', () => {
     for (const section of ['== comparison', '== canary', '== anonymization', '== dataset', '== offline replay']) expect(text).toContain(section);
     // A slow shared machine may not reach the verdict's minimum observations in 5 s: that is a verdict too.
     expect(text).toMatch(/verdict: (PASS|MARGINAL|FAIL|INSUFFICIENT DATA) \(window\)/);
-    expect(text).toMatch(/state \w+, weight \d+%, rollout step \d of 5 → 25 → 50/);
+    expect(text).toMatch(/state \w+, weight \d+%, rollout step \d\/3 \(5 → 25 → 50%\)/);
     expect(text).toMatch(/values replaced: .*email \d+/);
     expect(text).toMatch(/noisy fields \(learned from the baseline\): \$\.served_at/);
     expect(text).not.toContain('not available:');
