@@ -2,7 +2,7 @@
 // those), replacement counts per entity, leaks found, and the first failure. Also the entity → transform
 // table used by scanning and by the key-name classifier.
 import type { BoundedMap, BoundedSet } from './bounded-set.js';
-import { scanText, type ScanOptions } from './scan.js';
+import { mightContain, scanText, type ScanOptions } from './scan.js';
 import type { KeyEntity } from './detectors/key-names.js';
 import { baseEntity } from './detectors/key-names.js';
 import type { Entity } from './detectors/types.js';
@@ -119,7 +119,7 @@ export class Run {
       this.fail('unsupported', `a text value is longer than maxScanBytes (${this.ctx.maxScanBytes})`);
       return '';
     }
-    if (this.ctx.clean.has(text)) return text;
+    if (!mightContain(text, opts) || this.ctx.clean.has(text)) return text;
     const spans = scanText(text, opts);
     if (spans.length === 0) {
       if (text.length <= CLEAN_MAX_LENGTH && opts?.names !== false) this.ctx.clean.add(text);
@@ -143,7 +143,7 @@ export class Run {
       this.fail('unsupported', `a text value is longer than maxScanBytes (${this.ctx.maxScanBytes})`);
       return;
     }
-    if (this.written.has(text) || this.ctx.clean.has(text)) return;
+    if (!mightContain(text, opts) || this.written.has(text) || this.ctx.clean.has(text)) return;
     // Most strings have no hit at all: scan first, mask only when there is something to explain.
     if (scanText(text, opts).length === 0) {
       if (text.length <= CLEAN_MAX_LENGTH && opts?.names !== false) this.ctx.clean.add(text);

@@ -23,23 +23,34 @@ export interface ScanOptions {
   readonly names?: boolean;
 }
 
+interface Flags { digits: number; upper: boolean; at: boolean; colon: boolean; dash: boolean }
+
+/** One pass over the char codes: what kinds of characters the text holds decides which detectors run. */
+function flagsOf(text: string): Flags {
+  const f: Flags = { digits: 0, upper: false, at: false, colon: false, dash: false };
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) f.digits++;
+    else if (c >= 65 && c <= 90) f.upper = true;
+    else if (c === 64) f.at = true;
+    else if (c === 58) f.colon = true;
+    else if (c === 45) f.dash = true;
+    else if (c > 127) f.upper = true; // non-ASCII capitals (Š, Ö) are checked by the regex itself
+  }
+  return f;
+}
+
+/** False when no detector could fire on `text` (cheaper than any cache lookup for short plain words). */
+export function mightContain(text: string, opts: ScanOptions = {}): boolean {
+  if (text.length >= 15) return true;
+  const f = flagsOf(text);
+  return f.at || f.digits >= 4 || f.colon || f.dash || (f.upper && opts.names !== false);
+}
+
 /** Non-overlapping spans of every entity found in `text`, in text order. */
 export function scanText(text: string, opts: ScanOptions = {}): Span[] {
-  let digits = 0;
-  let upper = false;
-  let at = false;
-  let colon = false;
-  let dash = false;
+  const { digits, upper, at, colon, dash } = flagsOf(text);
   const n = text.length;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) digits++;
-    else if (c >= 65 && c <= 90) upper = true;
-    else if (c === 64) at = true;
-    else if (c === 58) colon = true;
-    else if (c === 45) dash = true;
-    else if (c > 127) upper = true; // non-ASCII capitals (Š, Ö) are checked by the regex itself
-  }
   const spans: Span[] = [];
   if (at) detectEmail(text, spans);
   if (n >= 16) { detectSecrets(text, spans); detectJwt(text, spans); }
