@@ -138,11 +138,15 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   const mode = opts.models ?? (modelServerScript() !== undefined ? 'child' : 'inline');
 
   const interrupt = new AbortController();
-  const onSigint = () => interrupt.abort();
+  const pids: number[] = [];
+  // First Ctrl-C: stop and clean up, printing what was measured. Second: leave now (children killed on exit).
+  const onSigint = () => {
+    if (interrupt.signal.aborted) process.exit(130);
+    interrupt.abort();
+  };
   const onOuterAbort = () => interrupt.abort();
   opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
   process.on('SIGINT', onSigint);
-  const pids: number[] = [];
   // If anything calls process.exit while the demo runs, its children still go.
   const killChildren = () => {
     for (const pid of pids) {
