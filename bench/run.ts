@@ -107,7 +107,7 @@ async function main(): Promise<number> {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), 'shadowgate-bench-'));
   const fleet = await startFleet(upstreamKind, { dir, nginx });
-  const env: BenchEnv = { dir, nginx, upstreams: fleet.urls, connections: opts.connections, profileDir: args.profile ? RESULTS_DIR : undefined, workers: 1 };
+  let env: BenchEnv = { dir, nginx, upstreams: fleet.urls, connections: opts.connections, profileDir: args.profile ? RESULTS_DIR : undefined, workers: 1 };
   const started = new Date();
   const results: {
     date: string; machine: Record<string, unknown>; options: Record<string, unknown>;
@@ -129,6 +129,8 @@ async function main(): Promise<number> {
       results.ratios = peerRatios(cases);
       log(`## Throughput and latency\n\n${caseTable(cases)}\n\n## shadowgate against each peer\n\n${peerRatioTable(results.ratios)}\n`);
     }
+    // Profiles belong to the main-table cases: the sections rerun the same subjects and would overwrite them.
+    env = { ...env, profileDir: undefined };
     if (run.micro) {
       results.micro = [];
       for (const name of MICRO_SCRIPTS) results.micro.push(await runMicro(name, quick));
