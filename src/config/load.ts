@@ -19,18 +19,29 @@ export function formatPath(path: Path): string {
 }
 
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+const WHOLE_REF = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}$/;
+
+function scalarOf(text: string): string | number | boolean {
+  if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
+  if (text === 'true' || text === 'false') return text === 'true';
+  return text;
+}
 
 /** Replaces `${NAME}` and `${NAME:-default}` in every string of the tree; a missing variable is a problem. */
 function interpolate(value: unknown, env: NodeJS.ProcessEnv, path: PropertyKey[], problems: { path: Path; message: string }[]): unknown {
   if (typeof value === 'string') {
     if (!value.includes('${')) return value;
-    return value.replace(ENV_REF, (_m, name: string, fallback: string | undefined) => {
+    const whole = WHOLE_REF.exec(value);
+    const replaced = value.replace(ENV_REF, (_m, name: string, fallback: string | undefined) => {
       const v = env[name];
       if (v !== undefined && v !== '') return v;
       if (fallback !== undefined) return fallback;
       problems.push({ path: [...path], message: `environment variable ${name} is not set` });
       return '';
     });
+    // `port: ${PORT}` means a number, as if the value had been written there: a value that is one
+    // reference and nothing else is read as a YAML scalar (numbers and booleans), any other stays text.
+    return whole ? scalarOf(replaced) : replaced;
   }
   if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, [...path, i], problems));
   if (value !== null && typeof value === 'object') {

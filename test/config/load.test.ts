@@ -56,6 +56,18 @@ anonymize: { key: "\${SG_KEY}" }
     expect(problems).toEqual([expect.stringMatching(/^anonymize\.key \(line 3\): environment variable SG_KEY is not set$/)]);
   });
 
+  it('reads a value that is one ${ENV} reference as a number or boolean, and keeps other text as text', () => {
+    const cfg = parseConfig(`
+server: { port: \${PORT}, host: "\${HOST:-127.0.0.1}" }
+log: { access: \${ACCESS:-false} }
+upstreams: { a: { url: "http://x:\${PORT}" } }
+`, { env: { PORT: '8181' } });
+    expect(cfg.server.port).toBe(8181);
+    expect(cfg.log.access).toBe(false);
+    expect(cfg.upstreams.a!.url).toBe('http://x:8181');
+    expect(cfg.server.host).toBe('127.0.0.1');
+  });
+
   it('names all five paths of a config with five different mistakes, each with its line', () => {
     const problems = problemsOf(`
 server: { port: 70000 }
