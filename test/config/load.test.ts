@@ -58,8 +58,11 @@ anonymize: { key: "\${SG_KEY}" }
 
   it('reads a value that is one ${ENV} reference as a number or boolean, and keeps other text as text', () => {
     const cfg = parseConfig(`
-server: { port: \${PORT}, host: "\${HOST:-127.0.0.1}" }
-log: { access: \${ACCESS:-false} }
+server:
+  port: \${PORT}
+  host: "\${HOST:-127.0.0.1}"
+log:
+  access: \${ACCESS:-false}
 upstreams: { a: { url: "http://x:\${PORT}" } }
 `, { env: { PORT: '8181' } });
     expect(cfg.server.port).toBe(8181);
