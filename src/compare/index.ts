@@ -161,7 +161,12 @@ export class RouteComparer {
       }
     }
     if (fields.size > 0) this.store.add(fields.keys(), ex, cand, 'candidate');
-    return this.finish(window, fields.size > 0 ? 'mismatch' : 'match', [...fields.keys()]);
+    // The exchange's outcome (and the field_mismatches_total it feeds) leaves out what the two incumbent
+    // calls of this same exchange also disagreed on: a timestamp must not make every answer a mismatch.
+    // The per-field rates above still count everything, so noise is measured, not hidden.
+    const real: string[] = [];
+    for (const path of fields.keys()) if (noise === undefined || !noise.has(path)) real.push(path);
+    return this.finish(window, real.length > 0 ? 'mismatch' : 'match', real);
   }
 
   private countCall(t: Tally, role: ShadowRole, r: ShadowResponse): void {
