@@ -96,6 +96,36 @@ function anonymizeRecord(policy: CompiledPolicy, rec: RecordShape, totals: Map<s
   return { line: `${JSON.stringify(out)}\n` };
 }
 
+interface Tally { totals: Map<string, number>; dropped: Map<string, number>; counters: { written: number; malformed: number } }
+
+/** Streams records through the policy; returns the exit code (2 when --strict meets a malformed line). */
+async function processLines(opts: AnonymizeCliOptions, policy: CompiledPolicy, c: Tally): Promise<number> {
+  const maxLine = opts.maxLineBytes ?? DEFAULT_MAX_LINE;
+  let code = 0;
+  for await (const { no, text } of lines(opts.input, maxLine)) {
+    if (text !== undefined && text.trim() === '') continue;
+    const rec = text === undefined ? `longer than ${maxLine} bytes` : parseRecord(text);
+    if (typeof rec === 'string') {
+      c.counters.malformed++;
+      opts.stderr.write(`line ${no}: malformed record (${rec})${opts.strict ? '' : ', skipped'}\n`);
+      if (opts.strict) { code = 2; break; }
+      continue;
+    }
+    const result = anonymizeRecord(policy, rec, c.totals);
+    if ('drop' in result) {
+      const reason = result.drop.startsWith('response_leak') ? 'response_leak' : result.drop;
+      c.dropped.set(reason, (c.dropped.get(reason) ?? 0) + 1);
+      opts.stderr.write(`line ${no}: record dropped (${result.drop})\n`);
+      continue;
+    }
+    c.counters.written++;
+    if (!opts.output.write(result.line)) await once(opts.output, 'drain');
+  }
+  // Resolve only once everything written so far has been handed to the sink.
+  await new Promise<void>((resolve, reject) => opts.output.write('', (err) => (err ? reject(err) : resolve())));
+  return code;
+}
+
 export async function runAnonymize(opts: AnonymizeCliOptions): Promise<number> {
   let policy: CompiledPolicy | undefined;
   try {
@@ -107,29 +137,16 @@ export async function runAnonymize(opts: AnonymizeCliOptions): Promise<number> {
   if (policy === undefined) { opts.stderr.write(`error: unknown policy "${opts.policy}"\n`); return 2; }
   const totals = new Map<string, number>();
   const dropped = new Map<string, number>();
-  let written = 0;
-  let malformed = 0;
-  let code = 0;
-  for await (const { no, text } of lines(opts.input, opts.maxLineBytes ?? DEFAULT_MAX_LINE)) {
-    if (text !== undefined && text.trim() === '') continue;
-    const rec = text === undefined ? `longer than ${opts.maxLineBytes ?? DEFAULT_MAX_LINE} bytes` : parseRecord(text);
-    if (typeof rec === 'string') {
-      malformed++;
-      opts.stderr.write(`line ${no}: malformed record (${rec})${opts.strict ? '' : ', skipped'}\n`);
-      if (opts.strict) { code = 2; break; }
-      continue;
-    }
-    const result = anonymizeRecord(policy, rec, totals);
-    if ('drop' in result) {
-      const reason = result.drop.startsWith('response_leak') ? 'response_leak' : result.drop;
-      dropped.set(reason, (dropped.get(reason) ?? 0) + 1);
-      opts.stderr.write(`line ${no}: record dropped (${result.drop})\n`);
-      continue;
-    }
-    written++;
-    if (!opts.output.write(result.line)) await once(opts.output, 'drain');
+  const counters = { written: 0, malformed: 0 };
+  let code: number;
+  try {
+    code = await processLines(opts, policy, { totals, dropped, counters });
+  } catch (err) {
+    // A missing input file or a broken pipe: say which, never what the data was.
+    opts.stderr.write(`error: cannot read or write records (${(err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.name : 'error')})\n`);
+    code = 1;
   }
-  await new Promise<void>((resolve) => opts.output.write('', () => resolve()));
+  const { written, malformed } = counters;
   const drops = [...dropped].map(([k, n]) => `${k}: ${n}`).join(', ');
   const counts = [...totals].sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${k}=${n}`).join(' ');
   opts.stderr.write(`anonymized ${written} records with ${policy.id}; dropped ${[...dropped.values()].reduce((a, b) => a + b, 0)}${drops ? ` (${drops})` : ''}; malformed ${malformed}\n`);

@@ -24,7 +24,8 @@ function record(body: unknown, responseBody = '{"score":0.5}'): string {
   });
 }
 
-async function run(lines: string[], strict = false) {
+/** In-memory input, output and stderr, with the text written to the last two. */
+function streams() {
   const input = new PassThrough();
   const output = new PassThrough();
   const stderr = new PassThrough();
@@ -32,9 +33,14 @@ async function run(lines: string[], strict = false) {
   const err: Buffer[] = [];
   output.on('data', (c: Buffer) => out.push(c));
   stderr.on('data', (c: Buffer) => err.push(c));
-  input.end(lines.join('\n'));
-  const code = await runAnonymize({ config, policy: 'default', input, output, stderr, strict });
-  return { code, out: Buffer.concat(out).toString('utf8'), err: Buffer.concat(err).toString('utf8') };
+  return { input, output, stderr, out: () => Buffer.concat(out).toString('utf8'), err: () => Buffer.concat(err).toString('utf8') };
+}
+
+async function run(lines: string[], strict = false) {
+  const s = streams();
+  s.input.end(lines.join('\n'));
+  const code = await runAnonymize({ config, policy: 'default', input: s.input, output: s.output, stderr: s.stderr, strict });
+  return { code, out: s.out(), err: s.err() };
 }
 
 describe('shadowgate anonymize', () => {
@@ -74,12 +80,20 @@ describe('shadowgate anonymize', () => {
   });
 
   test('an unknown policy is a clear error', async () => {
-    const stderr = new PassThrough();
-    const err: Buffer[] = [];
-    stderr.on('data', (c: Buffer) => err.push(c));
-    const code = await runAnonymize({ config, policy: 'nope', input: new PassThrough(), output: new PassThrough(), stderr, strict: false });
+    const s = streams();
+    const code = await runAnonymize({ config, policy: 'nope', input: s.input, output: s.output, stderr: s.stderr, strict: false });
     expect(code).toBe(2);
-    expect(Buffer.concat(err).toString()).toContain('"nope"');
+    expect(s.err()).toContain('"nope"');
+  });
+
+  test('an input that fails midway is reported with its error code, and the records before it are kept', async () => {
+    const s = streams();
+    s.input.write(`${record({ a: 1 })}\n`);
+    const running = runAnonymize({ config, policy: 'default', input: s.input, output: s.output, stderr: s.stderr, strict: false });
+    s.output.once('data', () => s.input.destroy(Object.assign(new Error('gone'), { code: 'ENOENT' })));
+    expect(await running).toBe(1);
+    expect(s.err()).toContain('cannot read or write records (ENOENT)');
+    expect(s.out().trim().split('\n')).toHaveLength(1);
   });
 
   test('keygen prints a fresh 32-byte key', () => {
