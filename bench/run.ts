@@ -21,6 +21,7 @@ const HELP = `usage: node dist/bench/run.js [options]
   --duration S         seconds per measured case (default 10; quick 3)
   --warmup S           seconds of discarded load before each case (default 3; quick 0.5)
   --connections N      concurrent connections (default 64)
+  --repeat N           rounds of the main table, cases interleaved; each row is its median-throughput run
   --upstream K         node | nginx (default nginx when installed: the cheapest model stand-in)
   --isolation          primary p99 with a slow / dead candidate versus shadow off, at half the passthrough max
   --soak               shadow on at a fixed rate for --minutes (default 5); RSS every 10 s
@@ -40,6 +41,7 @@ const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
+    repeat: { type: 'string' },
     duration: { type: 'string' },
     warmup: { type: 'string' },
     connections: { type: 'string', default: '64' },
@@ -77,6 +79,14 @@ function machine(nginx: string | undefined): Record<string, unknown> {
   return { cpu: cpu[0]?.model, cores: cpu.length, memoryBytes: totalmem(), node: process.version, nginx: nginxVersion };
 }
 
+/** The run with the median throughput (a failed run counts as the lowest); its own p99 etc. come along. */
+function medianRun(runs: readonly CaseResult[]): CaseResult {
+  const sorted = [...runs].sort((a, b) => (a.load?.rps ?? -1) - (b.load?.rps ?? -1));
+  const failed = runs.find((r) => r.status === 'failed');
+  // A case that failed in any round is reported as failed: the median would hide it.
+  return failed ?? sorted[Math.floor((sorted.length - 1) / 2)] ?? { name: '?', group: 'direct', status: 'failed', reason: 'no run' };
+}
+
 async function main(): Promise<number> {
   if (args.help) {
     console.log(HELP);
@@ -95,6 +105,7 @@ async function main(): Promise<number> {
     warmupS: args.warmup === '0' ? 0 : positive('warmup', args.warmup, quick ? 0.5 : 3),
     connections: positive('connections', args.connections, 64),
   };
+  const repeat = Math.round(positive('repeat', args.repeat, 1));
   const sectionFlag = args.isolation || args.soak || args.workers || args.micro;
   const run = {
     cases: args.all || !sectionFlag || only !== undefined,
@@ -111,7 +122,7 @@ async function main(): Promise<number> {
   const started = new Date();
   const results: {
     date: string; machine: Record<string, unknown>; options: Record<string, unknown>;
-    cases?: CaseResult[]; ratios?: ReturnType<typeof peerRatios>; micro?: MicroResult[];
+    cases?: CaseResult[]; rounds?: CaseResult[][]; ratios?: ReturnType<typeof peerRatios>; micro?: MicroResult[];
     isolation?: { rate: number; rows: IsolationRow[] }; workers?: WorkersRow[]; soak?: SoakResult;
     profiles?: Record<string, HotSpot[]>; problems?: string[];
   } = { date: started.toISOString(), machine: machine(nginx), options: { ...opts, quick, upstream: upstreamKind, only, run } };
@@ -120,12 +131,18 @@ async function main(): Promise<number> {
 
   try {
     if (run.cases) {
-      const cases: CaseResult[] = [];
-      for (const s of SUBJECTS.filter((x) => only === undefined || only.includes(x.name))) {
-        process.stderr.write(`… ${s.name}\n`);
-        cases.push(await measureCase(s, env, opts));
+      // Rounds interleave the cases so that a burst of CPU noise from elsewhere hits all of them alike.
+      const subjects = SUBJECTS.filter((x) => only === undefined || only.includes(x.name));
+      const rounds: CaseResult[][] = subjects.map(() => []);
+      for (let r = 0; r < repeat; r++) {
+        for (const [i, s] of subjects.entries()) {
+          process.stderr.write(`… ${s.name}${repeat > 1 ? ` (round ${r + 1}/${repeat})` : ''}\n`);
+          rounds[i]?.push(await measureCase(s, env, opts));
+        }
       }
+      const cases = rounds.map(medianRun);
       results.cases = cases;
+      if (repeat > 1) results.rounds = rounds;
       results.ratios = peerRatios(cases);
       log(`## Throughput and latency\n\n${caseTable(cases)}\n\n## shadowgate against each peer\n\n${peerRatioTable(results.ratios)}\n`);
     }
