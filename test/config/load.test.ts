@@ -109,3 +109,17 @@ routes:
     expect(problems[0]).toContain('maxBodyByte');
   });
 });
+
+describe('config/example.yaml', () => {
+  it('is a valid configuration, and its policies compile with a key', async () => {
+    const { loadConfigFile } = await import('../../src/config/load.js');
+    const { createAnonymizer } = await import('../../src/anonymize/index.js');
+    const cfg = loadConfigFile(new URL('../../config/example.yaml', import.meta.url).pathname, { env: { SHADOWGATE_KEY: 'k'.repeat(44) } });
+    expect(cfg.routes.map((r) => r.name)).toEqual(['predict']);
+    expect(cfg.routes[0]!.canary!.rollout!.stepDuration).toBe(300_000);
+    expect(createAnonymizer(cfg.anonymize, ['default']).policy('default')!.id).toMatch(/^default@[0-9a-f]{12}$/);
+    // Without the key it names the variable, never a value.
+    expect(() => loadConfigFile(new URL('../../config/example.yaml', import.meta.url).pathname, { env: {} }))
+      .toThrow(/anonymize\.key \(line \d+\): environment variable SHADOWGATE_KEY is not set/);
+  });
+});
