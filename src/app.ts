@@ -140,7 +140,10 @@ export class Shadowgate {
   }
 
   private comparerFor(route: RouteConfig): RouteComparer | undefined {
-    if (route.shadow === undefined) return undefined;
+    if (route.shadow === undefined || !route.shadow.compare.enabled) {
+      this.comparers.delete(route.name);
+      return undefined;
+    }
     const key = JSON.stringify([route.shadow.compare, route.shadow.targets, route.shadow.baseline]);
     const existing = this.comparers.get(route.name);
     if (existing?.key === key) return existing.comparer;

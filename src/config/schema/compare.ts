@@ -15,6 +15,8 @@ export const toleranceSchema = z.object({
 }).strict().refine((t) => t.abs !== undefined || t.rel !== undefined, { message: 'set abs, rel or both' });
 
 export const compareSchema = z.object({
+  /** Off: mirror only (e.g. to warm a candidate); no comparison, no report for the route. */
+  enabled: z.boolean().default(true),
   preset: z.enum(['generic', 'kserve-v2', 'tf-serving', 'openai-chat']).default('generic'),
   /** Paths or globs whose differences are never counted. */
   ignore: z.array(pathPattern).default([]),
