@@ -193,7 +193,7 @@ async function finish(result: ReplayResult, opts: ReplayCliOptions, io: ReplayIo
     replay: { sent: result.sent, failedCalls: result.failedCalls, skipped: result.skipped, interrupted: result.interrupted },
   }, null, 2);
   if (opts.out !== undefined) await writeFile(opts.out, json + '\n');
-  io.stdout.write(opts.json ? json + '\n' : renderReport(result.reports));
+  io.stdout.write(opts.json ? json + '\n' : renderReport(result.reports, { scope: 'dataset' }));
   const s = result.skipped;
   const skipped = s.unknownRoute + s.notAnonymized + s.filtered + s.unreadable;
   io.stderr.write(`replayed ${result.sent} records in ${(elapsedMs / 1000).toFixed(1)}s`

@@ -63,13 +63,16 @@ function renderSpan(span: SpanReport, paint: (color: keyof typeof COLORS, text: 
   return lines;
 }
 
-export function renderReport(reports: readonly RouteReport[], opts: { color?: boolean } = {}): string {
+/** `scope: 'dataset'` for offline replay, where the window holds the whole dataset, not recent minutes. */
+export function renderReport(reports: readonly RouteReport[], opts: { color?: boolean; scope?: 'live' | 'dataset' } = {}): string {
   const paint = (color: keyof typeof COLORS, text: string) => (opts.color ? `${COLORS[color]}${text}${COLORS.reset}` : text);
   const verdictColor: Record<Verdict, keyof typeof COLORS> = { pass: 'green', marginal: 'yellow', fail: 'red', 'insufficient data': 'dim' };
   const out: string[] = [];
   for (const r of reports) {
     const minutes = Math.round(r.window.lengthMs / 60_000);
-    out.push(`${paint('bold', `route ${r.route}`)}  verdict ${paint(verdictColor[r.verdict], r.verdict.toUpperCase())} (last ${minutes} min)  since start: ${r.sinceStart.verdict}${r.hasBaseline ? '  noise baseline: on' : ''}`);
+    const scope = opts.scope === 'dataset' ? 'whole dataset' : `last ${minutes} min`;
+    const history = opts.scope === 'dataset' ? '' : `  since start: ${r.sinceStart.verdict}`;
+    out.push(`${paint('bold', `route ${r.route}`)}  verdict ${paint(verdictColor[r.verdict], r.verdict.toUpperCase())} (${scope})${history}${r.hasBaseline ? '  noise baseline: on' : ''}`);
     out.push(...renderSpan(r.window, paint), '');
   }
   if (reports.length === 0) out.push('no routes compare anything yet', '');
