@@ -3,7 +3,7 @@
 import { classifyKey } from './detectors/key-names.js';
 import { step, valueAt, type Segment, type States } from './json-path.js';
 import type { CompiledRule } from './rules.js';
-import type { Run } from './run.js';
+import { fieldScanOptions, type Run } from './run.js';
 import type { Scalar } from './transforms.js';
 
 export interface FieldRules {
@@ -52,11 +52,11 @@ function unknownScalar(w: Walk, value: unknown, key: string | undefined): Out | 
   const empty = value === '';
   if (mode === 'keep') {
     if (entity !== undefined && !empty) w.run.keyLeak(entity === 'person_first' || entity === 'person_last' ? 'person' : entity);
-    if (typeof value === 'string') w.run.guard(value);
+    if (typeof value === 'string') w.run.guard(value, fieldScanOptions(key));
     return value;
   }
   if (entity !== undefined && !empty) return w.run.replaceByKey(entity, value);
-  return typeof value === 'string' ? w.run.scanReplace(value) : value;
+  return typeof value === 'string' ? w.run.scanReplace(value, fieldScanOptions(key)) : value;
 }
 
 function applyRule(w: Walk, r: number, value: unknown, key: string | undefined): Out | typeof DROP {

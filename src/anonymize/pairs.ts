@@ -1,7 +1,7 @@
 // Query strings and urlencoded forms: names are kept, each value goes through its rule or `unknown`.
 import { classifyKey } from './detectors/key-names.js';
 import type { CompiledRule } from './rules.js';
-import type { Run } from './run.js';
+import { fieldScanOptions, type Run } from './run.js';
 
 export interface PairRules {
   readonly rules: ReadonlyMap<string, CompiledRule>;
@@ -41,10 +41,10 @@ export function anonymizePairs(run: Run, p: PairRules, input: string): string {
       const entity = classifyKey(name);
       if (p.unknown === 'keep') {
         if (entity !== undefined && value !== '') run.keyLeak(entity === 'person_first' || entity === 'person_last' ? 'person' : entity);
-        run.guard(value);
+        run.guard(value, fieldScanOptions(name));
         next = value;
       } else {
-        next = entity !== undefined && value !== '' ? String(run.replaceByKey(entity, value)) : run.scanReplace(value);
+        next = entity !== undefined && value !== '' ? String(run.replaceByKey(entity, value)) : run.scanReplace(value, fieldScanOptions(name));
       }
     }
     if (next === undefined) continue;

@@ -75,7 +75,7 @@ export function compilePolicy(name: string, cfg: PolicyConfig, hash: KeyedHash, 
   const templates: PathTemplate[] = cfg.pathParams.map((p) => compileTemplate(p.template, rulesMap(p.params, ids)));
   const keep = new Set(cfg.headers.keep.map((h) => h.toLowerCase()));
   const ctx: EngineContext = {
-    hash, maxScanBytes, recent: new BoundedSet(cacheSize), clean: new BoundedSet(cacheSize),
+    hash, maxScanBytes, recent: new BoundedSet(cacheSize), clean: new BoundedSet(cacheSize), cleanStructured: new BoundedSet(cacheSize),
     outputs: new BoundedMap<Scalar>(cacheSize),
   };
   const id = policyId(name, cfg);

@@ -4,7 +4,7 @@
 import type { BoundedMap, BoundedSet } from './bounded-set.js';
 import { mightContain, scanText, type ScanOptions } from './scan.js';
 import type { KeyEntity } from './detectors/key-names.js';
-import { baseEntity } from './detectors/key-names.js';
+import { baseEntity, isCategoricalKey } from './detectors/key-names.js';
 import type { Entity } from './detectors/types.js';
 import type { KeyedHash } from './keyed.js';
 import {
@@ -24,8 +24,21 @@ export interface EngineContext {
    * deterministic, so a repeat needs no second scan; bounded, and never holds a string with a hit.
    */
   readonly clean: BoundedSet;
+  /** The same for structured scans, whose name detection is stricter (clean there is not clean as text). */
+  readonly cleanStructured: BoundedSet;
   /** Finished transform outputs by (transform, options, value): repeat users skip the transform entirely. */
   readonly outputs: BoundedMap<Scalar>;
+}
+
+const STRUCTURED: ScanOptions = { structured: true };
+const CATEGORICAL: ScanOptions = { structured: true, names: false };
+
+/**
+ * How a structured value (JSON, form, query) under `key` is scanned: names need stronger evidence than in
+ * free text, and none are looked for under keys of non-personal categorical data (merchant, city, …).
+ */
+export function fieldScanOptions(key: string | undefined): ScanOptions {
+  return key !== undefined && isCategoricalKey(key) ? CATEGORICAL : STRUCTURED;
 }
 
 /** Only short strings are worth remembering: they are the ones that repeat across requests. */
@@ -119,10 +132,10 @@ export class Run {
       this.fail('unsupported', `a text value is longer than maxScanBytes (${this.ctx.maxScanBytes})`);
       return '';
     }
-    if (!mightContain(text, opts) || this.ctx.clean.has(text)) return text;
+    if (!mightContain(text, opts) || this.#knownClean(text, opts)) return text;
     const spans = scanText(text, opts);
     if (spans.length === 0) {
-      if (text.length <= CLEAN_MAX_LENGTH && opts?.names !== false) this.ctx.clean.add(text);
+      this.#remember(text, opts);
       return text;
     }
     let out = '';
@@ -143,10 +156,10 @@ export class Run {
       this.fail('unsupported', `a text value is longer than maxScanBytes (${this.ctx.maxScanBytes})`);
       return;
     }
-    if (!mightContain(text, opts) || this.written.has(text) || this.ctx.clean.has(text)) return;
+    if (!mightContain(text, opts) || this.written.has(text) || this.#knownClean(text, opts)) return;
     // Most strings have no hit at all: scan first, mask only when there is something to explain.
     if (scanText(text, opts).length === 0) {
-      if (text.length <= CLEAN_MAX_LENGTH && opts?.names !== false) this.ctx.clean.add(text);
+      this.#remember(text, opts);
       return;
     }
     let masked = text;
@@ -155,6 +168,16 @@ export class Run {
       if (w.length >= MASK_MIN_LENGTH && masked.includes(w)) masked = masked.split(w).join(MASK.repeat(w.length));
     }
     for (const hit of scanText(masked, opts)) this.leaks.add(hit.entity);
+  }
+
+  /** Clean as free text implies clean under every narrower scan (structured, or without names). */
+  #knownClean(text: string, opts: ScanOptions | undefined): boolean {
+    return this.ctx.clean.has(text) || (opts?.structured === true && opts.names !== false && this.ctx.cleanStructured.has(text));
+  }
+
+  #remember(text: string, opts: ScanOptions | undefined): void {
+    if (text.length > CLEAN_MAX_LENGTH || opts?.names === false) return;
+    (opts?.structured === true ? this.ctx.cleanStructured : this.ctx.clean).add(text);
   }
 
   /** A value kept under a revealing key (unknown: keep, no rule) is a leak by the key-name classifier. */

@@ -7,7 +7,7 @@ import { detectIban } from './detectors/iban.js';
 import { detectIp } from './detectors/ip.js';
 import { detectJwt } from './detectors/jwt.js';
 import { detectMac } from './detectors/mac.js';
-import { detectPerson } from './detectors/person.js';
+import { detectPerson, isProse } from './detectors/person.js';
 import { detectPhone } from './detectors/phone.js';
 import { detectSecrets } from './detectors/secrets.js';
 import { detectSsn } from './detectors/ssn.js';
@@ -21,6 +21,11 @@ const PRIORITY: Readonly<Record<Entity, number>> = {
 export interface ScanOptions {
   /** Free-text detectors (person, address) are the costly, fuzzy ones; header values skip them. */
   readonly names?: boolean;
+  /**
+   * A structured value (JSON, form or query) rather than free text: unless it reads like prose, a name
+   * needs stronger evidence (see detectPerson). Finds a subset of what a free-text scan finds.
+   */
+  readonly structured?: boolean;
 }
 
 interface Flags { digits: number; upper: boolean; at: boolean; colon: boolean; dash: boolean }
@@ -62,7 +67,7 @@ export function scanText(text: string, opts: ScanOptions = {}): Span[] {
   if (colon || dash) detectMac(text, spans);
   if (opts.names !== false && upper) {
     if (digits > 0) detectAddress(text, spans);
-    detectPerson(text, spans);
+    detectPerson(text, spans, opts.structured === true && !isProse(text));
   }
   return resolveOverlaps(spans);
 }

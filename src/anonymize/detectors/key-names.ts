@@ -64,6 +64,34 @@ export function classifyKey(key: string): KeyEntity | undefined {
   return entity;
 }
 
+// Keys whose values are non-personal categorical data (model features such as merchant, city, country):
+// the name detector skips them, because "Urban Threads" or "Valencia" are listed names by accident. Every
+// other detector still runs. Judged by the key's head noun, its last word: `merchant_category` and
+// `billing_country` are categorical, `merchant_owner` is not.
+const CATEGORICAL = new Set((
+  'merchant category subcategory city town country region province state county district currency device ' +
+  'status type kind model brand make product sku plan tier channel platform os browser language lang locale ' +
+  'timezone tz segment method source medium campaign color colour size label tag tags mode level stage reason ' +
+  'event action version variant store shop vendor carrier network genre department industry sector class ' +
+  'code format unit mcc team league sport cuisine airline airport'
+).split(' '));
+
+const categoricalMemo = new Map<string, boolean>();
+
+/** True when the key names non-personal categorical data and does not reveal an entity. */
+export function isCategoricalKey(key: string): boolean {
+  const hit = categoricalMemo.get(key);
+  if (hit !== undefined) return hit;
+  let result = false;
+  if (classifyKey(key) === undefined) {
+    const norm = normalizeKey(key);
+    result = CATEGORICAL.has(norm.slice(norm.lastIndexOf('_') + 1));
+  }
+  if (categoricalMemo.size >= MEMO_MAX) categoricalMemo.clear();
+  categoricalMemo.set(key, result);
+  return result;
+}
+
 export function baseEntity(e: KeyEntity): Entity {
   return e === 'person_first' || e === 'person_last' ? 'person' : e;
 }

@@ -24,13 +24,46 @@ function bareToken(t: string): string {
   return b;
 }
 
-export function detectPerson(text: string, out: Span[]): void {
+/**
+ * True when a string reads like a sentence (three or more words, one of them a lower-case word that is
+ * not a name particle): free text inside a structured value, scanned as freely as the `text` transform.
+ */
+export function isProse(text: string): boolean {
+  let words = 0;
+  let lowerWord = false;
+  let start = -1;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 32;
+    const space = c === 32 || c === 9 || c === 10 || c === 13;
+    if (!space && start < 0) start = i;
+    if (space && start >= 0) {
+      words++;
+      const first = text.charCodeAt(start);
+      if (!lowerWord && first >= 97 && first <= 122 && i - start >= 3 && !PARTICLES.has(text.slice(start, i))) lowerWord = true;
+      start = -1;
+      if (words >= 3 && lowerWord) return true;
+    }
+  }
+  return false;
+}
+
+function known(lower: string): boolean {
+  return FIRST_NAMES.has(lower) || SURNAMES.has(lower);
+}
+
+/**
+ * `strict` is for structured values (a JSON, form or query value that is not prose): there a merchant,
+ * city or brand is often one or two capitalised words that happen to be in the name lists, so a run is
+ * a name only after a title or cue, or when its first and last words are both listed names.
+ */
+export function detectPerson(text: string, out: Span[], strict = false): void {
   RUN.lastIndex = 0;
   for (let m = RUN.exec(text); m !== null; m = RUN.exec(text)) {
     const tokens = m[0].split(' ');
     let offset = m.index;
     let first = -1;
     let last = -1;
+    let lastKnown = -1;
     let strong = false;
     let titled = false;
     let afterTitle = 0;
@@ -44,18 +77,25 @@ export function detectPerson(text: string, out: Span[]): void {
       const lower = bareToken(t).toLowerCase();
       if (TITLES.has(lower)) { titled = true; afterTitle = i + 1; continue; }
       if (i > 0 && i < tokens.length - 1 && isInitial(t)) initialInside = true;
-      const known = FIRST_NAMES.has(lower) || SURNAMES.has(lower);
-      const nameish = known || (first >= 0 && (isInitial(t) || i > first));
-      if (known && first < 0) first = i;
+      const isKnown = known(lower);
+      const nameish = isKnown || (first >= 0 && (isInitial(t) || i > first));
+      if (isKnown && first < 0) first = i;
+      if (isKnown) lastKnown = i;
       if (first >= 0 && nameish) last = i;
-      if (known && !AMBIGUOUS_NAMES.has(lower)) strong = true;
+      if (isKnown && !AMBIGUOUS_NAMES.has(lower)) strong = true;
     }
     // A title or a cue before the run (Dr Okafor, My name is Aantje Mourik), or an initial inside it
     // (Kate M Begum), names a person even when the words are not in the lists.
     if (CUE.test(text.slice(Math.max(0, m.index - 16), m.index))) titled = true;
-    if (first < 0 && (titled || initialInside) && afterTitle < tokens.length) { first = afterTitle; last = tokens.length - 1; strong = true; }
-    if (first < 0) continue;
-    if (!strong && last <= first && !titled) continue;
+    if (strict && !titled) {
+      // Both ends listed: "Mateo Santos" is a name, "Sao Paulo" and "Urban Threads" are not.
+      if (first < 0 || lastKnown <= first) continue;
+      last = lastKnown;
+    } else {
+      if (first < 0 && (titled || initialInside) && afterTitle < tokens.length) { first = afterTitle; last = tokens.length - 1; strong = true; }
+      if (first < 0) continue;
+      if (!strong && last <= first && !titled) continue;
+    }
     const lastToken = tokens[last]!;
     const end = starts[last]! + bareToken(lastToken).length + (isInitial(lastToken) && lastToken.endsWith('.') ? 1 : 0);
     out.push({ start: starts[first]!, end, entity: 'person' });
