@@ -1,5 +1,6 @@
 // `shadowgate anonymize` and `shadowgate keygen`: stream dataset records (JSONL) through a policy with
 // bounded memory (one line at a time, capped), drop records whose sandbox responses leak, count per entity.
+import { decodeBody, encodeBody } from '../dataset/record.js';
 import { once } from 'node:events';
 import type { Config } from '../config/schema.js';
 import { createAnonymizer, generateKey, type CompiledPolicy } from '../anonymize/index.js';
@@ -48,7 +49,7 @@ interface RecordShape {
   v: 1;
   ts?: unknown;
   route?: unknown;
-  request: { method: string; path: string; headers: Record<string, string>; body: string };
+  request: { method: string; path: string; headers: Record<string, string>; body: string; bodyEncoding?: 'base64' };
   responses?: Record<string, { body?: unknown } & Record<string, unknown>>;
 }
 
@@ -63,6 +64,7 @@ function parseRecord(text: string): RecordShape | string {
   if (req === null || typeof req !== 'object') return 'missing "request" object';
   if (typeof req.method !== 'string' || typeof req.path !== 'string') return 'request needs string "method" and "path"';
   if (req.body !== undefined && typeof req.body !== 'string') return 'request "body" must be a string';
+  if (req.bodyEncoding !== undefined && req.bodyEncoding !== 'base64') return 'request "bodyEncoding" must be "base64" when present';
   const headers = req.headers ?? {};
   if (headers === null || typeof headers !== 'object' || Array.isArray(headers) ||
     Object.values(headers).some((v) => typeof v !== 'string')) return 'request "headers" must map names to strings';
@@ -70,27 +72,32 @@ function parseRecord(text: string): RecordShape | string {
   return {
     ...r,
     v: 1,
-    request: { method: req.method, path: req.path, headers: headers as Record<string, string>, body: (req.body as string | undefined) ?? '' },
+    request: {
+      method: req.method, path: req.path, headers: headers as Record<string, string>, body: (req.body as string | undefined) ?? '',
+      ...(req.bodyEncoding === 'base64' ? { bodyEncoding: 'base64' as const } : {}),
+    },
   } as RecordShape;
 }
 
 function anonymizeRecord(policy: CompiledPolicy, rec: RecordShape, totals: Map<string, number>): { line: string } | { drop: string } {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(rec.request.headers)) headers[k.toLowerCase()] = v;
-  const body = rec.request.body;
+  const body = decodeBody(rec.request.body, rec.request.bodyEncoding);
   // Records carry JSON text without a content type often enough: sniff it rather than drop the body.
-  if (headers['content-type'] === undefined && /^\s*[[{]/.test(body)) headers['content-type'] = 'application/json';
-  const outcome = policy.anonymize({ method: rec.request.method, url: rec.request.path, headers, body: Buffer.from(body, 'utf8') });
+  if (headers['content-type'] === undefined && /^\s*[[{]/.test(rec.request.body)) headers['content-type'] = 'application/json';
+  const outcome = policy.anonymize({ method: rec.request.method, url: rec.request.path, headers, body });
   if (!outcome.ok) return { drop: outcome.reason };
   for (const [role, resp] of Object.entries(rec.responses ?? {})) {
-    const text = typeof resp?.body === 'string' ? resp.body : resp?.body === undefined ? '' : JSON.stringify(resp.body);
+    const text = typeof resp?.body === 'string'
+      ? (resp.bodyEncoding === 'base64' ? decodeBody(resp.body, 'base64').toString('utf8') : resp.body)
+      : resp?.body === undefined ? '' : JSON.stringify(resp.body);
     if (policy.findLeaks(text).length > 0) return { drop: `response_leak:${role}` };
   }
   for (const [entity, n] of outcome.replacements) totals.set(entity, (totals.get(entity) ?? 0) + n);
   const r = outcome.request;
   const out = {
     v: 1, ts: rec.ts, route: rec.route, policy: policy.id,
-    request: { method: r.method, path: r.url, headers: r.headers, body: r.body.toString('utf8') },
+    request: { method: r.method, path: r.url, headers: r.headers, ...encodeBody(r.body) },
     responses: rec.responses ?? {},
   };
   return { line: `${JSON.stringify(out)}\n` };
