@@ -1,6 +1,7 @@
 // Offline evaluation: sends each recorded anonymized request again to its route's shadow targets (and
 // baseline) in parallel, paced and bounded, and feeds the answers to the same comparison engine as the
 // live proxy, so the report and verdict mean exactly what /admin/report means.
+import { copyHeaders } from '../proxy/headers.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config, RouteConfig, ShadowConfig } from '../config/schema.js';
 import { RouteComparer, type RouteReport } from '../compare/index.js';
@@ -93,15 +94,9 @@ export function shadowRoles(shadow: Readonly<ShadowConfig>): [string, ShadowRole
   return roles;
 }
 
-/** Headers the HTTP client sets itself: a recorded (or hand-converted) value would contradict the body or the target. */
-const CLIENT_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'expect']);
-
+/** A recorded (or hand-converted) request without the headers the HTTP client sets itself. */
 function sendable(req: AnonymizedRequest): AnonymizedRequest {
-  const names = Object.keys(req.headers);
-  if (!names.some((n) => CLIENT_HEADERS.has(n.toLowerCase()))) return req;
-  const headers: Record<string, string> = {};
-  for (const n of names) if (!CLIENT_HEADERS.has(n.toLowerCase())) headers[n.toLowerCase()] = req.headers[n]!;
-  return { ...req, headers };
+  return { ...req, headers: copyHeaders(req.headers) };
 }
 
 /** Spaces record starts `1000 / rate` ms apart across all workers, without bursts after a stall. */

@@ -10,6 +10,23 @@ const HOP_BY_HOP = new Set([
 
 export const VIA = '1.1 shadowgate';
 
+/** Fields a client library sets itself for a copy sent elsewhere: a carried-over value would contradict it. */
+const SET_BY_CLIENT = new Set([...HOP_BY_HOP, 'host', 'content-length', 'expect']);
+
+/**
+ * Headers of a copy of a request sent to another origin (a raw shadow copy, a replayed record): lower-case
+ * names, one string each, without hop-by-hop fields and what the HTTP client sets itself.
+ */
+export function copyHeaders(headers: Readonly<Record<string, string | string[] | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name in headers) {
+    const v = headers[name];
+    const lower = name.toLowerCase();
+    if (v !== undefined && !SET_BY_CLIENT.has(lower)) out[lower] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
+}
+
 function connectionNamed(headers: IncomingHttpHeaders): Set<string> | undefined {
   const c = headers.connection;
   if (c === undefined) return undefined;

@@ -1,12 +1,12 @@
 // One route's shadow: offer → admission → anonymize (or fail closed) → the same copy to every target
 // in parallel → one ShadowExchange to the result hook. Nothing here can reach the client's answer: offer
 // is called after the primary response ended, never throws, and every drop is counted by reason.
-import type { IncomingHttpHeaders } from 'node:http';
 import type { ShadowConfig } from '../config/schema.js';
 import type { AnonymizedRequest, RawRequest, ShadowExchange, ShadowResponse, ShadowRole } from '../exchange.js';
 import type { Metrics } from '../observe/metrics.js';
 import { OverloadMonitor, TokenBucket, unitHash } from './admission.js';
 import type { ShadowDispatcher } from './dispatch.js';
+import { copyHeaders } from '../proxy/headers.js';
 
 /** What the anonymizer gives the shadow path (src/anonymize implements it). */
 export interface ShadowPolicy {
@@ -34,8 +34,6 @@ export interface RouteShadowDeps {
   readonly onError?: (err: unknown) => void;
   readonly random?: () => number;
 }
-
-const HOP_AND_LENGTH = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length', 'expect']);
 
 export class RouteShadow {
   private inFlight = 0;
@@ -173,11 +171,5 @@ function statusClass(status: number): string {
 
 /** policy: none (synthetic traffic only): the request as it came, less hop-by-hop fields. */
 function rawCopy(ex: RawRequest): AnonymizedRequest {
-  const headers: Record<string, string> = {};
-  const h: IncomingHttpHeaders = ex.headers;
-  for (const name in h) {
-    const v = h[name];
-    if (v !== undefined && !HOP_AND_LENGTH.has(name)) headers[name] = Array.isArray(v) ? v.join(', ') : v;
-  }
-  return { method: ex.method, url: ex.url, headers, body: ex.body };
+  return { method: ex.method, url: ex.url, headers: copyHeaders(ex.headers), body: ex.body };
 }
