@@ -1,7 +1,7 @@
 // Bundled name lists (first names and surnames from many languages), used to detect names in free text
 // and to draw pseudonymous names. Kept as space-separated strings so the module stays small and fast to load.
 
-const FIRST = "Joao Zara Ines Leandra Zoe Mila Nina Levi Kai Noa Aiden Emre Ayla Leila Lior Yara Amir Omid Tariq Ilse Wiebke Jens Sanne Noor Mirthe James John Robert Michael William David Richard Joseph Thomas Charles Christopher Daniel Matthew Anthony Mark " +
+const FIRST = "Andre Rene Raul Ramon Angel Jesus Adrian Noel Renee Veronica Melanie Gladys Freddy Roxanne Kristen Nathaniel Tiffany Brad Terri Caitlin Sinead Oisin Malgorzata Lukasz Pawel Zoltan Laszlo Istvan Sandor Gyorgy Hakan Ozlem Joao Zara Ines Leandra Zoe Mila Nina Levi Kai Noa Aiden Emre Ayla Leila Lior Yara Amir Omid Tariq Ilse Wiebke Jens Sanne Noor Mirthe James John Robert Michael William David Richard Joseph Thomas Charles Christopher Daniel Matthew Anthony Mark " +
   "Donald Steven Paul Andrew Joshua Kenneth Kevin Brian George Timothy Ronald Edward Jason Jeffrey Ryan Jacob " +
   "Gary Nicholas Eric Jonathan Stephen Larry Justin Scott Brandon Benjamin Samuel Gregory Alexander Frank Patrick " +
   "Raymond Jack Dennis Jerry Tyler Aaron Jose Adam Nathan Henry Douglas Zachary Peter Kyle Ethan Walter Noah " +
@@ -316,8 +316,19 @@ const LAST = "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez M
 
 export const FIRST_NAME_LIST: readonly string[] = FIRST.split(' ');
 export const SURNAME_LIST: readonly string[] = LAST.split(' ');
-export const FIRST_NAMES: ReadonlySet<string> = new Set(FIRST_NAME_LIST.map((n) => n.toLowerCase()));
-export const SURNAMES: ReadonlySet<string> = new Set(SURNAME_LIST.map((n) => n.toLowerCase()));
+/** Lower case without diacritics: people type "Joao", "Jurgen" and "Celine" as often as the accented forms. */
+export function foldName(lower: string): string {
+  return lower.normalize('NFD').replace(/\p{M}/gu, '');
+}
+
+// Lookup sets hold each name lower-cased and also folded; the lists above (drawn from) stay as written.
+function lookupSet(list: readonly string[]): ReadonlySet<string> {
+  const set = new Set<string>();
+  for (const n of list) { const l = n.toLowerCase(); set.add(l); set.add(foldName(l)); }
+  return set;
+}
+export const FIRST_NAMES: ReadonlySet<string> = lookupSet(FIRST_NAME_LIST);
+export const SURNAMES: ReadonlySet<string> = lookupSet(SURNAME_LIST);
 
 /** Names that are also everyday capitalised words (sentence starts, places, months): they count only next to another name-like word. */
 export const AMBIGUOUS_NAMES: ReadonlySet<string> = new Set((
@@ -329,5 +340,5 @@ export const AMBIGUOUS_NAMES: ReadonlySet<string> = new Set((
   'christian max martin thomas james henry paul simon charles lewis grace joy song long kim lee li le do ho bo na ' +
   'yang wang sun ma hu gu an wan mao fu jin kai rui lin hong ping lan hua ling ning tao jie jun ming hao yong gang ' +
   'hui peng xin yan yu chen bin chao lei wei fang mei jing yun xia zhen qing zhi hang ali sam ben tim jan per bo ' +
-  'via rey roy villa costa silva vega mora cruz leon le gall da sena otto sultan nur noor luz de van der den von di du del la'
+  'can he oh via rey roy villa costa silva vega mora cruz leon le gall da sena otto sultan nur noor luz de van der den von di du del la'
 ).split(' '));

@@ -15,8 +15,12 @@ function isInitial(t: string): boolean {
   return t.length <= 2 && (t.length === 1 || t.endsWith('.'));
 }
 
+// Capitalised sentence starters that are never a given name before a surname (The Davis, For Brown).
+const NOT_GIVEN = new Set(('the a an this that these those my our your his her their its at in on for from to by ' +
+  'with and or but of as if so no yes not all any every some each our new old ask call').split(' '));
+
 // Words just before a run that say a person's name follows (My name is …, Dear …, called …).
-const CUE = /(?:name is|name:|named|called|dear|hi|hello|hey|thanks|mr\.?|mrs\.?|ms\.?)\s{1,4}$/i;
+const CUE = /(?:name is|name:|name\?|named|called|call me|calls me|dear|hi|hello|hey|thanks|thank you|mr\.?|mrs\.?|ms\.?|says|said|asked|shouted at|directed by|starring|follow up with|talk to|speak to|spoke to|married|producer|songwriter)\s{1,4}$/i;
 
 function bareToken(t: string): string {
   let b = t.endsWith('.') ? t.slice(0, -1) : t;
@@ -73,7 +77,8 @@ export function detectPerson(text: string, out: Span[], strict = false): void {
       starts.push(offset);
       const t = tokens[i]!;
       offset += t.length + 1;
-      if (PARTICLES.has(t)) continue;
+      // The pronoun "I" joins no name (Can I, May I).
+      if (PARTICLES.has(t) || t === 'I') continue;
       const lower = bareToken(t).toLowerCase();
       if (TITLES.has(lower)) { titled = true; afterTitle = i + 1; continue; }
       if (i > 0 && i < tokens.length - 1 && isInitial(t)) initialInside = true;
@@ -93,6 +98,9 @@ export function detectPerson(text: string, out: Span[], strict = false): void {
       last = lastKnown;
     } else {
       if (first < 0 && (titled || initialInside) && afterTitle < tokens.length) { first = afterTitle; last = tokens.length - 1; strong = true; }
+      // A capitalised word just before a listed, unambiguous surname is its given name (Xiadani Okafor).
+      const lowerFirst = first > afterTitle ? bareToken(tokens[first]!).toLowerCase() : '';
+      if (SURNAMES.has(lowerFirst) && !AMBIGUOUS_NAMES.has(lowerFirst) && extendsName(tokens[first - 1]!)) first--;
       if (first < 0) continue;
       if (!strong && last <= first && !titled) continue;
     }
@@ -100,4 +108,10 @@ export function detectPerson(text: string, out: Span[], strict = false): void {
     const end = starts[last]! + bareToken(lastToken).length + (isInitial(lastToken) && lastToken.endsWith('.') ? 1 : 0);
     out.push({ start: starts[first]!, end, entity: 'person' });
   }
+}
+
+/** A word that can be a given name before a surname: not a particle, title, initial or possessive. */
+function extendsName(t: string): boolean {
+  const lower = t.toLowerCase();
+  return t.length >= 2 && !t.endsWith('.') && bareToken(t) === t && !PARTICLES.has(t) && !TITLES.has(lower) && !NOT_GIVEN.has(lower);
 }
