@@ -38,49 +38,79 @@ export class ShadowDispatcher {
     }
   }
 
-  async send(target: string, role: ShadowRole, req: AnonymizedRequest, opts: SendOptions): Promise<ShadowResponse> {
-    const started = performance.now();
+  /** One copy to one target: the body collected by a small handler (no stream per response). */
+  send(target: string, role: ShadowRole, req: AnonymizedRequest, opts: SendOptions): Promise<ShadowResponse> {
     const pool = this.pools.get(target);
-    if (!pool) return failed(target, role, 'error', 0);
+    if (!pool) return Promise.resolve(failed(target, role, 'error', 0));
     // undici's headers and body timeouts bound the call; an AbortSignal per copy would cost a timer
     // and an exception object each (it showed in the profile).
     const timeoutMs = opts.timeoutMs ?? this.timeouts.get(target) ?? 2000;
-    let res: Dispatcher.ResponseData | undefined;
-    try {
-      const headers: Record<string, string> = { ...req.headers, ...opts.headers };
-      res = await pool.request({
-        method: req.method as Dispatcher.HttpMethod,
-        path: req.url,
-        headers,
-        body: req.body.length > 0 ? req.body : null,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      });
-      const declared = Number(res.headers['content-length']);
-      if (declared > opts.maxResponseBytes) throw new ResponseTooLarge();
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of res.body) {
-        size += (chunk as Buffer).length;
-        if (size > opts.maxResponseBytes) throw new ResponseTooLarge();
-        chunks.push(chunk as Buffer);
+    return new Promise((resolve) => {
+      const call = new ShadowCall(target, role, opts.maxResponseBytes, resolve);
+      try {
+        pool.dispatch({
+          method: req.method as Dispatcher.HttpMethod,
+          path: req.url,
+          headers: opts.headers ? { ...req.headers, ...opts.headers } : req.headers,
+          body: req.body.length > 0 ? req.body : null,
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+        }, call);
+      } catch (err) {
+        call.onResponseError(undefined, err as Error);
       }
-      return {
-        target, role,
-        status: res.statusCode,
-        headers: flattenHeaders(res.headers),
-        body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size),
-        latencyMs: performance.now() - started,
-      };
-    } catch (err) {
-      // Release the socket instead of draining a huge or hung body.
-      res?.body.destroy();
-      return failed(target, role, classifyFailure(err), performance.now() - started);
-    }
+    });
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.pools.values()].map((p) => p.destroy().catch(() => undefined)));
+  }
+}
+
+/** Collects one shadow answer up to its size bound, then settles exactly once. */
+class ShadowCall implements Dispatcher.DispatchHandler {
+  private readonly started = performance.now();
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  private status = 0;
+  private headers: Record<string, string> = {};
+  private settled = false;
+
+  constructor(
+    private readonly target: string,
+    private readonly role: ShadowRole,
+    private readonly maxBytes: number,
+    private readonly resolve: (r: ShadowResponse) => void,
+  ) {}
+
+  /** Its presence tells undici this handler speaks the controller API (not the legacy onConnect one). */
+  onRequestStart(): void {}
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    if (statusCode < 200) return;
+    this.status = statusCode;
+    this.headers = flattenHeaders(headers);
+    if (Number(headers['content-length']) > this.maxBytes) controller.abort(new ResponseTooLarge());
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.size += chunk.length;
+    // Release the socket instead of reading a huge body.
+    if (this.size > this.maxBytes) controller.abort(new ResponseTooLarge());
+    else this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (this.settled) return;
+    this.settled = true;
+    const body = this.chunks.length === 0 ? EMPTY : this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
+    this.resolve({ target: this.target, role: this.role, status: this.status, headers: this.headers, body, latencyMs: performance.now() - this.started });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.resolve(failed(this.target, this.role, classifyFailure(err), performance.now() - this.started));
   }
 }
 
