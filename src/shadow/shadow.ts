@@ -16,7 +16,50 @@ export interface ShadowPolicy {
     | { ok: false; reason: 'leak' | 'unsupported' | 'error'; detail: string; replacements: ReadonlyMap<string, number> };
 }
 
-export type DropReason = 'sampled_out' | 'body_too_large' | 'rate_limited' | 'in_flight' | 'overload' | 'no_policy' | 'leak' | 'anonymize_error' | 'draining';
+export type DropReason = 'sampled_out' | 'body_too_large' | 'rate_limited' | 'in_flight' | 'overload' | 'target_down' | 'no_policy' | 'leak' | 'anonymize_error' | 'draining';
+
+/** Consecutive failed calls (no answer at all) after which a target is treated as down. */
+export const BREAKER_FAILURES = 5;
+const BREAKER_COOLDOWN_MS = 1000;
+const BREAKER_MAX_COOLDOWN_MS = 30_000;
+
+/**
+ * A target that keeps failing (refused, reset, timed out) is skipped for a cool-down that doubles while it
+ * stays down, then probed with one copy: a dead candidate costs neither a connect attempt nor an
+ * anonymization per request. Time comes from the caller, so the breaker itself is deterministic.
+ */
+export class TargetBreaker {
+  private failures = 0;
+  private openUntil = 0;
+  private cooldown = BREAKER_COOLDOWN_MS;
+
+  /** May a copy go now? After the cool-down one copy passes as a probe, and the breaker closes again. */
+  allows(nowMs: number): boolean {
+    if (this.failures < BREAKER_FAILURES) return true;
+    if (nowMs < this.openUntil) return false;
+    this.openUntil = nowMs + this.cooldown; // the probe: the next ones wait for its answer or the next cool-down
+    return true;
+  }
+
+  record(answered: boolean, nowMs: number): void {
+    if (answered) {
+      this.failures = 0;
+      this.cooldown = BREAKER_COOLDOWN_MS;
+      return;
+    }
+    this.failures++;
+    if (this.failures === BREAKER_FAILURES) {
+      this.openUntil = nowMs + this.cooldown;
+    } else if (this.failures > BREAKER_FAILURES) {
+      this.cooldown = Math.min(this.cooldown * 2, BREAKER_MAX_COOLDOWN_MS);
+      this.openUntil = nowMs + this.cooldown;
+    }
+  }
+
+  get isOpen(): boolean {
+    return this.failures >= BREAKER_FAILURES;
+  }
+}
 
 export interface OfferedExchange extends RawRequest {
   readonly requestId: string;
@@ -40,6 +83,8 @@ export class RouteShadow {
   private peak = 0;
   private readonly bucket: TokenBucket;
   private readonly roles: readonly [string, ShadowRole][];
+  /** Per target; the copy is only worth sending while both compared targets can answer. */
+  private readonly breakers: readonly TargetBreaker[];
   private readonly random: () => number;
   private closed = false;
   /** Prometheus children resolved once per label set, not per copy. */
@@ -53,6 +98,7 @@ export class RouteShadow {
     if (cfg.targets[1] !== undefined) roles.push([cfg.targets[1], 'candidate']);
     if (cfg.baseline !== undefined) roles.push([cfg.baseline, 'baseline']);
     this.roles = roles;
+    this.breakers = roles.map(() => new TargetBreaker());
     this.random = deps.random ?? Math.random;
     this.inFlightGauge = deps.metrics.shadowInFlight.labels(route);
     deps.metrics.rawDataMirroring.set({ route }, deps.policy === 'none' ? 1 : 0);
@@ -94,6 +140,7 @@ export class RouteShadow {
     if (!this.bucket.tryTake()) return 'rate_limited';
     if (this.inFlight >= cfg.maxInFlight) return 'in_flight';
     if (this.deps.overload.isOverloaded) return 'overload';
+    if (!this.targetsUp(Date.now())) return 'target_down';
 
     const policy = this.deps.policy;
     let request: AnonymizedRequest;
@@ -119,6 +166,11 @@ export class RouteShadow {
     return undefined;
   }
 
+  private targetsUp(nowMs: number): boolean {
+    for (const b of this.breakers) if (!b.allows(nowMs)) return false;
+    return true;
+  }
+
   private countReplacements(replacements: ReadonlyMap<string, number>): void {
     for (const [entity, n] of replacements) this.deps.metrics.anonymizerReplacements.inc({ route: this.route, entity }, n);
   }
@@ -134,9 +186,12 @@ export class RouteShadow {
       this.inFlight--;
       this.inFlightGauge.dec();
       const byRole: Partial<Record<ShadowRole, ShadowResponse>> = {};
-      for (const r of responses) {
+      const now = Date.now();
+      for (let i = 0; i < responses.length; i++) {
+        const r = responses[i]!;
         byRole[r.role] = r;
         this.countOutcome(r);
+        this.breakers[i]!.record(r.status !== 0, now);
       }
       if (this.closed) return;
       try {

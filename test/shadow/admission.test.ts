@@ -7,7 +7,8 @@ import type { ShadowExchange } from '../../src/exchange.js';
 import { createMetrics } from '../../src/observe/metrics.js';
 import { OverloadMonitor, TokenBucket, unitHash } from '../../src/shadow/admission.js';
 import { ShadowDispatcher } from '../../src/shadow/dispatch.js';
-import { RouteShadow, type OfferedExchange } from '../../src/shadow/shadow.js';
+import { BREAKER_FAILURES, RouteShadow, TargetBreaker, type OfferedExchange } from '../../src/shadow/shadow.js';
+import { closedPort } from '../helpers/upstream.js';
 import { json, startUpstream, type TestUpstream } from '../helpers/upstream.js';
 
 let target: TestUpstream;
@@ -44,6 +45,25 @@ describe('TokenBucket', () => {
     let granted = 0;
     for (let t = 10_000; t <= 11_000; t += 1) if (b.tryTake(t)) granted++;
     expect(granted).toBe(12); // the saved burst (2 left) plus 10 a second
+  });
+});
+
+describe('TargetBreaker', () => {
+  it('opens after consecutive failures, probes after a doubling cool-down, and closes on an answer', () => {
+    const b = new TargetBreaker();
+    for (let i = 0; i < BREAKER_FAILURES - 1; i++) b.record(false, 0);
+    expect(b.allows(0)).toBe(true);
+    b.record(false, 0);
+    expect(b.isOpen).toBe(true);
+    expect(b.allows(500)).toBe(false);
+    expect(b.allows(1000)).toBe(true); // the probe
+    expect(b.allows(1001)).toBe(false); // one probe at a time
+    b.record(false, 1100); // the probe failed: 2 s now
+    expect(b.allows(2000)).toBe(false);
+    expect(b.allows(3100)).toBe(true);
+    b.record(true, 3200);
+    expect(b.isOpen).toBe(false);
+    expect(b.allows(3200)).toBe(true);
   });
 });
 
@@ -89,6 +109,26 @@ describe('RouteShadow admission', () => {
     overload.force(false);
     expect(shadow.offer(offered(1))).toBeUndefined();
     overload.close();
+  });
+
+  it('stops sending to a target that does not answer, and counts the copies as target_down', async () => {
+    const dead = new ShadowDispatcher({ t: { url: `http://127.0.0.1:${await closedPort()}`, timeout: 1000, connections: 4, pipelining: 1 } });
+    try {
+      const metrics = createMetrics(new Registry(), { defaults: false });
+      const results: ShadowExchange[] = [];
+      const cfg = shadowSchema.parse({ targets: ['t'], policy: 'none', allowRawData: true, maxRps: 100_000 });
+      const shadow = new RouteShadow('r', cfg, { dispatcher: dead, policy: 'none', metrics, overload: new OverloadMonitor(10_000), onResult: (ex) => results.push(ex) });
+      for (let i = 0; i < BREAKER_FAILURES; i++) {
+        expect(shadow.offer(offered(i))).toBeUndefined();
+        while (results.length <= i) await new Promise((r) => setTimeout(r, 2));
+      }
+      expect(results.every((r) => r.responses.incumbent?.error === 'refused')).toBe(true);
+      expect(shadow.offer(offered(99))).toBe('target_down');
+      const dropped = await metrics.shadowDropped.get();
+      expect(dropped.values.find((v) => v.labels.reason === 'target_down')?.value).toBe(1);
+    } finally {
+      await dead.close();
+    }
   });
 
   it('samples by sticky key: a user is always in or always out', () => {
