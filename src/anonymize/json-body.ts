@@ -41,22 +41,22 @@ function visit(w: Walk, value: unknown, states: States, key: string | undefined)
       return s.matched >= 0 ? applyRule(w, s.matched, v, k) : visit(w, v, s.states, k);
     });
   }
-  return unknownScalar(w, value, key);
+  return unknownScalar(w.run, w.f.unknown, value, key);
 }
 
-function unknownScalar(w: Walk, value: unknown, key: string | undefined): Out | typeof DROP {
-  if (typeof value !== 'string' && typeof value !== 'number') return w.f.unknown === 'drop' ? DROP : value;
-  const mode = w.f.unknown;
+/** `unknown` for one scalar no rule names (shared with the streaming fast path in json-stream.ts). */
+export function unknownScalar(run: Run, mode: FieldRules['unknown'], value: unknown, key: string | undefined): Out | typeof DROP {
+  if (typeof value !== 'string' && typeof value !== 'number') return mode === 'drop' ? DROP : value;
   if (mode === 'drop') return DROP;
   const entity = key === undefined ? undefined : classifyKey(key);
   const empty = value === '';
   if (mode === 'keep') {
-    if (entity !== undefined && !empty) w.run.keyLeak(entity === 'person_first' || entity === 'person_last' ? 'person' : entity);
-    if (typeof value === 'string') w.run.guard(value, fieldScanOptions(key));
+    if (entity !== undefined && !empty) run.keyLeak(entity === 'person_first' || entity === 'person_last' ? 'person' : entity);
+    if (typeof value === 'string') run.guard(value, fieldScanOptions(key));
     return value;
   }
-  if (entity !== undefined && !empty) return w.run.replaceByKey(entity, value);
-  return typeof value === 'string' ? w.run.scanReplace(value, fieldScanOptions(key)) : value;
+  if (entity !== undefined && !empty) return run.replaceByKey(entity, value);
+  return typeof value === 'string' ? run.scanReplace(value, fieldScanOptions(key)) : value;
 }
 
 function applyRule(w: Walk, r: number, value: unknown, key: string | undefined): Out | typeof DROP {

@@ -6,6 +6,7 @@ import type { AnonymizedRequest, RawRequest } from '../exchange.js';
 import { BoundedMap, BoundedSet } from './bounded-set.js';
 import { anonymizeHeaders } from './headers.js';
 import { anonymizeJson, type FieldRules } from './json-body.js';
+import { rewriteJson, streamable } from './json-stream.js';
 import { parseJsonPath, type Segment } from './json-path.js';
 import type { KeyedHash } from './keyed.js';
 import { anonymizePairs, type PairRules } from './pairs.js';
@@ -70,6 +71,7 @@ export function compilePolicy(name: string, cfg: PolicyConfig, hash: KeyedHash, 
   }
   if (problems.length > 0) return problems;
   const fields: FieldRules = { paths, rules, unknown: cfg.unknown };
+  const stream = streamable(fields);
   const query: PairRules = { rules: rulesMap(cfg.query, ids), unknown: cfg.unknown };
   const form: PairRules = { rules: rulesMap(cfg.form, ids), unknown: cfg.unknown };
   const templates: PathTemplate[] = cfg.pathParams.map((p) => compileTemplate(p.template, rulesMap(p.params, ids)));
@@ -86,6 +88,13 @@ export function compilePolicy(name: string, cfg: PolicyConfig, hash: KeyedHash, 
     const mime = (Array.isArray(ctHeader) ? ctHeader[0] : ctHeader)?.split(';')[0]?.trim().toLowerCase() ?? '';
     if (JSON_TYPE.test(mime)) {
       const text = req.body.toString('utf8');
+      if (stream) {
+        const mark = run.checkpoint();
+        const out = rewriteJson(run, fields, text);
+        if (out === text) return req.body;
+        if (out !== undefined) return Buffer.from(out);
+        run.restore(mark);
+      }
       let doc: unknown;
       try {
         doc = JSON.parse(text);

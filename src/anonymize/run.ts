@@ -180,6 +180,20 @@ export class Run {
     (opts?.structured === true ? this.ctx.cleanStructured : this.ctx.clean).add(text);
   }
 
+  /** What `restore` needs to undo a partial pass (the JSON fast path bailing out on invalid JSON). */
+  checkpoint(): { counts: Map<string, number>; leaks: Set<string>; failure: Run['failure'] } {
+    return { counts: new Map(this.counts), leaks: new Set(this.leaks), failure: this.failure };
+  }
+
+  /** Values written by the undone pass stay allowed: they are engine-made pseudonyms, never input. */
+  restore(c: ReturnType<Run['checkpoint']>): void {
+    this.counts.clear();
+    for (const [k, v] of c.counts) this.counts.set(k, v);
+    this.leaks.clear();
+    for (const l of c.leaks) this.leaks.add(l);
+    this.failure = c.failure;
+  }
+
   /** A value kept under a revealing key (unknown: keep, no rule) is a leak by the key-name classifier. */
   keyLeak(entity: Entity): void {
     this.leaks.add(entity);
