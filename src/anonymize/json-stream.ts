@@ -1,6 +1,7 @@
 // The JSON fast path: one pass over the body text that validates it, applies the same rules as the tree
 // walker (json-body.ts) to each string and number in place and copies everything else through as
 // written — no JSON.parse / JSON.stringify round trip. Policies it cannot serve return undefined.
+import { classifyKey } from './detectors/key-names.js';
 import { step, type States } from './json-path.js';
 import { unknownScalar, type FieldRules } from './json-body.js';
 import type { CompiledRule } from './rules.js';
@@ -73,24 +74,28 @@ class Rewriter {
   }
 
   /** A number token at pos, by the JSON grammar: -?(0|[1-9]d*)(.d+)?([eE][+-]?d+)? */
-  num(): number {
+  num(convert: boolean): number {
     const t = this.text;
     const start = this.pos;
     let i = start;
-    const digits = (): number => { const s = i; while (i < t.length && t.charCodeAt(i) >= 48 && t.charCodeAt(i) <= 57) i++; return i - s; };
-    if (t.charCodeAt(i) === 45) i++;
-    if (t.charCodeAt(i) === 48) i++;
-    else if (digits() === 0) throw new NotJson();
-    if (t.charCodeAt(i) === 46) { i++; if (digits() === 0) throw new NotJson(); }
-    const e = t.charCodeAt(i);
-    if (e === 101 || e === 69) {
-      i++;
-      const sign = t.charCodeAt(i);
-      if (sign === 43 || sign === 45) i++;
-      if (digits() === 0) throw new NotJson();
+    let c = t.charCodeAt(i);
+    if (c === 45) c = t.charCodeAt(++i);
+    if (c === 48) c = t.charCodeAt(++i);
+    else if (c >= 49 && c <= 57) { do c = t.charCodeAt(++i); while (c >= 48 && c <= 57); }
+    else throw new NotJson();
+    if (c === 46) {
+      c = t.charCodeAt(++i);
+      if (!(c >= 48 && c <= 57)) throw new NotJson();
+      do c = t.charCodeAt(++i); while (c >= 48 && c <= 57);
+    }
+    if (c === 101 || c === 69) {
+      c = t.charCodeAt(++i);
+      if (c === 43 || c === 45) c = t.charCodeAt(++i);
+      if (!(c >= 48 && c <= 57)) throw new NotJson();
+      do c = t.charCodeAt(++i); while (c >= 48 && c <= 57);
     }
     this.pos = i;
-    return Number(t.slice(start, i));
+    return convert ? Number(t.slice(start, i)) : 0;
   }
 
   literal(word: string): void {
@@ -111,7 +116,11 @@ class Rewriter {
     const start = this.pos;
     let v: Scalar;
     if (c === 34) v = this.str();
-    else if (c === 45 || (c >= 48 && c <= 57)) v = this.num();
+    else if (c === 45 || (c >= 48 && c <= 57)) {
+      // Most numbers are model features no rule and no revealing key names: validated, never converted.
+      if (mode === KEEP || (mode === WALK && (key === undefined || classifyKey(key) === undefined))) { this.num(false); return; }
+      v = this.num(true);
+    }
     else {
       this.literal(c === 116 ? 'true' : c === 102 ? 'false' : 'null');
       // Booleans and null pass unchanged in every mode the fast path serves.

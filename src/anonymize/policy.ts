@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { PolicyConfig, TransformSpec } from '../config/schema.js';
 import type { AnonymizedRequest, RawRequest } from '../exchange.js';
-import { BoundedMap, BoundedSet } from './bounded-set.js';
+import { BoundedSet } from './bounded-set.js';
 import { anonymizeHeaders } from './headers.js';
 import { anonymizeJson, type FieldRules } from './json-body.js';
 import { rewriteJson, streamable } from './json-stream.js';
@@ -13,7 +13,6 @@ import { anonymizePairs, type PairRules } from './pairs.js';
 import { compileRule, type CompiledRule } from './rules.js';
 import { Run, type EngineContext } from './run.js';
 import { scanText } from './scan.js';
-import type { Scalar } from './transforms.js';
 import { anonymizeUrl, compileTemplate, type PathTemplate } from './url.js';
 
 export type AnonymizeOutcome =
@@ -78,7 +77,7 @@ export function compilePolicy(name: string, cfg: PolicyConfig, hash: KeyedHash, 
   const keep = new Set(cfg.headers.keep.map((h) => h.toLowerCase()));
   const ctx: EngineContext = {
     hash, maxScanBytes, recent: new BoundedSet(cacheSize), clean: new BoundedSet(cacheSize), cleanStructured: new BoundedSet(cacheSize),
-    outputs: new BoundedMap<Scalar>(cacheSize),
+    outputs: new Map(), memoSize: cacheSize,
   };
   const id = policyId(name, cfg);
 

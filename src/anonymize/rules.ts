@@ -62,7 +62,7 @@ export function compileRule(spec: TransformSpec, subject: readonly Segment[] | u
       }
       case 'date-shift':
         // The subject chooses the offset: it is part of the input.
-        return run.memo(label, `${memoKey}:${subj ?? ''}`, v, () => keyed(run.ctx.hash, v, subj));
+        return run.memo(label, `${memoKey}:d`, `${subj ?? ''}\u0000${typeof v}:${v}`, () => keyed(run.ctx.hash, v, subj));
       default:
         return run.memo(label, memoKey, v, () => keyed(run.ctx.hash, v, subj));
     }

@@ -1,7 +1,7 @@
 // One request's anonymization state: the values this engine wrote (the leak guard allows exactly
 // those), replacement counts per entity, leaks found, and the first failure. Also the entity → transform
 // table used by scanning and by the key-name classifier.
-import type { BoundedMap, BoundedSet } from './bounded-set.js';
+import { BoundedMap, type BoundedSet } from './bounded-set.js';
 import { mightContain, scanText, type ScanOptions } from './scan.js';
 import type { KeyEntity } from './detectors/key-names.js';
 import { baseEntity, isCategoricalKey } from './detectors/key-names.js';
@@ -11,6 +11,8 @@ import {
   pseudonym, pseudonymizeCard, pseudonymizeEmail, pseudonymizeIban, pseudonymizeIp, pseudonymizeMac,
   pseudonymizeName, pseudonymizePhone, pseudonymizeSsn, yearOf, type Scalar,
 } from './transforms.js';
+
+export interface MemoTable { readonly str: BoundedMap<Scalar>; readonly num: Map<number, Scalar> }
 
 export type FailureReason = 'unsupported' | 'error';
 
@@ -26,8 +28,13 @@ export interface EngineContext {
   readonly clean: BoundedSet;
   /** The same for structured scans, whose name detection is stricter (clean there is not clean as text). */
   readonly cleanStructured: BoundedSet;
-  /** Finished transform outputs by (transform, options, value): repeat users skip the transform entirely. */
-  readonly outputs: BoundedMap<Scalar>;
+  /**
+   * Finished transform outputs by (transform, options) namespace, then input value: repeat users skip
+   * the transform entirely. Namespaces are the entities plus the policy's rules (bounded by its config),
+   * each table at most `memoSize` entries.
+   */
+  readonly outputs: Map<string, MemoTable>;
+  readonly memoSize: number;
 }
 
 const STRUCTURED: ScanOptions = { structured: true };
@@ -69,14 +76,32 @@ export class Run {
     return value;
   }
 
-  /** Runs a deterministic transform once per distinct input (bounded memo), then records the output. */
-  memo(label: string, cacheKey: string, value: Scalar, compute: () => Scalar): Scalar {
-    // Short keys: every lookup hashes a freshly concatenated string.
-    const key = `${cacheKey}${typeof value === 'number' ? '#' : ':'}${value}`;
-    let out = this.ctx.outputs.get(key);
-    if (out === undefined) {
-      out = compute();
-      this.ctx.outputs.set(key, out);
+  /**
+   * Runs a deterministic transform once per distinct input (bounded memo), then records the output.
+   * `ns` names the transform and its options; `key` is the input as the transform sees it.
+   */
+  memo(label: string, ns: string, key: Scalar, compute: () => Scalar): Scalar {
+    // One table per namespace and key type: lookups hash the value itself, never a concatenated key.
+    let table = this.ctx.outputs.get(ns);
+    if (table === undefined) {
+      table = { str: new BoundedMap<Scalar>(this.ctx.memoSize), num: new Map<number, Scalar>() };
+      this.ctx.outputs.set(ns, table);
+    }
+    let out: Scalar | undefined;
+    if (typeof key === 'number') {
+      out = table.num.get(key);
+      if (out === undefined) {
+        out = compute();
+        // Numbers keyed by a rule are rare (ids as numbers): a plain map, emptied when full.
+        if (table.num.size >= this.ctx.memoSize) table.num.clear();
+        table.num.set(key, out);
+      }
+    } else {
+      out = table.str.get(key);
+      if (out === undefined) {
+        out = compute();
+        table.str.set(key, out);
+      }
     }
     return this.wrote(label, out);
   }

@@ -3,19 +3,18 @@
 // counts and leaks; invalid JSON is refused so the caller can fall back.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { BoundedMap, BoundedSet } from '../../src/anonymize/bounded-set.js';
+import { BoundedSet } from '../../src/anonymize/bounded-set.js';
 import { anonymizeJson, type FieldRules } from '../../src/anonymize/json-body.js';
 import { parseJsonPath, type Segment } from '../../src/anonymize/json-path.js';
 import { rewriteJson, streamable } from '../../src/anonymize/json-stream.js';
 import { KeyedHash } from '../../src/anonymize/keyed.js';
 import { compileRule } from '../../src/anonymize/rules.js';
 import { Run, type EngineContext } from '../../src/anonymize/run.js';
-import type { Scalar } from '../../src/anonymize/transforms.js';
 import { TEST_KEY } from './helpers.js';
 
 const ctx = (): EngineContext => ({
   hash: new KeyedHash(Buffer.from(TEST_KEY), 1000), maxScanBytes: 4096, recent: new BoundedSet(1000),
-  clean: new BoundedSet(1000), cleanStructured: new BoundedSet(1000), outputs: new BoundedMap<Scalar>(1000),
+  clean: new BoundedSet(1000), cleanStructured: new BoundedSet(1000), outputs: new Map(), memoSize: 1000,
 });
 
 function fields(spec: Record<string, string>, unknown: FieldRules['unknown']): FieldRules {
