@@ -1,6 +1,7 @@
 // Anonymizer throughput on one core: MB/s and µs per request for 1–4 KB JSON bodies under the demo policy
 // (user email/name/phone/card/iban/address/ip/dob, a free-text note, numeric model features).
 // Usage: node dist/bench/anonymize-throughput.js [--requests N] [--passes N] [--json OUT]
+import { seededRandom } from '../src/compare/stats.js';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { createAnonymizer } from '../src/anonymize/index.js';
@@ -17,17 +18,8 @@ export const DEMO_POLICY = {
   unknown: 'scan',
 };
 
-/** mulberry32: a seeded generator, so every run measures the same requests. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded (mulberry32, shared with the comparison engine), so every run measures the same requests. */
+export const rng = seededRandom;
 
 const FIRST = ['Ada', 'Grace', 'Linus', 'Sara', 'Jonas', 'Mette', 'Priya', 'Kenji', 'Lucia', 'Omar'];
 const LAST = ['Lovelace', 'Hopper', 'Schwarz', 'Nielsen', 'Sharma', 'Tanaka', 'Rossi', 'Haddad', 'Kowalski', 'Dubois'];
