@@ -3,7 +3,6 @@
 // live results → canary guardrails, and the admin API over all of it.
 import { Pool } from 'undici';
 import { Registry } from 'prom-client';
-import type { IncomingHttpHeaders } from 'node:http';
 import { loadConfigFile } from './config/load.js';
 import type { Config, RouteConfig } from './config/schema.js';
 import { ConfigError, ShadowgateError } from './errors.js';
@@ -45,14 +44,6 @@ export interface StartOptions {
 
 export type ReloadResult = { ok: true } | { ok: false; problems: string[] };
 
-/** What the live path needs from routing/ (canary decision, live limits, guardrail stats). */
-export interface RoutingPort {
-  decide(route: string, headers: IncomingHttpHeaders, remoteAddress: string | undefined): LiveTarget;
-  tryAcquire(route: string, nowMs: number): number;
-  release(route: string): void;
-  recordLive(route: string, target: LiveTarget, status: number, latencyMs: number, nowMs: number): void;
-}
-
 interface RouteRuntime extends LiveRoute {
   readonly comparer: RouteComparer | undefined;
   readonly policy: CompiledPolicy | undefined;
@@ -77,7 +68,6 @@ export class Shadowgate {
   private readonly fieldTrackers = new Map<string, FieldLabelTracker>();
   private writer: { key: string; writer: DatasetWriter } | undefined;
   private closing: Promise<void> | undefined;
-  private readonly routingPort: RoutingPort;
   readonly routing: RoutingRuntime;
   readonly audit: AuditLog;
   private admin: { port: number; close(): Promise<void> } | undefined;
@@ -96,7 +86,6 @@ export class Shadowgate {
       onEvent: auditRoutingEvents(this.audit, this.log),
       timers: !opts.worker,
     });
-    this.routingPort = this.routing;
     this.gen = this.build(config, undefined);
     this.proxy = new ProxyServer({
       generation: () => this.gen,
@@ -170,7 +159,7 @@ export class Shadowgate {
     // Prometheus children are looked up once per (upstream, code), not per request.
     const children = new Map<string, { inc(): void }>();
     const durations = new Map<string, { observe(v: number): void }>();
-    const routing = this.routingPort;
+    const routing = this.routing;
     return {
       config: r, name: r.name, upstreams, shadow, comparer, policy,
       fallbackToIncumbent: r.canary?.fallbackToIncumbent ?? false,
@@ -216,7 +205,7 @@ export class Shadowgate {
       const config = next ?? loadConfigFile(this.requireConfigPath());
       const previous = this.gen;
       const gen = this.build(config, previous);
-      this.routingApply(config);
+      this.routing.applyConfig(config);
       this.gen = gen;
       this.applyRecording(config);
       this.retire(previous, gen);
@@ -307,7 +296,7 @@ export class Shadowgate {
       this.gen.passthrough?.close();
       await this.writer?.writer.close();
       await this.stopAdmin();
-      this.routingClose();
+      this.routing.close();
       await this.audit.close();
       this.overload.close();
       this.log.info({ clean }, 'stopped');

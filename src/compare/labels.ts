@@ -20,6 +20,8 @@ export interface CompareOutcome {
 }
 
 export class FieldLabelTracker {
+  /** Metric children resolved once per label (results are 4, field labels topFields + configured + other). */
+  readonly children = new Map<string, { inc(): void }>();
   private readonly labeled = new Set<string>();
   private readonly pending = new Map<string, number>();
   private admitted = 0;
@@ -47,6 +49,15 @@ export class FieldLabelTracker {
 }
 
 export function observeComparison(metrics: Metrics, route: string, outcome: CompareOutcome, tracker: FieldLabelTracker): void {
-  metrics.comparisons.inc({ route, result: outcome.result });
-  for (const field of outcome.fields) metrics.fieldMismatches.inc({ route, field: tracker.labelFor(field) });
+  const children = tracker.children;
+  let c = children.get(outcome.result);
+  if (!c) children.set(outcome.result, (c = metrics.comparisons.labels(route, outcome.result)));
+  c.inc();
+  for (const field of outcome.fields) {
+    const label = tracker.labelFor(field);
+    const key = `field:${label}`;
+    let f = children.get(key);
+    if (!f) children.set(key, (f = metrics.fieldMismatches.labels(route, label)));
+    f.inc();
+  }
 }

@@ -29,7 +29,8 @@ export function copyHeaders(headers: Readonly<Record<string, string | string[] |
 
 function connectionNamed(headers: IncomingHttpHeaders): Set<string> | undefined {
   const c = headers.connection;
-  if (c === undefined) return undefined;
+  // The usual values name only hop-by-hop fields already dropped: no set to build.
+  if (c === undefined || c === 'keep-alive' || c === 'close' || c === 'Keep-Alive' || c === 'Close') return undefined;
   const named = new Set<string>();
   for (const token of (Array.isArray(c) ? c.join(',') : c).split(',')) {
     const t = token.trim().toLowerCase();

@@ -91,6 +91,8 @@ export class RouteShadow {
   private readonly outcomeCounters = new Map<string, { inc(): void }>();
   private readonly latency = new Map<string, { observe(v: number): void }>();
   private readonly inFlightGauge: { inc(): void; dec(): void };
+  private readonly dropCounters = new Map<string, { inc(): void }>();
+  private readonly entityCounters = new Map<string, { inc(n: number): void }>();
 
   constructor(readonly route: string, readonly cfg: Readonly<ShadowConfig>, private readonly deps: RouteShadowDeps) {
     this.bucket = new TokenBucket(cfg.maxRps, cfg.burst ?? Math.max(1, Math.ceil(cfg.maxRps / 10)));
@@ -117,13 +119,10 @@ export class RouteShadow {
   offer(ex: OfferedExchange): DropReason | undefined {
     try {
       const reason = this.admit(ex);
-      if (reason !== undefined) {
-        this.deps.metrics.shadowDropped.inc({ route: this.route, reason });
-        return reason;
-      }
-      return undefined;
+      if (reason !== undefined) this.countDrop(reason);
+      return reason;
     } catch (err) {
-      this.deps.metrics.shadowDropped.inc({ route: this.route, reason: 'anonymize_error' });
+      this.countDrop('anonymize_error');
       this.deps.onError?.(err);
       return 'anonymize_error';
     }
@@ -171,17 +170,31 @@ export class RouteShadow {
     return true;
   }
 
+  private countDrop(reason: DropReason): void {
+    let c = this.dropCounters.get(reason);
+    if (!c) this.dropCounters.set(reason, (c = this.deps.metrics.shadowDropped.labels(this.route, reason)));
+    c.inc();
+  }
+
   private countReplacements(replacements: ReadonlyMap<string, number>): void {
-    for (const [entity, n] of replacements) this.deps.metrics.anonymizerReplacements.inc({ route: this.route, entity }, n);
+    for (const [entity, n] of replacements) {
+      let c = this.entityCounters.get(entity);
+      if (!c) this.entityCounters.set(entity, (c = this.deps.metrics.anonymizerReplacements.labels(this.route, entity)));
+      c.inc(n);
+    }
   }
 
   private dispatch(requestId: string, policyId: string, request: AnonymizedRequest): void {
     if (++this.inFlight > this.peak) this.peak = this.inFlight;
     this.inFlightGauge.inc();
     const ts = Date.now();
-    const headers = { 'x-shadowgate-shadow': '1', 'x-shadowgate-policy': policyId };
-    const opts = { timeoutMs: this.cfg.timeout, maxResponseBytes: this.cfg.maxResponseBytes, headers };
-    const calls = this.roles.map(([target, role]) => this.deps.dispatcher.send(target, role, request, opts));
+    // One header object for every target of this copy (the dispatcher sends it as is).
+    const marked: AnonymizedRequest = {
+      method: request.method, url: request.url, body: request.body,
+      headers: { ...request.headers, 'x-shadowgate-shadow': '1', 'x-shadowgate-policy': policyId },
+    };
+    const opts = { timeoutMs: this.cfg.timeout, maxResponseBytes: this.cfg.maxResponseBytes };
+    const calls = this.roles.map(([target, role]) => this.deps.dispatcher.send(target, role, marked, opts));
     void Promise.all(calls).then((responses) => {
       this.inFlight--;
       this.inFlightGauge.dec();
