@@ -14,6 +14,8 @@ export async function serveCluster(config: Config, configPath: string): Promise<
   if (cluster.isPrimary) return runPrimary(config);
   const { startShadowgate } = await import('../app.js');
   const started = await startShadowgate(config, { configPath, handleSignals: true, admin: false, worker: true });
+  // A worker whose primary died (even by SIGKILL) drains and exits instead of serving on, orphaned.
+  process.once('disconnect', () => void started.close().then(() => process.exit(0), () => process.exit(1)));
   AggregatorRegistry.setRegistries([started.app.metrics.registry]);
   // prom-client answers the primary's metric requests only once an AggregatorRegistry exists here.
   new AggregatorRegistry();

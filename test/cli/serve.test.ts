@@ -67,37 +67,42 @@ routes: [{ name: r, match: { pathPrefix: /v1 }, primary: ${primary} }]
 `;
     writeFileSync(file, yaml('a'));
     const { child, line, lines, exited } = await startCli(['serve', '--config', file], (l) => l.msg === 'shadowgate listening');
-    const url = `http://127.0.0.1:${line.port as number}`;
-    const get = async (path: string, agent?: Agent) => {
-      const r = await request(url + path, { dispatcher: agent });
-      return r.body.text();
-    };
-    expect(await get('/v1/x')).toBe('from-a');
+    try {
+      const url = `http://127.0.0.1:${line.port as number}`;
+      const get = async (path: string, agent?: Agent) => {
+        const r = await request(url + path, { dispatcher: agent });
+        return r.body.text();
+      };
+      expect(await get('/v1/x')).toBe('from-a');
 
-    const waitFor = async (msg: string, n: number) => {
-      while (lines.filter((l) => l.msg === msg).length < n) await new Promise((r) => setTimeout(r, 10));
-    };
-    writeFileSync(file, 'routes: [');
-    child.kill('SIGHUP');
-    await waitFor('configuration reload failed; the running configuration stays', 1);
-    expect(await get('/v1/x')).toBe('from-a');
+      const waitFor = async (msg: string, n: number) => {
+        while (lines.filter((l) => l.msg === msg).length < n) await new Promise((r) => setTimeout(r, 10));
+      };
+      writeFileSync(file, 'routes: [');
+      child.kill('SIGHUP');
+      await waitFor('configuration reload failed; the running configuration stays', 1);
+      expect(await get('/v1/x')).toBe('from-a');
 
-    writeFileSync(file, yaml('b'));
-    child.kill('SIGHUP');
-    await waitFor('configuration reloaded', 1);
-    expect(await get('/v1/x')).toBe('from-b');
+      writeFileSync(file, yaml('b'));
+      child.kill('SIGHUP');
+      await waitFor('configuration reloaded', 1);
+      expect(await get('/v1/x')).toBe('from-b');
 
-    writeFileSync(file, yaml('a'));
-    child.kill('SIGHUP');
-    await waitFor('configuration reloaded', 2);
-    const agent = new Agent({ connections: 8 });
-    const slow = Array.from({ length: 5 }, () => get('/v1/slow', agent));
-    while (held.length < 5) await new Promise((r) => setTimeout(r, 5));
-    child.kill('SIGTERM');
-    await waitFor('draining', 1);
-    for (const release of held.splice(0)) release();
-    expect(await Promise.all(slow)).toEqual(Array(5).fill('from-a-slow'));
-    expect(await exited).toBe(0);
-    await agent.close();
+      writeFileSync(file, yaml('a'));
+      child.kill('SIGHUP');
+      await waitFor('configuration reloaded', 2);
+      const agent = new Agent({ connections: 8 });
+      const slow = Array.from({ length: 5 }, () => get('/v1/slow', agent));
+      while (held.length < 5) await new Promise((r) => setTimeout(r, 5));
+      child.kill('SIGTERM');
+      await waitFor('draining', 1);
+      for (const release of held.splice(0)) release();
+      expect(await Promise.all(slow)).toEqual(Array(5).fill('from-a-slow'));
+      expect(await exited).toBe(0);
+      await agent.close();
+    } finally {
+      // A failed assertion must not leave the server running.
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
   });
 });
