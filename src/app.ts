@@ -156,8 +156,8 @@ export class Shadowgate {
     });
     const upstreams: Record<LiveTarget, string> = { incumbent: r.primary, candidate: r.canary?.upstream ?? r.primary };
     const sticky = stickyKeyReader(r.canary?.stickyBy ?? 'none') ?? noKey;
-    // Prometheus children are looked up once per (upstream, code), not per request.
-    const children = new Map<string, { inc(): void }>();
+    // Prometheus children are looked up once per (upstream, code), not per request (no key string either).
+    const children = new Map<string, Map<number, { inc(): void }>>();
     const durations = new Map<string, { observe(v: number): void }>();
     const routing = this.routing;
     return {
@@ -168,10 +168,10 @@ export class Shadowgate {
       tryAcquire: (now) => routing.tryAcquire(r.name, now),
       release: () => routing.release(r.name),
       onLive(target, upstream, status, latencyMs, fellBack) {
-        const code = String(status);
-        const k = `${upstream}|${code}`;
-        let c = children.get(k);
-        if (!c) children.set(k, (c = metrics.requests.labels(r.name, upstream, code)));
+        let byCode = children.get(upstream);
+        if (!byCode) children.set(upstream, (byCode = new Map()));
+        let c = byCode.get(status);
+        if (!c) byCode.set(status, (c = metrics.requests.labels(r.name, upstream, String(status))));
         c.inc();
         let d = durations.get(upstream);
         if (!d) durations.set(upstream, (d = metrics.requestDuration.labels(r.name, upstream, 'primary')));

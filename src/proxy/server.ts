@@ -320,7 +320,8 @@ export class ProxyServer {
       if (route.shadow !== undefined && ex.forwarded && ex.status !== 499) {
         route.shadow.offer({
           requestId: ex.requestId, method: ex.req.method ?? 'GET', url: ex.req.url ?? '/',
-          headers: ex.req.headers, body: ex.body, stickyKey: route.stickyKey(ex.req.headers),
+          headers: ex.req.headers, body: ex.body,
+          stickyKey: route.shadow.wantsStickyKey ? route.stickyKey(ex.req.headers) : undefined,
         });
       }
     } else {

@@ -106,6 +106,11 @@ export class RouteShadow {
     deps.metrics.rawDataMirroring.set({ route }, deps.policy === 'none' ? 1 : 0);
   }
 
+  /** Whether offers need the route's sticky key (only sticky sampling below 100% reads it). */
+  get wantsStickyKey(): boolean {
+    return this.cfg.sampleBy === 'sticky' && this.cfg.sampleRate < 1;
+  }
+
   get inFlightCount(): number {
     return this.inFlight;
   }

@@ -18,16 +18,22 @@ afterAll(async () => {
   await upstream.close();
 });
 
-it('serves through two workers and aggregates their metrics on the primary', async () => {
+/** A two-worker config in a fresh directory, proxying everything to the test upstream. */
+function clusterConfig(extra = ''): string {
   const dir = mkdtempSync(join(tmpdir(), 'sg-cluster-'));
   const file = join(dir, 'shadowgate.yaml');
   writeFileSync(file, `
 server: { host: 127.0.0.1, port: 0, workers: 2 }
 admin: { port: 0, stateFile: ${join(dir, 'state.json')}, auditFile: ${join(dir, 'audit.jsonl')} }
-log: { access: false }
+${extra}
 upstreams: { a: { url: "${upstream.url}" } }
 routes: [{ name: r, match: { pathPrefix: / }, primary: a }]
 `);
+  return file;
+}
+
+it('serves through two workers and aggregates their metrics on the primary', async () => {
+  const file = clusterConfig('log: { access: false }');
   const listening = new Set<number>();
   const { child, line, lines, exited } = await startCli(['serve', '--config', file], (l) => {
     if (l.msg === 'shadowgate listening') listening.add(l.pid as number);
@@ -56,14 +62,7 @@ routes: [{ name: r, match: { pathPrefix: / }, primary: a }]
 });
 
 it('workers drain and exit when their primary is killed', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sg-cluster-'));
-  const file = join(dir, 'shadowgate.yaml');
-  writeFileSync(file, `
-server: { host: 127.0.0.1, port: 0, workers: 2 }
-admin: { port: 0, stateFile: ${join(dir, 'state.json')}, auditFile: ${join(dir, 'audit.jsonl')} }
-upstreams: { a: { url: "${upstream.url}" } }
-routes: [{ name: r, match: { pathPrefix: / }, primary: a }]
-`);
+  const file = clusterConfig();
   const pids = new Set<number>();
   const { child } = await startCli(['serve', '--config', file], (l) => {
     if (l.msg === 'shadowgate listening') pids.add(l.pid as number);
