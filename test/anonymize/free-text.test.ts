@@ -69,7 +69,8 @@ describe('person names: the levers', () => {
   });
 
   test('lower-case text after "my name is"', () => {
-    expect(persons('Hi, my name is dagny haugland and i lost my card')).toEqual(['dagny haugland']);
+    expect(persons('hi, my name is dagny haugland and i lost my card')).toEqual(['dagny haugland']);
+    expect(persons('follow up with ana p lima next week')).toEqual(['ana p lima']);
   });
 
   test('everyday words, places, days and firms are not names', () => {

@@ -225,6 +225,11 @@ function joinLists(text: string, out: Span[], from: number, maybe: Span[]): void
 const LOWER_CUES = ['my name is', 'name:', 'call me', 'calls me', 'follow up with'];
 const LOWER_WORD = /\p{Ll}[\p{Ll}\p{M}'’\-]{0,30}\.?/uy;
 
+/** True when a text without capitals may still hold a name after a cue ("my name is dagny haugland"). */
+export function mayNameInLowerCase(text: string): boolean {
+  return text.includes('name') || text.includes(' me') || text.includes('follow up');
+}
+
 function lowerCaseCued(text: string, out: Span[]): void {
   const name = text.indexOf('name') >= 0;
   const call = text.indexOf(' me') >= 0;
