@@ -116,15 +116,21 @@ const ORG_WORD = 10;  // a word that makes the names before it a firm, band or s
 // A contraction (I'm, We'll, Don't) is an everyday word; the possessive 's is stripped by bareToken.
 const CONTRACTION = /['’](?:m|ll|re|ve|d|t)$/i;
 
+// The small closed vocabularies in one map: a single lookup before the word tables.
+const CLOSED = new Map<string, number>();
+for (const w of ORG_AFTER) CLOSED.set(w, ORG_WORD);
+for (const w of NOT_GIVEN) CLOSED.set(w, COMMON);
+for (const w of TITLES) CLOSED.set(w, TITLE);
+
 function classify(t: string): number {
-  if (PARTICLES.has(t)) return PARTICLE_T;
+  const c0 = t.charCodeAt(0);
+  if (c0 >= 97 && c0 <= 122 && PARTICLES.has(t)) return PARTICLE_T;
   if (t === 'I' || ((t.indexOf("'") > 0 || t.indexOf('’') > 0) && CONTRACTION.test(t))) return COMMON;
-  const bare = bareToken(t);
-  const lower = bare.toLowerCase();
-  if (TITLES.has(lower)) return TITLE;
+  const lower = bareToken(t).toLowerCase();
+  const closed = CLOSED.get(lower);
+  if (closed === TITLE) return TITLE;
   if (isInitial(t)) return INITIAL;
-  if (NOT_GIVEN.has(lower)) return COMMON;
-  if (ORG_AFTER.has(lower)) return ORG_WORD;
+  if (closed !== undefined) return closed;
   const f = lowerWordFlags(lower);
   const common = (f & W_COMMON) !== 0;
   // The bundled lists are curated: a word there is a name unless it is also an everyday word.
