@@ -10,7 +10,7 @@ import type { Span } from './types.js';
 
 const WORD = "\\p{Lu}[\\p{L}\\p{M}'’.\\-]{0,30}";
 // English street types (the USPS suffixes) and the European ones written as a word of their own.
-const STREET_TYPES = 'Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Courts|Ct|Way|Place|Pl|Square|Sq|' +
+const STREET_TYPES = 'Street|Str|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Courts|Ct|Way|Place|Pl|Square|Sq|' +
   'Terrace|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Trail|Crescent|Close|Gardens|Grove|Row|Walk|Hill|Hills|Park|Loop|Pike|' +
   'Alley|Plaza|Ridge|Mews|Green|Greens|Heights|Station|Crossing|Crossroad|Estates|Point|Port|Hollow|Junction|Route|' +
   'Bypass|Cliffs?|Coves?|Creek|Dale|Dam|Extensions?|Falls|Ferry|Flats?|Fords?|Forks?|Gateway|Glen|Harbor|Haven|' +
@@ -20,6 +20,9 @@ const STREET_TYPES = 'Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|
   'Rue|Straße|Strasse|Gasse|Allee|Platz|Weg|Vej|Gade|Gata|Gatan|Katu|Tie|Utca|Ulica';
 // From a house number: 2450 Crown St, 17151 2450 Crown St., 1600 Pennsylvania Avenue.
 const NUMBER_FIRST = new RegExp(`\\d{1,6}[A-Za-z]?(?: \\d{1,6})?,? (?:${WORD} ){0,4}(?:${STREET_TYPES})(?![\\p{L}\\d])\\.?`, 'uy');
+// From a house number before a street word that comes first in French, Iberian, Italian and Polish
+// layouts: 36 rue de Pologne, 69 Av Sidi Lakhmi, 33 avenue de Provence, 3037 ul. Północna 73.
+const NUMBER_PREFIXED = /\d{1,6}[A-Za-z]?(?: \d{1,6})?,? (?:[Rr]ue|[Aa]venue|[Aa]v\.?|[Aa]vda\.|[Aa]venida|[Rr]ua|[Rr]úa|[Vv]ia|[Vv]iale|[Cc]alle|[Cc]orso|ul\.|[Bb]oulevard|[Cc]hemin|[Qq]uai|[Ii]mpasse|[Aa]llée) (?:[\p{L}\p{M}'’.\-]{1,30} ){0,4}[\p{L}\p{M}'’.\-]{1,30}(?: \d{1,5}[a-z]?(?![\p{L}\d]))?/uy;
 // A word ending like a street (Koskikatu, Pohlstrasse, Præstevænget, hersnapvej) before the house number.
 const SUFFIX = /(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|tie|katu|kuja|vej|vænget|gade|veien|vegen|vägen|gatan|gata|laan|straat|utca|ulica|tér|út|braut|stræti|stræde|stien|bygget|gränd|väg|gracht|kade|plein|singel|dijk)$/;
 // A street-type word of its own between the name and the number: Villacher Strasse 89, Piroska u. 97.
@@ -100,6 +103,9 @@ function numberAnchored(text: string, found: Span[]): void {
       NUMBER_FIRST.lastIndex = ds;
       const m = NUMBER_FIRST.exec(text);
       if (m !== null) found.push(span(leadingNumber(text, ds), ds + m[0].length));
+      NUMBER_PREFIXED.lastIndex = ds;
+      const p = NUMBER_PREFIXED.exec(text);
+      if (p !== null) found.push(span(leadingNumber(text, ds), ds + p[0].length));
     }
   }
 }
