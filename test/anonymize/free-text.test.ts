@@ -90,6 +90,7 @@ describe('street addresses: the grammar', () => {
     expect(addresses('She lives at Mannerheimintie 14 and works nearby.')).toEqual(['Mannerheimintie 14']);
     expect(addresses('We met at Vicolo dei Mercanti 9 in the old town.')).toEqual(['Vicolo dei Mercanti 9']);
     expect(addresses('The shop is on Kossuth Lajos utca 21. in Szeged.')).toEqual(['Kossuth Lajos utca 21.']);
+    expect(addresses('He gave me his address: 48334 36 rue de Pologne, Tunis')).toEqual(['48334 36 rue de Pologne, Tunis']);
   });
 
   test('a leading building number and the lines that follow belong to the address', () => {
