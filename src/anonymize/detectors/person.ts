@@ -233,16 +233,16 @@ const LOWER_WORD = /\p{Ll}[\p{Ll}\p{M}'’\-]{0,30}\.?/uy;
 
 /** True when a text without capitals may still hold a name after a cue ("my name is dagny haugland"). */
 export function mayNameInLowerCase(text: string): boolean {
-  return text.includes('name') || text.includes(' me') || text.includes('follow up');
+  return text.includes('name') || text.includes('call') || text.includes('follow up');
 }
 
 function lowerCaseCued(text: string, out: Span[]): void {
   const name = text.indexOf('name') >= 0;
-  const call = text.indexOf(' me') >= 0;
+  const call = text.indexOf('call') >= 0;
   if (!name && !call && text.indexOf('follow up') < 0) return;
   for (const cue of LOWER_CUES) {
     if (!name && cue.includes('name')) continue;
-    if (!call && cue.includes(' me')) continue;
+    if (!call && cue.includes('call')) continue;
     for (let at = text.indexOf(cue); at >= 0; at = text.indexOf(cue, at + cue.length)) {
       if (at > 0 && /[\p{L}]/u.test(text[at - 1]!)) continue;
       let pos = at + cue.length;
