@@ -98,7 +98,7 @@ export function crossCheck(raw: unknown): Problem[] {
   const upstream = (v: unknown, path: (string | number)[]) => {
     const name = str(v);
     if (name !== undefined && !upstreams.includes(name)) {
-      problems.push({ path, message: `unknown upstream "${name}" (known: ${upstreams.join(', ') || 'none'})` });
+      problems.push({ path, message: `unknown upstream "${name}" (${upstreams.length > 0 ? `defined: ${upstreams.join(', ')}` : 'no upstream is defined'})` });
     }
   };
   upstream(obj(cfg.server).passthrough, ['server', 'passthrough']);
@@ -120,7 +120,7 @@ export function crossCheck(raw: unknown): Problem[] {
         problems.push({ path: ['routes', i, 'shadow', 'policy'], message: 'policy none mirrors raw data: it needs allowRawData: true (synthetic traffic only)' });
       }
     } else if (policy !== undefined && !policies.includes(policy)) {
-      problems.push({ path: ['routes', i, 'shadow', 'policy'], message: `unknown policy "${policy}" (known: ${policies.join(', ') || 'none'})` });
+      problems.push({ path: ['routes', i, 'shadow', 'policy'], message: `unknown policy "${policy}" (${policies.length > 0 ? `defined: ${policies.join(', ')}` : 'no policy is defined under anonymize.policies'})` });
     }
   });
   return problems;
