@@ -1,6 +1,6 @@
 // The command line's words: one usage text per subcommand (every flag documented), the overview, and
 // the version. `shadowgate CMD --help` prints CMD's text and exits 0; a usage error prints it to stderr.
-import { readFileSync } from 'node:fs';
+export { packageVersion as version } from '../version.js';
 
 export const OVERVIEW = `usage: shadowgate <command> [options]      (shadowgate <command> --help for its flags)
 
@@ -72,17 +72,4 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = {
 
 export function wantsHelp(args: readonly string[]): boolean {
   return args.includes('--help') || args.includes('-h');
-}
-
-/** The package's version, read from the package.json shipped beside dist/. */
-export function version(): string {
-  for (const rel of ['../../../package.json', '../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'shadowgate' && typeof pkg.version === 'string') return pkg.version;
-    } catch {
-      // not at this depth: the layout under dist/ differs between the build and the tests
-    }
-  }
-  return 'unknown';
 }

@@ -83,6 +83,9 @@ export const configSchema = z.object({
 }).strict();
 
 type Problem = { path: (string | number)[]; message: string };
+/** Label values of requests_total for traffic no route matched; no route may take them. */
+export const RESERVED_ROUTE_NAMES: readonly string[] = ['passthrough', 'none'];
+
 const obj = (v: unknown): Record<string, unknown> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
@@ -109,6 +112,8 @@ export function crossCheck(raw: unknown): Problem[] {
     const name = str(r.name);
     if (name !== undefined && seen.has(name)) problems.push({ path: ['routes', i, 'name'], message: `duplicate route name "${name}"` });
     if (name !== undefined) seen.add(name);
+    // The requests_total route label uses these for traffic no route matched: a route so named would merge with it.
+    if (name !== undefined && RESERVED_ROUTE_NAMES.includes(name)) problems.push({ path: ['routes', i, 'name'], message: `route name "${name}" is reserved (it labels traffic no route matched)` });
     upstream(r.primary, ['routes', i, 'primary']);
     upstream(obj(r.canary).upstream, ['routes', i, 'canary', 'upstream']);
     const shadow = obj(r.shadow);
