@@ -38,6 +38,7 @@ const flags = new Map<string, number>();
 function mark(word: string, bit: number): void {
   const l = word.toLowerCase();
   flags.set(l, (flags.get(l) ?? 0) | bit);
+  if (!/[^\x00-\x7f]/.test(l)) return;
   const f = foldName(l);
   if (f !== l) flags.set(f, (flags.get(f) ?? 0) | bit);
 }
