@@ -9,7 +9,8 @@ import type { Span } from './types.js';
 // Up to five capitalised tokens or initials (`J`, `D.`) separated by single spaces, with lower-case
 // particles between them (Amelia de Vries, Ludwig van der Berg). Every quantifier is bounded.
 const PARTICLE = '(?:de|van|der|den|von|da|di|du|del|della|la|le|dos|das|do|ten|ter|bin|al|y)';
-const RUN = new RegExp(`(?<![\\p{L}\\p{M}'’\\-])\\p{Lu}[\\p{L}\\p{M}'’\\-]{0,30}\\.?(?: (?:${PARTICLE} ){0,2}\\p{Lu}[\\p{L}\\p{M}'’\\-]{0,30}\\.?){0,4}(?![\\p{L}\\p{M}])`, 'gu');
+// The capital comes before the look-behind, so the engine skips quickly to the next capital.
+const RUN = new RegExp(`\\p{Lu}(?<![\\p{L}\\p{M}'’\\-]\\p{Lu})[\\p{L}\\p{M}'’\\-]{0,30}\\.?(?: (?:${PARTICLE} ){0,2}\\p{Lu}[\\p{L}\\p{M}'’\\-]{0,30}\\.?){0,4}(?![\\p{L}\\p{M}])`, 'gu');
 const PARTICLES = new Set(PARTICLE.slice(3, -1).split('|'));
 const TITLES = new Set(['mr', 'mrs', 'ms', 'miss', 'dr', 'prof', 'sir', 'madam', 'mx', 'herr', 'frau', 'mme', 'mlle', 'sr', 'sra', 'dame', 'lady', 'lord']);
 
