@@ -336,7 +336,12 @@ export class ProxyServer {
     this.server.on('timeout', (socket: Socket) => this.socketTimeout(socket));
     this.server.on('request', (req: IncomingMessage, res: ServerResponse) => this.handle(req, res));
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
-    this.server.on('clientError', (err: Error & { code?: string; rawPacket?: Buffer }, socket: Socket) => {
+    this.server.on('clientError', (err: Error & { code?: string; rawPacket?: Buffer }, socket: Tagged<Socket>) => {
+      // The peer closed or reset mid-request (or after our error answer): nothing to answer, nothing we closed.
+      if (socket[kClosing] === true || err.code === 'HPE_INVALID_EOF_STATE' || err.code === 'ECONNRESET') {
+        socket.destroy();
+        return;
+      }
       let e: ShadowgateError;
       if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
         e = errors.clientTimeout('complete request head');
@@ -351,7 +356,7 @@ export class ProxyServer {
         socket.destroy();
         return;
       }
-      (socket as Tagged<Socket>)[kClosing] = true;
+      socket[kClosing] = true;
       const body = errorBody(e, crypto.randomUUID());
       socket.end(`HTTP/1.1 ${e.status} ${http.STATUS_CODES[e.status] ?? ''}\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
       // A peer that reads nothing must not hold the socket open: it gets `send` to take the answer.

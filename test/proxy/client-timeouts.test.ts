@@ -94,6 +94,12 @@ routes:
     expect(a.status).toBe(408);
     await closed(s);
     expect(await closedCount(gw, 'headers')).toBe(1);
+    expect(await closedCount(gw, 'invalid')).toBe(0); // its close after the 408 is not a second reason
+    // A connection that never sends a byte is held no longer (the issue's 1,100 idle connections).
+    const silent = await connect(gw.port);
+    silent.resume(); // reads, so that it sees the close
+    await closed(silent);
+    expect(await closedCount(gw, 'headers')).toBe(2);
   });
 
   it('closes a keep-alive connection idle longer than `idle`', async () => {
