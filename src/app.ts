@@ -126,7 +126,7 @@ export class Shadowgate {
     const dispatcher = sameUpstreams ? previous!.dispatcher : new ShadowDispatcher(config.upstreams);
     const routes = new RouteTable(config.routes.map((r) => this.buildRoute(r, config, anonymizer, dispatcher)));
     const pt = config.server.passthrough;
-    const passthrough = pt !== undefined ? createPassthrough(pt, config.upstreams[pt]!.url, config.upstreams[pt]!.timeout) : undefined;
+    const passthrough = pt !== undefined ? createPassthrough(pt, config.upstreams[pt]!.url, config.upstreams[pt]!.timeout, config.upstreams[pt]!.connections) : undefined;
     const { timeouts: clientTimeouts, maxConnections, maxHeaders } = config.server;
     return {
       config, pools, timeouts, queueLimits, dispatcher, anonymizer, routes, maxBodyBytes: config.server.maxBodyBytes, passthrough,

@@ -3,8 +3,8 @@
 // request's hop-by-hop and Connection-named fields are dropped before it leaves, and the answer's are
 // dropped before the client sees it (http-proxy-3 would echo the client's Connection and copy the
 // upstream's hop-by-hop fields, so the answer is written here: selfHandleResponse).
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ClientRequest } from 'node:http';
+import { Agent as HttpAgent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
 import { errorBody, errors } from '../errors.js';
@@ -29,8 +29,21 @@ export interface Passthrough {
 const kCall = Symbol('shadowgate.passthrough');
 type Tagged = IncomingMessage & { [kCall]?: { hooks: PassthroughHooks; requestId: string; upstream?: ClientRequest; aborted: boolean } };
 
-export function createPassthrough(name: string, url: string, timeoutMs: number): Passthrough {
-  const proxy = createProxyServer({ target: url, ws: true, xfwd: false, changeOrigin: true, proxyTimeout: timeoutMs, selfHandleResponse: true });
+/**
+ * Idle upstream connections are closed after this, below the usual 5 s keep-alive of an upstream (node's
+ * default), so that a request rarely meets a connection the upstream is closing at the same moment.
+ */
+const IDLE_UPSTREAM_MS = 4_000;
+
+export function createPassthrough(name: string, url: string, timeoutMs: number, connections = 64): Passthrough {
+  // Keep-alive to the upstream (without an agent http-proxy-3 sends `connection: close` on every request).
+  const options = { keepAlive: true, maxSockets: connections, timeout: IDLE_UPSTREAM_MS };
+  const agent = url.startsWith('https:') ? new HttpsAgent(options) : new HttpAgent(options);
+  let retired = false;
+  agent.on('free', (socket: { destroy(): void }) => {
+    if (retired) socket.destroy();
+  });
+  const proxy = createProxyServer({ target: url, ws: true, xfwd: false, changeOrigin: true, proxyTimeout: timeoutMs, selfHandleResponse: true, agent });
   proxy.on('proxyReq', (proxyReq, req) => {
     const call = (req as Tagged)[kCall];
     if (call !== undefined) call.upstream = proxyReq;
@@ -80,10 +93,14 @@ export function createPassthrough(name: string, url: string, timeoutMs: number):
       call.upstream?.destroy();
     },
     ws(req, socket, head) {
-      proxy.ws(req, socket, head, {}, () => socket.destroy());
+      // An upgraded connection leaves HTTP: it gets its own socket, not one of the keep-alive pool.
+      proxy.ws(req, socket, head, { agent: false }, () => socket.destroy());
     },
     close() {
+      // Retired by a reload: calls in flight finish on their sockets, which then close instead of idling.
       proxy.close();
+      retired = true;
+      for (const sockets of Object.values(agent.freeSockets)) for (const s of sockets ?? []) s.destroy();
     },
   };
 }

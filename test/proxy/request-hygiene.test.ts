@@ -4,18 +4,20 @@
 // dropping hop-by-hop fields both ways exactly as the route path does.
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import { echo, startUpstream, type TestUpstream } from '../helpers/upstream.js';
 import { send, startFromYaml } from '../helpers/app.js';
 import { raw } from '../helpers/raw.js';
 
 let model: TestUpstream;
 let other: TestUpstream;
+const otherSockets = new Set<number>();
 let gw: Awaited<ReturnType<typeof startFromYaml>>;
 
 beforeAll(async () => {
   model = await startUpstream(echo);
   other = await startUpstream((req, body, res) => {
+    otherSockets.add(req.socket.remotePort ?? 0);
     res.writeHead(200, {
       'content-type': 'application/json',
       connection: 'x-upstream-private, keep-alive',
@@ -163,4 +165,23 @@ describe('passthrough header hygiene, as on the route path', () => {
       }
     });
   }
+});
+
+describe('passthrough connections', () => {
+  it('keeps both the client connection and the upstream connection alive across requests', async () => {
+    otherSockets.clear();
+    const agent = new Agent({ connections: 1 });
+    try {
+      for (let i = 0; i < 20; i++) {
+        const res = await request(`${gw.url}/static/${i}`, { dispatcher: agent });
+        expect(res.statusCode).toBe(200);
+        // The upstream's keep-alive fields are its own; the client's connection stays open.
+        expect(res.headers.connection).not.toBe('close');
+        await res.body.dump();
+      }
+      expect(otherSockets.size).toBe(1); // one upstream connection, reused 20 times
+    } finally {
+      await agent.close();
+    }
+  });
 });
