@@ -30,7 +30,7 @@ describe('client timeouts (NGINX client_header/client_body/keepalive/send timeou
 
   beforeAll(async () => {
     upstream = await startUpstream((req, body, res) => {
-      if (req.url === '/v1/big') {
+      if (req.url === '/v1/big' || req.url === '/big') {
         // 32 MB the client will not read: far past every socket buffer on the way.
         res.once('close', () => {
           cuts.push(res.writableFinished ? 'finished' : 'cut');
@@ -53,6 +53,7 @@ describe('client timeouts (NGINX client_header/client_body/keepalive/send timeou
 server:
   timeouts: { headers: 300ms, body: 200ms, idle: 300ms, send: 300ms }
   maxConnections: 20
+  passthrough: incumbent
 upstreams:
   incumbent: { url: "${upstream.url}", timeout: 5s, connections: 1 }
 routes:
@@ -124,6 +125,18 @@ routes:
     const next = await send(gw.url, { path: '/v1/predict' });
     expect(next.status).toBe(200);
     expect(cuts).toEqual(['cut']);
+  });
+
+  it('cuts a client that stops reading a passthrough answer after `send`, and the upstream call with it', async () => {
+    const upstreamClosed = new Promise<void>((resolve) => { bigClosed = resolve; });
+    const before = await closedCount(gw, 'send');
+    const s = await connect(gw.port);
+    s.pause();
+    s.write('GET /big HTTP/1.1\r\nhost: gw\r\n\r\n');
+    await upstreamClosed;
+    s.destroy();
+    expect(await closedCount(gw, 'send')).toBe(before + 1);
+    expect(cuts.at(-1)).toBe('cut');
   });
 
   it('closes connections above server.maxConnections at once and counts them', async () => {
