@@ -84,7 +84,10 @@ export const serverSchema = z.object({
   /** Where paths that match no route go (unbuffered, http-proxy-3); none answers 404. */
   passthrough: z.string().optional(),
   timeouts: clientTimeoutsSchema.default(() => clientTimeoutsSchema.parse({})),
-  /** Open client connections per process; past it new connections are closed at once (and counted). */
+  /**
+   * Open client connections per process (at most 3/4 of the open-file limit); at the limit the oldest idle
+   * connection is closed to admit a new one, and a new one is refused only when every connection is busy.
+   */
   maxConnections: z.number().int().positive().default(10_000),
   /** Header fields per request; more get 431. */
   maxHeaders: z.number().int().positive().max(10_000).default(100),
