@@ -101,7 +101,7 @@ export function isProse(text: string): boolean {
   return false;
 }
 
-// Token classes, from strongest name evidence to none.
+// Token classes (numbers are labels, not an order).
 const FIRST = 0;      // a bundled given name that is not an everyday word (Sara, Mateo)
 const NAME = 1;       // a bundled surname that is not an everyday word (Okafor)
 const LISTED = 9;     // in @cspell/dict-people-names only, not an everyday word or known proper noun (Szász)
@@ -181,7 +181,7 @@ export function detectPerson(text: string, out: Span[], strict = false): void {
       if (!nameish(classes[i]!) || classes[i] === PARTICLE_T) { i++; continue; }
       let j = i;
       while (j + 1 < tokens.length && nameish(classes[j + 1]!)) j++;
-      // A trailing particle or a run that ends with a period-less initial does not end a name.
+      // A trailing particle does not end a name.
       while (j > i && classes[j] === PARTICLE_T) j--;
       const titled = i > 0 && classes[i - 1] === TITLE;
       judge(text, tokens, starts, classes, i, j, titled, strict, out, maybe);
