@@ -24,6 +24,8 @@ import { RouteShadow } from './shadow/shadow.js';
 import { createAnonymizer, type Anonymizer, type CompiledPolicy } from './anonymize/index.js';
 import { RouteComparer, observeComparison, FieldLabelTracker, type RouteReport } from './compare/index.js';
 import { DatasetWriter } from './dataset/writer.js';
+import { assembleExchange } from './compare/stream.js';
+import { StreamBook, type StreamReport } from './compare/stream-book.js';
 import { toDatasetRecord } from './dataset/record.js';
 
 export interface StartOptions {
@@ -65,6 +67,8 @@ export class Shadowgate {
   adminPort = 0;
   private gen!: AppGeneration;
   private readonly comparers = new Map<string, { key: string; comparer: RouteComparer }>();
+  /** Streamed answers' token timing per route, created on a route's first streamed exchange. */
+  private readonly streamBooks = new Map<string, { comparer: RouteComparer; book: StreamBook }>();
   private readonly fieldTrackers = new Map<string, FieldLabelTracker>();
   private writer: { key: string; writer: DatasetWriter } | undefined;
   private closing: Promise<void> | undefined;
@@ -237,11 +241,19 @@ export class Shadowgate {
   /** The report of every route, or of one (undefined when it is unknown). */
   report(route?: string): RouteReport[] | RouteReport | undefined {
     const now = Date.now();
-    if (route !== undefined) return this.comparers.get(route)?.comparer.report(now);
+    if (route !== undefined) return this.routeReport(route, now);
     return this.gen.config.routes.flatMap((r) => {
-      const c = this.comparers.get(r.name)?.comparer;
-      return c ? [c.report(now)] : [];
+      const rep = this.routeReport(r.name, now);
+      return rep ? [rep] : [];
     });
+  }
+
+  /** A route's report, with its streaming section when the route's answers stream. */
+  private routeReport(route: string, now: number): (RouteReport & { streams?: StreamReport }) | undefined {
+    const c = this.comparers.get(route)?.comparer;
+    if (c === undefined) return undefined;
+    const book = this.streamBooks.get(route);
+    return book !== undefined && book.comparer === c ? { ...c.report(now), streams: book.book.report() } : c.report(now);
   }
 
   private adminContext(): AdminContext {
@@ -308,7 +320,14 @@ export class Shadowgate {
   /** The one onShadowResult hook: comparison, its metrics, and the dataset (leak-guarded). */
   private onShadowResult(ex: ShadowExchange, comparer: RouteComparer | undefined, policy: CompiledPolicy | undefined, route: RouteConfig): void {
     if (comparer) {
-      const outcome = comparer.record(ex, Date.now());
+      // Streamed answers are compared as their assembled text; their token timing goes to the stream book.
+      const streamed = assembleExchange(ex);
+      if (streamed !== undefined) {
+        let book = this.streamBooks.get(route.name);
+        if (book?.comparer !== comparer) this.streamBooks.set(route.name, (book = { comparer, book: new StreamBook(route.shadow!.compare) }));
+        book.book.record(streamed.incumbent, streamed.candidate);
+      }
+      const outcome = comparer.record(streamed?.exchange ?? ex, Date.now());
       let tracker = this.fieldTrackers.get(route.name);
       if (!tracker) this.fieldTrackers.set(route.name, (tracker = new FieldLabelTracker(route.shadow!.compare)));
       observeComparison(this.metrics, route.name, outcome, tracker);

@@ -6,6 +6,7 @@ import { anonymizeSchema } from './schema/anonymize.js';
 import { compareSchema } from './schema/compare.js';
 import { adminSchema, canarySchema, limitsSchema } from './schema/canary.js';
 import { recordSchema } from './schema/record.js';
+import { rewriteProblems, rewriteSchema, streamTimeout } from './schema/protocols.js';
 
 export const upstreamSchema = z.object({
   url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
@@ -37,6 +38,9 @@ export const shadowSchema = z.object({
   compare: compareSchema.default(() => compareSchema.parse({})),
   /** Write this route's shadow exchanges to the dataset (when `record:` is configured). */
   record: z.boolean().default(true),
+  /** Per target: body paths and headers changed on its copy, after anonymization. */
+  rewrite: rewriteSchema.optional(),
+  streamTimeout,
 }).strict();
 export type ShadowConfig = z.infer<typeof shadowSchema>;
 
@@ -114,6 +118,7 @@ export function crossCheck(raw: unknown): Problem[] {
     const shadow = obj(r.shadow);
     if (Array.isArray(shadow.targets)) shadow.targets.forEach((t: unknown, j: number) => upstream(t, ['routes', i, 'shadow', 'targets', j]));
     upstream(shadow.baseline, ['routes', i, 'shadow', 'baseline']);
+    problems.push(...rewriteProblems(shadow, ['routes', i, 'shadow']));
     const policy = str(shadow.policy);
     if (policy === 'none') {
       if (shadow.allowRawData !== true) {
@@ -132,3 +137,4 @@ export type { AnonymizeConfig, PolicyConfig, TransformSpec } from './schema/anon
 export type { CompareConfig } from './schema/compare.js';
 export type { AdminConfig, CanaryConfig, GuardrailsConfig, LimitsConfig } from './schema/canary.js';
 export type { RecordConfig } from './schema/record.js';
+export type { RewriteConfig, TargetRewrite } from './schema/protocols.js';

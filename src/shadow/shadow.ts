@@ -7,6 +7,7 @@ import type { Metrics } from '../observe/metrics.js';
 import { OverloadMonitor, TokenBucket, unitHash } from './admission.js';
 import type { ShadowDispatcher } from './dispatch.js';
 import { copyHeaders } from '../proxy/headers.js';
+import { compileRewrites, type TargetRewriter } from './rewrite.js';
 
 /** What the anonymizer gives the shadow path (src/anonymize implements it). */
 export interface ShadowPolicy {
@@ -16,7 +17,7 @@ export interface ShadowPolicy {
     | { ok: false; reason: 'leak' | 'unsupported' | 'error'; detail: string; replacements: ReadonlyMap<string, number> };
 }
 
-export type DropReason = 'sampled_out' | 'body_too_large' | 'rate_limited' | 'in_flight' | 'overload' | 'target_down' | 'no_policy' | 'leak' | 'anonymize_error' | 'draining';
+export type DropReason = 'sampled_out' | 'body_too_large' | 'rate_limited' | 'in_flight' | 'overload' | 'target_down' | 'no_policy' | 'leak' | 'anonymize_error' | 'draining' | 'rewrite_error';
 
 /** Consecutive failed calls (no answer at all) after which a target is treated as down. */
 export const BREAKER_FAILURES = 5;
@@ -86,6 +87,8 @@ export class RouteShadow {
   /** Per target; the copy is only worth sending while both compared targets can answer. */
   private readonly breakers: readonly TargetBreaker[];
   private readonly random: () => number;
+  /** shadow.rewrite, compiled: the copy a named target receives instead of the common one. */
+  private readonly rewrites: ReadonlyMap<string, TargetRewriter>;
   private closed = false;
   /** Prometheus children resolved once per label set, not per copy. */
   private readonly outcomeCounters = new Map<string, { inc(): void }>();
@@ -102,6 +105,7 @@ export class RouteShadow {
     this.roles = roles;
     this.breakers = roles.map(() => new TargetBreaker());
     this.random = deps.random ?? Math.random;
+    this.rewrites = compileRewrites(cfg.rewrite);
     this.inFlightGauge = deps.metrics.shadowInFlight.labels(route);
     deps.metrics.rawDataMirroring.set({ route }, deps.policy === 'none' ? 1 : 0);
   }
@@ -166,8 +170,7 @@ export class RouteShadow {
       request = out.request;
       policyId = policy.id;
     }
-    this.dispatch(ex.requestId, policyId, request);
-    return undefined;
+    return this.dispatch(ex.requestId, policyId, request);
   }
 
   private targetsUp(nowMs: number): boolean {
@@ -189,17 +192,19 @@ export class RouteShadow {
     }
   }
 
-  private dispatch(requestId: string, policyId: string, request: AnonymizedRequest): void {
-    if (++this.inFlight > this.peak) this.peak = this.inFlight;
-    this.inFlightGauge.inc();
-    const ts = Date.now();
+  private dispatch(requestId: string, policyId: string, request: AnonymizedRequest): DropReason | undefined {
     // One header object for every target of this copy (the dispatcher sends it as is).
     const marked: AnonymizedRequest = {
       method: request.method, url: request.url, body: request.body,
       headers: { ...request.headers, 'x-shadowgate-shadow': '1', 'x-shadowgate-policy': policyId },
     };
-    const opts = { timeoutMs: this.cfg.timeout, maxResponseBytes: this.cfg.maxResponseBytes };
-    const calls = this.roles.map(([target, role]) => this.deps.dispatcher.send(target, role, marked, opts));
+    const copies = this.rewrites.size === 0 ? undefined : this.rewrittenCopies(marked);
+    if (copies === null) return 'rewrite_error';
+    if (++this.inFlight > this.peak) this.peak = this.inFlight;
+    this.inFlightGauge.inc();
+    const ts = Date.now();
+    const opts = { timeoutMs: this.cfg.timeout, maxResponseBytes: this.cfg.maxResponseBytes, streamTimeoutMs: this.cfg.streamTimeout };
+    const calls = this.roles.map(([target, role], i) => this.deps.dispatcher.send(target, role, copies?.[i] ?? marked, opts));
     void Promise.all(calls).then((responses) => {
       this.inFlight--;
       this.inFlightGauge.dec();
@@ -218,6 +223,22 @@ export class RouteShadow {
         this.deps.onError?.(err);
       }
     });
+  }
+
+  /** Each role's copy after its target's rewrite; null when one cannot be rewritten (the copy is dropped). */
+  private rewrittenCopies(marked: AnonymizedRequest): AnonymizedRequest[] | null {
+    const out: AnonymizedRequest[] = [];
+    for (const [target] of this.roles) {
+      const rw = this.rewrites.get(target);
+      if (rw === undefined) {
+        out.push(marked);
+        continue;
+      }
+      const r = rw.apply(marked);
+      if (!r.ok) return null;
+      out.push(r.request);
+    }
+    return out;
   }
 
   private countOutcome(r: ShadowResponse): void {
