@@ -129,7 +129,7 @@ export interface AssembledStream {
   readonly reportedTokens: number | null;
   /** ms from sending the request to the first event with text; null without timing or text. */
   readonly ttftMs: number | null;
-  /** Gaps between successive text events (ms), as the bytes arrived. */
+  /** Gaps between successive text events (ms), as the bytes arrived (see interTokenGaps). */
   readonly interTokenMs: readonly number[];
   /** Tokens after the first over the time from the first to the last text event; null when not measurable. */
   readonly tokensPerSecond: number | null;
@@ -185,6 +185,25 @@ function arrivalOf(marks: ChunkMarks, end: number, from: number): number {
   let i = from;
   while (i < marks.ends.length - 1 && marks.ends[i]! < end) i++;
   return i;
+}
+
+/**
+ * Gaps between successive tokens. Tokens that arrived together (one chunk: the sender's writes were
+ * coalesced) share the wait since the previous arrival evenly, so a burst of k tokens after 12 ms counts
+ * k gaps of 12/k ms rather than one of 12 and k-1 of 0; the gaps still sum to last minus first.
+ */
+export function interTokenGaps(times: readonly number[]): number[] {
+  const gaps: number[] = [];
+  let i = 1;
+  while (i < times.length) {
+    let j = i;
+    while (j + 1 < times.length && times[j + 1] === times[i]) j++;
+    const k = j - i + 1;
+    const gap = (times[i]! - times[i - 1]!) / k;
+    for (let n = 0; n < k; n++) gaps.push(gap);
+    i = j + 1;
+  }
+  return gaps;
 }
 
 /** Parses and assembles one streamed body. `marks` (optional) gives the token timing. */
@@ -244,8 +263,7 @@ export function assembleStream(format: StreamFormat, body: Buffer, marks?: Chunk
   const indices = [...new Set([...texts.keys(), ...finish.keys()])].sort((a, b) => a - b);
   if (indices.length === 0) indices.push(0);
   const choices = indices.map((index) => ({ index, text: (texts.get(index) ?? []).join(''), finishReason: finish.get(index) ?? null }));
-  const interTokenMs: number[] = [];
-  for (let i = 1; i < tokenTimes.length; i++) interTokenMs.push(tokenTimes[i]! - tokenTimes[i - 1]!);
+  const interTokenMs = interTokenGaps(tokenTimes);
   let tokensPerSecond: number | null = null;
   if (tokenTimes.length >= 2) {
     const spanMs = tokenTimes[tokenTimes.length - 1]! - tokenTimes[0]!;

@@ -108,3 +108,52 @@ export function chatRequest(i: number, people: readonly { readonly email: string
     ],
   });
 }
+
+/** Streams chat requests through the proxy until the signal or the deadline; returns how many completed. */
+export async function driveChat(opts: { url: string; durationMs: number; concurrency: number; people: readonly { readonly email: string; readonly name: string }[]; signal?: AbortSignal }): Promise<{ completed: number; failed: number }> {
+  const { request } = await import('undici');
+  const until = Date.now() + opts.durationMs;
+  let next = 0;
+  let completed = 0;
+  let failed = 0;
+  await Promise.all(Array.from({ length: opts.concurrency }, async () => {
+    while (Date.now() < until && opts.signal?.aborted !== true) {
+      const i = next++;
+      try {
+        const res = await request(`${opts.url}${CHAT_PATH}`, {
+          method: 'POST', headers: { 'content-type': 'application/json' }, body: chatRequest(i, opts.people),
+          headersTimeout: 10_000, bodyTimeout: 10_000,
+        });
+        const text = await res.body.text();
+        if (res.statusCode === 200 && text.includes('[DONE]')) completed++;
+        else failed++;
+      } catch {
+        failed++;
+      }
+    }
+  }));
+  return { completed, failed };
+}
+
+interface StreamsView {
+  readonly incumbent: { readonly streams: number; readonly timeToFirstToken: { readonly p50Ms: number }; readonly interTokenLatency: { readonly p50Ms: number }; readonly tokensPerSecond: { readonly p50: number } };
+  readonly candidate: StreamsView['incumbent'];
+  readonly finishReason: { readonly agreement: number | null };
+  readonly similarity: { readonly mean: number | null; readonly belowThreshold: number; readonly compared: number };
+  readonly comparison: Readonly<Record<'timeToFirstToken' | 'interTokenLatency' | 'tokensPerSecond', { readonly verdict: string; readonly ratio: number | null }>>;
+}
+
+/** The demo's summary of a streaming route's `streams` report section. */
+export function chatLines(streams: StreamsView | undefined): string[] {
+  if (streams === undefined) return ['  no streamed shadow answers were compared'];
+  const { incumbent: i, candidate: c, comparison: k } = streams;
+  const verdict = (v: { verdict: string; ratio: number | null }) => `${v.verdict}${v.ratio !== null ? `, median ratio ${v.ratio.toFixed(2)}` : ''}`;
+  return [
+    `  streams compared: ${Math.min(i.streams, c.streams)} (chat-v1 incumbent vs chat-v2 candidate, model name rewritten per target)`,
+    `  time to first token p50: ${i.timeToFirstToken.p50Ms.toFixed(1)} ms vs ${c.timeToFirstToken.p50Ms.toFixed(1)} ms  (${verdict(k.timeToFirstToken)})`,
+    `  inter-token latency p50: ${i.interTokenLatency.p50Ms.toFixed(1)} ms vs ${c.interTokenLatency.p50Ms.toFixed(1)} ms  (${verdict(k.interTokenLatency)})`,
+    `  tokens per second p50: ${i.tokensPerSecond.p50.toFixed(0)} vs ${c.tokensPerSecond.p50.toFixed(0)}  (${verdict(k.tokensPerSecond)})`,
+    `  finish_reason agreement: ${streams.finishReason.agreement === null ? '-' : `${(streams.finishReason.agreement * 100).toFixed(1)}%`}`,
+    `  text similarity: mean ${streams.similarity.mean === null ? '-' : streams.similarity.mean.toFixed(2)}, ${streams.similarity.belowThreshold}/${streams.similarity.compared} below the threshold`,
+  ];
+}

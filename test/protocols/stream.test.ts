@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_STREAM_EVENTS, StreamTimeline, assembleExchange, assembleStream, assembledBody, parseNdjson, parseSse, streamFormatOf } from '../../src/compare/stream.js';
+import { MAX_STREAM_EVENTS, interTokenGaps, StreamTimeline, assembleExchange, assembleStream, assembledBody, parseNdjson, parseSse, streamFormatOf } from '../../src/compare/stream.js';
 import type { ShadowExchange, ShadowResponse } from '../../src/exchange.js';
 
 const sse = (...events: string[]) => Buffer.from(events.map((e) => `data: ${e}\n\n`).join(''));
@@ -80,6 +80,12 @@ describe('assembling a streamed answer', () => {
     expect(a.ttftMs).toBe(40);
     expect(a.interTokenMs).toEqual([20, 40]);
     expect(a.tokensPerSecond).toBeCloseTo(2 * 1000 / 60, 6);
+  });
+
+  it('tokens that arrive in one chunk share the wait since the previous arrival', () => {
+    expect(interTokenGaps([10, 22, 22, 22, 30])).toEqual([4, 4, 4, 8]);
+    expect(interTokenGaps([10, 10, 16])).toEqual([0, 6]);
+    expect(interTokenGaps([5])).toEqual([]);
   });
 
   it('the timeline is bounded: past its capacity the last mark moves forward', () => {
