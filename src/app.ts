@@ -25,6 +25,7 @@ import { createAnonymizer, type Anonymizer, type CompiledPolicy } from './anonym
 import { RouteComparer, observeComparison, FieldLabelTracker, type RouteReport } from './compare/index.js';
 import { DatasetWriter } from './dataset/writer.js';
 import { assembleExchange } from './compare/stream.js';
+import { createTracer, type Tracer } from './observe/trace.js';
 import { StreamBook, type StreamReport } from './compare/stream-book.js';
 import { toDatasetRecord } from './dataset/record.js';
 
@@ -126,10 +127,12 @@ export class Shadowgate {
     }
     const sameUpstreams = previous !== undefined && JSON.stringify(previous.config.upstreams) === JSON.stringify(config.upstreams);
     const dispatcher = sameUpstreams ? previous!.dispatcher : new ShadowDispatcher(config.upstreams);
-    const routes = new RouteTable(config.routes.map((r) => this.buildRoute(r, config, anonymizer, dispatcher)));
+    const sameTracing = previous !== undefined && JSON.stringify(previous.config.tracing) === JSON.stringify(config.tracing);
+    const tracer = sameTracing ? previous!.tracer : createTracer(config.tracing, this.metrics.traceSpans);
+    const routes = new RouteTable(config.routes.map((r) => this.buildRoute(r, config, anonymizer, dispatcher, tracer)));
     const pt = config.server.passthrough;
     const passthrough = pt !== undefined ? createPassthrough(pt, config.upstreams[pt]!.url, config.upstreams[pt]!.timeout) : undefined;
-    return { config, pools, timeouts, dispatcher, anonymizer, routes, maxBodyBytes: config.server.maxBodyBytes, passthrough };
+    return { config, pools, timeouts, dispatcher, anonymizer, routes, maxBodyBytes: config.server.maxBodyBytes, passthrough, ...(tracer ? { tracer } : {}) };
   }
 
   private comparerFor(route: RouteConfig): RouteComparer | undefined {
@@ -145,7 +148,7 @@ export class Shadowgate {
     return comparer;
   }
 
-  private buildRoute(r: RouteConfig, config: Config, anonymizer: Anonymizer, dispatcher: ShadowDispatcher): RouteRuntime {
+  private buildRoute(r: RouteConfig, config: Config, anonymizer: Anonymizer, dispatcher: ShadowDispatcher, tracer: Tracer | undefined): RouteRuntime {
     const metrics = this.metrics;
     const comparer = this.comparerFor(r);
     const policyName = r.shadow?.policy;
@@ -157,6 +160,7 @@ export class Shadowgate {
       overload: this.overload,
       onResult: (ex) => this.onShadowResult(ex, comparer, policy, r),
       onError: (err) => this.log.error({ route: r.name, err: errorSummary(err) }, 'shadow hook failed'),
+      ...(tracer ? { tracer } : {}),
     });
     const upstreams: Record<LiveTarget, string> = { incumbent: r.primary, candidate: r.canary?.upstream ?? r.primary };
     const sticky = stickyKeyReader(r.canary?.stickyBy ?? 'none') ?? noKey;
@@ -285,6 +289,7 @@ export class Shadowgate {
     for (const [name, pool] of previous.pools) if (current.pools.get(name) !== pool) void pool.close().catch(() => undefined);
     if (previous.dispatcher !== current.dispatcher) void previous.dispatcher.close();
     if (previous.passthrough !== undefined) previous.passthrough.close();
+    if (previous.tracer !== current.tracer) void previous.tracer?.close();
   }
 
   private applyRecording(config: Config): void {
@@ -307,6 +312,7 @@ export class Shadowgate {
       await Promise.all([...this.gen.pools.values()].map((p) => p.close().catch(() => undefined)));
       this.gen.passthrough?.close();
       await this.writer?.writer.close();
+      await this.gen.tracer?.close();
       await this.stopAdmin();
       this.routing.close();
       await this.audit.close();

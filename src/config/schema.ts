@@ -7,6 +7,7 @@ import { compareSchema } from './schema/compare.js';
 import { adminSchema, canarySchema, limitsSchema } from './schema/canary.js';
 import { recordSchema } from './schema/record.js';
 import { rewriteProblems, rewriteSchema, streamTimeout } from './schema/protocols.js';
+import { tracingSchema } from './schema/tracing.js';
 
 export const upstreamSchema = z.object({
   url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
@@ -84,6 +85,7 @@ export const configSchema = z.object({
   routes: z.array(routeSchema).default([]),
   anonymize: anonymizeSchema.default(() => anonymizeSchema.parse({})),
   record: recordSchema.optional(),
+  tracing: tracingSchema.optional(),
 }).strict();
 
 type Problem = { path: (string | number)[]; message: string };
@@ -138,3 +140,4 @@ export type { CompareConfig } from './schema/compare.js';
 export type { AdminConfig, CanaryConfig, GuardrailsConfig, LimitsConfig } from './schema/canary.js';
 export type { RecordConfig } from './schema/record.js';
 export type { RewriteConfig, TargetRewrite } from './schema/protocols.js';
+export type { TracingConfig } from './schema/tracing.js';

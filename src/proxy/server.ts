@@ -14,6 +14,7 @@ import type { RouteShadow } from '../shadow/shadow.js';
 import type { RouteTable } from '../routing/route-table.js';
 import { clientResponseHeaders, requestIdOf, upstreamRequestHeaders } from './headers.js';
 import type { Passthrough } from './passthrough.js';
+import { formatTraceparent, type LiveSpan, type Tracer } from '../observe/trace.js';
 
 export type LiveTarget = 'incumbent' | 'candidate';
 
@@ -40,6 +41,8 @@ export interface Generation {
   readonly timeouts: ReadonlyMap<string, number>;
   readonly maxBodyBytes: number;
   readonly passthrough: Passthrough | undefined;
+  /** Set only when tracing.otlp is configured: without it the live path does no tracing work. */
+  readonly tracer?: Tracer;
 }
 
 export interface ProxyDeps {
@@ -69,6 +72,8 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
   /** The candidate failed on a fallback route: swallow its answer and retry on the incumbent. */
   discarding = false;
   admitted = false;
+  /** The proxy's span, when spans are exported. */
+  span: LiveSpan | undefined;
   /** The request reached an upstream (it is then worth a shadow copy). */
   forwarded = false;
   done = false;
@@ -266,6 +271,7 @@ export class ProxyServer {
       return;
     }
     ex.admitted = true;
+    if (gen.tracer !== undefined) ex.span = gen.tracer.startLive(req.headers.traceparent, ex.started);
     ex.target = route.decide(req.headers, req.socket.remoteAddress);
 
     // ---- phase 2: bounded body read ----
@@ -298,10 +304,12 @@ export class ProxyServer {
     }
     const timeout = gen.timeouts.get(upstream) ?? 2000;
     const req = ex.req;
+    const headers = upstreamRequestHeaders(req.headers, { remoteAddress: req.socket.remoteAddress, proto: 'http', requestId: ex.requestId });
+    if (ex.span !== undefined) headers.traceparent = formatTraceparent(ex.span.context);
     pool.dispatch({
       method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
       path: req.url ?? '/',
-      headers: upstreamRequestHeaders(req.headers, { remoteAddress: req.socket.remoteAddress, proto: 'http', requestId: ex.requestId }),
+      headers,
       body: ex.body.length > 0 ? ex.body : null,
       headersTimeout: timeout,
       bodyTimeout: timeout,
@@ -316,12 +324,14 @@ export class ProxyServer {
     if (route !== undefined && ex.admitted) {
       route.release();
       if (ex.upstream) route.onLive(ex.target, ex.upstream, ex.status, ms, ex.fellBack);
+      if (ex.span !== undefined) ex.gen.tracer?.endLive(ex.span, { route: route.name, upstream: ex.upstream || 'none', method: ex.req.method ?? 'GET', status: ex.status }, performance.now());
       // Offered after the client's answer ended; a request the client abandoned is not mirrored.
       if (route.shadow !== undefined && ex.forwarded && ex.status !== 499) {
         route.shadow.offer({
           requestId: ex.requestId, method: ex.req.method ?? 'GET', url: ex.req.url ?? '/',
           headers: ex.req.headers, body: ex.body,
           stickyKey: route.shadow.wantsStickyKey ? route.stickyKey(ex.req.headers) : undefined,
+          liveTrace: ex.span?.context,
         });
       }
     } else {

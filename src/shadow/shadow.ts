@@ -8,6 +8,7 @@ import { OverloadMonitor, TokenBucket, unitHash } from './admission.js';
 import type { ShadowDispatcher } from './dispatch.js';
 import { copyHeaders } from '../proxy/headers.js';
 import { compileRewrites, type TargetRewriter } from './rewrite.js';
+import { childContext, formatTraceparent, parseTraceparent, type TraceContext, type Tracer } from '../observe/trace.js';
 
 /** What the anonymizer gives the shadow path (src/anonymize implements it). */
 export interface ShadowPolicy {
@@ -66,6 +67,8 @@ export interface OfferedExchange extends RawRequest {
   readonly requestId: string;
   /** The route's sticky key (user), when sampling by key. */
   readonly stickyKey: string | undefined;
+  /** The live call's trace context when the proxy made its own span; else the client's traceparent is used. */
+  readonly liveTrace?: TraceContext;
 }
 
 export interface RouteShadowDeps {
@@ -77,6 +80,8 @@ export interface RouteShadowDeps {
   readonly onResult: (ex: ShadowExchange) => void;
   readonly onError?: (err: unknown) => void;
   readonly random?: () => number;
+  /** Exports each copy's span (only when tracing.otlp is configured). */
+  readonly tracer?: Tracer;
 }
 
 export class RouteShadow {
@@ -170,7 +175,7 @@ export class RouteShadow {
       request = out.request;
       policyId = policy.id;
     }
-    return this.dispatch(ex.requestId, policyId, request);
+    return this.dispatch(ex.requestId, policyId, request, ex.liveTrace ?? parseTraceparent(ex.headers.traceparent));
   }
 
   private targetsUp(nowMs: number): boolean {
@@ -192,7 +197,7 @@ export class RouteShadow {
     }
   }
 
-  private dispatch(requestId: string, policyId: string, request: AnonymizedRequest): DropReason | undefined {
+  private dispatch(requestId: string, policyId: string, request: AnonymizedRequest, live: TraceContext | undefined): DropReason | undefined {
     // One header object for every target of this copy (the dispatcher sends it as is).
     const marked: AnonymizedRequest = {
       method: request.method, url: request.url, body: request.body,
@@ -204,7 +209,14 @@ export class RouteShadow {
     this.inFlightGauge.inc();
     const ts = Date.now();
     const opts = { timeoutMs: this.cfg.timeout, maxResponseBytes: this.cfg.maxResponseBytes, streamTimeoutMs: this.cfg.streamTimeout };
-    const calls = this.roles.map(([target, role], i) => this.deps.dispatcher.send(target, role, copies?.[i] ?? marked, opts));
+    // Each copy is a child of the live call in its trace: the same trace id, its own span id.
+    const traces = live === undefined ? undefined : this.roles.map(() => childContext(live));
+    const started = performance.now();
+    const calls = this.roles.map(([target, role], i) => {
+      const copy = copies?.[i] ?? marked;
+      const sent = traces === undefined ? copy : { ...copy, headers: { ...copy.headers, traceparent: formatTraceparent(traces[i]!) } };
+      return this.deps.dispatcher.send(target, role, sent, opts);
+    });
     void Promise.all(calls).then((responses) => {
       this.inFlight--;
       this.inFlightGauge.dec();
@@ -215,6 +227,7 @@ export class RouteShadow {
         byRole[r.role] = r;
         this.countOutcome(r);
         this.breakers[i]!.record(r.status !== 0, now);
+        if (traces !== undefined) this.deps.tracer?.shadowSpan(live!, traces[i]!, { route: this.route, target: r.target, role: r.role, status: r.status, outcome: r.error ?? statusClass(r.status) }, started, started + r.latencyMs);
       }
       if (this.closed) return;
       try {
