@@ -11,6 +11,7 @@ import { createMetrics, type Metrics } from './observe/metrics.js';
 import { createLogger, type Logger } from './observe/log.js';
 import { ProxyServer, type Generation, type LiveRoute, type LiveTarget } from './proxy/server.js';
 import { createPassthrough } from './proxy/passthrough.js';
+import { upstreamPoolOptions } from './proxy/upstream.js';
 import { RouteTable } from './routing/route-table.js';
 import { stickyKeyReader } from './routing/canary.js';
 import { RoutingRuntime } from './routing/runtime.js';
@@ -97,6 +98,8 @@ export class Shadowgate {
       metrics: this.metrics,
       accessLog: config.log.access ? this.log.child({ log: 'access' }) : undefined,
       log: this.log,
+      tls: config.server.tls,
+      http2: config.server.http2,
     });
   }
 
@@ -122,7 +125,7 @@ export class Shadowgate {
     for (const [name, u] of Object.entries(config.upstreams)) {
       const prev = previous?.config.upstreams[name];
       const reuse = prev !== undefined && JSON.stringify(prev) === JSON.stringify(u) ? previous!.pools.get(name) : undefined;
-      pools.set(name, reuse ?? new Pool(u.url, { connections: u.connections, pipelining: u.pipelining, keepAliveTimeout: 30_000 }));
+      pools.set(name, reuse ?? new Pool(u.url, { connections: u.connections, pipelining: u.pipelining, keepAliveTimeout: 30_000, ...upstreamPoolOptions(u) }));
       timeouts.set(name, u.timeout);
     }
     const sameUpstreams = previous !== undefined && JSON.stringify(previous.config.upstreams) === JSON.stringify(config.upstreams);
@@ -213,6 +216,7 @@ export class Shadowgate {
       const config = next ?? loadConfigFile(this.requireConfigPath());
       const previous = this.gen;
       const gen = this.build(config, previous);
+      this.reloadListenerTls(previous.config, config);
       this.routing.applyConfig(config);
       this.gen = gen;
       this.applyRecording(config);
@@ -226,6 +230,19 @@ export class Shadowgate {
       this.log.error({ problems }, 'configuration reload failed; the running configuration stays');
       return { ok: false, problems };
     }
+  }
+
+  /** A new certificate (the files are re-read on every reload) serves new connections; the protocol stays. */
+  private reloadListenerTls(previous: Config, next: Config): void {
+    const before = previous.server.tls;
+    const after = next.server.tls;
+    if (JSON.stringify(before) === JSON.stringify(after) && previous.server.http2 === next.server.http2) return;
+    if (before !== undefined && after !== undefined && this.proxy.server.reloadTls(after)) {
+      this.log.info({ cert: after.cert.path }, 'listener certificate reloaded');
+      if (previous.server.http2 !== next.server.http2) this.log.warn('server.http2 changes take effect on restart');
+      return;
+    }
+    this.log.warn('server.tls on/off and server.http2 changes take effect on restart');
   }
 
   private routingApply(config: Config): void {

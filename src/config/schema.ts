@@ -8,6 +8,7 @@ import { adminSchema, canarySchema, limitsSchema } from './schema/canary.js';
 import { recordSchema } from './schema/record.js';
 import { rewriteProblems, rewriteSchema, streamTimeout } from './schema/protocols.js';
 import { tracingSchema } from './schema/tracing.js';
+import { listenerTlsSchema, upstreamTlsSchema } from './schema/tls.js';
 
 export const upstreamSchema = z.object({
   url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
@@ -15,7 +16,13 @@ export const upstreamSchema = z.object({
   connections: z.number().int().positive().default(64),
   /** Requests pipelined per connection (1 = none, the safe default). */
   pipelining: z.number().int().positive().default(1),
-}).strict();
+  /** For https:// upstreams: trusted CA, client certificate (mTLS), server name. */
+  tls: upstreamTlsSchema.optional(),
+  /** Offer HTTP/2 by ALPN (undici allowH2) to an https:// upstream; HTTP/1.1 when it declines. Default false. */
+  http2: z.boolean().optional(),
+}).strict().superRefine((u, ctx) => {
+  if (u.tls !== undefined && !u.url.startsWith('https:')) ctx.addIssue({ code: 'custom', path: ['tls'], message: 'tls needs an https:// url' });
+});
 export type UpstreamConfig = z.infer<typeof upstreamSchema>;
 
 export const shadowSchema = z.object({
@@ -70,6 +77,10 @@ export const serverSchema = z.object({
   maxEventLoopDelay: duration.default(100),
   /** Where paths that match no route go (unbuffered, http-proxy-3); none answers 404. */
   passthrough: z.string().optional(),
+  /** Serve HTTPS with this certificate (re-read on every reload: SIGHUP, POST /admin/reload). */
+  tls: listenerTlsSchema.optional(),
+  /** Also accept HTTP/2: h2c with prior knowledge in clear, h2 by ALPN with tls; HTTP/1.1 stays. Default false. */
+  http2: z.boolean().optional(),
 }).strict();
 
 export const logSchema = z.object({
@@ -141,3 +152,4 @@ export type { AdminConfig, CanaryConfig, GuardrailsConfig, LimitsConfig } from '
 export type { RecordConfig } from './schema/record.js';
 export type { RewriteConfig, TargetRewrite } from './schema/protocols.js';
 export type { TracingConfig } from './schema/tracing.js';
+export type { ListenerTlsConfig, UpstreamTlsConfig } from './schema/tls.js';

@@ -2,8 +2,7 @@
 // ingress → route match → live limits → canary decision → bounded body read → primary forward
 // (undici dispatch; the context is the handler) → response streamed to the client → logging and the
 // shadow offer, after the client's answer has ended. Nothing after the offer can touch the answer.
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Dispatcher, Pool } from 'undici';
 import type { Logger } from 'pino';
@@ -15,6 +14,8 @@ import type { RouteTable } from '../routing/route-table.js';
 import { clientResponseHeaders, requestIdOf, upstreamRequestHeaders } from './headers.js';
 import type { Passthrough } from './passthrough.js';
 import { formatTraceparent, type LiveSpan, type Tracer } from '../observe/trace.js';
+import { createListener, isEncrypted, type ProxyListener } from './listener.js';
+import type { ListenerTlsConfig } from '../config/schema.js';
 
 export type LiveTarget = 'incumbent' | 'candidate';
 
@@ -50,6 +51,9 @@ export interface ProxyDeps {
   readonly metrics: Metrics;
   readonly accessLog: Logger | undefined;
   readonly log: Logger;
+  /** server.tls and server.http2: the listener's protocols (fixed for the process; the certificate reloads). */
+  readonly tls?: ListenerTlsConfig | undefined;
+  readonly http2?: boolean | undefined;
 }
 
 const kExchange = Symbol('shadowgate.exchange');
@@ -218,7 +222,7 @@ function onResponseClose(this: Tagged<ServerResponse>): void {
 }
 
 export class ProxyServer {
-  readonly server: http.Server;
+  readonly server: ProxyListener;
   private inFlight = 0;
   private draining = false;
   private idleWaiters: (() => void)[] = [];
@@ -226,12 +230,13 @@ export class ProxyServer {
   private readonly upgraded = new Set<Duplex>();
 
   constructor(readonly deps: ProxyDeps) {
-    this.server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 });
-    this.server.on('request', (req: IncomingMessage, res: ServerResponse) => this.handle(req, res));
-    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
-    this.server.on('clientError', (_err: Error, socket: Socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      else socket.destroy();
+    this.server = createListener({ tls: deps.tls, http2: deps.http2, keepAliveTimeout: 65_000 }, {
+      request: (req: IncomingMessage, res: ServerResponse) => this.handle(req, res),
+      upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head),
+      clientError: (_err: Error, socket: Duplex) => {
+        if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+        else socket.destroy();
+      },
     });
   }
 
@@ -249,7 +254,8 @@ export class ProxyServer {
     res.on('close', onResponseClose);
     if (this.draining) res.setHeader('connection', 'close');
 
-    const route = gen.routes.match(req.method ?? 'GET', req.headers.host, req.url ?? '/');
+    // HTTP/2 names the host in :authority.
+    const route = gen.routes.match(req.method ?? 'GET', req.headers.host ?? (req.headers[':authority'] as string | undefined), req.url ?? '/');
     if (route === undefined) {
       if (gen.passthrough) {
         ex.upstream = gen.passthrough.name;
@@ -304,7 +310,7 @@ export class ProxyServer {
     }
     const timeout = gen.timeouts.get(upstream) ?? 2000;
     const req = ex.req;
-    const headers = upstreamRequestHeaders(req.headers, { remoteAddress: req.socket.remoteAddress, proto: 'http', requestId: ex.requestId });
+    const headers = upstreamRequestHeaders(req.headers, { remoteAddress: req.socket.remoteAddress, proto: isEncrypted(req.socket) ? 'https' : 'http', requestId: ex.requestId });
     if (ex.span !== undefined) headers.traceparent = formatTraceparent(ex.span.context);
     pool.dispatch({
       method: (req.method ?? 'GET') as Dispatcher.HttpMethod,

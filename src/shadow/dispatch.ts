@@ -4,6 +4,7 @@ import { Pool, type Dispatcher } from 'undici';
 import type { UpstreamConfig } from '../config/schema.js';
 import type { AnonymizedRequest, ShadowFailure, ShadowResponse, ShadowRole } from '../exchange.js';
 import { StreamTimeline, streamFormatOf } from '../compare/stream.js';
+import { upstreamPoolOptions } from '../proxy/upstream.js';
 
 export interface SendOptions {
   timeoutMs?: number;
@@ -41,7 +42,7 @@ export class ShadowDispatcher {
   constructor(upstreams: Readonly<Record<string, UpstreamConfig>>) {
     for (const [name, u] of Object.entries(upstreams)) {
       // Shadow traffic gets its own pools: a hung sandbox can never take live connections.
-      this.pools.set(name, new Pool(u.url, { connections: u.connections, pipelining: 1, keepAliveTimeout: 10_000 }));
+      this.pools.set(name, new Pool(u.url, { connections: u.connections, pipelining: 1, keepAliveTimeout: 10_000, ...upstreamPoolOptions(u) }));
       this.timeouts.set(name, u.timeout);
     }
   }
