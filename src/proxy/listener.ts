@@ -6,7 +6,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import http2 from 'node:http2';
 import https from 'node:https';
 import net, { type Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
+import { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { ListenerTlsConfig } from '../config/schema.js';
 
@@ -106,6 +106,42 @@ function secureH2(tls: ListenerTlsConfig, h: ListenerHandlers): ProxyListener {
   }) as unknown as ProxyListener;
 }
 
+/**
+ * The socket as a JS stream that first yields the bytes already read. node:http2 reads a real socket's
+ * handle directly, so bytes put back with unshift would never reach it; a JS stream it reads as a stream.
+ */
+function replayingStream(socket: Socket, first: Buffer): Duplex {
+  const stream = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk: Buffer, _enc, cb) {
+      socket.write(chunk, cb);
+    },
+    final(cb) {
+      socket.end(cb);
+    },
+    destroy(err, cb) {
+      socket.destroy(err ?? undefined);
+      cb(err);
+    },
+  });
+  stream.push(first);
+  socket.on('data', (d: Buffer) => {
+    if (!stream.push(d)) socket.pause();
+  });
+  socket.once('end', () => stream.push(null));
+  socket.once('close', () => stream.destroy());
+  socket.once('error', (err) => stream.destroy(err));
+  // What the proxy reads of a request's socket (X-Forwarded-For).
+  Object.defineProperties(stream, {
+    remoteAddress: { get: () => socket.remoteAddress },
+    remotePort: { get: () => socket.remotePort },
+    encrypted: { value: false },
+  });
+  return stream;
+}
+
 function clearH2(base: http.ServerOptions, h: ListenerHandlers): ProxyListener {
   const h1 = http.createServer(base);
   h1.on('request', h.request);
@@ -126,9 +162,13 @@ function clearH2(base: http.ServerOptions, h: ListenerHandlers): ProxyListener {
       if (h2Prefix && n < H2_PREFACE.length) return; // wait for the rest of the preface
       clearTimeout(idle);
       socket.off('data', onData);
+      if (h2Prefix) {
+        h2.emit('connection', replayingStream(socket, seen));
+        return;
+      }
       socket.pause();
       socket.unshift(seen);
-      (h2Prefix ? h2 : h1).emit('connection', socket);
+      h1.emit('connection', socket);
       socket.resume();
     };
     socket.on('data', onData);
