@@ -27,6 +27,8 @@ import { RouteComparer, observeComparison, FieldLabelTracker, type RouteReport }
 import { DatasetWriter } from './dataset/writer.js';
 import { assembleExchange } from './compare/stream.js';
 import { createTracer, type Tracer } from './observe/trace.js';
+import { GrpcChannels } from './grpc/channels.js';
+import { grpcMethods, grpcShadow, liveGrpc, withOipRules } from './grpc/route.js';
 import { StreamBook, type StreamReport } from './compare/stream-book.js';
 import { toDatasetRecord } from './dataset/record.js';
 
@@ -55,6 +57,8 @@ interface RouteRuntime extends LiveRoute {
 
 interface AppGeneration extends Generation {
   readonly config: Config;
+  /** HTTP/2 sessions of gRPC routes: live and shadow apart, as the undici pools are. */
+  readonly grpc: { readonly live: GrpcChannels; readonly shadow: GrpcChannels } | undefined;
   readonly dispatcher: ShadowDispatcher;
   readonly anonymizer: Anonymizer;
   readonly routes: RouteTable<RouteRuntime>;
@@ -132,10 +136,13 @@ export class Shadowgate {
     const dispatcher = sameUpstreams ? previous!.dispatcher : new ShadowDispatcher(config.upstreams);
     const sameTracing = previous !== undefined && JSON.stringify(previous.config.tracing) === JSON.stringify(config.tracing);
     const tracer = sameTracing ? previous!.tracer : createTracer(config.tracing, this.metrics.traceSpans);
-    const routes = new RouteTable(config.routes.map((r) => this.buildRoute(r, config, anonymizer, dispatcher, tracer)));
+    const wantsGrpc = config.routes.some((r) => r.protocol === 'grpc');
+    const grpc = !wantsGrpc ? undefined : sameUpstreams && previous!.grpc ? previous!.grpc
+      : { live: new GrpcChannels(config.upstreams), shadow: new GrpcChannels(config.upstreams) };
+    const routes = new RouteTable(config.routes.map((r) => this.buildRoute(r, config, anonymizer, dispatcher, tracer, grpc, timeouts)));
     const pt = config.server.passthrough;
     const passthrough = pt !== undefined ? createPassthrough(pt, config.upstreams[pt]!.url, config.upstreams[pt]!.timeout) : undefined;
-    return { config, pools, timeouts, dispatcher, anonymizer, routes, maxBodyBytes: config.server.maxBodyBytes, passthrough, ...(tracer ? { tracer } : {}) };
+    return { config, pools, timeouts, dispatcher, anonymizer, routes, grpc, maxBodyBytes: config.server.maxBodyBytes, passthrough, ...(tracer ? { tracer } : {}) };
   }
 
   private comparerFor(route: RouteConfig): RouteComparer | undefined {
@@ -143,22 +150,28 @@ export class Shadowgate {
       this.comparers.delete(route.name);
       return undefined;
     }
-    const key = JSON.stringify([route.shadow.compare, route.shadow.targets, route.shadow.baseline]);
+    const compare = route.grpc?.preset === 'oip' ? withOipRules(route.shadow.compare) : route.shadow.compare;
+    const key = JSON.stringify([compare, route.shadow.targets, route.shadow.baseline]);
     const existing = this.comparers.get(route.name);
     if (existing?.key === key) return existing.comparer;
-    const comparer = new RouteComparer(route.name, route.shadow.compare, { hasBaseline: route.shadow.baseline !== undefined });
+    const comparer = new RouteComparer(route.name, compare, { hasBaseline: route.shadow.baseline !== undefined });
     this.comparers.set(route.name, { key, comparer });
     return comparer;
   }
 
-  private buildRoute(r: RouteConfig, config: Config, anonymizer: Anonymizer, dispatcher: ShadowDispatcher, tracer: Tracer | undefined): RouteRuntime {
+  private buildRoute(r: RouteConfig, config: Config, anonymizer: Anonymizer, dispatcher: ShadowDispatcher, tracer: Tracer | undefined,
+    grpc: AppGeneration['grpc'], timeouts: ReadonlyMap<string, number>): RouteRuntime {
     const metrics = this.metrics;
     const comparer = this.comparerFor(r);
     const policyName = r.shadow?.policy;
     const policy = policyName !== undefined && policyName !== 'none' ? anonymizer.policy(policyName) : undefined;
+    const shadowPolicy = policyName === 'none' && r.shadow?.allowRawData ? 'none' as const : policy;
+    // gRPC: messages are decoded with the route's .proto files before the policy sees them.
+    const methods = r.protocol === 'grpc' && grpc ? grpcMethods(r) : undefined;
+    const g = methods && grpc ? grpcShadow(r, methods, grpc.shadow, timeouts, shadowPolicy) : undefined;
     const shadow = r.shadow === undefined ? undefined : new RouteShadow(r.name, r.shadow, {
-      dispatcher,
-      policy: policyName === 'none' && r.shadow.allowRawData ? 'none' : policy,
+      dispatcher: g?.dispatcher ?? dispatcher,
+      policy: g ? g.policy : shadowPolicy,
       metrics,
       overload: this.overload,
       onResult: (ex) => this.onShadowResult(ex, comparer, policy, r),
@@ -173,6 +186,7 @@ export class Shadowgate {
     const routing = this.routing;
     return {
       config: r, name: r.name, upstreams, shadow, comparer, policy,
+      ...(methods && grpc ? { grpc: liveGrpc(r.name, grpc.live, metrics) } : {}),
       fallbackToIncumbent: r.canary?.fallbackToIncumbent ?? false,
       decide: (headers, remote) => routing.decide(r.name, headers, remote),
       stickyKey: sticky,
@@ -307,6 +321,10 @@ export class Shadowgate {
     if (previous.dispatcher !== current.dispatcher) void previous.dispatcher.close();
     if (previous.passthrough !== undefined) previous.passthrough.close();
     if (previous.tracer !== current.tracer) void previous.tracer?.close();
+    if (previous.grpc !== undefined && previous.grpc !== current.grpc) {
+      previous.grpc.live.close();
+      previous.grpc.shadow.close();
+    }
   }
 
   private applyRecording(config: Config): void {
@@ -330,6 +348,8 @@ export class Shadowgate {
       this.gen.passthrough?.close();
       await this.writer?.writer.close();
       await this.gen.tracer?.close();
+      this.gen.grpc?.live.close();
+      this.gen.grpc?.shadow.close();
       await this.stopAdmin();
       this.routing.close();
       await this.audit.close();

@@ -9,6 +9,7 @@ import { recordSchema } from './schema/record.js';
 import { rewriteProblems, rewriteSchema, streamTimeout } from './schema/protocols.js';
 import { tracingSchema } from './schema/tracing.js';
 import { listenerTlsSchema, upstreamTlsSchema } from './schema/tls.js';
+import { grpcProblems, grpcRouteSchema, routeProtocol } from './schema/grpc.js';
 
 export const upstreamSchema = z.object({
   url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
@@ -63,6 +64,9 @@ export const routeSchema = z.object({
   canary: canarySchema.optional(),
   limits: limitsSchema.optional(),
   shadow: shadowSchema.optional(),
+  /** grpc: calls are proxied over HTTP/2 with trailers, and shadow copies decoded with `grpc.protos`. */
+  protocol: routeProtocol,
+  grpc: grpcRouteSchema.optional(),
 }).strict();
 export type RouteConfig = z.infer<typeof routeSchema>;
 
@@ -127,6 +131,7 @@ export function crossCheck(raw: unknown): Problem[] {
     if (name !== undefined && seen.has(name)) problems.push({ path: ['routes', i, 'name'], message: `duplicate route name "${name}"` });
     if (name !== undefined) seen.add(name);
     upstream(r.primary, ['routes', i, 'primary']);
+    problems.push(...grpcProblems(r, ['routes', i]));
     upstream(obj(r.canary).upstream, ['routes', i, 'canary', 'upstream']);
     const shadow = obj(r.shadow);
     if (Array.isArray(shadow.targets)) shadow.targets.forEach((t: unknown, j: number) => upstream(t, ['routes', i, 'shadow', 'targets', j]));
@@ -153,3 +158,4 @@ export type { RecordConfig } from './schema/record.js';
 export type { RewriteConfig, TargetRewrite } from './schema/protocols.js';
 export type { TracingConfig } from './schema/tracing.js';
 export type { ListenerTlsConfig, UpstreamTlsConfig } from './schema/tls.js';
+export type { GrpcRouteConfig } from './schema/grpc.js';

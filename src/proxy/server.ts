@@ -32,8 +32,15 @@ export interface LiveRoute {
   /** 0 when admitted, else Retry-After seconds. */
   tryAcquire(nowMs: number): number;
   release(): void;
+  /** protocol: grpc — the call goes over HTTP/2 with trailers (src/grpc/live.ts), not through undici. */
+  readonly grpc?: LiveGrpc;
   /** Every finished live call: metrics, canary guardrail stats, primary latency histograms. */
   onLive(target: LiveTarget, upstream: string, status: number, latencyMs: number, fellBack: boolean): void;
+}
+
+export interface LiveGrpc {
+  forward(upstream: string, req: IncomingMessage, res: ServerResponse, body: Buffer,
+    opts: { requestId: string; timeoutMs: number; proto: 'http' | 'https'; traceparent?: string }, done: (status: number) => void): void;
 }
 
 export interface Generation {
@@ -310,6 +317,14 @@ export class ProxyServer {
     }
     const timeout = gen.timeouts.get(upstream) ?? 2000;
     const req = ex.req;
+    if (route.grpc !== undefined) {
+      const proto = isEncrypted(req.socket) ? 'https' : 'http';
+      route.grpc.forward(upstream, req, ex.res, ex.body, { requestId: ex.requestId, timeoutMs: timeout, proto, ...(ex.span ? { traceparent: formatTraceparent(ex.span.context) } : {}) }, (status) => {
+        ex.status = status;
+        ex.finish();
+      });
+      return;
+    }
     const headers = upstreamRequestHeaders(req.headers, { remoteAddress: req.socket.remoteAddress, proto: isEncrypted(req.socket) ? 'https' : 'http', requestId: ex.requestId });
     if (ex.span !== undefined) headers.traceparent = formatTraceparent(ex.span.context);
     pool.dispatch({

@@ -72,7 +72,8 @@ export interface OfferedExchange extends RawRequest {
 }
 
 export interface RouteShadowDeps {
-  readonly dispatcher: ShadowDispatcher;
+  /** HTTP targets: ShadowDispatcher; gRPC routes: src/grpc's dispatcher (same call). */
+  readonly dispatcher: Pick<ShadowDispatcher, 'send'>;
   /** The compiled policy; `none` mirrors raw data (only with allowRawData); undefined fails closed. */
   readonly policy: ShadowPolicy | 'none' | undefined;
   readonly metrics: Metrics;
