@@ -153,6 +153,8 @@ function clearH2(base: http.ServerOptions, h: ListenerHandlers): ProxyListener {
   const front = net.createServer((socket: Socket) => {
     // The first bytes choose the protocol: the h2 preface, or anything else for HTTP/1.1. They are put
     // back before the chosen server reads. A client that sends nothing is closed by the keep-alive timeout.
+    // The h2 session writes through a JS stream (below), where Nagle's algorithm would hold small frames.
+    socket.setNoDelay(true);
     let seen: Buffer = Buffer.alloc(0);
     const idle = setTimeout(() => socket.destroy(), base.keepAliveTimeout ?? 65_000).unref();
     const onData = (chunk: Buffer) => {
