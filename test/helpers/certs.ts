@@ -1,10 +1,11 @@
 // Certificates made for a test with the openssl binary: a CA, server certificates for 127.0.0.1 and
 // localhost, and a client certificate, all in a fresh directory. Without openssl the caller skips (with
 // a message), except under CI=true where a missing binary fails.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hasBinary, skipNote } from './binaries.js';
 
 export interface TestPki {
   readonly dir: string;
@@ -18,15 +19,9 @@ export interface TestPki {
   read(path: string): string;
 }
 
-export function opensslAvailable(): boolean {
-  return spawnSync('openssl', ['version']).status === 0;
-}
-
-/** The skip reason when openssl is missing on a developer machine; throws under CI. */
+/** The skip reason when openssl is missing on a developer machine; throws under CI (hasBinary). */
 export function opensslMissing(): string | undefined {
-  if (opensslAvailable()) return undefined;
-  if (process.env.CI === 'true') throw new Error('openssl is required under CI (.ci/run installs it)');
-  return 'openssl not found: TLS tests skipped (install the openssl package)';
+  return hasBinary('openssl', ['version']) ? undefined : skipNote('openssl', 'TLS with certificates made for the test');
 }
 
 function run(dir: string, args: string[]): void {

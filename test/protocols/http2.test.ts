@@ -9,6 +9,7 @@ import { startFromYaml } from '../helpers/app.js';
 import { echo, startUpstream, type TestUpstream } from '../helpers/upstream.js';
 
 const missing = opensslMissing();
+if (missing) console.warn(missing);
 
 interface H2Answer { status: number; headers: http2.IncomingHttpHeaders; body: string; alpn: string | false | undefined }
 

@@ -12,6 +12,7 @@ const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta
 const section = readme.slice(readme.indexOf('\n## Protocols'), readme.indexOf('\n## ', readme.indexOf('\n## Protocols') + 5));
 const examples = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
 const missing = opensslMissing();
+if (missing) console.warn(missing);
 const etc = mkdtempSync(join(tmpdir(), 'sg-readme-etc-'));
 
 beforeAll(() => {
