@@ -69,13 +69,13 @@ export function shadowgateConfig(mode: ShadowgateMode, upstreams: Upstreams, por
 export type ShadowgateProc = Proc & { readonly url: string; readonly metricsUrl: string };
 
 /** Write, validate and start one shadowgate; resolves once the primary port answers. */
-export async function startShadowgate(mode: ShadowgateMode, upstreams: Upstreams, dir: string, opts: { workers: number; nodeArgs: readonly string[]; name: string }): Promise<ShadowgateProc> {
+export async function startShadowgate(mode: ShadowgateMode, upstreams: Upstreams, dir: string, opts: { workers: number; nodeArgs: readonly string[]; name: string; main?: string }): Promise<ShadowgateProc> {
   const ports = { server: await freePort(), admin: await freePort() };
   const text = stringify(shadowgateConfig(mode, upstreams, ports, dir, opts.workers));
   parseConfig(text); // a bench config mistake fails here, with the loader's path-and-line message
   const file = join(dir, `${opts.name}.yaml`);
   writeFileSync(file, text);
-  const proc = startProcess(process.execPath, [...opts.nodeArgs, SHADOWGATE_MAIN, 'serve', '--config', file], 15_000);
+  const proc = startProcess(process.execPath, [...opts.nodeArgs, opts.main ?? SHADOWGATE_MAIN, 'serve', '--config', file], 15_000);
   const url = `http://127.0.0.1:${ports.server}`;
   await waitAnswering(`${url}/`, proc);
   await waitAnswering(`http://127.0.0.1:${ports.admin}/healthz`, proc);

@@ -20,17 +20,16 @@ import { StateFile } from './admin/state-file.js';
 import { startAdminServer } from './admin/server.js';
 import type { AdminContext } from './admin/context.js';
 import { OverloadMonitor } from './shadow/admission.js';
-import { ShadowDispatcher } from './shadow/dispatch.js';
 import { RouteShadow } from './shadow/shadow.js';
-import { createAnonymizer, type Anonymizer, type CompiledPolicy } from './anonymize/index.js';
+import { ShadowThreadPool, defaultShadowThreads } from './shadow-threads/pool.js';
+import type { CopyResult } from './shadow-threads/protocol.js';
+import { createAnonymizer } from './anonymize/index.js';
 import { RouteComparer, observeComparison, FieldLabelTracker, type RouteReport } from './compare/index.js';
 import { DatasetWriter } from './dataset/writer.js';
-import { assembleExchange } from './compare/stream.js';
 import { createTracer, type Tracer } from './observe/trace.js';
 import { GrpcChannels } from './grpc/channels.js';
-import { grpcMethods, grpcShadow, liveGrpc, withOipRules } from './grpc/route.js';
+import { grpcMethods, liveGrpc, withOipRules } from './grpc/route.js';
 import { StreamBook, type StreamReport } from './compare/stream-book.js';
-import { toDatasetRecord } from './dataset/record.js';
 
 export interface StartOptions {
   /** The file to re-read on reload (SIGHUP, POST /admin/reload). */
@@ -52,15 +51,14 @@ export type ReloadResult = { ok: true } | { ok: false; problems: string[] };
 
 interface RouteRuntime extends LiveRoute {
   readonly comparer: RouteComparer | undefined;
-  readonly policy: CompiledPolicy | undefined;
 }
 
 interface AppGeneration extends Generation {
   readonly config: Config;
-  /** HTTP/2 sessions of gRPC routes: live and shadow apart, as the undici pools are. */
-  readonly grpc: { readonly live: GrpcChannels; readonly shadow: GrpcChannels } | undefined;
-  readonly dispatcher: ShadowDispatcher;
-  readonly anonymizer: Anonymizer;
+  /** HTTP/2 sessions of gRPC routes' live calls (the shadow threads hold their own). */
+  readonly grpc: GrpcChannels | undefined;
+  /** The shadow threads process this generation's copies under the same number. */
+  readonly generation: number;
   readonly routes: RouteTable<RouteRuntime>;
 }
 
@@ -81,6 +79,9 @@ export class Shadowgate {
   readonly routing: RoutingRuntime;
   readonly audit: AuditLog;
   private admin: { port: number; close(): Promise<void> } | undefined;
+  /** Anonymization, the leak guard, comparison and dataset serialization run there, never here. */
+  readonly shadowThreads: ShadowThreadPool;
+  private generations = 0;
 
   constructor(config: Config, readonly opts: StartOptions = {}) {
     this.log = opts.logger ?? createLogger(config.log.level);
@@ -95,6 +96,12 @@ export class Shadowgate {
       store: opts.worker ? undefined : new StateFile(config.admin.stateFile),
       onEvent: auditRoutingEvents(this.audit, this.log),
       timers: !opts.worker,
+    });
+    this.shadowThreads = new ShadowThreadPool({
+      threads: config.server.shadowThreads ?? defaultShadowThreads(),
+      queue: config.server.shadowQueue,
+      metrics: this.metrics,
+      log: this.log,
     });
     this.gen = this.build(config, undefined);
     this.proxy = new ProxyServer({
@@ -123,7 +130,9 @@ export class Shadowgate {
   /** Builds everything a config needs; throws (and changes nothing) when any part is invalid. */
   private build(config: Config, previous: AppGeneration | undefined): AppGeneration {
     const inUse = config.routes.flatMap((r) => (r.shadow?.policy && r.shadow.policy !== 'none' ? [r.shadow.policy] : []));
-    const anonymizer = createAnonymizer(config.anonymize, inUse);
+    // Validation only (key, policies): the compiled policies live in the shadow threads, not here.
+    createAnonymizer(config.anonymize, inUse);
+    const generation = ++this.generations;
     const pools = new Map<string, Pool>();
     const timeouts = new Map<string, number>();
     const queueLimits = new Map<string, { maxQueue: number; capacity: number }>();
@@ -135,18 +144,16 @@ export class Shadowgate {
       timeouts.set(name, u.timeout);
     }
     const sameUpstreams = previous !== undefined && JSON.stringify(previous.config.upstreams) === JSON.stringify(config.upstreams);
-    const dispatcher = sameUpstreams ? previous!.dispatcher : new ShadowDispatcher(config.upstreams);
     const sameTracing = previous !== undefined && JSON.stringify(previous.config.tracing) === JSON.stringify(config.tracing);
     const tracer = sameTracing ? previous!.tracer : createTracer(config.tracing, this.metrics.traceSpans);
     const wantsGrpc = config.routes.some((r) => r.protocol === 'grpc');
-    const grpc = !wantsGrpc ? undefined : sameUpstreams && previous!.grpc ? previous!.grpc
-      : { live: new GrpcChannels(config.upstreams), shadow: new GrpcChannels(config.upstreams) };
-    const routes = new RouteTable(config.routes.map((r) => this.buildRoute(r, config, anonymizer, dispatcher, tracer, grpc, timeouts)));
+    const grpc = !wantsGrpc ? undefined : sameUpstreams && previous!.grpc ? previous!.grpc : new GrpcChannels(config.upstreams);
+    const routes = new RouteTable(config.routes.map((r) => this.buildRoute(r, generation, tracer, grpc)));
     const pt = config.server.passthrough;
     const passthrough = pt !== undefined ? createPassthrough(pt, config.upstreams[pt]!.url, config.upstreams[pt]!.timeout, config.upstreams[pt]!.connections) : undefined;
     const { timeouts: clientTimeouts, maxConnections, maxHeaders } = config.server;
     return {
-      config, pools, timeouts, queueLimits, dispatcher, anonymizer, routes, grpc, maxBodyBytes: config.server.maxBodyBytes, passthrough,
+      config, generation, pools, timeouts, queueLimits, routes, grpc, maxBodyBytes: config.server.maxBodyBytes, passthrough,
       client: { timeouts: clientTimeouts, maxConnections, maxHeaders },
       ...(tracer ? { tracer } : {}),
     };
@@ -166,22 +173,19 @@ export class Shadowgate {
     return comparer;
   }
 
-  private buildRoute(r: RouteConfig, config: Config, anonymizer: Anonymizer, dispatcher: ShadowDispatcher, tracer: Tracer | undefined,
-    grpc: AppGeneration['grpc'], timeouts: ReadonlyMap<string, number>): RouteRuntime {
+  private buildRoute(r: RouteConfig, generation: number, tracer: Tracer | undefined, grpc: GrpcChannels | undefined): RouteRuntime {
     const metrics = this.metrics;
     const comparer = this.comparerFor(r);
     const policyName = r.shadow?.policy;
-    const policy = policyName !== undefined && policyName !== 'none' ? anonymizer.policy(policyName) : undefined;
-    const shadowPolicy = policyName === 'none' && r.shadow?.allowRawData ? 'none' as const : policy;
-    // gRPC: messages are decoded with the route's .proto files before the policy sees them.
-    const methods = r.protocol === 'grpc' && grpc ? grpcMethods(r) : undefined;
-    const g = methods && grpc ? grpcShadow(r, methods, grpc.shadow, timeouts, shadowPolicy) : undefined;
+    // gRPC: the .proto files load here too, so a bad one fails the configuration (the threads decode with them).
+    const methods = r.protocol === 'grpc' ? grpcMethods(r) : undefined;
     const shadow = r.shadow === undefined ? undefined : new RouteShadow(r.name, r.shadow, {
-      dispatcher: g?.dispatcher ?? dispatcher,
-      policy: g ? g.policy : shadowPolicy,
+      threads: this.shadowThreads,
+      generation,
+      policy: policyName === 'none' && !r.shadow.allowRawData ? undefined : policyName,
       metrics,
       overload: this.overload,
-      onResult: (ex) => this.onShadowResult(ex, comparer, policy, r),
+      onResult: (result) => this.onShadowResult(result, comparer, r),
       onError: (err) => this.log.error({ route: r.name, err: errorSummary(err) }, 'shadow hook failed'),
       ...(tracer ? { tracer } : {}),
     });
@@ -192,8 +196,8 @@ export class Shadowgate {
     const durations = new Map<string, { observe(v: number): void }>();
     const routing = this.routing;
     return {
-      config: r, name: r.name, upstreams, shadow, comparer, policy,
-      ...(methods && grpc ? { grpc: liveGrpc(r.name, grpc.live, metrics) } : {}),
+      config: r, name: r.name, upstreams, shadow, comparer,
+      ...(methods && grpc ? { grpc: liveGrpc(r.name, grpc, metrics) } : {}),
       fallbackToIncumbent: r.canary?.fallbackToIncumbent ?? false,
       decide: (headers, remote) => routing.decide(r.name, headers, remote),
       stickyKey: sticky,
@@ -219,6 +223,7 @@ export class Shadowgate {
   /** Binds the proxy (and the admin API), then serves. */
   async listen(): Promise<void> {
     const cfg = this.gen.config;
+    await this.shadowThreads.start(cfg, this.gen.generation);
     this.port = await this.proxy.listen(this.opts.port ?? cfg.server.port, cfg.server.host);
     await this.startAdmin();
     this.applyRecording(cfg);
@@ -240,6 +245,8 @@ export class Shadowgate {
       this.reloadListenerTls(previous.config, config);
       this.routing.applyConfig(config);
       this.gen = gen;
+      // In the same turn as the swap: every copy of the new generation reaches a thread after its config.
+      this.shadowThreads.configure(config, gen.generation);
       this.applyRecording(config);
       this.retire(previous, gen);
       this.metrics.configReloads.inc({ result: 'success' });
@@ -325,13 +332,9 @@ export class Shadowgate {
   private retire(previous: AppGeneration, current: AppGeneration): void {
     for (const r of previous.routes.all()) r.shadow?.close();
     for (const [name, pool] of previous.pools) if (current.pools.get(name) !== pool) void pool.close().catch(() => undefined);
-    if (previous.dispatcher !== current.dispatcher) void previous.dispatcher.close();
     if (previous.passthrough !== undefined) previous.passthrough.close();
     if (previous.tracer !== current.tracer) void previous.tracer?.close();
-    if (previous.grpc !== undefined && previous.grpc !== current.grpc) {
-      previous.grpc.live.close();
-      previous.grpc.shadow.close();
-    }
+    if (previous.grpc !== undefined && previous.grpc !== current.grpc) previous.grpc.close();
   }
 
   private applyRecording(config: Config): void {
@@ -350,13 +353,12 @@ export class Shadowgate {
       this.log.info({ inFlight: this.proxy.inFlightCount, timeoutMs: timeout }, 'draining');
       const clean = await this.proxy.drain(timeout);
       for (const r of this.gen.routes.all()) r.shadow?.close();
-      await this.gen.dispatcher.close();
+      await this.shadowThreads.close();
       await Promise.all([...this.gen.pools.values()].map((p) => p.close().catch(() => undefined)));
       this.gen.passthrough?.close();
       await this.writer?.writer.close();
       await this.gen.tracer?.close();
-      this.gen.grpc?.live.close();
-      this.gen.grpc?.shadow.close();
+      this.gen.grpc?.close();
       await this.stopAdmin();
       this.routing.close();
       await this.audit.close();
@@ -367,34 +369,24 @@ export class Shadowgate {
     return this.closing;
   }
 
-  /** The one onShadowResult hook: comparison, its metrics, and the dataset (leak-guarded). */
-  private onShadowResult(ex: ShadowExchange, comparer: RouteComparer | undefined, policy: CompiledPolicy | undefined, route: RouteConfig): void {
-    if (comparer) {
-      // Streamed answers are compared as their assembled text; their token timing goes to the stream book.
-      const streamed = assembleExchange(ex);
-      if (streamed !== undefined) {
-        let book = this.streamBooks.get(route.name);
-        if (book?.comparer !== comparer) this.streamBooks.set(route.name, (book = { comparer, book: new StreamBook(route.shadow!.compare) }));
-        book.book.record(streamed.incumbent, streamed.candidate);
-      }
-      const outcome = comparer.record(streamed?.exchange ?? ex, Date.now());
+  /** The one onShadowResult hook: a shadow thread diffed and serialized; here only tallies and appends. */
+  private onShadowResult(result: CopyResult, comparer: RouteComparer | undefined, route: RouteConfig): void {
+    if (comparer && result.streams) {
+      // Streamed answers: the thread compared their assembled text; their token timing goes to the stream book.
+      let book = this.streamBooks.get(route.name);
+      if (book?.comparer !== comparer) this.streamBooks.set(route.name, (book = { comparer, book: new StreamBook(route.shadow!.compare) }));
+      book.book.record(result.streams);
+    }
+    if (comparer && result.diff) {
+      const outcome = comparer.recordDiff(result.diff, Date.now());
       let tracker = this.fieldTrackers.get(route.name);
       if (!tracker) this.fieldTrackers.set(route.name, (tracker = new FieldLabelTracker(route.shadow!.compare)));
       observeComparison(this.metrics, route.name, outcome, tracker);
     }
     const w = this.writer?.writer;
-    if (w && route.shadow?.record !== false) {
-      // Sandbox answers may echo what they received; anything that still looks personal is not stored.
-      if (policy !== undefined) {
-        for (const r of Object.values(ex.responses)) {
-          if (r && r.body.length > 0 && policy.findLeaks(r.body.toString('utf8')).length > 0) {
-            this.metrics.datasetRecordsDropped.inc({ reason: 'leak' });
-            return;
-          }
-        }
-      }
-      w.write(toDatasetRecord(ex));
-    }
+    if (w === undefined) return;
+    if (result.recordDrop === 'leak') this.metrics.datasetRecordsDropped.inc({ reason: 'leak' });
+    else if (result.line !== undefined) w.writeLine(result.line);
   }
 }
 

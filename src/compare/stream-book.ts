@@ -60,6 +60,42 @@ function round(x: number, digits = 6): number {
   return Number(x.toPrecision(digits));
 }
 
+/** One target's streamed answer, as the book needs it (plain data: it crosses from a shadow thread). */
+export interface StreamSide {
+  readonly finished: boolean;
+  readonly truncated: boolean;
+  readonly ttftMs: number | null;
+  readonly interTokenMs: readonly number[];
+  readonly tokensPerSecond: number | null;
+}
+
+/** One exchange's streams: each side's timing, and how the two answers agree. */
+export interface StreamObservation {
+  readonly incumbent?: StreamSide;
+  readonly candidate?: StreamSide;
+  /** Choice 0's finish reasons agree (null: neither side gave one, or a side is missing). */
+  readonly finishAgree: boolean | null;
+  /** Choice 0's text similarity (null when a side is missing). */
+  readonly similarity: number | null;
+}
+
+function side(s: AssembledStream): StreamSide {
+  return { finished: s.finished, truncated: s.truncated, ttftMs: s.ttftMs, interTokenMs: s.interTokenMs, tokensPerSecond: s.tokensPerSecond };
+}
+
+/** What an exchange's assembled streams tell the book (pure; runs where the streams were assembled). */
+export function observeStreams(incumbent: AssembledStream | undefined, candidate: AssembledStream | undefined): StreamObservation {
+  const base = { ...(incumbent ? { incumbent: side(incumbent) } : {}), ...(candidate ? { candidate: side(candidate) } : {}) };
+  if (!incumbent || !candidate) return { ...base, finishAgree: null, similarity: null };
+  const a = incumbent.choices[0]!;
+  const b = candidate.choices[0]!;
+  return {
+    ...base,
+    finishAgree: a.finishReason === null && b.finishReason === null ? null : a.finishReason === b.finishReason,
+    similarity: textSimilarity(a.text, b.text),
+  };
+}
+
 export class StreamBook {
   private readonly roles: { incumbent: RoleStreams; candidate: RoleStreams };
   private finishCompared = 0;
@@ -81,24 +117,22 @@ export class StreamBook {
     return this.roles.incumbent.streams + this.roles.candidate.streams;
   }
 
-  /** One shadow exchange's assembled streams (a side is undefined when it failed or did not stream). */
-  record(incumbent: AssembledStream | undefined, candidate: AssembledStream | undefined): void {
-    if (incumbent) this.recordRole(this.roles.incumbent, incumbent);
-    if (candidate) this.recordRole(this.roles.candidate, candidate);
-    if (!incumbent || !candidate) return;
-    const a = incumbent.choices[0]!;
-    const b = candidate.choices[0]!;
-    if (a.finishReason !== null || b.finishReason !== null) {
+  /** One shadow exchange's streams (a side is absent when it failed or did not stream). */
+  record(o: StreamObservation): void {
+    if (o.incumbent) this.recordRole(this.roles.incumbent, o.incumbent);
+    if (o.candidate) this.recordRole(this.roles.candidate, o.candidate);
+    if (o.finishAgree !== null) {
       this.finishCompared++;
-      if (a.finishReason === b.finishReason) this.finishAgreed++;
+      if (o.finishAgree) this.finishAgreed++;
     }
-    const sim = textSimilarity(a.text, b.text);
-    this.similarityN++;
-    this.similaritySum += sim;
-    if (sim < this.minSimilarity) this.below++;
+    if (o.similarity !== null) {
+      this.similarityN++;
+      this.similaritySum += o.similarity;
+      if (o.similarity < this.minSimilarity) this.below++;
+    }
   }
 
-  private recordRole(r: RoleStreams, s: AssembledStream): void {
+  private recordRole(r: RoleStreams, s: StreamSide): void {
     r.streams++;
     if (!s.finished) r.unfinished++;
     if (s.truncated) r.truncated++;

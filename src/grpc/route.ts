@@ -1,6 +1,6 @@
 // A gRPC route's parts, built once per configuration generation: its methods (from the operator's .proto
-// files or the OIP preset), the live forwarder with its grpc-status metric, the shadow policy that
-// anonymizes decoded messages, the shadow sender, and the preset's comparison rules.
+// files or the OIP preset), the live forwarder with its grpc-status metric, and the preset's comparison rules.
+// (The shadow threads decode, anonymize and send with src/grpc/shadow.ts.)
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -8,11 +8,9 @@ import type { CompareConfig, RouteConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { LiveGrpc } from '../proxy/server.js';
-import type { ShadowPolicy } from '../shadow/shadow.js';
 import type { GrpcChannels } from './channels.js';
 import { forwardGrpc } from './live.js';
 import { loadProtos, type GrpcMethod } from './proto.js';
-import { GrpcShadowDispatcher, grpcPolicy } from './shadow.js';
 import { grpcStatusLabel } from './status.js';
 
 /** The OIP method the preset is named for. */
@@ -70,19 +68,5 @@ export function liveGrpc(route: string, channels: GrpcChannels, metrics: Metrics
         done(o.status);
       });
     },
-  };
-}
-
-/** policy none on a gRPC route: the decoded message as it came (synthetic traffic only). */
-const UNCHANGED: ShadowPolicy = {
-  id: 'none',
-  anonymize: (req) => ({ ok: true, request: { method: 'POST', url: req.url, headers: { 'content-type': 'application/json' }, body: req.body }, replacements: new Map() }),
-};
-
-export function grpcShadow(route: RouteConfig, methods: ReadonlyMap<string, GrpcMethod>, channels: GrpcChannels, timeouts: ReadonlyMap<string, number>, policy: ShadowPolicy | 'none' | undefined) {
-  const max = route.grpc?.maxMessages ?? 1000;
-  return {
-    dispatcher: new GrpcShadowDispatcher(channels, methods, max, timeouts),
-    policy: policy === undefined ? undefined : policy === 'none' ? grpcPolicy(UNCHANGED, methods, max) : grpcPolicy(policy, methods, max),
   };
 }

@@ -1,10 +1,9 @@
-// gRPC on the shadow path. The anonymizer sees a copy's message as JSON (decoded with the operator's
+// gRPC on the shadow path (in the shadow threads). The anonymizer sees a copy's message as JSON (decoded with the operator's
 // .proto files), so policy field rules address the message's fields by JSON paths; the copy stays JSON
 // (samples, dataset, per-target rewrite) and becomes protobuf again only on the wire to each target,
 // whose answer is decoded back to JSON for the same comparison engine.
 import http2 from 'node:http2';
 import type { AnonymizedRequest, RawRequest, ShadowResponse, ShadowRole } from '../exchange.js';
-import type { ShadowPolicy } from '../shadow/shadow.js';
 import type { SendOptions } from '../shadow/dispatch.js';
 import type { GrpcChannels } from './channels.js';
 import { decodeBody, encodeBody, type GrpcMethod } from './proto.js';
@@ -12,20 +11,20 @@ import { formatGrpcTimeout, httpStatusOfGrpc, readGrpcStatus } from './status.js
 
 const EMPTY = Buffer.alloc(0);
 
-/** The route's policy, applied to the decoded message; fails closed on what it cannot decode. */
-export function grpcPolicy(inner: ShadowPolicy, methods: ReadonlyMap<string, GrpcMethod>, maxMessages: number): ShadowPolicy {
-  return {
-    id: inner.id,
-    anonymize(req: RawRequest) {
-      const path = req.url.split('?')[0]!;
-      const method = methods.get(path);
-      if (method === undefined) return { ok: false, reason: 'unsupported', detail: `no .proto method for ${path}`, replacements: new Map() };
-      if (method.clientStreaming) return { ok: false, reason: 'unsupported', detail: 'client-streaming calls are not mirrored', replacements: new Map() };
-      const decoded = decodeBody(method.requestType, req.body, false, maxMessages);
-      if (!decoded.ok) return { ok: false, reason: decoded.reason, detail: decoded.detail, replacements: new Map() };
-      return inner.anonymize({ method: 'POST', url: path, headers: { ...req.headers, 'content-type': 'application/json' }, body: decoded.json });
-    },
-  };
+export type DecodedRequest = { ok: true; request: RawRequest } | { ok: false; reason: 'unsupported' | 'error'; detail: string };
+
+/**
+ * A live gRPC request as the policy sees it: the message decoded to JSON (content type application/json).
+ * Fails closed on what it cannot decode: an unknown method, a client stream, a compressed or cut message.
+ */
+export function decodeGrpcRequest(req: RawRequest, methods: ReadonlyMap<string, GrpcMethod>, maxMessages: number): DecodedRequest {
+  const path = req.url.split('?')[0]!;
+  const method = methods.get(path);
+  if (method === undefined) return { ok: false, reason: 'unsupported', detail: `no .proto method for ${path}` };
+  if (method.clientStreaming) return { ok: false, reason: 'unsupported', detail: 'client-streaming calls are not mirrored' };
+  const decoded = decodeBody(method.requestType, req.body, false, maxMessages);
+  if (!decoded.ok) return decoded;
+  return { ok: true, request: { method: 'POST', url: path, headers: { ...req.headers, 'content-type': 'application/json' }, body: decoded.json } };
 }
 
 /** Sends JSON copies to gRPC targets as protobuf over HTTP/2 and decodes their answers to JSON. */

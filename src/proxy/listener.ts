@@ -14,6 +14,8 @@ export interface ListenerHandlers {
   request(req: IncomingMessage, res: ServerResponse): void;
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   clientError(err: Error, socket: Duplex): void;
+  /** Settings and events of the HTTP/1.1 server (connection and header limits, socket timeouts). */
+  http1?(server: http.Server): void;
 }
 
 /** What the proxy needs of its server: listen/close/address (net.Server) and the drain controls. */
@@ -27,7 +29,8 @@ export interface ProxyListener extends net.Server {
 export interface ListenerOptions {
   readonly tls?: ListenerTlsConfig | undefined;
   readonly http2?: boolean | undefined;
-  readonly keepAliveTimeout: number;
+  /** node:http options of the HTTP/1.1 server (timeouts, header size). */
+  readonly http: http.ServerOptions;
 }
 
 /** The client's connection prefix of HTTP/2 with prior knowledge (RFC 9113 §3.4). */
@@ -48,12 +51,13 @@ export function isEncrypted(socket: Duplex | null | undefined): boolean {
 }
 
 export function createListener(opts: ListenerOptions, h: ListenerHandlers): ProxyListener {
-  const base = { keepAliveTimeout: opts.keepAliveTimeout, requestTimeout: 0 };
+  const base = opts.http;
   if (!opts.http2) {
     const server = opts.tls ? https.createServer({ ...base, ...secureOptions(opts.tls) }) : http.createServer(base);
     server.on('request', h.request);
     server.on('upgrade', h.upgrade);
     server.on('clientError', h.clientError);
+    h.http1?.(server);
     return Object.assign(server, {
       reloadTls: (tls: ListenerTlsConfig) => {
         if (!(server instanceof https.Server)) return false;
@@ -147,6 +151,7 @@ function clearH2(base: http.ServerOptions, h: ListenerHandlers): ProxyListener {
   h1.on('request', h.request);
   h1.on('upgrade', h.upgrade);
   h1.on('clientError', h.clientError);
+  h.http1?.(h1);
   const h2 = http2.createServer({ settings: { enableConnectProtocol: false } });
   h2.on('request', h.request as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
   const book = sessionBook(h2);
@@ -156,7 +161,7 @@ function clearH2(base: http.ServerOptions, h: ListenerHandlers): ProxyListener {
     // The h2 session writes through a JS stream (below), where Nagle's algorithm would hold small frames.
     socket.setNoDelay(true);
     let seen: Buffer = Buffer.alloc(0);
-    const idle = setTimeout(() => socket.destroy(), base.keepAliveTimeout ?? 65_000).unref();
+    const idle = setTimeout(() => socket.destroy(), base.headersTimeout ?? 60_000).unref();
     const onData = (chunk: Buffer) => {
       seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);
       const n = Math.min(seen.length, H2_PREFACE.length);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareSchema } from '../../src/config/schema/compare.js';
 import { StreamTimeline, assembleStream } from '../../src/compare/stream.js';
-import { StreamBook } from '../../src/compare/stream-book.js';
+import { StreamBook, observeStreams } from '../../src/compare/stream-book.js';
 import { seededRandom } from '../../src/compare/stats.js';
 
 /** A streamed chat answer whose first token comes at `ttft` ms and the next ones every `gap` ms (jittered). */
@@ -28,7 +28,7 @@ describe('StreamBook', () => {
     const random = seededRandom(7);
     const book = new StreamBook(cfg, 1);
     const words = ['The ', 'answer ', 'is ', 'forty ', 'two.'];
-    for (let i = 0; i < 60; i++) book.record(stream(words, 100, 10, random), stream(['It ', 'is ', '42.'], 40, 25, random, i % 10 === 0 ? 'length' : 'stop'));
+    for (let i = 0; i < 60; i++) book.record(observeStreams(stream(words, 100, 10, random), stream(['It ', 'is ', '42.'], 40, 25, random, i % 10 === 0 ? 'length' : 'stop')));
     const r = book.report();
     expect(r.incumbent.streams).toBe(60);
     expect(r.incumbent.timeToFirstToken.count).toBe(60);
@@ -47,7 +47,7 @@ describe('StreamBook', () => {
   it('says insufficient data below minObservations and counts unfinished streams', () => {
     const book = new StreamBook(cfg);
     const cut = assembleStream('sse', Buffer.from('data: {"choices":[{"index":0,"delta":{"content":"x"}}]}\n\n'));
-    book.record(cut, undefined);
+    book.record(observeStreams(cut, undefined));
     const r = book.report();
     expect(r.incumbent).toMatchObject({ streams: 1, unfinished: 1 });
     expect(r.candidate.streams).toBe(0);
