@@ -17,6 +17,7 @@ import { assembleExchange } from '../compare/stream.js';
 import { observeStreams } from '../compare/stream-book.js';
 import { childContext, formatTraceparent, parseTraceparent, type TraceContext } from '../observe/trace.js';
 import { decodeGrpcRequest, type GrpcShadowDispatcher } from '../grpc/shadow.js';
+import { withOipRules } from '../grpc/route.js';
 
 /** What a thread holds for one route of one generation. */
 export interface ThreadRoute {
@@ -55,7 +56,8 @@ export function threadRoute(r: RouteConfig & { shadow: ShadowConfig }, config: C
     roles: routeRoles(cfg),
     policy,
     policyId: policy === 'none' ? 'none' : policy?.id ?? 'none',
-    rules: cfg.compare.enabled ? new CompiledRules(cfg.compare) : undefined,
+    // grpc.preset oip brings its comparison rules (the live thread's comparer applies the same).
+    rules: cfg.compare.enabled ? new CompiledRules(r.grpc?.preset === 'oip' ? withOipRules(cfg.compare) : cfg.compare) : undefined,
     gate: cfg.compare.enabled ? gate : undefined,
     record: config.record?.enabled === true && cfg.record,
     random: seededRandom(hashText(r.name) ^ threadId),
