@@ -104,7 +104,10 @@ export const serverSchema = z.object({
   /** Also accept HTTP/2: h2c with prior knowledge in clear, h2 by ALPN with tls; HTTP/1.1 stays. Default false. */
   http2: z.boolean().optional(),
   timeouts: clientTimeoutsSchema.default(() => clientTimeoutsSchema.parse({})),
-  /** Open client connections per process; past it new connections are closed at once (and counted). */
+  /**
+   * Open client connections per process (at most 3/4 of the open-file limit); at the limit the oldest idle
+   * connection is closed to admit a new one, and a new one is refused only when every connection is busy.
+   */
   maxConnections: z.number().int().positive().default(10_000),
   /** Header fields per request; more get 431. */
   maxHeaders: z.number().int().positive().max(10_000).default(100),

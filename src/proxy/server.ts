@@ -2,6 +2,7 @@
 // ingress → route match → live limits → canary decision → bounded body read → primary forward
 // (undici dispatch; the context is the handler) → response streamed to the client → logging and the
 // shadow offer, after the client's answer has ended. Nothing after the offer can touch the answer.
+import { readFileSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -91,7 +92,30 @@ export interface ProxyDeps {
 
 const kExchange = Symbol('shadowgate.exchange');
 const kClosing = Symbol('shadowgate.closing');
-type Tagged<T> = T & { [kExchange]?: ProxyExchange; [kClosing]?: boolean };
+const kUpgraded = Symbol('shadowgate.upgraded');
+type Tagged<T> = T & { [kExchange]?: ProxyExchange; [kClosing]?: boolean; [kUpgraded]?: boolean };
+
+/**
+ * The connection limit actually enforced: `server.maxConnections`, but never more than three quarters of
+ * the process's open-file limit (Linux: /proc/self/limits), so that the rest stays for upstream pools, files
+ * and the admin API — past the descriptor limit accept() fails and every new client is reset instead.
+ */
+function connectionLimit(configured: number, log: Logger): number {
+  let text: string;
+  try {
+    text = readFileSync('/proc/self/limits', 'utf8');
+  } catch {
+    return configured; // not Linux: the configured limit stands
+  }
+  const m = /^Max open files\s+(\d+)/m.exec(text);
+  if (m === null) return configured;
+  const fileLimit = Number(m[1]);
+  const fits = Math.max(1, Math.floor(fileLimit * 0.75));
+  if (configured <= fits) return configured;
+  log.warn({ maxConnections: configured, openFileLimit: fileLimit, enforced: fits },
+    'server.maxConnections is above what the open-file limit allows; enforcing three quarters of that limit (raise ulimit -n to serve more)');
+  return fits;
+}
 
 /**
  * node:http reports one HPE_HEADER_OVERFLOW for a long request line and for too many header bytes; the
@@ -328,10 +352,14 @@ export class ProxyServer {
   private idleWaiters: (() => void)[] = [];
   /** Upgraded (WebSocket) sockets leave node:http's bookkeeping; drain must close them itself. */
   private readonly upgraded = new Set<Duplex>();
+  /** Open client connections, oldest first. */
+  private readonly sockets = new Set<Tagged<Socket>>();
+  private readonly connectionLimit: number;
 
   constructor(readonly deps: ProxyDeps) {
     const limits = deps.generation().client;
     const t = limits.timeouts;
+    this.connectionLimit = connectionLimit(limits.maxConnections, deps.log);
     this.server = createListener({
       tls: deps.tls,
       http2: deps.http2,
@@ -355,8 +383,8 @@ export class ProxyServer {
       http1: (server) => {
         // One over the limit is kept, so that "too many" can be seen (node drops the rest silently).
         server.maxHeadersCount = limits.maxHeaders + 1;
-        server.maxConnections = limits.maxConnections;
-        server.on('drop', () => deps.metrics.connectionsClosed.inc({ reason: 'max_connections' }));
+        // node's own server.maxConnections would refuse the newcomer; at the limit the oldest idle one gives way.
+        server.on('connection', (socket: Tagged<Socket>) => this.admit(socket));
         server.on('timeout', (socket: Socket) => this.socketTimeout(socket));
       },
     });
@@ -388,6 +416,27 @@ export class ProxyServer {
     socket.end(`HTTP/1.1 ${e.status} ${http.STATUS_CODES[e.status] ?? ''}\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
     // A peer that reads nothing must not hold the socket open: it gets `send` to take the answer.
     socket.setTimeout(sendTimeout, () => socket.destroy());
+  }
+
+  /**
+   * Past the connection limit, the oldest connection with no request in progress (one that has sent no
+   * complete head yet, or idles between requests) is closed to make room, so that idle or slow-head
+   * connections can never lock new clients out; only when every connection is busy is the newcomer refused.
+   */
+  private admit(socket: Tagged<Socket>): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    if (this.sockets.size <= this.connectionLimit) return;
+    const closed = this.deps.metrics.connectionsClosed;
+    for (const s of this.sockets) {
+      if (s !== socket && s[kExchange] === undefined && s[kUpgraded] !== true) {
+        closed.inc({ reason: 'evicted' });
+        s.destroy();
+        return;
+      }
+    }
+    closed.inc({ reason: 'max_connections' });
+    socket.destroy();
   }
 
   /**
@@ -625,6 +674,7 @@ export class ProxyServer {
       return;
     }
     this.upgraded.add(socket);
+    (socket as Tagged<Duplex>)[kUpgraded] = true;
     socket.once('close', () => this.upgraded.delete(socket));
     pt.ws(req, socket, head);
   }

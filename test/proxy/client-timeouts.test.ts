@@ -27,6 +27,7 @@ describe('client timeouts (NGINX client_header/client_body/keepalive/send timeou
   let gw: Gw;
   const cuts: string[] = [];
   let bigClosed: () => void = () => undefined;
+  const held: ServerResponse[] = [];
 
   beforeAll(async () => {
     upstream = await startUpstream((req, body, res) => {
@@ -45,6 +46,10 @@ describe('client timeouts (NGINX client_header/client_body/keepalive/send timeou
           else res.end();
         };
         pump();
+        return;
+      }
+      if (req.url === '/hold') {
+        held.push(res); // answered when the test releases it
         return;
       }
       echo(req, body, res);
@@ -139,20 +144,38 @@ routes:
     expect(cuts.at(-1)).toBe('cut');
   });
 
-  it('closes connections above server.maxConnections at once and counts them', async () => {
-    const held = [];
-    // Each of these is accepted and served: the server counts them as open.
+  it('at server.maxConnections, closes the oldest idle connection to admit a new client', async () => {
+    const idle = [];
+    // Each of these is served and then idles on keep-alive: open, but with no request in progress.
     for (let i = 0; i < 20; i++) {
       const s = await connect(gw.port);
       const a = readAnswer(s);
       s.write('GET /v1/predict HTTP/1.1\r\nhost: gw\r\n\r\n');
       expect((await a).status).toBe(200);
-      held.push(s);
+      idle.push(s);
     }
+    const oldestClosed = closed(idle[0]!);
+    const fresh = await send(gw.url, { path: '/v1/predict' });
+    expect(fresh.status).toBe(200);
+    await oldestClosed;
+    expect(await closedCount(gw, 'evicted')).toBeGreaterThanOrEqual(1);
+    expect(await closedCount(gw, 'max_connections')).toBe(0);
+    for (const s of idle) s.destroy();
+  });
+
+  it('refuses a new connection at once when every connection has a request in progress', async () => {
+    const busy = await Promise.all(Array.from({ length: 20 }, () => connect(gw.port)));
+    for (const s of busy) {
+      s.on('data', () => undefined);
+      s.write('GET /hold HTTP/1.1\r\nhost: gw\r\n\r\n');
+    }
+    while (gw.app.proxy.inFlightCount < 20) await new Promise((r) => setImmediate(r));
     const extra = await connect(gw.port);
+    extra.resume();
     await closed(extra);
-    expect(await closedCount(gw, 'max_connections')).toBeGreaterThanOrEqual(1);
-    for (const s of held) s.destroy();
+    expect(await closedCount(gw, 'max_connections')).toBe(1);
+    for (const s of busy) s.destroy();
+    for (const res of held.splice(0)) res.end();
   });
 });
 
