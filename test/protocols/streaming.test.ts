@@ -8,6 +8,12 @@ import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
 import { send, sendMany, startFromYaml } from '../helpers/app.js';
 import { answerChat, chatAnswer, chatRequest } from '../../src/demo/llm.js';
 import type { StreamReport } from '../../src/compare/stream-book.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../../src/config/load.js';
+import { replayDataset } from '../../src/dataset/replay.js';
+import { toDatasetRecord } from '../../src/dataset/record.js';
 
 describe('SSE pass-through on the live path', () => {
   it('the first event reaches the client while the upstream still holds the stream open', async () => {
@@ -190,5 +196,29 @@ routes:
       await gw.close();
       await slow.close();
     }
+  });
+
+  it('offline replay compares streamed answers by their assembled text too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sg-replay-stream-'));
+    const file = join(dir, 'chat.jsonl');
+    const lines = Array.from({ length: 6 }, (_, i) => JSON.stringify(toDatasetRecord({
+      route: 'chat', requestId: `r${i}`, policyId: 'none', ts: 0,
+      request: { method: 'POST', url: '/v1/chat/completions', headers: { 'content-type': 'application/json' }, body: Buffer.from(chatRequest(i, people)) },
+      responses: {},
+    })));
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const config = parseConfig(`
+upstreams: { inc: { url: "${inc.url}" }, cand: { url: "${cand.url}" } }
+routes:
+  - name: chat
+    primary: inc
+    shadow: { targets: [inc, cand], policy: none, allowRawData: true, compare: { preset: openai-chat, verdict: { minObservations: 1 } } }
+`);
+    const result = await replayDataset({ config, datasets: [file] });
+    const report = result.reports.find((r) => r.route === 'chat')!;
+    expect(report.sinceStart.compared).toBe(6);
+    // Without assembly the SSE bodies would compare as bytes: no label, no text similarity.
+    expect(report.sinceStart.label?.observations).toBe(6);
+    expect(report.sinceStart.text).toEqual([expect.objectContaining({ path: '$.choices[*].message.content', n: 6 })]);
   });
 });
