@@ -100,6 +100,7 @@ export class Shadowgate {
     this.shadowThreads = new ShadowThreadPool({
       threads: config.server.shadowThreads ?? defaultShadowThreads(),
       queue: config.server.shadowQueue,
+      nice: config.server.shadowThreadNice,
       metrics: this.metrics,
       log: this.log,
     });

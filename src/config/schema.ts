@@ -113,6 +113,12 @@ export const serverSchema = z.object({
   maxHeaders: z.number().int().positive().max(10_000).default(100),
   /** Threads that anonymize, send, compare and serialize shadow copies; default: cores − 1, at least 1. */
   shadowThreads: z.number().int().min(1).max(64).optional(),
+  /**
+   * Linux: run the shadow threads this much nicer than the live thread (0–19), so the live answer wins a
+   * contended core. It also lowers them against every other process, so on a crowded machine shadow work
+   * slows (and is shed) sooner.
+   */
+  shadowThreadNice: z.number().int().min(0).max(19).default(0),
   /** Copies handed to one shadow thread and not yet started by it; past either bound a copy drops as overload. */
   shadowQueue: z.object({
     copies: z.number().int().positive().default(256),

@@ -56,10 +56,10 @@ class ShadowThread {
   threadId = -1;
   exited = false;
 
-  constructor(file: URL) {
+  constructor(file: URL, nice: number) {
     const shared = new SharedArrayBuffer(COUNTER_SLOTS * 4);
     this.counters = new Int32Array(shared);
-    this.worker = new Worker(file, { workerData: { counters: shared }, resourceLimits: { maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB } });
+    this.worker = new Worker(file, { workerData: { counters: shared, nice }, resourceLimits: { maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB } });
   }
 
   /** Copies handed over that the thread has not started yet (batched ones included). */
@@ -79,6 +79,8 @@ class ShadowThread {
 export interface ShadowThreadsOptions {
   readonly threads: number;
   readonly queue: { readonly copies: number; readonly bytes: number };
+  /** Linux: how much lower than the live thread the threads are scheduled (0 = the same). */
+  readonly nice?: number;
   readonly metrics: Metrics;
   readonly log: Logger;
 }
@@ -195,7 +197,7 @@ export class ShadowThreadPool {
   }
 
   private spawn(index: number): Promise<void> {
-    const t = new ShadowThread(this.file);
+    const t = new ShadowThread(this.file, this.opts.nice ?? 0);
     this.threads[index] = t;
     const config = this.config!;
     const generation = this.generation;

@@ -1,6 +1,8 @@
 // A shadow thread's entry: holds the policies, comparison rules and undici pools of each configuration
 // generation, processes the copies the live thread hands over, and answers with compact results in
 // per-tick batches. Nothing here can reach a client's answer: the live thread never waits for it.
+import { readlinkSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import type { Config, RouteConfig, ShadowConfig } from '../config/schema.js';
 import { createAnonymizer } from '../anonymize/index.js';
@@ -22,9 +24,25 @@ interface Generation {
   inFlight: number;
 }
 
+/**
+ * Linux schedules threads on their own (a thread id is a task id for setpriority): this thread runs at a
+ * lower priority than the live thread, so when both want a core the live answer wins and the shadow work
+ * waits (and is shed by its queue bound). Elsewhere, or if refused, the thread keeps the process's priority.
+ */
+function yieldToLiveThread(nice: number): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, Math.min(19, getPriority(tid) + nice));
+  } catch {
+    // No /proc/thread-self (not Linux) or not permitted.
+  }
+}
+const data = workerData as { counters: SharedArrayBuffer; nice: number };
+if (data.nice > 0) yieldToLiveThread(data.nice);
+
 const port = parentPort;
 if (port === null) throw new Error('shadow-threads/worker.js runs as a worker thread only');
-const counters = new Int32Array((workerData as { counters: SharedArrayBuffer }).counters);
+const counters = new Int32Array(data.counters);
 
 const generations = new Map<number, Generation>();
 let latest: Generation | undefined;
