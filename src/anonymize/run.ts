@@ -2,10 +2,11 @@
 // those), replacement counts per entity, leaks found, and the first failure. Also the entity → transform
 // table used by scanning and by the key-name classifier.
 import { BoundedMap, type BoundedSet } from './bounded-set.js';
+import { encodedRuns, reencode } from './encoded.js';
 import { mightContain, scanText, type ScanOptions } from './scan.js';
 import type { KeyEntity } from './detectors/key-names.js';
 import { baseEntity, isCategoricalKey } from './detectors/key-names.js';
-import type { Entity } from './detectors/types.js';
+import type { Entity, Span } from './detectors/types.js';
 import type { KeyedHash } from './keyed.js';
 import {
   pseudonym, pseudonymizeCard, pseudonymizeEmail, pseudonymizeIban, pseudonymizeIp, pseudonymizeMac,
@@ -14,7 +15,7 @@ import {
 
 export interface MemoTable { readonly str: BoundedMap<Scalar>; readonly num: Map<number, Scalar> }
 
-export type FailureReason = 'unsupported' | 'error';
+export type FailureReason = 'unsupported' | 'error' | 'unreadable_body' | 'body_too_large';
 
 export interface EngineContext {
   readonly hash: KeyedHash;
@@ -38,6 +39,10 @@ export interface EngineContext {
 }
 
 const STRUCTURED: ScanOptions = { structured: true };
+/** Entities found by their form (emails, cards, IBANs, phones, …), not names: what opaque bytes are read for. */
+const STRUCTURAL: ScanOptions = { names: false };
+/** Longer than any structural entity a window could cut (a private key block is cut to the window's end). */
+const LONG_OVERLAP = 1024;
 const CATEGORICAL: ScanOptions = { structured: true, names: false };
 
 /**
@@ -51,9 +56,13 @@ export function fieldScanOptions(key: string | undefined): ScanOptions {
 /** Only short strings are worth remembering: they are the ones that repeat across requests. */
 const CLEAN_MAX_LENGTH = 64;
 
-// A masked written value must break every detector's token: '·' is neither a word, digit nor space.
-const MASK = '\u00b7';
-const MASK_MIN_LENGTH = 6;
+// A masked written value must break every detector's token: NUL is neither a word, digit nor space (and ASCII: no view).
+const MASK = '\u0000';
+/** Base64 inside base64 inside a value is read; a third layer is not looked into. */
+const MAX_ENCODED_DEPTH = 2;
+
+/** A scan hit, or a re-encoded layer whose replacement text is already made (`out`). */
+type Replacement = Span & { out?: string };
 
 export class Run {
   readonly written = new Set<string>();
@@ -150,49 +159,110 @@ export class Run {
     return this.replaceEntity(entity, value);
   }
 
-  /** Scans free text and replaces each detected span in place (the `text` transform and `unknown: scan`). */
-  scanReplace(text: string, opts?: ScanOptions): string {
+  /**
+   * Scans free text and replaces each detected span in place (the `text` transform and `unknown: scan`).
+   * Base64 runs that decode to text are anonymized inside (depth 2) and written back in their alphabet; a
+   * hit found through percent-escapes is written back percent-encoded.
+   */
+  scanReplace(text: string, opts?: ScanOptions, depth = 0): string {
     if (text.length === 0) return text;
     if (text.length > this.ctx.maxScanBytes) {
       this.fail('unsupported', `a text value is longer than maxScanBytes (${this.ctx.maxScanBytes})`);
       return '';
     }
     if (!mightContain(text, opts) || this.#knownClean(text, opts)) return text;
-    const spans = scanText(text, opts);
+    const spans: Replacement[] = scanText(text, opts);
+    if (depth < MAX_ENCODED_DEPTH) {
+      const inner = encodedRuns(text, spans);
+      if (inner.length > 0) {
+        for (const r of inner) {
+          const decoded = this.scanReplace(r.decoded, opts, depth + 1);
+          if (decoded !== r.decoded) spans.push({ start: r.start, end: r.end, entity: 'secret', out: reencode(r, decoded) });
+        }
+        spans.sort((a, b) => a.start - b.start);
+      }
+    }
     if (spans.length === 0) {
       this.#remember(text, opts);
       return text;
     }
     let out = '';
     let at = 0;
+    const regions: number[] = [];
     for (const s of spans) {
-      out += text.slice(at, s.start) + String(this.replaceEntity(s.entity, text.slice(s.start, s.end)));
+      out += text.slice(at, s.start);
+      let rep: string;
+      if (s.out !== undefined) rep = s.out;
+      else {
+        const source = text.slice(s.start, s.end);
+        rep = String(this.replaceEntity(s.entity, s.value ?? source));
+        if (s.value !== undefined && source.includes('%')) rep = encodeURIComponent(rep);
+      }
+      regions.push(out.length, out.length + rep.length);
+      out += rep;
       at = s.end;
     }
     out += text.slice(at);
-    this.guard(out, opts);
+    this.guard(out, opts, regions, depth);
     return out;
   }
 
-  /** Leak guard for one output string: any hit that is not (inside) a value written for this request. */
-  guard(text: string, opts?: ScanOptions): void {
+  /**
+   * Leak guard for one output string: any hit that is not a value this engine wrote. `regions` (flat
+   * start/end pairs, in order) are where scanReplace wrote them in `text`: masked before the rescan, so a
+   * pseudonym of any length is never taken for a leak. Elsewhere a hit is allowed only when it is exactly
+   * a value written recently. Base64 runs are decoded and guarded too. Linear in `text`.
+   */
+  guard(text: string, opts?: ScanOptions, regions?: readonly number[], depth = 0): void {
     if (text.length === 0) return;
     if (text.length > this.ctx.maxScanBytes) {
       this.fail('unsupported', `a text value is longer than maxScanBytes (${this.ctx.maxScanBytes})`);
       return;
     }
     if (!mightContain(text, opts) || this.written.has(text) || this.#knownClean(text, opts)) return;
-    // Most strings have no hit at all: scan first, mask only when there is something to explain.
-    if (scanText(text, opts).length === 0) {
-      this.#remember(text, opts);
-      return;
-    }
     let masked = text;
-    for (const w of this.written) {
-      // Short outputs (a year, a bucket) could hide part of a real hit if masked; no detector fires on them.
-      if (w.length >= MASK_MIN_LENGTH && masked.includes(w)) masked = masked.split(w).join(MASK.repeat(w.length));
+    if (regions !== undefined && regions.length > 0) {
+      masked = '';
+      let at = 0;
+      for (let i = 0; i < regions.length; i += 2) {
+        masked += text.slice(at, regions[i]) + MASK.repeat(regions[i + 1]! - regions[i]!);
+        at = regions[i + 1]!;
+      }
+      masked += text.slice(at);
     }
-    for (const hit of scanText(masked, opts)) this.leaks.add(hit.entity);
+    const hits = scanText(masked, opts);
+    for (const hit of hits) {
+      const v = text.slice(hit.start, hit.end);
+      if (!this.written.has(v) && !this.ctx.recent.has(v)) this.leaks.add(hit.entity);
+    }
+    let encodedClean = true;
+    // After scanReplace (regions given) every text-bearing run outside the regions was already decoded
+    // and found clean there; a kept or foreign text is decoded here.
+    if (depth < MAX_ENCODED_DEPTH && regions === undefined) {
+      for (const r of encodedRuns(masked, hits)) {
+        if (this.written.has(r.decoded)) continue;
+        const before = this.leaks.size;
+        this.guard(r.decoded, opts, undefined, depth + 1);
+        if (this.leaks.size !== before) encodedClean = false;
+      }
+    }
+    if (hits.length === 0 && encodedClean && regions === undefined) this.#remember(text, opts);
+  }
+
+  /**
+   * The leak guard over a long text (an opaque body's byte view): structural entities only, read in
+   * windows of maxScanBytes that overlap by more than any entity's length, so no hit falls between two.
+   */
+  guardLong(text: string): void {
+    const size = Math.max(this.ctx.maxScanBytes, 2 * LONG_OVERLAP);
+    for (let at = 0; at < text.length; at += size - LONG_OVERLAP) {
+      const part = text.slice(at, at + size);
+      for (const hit of scanText(part, STRUCTURAL)) {
+        const v = part.slice(hit.start, hit.end);
+        if (!this.written.has(v) && !this.ctx.recent.has(v)) this.leaks.add(hit.entity);
+      }
+      if (at + size >= text.length) break;
+    }
   }
 
   /** Clean as free text implies clean under every narrower scan (structured, or without names). */

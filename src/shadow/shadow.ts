@@ -11,12 +11,13 @@ import { copyHeaders } from '../proxy/headers.js';
 /** What the anonymizer gives the shadow path (src/anonymize implements it). */
 export interface ShadowPolicy {
   readonly id: string;
-  anonymize(req: RawRequest):
+  /** `maxDecodedBytes` bounds a body once its Content-Encoding is undone (the route's shadow.maxBodyBytes). */
+  anonymize(req: RawRequest, opts?: { readonly maxDecodedBytes?: number }):
     | { ok: true; request: AnonymizedRequest; replacements: ReadonlyMap<string, number> }
-    | { ok: false; reason: 'leak' | 'unsupported' | 'error'; detail: string; replacements: ReadonlyMap<string, number> };
+    | { ok: false; reason: 'leak' | 'unsupported' | 'error' | 'unreadable_body' | 'body_too_large'; detail: string; replacements: ReadonlyMap<string, number> };
 }
 
-export type DropReason = 'sampled_out' | 'body_too_large' | 'rate_limited' | 'in_flight' | 'overload' | 'target_down' | 'no_policy' | 'leak' | 'anonymize_error' | 'draining';
+export type DropReason = 'sampled_out' | 'body_too_large' | 'rate_limited' | 'in_flight' | 'overload' | 'target_down' | 'no_policy' | 'leak' | 'anonymize_error' | 'draining' | 'unreadable_body';
 
 /** Consecutive failed calls (no answer at all) after which a target is treated as down. */
 export const BREAKER_FAILURES = 5;
@@ -154,13 +155,14 @@ export class RouteShadow {
       request = rawCopy(ex);
       policyId = 'none';
     } else {
-      const out = policy.anonymize(ex);
+      const out = policy.anonymize(ex, { maxDecodedBytes: cfg.maxBodyBytes });
       this.countReplacements(out.replacements);
       if (!out.ok) {
         if (out.reason === 'leak') {
           this.deps.metrics.anonymizerLeaksBlocked.inc({ route: this.route });
           return 'leak';
         }
+        if (out.reason === 'unreadable_body' || out.reason === 'body_too_large') return out.reason;
         return out.reason === 'unsupported' ? 'no_policy' : 'anonymize_error';
       }
       request = out.request;
