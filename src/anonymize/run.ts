@@ -1,6 +1,6 @@
-// One request's anonymization state: the values this engine wrote (the leak guard allows exactly
-// those), replacement counts per entity, leaks found, and the first failure. Also the entity → transform
-// table used by scanning and by the key-name classifier.
+// One request's anonymization state: replacement counts per entity, leaks found, and the first failure
+// (the values this engine wrote go to the policy's bounded `recent` set, which the leak guard allows).
+// Also the entity → transform table used by scanning and by the key-name classifier.
 import { BoundedMap, type BoundedSet } from './bounded-set.js';
 import { encodedRuns, reencode } from './encoded.js';
 import { mightContain, scanText, type ScanOptions } from './scan.js';
@@ -65,7 +65,6 @@ const MAX_ENCODED_DEPTH = 2;
 type Replacement = Span & { out?: string };
 
 export class Run {
-  readonly written = new Set<string>();
   readonly counts = new Map<string, number>();
   readonly leaks = new Set<string>();
   failure: { reason: FailureReason; detail: string } | undefined;
@@ -79,7 +78,6 @@ export class Run {
   /** Records an engine-made value and counts one replacement of `entity`. */
   wrote(entity: string, value: Scalar): Scalar {
     const s = String(value);
-    this.written.add(s);
     this.ctx.recent.add(s);
     this.counts.set(entity, (this.counts.get(entity) ?? 0) + 1);
     return value;
@@ -219,7 +217,7 @@ export class Run {
       this.fail('unsupported', `a text value is longer than maxScanBytes (${this.ctx.maxScanBytes})`);
       return;
     }
-    if (!mightContain(text, opts) || this.written.has(text) || this.#knownClean(text, opts)) return;
+    if (!mightContain(text, opts) || this.ctx.recent.has(text) || this.#knownClean(text, opts)) return;
     let masked = text;
     if (regions !== undefined && regions.length > 0) {
       masked = '';
@@ -233,14 +231,14 @@ export class Run {
     const hits = scanText(masked, opts);
     for (const hit of hits) {
       const v = text.slice(hit.start, hit.end);
-      if (!this.written.has(v) && !this.ctx.recent.has(v)) this.leaks.add(hit.entity);
+      if (!this.ctx.recent.has(v)) this.leaks.add(hit.entity);
     }
     let encodedClean = true;
     // After scanReplace (regions given) every text-bearing run outside the regions was already decoded
     // and found clean there; a kept or foreign text is decoded here.
     if (depth < MAX_ENCODED_DEPTH && regions === undefined) {
       for (const r of encodedRuns(masked, hits)) {
-        if (this.written.has(r.decoded)) continue;
+        if (this.ctx.recent.has(r.decoded)) continue;
         const before = this.leaks.size;
         this.guard(r.decoded, opts, undefined, depth + 1);
         if (this.leaks.size !== before) encodedClean = false;
@@ -259,7 +257,7 @@ export class Run {
       const part = text.slice(at, at + size);
       for (const hit of scanText(part, STRUCTURAL)) {
         const v = part.slice(hit.start, hit.end);
-        if (!this.written.has(v) && !this.ctx.recent.has(v)) this.leaks.add(hit.entity);
+        if (!this.ctx.recent.has(v)) this.leaks.add(hit.entity);
       }
       if (at + size >= text.length) break;
     }
