@@ -3,7 +3,9 @@
 // A labelled span counts as found when a detected span of the mapped type overlaps it; a detected span is
 // a true positive when it overlaps a labelled span of its type (the presidio-research span-overlap view).
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createAnonymizer } from '../src/anonymize/index.js';
 import { scanText } from '../src/anonymize/scan.js';
+import { anonymizeSchema } from '../src/config/schema/anonymize.js';
 import type { Entity } from '../src/anonymize/detectors/types.js';
 
 const LABEL_OF: Partial<Record<Entity, string>> = {
@@ -47,6 +49,27 @@ export function scoreCorpus(samples: readonly Sample[]): { scores: CorpusScore[]
   return { scores, chars, ms };
 }
 
+/**
+ * Each sentence through a real policy (text/plain, unknown: scan) as the proxy would send it: how many
+ * copies the leak guard drops (it must not take the engine's own pseudonyms for leaks), and the MB/s.
+ */
+export function guardDrops(samples: readonly Sample[]): { dropped: number; reasons: Record<string, number>; mbPerSecond: number } {
+  const cfg = anonymizeSchema.parse({ key: 'bench-key-0123456789abcdefghijklmnopqrstuvwxyz', policies: { p: { unknown: 'scan' } } });
+  const policy = createAnonymizer(cfg, ['p']).policy('p')!;
+  const reasons: Record<string, number> = {};
+  let dropped = 0;
+  let bytes = 0;
+  const t0 = performance.now();
+  for (const s of samples) {
+    const body = Buffer.from(s.full_text);
+    bytes += body.length;
+    const out = policy.anonymize({ method: 'POST', url: '/', headers: { 'content-type': 'text/plain' }, body });
+    if (!out.ok) { dropped++; const k = `${out.reason}: ${out.detail}`; reasons[k] = (reasons[k] ?? 0) + 1; }
+  }
+  const ms = performance.now() - t0;
+  return { dropped, reasons, mbPerSecond: bytes / 1e3 / ms };
+}
+
 function main(): void {
   const path = process.argv[2];
   if (path === undefined) {
@@ -60,7 +83,10 @@ function main(): void {
   for (const s of scores) {
     process.stdout.write(`${s.label.padEnd(17)} ${String(s.support).padStart(7)}  ${s.recall.toFixed(3)}   ${s.precision.toFixed(3)}     ${String(s.detected).padStart(6)}\n`);
   }
-  const result = { bench: 'anonymize-corpus', samples: samples.length, chars, scanMs: ms, scores };
+  const guard = guardDrops(samples);
+  process.stdout.write(`through a policy (text/plain, unknown: scan): ${guard.dropped} of ${samples.length} copies dropped, ${guard.mbPerSecond.toFixed(1)} MB/s\n`);
+  for (const [r, n] of Object.entries(guard.reasons)) process.stdout.write(`  ${n}  ${r}\n`);
+  const result = { bench: 'anonymize-corpus', samples: samples.length, chars, scanMs: ms, scores, guard };
   const jsonAt = process.argv.indexOf('--json');
   if (jsonAt > 0 && process.argv[jsonAt + 1] !== undefined) writeFileSync(process.argv[jsonAt + 1]!, JSON.stringify(result, null, 2));
   process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -61,6 +61,18 @@ const MASK = '\u0000';
 /** Base64 inside base64 inside a value is read; a third layer is not looked into. */
 const MAX_ENCODED_DEPTH = 2;
 
+/** `text` with the written regions masked: what the guard rescans. */
+function masked(text: string, regions: readonly number[]): string {
+  if (regions.length === 0) return text;
+  let out = '';
+  let at = 0;
+  for (let i = 0; i < regions.length; i += 2) {
+    out += text.slice(at, regions[i]) + MASK.repeat(regions[i + 1]! - regions[i]!);
+    at = regions[i + 1]!;
+  }
+  return out + text.slice(at);
+}
+
 /** A scan hit, or a re-encoded layer whose replacement text is already made (`out`). */
 type Replacement = Span & { out?: string };
 
@@ -184,10 +196,35 @@ export class Run {
       this.#remember(text, opts);
       return text;
     }
+    let { out, regions } = this.#write(text, spans, []);
+    // The leak guard on what was written: the output is rescanned with every written region masked (a
+    // pseudonym of any length is never taken for a leak). A hit the first scan missed because a
+    // replacement changed its context (Mrs. Barbara Yudina before a replaced Apt. 675) is replaced in a
+    // second pass; whatever is still there after that is a leak.
+    for (let pass = 0; ; pass++) {
+      const residual = scanText(masked(out, regions), opts).filter((h) => !this.ctx.recent.has(out.slice(h.start, h.end)));
+      if (residual.length === 0) break;
+      if (pass === 1) { for (const h of residual) this.leaks.add(h.entity); break; }
+      ({ out, regions } = this.#write(out, residual, regions));
+    }
+    return out;
+  }
+
+  /**
+   * `text` with each span replaced by its pseudonym (or its ready `out`); `regions` are the written
+   * ranges of the result (flat start/end pairs, in order), those of an earlier pass (`old`, in `text`'s
+   * coordinates, never overlapping `spans`) carried over.
+   */
+  #write(text: string, spans: readonly Replacement[], old: readonly number[]): { out: string; regions: number[] } {
     let out = '';
     let at = 0;
+    let k = 0;
     const regions: number[] = [];
+    const carry = (upTo: number) => {
+      for (; k < old.length && old[k + 1]! <= upTo; k += 2) regions.push(out.length + old[k]! - at, out.length + old[k + 1]! - at);
+    };
     for (const s of spans) {
+      carry(s.start);
       out += text.slice(at, s.start);
       let rep: string;
       if (s.out !== undefined) rep = s.out;
@@ -200,51 +237,38 @@ export class Run {
       out += rep;
       at = s.end;
     }
+    carry(text.length);
     out += text.slice(at);
-    this.guard(out, opts, regions, depth);
-    return out;
+    return { out, regions };
   }
 
   /**
-   * Leak guard for one output string: any hit that is not a value this engine wrote. `regions` (flat
-   * start/end pairs, in order) are where scanReplace wrote them in `text`: masked before the rescan, so a
-   * pseudonym of any length is never taken for a leak. Elsewhere a hit is allowed only when it is exactly
-   * a value written recently. Base64 runs are decoded and guarded too. Linear in `text`.
+   * Leak guard for a string the engine did not write (a kept value, a key, a header name): any hit that is
+   * not exactly a value written recently. Base64 runs are decoded and guarded too. Linear in `text`.
+   * (scanReplace guards its own output, knowing where it wrote.)
    */
-  guard(text: string, opts?: ScanOptions, regions?: readonly number[], depth = 0): void {
+  guard(text: string, opts?: ScanOptions, depth = 0): void {
     if (text.length === 0) return;
     if (text.length > this.ctx.maxScanBytes) {
       this.fail('unsupported', `a text value is longer than maxScanBytes (${this.ctx.maxScanBytes})`);
       return;
     }
     if (!mightContain(text, opts) || this.ctx.recent.has(text) || this.#knownClean(text, opts)) return;
-    let masked = text;
-    if (regions !== undefined && regions.length > 0) {
-      masked = '';
-      let at = 0;
-      for (let i = 0; i < regions.length; i += 2) {
-        masked += text.slice(at, regions[i]) + MASK.repeat(regions[i + 1]! - regions[i]!);
-        at = regions[i + 1]!;
-      }
-      masked += text.slice(at);
-    }
-    const hits = scanText(masked, opts);
+    const hits = scanText(text, opts);
     for (const hit of hits) {
       const v = text.slice(hit.start, hit.end);
       if (!this.ctx.recent.has(v)) this.leaks.add(hit.entity);
     }
     let encodedClean = true;
-    // After scanReplace (regions given) every text-bearing run outside the regions was already decoded
-    // and found clean there; a kept or foreign text is decoded here.
-    if (depth < MAX_ENCODED_DEPTH && regions === undefined) {
-      for (const r of encodedRuns(masked, hits)) {
+    if (depth < MAX_ENCODED_DEPTH) {
+      for (const r of encodedRuns(text, hits)) {
         if (this.ctx.recent.has(r.decoded)) continue;
         const before = this.leaks.size;
-        this.guard(r.decoded, opts, undefined, depth + 1);
+        this.guard(r.decoded, opts, depth + 1);
         if (this.leaks.size !== before) encodedClean = false;
       }
     }
-    if (hits.length === 0 && encodedClean && regions === undefined) this.#remember(text, opts);
+    if (hits.length === 0 && encodedClean) this.#remember(text, opts);
   }
 
   /**
