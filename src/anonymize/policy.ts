@@ -118,11 +118,11 @@ export function compilePolicy(name: string, cfg: PolicyConfig, hash: KeyedHash, 
   }
 
   /**
-   * The body as it is sent, and the content type it is sent with: decoded (Content-Encoding undone, the
+   * The body as it is sent, and whether it was transcoded to UTF-8 (its content type then says so): decoded (Content-Encoding undone, the
    * charset read) before anything reads it; sent as identity-encoded UTF-8. Opaque types are dropped
    * unless the policy keeps them, and then still pass the byte-level leak guard.
    */
-  function body(run: Run, req: RawRequest, maxDecodedBytes: number): { bytes: Buffer; contentType?: string } {
+  function body(run: Run, req: RawRequest, maxDecodedBytes: number): { bytes: Buffer; transcoded?: boolean } {
     if (req.body.length === 0) return { bytes: req.body };
     const contentType = header(req.headers['content-type']);
     const mime = contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
@@ -138,7 +138,7 @@ export function compilePolicy(name: string, cfg: PolicyConfig, hash: KeyedHash, 
     if (isBodyFailure(text)) { run.fail(text.reason, text.detail); return { bytes: Buffer.alloc(0) }; }
     const out = textBody(run, mime, text.text) ?? '';
     const bytes = !text.transcoded && out === text.text ? decoded : Buffer.from(out, 'utf8');
-    return text.transcoded && contentType !== undefined ? { bytes, contentType: utf8ContentType(contentType) } : { bytes };
+    return { bytes, transcoded: text.transcoded };
   }
 
   return {
@@ -153,7 +153,7 @@ export function compilePolicy(name: string, cfg: PolicyConfig, hash: KeyedHash, 
         const outBody = out.bytes;
         // The copy is sent identity-encoded, in UTF-8: the headers say so.
         delete headers['content-encoding'];
-        if (out.contentType !== undefined && headers['content-type'] !== undefined) headers['content-type'] = out.contentType;
+        if (out.transcoded === true && headers['content-type'] !== undefined) headers['content-type'] = utf8ContentType(headers['content-type']);
         if (run.failure !== undefined) return { ok: false, ...run.failure, replacements: run.counts };
         if (run.leaks.size > 0) {
           return { ok: false, reason: 'leak', detail: `leak guard found ${[...run.leaks].sort().join(', ')} in the anonymized copy`, replacements: run.counts };
