@@ -22,8 +22,11 @@ const SPREAD = 1;
 const KEEP = 2;
 const SKIP = 3;
 
-/** An integer literal beyond 2^53 is handed to rules as its digits, so nothing is rounded. */
+/** An integer literal beyond 2^53 is handed to card and phone transforms as its digits, so nothing is rounded. */
 const INTEGER = /^-?\d+$/;
+function digitTransform(t: string | undefined): boolean {
+  return t === 'card' || t === 'phone';
+}
 
 class Rewriter {
   pos = 0;
@@ -133,7 +136,10 @@ class Rewriter {
         return false;
       }
       const n = Number(src);
-      return this.scalar(mode, rule, key, start, INTEGER.test(src) && !Number.isSafeInteger(n) ? src : n, true);
+      // A card or phone beyond 2^53 is transformed from its digits (exact, and written back as a number);
+      // any other transform of such a number reads it rounded, and its result stays a number.
+      const exact = INTEGER.test(src) && !Number.isSafeInteger(n) && digitTransform(mode === SPREAD ? rule!.type : key === undefined ? undefined : classifyKey(key));
+      return this.scalar(mode, rule, key, start, exact ? src : n, true);
     }
     this.literal(c === 116 ? 'true' : c === 102 ? 'false' : 'null');
     // Booleans and null: unchanged, except under `unknown: drop` (the tree walker drops every scalar).

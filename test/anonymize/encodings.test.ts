@@ -3,7 +3,7 @@
 // bodies kept by policy — and the guard must know what the engine wrote (no false drops).
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
-import { ibanCheckDigits, mod97 } from '../../src/anonymize/checksums.js';
+import { ibanCheckDigits, luhnValid, mod97 } from '../../src/anonymize/checksums.js';
 import { FIRST_NAME_LIST, SURNAME_LIST } from '../../src/anonymize/data/names.js';
 import type { RawRequest } from '../../src/exchange.js';
 import { jsonRequest, mustAnonymize, policyFrom } from './helpers.js';
@@ -125,6 +125,17 @@ describe('JSON numbers', () => {
 
   test('the leak guard reads numbers too (unknown: keep drops them as a leak)', () => {
     expect(KEEP.anonymize(jsonRequest({ b: 4539148803436467 }))).toMatchObject({ ok: false, reason: 'leak' });
+  });
+
+  test('numbers beyond 2^53 stay numbers: cards from their exact digits, other transforms typed', () => {
+    const text = '{"card_number": 4539148803436467123, "user_id": 9007199254740993, "n": 1}';
+    const out = mustAnonymize(SCAN, raw(Buffer.from(text), 'application/json')).body;
+    const m = /^\{"card_number": (\d{19}), "user_id": (-?\d+), "n": 1\}$/.exec(out);
+    expect(m).not.toBeNull();
+    expect(m![1]).not.toBe('4539148803436467123');
+    // Written from exact digits: still Luhn-valid (a rounded number would not be).
+    expect(luhnValid(m![1]!)).toBe(true);
+    expect(m![2]).not.toBe('9007199254740993');
   });
 
   test('untouched numbers keep their source text byte for byte, even when fields are dropped', () => {
