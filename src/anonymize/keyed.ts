@@ -4,6 +4,8 @@ import { createHmac } from 'node:crypto';
 import { BoundedMap } from './bounded-set.js';
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+/** Domains whose inputs recur across different values (see bytes). */
+const SHARED_PARTS = new Set(['email-domain', 'date-shift', 'first-name', 'surname', 'initial', 'ip']);
 
 export class KeyedHash {
   readonly #key: Buffer;
@@ -17,6 +19,9 @@ export class KeyedHash {
 
   /** 32 keyed bytes for `value` in the `entity` domain (domains keep equal strings of different kinds apart). */
   bytes(entity: string, value: string): Buffer {
+    // Whole values (an email's local part, a phone, a card) are memoized by the engine per transform
+    // output already: only the parts shared between values (domains, name tokens, subjects) are kept here.
+    if (!SHARED_PARTS.has(entity)) return createHmac('sha256', this.#key).update(`${entity}\u0000${value}`).digest();
     const memoKey = `${entity}\u0000${value}`;
     let out = this.#memo.get(memoKey);
     if (out === undefined) {
