@@ -25,6 +25,8 @@ export function phoneLike(m: string): boolean {
     const groups = main.split(/[ .\-]/).map((g) => g.length);
     if (groups.length === 2 && digits.length === 7 && groups[0] !== 3) return false;
     if (groups.length === 2 && digits.length === 8 && groups[0]! >= 5) return false;
+    // Five then four digits is a ZIP+4 (94941 2505), not a national phone layout.
+    if (groups.length === 2 && groups[0] === 5 && groups[1] === 4) return false;
     if (groups.length === 3 && groups[0] === 4 && groups[1] === 2 && groups[2] === 4) return false;
   }
   // 3.14159 is a decimal and 1.2.3.4567 a version, not phones.
