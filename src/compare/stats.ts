@@ -209,6 +209,41 @@ export class Reservoir {
     return this.seen;
   }
 
+  /**
+   * Folds in a uniform sample `values` of another stream of `seen` values, so this stays a uniform sample
+   * of the union (and later offers continue it): how many slots come from each side is drawn
+   * hypergeometrically by the two streams' sizes, not by the samples' sizes, so a quiet stream is not
+   * over-represented.
+   */
+  mergeSample(seen: number, values: ArrayLike<number>): void {
+    if (seen <= 0 || values.length === 0) return;
+    if (this.seen + seen <= this.capacity && values.length === seen && this.items.length === this.seen) {
+      for (let i = 0; i < values.length; i++) this.items.push(values[i]!);
+      this.seen += seen;
+      return;
+    }
+    const size = Math.min(this.capacity, this.items.length + values.length);
+    let a = this.seen;
+    let b = seen;
+    let fromA = 0;
+    for (let i = 0; i < size; i++) {
+      if (this.random() * (a + b) < a) {
+        fromA++;
+        a--;
+      } else {
+        b--;
+      }
+    }
+    fromA = Math.min(fromA, this.items.length);
+    const fromB = Math.min(size - fromA, values.length);
+    const mine = pick(this.items, fromA, this.random);
+    const theirs = pick(Array.from(values), fromB, this.random);
+    this.items.length = 0;
+    for (const v of mine) this.items.push(v);
+    for (const v of theirs) this.items.push(v);
+    this.seen += seen;
+  }
+
   values(): readonly number[] {
     return this.items;
   }
@@ -217,6 +252,19 @@ export class Reservoir {
     this.items.length = 0;
     this.seen = 0;
   }
+}
+
+/** `k` distinct elements of `from` chosen uniformly (partial Fisher-Yates on a copy). */
+function pick(from: readonly number[], k: number, random: () => number): number[] {
+  const a = from.slice();
+  for (let i = 0; i < k; i++) {
+    const j = i + Math.floor(random() * (a.length - i));
+    const t = a[i]!;
+    a[i] = a[j]!;
+    a[j] = t;
+  }
+  a.length = k;
+  return a;
 }
 
 /** Percentile (0-100) of a sorted array, nearest rank. */
