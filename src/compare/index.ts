@@ -247,6 +247,7 @@ export class RouteComparer {
     calls.calls++;
     if (failed(r)) {
       calls.errors++;
+      t.failures[role][r.error ?? (r.status >= 500 ? 'http_5xx' : 'error')]++;
       return;
     }
     // Only answered calls race fairly: a timeout's latency is the timeout, not the model.

@@ -2,7 +2,7 @@
 // them bounded and mergeable, so the window report is the merge of its live buckets.
 import * as hdr from 'hdr-histogram-js';
 import { z } from 'zod';
-import type { ShadowRole } from '../exchange.js';
+import type { ShadowFailure, ShadowRole } from '../exchange.js';
 import { DIFFERENCE_KINDS, type DifferenceKind } from './diff.js';
 import { Reservoir } from './stats.js';
 
@@ -43,6 +43,9 @@ export interface CallTally { calls: number; errors: number }
 export interface PrimaryTally extends CallTally { readonly hist: hdr.Histogram }
 
 export type ResultKind = 'match' | 'mismatch' | 'error' | 'incomplete';
+/** Why a shadow call gave no usable answer: a transport failure, or a 5xx answer. */
+export type FailureKind = ShadowFailure | 'http_5xx';
+export const FAILURE_KINDS: readonly FailureKind[] = ['timeout', 'refused', 'reset', 'too_large', 'error', 'http_5xx'];
 const RESULT_KINDS: readonly ResultKind[] = ['match', 'mismatch', 'error', 'incomplete'];
 const ROLES: readonly ShadowRole[] = ['incumbent', 'candidate', 'baseline'];
 
@@ -66,6 +69,8 @@ export const tallySnapshotSchema = z.object({
   statusPairs: keyed(count, MAX_SERIES + 1),
   /** incumbent, candidate, baseline: [calls, errors]. */
   calls: z.tuple([z.tuple([count, count]), z.tuple([count, count]), z.tuple([count, count])]),
+  /** incumbent, candidate, baseline: failed calls by FAILURE_KINDS, in that order. */
+  failures: z.tuple([z.array(count).length(FAILURE_KINDS.length), z.array(count).length(FAILURE_KINDS.length), z.array(count).length(FAILURE_KINDS.length)]),
   labelObservations: count,
   labelAgreements: count,
   confusion: keyed(count, MAX_SERIES + 1),
@@ -129,6 +134,12 @@ export function boundedEntry<V>(map: Map<string, V>, key: string, limit: number,
   return v;
 }
 
+function newFailureCounts(): Record<FailureKind, number> {
+  const out = {} as Record<FailureKind, number>;
+  for (const k of FAILURE_KINDS) out[k] = 0;
+  return out;
+}
+
 export function newFieldTally(): FieldTally {
   const kinds = {} as Record<DifferenceKind, number>;
   for (const k of DIFFERENCE_KINDS) kinds[k] = 0;
@@ -145,6 +156,8 @@ export class Tally {
   /** `incumbentStatus candidateStatus` → count, for exchanges whose statuses differ. */
   readonly statusPairs = new Map<string, number>();
   readonly calls: Record<ShadowRole, CallTally> = { incumbent: { calls: 0, errors: 0 }, candidate: { calls: 0, errors: 0 }, baseline: { calls: 0, errors: 0 } };
+  /** Failed calls by role and why (the report says why nothing could be compared). */
+  readonly failures: Record<ShadowRole, Record<FailureKind, number>> = { incumbent: newFailureCounts(), candidate: newFailureCounts(), baseline: newFailureCounts() };
   labelObservations = 0;
   labelAgreements = 0;
   /** `incumbentLabel\u0000candidateLabel` → count. */
@@ -205,6 +218,7 @@ export class Tally {
       fields: [...this.fields].map(([path, f]) => [path, [f.candidate, f.noise, ...DIFFERENCE_KINDS.map((k) => f.kinds[k])]]),
       statusPairs: [...this.statusPairs],
       calls: [[this.calls.incumbent.calls, this.calls.incumbent.errors], [this.calls.candidate.calls, this.calls.candidate.errors], [this.calls.baseline.calls, this.calls.baseline.errors]],
+      failures: [FAILURE_KINDS.map((k) => this.failures.incumbent[k]), FAILURE_KINDS.map((k) => this.failures.candidate[k]), FAILURE_KINDS.map((k) => this.failures.baseline[k])],
       labelObservations: this.labelObservations,
       labelAgreements: this.labelAgreements,
       confusion: [...this.confusion],
@@ -237,6 +251,7 @@ export class Tally {
       const [calls, errors] = s.calls[i]!;
       this.calls[role].calls += calls;
       this.calls[role].errors += errors;
+      FAILURE_KINDS.forEach((k, j) => { this.failures[role][k] += s.failures[i]![j]!; });
       const lat = s.shadowLatency[i]!;
       addEncodedHistogram(this.shadowLatency[role].hist, lat.hist);
       this.shadowLatency[role].sample.mergeSample(lat.sample.seen, decodeValues(lat.sample.values));
@@ -290,6 +305,7 @@ export class Tally {
     for (const role of Object.keys(this.calls) as ShadowRole[]) {
       into.calls[role].calls += this.calls[role].calls;
       into.calls[role].errors += this.calls[role].errors;
+      for (const k of FAILURE_KINDS) into.failures[role][k] += this.failures[role][k];
       into.shadowLatency[role].hist.add(this.shadowLatency[role].hist);
       const sample = this.shadowLatency[role].sample;
       into.shadowLatency[role].sample.mergeSample(sample.count, sample.values());
@@ -338,6 +354,7 @@ export class Tally {
     for (const role of Object.keys(this.calls) as ShadowRole[]) {
       this.calls[role].calls = 0;
       this.calls[role].errors = 0;
+      for (const k of FAILURE_KINDS) this.failures[role][k] = 0;
       this.shadowLatency[role].hist.reset();
       this.shadowLatency[role].sample.reset();
     }
