@@ -14,7 +14,7 @@ import { seededRandom } from './stats.js';
 import { Tally, recordLatency, tallySnapshotSchema } from './tally.js';
 
 export { FieldLabelTracker, observeComparison, type CompareOutcome } from './labels.js';
-export { renderReport } from './render.js';
+export { renderReport, windowTitle } from './render.js';
 export type { FieldSamples, Sample } from './samples.js';
 export type { FieldReport, LatencyComparison, LatencySummary, Reason, RouteReport, SpanReport, Verdict } from './report.js';
 export { CompiledRules, PRESETS, effectiveRules } from './rules.js';
@@ -30,8 +30,11 @@ const MIN_BUCKET_SAMPLE = 500;
 const MAX_LABEL_CHARS = 64;
 
 export interface GuardSignals {
+  /** Exchanges both sides answered in the window. */
   readonly observations: number;
   readonly disagreement: number | null;
+  /** Lower bound of the disagreement's 95% interval: what a guardrail compares with its threshold. */
+  readonly disagreementLow: number | null;
   readonly verdict: Verdict;
 }
 
@@ -309,7 +312,8 @@ export class RouteComparer {
     const sameBucket = c !== undefined && Math.floor(c.atMs / this.bucketMs) === Math.floor(nowMs / this.bucketMs);
     if (c && nowMs >= c.atMs && (nowMs - c.atMs < GUARD_REUSE_MS || (c.version === this.version && sameBucket))) return c.signals;
     const span = this.windowSpan(nowMs);
-    const signals = { observations: span.compared + span.results.error, disagreement: span.disagreement?.rate ?? null, verdict: span.verdict };
+    // Failed calls are not observations (invariant 8): only exchanges both sides answered count.
+    const signals = { observations: span.compared, disagreement: span.disagreement?.rate ?? null, disagreementLow: span.disagreement?.interval?.low ?? null, verdict: span.verdict };
     this.guardCache = { version: this.version, atMs: nowMs, signals };
     return signals;
   }
