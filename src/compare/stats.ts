@@ -53,7 +53,7 @@ export function newcombeInterval(k1: number, n1: number, k2: number, n2: number,
   };
 }
 
-/** The standard normal quantile: z with P(Z <= z) = p (Acklam's rational fit, one Halley step: ~1e-15). */
+/** The standard normal quantile: z with P(Z <= z) = p (Acklam's rational fit, one Halley step on normalSf: ~1e-7). */
 export function normalQuantile(p: number): number {
   if (!(p > 0 && p < 1)) return p <= 0 ? -Infinity : Infinity;
   const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
