@@ -34,7 +34,7 @@ export const guardrailsSchema = z.object({
   /** Fewest canary requests in the evaluation window before a guardrail may judge. */
   minRequests: z.number().int().positive().default(50),
   /** Confidence of the bounds a rollback needs (one-sided; the p99 ratio's two bounds hold it jointly). */
-  confidence: z.number().min(0.5).max(0.9999).default(0.99),
+  confidence: z.number().min(0.5).max(0.99999).default(0.999),
   /** Rolled back on the live record path, within a second, whatever `interval` is. */
   hardFailure: z.object({
     enabled: z.boolean().default(true),
