@@ -340,8 +340,10 @@ function checksFor(t: Tally, span: Omit<SpanReport, 'verdict' | 'checks' | 'reas
   checks.push({ metric: 'compared exchanges', n: t.exchanges, observed: n, threshold: v.minObservations, interval: null, outcome: enough ? 'ok' : 'insufficient',
     detail: `${n} of ${t.exchanges} exchanges were answered by both sides${enough ? '' : ` (a verdict needs ${v.minObservations})`}${failed ? `; calls that failed: ${failed}` : ''}` });
 
+  // Calls are this check's observations: it judges once both sides made minObservations of them, answered
+  // or not, so a candidate failing every call while the incumbent answers fails without any comparison.
   const e = span.errors;
-  if (e.delta !== null && e.deltaInterval !== null) {
+  if (e.delta !== null && e.deltaInterval !== null && e.candidate.calls >= v.minObservations && e.incumbent.calls >= v.minObservations) {
     const outcome = e.deltaInterval.low > v.maxErrorRateDelta ? 'fail' : e.delta > v.maxErrorRateDelta || e.deltaInterval.low > 0 ? 'marginal' : 'ok';
     checks.push({ metric: 'error rate delta', n: e.candidate.calls, observed: e.delta, threshold: v.maxErrorRateDelta, interval: e.deltaInterval, outcome,
       detail: `candidate ${e.candidate.errors}/${e.candidate.calls} vs incumbent ${e.incumbent.errors}/${e.incumbent.calls} failed (95% interval of the difference, Newcombe; p=${e.pValue})` });
