@@ -1,6 +1,8 @@
 // The comparison engine's entry: one RouteComparer per route, fed by the live shadow path and by
 // offline replay with the same calls. Pure: no sockets, no timers, no global randomness; time is nowMs.
+import { z } from 'zod';
 import type { CompareConfig } from '../config/schema.js';
+import { ShadowgateError } from '../errors.js';
 import type { ShadowExchange, ShadowFailure, ShadowResponse, ShadowRole } from '../exchange.js';
 import { DiffResult, NOT_JSON, diffResponses, parseBody, type DifferenceKind } from './diff.js';
 import type { CompareOutcome } from './labels.js';
@@ -9,14 +11,15 @@ import { buildSpanReport, type RouteReport, type SpanReport, type Verdict } from
 import { CompiledRules } from './rules.js';
 import { SampleGate, SampleStore, buildSample, type FieldSamples, type Sample } from './samples.js';
 import { seededRandom } from './stats.js';
-import { Tally, recordLatency } from './tally.js';
+import { Tally, recordLatency, tallySnapshotSchema } from './tally.js';
 
 export { FieldLabelTracker, observeComparison, type CompareOutcome } from './labels.js';
-export { renderReport } from './render.js';
+export { renderReport, windowTitle } from './render.js';
 export { SampleGate } from './samples.js';
 export type { FieldSamples, Sample } from './samples.js';
 export type { FieldReport, LatencyComparison, LatencySummary, Reason, RouteReport, SpanReport, Verdict } from './report.js';
 export { CompiledRules, PRESETS, effectiveRules } from './rules.js';
+export type { TallySnapshot } from './tally.js';
 
 /** Window buckets kept at most, whatever length/bucket says (each holds a few histograms). */
 const MAX_BUCKETS = 120;
@@ -28,14 +31,41 @@ const MIN_BUCKET_SAMPLE = 500;
 const MAX_LABEL_CHARS = 64;
 
 export interface GuardSignals {
+  /** Exchanges both sides answered in the window. */
   readonly observations: number;
   readonly disagreement: number | null;
+  /** Lower bound of the disagreement's 95% interval: what a guardrail compares with its threshold. */
+  readonly disagreementLow: number | null;
   readonly verdict: Verdict;
 }
 
 interface Bucket {
   epoch: number;
   readonly tally: Tally;
+}
+
+/**
+ * A comparer's evidence as plain JSON, for IPC or a state backend: the since-start tally and the window
+ * buckets that hold data, each keyed by its epoch (floor(ms / bucketMs)), so merging keeps the window
+ * exact to a bucket. Bounded: at most 1 + MAX_BUCKETS tallies (see Tally.snapshot for a tally's bound).
+ * Field samples (SampleStore) are not part of it: they are examples, not evidence.
+ */
+export const comparerSnapshotSchema = z.object({
+  v: z.literal(1),
+  route: z.string(),
+  bucketMs: z.number().positive(),
+  /** First moment recorded, null when nothing was. */
+  startMs: z.number().nullable(),
+  total: tallySnapshotSchema,
+  buckets: z.array(z.tuple([z.number().int(), tallySnapshotSchema])).max(MAX_BUCKETS),
+});
+export type ComparerSnapshot = z.infer<typeof comparerSnapshotSchema>;
+
+/** Validates a snapshot received from elsewhere (another process, a backend). */
+export function parseComparerSnapshot(data: unknown): ComparerSnapshot {
+  const r = comparerSnapshotSchema.safeParse(data);
+  if (!r.success) throw new ShadowgateError('SG_ERR_BAD_SNAPSHOT', `invalid comparer snapshot: ${r.error.issues[0]?.path.join('.') ?? ''} ${r.error.issues[0]?.message ?? ''}`, 400);
+  return r.data;
 }
 
 /** What one call of an exchange tells the tally: enough to count it, none of its body. */
@@ -174,6 +204,52 @@ export class RouteComparer {
     return b.tally;
   }
 
+  /** The window buckets that still belong to the window ending at the latest recorded moment. */
+  private liveBuckets(): Bucket[] {
+    return this.buckets.filter((b) => b.epoch >= 0 && b.epoch > this.latestEpoch - this.buckets.length && !b.tally.isEmpty());
+  }
+
+  /** This comparer's evidence (since start and by window bucket) as bounded, mergeable JSON. */
+  snapshot(): ComparerSnapshot {
+    return {
+      v: 1,
+      route: this.route,
+      bucketMs: this.bucketMs,
+      startMs: this.startMs ?? null,
+      total: this.total.snapshot(),
+      buckets: this.liveBuckets().sort((a, b) => a.epoch - b.epoch).map((b) => [b.epoch, b.tally.snapshot()]),
+    };
+  }
+
+  /**
+   * Adds another comparer's snapshot (another worker's, or a delta from drain()) to this one: counts
+   * add, histograms add, samples merge weighted by their streams' sizes. Buckets older than this
+   * window are dropped, as late data is when recorded.
+   */
+  merge(s: ComparerSnapshot): void {
+    if (s.bucketMs !== this.bucketMs) {
+      throw new ShadowgateError('SG_ERR_BAD_SNAPSHOT', `snapshot of route ${s.route} has ${s.bucketMs} ms buckets, this comparer ${this.bucketMs} ms`, 400);
+    }
+    this.version++;
+    this.total.merge(s.total);
+    const start = this.startMs;
+    for (const [epoch, tally] of s.buckets) this.bucketAt(epoch * this.bucketMs)?.merge(tally);
+    this.startMs = s.startMs === null ? start : Math.min(start ?? s.startMs, s.startMs);
+  }
+
+  /** snapshot() and then forget it: a worker sends deltas, the owner of the report merges them. */
+  drain(): ComparerSnapshot {
+    const s = this.snapshot();
+    this.version++;
+    this.total.reset();
+    for (const b of this.buckets) {
+      b.epoch = -1;
+      b.tally.reset();
+    }
+    this.startMs = undefined;
+    return s;
+  }
+
   /** One exchange, diffed and tallied here (replay, tests): diffExchange + recordDiff on one thread. */
   record(ex: ShadowExchange, nowMs: number): CompareOutcome {
     return this.recordDiff(diffExchange(ex, this.rules, { gate: this.gate, maxSampleBytes: this.cfg.maxSampleBytes }), nowMs);
@@ -239,6 +315,7 @@ export class RouteComparer {
     calls.calls++;
     if (failed(r)) {
       calls.errors++;
+      t.failures[role][r.error ?? (r.status >= 500 ? 'http_5xx' : 'error')]++;
       return;
     }
     // Only answered calls race fairly: a timeout's latency is the timeout, not the model.
@@ -300,7 +377,8 @@ export class RouteComparer {
     const sameBucket = c !== undefined && Math.floor(c.atMs / this.bucketMs) === Math.floor(nowMs / this.bucketMs);
     if (c && nowMs >= c.atMs && (nowMs - c.atMs < GUARD_REUSE_MS || (c.version === this.version && sameBucket))) return c.signals;
     const span = this.windowSpan(nowMs);
-    const signals = { observations: span.compared + span.results.error, disagreement: span.disagreement?.rate ?? null, verdict: span.verdict };
+    // Failed calls are not observations (invariant 8): only exchanges both sides answered count.
+    const signals = { observations: span.compared, disagreement: span.disagreement?.rate ?? null, disagreementLow: span.disagreement?.interval?.low ?? null, verdict: span.verdict };
     this.guardCache = { version: this.version, atMs: nowMs, signals };
     return signals;
   }

@@ -9,10 +9,10 @@ import { ShadowgateError } from '../errors.js';
 import type { Metrics } from '../observe/metrics.js';
 import { ALL_DECISIONS, CanarySplit, DECISIONS, type CanaryDecision, type CanaryTarget } from './canary.js';
 import { LiveLimits } from './limits.js';
-import { LiveWindow } from './live-stats.js';
+import { LiveWindow, isLiveError } from './live-stats.js';
+import { hardFailureCheck, isHardFailure, p99BoundZ, type GuardrailCheck } from './guardrails.js';
 import {
-  evaluateGuardrails, type GuardrailCheck, type PersistedRoute, type PersistedState, type RollbackReason,
-  type RolloutState, type SignalsFn,
+  describeRollback, evaluateGuardrails, type PersistedRoute, type PersistedState, type RollbackReason, type RolloutState, type SignalsFn,
 } from './rollout.js';
 
 /** Who changed something: a token (from the admin API) or the runtime itself. */
@@ -179,6 +179,11 @@ class RouteController {
   }
 }
 
+/** An automatic rollback's reason, with the check's evidence. */
+function reasonOf(check: GuardrailCheck, at: number): RollbackReason {
+  return { metric: check.metric, value: check.value, threshold: check.threshold, at, by: 'guardrail', n: check.n, bound: check.bound, detail: check.detail };
+}
+
 function intervalOf(canary: CanaryConfig | undefined): number {
   return canary?.rollout?.interval ?? DEFAULT_EVALUATION_INTERVAL_MS;
 }
@@ -318,9 +323,23 @@ export class RoutingRuntime {
     if (target === 'candidate') {
       c.candidate.record(status, latencyMs, nowMs);
       c.stepRequests++;
+      // The hard-failure fast path: only a failing request can start it, and it reads a few counters.
+      if (isLiveError(status) && c.state !== 'rolled_back' && this.hardFailure(c, nowMs)) return;
     } else {
       c.incumbent.record(status, latencyMs, nowMs);
     }
+  }
+
+  /** Rolls back now, whatever the evaluation interval, when the candidate fails far past any threshold. */
+  private hardFailure(c: RouteController, now: number): boolean {
+    const g = c.guardrails;
+    const requests = c.candidate.recent(now, false);
+    const errors = c.candidate.recent(now, true);
+    if (!isHardFailure(g, requests, errors)) return false;
+    const check = hardFailureCheck(g, requests, errors);
+    c.lastEvaluation = { at: now, checks: [check] };
+    this.rollbackRoute(c, reasonOf(check, now), SYSTEM_ACTOR, now);
+    return true;
   }
 
   // ---- evaluation ----
@@ -341,7 +360,7 @@ export class RoutingRuntime {
     const canary = c.config.canary;
     if (canary === undefined || this.closed) return;
     if (c.state === 'rolled_back') {
-      c.status = 'rolled back';
+      c.status = c.rollback ? describeRollback(c.rollback) : 'rolled back';
       return;
     }
     if (c.weight === 0 && c.state !== 'running') {
@@ -356,11 +375,12 @@ export class RoutingRuntime {
       this.opts.log.error({ route: c.config.name, err: (err as Error).message }, 'canary signals failed');
       signals = undefined;
     }
-    const checks = evaluateGuardrails(c.guardrails, c.incumbent.snapshot(now), c.candidate.snapshot(now), signals);
+    const z = p99BoundZ(c.guardrails);
+    const checks = evaluateGuardrails(c.guardrails, c.incumbent.snapshot(now, z), c.candidate.snapshot(now, z), signals);
     c.lastEvaluation = { at: now, checks };
     const breach = checks.find((k) => k.result === 'breach');
     if (breach !== undefined) {
-      this.rollbackRoute(c, { metric: breach.metric, value: breach.value, threshold: breach.threshold, at: now, by: 'guardrail' }, SYSTEM_ACTOR, now);
+      this.rollbackRoute(c, reasonOf(breach, now), SYSTEM_ACTOR, now);
       return;
     }
     const rollout = canary.rollout;
@@ -400,7 +420,7 @@ export class RoutingRuntime {
     c.override = 0;
     c.state = 'rolled_back';
     c.rollback = reason;
-    c.status = 'rolled back';
+    c.status = describeRollback(reason);
     // Weight 0 reaches the split before anything else (persisting may be slow): no request after this.
     c.publish();
     this.opts.metrics.canaryRollbacks.inc({ route: c.config.name, reason: reason.metric });
@@ -581,7 +601,8 @@ export class RoutingRuntime {
       candidate: canary?.upstream ?? null,
       weight: { value: c.weight, source: c.override === null || canary === undefined ? 'config' : 'runtime', config: canary?.weight ?? 0 },
       state: c.state,
-      status: c.status || (canary === undefined ? 'no canary' : 'not evaluated yet'),
+      // After a restart nothing was evaluated yet, but a rollback restored from the state file still says why.
+      status: c.status || (canary === undefined ? 'no canary' : c.state === 'rolled_back' && c.rollback ? describeRollback(c.rollback) : 'not evaluated yet'),
       rollout: rollout === undefined ? null : { step: c.step, steps: rollout.steps, stepStartedAt: c.stepStartedAt, stepRequests: c.stepRequests },
       rollback: c.rollback,
       changed: c.changedBy === '' ? null : { at: c.changedAt, by: c.changedBy },
