@@ -15,7 +15,9 @@ import { RouteTable } from './routing/route-table.js';
 import { stickyKeyReader } from './routing/canary.js';
 import { RoutingRuntime } from './routing/runtime.js';
 import { AuditLog, auditRoutingEvents } from './admin/audit.js';
-import { StateFile } from './admin/state-file.js';
+import type { AuditSink, StateBackend } from './state/backend.js';
+import { FileBackend } from './state/file.js';
+import { IpcBackend, type FleetQuery } from './state/ipc.js';
 import { startAdminServer } from './admin/server.js';
 import type { AdminContext } from './admin/context.js';
 import { OverloadMonitor } from './shadow/admission.js';
@@ -70,6 +72,10 @@ export class Shadowgate {
   private closing: Promise<void> | undefined;
   readonly routing: RoutingRuntime;
   readonly audit: AuditLog;
+  /** Where routing state lives and how this process meets its fleet (src/state/). */
+  readonly backend: StateBackend;
+  /** The audit trail as the fleet sees it (this process's file, plus the fleet's where there is one). */
+  readonly auditTrail: AuditSink;
   private admin: { port: number; close(): Promise<void> } | undefined;
 
   constructor(config: Config, readonly opts: StartOptions = {}) {
@@ -77,14 +83,17 @@ export class Shadowgate {
     this.metrics = createMetrics(opts.registry ?? new Registry());
     this.overload = new OverloadMonitor(config.server.maxEventLoopDelay);
     this.audit = new AuditLog(config.admin.auditFile, this.log);
+    this.backend = createBackend(config, opts, (what, route) => this.answer(what, route));
+    this.auditTrail = this.backend.auditSink(this.audit);
+    const backend = this.backend;
     this.routing = new RoutingRuntime(config, {
       metrics: this.metrics,
       log: this.log,
       signals: (route, nowMs) => this.comparers.get(route)?.comparer.guardSignals(nowMs),
-      // A cluster worker follows the configured weights; only a single process owns rollout state.
-      store: opts.worker ? undefined : new StateFile(config.admin.stateFile),
-      onEvent: auditRoutingEvents(this.audit, this.log),
-      timers: !opts.worker,
+      store: backend.store,
+      judge: () => backend.isJudge(),
+      evidence: (route, nowMs) => backend.evidence(route, nowMs),
+      onEvent: auditRoutingEvents(this.auditTrail, this.log),
     });
     this.gen = this.build(config, undefined);
     this.proxy = new ProxyServer({
@@ -187,6 +196,8 @@ export class Shadowgate {
   /** Binds the proxy (and the admin API), then serves. */
   async listen(): Promise<void> {
     const cfg = this.gen.config;
+    // The fleet's state first: no request is served on a weight the fleet has already changed.
+    await this.backend.start({ routing: this.routing, log: this.log, evidence: (now) => this.routing.exportEvidence(now) });
     this.port = await this.proxy.listen(this.opts.port ?? cfg.server.port, cfg.server.host);
     await this.startAdmin();
     this.applyRecording(cfg);
@@ -255,8 +266,21 @@ export class Shadowgate {
       samples: (route) => this.comparers.get(route)?.comparer.samples(),
       reload: () => this.reload(),
       routing: this.routing,
-      audit: this.audit,
+      audit: this.auditTrail,
     };
+  }
+
+  /** A question from the cluster primary (the ipc backend). */
+  private answer(what: FleetQuery, route: string | undefined): unknown {
+    switch (what) {
+      case 'metrics':
+        this.routing.flushMetrics();
+        return this.metrics.registry.getMetricsAsJSON();
+      case 'samples':
+        return route === undefined ? null : this.comparers.get(route)?.comparer.samples() ?? null;
+      case 'report':
+        return null;
+    }
   }
   private async stopAdmin(): Promise<void> {
     await this.admin?.close();
@@ -297,6 +321,7 @@ export class Shadowgate {
       await this.writer?.writer.close();
       await this.stopAdmin();
       this.routing.close();
+      await this.backend.close();
       await this.audit.close();
       this.overload.close();
       this.log.info({ clean }, 'stopped');
@@ -343,6 +368,11 @@ export interface StartedShadowgate {
 }
 
 const noKey = (): undefined => undefined;
+
+function createBackend(config: Config, opts: StartOptions, answer: (what: FleetQuery, route: string | undefined) => unknown): StateBackend {
+  if (opts.worker) return new IpcBackend(config.state.evidenceInterval, answer);
+  return new FileBackend(config.admin.stateFile);
+}
 
 /** Starts a shadowgate for `config`: the proxy, the admin API, signal handling when asked. */
 export async function startShadowgate(config: Config, opts: StartOptions = {}): Promise<StartedShadowgate> {

@@ -6,6 +6,7 @@ import { anonymizeSchema } from './schema/anonymize.js';
 import { compareSchema } from './schema/compare.js';
 import { adminSchema, canarySchema, limitsSchema } from './schema/canary.js';
 import { recordSchema } from './schema/record.js';
+import { stateSchema } from './schema/state.js';
 
 export const upstreamSchema = z.object({
   url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
@@ -80,6 +81,7 @@ export const configSchema = z.object({
   routes: z.array(routeSchema).default([]),
   anonymize: anonymizeSchema.default(() => anonymizeSchema.parse({})),
   record: recordSchema.optional(),
+  state: stateSchema.default(() => stateSchema.parse({})),
 }).strict();
 
 type Problem = { path: (string | number)[]; message: string };
@@ -132,3 +134,4 @@ export type { AnonymizeConfig, PolicyConfig, TransformSpec } from './schema/anon
 export type { CompareConfig } from './schema/compare.js';
 export type { AdminConfig, CanaryConfig, GuardrailsConfig, LimitsConfig } from './schema/canary.js';
 export type { RecordConfig } from './schema/record.js';
+export type { RedisStateConfig, StateConfig } from './schema/state.js';
