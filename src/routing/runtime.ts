@@ -197,6 +197,17 @@ class RouteController {
     this.metrics.canaryWeight.set({ route: this.config.name }, w);
   }
 
+  restore(saved: PersistedRoute): void {
+    this.override = saved.override;
+    this.state = saved.state;
+    this.step = saved.step;
+    this.stepStartedAt = saved.stepStartedAt;
+    this.rollback = saved.rollback;
+    this.changedAt = saved.changedAt;
+    this.changedBy = saved.changedBy;
+    this.rev = saved.rev ?? 0;
+  }
+
   persisted(): PersistedRoute {
     return {
       override: this.override, state: this.state, step: this.step, stepStartedAt: this.stepStartedAt,
@@ -243,14 +254,7 @@ export class RoutingRuntime {
     const canary = c.config.canary;
     if (canary === undefined) return;
     if (saved !== undefined) {
-      c.override = saved.override;
-      c.state = saved.state;
-      c.step = saved.step;
-      c.stepStartedAt = saved.stepStartedAt;
-      c.rollback = saved.rollback;
-      c.changedAt = saved.changedAt;
-      c.changedBy = saved.changedBy;
-      c.rev = saved.rev ?? 0;
+      c.restore(saved);
       this.reconcileRollout(c, now);
       return;
     }
@@ -568,14 +572,7 @@ export class RoutingRuntime {
       const rev = saved.rev ?? 0;
       if (rev <= c.rev && opts.force !== true) continue;
       const newStep = saved.step !== c.step || saved.stepStartedAt !== c.stepStartedAt;
-      c.rev = rev;
-      c.override = saved.override;
-      c.state = saved.state;
-      c.step = saved.step;
-      c.stepStartedAt = saved.stepStartedAt;
-      c.rollback = saved.rollback;
-      c.changedAt = saved.changedAt;
-      c.changedBy = saved.changedBy;
+      c.restore(saved);
       if (newStep) {
         c.stepRequests = 0;
         c.candidate.clear();
