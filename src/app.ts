@@ -15,9 +15,11 @@ import { RouteTable } from './routing/route-table.js';
 import { stickyKeyReader } from './routing/canary.js';
 import { RoutingRuntime } from './routing/runtime.js';
 import { AuditLog, auditRoutingEvents } from './admin/audit.js';
-import type { AuditSink, StateBackend } from './state/backend.js';
+import type { AuditSink, FleetView, StateBackend } from './state/backend.js';
+import { contributorsOf } from './state/evidence.js';
 import { FileBackend } from './state/file.js';
 import { IpcBackend, type FleetQuery } from './state/ipc.js';
+import { RedisBackend, assertRedisConfig } from './state/redis.js';
 import { startAdminServer } from './admin/server.js';
 import type { AdminContext } from './admin/context.js';
 import { OverloadMonitor } from './shadow/admission.js';
@@ -83,7 +85,7 @@ export class Shadowgate {
     this.metrics = createMetrics(opts.registry ?? new Registry());
     this.overload = new OverloadMonitor(config.server.maxEventLoopDelay);
     this.audit = new AuditLog(config.admin.auditFile, this.log);
-    this.backend = createBackend(config, opts, (what, route) => this.answer(what, route));
+    this.backend = createBackend(config, opts, (what, route) => this.answer(what, route), this.log, this.metrics);
     this.auditTrail = this.backend.auditSink(this.audit);
     const backend = this.backend;
     this.routing = new RoutingRuntime(config, {
@@ -260,6 +262,7 @@ export class Shadowgate {
       ready: () => this.ready,
       metrics: async () => {
         this.routing.flushMetrics();
+        this.metrics.fleetJudge.set(this.backend.isJudge() ? 1 : 0);
         return { contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() };
       },
       report: (route) => this.report(route),
@@ -267,7 +270,14 @@ export class Shadowgate {
       reload: () => this.reload(),
       routing: this.routing,
       audit: this.auditTrail,
+      fleet: () => this.fleetView(),
     };
+  }
+
+  /** Who this process is in its fleet, whether it judges, and whose evidence it sees. */
+  fleetView(): FleetView {
+    const now = Date.now();
+    return { backend: this.backend.kind, replica: this.backend.replica, up: this.backend.up(), judge: this.backend.isJudge(), contributors: contributorsOf(this.backend.snapshots(now), now) };
   }
 
   /** A question from the cluster primary (the ipc backend). */
@@ -369,8 +379,21 @@ export interface StartedShadowgate {
 
 const noKey = (): undefined => undefined;
 
-function createBackend(config: Config, opts: StartOptions, answer: (what: FleetQuery, route: string | undefined) => unknown): StateBackend {
-  if (opts.worker) return new IpcBackend(config.state.evidenceInterval, answer);
+function createBackend(config: Config, opts: StartOptions, answer: (what: FleetQuery, route: string | undefined) => unknown,
+  log: Logger, metrics: Metrics): StateBackend {
+  const up = metrics.stateBackendUp;
+  if (opts.worker) {
+    up.set({ backend: 'ipc' }, 1);
+    return new IpcBackend(config.state.evidenceInterval, answer);
+  }
+  if (config.state.backend === 'redis') {
+    up.set({ backend: 'redis' }, 0);
+    return new RedisBackend({
+      cfg: assertRedisConfig(config.state.redis), evidenceIntervalMs: config.state.evidenceInterval, stateFile: config.admin.stateFile, log,
+      onUp: (ok) => up.set({ backend: 'redis' }, ok ? 1 : 0),
+    });
+  }
+  up.set({ backend: 'file' }, 1);
   return new FileBackend(config.admin.stateFile);
 }
 

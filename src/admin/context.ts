@@ -1,6 +1,6 @@
 // What the admin API needs from the rest of the process, and nothing more: app.ts implements it,
 // tests stub it. The routing part is the RoutingRuntime itself (or anything shaped like it).
-import type { AuditSink } from '../state/backend.js';
+import type { AuditSink, FleetView } from '../state/backend.js';
 import type { RoutingRuntime } from '../routing/runtime.js';
 
 export type AdminRouting = Pick<RoutingRuntime, 'list' | 'route' | 'setWeight' | 'clearOverride' | 'rollback' | 'promote' | 'pause' | 'resume'>;
@@ -22,4 +22,6 @@ export interface AdminContext {
   readonly routing: AdminRouting;
   /** Audited mutations go here; GET /admin/audit reads the fleet's trail where there is one. */
   readonly audit: AuditSink;
+  /** GET /admin/fleet: the state backend, whether this process judges, whose evidence it sees. */
+  fleet?(): FleetView;
 }

@@ -66,6 +66,10 @@ export const ENDPOINTS: readonly Endpoint[] = [
       return { status: 200, text: m.body, contentType: m.contentType };
     },
   },
+  {
+    method: 'GET', path: /^\/admin\/fleet$/, role: 'viewer',
+    handle: (c) => ({ status: 200, json: c.ctx.fleet?.() ?? { backend: 'file', up: true, judge: true, contributors: [] } }),
+  },
   { method: 'GET', path: /^\/admin\/routes$/, role: 'viewer', handle: (c) => ({ status: 200, json: { routes: c.ctx.routing.list() } }) },
   {
     method: 'GET', path: new RegExp(`^/admin/routes/${ROUTE}$`), role: 'viewer',

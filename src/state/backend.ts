@@ -33,6 +33,15 @@ export interface Contributor {
   readonly ageMs: number;
 }
 
+/** GET /admin/fleet: this process in its fleet. */
+export interface FleetView {
+  readonly backend: StateBackend['kind'];
+  readonly replica: string;
+  readonly up: boolean;
+  readonly judge: boolean;
+  readonly contributors: readonly Contributor[];
+}
+
 /** Where audit records go and where GET /admin/audit reads them. */
 export interface AuditSink {
   append(rec: AuditRecord): Promise<void>;
