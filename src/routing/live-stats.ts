@@ -1,6 +1,6 @@
 // Recent live results of one upstream role on one route (requests, errors, latency histogram), kept
 // in a few rotating time slots so guardrails judge the recent past, in fixed memory.
-import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
+import { build, type Histogram } from 'hdr-histogram-js';
 
 /** Latency in microseconds up to one minute; slower answers count as one minute. */
 const MAX_MICROS = 60_000_000;
@@ -38,47 +38,6 @@ export interface WindowSnapshot {
   readonly p99Ms: number | null;
 }
 
-/** One process's live window as it crosses to the judge (IPC or Redis): a few hundred bytes. */
-export interface ExportedWindow {
-  readonly requests: number;
-  readonly errors: number;
-  /** hdr-histogram-js compressed base64 of latencies in microseconds; null without requests. */
-  readonly latency: string | null;
-}
-
-function windowOf(requests: number, errors: number, latency: Histogram): WindowSnapshot {
-  return {
-    requests,
-    errors,
-    errorRate: requests > 0 ? errors / requests : null,
-    p99Ms: requests > 0 ? latency.getValueAtPercentile(99) / 1000 : null,
-  };
-}
-
-/** The fleet's window: the sum of several processes' exported windows (a damaged histogram is skipped). */
-export function mergeWindows(windows: readonly ExportedWindow[]): WindowSnapshot {
-  const merged = newHistogram();
-  let requests = 0;
-  let errors = 0;
-  try {
-    for (const w of windows) {
-      requests += w.requests;
-      errors += w.errors;
-      if (w.latency === null) continue;
-      try {
-        const h = decodeFromCompressedBase64(w.latency, 32, false);
-        merged.add(h);
-        h.destroy();
-      } catch {
-        // Counts still count; only this process's latencies are missing from the p99.
-      }
-    }
-    return windowOf(requests, errors, merged);
-  } finally {
-    merged.destroy();
-  }
-}
-
 export class LiveWindow {
   private readonly slots: Slot[];
   private readonly merged = newHistogram();
@@ -103,17 +62,6 @@ export class LiveWindow {
   }
 
   snapshot(nowMs: number): WindowSnapshot {
-    const { requests, errors } = this.mergeSlots(nowMs);
-    return windowOf(requests, errors, this.merged);
-  }
-
-  /** The window as plain JSON (counts and the encoded latency histogram) for another process to merge. */
-  exportWindow(nowMs: number): ExportedWindow {
-    const { requests, errors } = this.mergeSlots(nowMs);
-    return { requests, errors, latency: requests > 0 ? encodeIntoCompressedBase64(this.merged) : null };
-  }
-
-  private mergeSlots(nowMs: number): { requests: number; errors: number } {
     const epoch = Math.floor(nowMs / this.slotMs);
     let requests = 0;
     let errors = 0;
@@ -124,7 +72,12 @@ export class LiveWindow {
       errors += s.errors;
       this.merged.add(s.latency);
     }
-    return { requests, errors };
+    return {
+      requests,
+      errors,
+      errorRate: requests > 0 ? errors / requests : null,
+      p99Ms: requests > 0 ? this.merged.getValueAtPercentile(99) / 1000 : null,
+    };
   }
 
   /** Forgets everything (a new rollout step judges the candidate afresh). */
