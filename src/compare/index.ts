@@ -1,6 +1,8 @@
 // The comparison engine's entry: one RouteComparer per route, fed by the live shadow path and by
 // offline replay with the same calls. Pure: no sockets, no timers, no global randomness; time is nowMs.
+import { z } from 'zod';
 import type { CompareConfig } from '../config/schema.js';
+import { ShadowgateError } from '../errors.js';
 import type { ShadowExchange, ShadowResponse, ShadowRole } from '../exchange.js';
 import { DiffResult, NOT_JSON, diffResponses, parseBody, type DifferenceKind } from './diff.js';
 import type { CompareOutcome } from './labels.js';
@@ -9,13 +11,14 @@ import { buildSpanReport, type RouteReport, type SpanReport, type Verdict } from
 import { CompiledRules } from './rules.js';
 import { SampleStore, type FieldSamples } from './samples.js';
 import { seededRandom } from './stats.js';
-import { Tally, recordLatency } from './tally.js';
+import { Tally, recordLatency, tallySnapshotSchema } from './tally.js';
 
 export { FieldLabelTracker, observeComparison, type CompareOutcome } from './labels.js';
 export { renderReport } from './render.js';
 export type { FieldSamples, Sample } from './samples.js';
 export type { FieldReport, LatencyComparison, LatencySummary, Reason, RouteReport, SpanReport, Verdict } from './report.js';
 export { CompiledRules, PRESETS, effectiveRules } from './rules.js';
+export type { TallySnapshot } from './tally.js';
 
 /** Window buckets kept at most, whatever length/bucket says (each holds a few histograms). */
 const MAX_BUCKETS = 120;
@@ -35,6 +38,30 @@ export interface GuardSignals {
 interface Bucket {
   epoch: number;
   readonly tally: Tally;
+}
+
+/**
+ * A comparer's evidence as plain JSON, for IPC or a state backend: the since-start tally and the window
+ * buckets that hold data, each keyed by its epoch (floor(ms / bucketMs)), so merging keeps the window
+ * exact to a bucket. Bounded: at most 1 + MAX_BUCKETS tallies (see Tally.snapshot for a tally's bound).
+ * Field samples (SampleStore) are not part of it: they are examples, not evidence.
+ */
+export const comparerSnapshotSchema = z.object({
+  v: z.literal(1),
+  route: z.string(),
+  bucketMs: z.number().positive(),
+  /** First moment recorded, null when nothing was. */
+  startMs: z.number().nullable(),
+  total: tallySnapshotSchema,
+  buckets: z.array(z.tuple([z.number().int(), tallySnapshotSchema])).max(MAX_BUCKETS),
+});
+export type ComparerSnapshot = z.infer<typeof comparerSnapshotSchema>;
+
+/** Validates a snapshot received from elsewhere (another process, a backend). */
+export function parseComparerSnapshot(data: unknown): ComparerSnapshot {
+  const r = comparerSnapshotSchema.safeParse(data);
+  if (!r.success) throw new ShadowgateError('SG_ERR_BAD_SNAPSHOT', `invalid comparer snapshot: ${r.error.issues[0]?.path.join('.') ?? ''} ${r.error.issues[0]?.message ?? ''}`, 400);
+  return r.data;
 }
 
 /** A shadow call that produced no usable answer: transport failure or a server error. */
@@ -95,6 +122,52 @@ export class RouteComparer {
     b.epoch = epoch;
     b.tally.reset();
     return b.tally;
+  }
+
+  /** The window buckets that still belong to the window ending at the latest recorded moment. */
+  private liveBuckets(): Bucket[] {
+    return this.buckets.filter((b) => b.epoch >= 0 && b.epoch > this.latestEpoch - this.buckets.length && !b.tally.isEmpty());
+  }
+
+  /** This comparer's evidence (since start and by window bucket) as bounded, mergeable JSON. */
+  snapshot(): ComparerSnapshot {
+    return {
+      v: 1,
+      route: this.route,
+      bucketMs: this.bucketMs,
+      startMs: this.startMs ?? null,
+      total: this.total.snapshot(),
+      buckets: this.liveBuckets().sort((a, b) => a.epoch - b.epoch).map((b) => [b.epoch, b.tally.snapshot()]),
+    };
+  }
+
+  /**
+   * Adds another comparer's snapshot (another worker's, or a delta from drain()) to this one: counts
+   * add, histograms add, samples merge weighted by their streams' sizes. Buckets older than this
+   * window are dropped, as late data is when recorded.
+   */
+  merge(s: ComparerSnapshot): void {
+    if (s.bucketMs !== this.bucketMs) {
+      throw new ShadowgateError('SG_ERR_BAD_SNAPSHOT', `snapshot of route ${s.route} has ${s.bucketMs} ms buckets, this comparer ${this.bucketMs} ms`, 400);
+    }
+    this.version++;
+    this.total.merge(s.total);
+    const start = this.startMs;
+    for (const [epoch, tally] of s.buckets) this.bucketAt(epoch * this.bucketMs)?.merge(tally);
+    this.startMs = s.startMs === null ? start : Math.min(start ?? s.startMs, s.startMs);
+  }
+
+  /** snapshot() and then forget it: a worker sends deltas, the owner of the report merges them. */
+  drain(): ComparerSnapshot {
+    const s = this.snapshot();
+    this.version++;
+    this.total.reset();
+    for (const b of this.buckets) {
+      b.epoch = -1;
+      b.tally.reset();
+    }
+    this.startMs = undefined;
+    return s;
   }
 
   record(ex: ShadowExchange, nowMs: number): CompareOutcome {
@@ -174,6 +247,7 @@ export class RouteComparer {
     calls.calls++;
     if (failed(r)) {
       calls.errors++;
+      t.failures[role][r.error ?? (r.status >= 500 ? 'http_5xx' : 'error')]++;
       return;
     }
     // Only answered calls race fairly: a timeout's latency is the timeout, not the model.

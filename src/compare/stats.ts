@@ -37,6 +37,62 @@ export function wilsonInterval(k: number, n: number, z = Z95): Interval | null {
 }
 
 /**
+ * Newcombe's hybrid score interval (his method 10, 1998) for the difference p1 - p2 of two independent
+ * proportions k1/n1 and k2/n2, built from the two Wilson intervals at the same z. Null when a side is empty.
+ */
+export function newcombeInterval(k1: number, n1: number, k2: number, n2: number, z = Z95): Interval | null {
+  const w1 = wilsonInterval(k1, n1, z);
+  const w2 = wilsonInterval(k2, n2, z);
+  if (w1 === null || w2 === null) return null;
+  const p1 = k1 / n1;
+  const p2 = k2 / n2;
+  const d = p1 - p2;
+  return {
+    low: Math.max(-1, d - Math.sqrt((p1 - w1.low) ** 2 + (w2.high - p2) ** 2)),
+    high: Math.min(1, d + Math.sqrt((w1.high - p1) ** 2 + (p2 - w2.low) ** 2)),
+  };
+}
+
+/** The standard normal quantile: z with P(Z <= z) = p (Acklam's rational fit, one Halley step: ~1e-15). */
+export function normalQuantile(p: number): number {
+  if (!(p > 0 && p < 1)) return p <= 0 ? -Infinity : Infinity;
+  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
+  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
+  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
+  let x: number;
+  if (p < 0.02425) {
+    const q = Math.sqrt(-2 * Math.log(p));
+    x = (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
+  } else if (p > 1 - 0.02425) {
+    const q = Math.sqrt(-2 * Math.log(1 - p));
+    x = -(((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
+  } else {
+    const q = p - 0.5;
+    const r = q * q;
+    x = (((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
+  }
+  const e = 1 - normalSf(x) - p;
+  const u = e * Math.sqrt(2 * Math.PI) * Math.exp((x * x) / 2);
+  return x - u / (1 + (x * u) / 2);
+}
+
+/**
+ * Distribution-free bounds on the q-quantile (0 < q < 1) of n observations, as 1-based ranks: the true
+ * quantile lies at or above the `low`-th smallest with one-sided confidence Φ(z), and at or below the
+ * `high`-th smallest likewise (normal approximation of the binomial count below the quantile). `low` is
+ * 0 when even the smallest observation cannot bound it (no lower bound), `high` is n + 1 when even the
+ * largest cannot (no upper bound): too few observations to say.
+ */
+export function quantileRankBounds(n: number, q: number, z: number): { readonly low: number; readonly high: number } {
+  const mean = n * q;
+  const sd = Math.sqrt(n * q * (1 - q));
+  const low = Math.floor(mean - z * sd);
+  const high = Math.ceil(mean + z * sd) + 1;
+  return { low: Math.max(0, Math.min(n, low)), high: Math.min(n + 1, Math.max(1, high)) };
+}
+
+/**
  * One-sided pooled two-proportion z test of H1: k1/n1 > k2/n2. Returns the p-value (1 when a side is
  * empty or both rates are 0 or 1, where the test has nothing to say).
  */
@@ -209,6 +265,41 @@ export class Reservoir {
     return this.seen;
   }
 
+  /**
+   * Folds in a uniform sample `values` of another stream of `seen` values, so this stays a uniform sample
+   * of the union (and later offers continue it): how many slots come from each side is drawn
+   * hypergeometrically by the two streams' sizes, not by the samples' sizes, so a quiet stream is not
+   * over-represented.
+   */
+  mergeSample(seen: number, values: ArrayLike<number>): void {
+    if (seen <= 0 || values.length === 0) return;
+    if (this.seen + seen <= this.capacity && values.length === seen && this.items.length === this.seen) {
+      for (let i = 0; i < values.length; i++) this.items.push(values[i]!);
+      this.seen += seen;
+      return;
+    }
+    const size = Math.min(this.capacity, this.items.length + values.length);
+    let a = this.seen;
+    let b = seen;
+    let fromA = 0;
+    for (let i = 0; i < size; i++) {
+      if (this.random() * (a + b) < a) {
+        fromA++;
+        a--;
+      } else {
+        b--;
+      }
+    }
+    fromA = Math.min(fromA, this.items.length);
+    const fromB = Math.min(size - fromA, values.length);
+    const mine = pick(this.items, fromA, this.random);
+    const theirs = pick(Array.from(values), fromB, this.random);
+    this.items.length = 0;
+    for (const v of mine) this.items.push(v);
+    for (const v of theirs) this.items.push(v);
+    this.seen += seen;
+  }
+
   values(): readonly number[] {
     return this.items;
   }
@@ -219,9 +310,46 @@ export class Reservoir {
   }
 }
 
+/** `k` distinct elements of `from` chosen uniformly (partial Fisher-Yates on a copy). */
+function pick(from: readonly number[], k: number, random: () => number): number[] {
+  const a = from.slice();
+  for (let i = 0; i < k; i++) {
+    const j = i + Math.floor(random() * (a.length - i));
+    const t = a[i]!;
+    a[i] = a[j]!;
+    a[j] = t;
+  }
+  a.length = k;
+  return a;
+}
+
 /** Percentile (0-100) of a sorted array, nearest rank. */
 export function percentileSorted(sorted: ArrayLike<number>, p: number): number | null {
   if (sorted.length === 0) return null;
   const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
   return sorted[rank - 1]!;
+}
+
+/** What quantileBounds needs of an HDR histogram (hdr-histogram-js's Histogram has it). */
+export interface RankedCounts {
+  readonly totalCount: number;
+  getValueAtPercentile(percentile: number): number;
+  lowestEquivalentValue(value: number): number;
+}
+
+/**
+ * Bounds on the q-quantile of the distribution a histogram samples, each with one-sided confidence
+ * Φ(z): the order statistics at quantileRankBounds' ranks, widened to their bucket's edges (a lower
+ * bound is its bucket's lowest value, an upper its highest). `low` is 0 and `high` Infinity when the
+ * histogram has too few values to bound that side. In the histogram's unit.
+ */
+export function quantileBounds(h: RankedCounts, q: number, z: number): Interval {
+  const n = h.totalCount;
+  if (n === 0) return { low: 0, high: Infinity };
+  const r = quantileRankBounds(n, q, z);
+  const at = (rank: number) => h.getValueAtPercentile((100 * rank) / n);
+  return {
+    low: r.low < 1 ? 0 : h.lowestEquivalentValue(at(r.low)),
+    high: r.high > n ? Infinity : at(r.high),
+  };
 }

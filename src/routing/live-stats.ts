@@ -1,6 +1,8 @@
 // Recent live results of one upstream role on one route (requests, errors, latency histogram), kept
 // in a few rotating time slots so guardrails judge the recent past, in fixed memory.
-import { build, type Histogram } from 'hdr-histogram-js';
+import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
+import { z } from 'zod';
+import { ShadowgateError } from '../errors.js';
 
 /** Latency in microseconds up to one minute; slower answers count as one minute. */
 const MAX_MICROS = 60_000_000;
@@ -29,6 +31,23 @@ class Slot {
     this.latency.reset();
   }
 }
+
+/**
+ * A LiveWindow's slots that hold data, as plain JSON (IPC, a state backend): per slot its epoch
+ * (floor(ms / slotMs)), requests, errors and the latency histogram in hdr-histogram-js's compressed
+ * base64. Bounded: at most `slots` entries, each histogram at most ~2,300 buckets (2 significant
+ * digits over 1 µs..60 s), typically a few hundred bytes.
+ */
+export const liveWindowSnapshotSchema = z.object({
+  slotMs: z.number().positive(),
+  slots: z.array(z.object({
+    epoch: z.number().int().nonnegative(),
+    requests: z.number().int().nonnegative(),
+    errors: z.number().int().nonnegative(),
+    latency: z.string().max(256 * 1024).nullable(),
+  })).max(64),
+});
+export type LiveWindowSnapshot = z.infer<typeof liveWindowSnapshotSchema>;
 
 export interface WindowSnapshot {
   readonly requests: number;
@@ -78,6 +97,46 @@ export class LiveWindow {
       errorRate: requests > 0 ? errors / requests : null,
       p99Ms: requests > 0 ? this.merged.getValueAtPercentile(99) / 1000 : null,
     };
+  }
+
+  /** The slots that hold data, to send elsewhere; merge() on the other side adds them. */
+  encode(): LiveWindowSnapshot {
+    const slots: LiveWindowSnapshot['slots'] = [];
+    for (const s of this.slots) {
+      if (s.epoch < 0 || s.requests === 0) continue;
+      slots.push({ epoch: s.epoch, requests: s.requests, errors: s.errors, latency: s.latency.totalCount > 0 ? encodeIntoCompressedBase64(s.latency) : null });
+    }
+    slots.sort((a, b) => a.epoch - b.epoch);
+    return { slotMs: this.slotMs, slots };
+  }
+
+  /** encode() and forget: a worker sends deltas, the owner of the guardrails merges them. */
+  drain(): LiveWindowSnapshot {
+    const out = this.encode();
+    this.clear();
+    return out;
+  }
+
+  /**
+   * Adds another window's slots (another worker's, or a delta). A slot older than this window's slot
+   * for the same position is dropped, as a late record() is. Slot lengths must match.
+   */
+  merge(other: LiveWindowSnapshot): void {
+    if (other.slotMs !== this.slotMs) throw new ShadowgateError('SG_ERR_BAD_SNAPSHOT', `live window snapshot has ${other.slotMs} ms slots, this window ${this.slotMs} ms`, 400);
+    for (const o of other.slots) {
+      const slot = this.slots[o.epoch % this.slots.length]!;
+      if (slot.epoch !== o.epoch) {
+        if (slot.epoch > o.epoch) continue;
+        slot.reset(o.epoch);
+      }
+      slot.requests += o.requests;
+      slot.errors += o.errors;
+      if (o.latency !== null) {
+        const h = decodeFromCompressedBase64(o.latency, 32, false);
+        slot.latency.add(h);
+        h.destroy();
+      }
+    }
   }
 
   /** Forgets everything (a new rollout step judges the candidate afresh). */
