@@ -15,7 +15,8 @@ import { RouteTable } from './routing/route-table.js';
 import { stickyKeyReader } from './routing/canary.js';
 import { RoutingRuntime } from './routing/runtime.js';
 import { AuditLog, auditRoutingEvents } from './admin/audit.js';
-import type { AuditSink, FleetView, StateBackend } from './state/backend.js';
+import type { AuditSink, EvidenceSnapshot, FleetView, RouteEvidence, StateBackend } from './state/backend.js';
+import { FleetSignals, comparerSnapshots, fleetReport } from './state/report.js';
 import { contributorsOf } from './state/evidence.js';
 import { FileBackend } from './state/file.js';
 import { IpcBackend, type FleetQuery } from './state/ipc.js';
@@ -88,10 +89,14 @@ export class Shadowgate {
     this.backend = createBackend(config, opts, (what, route) => this.answer(what, route), this.log, this.metrics);
     this.auditTrail = this.backend.auditSink(this.audit);
     const backend = this.backend;
+    const fleetSignals = new FleetSignals();
     this.routing = new RoutingRuntime(config, {
       metrics: this.metrics,
       log: this.log,
-      signals: (route, nowMs) => this.comparers.get(route)?.comparer.guardSignals(nowMs),
+      // A redis judge reads the fleet's merged comparers; every other process its own.
+      signals: (route, nowMs) => (backend.kind === 'redis'
+        ? fleetSignals.get(this.gen.config.routes.find((r) => r.name === route), backend.snapshots(nowMs), nowMs)
+        : this.comparers.get(route)?.comparer.guardSignals(nowMs)),
       store: backend.store,
       judge: () => backend.isJudge(),
       evidence: (route, nowMs) => backend.evidence(route, nowMs),
@@ -199,7 +204,7 @@ export class Shadowgate {
   async listen(): Promise<void> {
     const cfg = this.gen.config;
     // The fleet's state first: no request is served on a weight the fleet has already changed.
-    await this.backend.start({ routing: this.routing, log: this.log, evidence: (now) => this.routing.exportEvidence(now) });
+    await this.backend.start({ routing: this.routing, log: this.log, evidence: () => this.evidence() });
     this.port = await this.proxy.listen(this.opts.port ?? cfg.server.port, cfg.server.host);
     await this.startAdmin();
     this.applyRecording(cfg);
@@ -247,9 +252,15 @@ export class Shadowgate {
     this.adminPort = this.admin.port;
   }
 
-  /** The report of every route, or of one (undefined when it is unknown). */
+  /** The report of every route, or of one (undefined when it is unknown); a fleet's when there is one. */
   report(route?: string): RouteReport[] | RouteReport | undefined {
     const now = Date.now();
+    if (this.backend.kind === 'redis') {
+      // The other replicas' latest snapshots, and this one's as of now.
+      const snaps = this.backend.snapshots(now).filter((s) => s.replica !== this.backend.replica);
+      snaps.push({ replica: this.backend.replica, at: now, routes: comparerSnapshots(this.comparers) });
+      return fleetReport(this.gen.config, snaps, route, now);
+    }
     if (route !== undefined) return this.comparers.get(route)?.comparer.report(now);
     return this.gen.config.routes.flatMap((r) => {
       const c = this.comparers.get(r.name)?.comparer;
@@ -274,6 +285,15 @@ export class Shadowgate {
     };
   }
 
+  /** This process's evidence: canary routes' live windows, shadowed routes' comparer snapshots. */
+  evidence(): EvidenceSnapshot['routes'] {
+    const out: Record<string, RouteEvidence> = {};
+    const compare = comparerSnapshots(this.comparers);
+    for (const [name, live] of Object.entries(this.routing.exportEvidence())) out[name] = { ...live, ...compare[name] };
+    for (const [name, c] of Object.entries(compare)) out[name] ??= c;
+    return out;
+  }
+
   /** Who this process is in its fleet, whether it judges, and whose evidence it sees. */
   fleetView(): FleetView {
     const now = Date.now();
@@ -289,7 +309,7 @@ export class Shadowgate {
       case 'samples':
         return route === undefined ? null : this.comparers.get(route)?.comparer.samples() ?? null;
       case 'report':
-        return null;
+        return comparerSnapshots(this.comparers);
     }
   }
   private async stopAdmin(): Promise<void> {

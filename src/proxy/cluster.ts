@@ -16,7 +16,9 @@ import { ConfigError } from '../errors.js';
 import { createLogger } from '../observe/log.js';
 import { createMetrics } from '../observe/metrics.js';
 import { RoutingRuntime } from '../routing/runtime.js';
+import type { EvidenceSnapshot } from '../state/backend.js';
 import { ClusterHub, PrimaryStore } from '../state/ipc.js';
+import { FleetSignals, fleetReport } from '../state/report.js';
 
 /** How long the primary waits for its workers' metrics, samples or report. */
 const ASK_TIMEOUT_MS = 2000;
@@ -40,12 +42,14 @@ async function runPrimary(initial: Config, configPath: string): Promise<void> {
   const metrics = createMetrics(new Registry(), { defaults: false });
   const audit = new AuditLog(config.admin.auditFile, log);
   let stopping = false;
+  const signals = new FleetSignals();
   const store = new PrimaryStore(new StateFile(config.admin.stateFile), (routes) => hub.broadcast(routes));
   const routing: RoutingRuntime = new RoutingRuntime(config, {
     metrics,
     log,
     store,
     evidence: (route, nowMs) => hub.board.evidence(route, nowMs),
+    signals: (route, nowMs) => signals.get(config.routes.find((r) => r.name === route), hub.board.fresh(nowMs), nowMs),
     onEvent: auditRoutingEvents(audit, log),
   });
   const hub: ClusterHub = new ClusterHub({
@@ -82,7 +86,12 @@ async function runPrimary(initial: Config, configPath: string): Promise<void> {
       const merged = AggregatorRegistry.aggregate([...parts.map((p) => p.filter((m) => !PRIMARY_GAUGES.has(m.name))), own]);
       return { contentType: merged.contentType, body: await merged.metrics() };
     },
-    report: () => undefined,
+    report: async (route) => {
+      // Asked now (not the last interval's snapshots): the report counts every exchange compared so far.
+      const now = Date.now();
+      const answers = (await hub.ask('report', undefined, ASK_TIMEOUT_MS)) as EvidenceSnapshot['routes'][];
+      return fleetReport(config, answers.map((routes, i) => ({ replica: `worker-${i + 1}`, at: now, routes })), route, now);
+    },
     samples: async (route) => {
       const answers = await hub.ask('samples', route, ASK_TIMEOUT_MS);
       return answers.find((a) => a !== null);

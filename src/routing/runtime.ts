@@ -9,7 +9,7 @@ import { ShadowgateError } from '../errors.js';
 import type { Metrics } from '../observe/metrics.js';
 import { ALL_DECISIONS, CanarySplit, DECISIONS, type CanaryDecision, type CanaryTarget } from './canary.js';
 import { LiveLimits } from './limits.js';
-import { LiveWindow, type ExportedWindow, type WindowSnapshot } from './live-stats.js';
+import { LiveWindow, type LiveWindowSnapshot, type WindowSnapshot } from './live-stats.js';
 import {
   evaluateGuardrails, type GuardrailCheck, type PersistedRoute, type PersistedState, type RollbackReason,
   type RolloutState, type SignalsFn,
@@ -592,10 +592,10 @@ export class RoutingRuntime {
   }
 
   /** This process's live windows of every canary route, as plain JSON for the fleet's judge. */
-  exportEvidence(nowMs: number): Record<string, { incumbent: ExportedWindow; candidate: ExportedWindow }> {
-    const out: Record<string, { incumbent: ExportedWindow; candidate: ExportedWindow }> = {};
+  exportEvidence(): Record<string, { incumbent: LiveWindowSnapshot; candidate: LiveWindowSnapshot }> {
+    const out: Record<string, { incumbent: LiveWindowSnapshot; candidate: LiveWindowSnapshot }> = {};
     for (const [name, c] of this.routes) {
-      if (c.config.canary !== undefined) out[name] = { incumbent: c.incumbent.exportWindow(nowMs), candidate: c.candidate.exportWindow(nowMs) };
+      if (c.config.canary !== undefined) out[name] = { incumbent: c.incumbent.encode(), candidate: c.candidate.encode() };
     }
     return out;
   }

@@ -8,14 +8,15 @@
 // before anything is written), and keeps serving on its last known state when the backend is gone.
 import type { Logger } from 'pino';
 import type { AuditRecord } from '../admin/audit.js';
-import type { ExportedWindow } from '../routing/live-stats.js';
+import type { ComparerSnapshot } from '../compare/index.js';
+import type { LiveWindowSnapshot } from '../routing/live-stats.js';
 import type { FleetEvidence, RoutingRuntime, RoutingStore } from '../routing/runtime.js';
 
-/** One route's evidence from one process: its live windows, and the comparer's snapshot when there is one. */
+/** One route's evidence from one process: its live windows (canary routes) and its comparer's snapshot (shadowed routes). */
 export interface RouteEvidence {
-  readonly incumbent: ExportedWindow;
-  readonly candidate: ExportedWindow;
-  readonly compare?: unknown;
+  readonly incumbent?: LiveWindowSnapshot;
+  readonly candidate?: LiveWindowSnapshot;
+  readonly compare?: ComparerSnapshot;
 }
 
 /** What one process publishes every evidenceInterval. */

@@ -1,5 +1,5 @@
 // The fleet's evidence: every process's latest snapshot, kept while fresh, merged for the judge.
-import { mergeWindows } from '../routing/live-stats.js';
+import { LiveWindow, type LiveWindowSnapshot, type WindowSnapshot } from '../routing/live-stats.js';
 import type { FleetEvidence } from '../routing/runtime.js';
 import type { Contributor, EvidenceSnapshot } from './backend.js';
 
@@ -31,14 +31,38 @@ export class EvidenceBoard {
   }
 
   evidence(route: string, nowMs: number): FleetEvidence | undefined {
-    return mergeRoute(this.fresh(nowMs), route);
+    return mergeRoute(this.fresh(nowMs), route, nowMs);
   }
 }
 
-export function mergeRoute(snaps: readonly EvidenceSnapshot[], route: string): FleetEvidence | undefined {
-  const parts = snaps.flatMap((s) => (s.routes[route] === undefined ? [] : [s.routes[route]]));
-  if (parts.length === 0) return undefined;
-  return { incumbent: mergeWindows(parts.map((p) => p.incumbent)), candidate: mergeWindows(parts.map((p) => p.candidate)) };
+export function mergeRoute(snaps: readonly EvidenceSnapshot[], route: string, nowMs: number): FleetEvidence | undefined {
+  const inc: LiveWindowSnapshot[] = [];
+  const cand: LiveWindowSnapshot[] = [];
+  for (const s of snaps) {
+    const r = s.routes[route];
+    if (r?.incumbent !== undefined) inc.push(r.incumbent);
+    if (r?.candidate !== undefined) cand.push(r.candidate);
+  }
+  if (inc.length === 0 && cand.length === 0) return undefined;
+  return { incumbent: mergeWindows(inc, nowMs), candidate: mergeWindows(cand, nowMs) };
+}
+
+/** The sum of several processes' windows, as the guardrails read one (a malformed part is skipped). */
+function mergeWindows(parts: readonly LiveWindowSnapshot[], nowMs: number): WindowSnapshot {
+  const slotMs = parts[0]?.slotMs ?? 1000;
+  const w = new LiveWindow(slotMs);
+  try {
+    for (const p of parts) {
+      try {
+        w.merge(p);
+      } catch {
+        // Another slot length (a replica on another config) or a damaged histogram: not this window's.
+      }
+    }
+    return w.snapshot(nowMs);
+  } finally {
+    w.destroy();
+  }
 }
 
 export function contributorsOf(snaps: readonly EvidenceSnapshot[], nowMs: number): Contributor[] {

@@ -19,7 +19,7 @@ afterAll(async () => {
   await candidate.close();
 });
 
-function cluster(canary: string, admin = ''): string {
+function cluster(canary: string, admin = '', shadow = ''): string {
   return configFile(`
 server: { host: 127.0.0.1, port: 0, workers: 2 }
 admin: { host: 127.0.0.1, port: 0, stateFile: {dir}/state.json, auditFile: {dir}/audit.jsonl ${admin} }
@@ -31,6 +31,7 @@ routes:
     match: { pathPrefix: /v1 }
     primary: inc
     canary: ${canary}
+${shadow}
 `).file;
 }
 
@@ -116,6 +117,31 @@ it('honours openMetrics: false on the primary', async () => {
   try {
     const m = await adminCall(c.adminPort, 'GET', '/metrics');
     expect(m.status).toBe(401);
+  } finally {
+    c.child.kill('SIGTERM');
+    await c.exited;
+  }
+});
+
+const sumOf = (metrics: string, re: RegExp): number => [...metrics.matchAll(re)].reduce((a, x) => a + Number(x[1]), 0);
+
+it('answers /admin/report for both workers: its counts are the sum of what each compared', async () => {
+  const c = await startCluster(cluster('{ upstream: cand, weight: 0 }', '',
+    '    shadow: { targets: [inc, cand], policy: none, allowRawData: true, maxRps: 100000, burst: 1000, maxInFlight: 1000 }'));
+  try {
+    await traffic(c.port, 60, { concurrency: 4 });
+    // Shadow copies finish after the live answers: wait until none is in flight (bounded).
+    const metrics = await until('the shadow copies to finish', async () => {
+      const m = (await adminCall(c.adminPort, 'GET', '/metrics')).json as string;
+      const done = sumOf(m, /^shadowgate_shadow_in_flight\{route="r"\} (\d+)$/gm) === 0 && sumOf(m, /^shadowgate_comparisons_total\{route="r",result="[a-z_]+"\} (\d+)$/gm) > 0;
+      return done ? m : undefined;
+    });
+    const compared = sumOf(metrics, /^shadowgate_comparisons_total\{route="r",result="[a-z_]+"\} (\d+)$/gm);
+    const report = await adminCall(c.adminPort, 'GET', '/admin/report?route=r');
+    expect(report.status).toBe(200);
+    // The two workers' comparers merged: exactly what they compared between them (Prometheus sums it per worker).
+    expect(report.json.sinceStart.exchanges).toBe(compared);
+    expect(report.json.fleet.replicas).toBe(2);
   } finally {
     c.child.kill('SIGTERM');
     await c.exited;
