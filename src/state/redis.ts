@@ -49,6 +49,13 @@ redis.call('HSET', KEYS[1], ARGV[1], v)
 redis.call('PUBLISH', ARGV[4], ARGV[1] .. '\\n' .. v)
 return rev`;
 
+// KEYS: rev. ARGV: a revision this replica has seen. A Redis restarted empty counts on from there, so
+// revisions stay ordered across its restarts (as long as one replica remembers).
+const BUMP = `
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+if cur < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
+return 0`;
+
 // KEYS: lease, fence. ARGV: replica, ttl ms. Returns the fencing token held, or 0 when another holds it.
 const ACQUIRE = `
 local cur = redis.call('GET', KEYS[1])
@@ -110,6 +117,9 @@ export class RedisBackend implements StateBackend {
   private readonly dirty = new Set<string>();
   private isUp = false;
   private closed = false;
+  /** Set on every (re)connect: the next reconcile writes what changed here meanwhile and seeds new routes. */
+  private needResync = true;
+  private reconciling = false;
 
   constructor(private readonly opts: RedisBackendOptions) {
     this.cfg = opts.cfg;
@@ -144,7 +154,8 @@ export class RedisBackend implements StateBackend {
     this.opts.onUp?.(up);
     if (up) {
       this.opts.log.info({ replica: this.replica }, 'state backend redis connected');
-      if (this.link !== undefined) void this.resync();
+      this.needResync = true;
+      if (this.link !== undefined) void this.reconcile().catch(() => undefined);
     } else if (!this.closed) {
       this.token = 0;
       this.opts.log.error({ replica: this.replica }, 'state backend redis unavailable: serving on the last known state, rollouts paused');
@@ -179,7 +190,7 @@ export class RedisBackend implements StateBackend {
     const ok = await Promise.race([connected, new Promise<boolean>((r) => setTimeout(() => r(false), CONNECT_WAIT_MS).unref())]);
     if (ok) {
       await this.sub.subscribe(this.keys.changes);
-      await this.resync();
+      await this.reconcile();
     } else {
       this.opts.log.error({ url: redactUrl(this.cfg.url) }, 'state backend redis unreachable at start: serving on the last known state; retrying');
     }
@@ -231,8 +242,13 @@ export class RedisBackend implements StateBackend {
       }
       return rev;
     } catch (err) {
-      this.dirty.add(name);
-      this.opts.log.warn({ route: name, err: (err as Error).message }, 'routing change not written to redis yet (applied here; written on reconnect)');
+      if (mode === 'nx') {
+        // Seeding failed: nothing changed here; the next reconcile seeds again.
+        this.needResync = true;
+      } else {
+        this.dirty.add(name);
+        this.opts.log.warn({ route: name, err: (err as Error).message }, 'routing change not written to redis yet (applied here; written on reconnect)');
+      }
       return -1;
     } finally {
       const n = (this.pending.get(name) ?? 1) - 1;
@@ -271,7 +287,17 @@ export class RedisBackend implements StateBackend {
 
   /** Reads the whole routing hash and applies what is newer (routes with a write in flight excepted). */
   private async reconcile(): Promise<void> {
-    if (!this.isUp) return;
+    if (!this.isUp || this.reconciling) return;
+    this.reconciling = true;
+    try {
+      if (this.needResync || this.dirty.size > 0) await this.resync();
+      else await this.readBack();
+    } finally {
+      this.reconciling = false;
+    }
+  }
+
+  private async readBack(): Promise<void> {
     const all = await this.cmd.hgetall(this.keys.routes);
     const routes: Routes = {};
     for (const [name, text] of Object.entries(all)) {
@@ -290,8 +316,11 @@ export class RedisBackend implements StateBackend {
   private async resync(): Promise<void> {
     const link = this.link;
     if (link === undefined) return;
+    this.needResync = false;
     try {
       const mine = link.routing.persistedRoutes();
+      const seen = Math.max(0, ...Object.values(mine).map((r) => r.rev ?? 0));
+      await this.cmd.eval(BUMP, 1, this.keys.rev, String(seen));
       for (const name of [...this.dirty]) if (mine[name] !== undefined) await this.publish(name, mine[name], 0, '');
       const known = new Set(Object.keys(await this.cmd.hgetall(this.keys.routes)));
       for (const [name, r] of Object.entries(mine)) {
@@ -299,8 +328,9 @@ export class RedisBackend implements StateBackend {
         if (!known.has(name) && (await this.publish(name, r, 0, 'nx')) === 0) this.forceNext.add(name);
         else if (known.has(name)) this.forceNext.add(name);
       }
-      await this.reconcile();
+      await this.readBack();
     } catch (err) {
+      this.needResync = true;
       this.opts.log.warn({ err: (err as Error).message }, 'redis resync failed; retrying on the next reconcile');
     }
   }

@@ -43,8 +43,8 @@ export async function until<T>(what: string, check: () => Promise<T | undefined>
   }
 }
 
-/** Sends `n` requests (fresh connections when `fresh`) and returns the bodies' upstream names. */
-export async function traffic(port: number, n: number, opts: { headers?: Record<string, string>; concurrency?: number } = {}): Promise<{ statuses: number[]; bodies: string[] }> {
+/** Sends `n` POST requests and returns their statuses and bodies (the upstreams answer their names). */
+export async function traffic(port: number, n: number, opts: { headers?: Record<string, string>; concurrency?: number; path?: string } = {}): Promise<{ statuses: number[]; bodies: string[] }> {
   const agent = new Agent({ connections: opts.concurrency ?? 8, pipelining: 1 });
   const statuses: number[] = [];
   const bodies: string[] = [];
@@ -52,7 +52,7 @@ export async function traffic(port: number, n: number, opts: { headers?: Record<
   const worker = async () => {
     while (next < n) {
       next++;
-      const res = await request(`http://127.0.0.1:${port}/v1/x`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', ...opts.headers }, dispatcher: agent });
+      const res = await request(`http://127.0.0.1:${port}${opts.path ?? '/v1/x'}`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', ...opts.headers }, dispatcher: agent });
       statuses.push(res.statusCode);
       bodies.push(await res.body.text());
     }
