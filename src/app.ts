@@ -24,12 +24,12 @@ import { RedisBackend, assertRedisConfig } from './state/redis.js';
 import { startAdminServer } from './admin/server.js';
 import type { AdminContext } from './admin/context.js';
 import { OverloadMonitor } from './shadow/admission.js';
-import { ShadowDispatcher } from './shadow/dispatch.js';
 import { RouteShadow } from './shadow/shadow.js';
-import { createAnonymizer, type Anonymizer, type CompiledPolicy } from './anonymize/index.js';
+import { ShadowThreadPool, defaultShadowThreads } from './shadow-threads/pool.js';
+import type { CopyResult } from './shadow-threads/protocol.js';
+import { createAnonymizer } from './anonymize/index.js';
 import { RouteComparer, observeComparison, FieldLabelTracker, type RouteReport } from './compare/index.js';
 import { DatasetWriter } from './dataset/writer.js';
-import { toDatasetRecord } from './dataset/record.js';
 
 export interface StartOptions {
   /** The file to re-read on reload (SIGHUP, POST /admin/reload). */
@@ -51,13 +51,12 @@ export type ReloadResult = { ok: true } | { ok: false; problems: string[] };
 
 interface RouteRuntime extends LiveRoute {
   readonly comparer: RouteComparer | undefined;
-  readonly policy: CompiledPolicy | undefined;
 }
 
 interface AppGeneration extends Generation {
   readonly config: Config;
-  readonly dispatcher: ShadowDispatcher;
-  readonly anonymizer: Anonymizer;
+  /** The shadow threads process this generation's copies under the same number. */
+  readonly generation: number;
   readonly routes: RouteTable<RouteRuntime>;
 }
 
@@ -80,6 +79,9 @@ export class Shadowgate {
   /** The audit trail as the fleet sees it (this process's file, plus the fleet's where there is one). */
   readonly auditTrail: AuditSink;
   private admin: { port: number; close(): Promise<void> } | undefined;
+  /** Anonymization, the leak guard, comparison and dataset serialization run there, never here. */
+  readonly shadowThreads: ShadowThreadPool;
+  private generations = 0;
 
   constructor(config: Config, readonly opts: StartOptions = {}) {
     this.log = opts.logger ?? createLogger(config.log.level);
@@ -99,8 +101,14 @@ export class Shadowgate {
         : this.comparers.get(route)?.comparer.guardSignals(nowMs)),
       store: backend.store,
       judge: () => backend.isJudge(),
-      evidence: (route, nowMs) => backend.evidence(route, nowMs),
+      evidence: (route, nowMs, z) => backend.evidence(route, nowMs, z),
       onEvent: auditRoutingEvents(this.auditTrail, this.log),
+    });
+    this.shadowThreads = new ShadowThreadPool({
+      threads: config.server.shadowThreads ?? defaultShadowThreads(),
+      queue: config.server.shadowQueue,
+      metrics: this.metrics,
+      log: this.log,
     });
     this.gen = this.build(config, undefined);
     this.proxy = new ProxyServer({
@@ -127,7 +135,9 @@ export class Shadowgate {
   /** Builds everything a config needs; throws (and changes nothing) when any part is invalid. */
   private build(config: Config, previous: AppGeneration | undefined): AppGeneration {
     const inUse = config.routes.flatMap((r) => (r.shadow?.policy && r.shadow.policy !== 'none' ? [r.shadow.policy] : []));
-    const anonymizer = createAnonymizer(config.anonymize, inUse);
+    // Validation only (key, policies): the compiled policies live in the shadow threads, not here.
+    createAnonymizer(config.anonymize, inUse);
+    const generation = ++this.generations;
     const pools = new Map<string, Pool>();
     const timeouts = new Map<string, number>();
     for (const [name, u] of Object.entries(config.upstreams)) {
@@ -136,12 +146,10 @@ export class Shadowgate {
       pools.set(name, reuse ?? new Pool(u.url, { connections: u.connections, pipelining: u.pipelining, keepAliveTimeout: 30_000 }));
       timeouts.set(name, u.timeout);
     }
-    const sameUpstreams = previous !== undefined && JSON.stringify(previous.config.upstreams) === JSON.stringify(config.upstreams);
-    const dispatcher = sameUpstreams ? previous!.dispatcher : new ShadowDispatcher(config.upstreams);
-    const routes = new RouteTable(config.routes.map((r) => this.buildRoute(r, config, anonymizer, dispatcher)));
+    const routes = new RouteTable(config.routes.map((r) => this.buildRoute(r, generation)));
     const pt = config.server.passthrough;
     const passthrough = pt !== undefined ? createPassthrough(pt, config.upstreams[pt]!.url, config.upstreams[pt]!.timeout) : undefined;
-    return { config, pools, timeouts, dispatcher, anonymizer, routes, maxBodyBytes: config.server.maxBodyBytes, passthrough };
+    return { config, generation, pools, timeouts, routes, maxBodyBytes: config.server.maxBodyBytes, passthrough };
   }
 
   private comparerFor(route: RouteConfig): RouteComparer | undefined {
@@ -157,17 +165,17 @@ export class Shadowgate {
     return comparer;
   }
 
-  private buildRoute(r: RouteConfig, config: Config, anonymizer: Anonymizer, dispatcher: ShadowDispatcher): RouteRuntime {
+  private buildRoute(r: RouteConfig, generation: number): RouteRuntime {
     const metrics = this.metrics;
     const comparer = this.comparerFor(r);
     const policyName = r.shadow?.policy;
-    const policy = policyName !== undefined && policyName !== 'none' ? anonymizer.policy(policyName) : undefined;
     const shadow = r.shadow === undefined ? undefined : new RouteShadow(r.name, r.shadow, {
-      dispatcher,
-      policy: policyName === 'none' && r.shadow.allowRawData ? 'none' : policy,
+      threads: this.shadowThreads,
+      generation,
+      policy: policyName === 'none' && !r.shadow.allowRawData ? undefined : policyName,
       metrics,
       overload: this.overload,
-      onResult: (ex) => this.onShadowResult(ex, comparer, policy, r),
+      onResult: (result) => this.onShadowResult(result, comparer, r),
       onError: (err) => this.log.error({ route: r.name, err: errorSummary(err) }, 'shadow hook failed'),
     });
     const upstreams: Record<LiveTarget, string> = { incumbent: r.primary, candidate: r.canary?.upstream ?? r.primary };
@@ -177,7 +185,7 @@ export class Shadowgate {
     const durations = new Map<string, { observe(v: number): void }>();
     const routing = this.routing;
     return {
-      config: r, name: r.name, upstreams, shadow, comparer, policy,
+      config: r, name: r.name, upstreams, shadow, comparer,
       fallbackToIncumbent: r.canary?.fallbackToIncumbent ?? false,
       decide: (headers, remote) => routing.decide(r.name, headers, remote),
       stickyKey: sticky,
@@ -205,6 +213,7 @@ export class Shadowgate {
     const cfg = this.gen.config;
     // The fleet's state first: no request is served on a weight the fleet has already changed.
     await this.backend.start({ routing: this.routing, log: this.log, evidence: () => this.evidence() });
+    await this.shadowThreads.start(cfg, this.gen.generation);
     this.port = await this.proxy.listen(this.opts.port ?? cfg.server.port, cfg.server.host);
     await this.startAdmin();
     this.applyRecording(cfg);
@@ -225,6 +234,8 @@ export class Shadowgate {
       const gen = this.build(config, previous);
       this.routing.applyConfig(config);
       this.gen = gen;
+      // In the same turn as the swap: every copy of the new generation reaches a thread after its config.
+      this.shadowThreads.configure(config, gen.generation);
       this.applyRecording(config);
       this.retire(previous, gen);
       this.metrics.configReloads.inc({ result: 'success' });
@@ -325,7 +336,6 @@ export class Shadowgate {
   private retire(previous: AppGeneration, current: AppGeneration): void {
     for (const r of previous.routes.all()) r.shadow?.close();
     for (const [name, pool] of previous.pools) if (current.pools.get(name) !== pool) void pool.close().catch(() => undefined);
-    if (previous.dispatcher !== current.dispatcher) void previous.dispatcher.close();
     if (previous.passthrough !== undefined) previous.passthrough.close();
   }
 
@@ -345,7 +355,7 @@ export class Shadowgate {
       this.log.info({ inFlight: this.proxy.inFlightCount, timeoutMs: timeout }, 'draining');
       const clean = await this.proxy.drain(timeout);
       for (const r of this.gen.routes.all()) r.shadow?.close();
-      await this.gen.dispatcher.close();
+      await this.shadowThreads.close();
       await Promise.all([...this.gen.pools.values()].map((p) => p.close().catch(() => undefined)));
       this.gen.passthrough?.close();
       await this.writer?.writer.close();
@@ -360,27 +370,18 @@ export class Shadowgate {
     return this.closing;
   }
 
-  /** The one onShadowResult hook: comparison, its metrics, and the dataset (leak-guarded). */
-  private onShadowResult(ex: ShadowExchange, comparer: RouteComparer | undefined, policy: CompiledPolicy | undefined, route: RouteConfig): void {
-    if (comparer) {
-      const outcome = comparer.record(ex, Date.now());
+  /** The one onShadowResult hook: a shadow thread diffed and serialized; here only tallies and appends. */
+  private onShadowResult(result: CopyResult, comparer: RouteComparer | undefined, route: RouteConfig): void {
+    if (comparer && result.diff) {
+      const outcome = comparer.recordDiff(result.diff, Date.now());
       let tracker = this.fieldTrackers.get(route.name);
       if (!tracker) this.fieldTrackers.set(route.name, (tracker = new FieldLabelTracker(route.shadow!.compare)));
       observeComparison(this.metrics, route.name, outcome, tracker);
     }
     const w = this.writer?.writer;
-    if (w && route.shadow?.record !== false) {
-      // Sandbox answers may echo what they received; anything that still looks personal is not stored.
-      if (policy !== undefined) {
-        for (const r of Object.values(ex.responses)) {
-          if (r && r.body.length > 0 && policy.findLeaks(r.body.toString('utf8')).length > 0) {
-            this.metrics.datasetRecordsDropped.inc({ reason: 'leak' });
-            return;
-          }
-        }
-      }
-      w.write(toDatasetRecord(ex));
-    }
+    if (w === undefined) return;
+    if (result.recordDrop === 'leak') this.metrics.datasetRecordsDropped.inc({ reason: 'leak' });
+    else if (result.line !== undefined) w.writeLine(result.line);
   }
 }
 

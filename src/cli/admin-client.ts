@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { renderReport, type RouteReport } from '../compare/index.js';
 import type { RouteView } from '../routing/runtime.js';
-import type { GuardrailCheck } from '../routing/rollout.js';
+import { describeRollback, type GuardrailCheck } from '../routing/rollout.js';
 
 export interface AdminCliIo {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -186,7 +186,8 @@ function renderChange(route: string, command: string, result: unknown): string {
 }
 
 function describeCheck(c: GuardrailCheck): string {
-  return `${c.metric} ${c.value === null ? '—' : String(c.value)} (limit ${String(c.threshold)}) ${c.result}`;
+  const bound = c.bound === null || c.bound === undefined ? '' : `, bound ${String(c.bound)}`;
+  return `${c.metric} ${c.value === null ? '—' : String(c.value)}${bound} (limit ${String(c.threshold)}, n=${c.n ?? '—'}) ${c.result}${c.detail ? `: ${c.detail}` : ''}`;
 }
 
 function renderStatus(body: unknown): string {
@@ -201,7 +202,7 @@ function renderStatus(body: unknown): string {
   let out = `${line(header)}\n${rows.map(line).join('\n')}\n`;
   for (const v of views) {
     if (v.rollback !== null) {
-      out += `\n${v.name}: rolled back by ${v.rollback.by} on ${v.rollback.metric} ${String(v.rollback.value ?? '')}${v.rollback.threshold !== null ? ` > ${String(v.rollback.threshold)}` : ''} at ${new Date(v.rollback.at).toISOString()}\n`;
+      out += `\n${v.name}: ${describeRollback(v.rollback)}\n`;
     }
     if (v.lastEvaluation !== null && views.length === 1) {
       out += `\nlast evaluation ${new Date(v.lastEvaluation.at).toISOString()}:\n${v.lastEvaluation.checks.map((c) => `  ${describeCheck(c)}`).join('\n')}\n`;

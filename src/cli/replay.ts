@@ -201,6 +201,12 @@ async function finish(result: ReplayResult, opts: ReplayCliOptions, io: ReplayIo
     + `${result.failedCalls > 0 ? `, ${result.failedCalls} calls failed` : ''}`
     + `${skipped > 0 ? `, skipped ${s.unreadable} unreadable, ${s.notAnonymized} not anonymized, ${s.unknownRoute} of unknown routes, ${s.filtered} of other routes` : ''}`
     + `; verdict ${verdict}${result.interrupted ? ' (partial: interrupted)' : ''}\n`);
+  // A route without a verdict says why on stderr too (with --json the table is not printed).
+  for (const r of result.reports) {
+    if (r.verdict !== 'insufficient data') continue;
+    const why = r.window.reasons.find((x) => x.outcome === 'insufficient');
+    io.stderr.write(`no verdict for route ${r.route}: ${why?.detail ?? 'too few observations'}\n`);
+  }
   if (result.interrupted) return EXIT.interrupted;
   if (result.sent === 0) {
     io.stderr.write('shadowgate replay: no record was replayed; there is nothing to judge\n');

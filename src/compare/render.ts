@@ -1,7 +1,7 @@
 // The report as a terminal table (`shadowgate report`, `shadowgate replay`): the verdict and its
 // reasons first, then fields, latency and errors — the rolling window, which is what matters now.
 import type { Interval } from './stats.js';
-import type { LatencySummary, RouteReport, SpanReport, Verdict } from './report.js';
+import { describeFailures, type FieldReport, type LatencySummary, type Reason, type RouteReport, type SpanReport, type Verdict } from './report.js';
 
 const COLORS = { red: '\x1b[31m', yellow: '\x1b[33m', green: '\x1b[32m', dim: '\x1b[2m', bold: '\x1b[1m', reset: '\x1b[0m' } as const;
 
@@ -16,51 +16,77 @@ const pct = (x: number | null | undefined): string => (x === null || x === undef
 const pctInterval = (i: Interval | null): string => (i ? `[${pct(i.low)}, ${pct(i.high)}]` : '');
 
 function latencyRow(name: string, s: LatencySummary): string[] {
-  return [name, String(s.count), num(s.p50Ms), num(s.p90Ms), num(s.p99Ms), num(s.p999Ms), num(s.maxMs)];
+  return [name, String(s.count), num(s.minMs), num(s.p50Ms), num(s.p90Ms), num(s.p99Ms), num(s.p999Ms), num(s.maxMs)];
 }
 
-function renderSpan(span: SpanReport, paint: (color: keyof typeof COLORS, text: string) => string): string[] {
+/** The field states, as the table shows them and what each means. */
+const FIELD_STATES: Readonly<Record<FieldReport['status'], { readonly label: string; readonly meaning: string }>> = {
+  regression: { label: 'regression', meaning: 'the candidate differs significantly more often than the noise (or, with no baseline, than absThreshold): fails the verdict' },
+  differs: { label: 'differs (not significant)', meaning: 'differs sometimes, not significantly beyond the threshold: does not affect the verdict' },
+  noisy: { label: 'noisy', meaning: 'the incumbent differs from itself here too (baseline), about as often: noise, does not affect the verdict' },
+};
+
+const interval = (i: Interval | null): string => (i ? ` [${num(i.low)}, ${num(i.high)}]` : '');
+
+function describeCheck(r: Reason): string {
+  return `${r.metric}: ${num(r.observed)}${interval(r.interval)} (threshold ${num(r.threshold)}, n=${r.n})`;
+}
+
+function renderSpan(span: SpanReport, title: string, paint: (color: keyof typeof COLORS, text: string) => string): string[] {
   const lines: string[] = [];
-  const mark = { ok: paint('green', 'ok  '), marginal: paint('yellow', 'warn'), fail: paint('red', 'FAIL') } as const;
-  lines.push(`  exchanges ${span.exchanges}  compared ${span.compared}  match ${span.results.match}  mismatch ${span.results.mismatch}  error ${span.results.error}  incomplete ${span.results.incomplete}`);
-  lines.push('', paint('bold', '  reasons'));
-  for (const r of span.reasons) {
-    const interval = r.interval ? ` [${num(r.interval.low)}, ${num(r.interval.high)}]` : '';
-    lines.push(`  ${mark[r.outcome]} ${r.metric}: ${num(r.observed)}${interval} (threshold ${num(r.threshold)}) ${paint('dim', r.detail)}`);
-  }
+  const mark = { ok: paint('green', 'ok  '), marginal: paint('yellow', 'warn'), fail: paint('red', 'FAIL'), insufficient: paint('dim', 'n/a ') } as const;
+  lines.push(`  ${paint('bold', title)}: exchanges ${span.exchanges}  compared ${span.compared}  match ${span.results.match}  mismatch ${span.results.mismatch}  error ${span.results.error}  incomplete ${span.results.incomplete}`);
+  const failed = describeFailures(span.failures);
+  if (failed) lines.push(`  calls that failed (not observations): ${failed}`);
+  lines.push('', paint('bold', `  checks (${title}; the verdict's reasons are those not ok)`));
+  for (const r of span.checks) lines.push(`  ${mark[r.outcome]} ${describeCheck(r)} ${paint('dim', r.detail)}`);
   if (span.fields.length > 0) {
-    lines.push('', paint('bold', '  fields'));
+    lines.push('', paint('bold', `  fields (${title})`));
     const rows = span.fields.slice(0, 25).map((f) => [
-      f.status === 'regression' ? paint('red', f.status) : f.status, f.path, `${pct(f.candidateRate)} ${pctInterval(f.candidateInterval)}`,
+      f.status === 'regression' ? paint('red', FIELD_STATES[f.status].label) : FIELD_STATES[f.status].label, f.path, `${pct(f.candidateRate)} ${pctInterval(f.candidateInterval)}`,
       f.noiseRate === null ? '-' : pct(f.noiseRate), Object.entries(f.kinds).map(([k, n]) => `${k}:${n}`).join(' '),
     ]);
     lines.push(...table([['status', 'path', 'candidate diff rate', 'noise', 'kinds'], ...rows]));
     if (span.fields.length > 25) lines.push(`  … ${span.fields.length - 25} more fields`);
+    const shown = new Set(span.fields.slice(0, 25).map((f) => f.status));
+    for (const status of ['regression', 'differs', 'noisy'] as const) {
+      if (shown.has(status)) lines.push(paint('dim', `    ${FIELD_STATES[status].label}: ${FIELD_STATES[status].meaning}`));
+    }
   }
+  for (const h of span.hints) lines.push(`  ${paint('yellow', 'hint')} ${h}`);
   if (span.label) {
     lines.push('', `  label ${span.label.path}: agreement ${pct(span.label.agreement)} ${pctInterval(span.label.interval)} over ${span.label.observations}`);
     const off = span.label.confusion.filter((c) => c.incumbent !== c.candidate).slice(0, 10);
     for (const c of off) lines.push(`    ${c.incumbent} → ${c.candidate}: ${c.count}`);
   }
   for (const s of span.scores) {
-    const i = s.meanDeltaInterval;
-    lines.push(`  score ${s.path}: mean delta ${num(s.meanDelta)}${i ? ` [${num(i.low)}, ${num(i.high)}]` : ''}  |delta| mean ${num(s.meanAbsDelta)} p50 ${num(s.p50AbsDelta)} p99 ${num(s.p99AbsDelta)}  n=${s.n}`);
+    lines.push(`  score ${s.path}: mean delta ${num(s.meanDelta)}${interval(s.meanDeltaInterval)}  |delta| mean ${num(s.meanAbsDelta)} p50 ${num(s.p50AbsDelta)} p99 ${num(s.p99AbsDelta)}  n=${s.n}`);
   }
   for (const t of span.text) lines.push(`  text ${t.path}: mean similarity ${num(t.meanSimilarity)}, ${t.belowThreshold}/${t.n} below threshold`);
   for (const k of span.topK) lines.push(`  topK ${k.path}: mean overlap ${num(k.meanOverlap)} over ${k.n}`);
   const lat = span.latency;
-  const rows = [['latency ms', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max']];
+  const rows = [[`latency ms (${title})`, 'count', 'min', 'p50', 'p90', 'p99', 'p99.9', 'max']];
   for (const [role, s] of Object.entries(lat.shadow)) rows.push(latencyRow(`shadow ${role}`, s));
   for (const [upstream, s] of Object.entries(lat.primary)) rows.push(latencyRow(`primary ${upstream}`, s));
   if (rows.length > 1) lines.push('', ...table(rows));
   const c = lat.comparison;
-  lines.push(`  candidate vs incumbent: ${c.verdict}, median ratio ${num(c.ratio)}${c.ratioInterval ? ` [${num(c.ratioInterval.low)}, ${num(c.ratioInterval.high)}]` : ''}, shift ${num(c.shiftMs)} ms, p99 ratio ${num(c.p99Ratio)}, mean ratio ${num(c.meanRatio)}, p=${num(c.pValue)}`);
+  lines.push(`  candidate vs incumbent: ${c.verdict}, median ratio ${num(c.ratio)}${interval(c.ratioInterval)}, shift ${num(c.shiftMs)} ms${interval(c.shiftIntervalMs)}, p99 ratio ${num(c.p99Ratio)}${interval(c.p99RatioInterval)}, mean ratio ${num(c.meanRatio)}, p=${num(c.pValue)}`);
   const e = span.errors;
-  lines.push(`  errors: incumbent ${pct(e.incumbent.rate)} ${pctInterval(e.incumbent.interval)}, candidate ${pct(e.candidate.rate)} ${pctInterval(e.candidate.interval)}${e.baseline ? `, baseline ${pct(e.baseline.rate)}` : ''}`);
+  lines.push(`  errors: incumbent ${pct(e.incumbent.rate)} ${pctInterval(e.incumbent.interval)}, candidate ${pct(e.candidate.rate)} ${pctInterval(e.candidate.interval)}${e.baseline ? `, baseline ${pct(e.baseline.rate)}` : ''}`
+    + `; difference ${e.delta === null ? '-' : `${e.delta >= 0 ? '+' : ''}${pct(e.delta)}`} ${pctInterval(e.deltaInterval)}`);
   if (span.statusMismatches.length > 0) {
     lines.push(`  status mismatches: ${span.statusMismatches.slice(0, 10).map((s) => `${s.incumbent}→${s.candidate} ×${s.count}`).join(', ')}`);
   }
   return lines;
+}
+
+const clock = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
+
+/** The window's name as every section of the report repeats it. */
+export function windowTitle(r: RouteReport, scope: 'live' | 'dataset' = 'live'): string {
+  if (scope === 'dataset') return 'whole dataset';
+  const minutes = Math.round(r.window.lengthMs / 60_000);
+  return `last ${minutes} min, ${clock(r.window.fromMs)}–${clock(r.window.toMs)} UTC`;
 }
 
 /** `scope: 'dataset'` for offline replay, where the window holds the whole dataset, not recent minutes. */
@@ -69,11 +95,11 @@ export function renderReport(reports: readonly RouteReport[], opts: { color?: bo
   const verdictColor: Record<Verdict, keyof typeof COLORS> = { pass: 'green', marginal: 'yellow', fail: 'red', 'insufficient data': 'dim' };
   const out: string[] = [];
   for (const r of reports) {
-    const minutes = Math.round(r.window.lengthMs / 60_000);
-    const scope = opts.scope === 'dataset' ? 'whole dataset' : `last ${minutes} min`;
-    const history = opts.scope === 'dataset' ? '' : `  since start: ${r.sinceStart.verdict}`;
-    out.push(`${paint('bold', `route ${r.route}`)}  verdict ${paint(verdictColor[r.verdict], r.verdict.toUpperCase())} (${scope})${history}${r.hasBaseline ? '  noise baseline: on' : ''}`);
-    out.push(...renderSpan(r.window, paint), '');
+    const title = windowTitle(r, opts.scope);
+    const history = opts.scope === 'dataset' ? '' : `  (since start: ${r.sinceStart.verdict})`;
+    out.push(`${paint('bold', `route ${r.route}`)}  verdict ${paint(verdictColor[r.verdict], r.verdict.toUpperCase())} (${title})${history}${r.hasBaseline ? '  noise baseline: on' : ''}`);
+    if (r.window.reasons.length > 0) out.push(`  because: ${r.window.reasons.map((x) => `${x.metric} ${num(x.observed)}${interval(x.interval)} vs ${num(x.threshold)}`).join('; ')}`);
+    out.push(...renderSpan(r.window, title, paint), '');
   }
   if (reports.length === 0) out.push('no routes compare anything yet', '');
   return out.join('\n');

@@ -6,16 +6,19 @@ import type { CompareConfig } from '../config/schema.js';
 import type { DifferenceKind } from './diff.js';
 import { DIFFERENCE_KINDS } from './diff.js';
 import {
-  Z95, hodgesLehmann, mannWhitneyU, oneProportionPValue, percentileSorted, twoProportionPValue, wilsonInterval, type Interval,
+  Z95, hodgesLehmann, mannWhitneyU, newcombeInterval, oneProportionPValue, percentileSorted, quantileBounds, twoProportionPValue,
+  wilsonInterval, type Interval,
 } from './stats.js';
-import type { PrimaryTally, ResultKind, Tally } from './tally.js';
+import { FAILURE_KINDS, type FailureKind, type PrimaryTally, type ResultKind, type Tally } from './tally.js';
 
 export type Verdict = 'pass' | 'marginal' | 'fail' | 'insufficient data';
 export type LatencyVerdict = 'slower' | 'faster' | 'same' | 'insufficient data';
 export type FieldStatus = 'regression' | 'noisy' | 'differs';
 
+/** Every quantile lies within [minMs, maxMs] (a histogram bucket's top is clamped to the largest value seen). */
 export interface LatencySummary {
   readonly count: number;
+  readonly minMs: number;
   readonly p50Ms: number;
   readonly p90Ms: number;
   readonly p99Ms: number;
@@ -38,6 +41,14 @@ export interface LatencyComparison {
   readonly ratio: number | null;
   readonly ratioInterval: Interval | null;
   readonly p99Ratio: number | null;
+  /**
+   * Bounds on the p99 ratio: the candidate's p99 lower bound over the incumbent's upper bound, and the
+   * other way round (each p99 an order-statistic interval from the histogram at one-sided 97.5%, so both
+   * hold together with 95%). Null without data; low 0 or high Infinity where too few values bound it.
+   */
+  readonly p99RatioInterval: Interval | null;
+  /** Candidate p99 lower bound minus incumbent p99 upper bound, ms: the least the p99 grew. */
+  readonly p99ShiftLowMs: number | null;
   readonly meanRatio: number | null;
 }
 
@@ -52,14 +63,20 @@ export interface FieldReport {
   /** One-sided p of "candidate differs more than noise" (or more than the absolute threshold without a baseline). */
   readonly pValue: number;
   readonly kinds: Partial<Record<DifferenceKind, number>>;
+  /** Set when the field differs on nearly every exchange and there is no baseline: what would settle it. */
+  readonly hint: string | null;
 }
 
+/** One check of the verdict: its evidence (n, observed value, interval), its threshold and what it concluded. */
 export interface Reason {
   readonly metric: string;
+  /** How many observations the check judged on. */
+  readonly n: number;
   readonly observed: number | null;
   readonly threshold: number | null;
   readonly interval: Interval | null;
-  readonly outcome: 'ok' | 'marginal' | 'fail';
+  /** `insufficient`: too few observations to judge (only the observation count check says it). */
+  readonly outcome: 'ok' | 'marginal' | 'fail' | 'insufficient';
   readonly detail: string;
 }
 
@@ -79,7 +96,14 @@ export interface SpanReport {
   readonly compared: number;
   readonly baselineCompared: number;
   readonly verdict: Verdict;
+  /** Every check the verdict ran, passed ones included. */
+  readonly checks: readonly Reason[];
+  /** Exactly the checks that failed, warned or could not judge: why the verdict is not `pass`. */
   readonly reasons: readonly Reason[];
+  /** Shadow calls that gave no usable answer, by role and cause (they are not observations). */
+  readonly failures: Readonly<Record<'incumbent' | 'candidate' | 'baseline', Readonly<Partial<Record<FailureKind, number>>>>>;
+  /** Advice that would settle what the report cannot (fields that differ on nearly every exchange without a baseline). */
+  readonly hints: readonly string[];
   readonly disagreement: { readonly source: string; readonly rate: number; readonly interval: Interval | null } | null;
   readonly fields: readonly FieldReport[];
   readonly label: {
@@ -100,7 +124,11 @@ export interface SpanReport {
     readonly primary: Readonly<Record<string, LatencySummary & { readonly errors: ErrorRate }>>;
     readonly comparison: LatencyComparison;
   };
-  readonly errors: { readonly incumbent: ErrorRate; readonly candidate: ErrorRate; readonly baseline?: ErrorRate; readonly delta: number | null; readonly pValue: number | null };
+  readonly errors: {
+    readonly incumbent: ErrorRate; readonly candidate: ErrorRate; readonly baseline?: ErrorRate;
+    /** Candidate error rate minus incumbent's, its 95% interval (Newcombe's hybrid score) and one-sided p of "candidate errs more". */
+    readonly delta: number | null; readonly deltaInterval: Interval | null; readonly pValue: number | null;
+  };
   readonly statusMismatches: readonly { readonly incumbent: string; readonly candidate: string; readonly count: number }[];
 }
 
@@ -125,15 +153,21 @@ function roundInterval(i: Interval | null): Interval | null {
 
 export function summarizeHistogram(h: hdr.Histogram): LatencySummary {
   const ms = (us: number) => round(us / 1000, 5);
-  if (h.totalCount === 0) return { count: 0, p50Ms: 0, p90Ms: 0, p99Ms: 0, p999Ms: 0, maxMs: 0, meanMs: 0 };
+  if (h.totalCount === 0) return { count: 0, minMs: 0, p50Ms: 0, p90Ms: 0, p99Ms: 0, p999Ms: 0, maxMs: 0, meanMs: 0 };
+  // A quantile is its bucket's highest value, which can lie above the largest value recorded (or a
+  // bucket's edge below the smallest): clamp, so p99.9 never reads above max.
+  const min = h.minNonZeroValue;
+  const max = Math.max(min, h.maxValue);
+  const at = (p: number) => ms(Math.min(max, Math.max(min, h.getValueAtPercentile(p))));
   return {
     count: h.totalCount,
-    p50Ms: ms(h.getValueAtPercentile(50)),
-    p90Ms: ms(h.getValueAtPercentile(90)),
-    p99Ms: ms(h.getValueAtPercentile(99)),
-    p999Ms: ms(h.getValueAtPercentile(99.9)),
-    maxMs: ms(h.maxValue),
-    meanMs: ms(h.mean),
+    minMs: ms(min),
+    p50Ms: at(50),
+    p90Ms: at(90),
+    p99Ms: at(99),
+    p999Ms: at(99.9),
+    maxMs: ms(max),
+    meanMs: ms(Math.min(max, Math.max(min, h.mean))),
   };
 }
 
@@ -149,6 +183,9 @@ export interface SpanContext {
   readonly fromMs: number;
   readonly toMs: number;
 }
+
+/** A field differing on at least this share of exchanges without a baseline gets a hint. */
+const NEARLY_EVERY = 0.95;
 
 function fieldReports(t: Tally, ctx: SpanContext): FieldReport[] {
   const { relThreshold, absThreshold, alpha } = ctx.cfg.regression;
@@ -171,6 +208,13 @@ function fieldReports(t: Tally, ctx: SpanContext): FieldReport[] {
     }
     const kinds: Partial<Record<DifferenceKind, number>> = {};
     for (const k of DIFFERENCE_KINDS) if (f.kinds[k] > 0) kinds[k] = f.kinds[k];
+    // Without a baseline, a timestamp or a request id differs on every exchange by nature, and nothing
+    // here can tell that from a candidate that changed the field on purpose: it stays a regression (a
+    // gate must not pass on an unexplained 100% difference), and the report says what would settle it.
+    const hint = !useNoise && n >= ctx.cfg.verdict.minObservations && rate >= NEARLY_EVERY
+      ? `${path} differs on ${(rate * 100).toFixed(1)}% of exchanges and no noise baseline is measured: if it is a timestamp or an id, `
+        + `add shadow.baseline (a second incumbent call measures such noise) or compare.ignore: ["${path}"]`
+      : null;
     out.push({
       path,
       status: regression ? 'regression' : f.noise > 0 ? 'noisy' : 'differs',
@@ -181,6 +225,7 @@ function fieldReports(t: Tally, ctx: SpanContext): FieldReport[] {
       noiseRate: noiseRate === null ? null : round(noiseRate),
       pValue: round(pValue, 4),
       kinds,
+      hint,
     });
   }
   const rank = { regression: 0, differs: 1, noisy: 2 } as const;
@@ -190,11 +235,20 @@ function fieldReports(t: Tally, ctx: SpanContext): FieldReport[] {
 /** Compares the two shadow latency samples (a fair race: same request, same moment). */
 export function compareLatency(incumbent: readonly number[], candidate: readonly number[], incH: hdr.Histogram, candH: hdr.Histogram, cfg: Readonly<CompareConfig>): LatencyComparison {
   const ratioOf = (a: number, b: number) => (b > 0 ? round(a / b, 5) : null);
-  const p99Ratio = incH.totalCount > 0 && candH.totalCount > 0 ? ratioOf(candH.getValueAtPercentile(99), incH.getValueAtPercentile(99)) : null;
-  const meanRatio = incH.totalCount > 0 && candH.totalCount > 0 ? ratioOf(candH.mean, incH.mean) : null;
+  const both = incH.totalCount > 0 && candH.totalCount > 0;
+  const p99Ratio = both ? ratioOf(candH.getValueAtPercentile(99), incH.getValueAtPercentile(99)) : null;
+  const meanRatio = both ? ratioOf(candH.mean, incH.mean) : null;
+  let p99RatioInterval: Interval | null = null;
+  let p99ShiftLowMs: number | null = null;
+  if (both) {
+    const inc = quantileBounds(incH, 0.99, Z95);
+    const cand = quantileBounds(candH, 0.99, Z95);
+    p99RatioInterval = { low: round(cand.low / inc.high, 5), high: inc.low > 0 ? round(cand.high / inc.low, 5) : Infinity };
+    p99ShiftLowMs = Number.isFinite(inc.high) ? round((cand.low - inc.high) / 1000, 5) : null;
+  }
   const min = cfg.verdict.minObservations;
   if (incumbent.length < min || candidate.length < min) {
-    return { verdict: 'insufficient data', observations: [incumbent.length, candidate.length], u: null, z: null, pValue: null, shiftMs: null, shiftIntervalMs: null, ratio: null, ratioInterval: null, p99Ratio, meanRatio };
+    return { verdict: 'insufficient data', observations: [incumbent.length, candidate.length], u: null, z: null, pValue: null, shiftMs: null, shiftIntervalMs: null, ratio: null, ratioInterval: null, p99Ratio, p99RatioInterval, p99ShiftLowMs, meanRatio };
   }
   const mw = mannWhitneyU(incumbent, candidate);
   const shift = hodgesLehmann(incumbent, candidate)!;
@@ -202,10 +256,13 @@ export function compareLatency(incumbent: readonly number[], candidate: readonly
   const log = (v: number) => Math.log(Math.max(v, 1e-3));
   const logShift = hodgesLehmann(incumbent.map(log), candidate.map(log))!;
   const ratioInterval = { low: Math.exp(logShift.interval.low), high: Math.exp(logShift.interval.high) };
+  // An effect must clear both floors: relative (5% by default) and absolute (1 ms): a 50 µs shift of a
+  // sub-millisecond model is measurement order and scheduling, not a slower model.
   const effect = cfg.verdict.minLatencyEffect;
+  const effectMs = cfg.verdict.minLatencyEffectMs;
   let verdict: LatencyVerdict = 'same';
-  if (mw.pValue < cfg.regression.alpha && ratioInterval.low > 1 + effect) verdict = 'slower';
-  else if (mw.pValue < cfg.regression.alpha && ratioInterval.high < 1 / (1 + effect)) verdict = 'faster';
+  if (mw.pValue < cfg.regression.alpha && ratioInterval.low > 1 + effect && shift.interval.low > effectMs) verdict = 'slower';
+  else if (mw.pValue < cfg.regression.alpha && ratioInterval.high < 1 / (1 + effect) && shift.interval.high < -effectMs) verdict = 'faster';
   return {
     verdict,
     observations: [incumbent.length, candidate.length],
@@ -217,6 +274,8 @@ export function compareLatency(incumbent: readonly number[], candidate: readonly
     ratio: round(Math.exp(logShift.shift), 5),
     ratioInterval: roundInterval(ratioInterval),
     p99Ratio,
+    p99RatioInterval,
+    p99ShiftLowMs,
     meanRatio,
   };
 }
@@ -252,41 +311,73 @@ function disagreement(t: Tally, fields: readonly FieldReport[], ctx: SpanContext
   return { source: `field ${worst.path}`, rate: worst.candidateRate, interval: worst.candidateInterval };
 }
 
-function reasonsFor(t: Tally, span: Omit<SpanReport, 'verdict' | 'reasons'>, ctx: SpanContext): { verdict: Verdict; reasons: Reason[] } {
+const FAILURE_WORDS: Readonly<Record<FailureKind, string>> = {
+  timeout: 'timed out', refused: 'refused', reset: 'reset', too_large: 'too large', error: 'failed', http_5xx: 'answered 5xx',
+};
+
+/** "incumbent: 3001 timed out; candidate: 3002 refused" (empty when no call failed). */
+export function describeFailures(failures: SpanReport['failures']): string {
+  const parts: string[] = [];
+  for (const role of ['incumbent', 'candidate', 'baseline'] as const) {
+    const kinds = FAILURE_KINDS.filter((k) => (failures[role][k] ?? 0) > 0).map((k) => `${failures[role][k]} ${FAILURE_WORDS[k]}`);
+    if (kinds.length > 0) parts.push(`${role}: ${kinds.join(', ')}`);
+  }
+  return parts.join('; ');
+}
+
+/**
+ * The verdict's checks. Invariant 8: failed calls are not observations; a check fails only when a bound
+ * (not the point estimate) is past its threshold, and warns when only the point estimate is; with fewer
+ * than minObservations compared exchanges there is no verdict unless a check already failed on its own
+ * evidence (a candidate erring on every call while the incumbent answers needs no comparison).
+ */
+function checksFor(t: Tally, span: Omit<SpanReport, 'verdict' | 'checks' | 'reasons'>, ctx: SpanContext): { verdict: Verdict; checks: Reason[] } {
   const v = ctx.cfg.verdict;
-  const reasons: Reason[] = [];
-  const observations = t.compared + t.results.error;
-  if (observations < v.minObservations) {
-    reasons.push({ metric: 'observations', observed: observations, threshold: v.minObservations, interval: null, outcome: 'marginal', detail: `fewer than ${v.minObservations} exchanges answered by both` });
-    return { verdict: 'insufficient data', reasons };
+  const checks: Reason[] = [];
+  const n = t.compared;
+  const enough = n >= v.minObservations;
+  const failed = describeFailures(span.failures);
+  checks.push({ metric: 'compared exchanges', n: t.exchanges, observed: n, threshold: v.minObservations, interval: null, outcome: enough ? 'ok' : 'insufficient',
+    detail: `${n} of ${t.exchanges} exchanges were answered by both sides${enough ? '' : ` (a verdict needs ${v.minObservations})`}${failed ? `; calls that failed: ${failed}` : ''}` });
+
+  const e = span.errors;
+  if (e.delta !== null && e.deltaInterval !== null) {
+    const outcome = e.deltaInterval.low > v.maxErrorRateDelta ? 'fail' : e.delta > v.maxErrorRateDelta || e.deltaInterval.low > 0 ? 'marginal' : 'ok';
+    checks.push({ metric: 'error rate delta', n: e.candidate.calls, observed: e.delta, threshold: v.maxErrorRateDelta, interval: e.deltaInterval, outcome,
+      detail: `candidate ${e.candidate.errors}/${e.candidate.calls} vs incumbent ${e.incumbent.errors}/${e.incumbent.calls} failed (95% interval of the difference, Newcombe; p=${e.pValue})` });
   }
-  for (const f of span.fields) {
-    if (f.status !== 'regression') continue;
-    const threshold = f.noiseRate === null ? ctx.cfg.regression.absThreshold : round(f.noiseRate + ctx.cfg.regression.absThreshold);
-    reasons.push({ metric: `field ${f.path}`, observed: f.candidateRate, threshold, interval: f.candidateInterval, outcome: 'fail',
-      detail: `differs in ${f.candidateDiffs}/${t.compared}${f.noiseRate === null ? '' : ` vs noise ${f.noiseRate}`} (p=${f.pValue})` });
-  }
-  const d = span.disagreement;
-  if (d) {
-    const outcome = d.interval && d.interval.low > v.maxDisagreement ? 'fail' : d.rate > v.maxDisagreement ? 'marginal' : 'ok';
-    reasons.push({ metric: 'disagreement', observed: d.rate, threshold: v.maxDisagreement, interval: d.interval, outcome, detail: d.source });
+  if (enough) {
+    for (const f of span.fields) {
+      if (f.status !== 'regression') continue;
+      const threshold = f.noiseRate === null ? ctx.cfg.regression.absThreshold : round(f.noiseRate + ctx.cfg.regression.absThreshold);
+      checks.push({ metric: `field ${f.path}`, n, observed: f.candidateRate, threshold, interval: f.candidateInterval, outcome: 'fail',
+        detail: `differs in ${f.candidateDiffs}/${n}${f.noiseRate === null ? '' : ` vs noise ${f.noiseRate}`} (p=${f.pValue})${f.hint ? `; ${f.hint}` : ''}` });
+    }
+    const d = span.disagreement;
+    if (d) {
+      const outcome = d.interval && d.interval.low > v.maxDisagreement ? 'fail' : d.rate > v.maxDisagreement ? 'marginal' : 'ok';
+      checks.push({ metric: 'disagreement', n: span.label && d.source.startsWith('label') ? span.label.observations : n, observed: d.rate, threshold: v.maxDisagreement, interval: d.interval, outcome, detail: d.source });
+    }
   }
   const lat = span.latency.comparison;
   if (lat.verdict !== 'insufficient data') {
-    const tooSlow = lat.p99Ratio !== null && lat.p99Ratio > v.maxP99Ratio;
-    const outcome = tooSlow && lat.verdict === 'slower' ? 'fail' : tooSlow || lat.verdict === 'slower' ? 'marginal' : 'ok';
-    reasons.push({ metric: 'latency p99 ratio', observed: lat.p99Ratio, threshold: v.maxP99Ratio, interval: null, outcome,
-      detail: `median ratio ${lat.ratio} [${lat.ratioInterval?.low}, ${lat.ratioInterval?.high}], shift ${lat.shiftMs} ms, Mann-Whitney p=${lat.pValue}: ${lat.verdict}` });
+    const [ni, nc] = lat.observations;
+    checks.push({ metric: 'latency median ratio', n: Math.min(ni, nc), observed: lat.ratio, threshold: round(1 + v.minLatencyEffect), interval: lat.ratioInterval,
+      outcome: lat.verdict === 'slower' ? 'marginal' : 'ok',
+      detail: `${lat.verdict}: shift ${lat.shiftMs} ms [${lat.shiftIntervalMs?.low}, ${lat.shiftIntervalMs?.high}], Mann-Whitney p=${lat.pValue}; `
+        + `slower means p < ${ctx.cfg.regression.alpha}, the whole ratio interval above ${round(1 + v.minLatencyEffect)} and the whole shift interval above ${v.minLatencyEffectMs} ms` });
+    const r = lat.p99Ratio;
+    const ri = lat.p99RatioInterval;
+    const grew = lat.p99ShiftLowMs !== null && lat.p99ShiftLowMs > v.minLatencyEffectMs;
+    const inc = span.latency.shadow.incumbent;
+    const cand = span.latency.shadow.candidate;
+    const pointGrew = inc !== undefined && cand !== undefined && cand.p99Ms - inc.p99Ms > v.minLatencyEffectMs;
+    const outcome = ri !== null && ri.low > v.maxP99Ratio && grew ? 'fail' : r !== null && r > v.maxP99Ratio && pointGrew ? 'marginal' : 'ok';
+    checks.push({ metric: 'latency p99 ratio', n: Math.min(inc?.count ?? 0, cand?.count ?? 0), observed: r, threshold: v.maxP99Ratio, interval: ri, outcome,
+      detail: `p99 ${cand?.p99Ms ?? '-'} ms vs ${inc?.p99Ms ?? '-'} ms; fails when the ratio's lower bound is above ${v.maxP99Ratio} and the p99 grew by more than ${v.minLatencyEffectMs} ms` });
   }
-  const e = span.errors;
-  if (e.delta !== null && e.pValue !== null) {
-    const significant = e.pValue < ctx.cfg.regression.alpha;
-    const outcome = significant && e.delta > v.maxErrorRateDelta ? 'fail' : significant && e.delta > 0 ? 'marginal' : 'ok';
-    reasons.push({ metric: 'error rate delta', observed: e.delta, threshold: v.maxErrorRateDelta, interval: e.candidate.interval, outcome,
-      detail: `candidate ${e.candidate.errors}/${e.candidate.calls} vs incumbent ${e.incumbent.errors}/${e.incumbent.calls} (p=${e.pValue})` });
-  }
-  const verdict = reasons.some((r) => r.outcome === 'fail') ? 'fail' : reasons.some((r) => r.outcome === 'marginal') ? 'marginal' : 'pass';
-  return { verdict, reasons };
+  const verdict: Verdict = checks.some((c) => c.outcome === 'fail') ? 'fail' : !enough ? 'insufficient data' : checks.some((c) => c.outcome === 'marginal') ? 'marginal' : 'pass';
+  return { verdict, checks };
 }
 
 export function buildSpanReport(t: Tally, ctx: SpanContext): SpanReport {
@@ -298,13 +389,21 @@ export function buildSpanReport(t: Tally, ctx: SpanContext): SpanReport {
   const inc = t.calls.incumbent;
   const cand = t.calls.candidate;
   const both = inc.calls > 0 && cand.calls > 0;
-  const span: Omit<SpanReport, 'verdict' | 'reasons'> = {
+  const failures = {} as Record<'incumbent' | 'candidate' | 'baseline', Partial<Record<FailureKind, number>>>;
+  for (const role of ['incumbent', 'candidate', 'baseline'] as const) {
+    const counts: Partial<Record<FailureKind, number>> = {};
+    for (const k of FAILURE_KINDS) if (t.failures[role][k] > 0) counts[k] = t.failures[role][k];
+    failures[role] = counts;
+  }
+  const span: Omit<SpanReport, 'verdict' | 'checks' | 'reasons'> = {
     fromMs: ctx.fromMs,
     toMs: ctx.toMs,
     exchanges: t.exchanges,
     results: { ...t.results },
     compared: t.compared,
     baselineCompared: t.baselineCompared,
+    failures,
+    hints: fields.flatMap((f) => (f.hint === null ? [] : [f.hint])),
     disagreement: null,
     fields,
     label: ctx.labelPath === undefined ? null : {
@@ -331,6 +430,7 @@ export function buildSpanReport(t: Tally, ctx: SpanContext): SpanReport {
       candidate: errorRate(cand.calls, cand.errors),
       ...(ctx.hasBaseline ? { baseline: errorRate(t.calls.baseline.calls, t.calls.baseline.errors) } : {}),
       delta: both ? round(cand.errors / cand.calls - inc.errors / inc.calls) : null,
+      deltaInterval: both ? roundInterval(newcombeInterval(cand.errors, cand.calls, inc.errors, inc.calls)) : null,
       pValue: both ? round(twoProportionPValue(cand.errors, cand.calls, inc.errors, inc.calls), 4) : null,
     },
     statusMismatches: [...t.statusPairs].map(([key, count]) => {
@@ -339,5 +439,6 @@ export function buildSpanReport(t: Tally, ctx: SpanContext): SpanReport {
     }).sort((a, b) => b.count - a.count),
   };
   const withDisagreement = { ...span, disagreement: disagreement(t, fields, ctx) };
-  return { ...withDisagreement, ...reasonsFor(t, withDisagreement, ctx) };
+  const { verdict, checks } = checksFor(t, withDisagreement, ctx);
+  return { ...withDisagreement, verdict, checks, reasons: checks.filter((c) => c.outcome !== 'ok') };
 }

@@ -53,7 +53,7 @@ export function newcombeInterval(k1: number, n1: number, k2: number, n2: number,
   };
 }
 
-/** The standard normal quantile: z with P(Z <= z) = p (Acklam's rational fit, one Halley step: ~1e-15). */
+/** The standard normal quantile: z with P(Z <= z) = p (Acklam's rational fit, one Halley step on normalSf: ~1e-7). */
 export function normalQuantile(p: number): number {
   if (!(p > 0 && p < 1)) return p <= 0 ? -Infinity : Infinity;
   const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
@@ -333,23 +333,24 @@ export function percentileSorted(sorted: ArrayLike<number>, p: number): number |
 /** What quantileBounds needs of an HDR histogram (hdr-histogram-js's Histogram has it). */
 export interface RankedCounts {
   readonly totalCount: number;
+  /** The highest value of the bucket holding the value at this percentile (HDR's convention). */
   getValueAtPercentile(percentile: number): number;
-  lowestEquivalentValue(value: number): number;
 }
 
 /**
  * Bounds on the q-quantile of the distribution a histogram samples, each with one-sided confidence
- * Φ(z): the order statistics at quantileRankBounds' ranks, widened to their bucket's edges (a lower
- * bound is its bucket's lowest value, an upper its highest). `low` is 0 and `high` Infinity when the
- * histogram has too few values to bound that side. In the histogram's unit.
+ * Φ(z): the order statistics at quantileRankBounds' ranks. A bucket's value is its highest, so the lower
+ * bound is lowered by the histogram's relative `resolution` (1% covers 2 significant digits) to stay a
+ * lower bound. `low` is 0 and `high` Infinity when the histogram has too few values to bound that side.
+ * In the histogram's unit.
  */
-export function quantileBounds(h: RankedCounts, q: number, z: number): Interval {
+export function quantileBounds(h: RankedCounts, q: number, z: number, resolution = 0.01): Interval {
   const n = h.totalCount;
   if (n === 0) return { low: 0, high: Infinity };
   const r = quantileRankBounds(n, q, z);
   const at = (rank: number) => h.getValueAtPercentile((100 * rank) / n);
   return {
-    low: r.low < 1 ? 0 : h.lowestEquivalentValue(at(r.low)),
+    low: r.low < 1 ? 0 : at(r.low) / (1 + resolution),
     high: r.high > n ? Infinity : at(r.high),
   };
 }

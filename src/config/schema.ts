@@ -66,6 +66,13 @@ export const serverSchema = z.object({
   maxEventLoopDelay: duration.default(100),
   /** Where paths that match no route go (unbuffered, http-proxy-3); none answers 404. */
   passthrough: z.string().optional(),
+  /** Threads that anonymize, send, compare and serialize shadow copies; default: cores − 1, at least 1. */
+  shadowThreads: z.number().int().min(1).max(64).optional(),
+  /** Copies handed to one shadow thread and not yet started by it; past either bound a copy drops as overload. */
+  shadowQueue: z.object({
+    copies: z.number().int().positive().default(256),
+    bytes: size.default(16 * 1024 * 1024),
+  }).strict().default({ copies: 256, bytes: 16 * 1024 * 1024 }),
 }).strict();
 
 export const logSchema = z.object({

@@ -1,6 +1,7 @@
 // What the demo prints: the progress line and the report's sections (verdict headline, canary,
 // anonymization), read from a RouteReport and from the Prometheus samples an operator would scrape.
-import type { RouteReport } from '../compare/index.js';
+import { windowTitle, type RouteReport } from '../compare/index.js';
+import { describeRollback } from '../routing/rollout.js';
 import type { RouteView } from '../routing/runtime.js';
 import { byLabel, sumOf, type PromSample } from './prom-text.js';
 import type { TrafficProgress } from './traffic.js';
@@ -26,25 +27,35 @@ export function progressLine(route: string, p: TrafficProgress, samples: readonl
   return `  ${(p.elapsedMs / 1000).toFixed(1).padStart(5)}s  ${p.rps.toFixed(0).padStart(5)} req/s  ${statuses}${p.errors ? `  failed:${p.errors}` : ''}  shadow calls ${shadowSent} dropped ${dropped}  canary ${weight}%`;
 }
 
-/** The headline of the report: what a release manager reads first. */
-export function headline(report: RouteReport): string[] {
-  const s = report.sinceStart;
+/**
+ * The headline of the report: what a release manager reads first. Every number in it is the window's,
+ * the same span the table below it shows (and the verdict is decided on), and it says which window.
+ */
+export function headline(report: RouteReport, scope: 'live' | 'dataset' = 'live'): string[] {
+  const s = report.window;
   const lines: string[] = [];
-  lines.push(`  verdict: ${report.verdict.toUpperCase()} (window), ${s.verdict} since start, over ${s.compared} compared answers`);
+  const since = scope === 'dataset' ? '' : `; since start: ${report.sinceStart.verdict}`;
+  lines.push(`  verdict: ${report.verdict.toUpperCase()} (${windowTitle(report, scope)}${since}), over ${s.compared} compared answers`);
+  if (s.reasons.length > 0) {
+    lines.push(`  because: ${s.reasons.map((r) => `${r.metric} ${r.observed ?? '-'}${r.interval ? ` [${r.interval.low}, ${r.interval.high}]` : ''} (threshold ${r.threshold ?? '-'})`).join('; ')}`);
+  }
   if (s.label) {
     const i = s.label.interval;
     lines.push(`  agreement on ${s.label.path}: ${pct(s.label.agreement)}${i ? ` (95% interval ${pct(i.low)} – ${pct(i.high)})` : ''} over ${s.label.observations}`);
   }
   const regressed = s.fields.filter((f) => f.status === 'regression').map((f) => `${f.path} ${pct(f.candidateRate)}`);
+  const differs = s.fields.filter((f) => f.status === 'differs').map((f) => `${f.path} ${pct(f.candidateRate)}`);
   const noisy = s.fields.filter((f) => f.status === 'noisy').map((f) => `${f.path} (noise ${pct(f.noiseRate)})`);
   lines.push(`  regressed fields: ${regressed.join(', ') || 'none'}`);
-  lines.push(`  noisy fields (learned from the baseline): ${noisy.join(', ') || 'none'}`);
+  if (differs.length > 0) lines.push(`  fields that differ, not significantly: ${differs.join(', ')}`);
+  lines.push(`  noisy fields (learned from the baseline): ${noisy.join(', ') || (report.hasBaseline ? 'none' : 'none (no baseline configured)')}`);
+  for (const h of s.hints) lines.push(`  hint: ${h}`);
   const inc = s.latency.shadow.incumbent;
   const cand = s.latency.shadow.candidate;
   const c = s.latency.comparison;
   lines.push(`  latency ms      p50      p99   (shadow calls)`);
   lines.push(`    incumbent  ${ms(inc?.p50Ms).padStart(7)}  ${ms(inc?.p99Ms).padStart(7)}`);
-  lines.push(`    candidate  ${ms(cand?.p50Ms).padStart(7)}  ${ms(cand?.p99Ms).padStart(7)}   → ${c.verdict}${c.ratio !== null ? `, median ratio ${c.ratio.toFixed(3)}` : ''}${c.pValue !== null ? ` (Mann-Whitney p=${c.pValue.toPrecision(2)})` : ''}`);
+  lines.push(`    candidate  ${ms(cand?.p50Ms).padStart(7)}  ${ms(cand?.p99Ms).padStart(7)}   → ${c.verdict}${c.ratio !== null ? `, median ratio ${c.ratio}` : ''}${c.pValue !== null ? ` (Mann-Whitney p=${c.pValue})` : ''}`);
   return lines;
 }
 
@@ -62,7 +73,7 @@ export function canaryLines(route: string, routesBody: unknown, samples: readonl
   if (view) {
     const r = view.rollout;
     lines.push(`  state ${view.state}, weight ${view.weight.value}%${r ? `, rollout step ${r.step + 1}/${r.steps.length} (${r.steps.join(' → ')}%)` : ''}: ${view.status}`);
-    if (view.rollback) lines.push(`  rolled back by ${view.rollback.by}: ${view.rollback.metric} ${String(view.rollback.value)} over ${String(view.rollback.threshold)}`);
+    if (view.rollback) lines.push(`  ${describeRollback(view.rollback)}`);
     const checks = view.lastEvaluation?.checks ?? [];
     if (checks.length > 0) lines.push(`  guardrails: ${checks.map((c) => `${c.metric} ${c.value === null ? '-' : String(c.value)} (max ${String(c.threshold)}) ${c.result}`).join(', ')}`);
   } else {

@@ -263,7 +263,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       const replayed = result.reports.find((r) => r.route === ROUTE);
       replayVerdict = replayed?.verdict;
       say(`  replayed ${result.sent} records (${result.failedCalls} failed calls, ${result.skipped.unreadable} unreadable lines)`);
-      if (replayed) for (const l of headline(replayed)) say(l);
+      if (replayed) for (const l of headline(replayed, 'dataset')) say(l);
       const live = report?.verdict;
       say(`  live verdict ${live ?? '-'}, replay verdict ${replayVerdict ?? '-'}: ${live !== undefined && live === replayVerdict ? 'the same' : 'DIFFERENT'}`);
     }

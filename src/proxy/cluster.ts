@@ -48,7 +48,7 @@ async function runPrimary(initial: Config, configPath: string): Promise<void> {
     metrics,
     log,
     store,
-    evidence: (route, nowMs) => hub.board.evidence(route, nowMs),
+    evidence: (route, nowMs, z) => hub.board.evidence(route, nowMs, z),
     signals: (route, nowMs) => signals.get(config.routes.find((r) => r.name === route), hub.board.fresh(nowMs), nowMs),
     onEvent: auditRoutingEvents(audit, log),
   });

@@ -2,6 +2,7 @@
 // in a few rotating time slots so guardrails judge the recent past, in fixed memory.
 import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
 import { z } from 'zod';
+import { Z95, quantileBounds } from '../compare/stats.js';
 import { ShadowgateError } from '../errors.js';
 
 /** Latency in microseconds up to one minute; slower answers count as one minute. */
@@ -46,6 +47,8 @@ export const liveWindowSnapshotSchema = z.object({
     errors: z.number().int().nonnegative(),
     latency: z.string().max(256 * 1024).nullable(),
   })).max(64),
+  /** The hard-failure counters: [second, requests, errors] for the last RECENT_SLOTS seconds. */
+  recent: z.array(z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative(), z.number().int().nonnegative()])).max(64),
 });
 export type LiveWindowSnapshot = z.infer<typeof liveWindowSnapshotSchema>;
 
@@ -55,11 +58,23 @@ export interface WindowSnapshot {
   readonly errorRate: number | null;
   /** p99 latency in milliseconds, null without data. */
   readonly p99Ms: number | null;
+  /** One-sided bounds on the p99 at the z snapshot() was given: 0 / Infinity when too few requests bound that side. */
+  readonly p99LowMs: number;
+  readonly p99HighMs: number;
+  /** The largest latency recorded, ms (0 without data). */
+  readonly maxMs: number;
 }
+
+/** The hard-failure fast path counts requests and errors in one-second slots over the last few seconds. */
+export const RECENT_SLOTS = 5;
+const RECENT_MS = 1000;
 
 export class LiveWindow {
   private readonly slots: Slot[];
   private readonly merged = newHistogram();
+  private readonly recentEpoch = new Float64Array(RECENT_SLOTS).fill(-1);
+  private readonly recentRequests = new Uint32Array(RECENT_SLOTS);
+  private readonly recentErrors = new Uint32Array(RECENT_SLOTS);
 
   /** `slots` slots of `slotMs` each: the window covers between (slots-1) and slots of them. */
   constructor(private readonly slotMs: number, slots = 3) {
@@ -67,6 +82,7 @@ export class LiveWindow {
   }
 
   record(status: number, latencyMs: number, nowMs: number): void {
+    this.countRecent(Math.floor(nowMs / RECENT_MS), 1, isLiveError(status) ? 1 : 0);
     const epoch = Math.floor(nowMs / this.slotMs);
     const slot = this.slots[epoch % this.slots.length]!;
     if (slot.epoch !== epoch) {
@@ -80,7 +96,32 @@ export class LiveWindow {
     slot.latency.recordValue(micros < 1 ? 1 : micros > MAX_MICROS ? MAX_MICROS : micros);
   }
 
-  snapshot(nowMs: number): WindowSnapshot {
+  private countRecent(second: number, requests: number, errors: number): void {
+    const i = second % RECENT_SLOTS;
+    if (this.recentEpoch[i] !== second) {
+      if (this.recentEpoch[i]! > second) return;
+      this.recentEpoch[i] = second;
+      this.recentRequests[i] = 0;
+      this.recentErrors[i] = 0;
+    }
+    this.recentRequests[i]! += requests;
+    this.recentErrors[i]! += errors;
+  }
+
+  /** Requests (errors: false) or errors (true) in the last RECENT_SLOTS seconds; no allocation. */
+  recent(nowMs: number, errors: boolean): number {
+    const second = Math.floor(nowMs / RECENT_MS);
+    const counts = errors ? this.recentErrors : this.recentRequests;
+    let sum = 0;
+    for (let i = 0; i < RECENT_SLOTS; i++) {
+      const e = this.recentEpoch[i]!;
+      if (e >= 0 && e <= second && second - e < RECENT_SLOTS) sum += counts[i]!;
+    }
+    return sum;
+  }
+
+  /** `z`: the one-sided z of the p99 bounds (guardrails.p99BoundZ). */
+  snapshot(nowMs: number, z = Z95): WindowSnapshot {
     const epoch = Math.floor(nowMs / this.slotMs);
     let requests = 0;
     let errors = 0;
@@ -91,11 +132,16 @@ export class LiveWindow {
       errors += s.errors;
       this.merged.add(s.latency);
     }
+    const bounds = quantileBounds(this.merged, 0.99, z);
+    const maxMs = this.merged.totalCount > 0 ? this.merged.maxValue / 1000 : 0;
     return {
       requests,
       errors,
       errorRate: requests > 0 ? errors / requests : null,
-      p99Ms: requests > 0 ? this.merged.getValueAtPercentile(99) / 1000 : null,
+      p99Ms: requests > 0 ? Math.min(this.merged.getValueAtPercentile(99) / 1000, maxMs) : null,
+      p99LowMs: bounds.low / 1000,
+      p99HighMs: bounds.high / 1000,
+      maxMs,
     };
   }
 
@@ -107,7 +153,11 @@ export class LiveWindow {
       slots.push({ epoch: s.epoch, requests: s.requests, errors: s.errors, latency: s.latency.totalCount > 0 ? encodeIntoCompressedBase64(s.latency) : null });
     }
     slots.sort((a, b) => a.epoch - b.epoch);
-    return { slotMs: this.slotMs, slots };
+    const recent: [number, number, number][] = [];
+    for (let i = 0; i < RECENT_SLOTS; i++) {
+      if (this.recentEpoch[i]! >= 0 && this.recentRequests[i]! > 0) recent.push([this.recentEpoch[i]!, this.recentRequests[i]!, this.recentErrors[i]!]);
+    }
+    return { slotMs: this.slotMs, slots, recent };
   }
 
   /** encode() and forget: a worker sends deltas, the owner of the guardrails merges them. */
@@ -123,6 +173,7 @@ export class LiveWindow {
    */
   merge(other: LiveWindowSnapshot): void {
     if (other.slotMs !== this.slotMs) throw new ShadowgateError('SG_ERR_BAD_SNAPSHOT', `live window snapshot has ${other.slotMs} ms slots, this window ${this.slotMs} ms`, 400);
+    for (const [second, requests, errors] of other.recent ?? []) this.countRecent(second, requests, errors);
     for (const o of other.slots) {
       const slot = this.slots[o.epoch % this.slots.length]!;
       if (slot.epoch !== o.epoch) {
@@ -142,6 +193,7 @@ export class LiveWindow {
   /** Forgets everything (a new rollout step judges the candidate afresh). */
   clear(): void {
     for (const s of this.slots) s.reset(-1);
+    this.recentEpoch.fill(-1);
   }
 
   destroy(): void {

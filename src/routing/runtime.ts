@@ -9,10 +9,10 @@ import { ShadowgateError } from '../errors.js';
 import type { Metrics } from '../observe/metrics.js';
 import { ALL_DECISIONS, CanarySplit, DECISIONS, type CanaryDecision, type CanaryTarget } from './canary.js';
 import { LiveLimits } from './limits.js';
-import { LiveWindow, type LiveWindowSnapshot, type WindowSnapshot } from './live-stats.js';
+import { LiveWindow, isLiveError, type LiveWindowSnapshot, type WindowSnapshot } from './live-stats.js';
+import { hardFailureCheck, isHardFailure, p99BoundZ, type GuardrailCheck } from './guardrails.js';
 import {
-  evaluateGuardrails, type GuardrailCheck, type PersistedRoute, type PersistedState, type RollbackReason,
-  type RolloutState, type SignalsFn,
+  describeRollback, evaluateGuardrails, type PersistedRoute, type PersistedState, type RollbackReason, type RolloutState, type SignalsFn,
 } from './rollout.js';
 
 /** Who changed something: a token (from the admin API) or the runtime itself. */
@@ -79,7 +79,7 @@ export interface RoutingRuntimeOptions {
    */
   readonly judge?: () => boolean;
   /** The fleet's merged live windows of a route; undefined judges on this process's own windows. */
-  readonly evidence?: (route: string, nowMs: number) => FleetEvidence | undefined;
+  readonly evidence?: (route: string, nowMs: number, z: number) => FleetEvidence | undefined;
 }
 
 export const DEFAULT_EVALUATION_INTERVAL_MS = 10_000;
@@ -216,6 +216,11 @@ class RouteController {
   }
 }
 
+/** An automatic rollback's reason, with the check's evidence. */
+function reasonOf(check: GuardrailCheck, at: number): RollbackReason {
+  return { metric: check.metric, value: check.value, threshold: check.threshold, at, by: 'guardrail', n: check.n, bound: check.bound, detail: check.detail };
+}
+
 function intervalOf(canary: CanaryConfig | undefined): number {
   return canary?.rollout?.interval ?? DEFAULT_EVALUATION_INTERVAL_MS;
 }
@@ -349,9 +354,23 @@ export class RoutingRuntime {
     if (target === 'candidate') {
       c.candidate.record(status, latencyMs, nowMs);
       c.stepRequests++;
+      // The hard-failure fast path: only a failing request can start it, and it reads a few counters.
+      if (isLiveError(status) && c.state !== 'rolled_back' && this.hardFailure(c, nowMs)) return;
     } else {
       c.incumbent.record(status, latencyMs, nowMs);
     }
+  }
+
+  /** Rolls back now, whatever the evaluation interval, when the candidate fails far past any threshold. */
+  private hardFailure(c: RouteController, now: number): boolean {
+    const g = c.guardrails;
+    const requests = c.candidate.recent(now, false);
+    const errors = c.candidate.recent(now, true);
+    if (!isHardFailure(g, requests, errors)) return false;
+    const check = hardFailureCheck(g, requests, errors);
+    c.lastEvaluation = { at: now, checks: [check] };
+    this.rollbackRoute(c, reasonOf(check, now), SYSTEM_ACTOR, now);
+    return true;
   }
 
   // ---- evaluation ----
@@ -372,7 +391,7 @@ export class RoutingRuntime {
     const canary = c.config.canary;
     if (canary === undefined || this.closed) return;
     if (c.state === 'rolled_back') {
-      c.status = 'rolled back';
+      c.status = c.rollback ? describeRollback(c.rollback) : 'rolled back';
       return;
     }
     if (c.weight === 0 && c.state !== 'running') {
@@ -391,13 +410,14 @@ export class RoutingRuntime {
       this.opts.log.error({ route: c.config.name, err: (err as Error).message }, 'canary signals failed');
       signals = undefined;
     }
-    const fleet = this.opts.evidence?.(c.config.name, now);
-    const candidateWindow = fleet?.candidate ?? c.candidate.snapshot(now);
-    const checks = evaluateGuardrails(c.guardrails, fleet?.incumbent ?? c.incumbent.snapshot(now), candidateWindow, signals);
+    const z = p99BoundZ(c.guardrails);
+    const fleet = this.opts.evidence?.(c.config.name, now, z);
+    const candidateWindow = fleet?.candidate ?? c.candidate.snapshot(now, z);
+    const checks = evaluateGuardrails(c.guardrails, fleet?.incumbent ?? c.incumbent.snapshot(now, z), candidateWindow, signals);
     c.lastEvaluation = { at: now, checks };
     const breach = checks.find((k) => k.result === 'breach');
     if (breach !== undefined) {
-      this.rollbackRoute(c, { metric: breach.metric, value: breach.value, threshold: breach.threshold, at: now, by: 'guardrail' }, SYSTEM_ACTOR, now);
+      this.rollbackRoute(c, reasonOf(breach, now), SYSTEM_ACTOR, now);
       return;
     }
     const rollout = canary.rollout;
@@ -437,11 +457,12 @@ export class RoutingRuntime {
     c.override = 0;
     c.state = 'rolled_back';
     c.rollback = reason;
-    c.status = 'rolled back';
+    c.status = describeRollback(reason);
     // Weight 0 reaches the split before anything else (persisting may be slow): no request after this.
     c.publish();
     this.opts.metrics.canaryRollbacks.inc({ route: c.config.name, reason: reason.metric });
-    this.changed(c, now, actor.token, reason.by === 'guardrail');
+    // The judge's guardrail decisions are fenced; the hard-failure fast path is every replica's own.
+    this.changed(c, now, actor.token, reason.by === 'guardrail' && reason.metric !== 'hard_failure');
     if (reason.by === 'guardrail') {
       this.opts.log.error({ alert: 'canary_rollback', route: c.config.name, metric: reason.metric, value: reason.value, threshold: reason.threshold },
         `ALERT canary rolled back on ${c.config.name}: ${reason.metric} ${String(reason.value)} > ${String(reason.threshold)}`);
@@ -668,7 +689,8 @@ export class RoutingRuntime {
       candidate: canary?.upstream ?? null,
       weight: { value: c.weight, source: c.override === null || canary === undefined ? 'config' : 'runtime', config: canary?.weight ?? 0 },
       state: c.state,
-      status: c.status || (canary === undefined ? 'no canary' : 'not evaluated yet'),
+      // After a restart nothing was evaluated yet, but a rollback restored from the state file still says why.
+      status: c.status || (canary === undefined ? 'no canary' : c.state === 'rolled_back' && c.rollback ? describeRollback(c.rollback) : 'not evaluated yet'),
       rollout: rollout === undefined ? null : { step: c.step, steps: rollout.steps, stepStartedAt: c.stepStartedAt, stepRequests: c.stepRequests },
       rollback: c.rollback,
       changed: c.changedBy === '' ? null : { at: c.changedAt, by: c.changedBy },

@@ -30,10 +30,13 @@ export class ShadowDispatcher {
   private readonly pools = new Map<string, Pool>();
   private readonly timeouts = new Map<string, number>();
 
-  constructor(upstreams: Readonly<Record<string, UpstreamConfig>>) {
+  /** `share`: this dispatcher's part of each upstream's connections (one per shadow thread). */
+  constructor(upstreams: Readonly<Record<string, UpstreamConfig>>, opts: { share?: number } = {}) {
+    const share = opts.share ?? 1;
     for (const [name, u] of Object.entries(upstreams)) {
       // Shadow traffic gets its own pools: a hung sandbox can never take live connections.
-      this.pools.set(name, new Pool(u.url, { connections: u.connections, pipelining: 1, keepAliveTimeout: 10_000 }));
+      const connections = Math.max(1, Math.ceil(u.connections * share));
+      this.pools.set(name, new Pool(u.url, { connections, pipelining: 1, keepAliveTimeout: 10_000 }));
       this.timeouts.set(name, u.timeout);
     }
   }
@@ -65,6 +68,30 @@ export class ShadowDispatcher {
   async close(): Promise<void> {
     await Promise.all([...this.pools.values()].map((p) => p.destroy().catch(() => undefined)));
   }
+}
+
+export interface Sender {
+  send(target: string, role: ShadowRole, req: AnonymizedRequest, opts: SendOptions): Promise<ShadowResponse>;
+}
+
+/**
+ * Sends one copy to every target, starting the calls in a random order (Fisher-Yates with the caller's
+ * seeded source): whoever goes first pays nothing for the others' writes, so a fixed order would make
+ * the later target look slower. Each latency runs from its own send. Answers come back in `roles` order.
+ * `requestFor` builds each target's request (the same anonymized copy for all of them today).
+ */
+export function sendToAll(sender: Sender, roles: readonly (readonly [string, ShadowRole])[], requestFor: (target: string, role: ShadowRole) => AnonymizedRequest, opts: SendOptions, random: () => number): Promise<ShadowResponse[]> {
+  const order = roles.map((_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const calls: Promise<ShadowResponse>[] = new Array(roles.length);
+  for (const i of order) {
+    const [target, role] = roles[i]!;
+    calls[i] = sender.send(target, role, requestFor(target, role), opts);
+  }
+  return Promise.all(calls);
 }
 
 /** Collects one shadow answer up to its size bound, then settles exactly once. */

@@ -65,7 +65,7 @@ export interface StateBackend {
   /** Does this process judge rollouts and guardrails now? */
   isJudge(): boolean;
   /** The fleet's merged live windows of a route, for the judge; undefined judges on local windows. */
-  evidence(route: string, nowMs: number): FleetEvidence | undefined;
+  evidence(route: string, nowMs: number, z?: number): FleetEvidence | undefined;
   /** The latest evidence snapshot of every process that contributes (this one included). */
   snapshots(nowMs: number): EvidenceSnapshot[];
   /** Connects, brings the shared state into the routing runtime, starts subscriptions and timers. */

@@ -30,12 +30,12 @@ export class EvidenceBoard {
     return out;
   }
 
-  evidence(route: string, nowMs: number): FleetEvidence | undefined {
-    return mergeRoute(this.fresh(nowMs), route, nowMs);
+  evidence(route: string, nowMs: number, z?: number): FleetEvidence | undefined {
+    return mergeRoute(this.fresh(nowMs), route, nowMs, z);
   }
 }
 
-export function mergeRoute(snaps: readonly EvidenceSnapshot[], route: string, nowMs: number): FleetEvidence | undefined {
+export function mergeRoute(snaps: readonly EvidenceSnapshot[], route: string, nowMs: number, z?: number): FleetEvidence | undefined {
   const inc: LiveWindowSnapshot[] = [];
   const cand: LiveWindowSnapshot[] = [];
   for (const s of snaps) {
@@ -44,11 +44,11 @@ export function mergeRoute(snaps: readonly EvidenceSnapshot[], route: string, no
     if (r?.candidate !== undefined) cand.push(r.candidate);
   }
   if (inc.length === 0 && cand.length === 0) return undefined;
-  return { incumbent: mergeWindows(inc, nowMs), candidate: mergeWindows(cand, nowMs) };
+  return { incumbent: mergeWindows(inc, nowMs, z), candidate: mergeWindows(cand, nowMs, z) };
 }
 
 /** The sum of several processes' windows, as the guardrails read one (a malformed part is skipped). */
-function mergeWindows(parts: readonly LiveWindowSnapshot[], nowMs: number): WindowSnapshot {
+function mergeWindows(parts: readonly LiveWindowSnapshot[], nowMs: number, z: number | undefined): WindowSnapshot {
   const slotMs = parts[0]?.slotMs ?? 1000;
   const w = new LiveWindow(slotMs);
   try {
@@ -59,7 +59,7 @@ function mergeWindows(parts: readonly LiveWindowSnapshot[], nowMs: number): Wind
         // Another slot length (a replica on another config) or a damaged histogram: not this window's.
       }
     }
-    return w.snapshot(nowMs);
+    return z === undefined ? w.snapshot(nowMs) : w.snapshot(nowMs, z);
   } finally {
     w.destroy();
   }

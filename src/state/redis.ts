@@ -175,8 +175,8 @@ export class RedisBackend implements StateBackend {
     return this.isJudge() ? this.token : 0;
   }
 
-  evidence(route: string, nowMs: number): FleetEvidence | undefined {
-    return this.board.evidence(route, nowMs);
+  evidence(route: string, nowMs: number, z?: number): FleetEvidence | undefined {
+    return this.board.evidence(route, nowMs, z);
   }
 
   snapshots(nowMs: number): EvidenceSnapshot[] {

@@ -49,7 +49,11 @@ describe('state file', () => {
     third.close();
     await audit.close();
     const fourth = runtime(dir);
-    expect(fourth.route('predict')).toMatchObject({ state: 'rolled_back', weight: { value: 0 }, rollback: { metric: 'error_rate_delta', by: 'guardrail' } });
+    // 20 failing candidate requests trip the hard-failure fast path, before any evaluation.
+    expect(fourth.route('predict')).toMatchObject({ state: 'rolled_back', weight: { value: 0 }, rollback: { metric: 'hard_failure', by: 'guardrail', n: 20, at: 1000 } });
+    // Nothing was evaluated since the restart, and the route still says why and when it was rolled back.
+    expect(fourth.route('predict')!.status).toBe('rolled back automatically at 1970-01-01T00:00:01.000Z: share of candidate requests failing 1 over 20 requests past the limit 0.5 '
+      + '(20 of 20 candidate requests failed (5xx or no answer); the fast path rolls back at 50% over 20 or more, without waiting for the evaluation interval)');
     expect(fourth.decide('predict', {}, undefined)).toBe('incumbent');
     // The automatic rollback is in the audit trail, with before and after.
     const records = readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);

@@ -109,7 +109,7 @@ describe('primary latency and the terminal table', () => {
     const text = renderReport([r]);
     expect(text).toContain('route predict');
     expect(text).toContain('INSUFFICIENT DATA');
-    expect(text).toMatch(/primary incumbent\s+100\s+50(\.\d+)?\s+90(\.\d+)?\s+99(\.\d+)?\s/);
+    expect(text).toMatch(/primary incumbent\s+100\s+1\s+50(\.\d+)?\s+90(\.\d+)?\s+99(\.\d+)?\s/);
     expect(text).not.toContain('\x1b[');
     expect(renderReport([r], { color: true })).toContain('\x1b[');
     expect(JSON.parse(JSON.stringify(r))).toEqual(r);
@@ -130,10 +130,10 @@ describe('samples and guard signals', () => {
     const c = new RouteComparer('r', compareConfig({ window: { length: '2m', bucket: '1m' } }));
     for (let i = 0; i < 60; i++) c.record(mismatch(i), 1000);
     const first = c.guardSignals(1000);
-    expect(first).toEqual({ observations: 60, disagreement: 1, verdict: 'fail' });
+    expect(first).toEqual({ observations: 60, disagreement: 1, disagreementLow: expect.any(Number), verdict: 'fail' });
     c.record(mismatch(99), 1500);
     expect(c.guardSignals(1900)).toBe(first);
     expect(c.guardSignals(2100).observations).toBe(61);
-    expect(c.guardSignals(5 * MIN)).toEqual({ observations: 0, disagreement: null, verdict: 'insufficient data' });
+    expect(c.guardSignals(5 * MIN)).toEqual({ observations: 0, disagreement: null, disagreementLow: null, verdict: 'insufficient data' });
   });
 });

@@ -228,6 +228,6 @@ describe('live window snapshots', () => {
     owner.merge(w.drain());
     expect(w.snapshot(2500).requests).toBe(0);
     expect(owner.snapshot(2500)).toMatchObject({ requests: 10, errors: 3 });
-    expect(() => owner.merge({ slotMs: 2000, slots: [] })).toThrow(/2000 ms slots/);
+    expect(() => owner.merge({ slotMs: 2000, slots: [], recent: [] })).toThrow(/2000 ms slots/);
   });
 });

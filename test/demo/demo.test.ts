@@ -34,7 +34,8 @@ describe('demo --duration 5s', () => {
     expect(code, text).toBe(0);
     for (const section of ['== comparison', '== canary', '== anonymization', '== dataset', '== offline replay']) expect(text).toContain(section);
     // A slow shared machine may not reach the verdict's minimum observations in 5 s: that is a verdict too.
-    expect(text).toMatch(/verdict: (PASS|MARGINAL|FAIL|INSUFFICIENT DATA) \(window\)/);
+    // The headline names its window (the table's), and the since-start verdict beside it.
+    expect(text).toMatch(/verdict: (PASS|MARGINAL|FAIL|INSUFFICIENT DATA) \(last 15 min, \d\d:\d\d:\d\d–\d\d:\d\d:\d\d UTC; since start: [a-z ]+\)/);
     expect(text).toMatch(/state \w+, weight \d+%, rollout step \d\/3 \(5 → 25 → 50%\)/);
     expect(text).toMatch(/values replaced: .*email \d+/);
     expect(text).toMatch(/noisy fields \(learned from the baseline\): \$\.served_at/);

@@ -51,7 +51,8 @@ const GUARDED = { weight: 20, stickyBy: 'header:x-user-id', override: {}, guardr
 
 describe('automatic rollback', () => {
   it('rolls a candidate that returns 500s back in one evaluation, and no live request reaches it afterwards', async () => {
-    const { runtime, metrics, events } = setup(GUARDED);
+    // The evaluation path (the hard-failure fast path would act first: test/routing/guardrails.test.ts).
+    const { runtime, metrics, events } = setup({ ...GUARDED, guardrails: { minRequests: 50, hardFailure: { enabled: false } } });
     expect(candidateShare(runtime, 1000)).toBeGreaterThan(0);
     feed(runtime, 100, { status: 500, ms: 10 }, clock.now);
     const [view] = runtime.evaluateNow(clock.now);
@@ -187,7 +188,7 @@ describe('evaluation timers', () => {
     const signals: SignalsFn = (_route, now) => comparer.guardSignals(now);
     let rolledBack!: (e: RoutingEvent) => void;
     const done = new Promise<RoutingEvent>((resolve) => { rolledBack = resolve; });
-    const rt = new RoutingRuntime(routingConfig({ weight: 10, rollout: { steps: [10], interval: '20ms', stepDuration: '1h' }, guardrails: { minRequests: 20 } }), {
+    const rt = new RoutingRuntime(routingConfig({ weight: 10, rollout: { steps: [10], interval: '20ms', stepDuration: '1h' }, guardrails: { minRequests: 20, hardFailure: { enabled: false } } }), {
       metrics, log: silentLogger(), signals, onEvent: (e) => { if (e.action === 'rollback') rolledBack(e); },
     });
     feed(rt, 50, { status: 502, ms: 5 }, Date.now());

@@ -18,14 +18,31 @@ const stickyBy = z.string().regex(/^(none|header:[A-Za-z0-9-]+|cookie:[A-Za-z0-9
   message: 'expected none, header:NAME or cookie:NAME',
 });
 
+/**
+ * Guardrails roll back only on evidence: a bound (not the point estimate) past its threshold at
+ * `confidence`. The hard-failure fast path needs no bound: it is far past every threshold.
+ */
 export const guardrailsSchema = z.object({
+  /** Candidate minus incumbent error rate: rolls back when its one-sided lower bound exceeds this. */
   maxErrorRateDelta: z.number().min(0).max(1).default(0.01),
+  /** Candidate over incumbent p99: rolls back when the ratio's lower bound (order statistics of the histograms) exceeds this. */
   maxP99Ratio: z.number().positive().default(1.25),
+  /** Rolls back when the disagreement's lower bound exceeds this. */
   maxDisagreement: z.number().min(0).max(1).default(0.05),
   /** Roll back when the comparison engine's verdict for the route is `fail`. */
   failOnVerdict: z.boolean().default(true),
   /** Fewest canary requests in the evaluation window before a guardrail may judge. */
   minRequests: z.number().int().positive().default(50),
+  /** Confidence of the bounds a rollback needs (one-sided; the p99 ratio's two bounds hold it jointly). */
+  confidence: z.number().min(0.5).max(0.99999).default(0.999),
+  /** Rolled back on the live record path, within a second, whatever `interval` is. */
+  hardFailure: z.object({
+    enabled: z.boolean().default(true),
+    /** Candidate requests failing (5xx or no answer) in the last few seconds, as a share… */
+    errorRate: z.number().gt(0).max(1).default(0.5),
+    /** …over at least this many candidate requests in those seconds. */
+    minRequests: z.number().int().positive().default(20),
+  }).strict().default({ enabled: true, errorRate: 0.5, minRequests: 20 }),
 }).strict();
 export type GuardrailsConfig = z.infer<typeof guardrailsSchema>;
 

@@ -37,15 +37,19 @@ export const compareSchema = z.object({
     alpha: z.number().positive().max(0.5).default(0.01),
   }).strict().default({ relThreshold: 0.2, absThreshold: 0.03, alpha: 0.01 }),
   verdict: z.object({
-    /** Disagreement (1 - label agreement, or any-diff rate without a label) above this fails. */
+    /** Disagreement (1 - label agreement, or any-diff rate without a label): the interval's lower bound above this fails, the point estimate warns. */
     maxDisagreement: z.number().min(0).max(1).default(0.05),
-    /** Candidate p99 over incumbent p99 above this fails (between 1 and this is marginal). */
+    /** Candidate p99 over incumbent p99: the ratio interval's lower bound above this fails, the point estimate warns. */
     maxP99Ratio: z.number().positive().default(1.25),
+    /** Candidate error rate minus incumbent's: the lower bound of its 95% interval (Newcombe) above this fails, the point estimate warns. */
     maxErrorRateDelta: z.number().min(0).max(1).default(0.01),
+    /** Exchanges answered by both sides (failed calls are not observations) before there is a verdict. */
     minObservations: z.number().int().positive().default(50),
     /** Latency counts as slower or faster only when the whole 95% interval of the median ratio is this far from 1. */
     minLatencyEffect: z.number().nonnegative().default(0.05),
-  }).strict().default({ maxDisagreement: 0.05, maxP99Ratio: 1.25, maxErrorRateDelta: 0.01, minObservations: 50, minLatencyEffect: 0.05 }),
+    /** ... and the whole interval of the median shift this many milliseconds from 0 (a 50 µs shift is not "slower"). */
+    minLatencyEffectMs: z.number().nonnegative().default(1),
+  }).strict().default({ maxDisagreement: 0.05, maxP99Ratio: 1.25, maxErrorRateDelta: 0.01, minObservations: 50, minLatencyEffect: 0.05, minLatencyEffectMs: 1 }),
   window: z.object({ length: duration.default(15 * 60_000), bucket: duration.default(60_000) }).strict()
     .default({ length: 15 * 60_000, bucket: 60_000 }),
   samplesPerField: z.number().int().nonnegative().max(50).default(5),

@@ -1,0 +1,149 @@
+// The guardrail judgement (DESIGN.md invariant 8): pure functions of the live windows' counts and
+// histograms and the comparison engine's signals. A rollback needs a bound, not a point estimate, past
+// its threshold, at the configured confidence; every check states its evidence (n, value, bound,
+// threshold). A hard failure (the candidate failing most requests) has a fast path the runtime checks
+// on the live record path.
+import { newcombeInterval, normalQuantile, wilsonInterval } from '../compare/stats.js';
+import type { GuardrailsConfig } from '../config/schema.js';
+import type { WindowSnapshot } from './live-stats.js';
+
+export type GuardrailMetric = 'error_rate_delta' | 'p99_ratio' | 'disagreement' | 'verdict' | 'hard_failure' | 'manual';
+export const GUARDRAIL_METRICS = ['error_rate_delta', 'p99_ratio', 'disagreement', 'verdict', 'hard_failure', 'manual'] as const;
+
+/** What the comparison engine says about a route (injected: routing does not depend on the engine). */
+export interface CompareSignals {
+  /** Exchanges both sides answered in the window (failed calls are not observations). */
+  readonly observations: number;
+  readonly disagreement: number | null;
+  /** Lower bound of the disagreement's 95% interval; absent from engines that do not give one. */
+  readonly disagreementLow?: number | null;
+  readonly verdict: 'pass' | 'marginal' | 'fail' | 'insufficient data';
+}
+export type SignalsFn = (route: string, nowMs: number) => CompareSignals | undefined;
+
+export type CheckResult = 'pass' | 'breach' | 'insufficient data';
+
+/** One guardrail's judgement and its evidence. */
+export interface GuardrailCheck {
+  readonly metric: Exclude<GuardrailMetric, 'manual'>;
+  /** Observations judged (candidate requests, or compared exchanges for the engine's signals). */
+  readonly n: number;
+  /** The point estimate (a ratio, a rate difference, a verdict). */
+  readonly value: number | string | null;
+  /** The conservative bound that must cross the threshold for a breach (null: nothing to bound). */
+  readonly bound: number | null;
+  readonly threshold: number | string;
+  readonly result: CheckResult;
+  /** The evidence in plain words. */
+  readonly detail: string;
+}
+
+/**
+ * A fast incumbent makes any ratio look large (0.2 ms vs 0.4 ms is "2×"): the baseline p99 is floored
+ * at one millisecond so sub-millisecond jitter never rolls a candidate back.
+ */
+export const P99_FLOOR_MS = 1;
+
+/** z of a one-sided bound at `confidence`. */
+export function oneSidedZ(confidence: number): number {
+  return normalQuantile(confidence);
+}
+
+/**
+ * z of each of the two p99 bounds (the candidate's lower, the incumbent's upper): Bonferroni, so the
+ * ratio bound holds with `confidence` jointly. LiveWindow.snapshot takes it.
+ */
+export function p99BoundZ(g: Readonly<GuardrailsConfig>): number {
+  return normalQuantile(1 - (1 - g.confidence) / 2);
+}
+
+function round(v: number): number {
+  return Math.round(v * 1e6) / 1e6;
+}
+
+/** Candidate error rate minus incumbent's: breach when its one-sided lower bound exceeds the threshold. */
+function errorRateCheck(g: Readonly<GuardrailsConfig>, inc: WindowSnapshot, cand: WindowSnapshot): GuardrailCheck {
+  const threshold = g.maxErrorRateDelta;
+  if (cand.requests < g.minRequests) {
+    return { metric: 'error_rate_delta', n: cand.requests, value: null, bound: null, threshold, result: 'insufficient data',
+      detail: `${cand.requests} candidate requests, fewer than ${g.minRequests}` };
+  }
+  const z = oneSidedZ(g.confidence);
+  const rate = cand.errors / cand.requests;
+  // With no incumbent traffic (100% canary) the incumbent's rate is taken as 0: stricter, never blind.
+  const incEnough = inc.requests >= g.minRequests;
+  const delta = incEnough ? rate - inc.errors / inc.requests : rate;
+  // A one-sided bound at `confidence` is the lower end of a two-sided interval at 2·confidence - 1.
+  const low = incEnough ? newcombeInterval(cand.errors, cand.requests, inc.errors, inc.requests, z)!.low : wilsonInterval(cand.errors, cand.requests, z)!.low;
+  return {
+    metric: 'error_rate_delta', n: cand.requests, value: round(delta), bound: round(low), threshold, result: low > threshold ? 'breach' : 'pass',
+    detail: `candidate ${cand.errors}/${cand.requests} failed, incumbent ${incEnough ? `${inc.errors}/${inc.requests}` : 'not enough traffic (taken as 0)'}; `
+      + `${Math.round(g.confidence * 100)}% lower bound of the difference ${round(low)}`,
+  };
+}
+
+/** Candidate p99 over incumbent p99: breach when the candidate's lower bound over the incumbent's upper bound exceeds the threshold. */
+function p99Check(g: Readonly<GuardrailsConfig>, inc: WindowSnapshot, cand: WindowSnapshot): GuardrailCheck {
+  const threshold = g.maxP99Ratio;
+  if (cand.requests < g.minRequests || inc.requests < g.minRequests || cand.p99Ms === null || inc.p99Ms === null) {
+    return { metric: 'p99_ratio', n: cand.requests, value: null, bound: null, threshold, result: 'insufficient data',
+      detail: `${cand.requests} candidate and ${inc.requests} incumbent requests, need ${g.minRequests} each` };
+  }
+  const ratio = cand.p99Ms / Math.max(inc.p99Ms, P99_FLOOR_MS);
+  // Too few incumbent requests for an upper bound at this confidence: its largest latency stands in.
+  const incHigh = Number.isFinite(inc.p99HighMs) ? inc.p99HighMs : inc.maxMs;
+  const low = cand.p99LowMs / Math.max(incHigh, P99_FLOOR_MS);
+  return {
+    metric: 'p99_ratio', n: cand.requests, value: round(ratio), bound: round(low), threshold, result: low > threshold ? 'breach' : 'pass',
+    detail: `p99 ${round(cand.p99Ms)} ms (lower bound ${round(cand.p99LowMs)}) over ${cand.requests} candidate requests vs ${round(inc.p99Ms)} ms `
+      + `(upper bound ${round(incHigh)}) over ${inc.requests} incumbent requests, floor ${P99_FLOOR_MS} ms`,
+  };
+}
+
+export function evaluateGuardrails(
+  g: Readonly<GuardrailsConfig>,
+  incumbent: WindowSnapshot,
+  candidate: WindowSnapshot,
+  signals: CompareSignals | undefined,
+): GuardrailCheck[] {
+  const checks: GuardrailCheck[] = [errorRateCheck(g, incumbent, candidate), p99Check(g, incumbent, candidate)];
+  if (signals !== undefined) {
+    const n = signals.observations;
+    if (signals.disagreement !== null && n >= g.minRequests) {
+      const d = signals.disagreement;
+      // An engine without an interval gives only the point: then the point must cross (the old rule).
+      const low = signals.disagreementLow ?? d;
+      checks.push({ metric: 'disagreement', n, value: round(d), bound: round(low), threshold: g.maxDisagreement, result: low > g.maxDisagreement ? 'breach' : 'pass',
+        detail: `${round(d)} over ${n} compared exchanges, 95% lower bound ${round(low)}` });
+    } else {
+      checks.push({ metric: 'disagreement', n, value: null, bound: null, threshold: g.maxDisagreement, result: 'insufficient data',
+        detail: `${n} compared exchanges, fewer than ${g.minRequests}` });
+    }
+    if (g.failOnVerdict) {
+      const v = signals.verdict;
+      checks.push({ metric: 'verdict', n, value: v, bound: null, threshold: 'fail', result: v === 'fail' ? 'breach' : v === 'insufficient data' ? 'insufficient data' : 'pass',
+        detail: `the comparison engine's verdict over ${n} compared exchanges (it fails only on bounds past their thresholds)` });
+    }
+  }
+  return checks;
+}
+
+/**
+ * The fast path: the candidate fails so far beyond any threshold (by default ≥ 50% 5xx over ≥ 20
+ * requests) that waiting for the next evaluation only serves more errors. Allocation-free: the runtime
+ * calls it on the live record path when a candidate request fails.
+ */
+export function isHardFailure(g: Readonly<GuardrailsConfig>, requests: number, errors: number): boolean {
+  const f = g.hardFailure;
+  return f.enabled && requests >= f.minRequests && errors >= f.errorRate * requests;
+}
+
+/** The hard-failure check as evidence for the rollback reason and the view. */
+export function hardFailureCheck(g: Readonly<GuardrailsConfig>, requests: number, errors: number): GuardrailCheck {
+  const rate = requests > 0 ? errors / requests : 0;
+  return {
+    metric: 'hard_failure', n: requests, value: round(rate), bound: round(rate), threshold: g.hardFailure.errorRate,
+    result: isHardFailure(g, requests, errors) ? 'breach' : 'pass',
+    detail: `${errors} of ${requests} candidate requests failed (5xx or no answer); the fast path rolls back at ${Math.round(g.hardFailure.errorRate * 100)}% over ${g.hardFailure.minRequests} or more, without waiting for the evaluation interval`,
+  };
+}
