@@ -112,6 +112,33 @@ it('rolls a candidate answering 500 back on the workers\' merged evidence', asyn
   }
 });
 
+it('rolls back a static canary whose candidate answers 500 (the guardrails never ran with workers before)', async () => {
+  candidate.behaviour = (_q, _b, res) => { res.statusCode = 500; res.end('candidate'); };
+  try {
+    const c = await startCluster(cluster('{ upstream: cand, weight: 50, guardrails: { hardFailure: { minRequests: 10 } } }'));
+    try {
+      // The hard-failure fast path of each worker (or the primary's 10 s evaluation, whichever is first).
+      const rolled = await until('the rollback', async () => {
+        await traffic(c.port, 100, { concurrency: 16 });
+        const r = await adminCall(c.adminPort, 'GET', '/admin/routes/r');
+        return r.json.state === 'rolled_back' ? r.json : undefined;
+      });
+      expect(rolled.rollback).toMatchObject({ by: 'guardrail', metric: 'hard_failure' });
+      await until('both workers to stop sending to the candidate', async () => {
+        const t = await traffic(c.port, 40);
+        return t.bodies.every((b) => b === 'incumbent') ? true : undefined;
+      });
+      const m = (await adminCall(c.adminPort, 'GET', '/metrics')).json as string;
+      expect(m).toMatch(/^shadowgate_canary_weight_percent\{route="r"\} 0$/m);
+    } finally {
+      c.child.kill('SIGTERM');
+      await c.exited;
+    }
+  } finally {
+    candidate.behaviour = (_q, _b, res) => res.end('candidate');
+  }
+});
+
 it('honours openMetrics: false on the primary', async () => {
   const c = await startCluster(cluster('{ upstream: cand, weight: 0 }', `, openMetrics: false, tokens: [{ name: ops, role: viewer, sha256: "${'0'.repeat(64)}" }]`));
   try {
