@@ -17,7 +17,7 @@ export type FleetQuery = 'metrics' | 'samples' | 'report';
 
 type FleetMessage =
   | { sg: 'fleet'; t: 'hello' }
-  | { sg: 'fleet'; t: 'state'; routes: Routes; full?: boolean }
+  | { sg: 'fleet'; t: 'state'; routes: Routes; full?: boolean; sentAt?: number }
   | { sg: 'fleet'; t: 'save'; routes: Routes }
   | { sg: 'fleet'; t: 'evidence'; snap: EvidenceSnapshot }
   | { sg: 'fleet'; t: 'audit'; rec: AuditRecord }
@@ -103,7 +103,9 @@ export class IpcBackend implements StateBackend {
     if (m.t === 'state') {
       // The first whole state replaces what this worker derived from the config, whatever its revisions.
       const first = m.full === true ? this.first : undefined;
-      this.link?.routing.applyRemote(m.routes, { force: first !== undefined });
+      const applied = this.link?.routing.applyRemote(m.routes, { force: first !== undefined }) ?? [];
+      // The propagation delay from the primary (same host, same clock), for operators and the bench.
+      if (applied.length > 0 && m.sentAt !== undefined) this.link?.log.debug({ routes: applied, delayMs: Date.now() - m.sentAt }, 'routing state applied');
       if (first !== undefined) {
         this.first = undefined;
         first(true);
@@ -200,7 +202,8 @@ export class ClusterHub {
   /** Pushes changed routes to every worker. */
   broadcast(routes: Routes): void {
     if (Object.keys(routes).length === 0) return;
-    for (const w of this.workers()) this.sendTo(w, { sg: 'fleet', t: 'state', routes });
+    const sentAt = Date.now();
+    for (const w of this.workers()) this.sendTo(w, { sg: 'fleet', t: 'state', routes, sentAt });
   }
 
   /** Asks every worker; answers within the deadline (a worker that does not answer is left out). */
