@@ -48,6 +48,10 @@ routes:
       weight: 0
       rollout: { steps: [50], stepDuration: 1h, minRequests: 1, interval: 100ms, autoStart: false }
       guardrails: { minRequests: 20 }
+  - name: hard
+    match: { pathPrefix: /hard }
+    primary: inc
+    canary: { upstream: bad, weight: 50, guardrails: { hardFailure: { minRequests: 10 } } }
 `;
 
   async function startReplica(name: string): Promise<Replica> {
@@ -126,6 +130,23 @@ routes:
     const audit = await adminCall(replicas[2]!.adminPort, 'GET', '/admin/audit');
     const actions = audit.json.records.map((x: { action: string }) => x.action);
     expect(actions).toEqual(expect.arrayContaining(['canary.set', 'canary.resume', 'rollback']));
+  });
+
+  it('rolls back on a replica that is not the judge (its hard-failure fast path) and publishes it to all three', async () => {
+    const views = await Promise.all(replicas.map(fleet));
+    // Only a follower sees the failing candidate; the judge evaluates this static canary every 10 s only.
+    const follower = replicas[views.findIndex((f) => f.judge !== true)]!;
+    await until('the fast-path rollback', async () => {
+      await traffic(follower.port, 40, { path: '/hard/x', concurrency: 8 });
+      return (await route(follower, 'hard')).state === 'rolled_back' ? true : undefined;
+    });
+    for (const r of replicas) {
+      const v = await until(`replica ${r.name} to apply it`, async () => {
+        const x = await route(r, 'hard');
+        return x.state === 'rolled_back' ? x : undefined;
+      }, 1000);
+      expect(v.rollback).toMatchObject({ metric: 'hard_failure', by: 'guardrail' });
+    }
   });
 
   it('answers /admin/report on any replica for the fleet: its counts are the sum of what the three compared', async () => {
