@@ -61,6 +61,9 @@ async function runPrimary(initial: Config, configPath: string): Promise<void> {
   });
   store.bind(routing);
 
+  // Ready means every worker is accepting on the proxy port, not merely forked.
+  const listening = new Set<number>();
+  cluster.on('listening', (worker) => listening.add(worker.id));
   const fork = (): Worker => {
     const w = cluster.fork();
     hub.attach(w);
@@ -68,6 +71,7 @@ async function runPrimary(initial: Config, configPath: string): Promise<void> {
   };
   for (let i = 0; i < config.server.workers; i++) fork();
   cluster.on('exit', (worker, code) => {
+    listening.delete(worker.id);
     if (stopping) return;
     log.error({ worker: worker.process.pid, code }, 'worker exited; starting another');
     fork();
@@ -78,7 +82,7 @@ async function runPrimary(initial: Config, configPath: string): Promise<void> {
   const workerCount = () => Object.keys(cluster.workers ?? {}).length;
 
   const ctx: AdminContext = {
-    ready: () => !stopping && workerCount() > 0,
+    ready: () => !stopping && listening.size >= config.server.workers,
     metrics: async () => {
       routing.flushMetrics();
       const parts = (await hub.ask('metrics', undefined, ASK_TIMEOUT_MS)) as MetricObjectWithValues<MetricValue<string>>[][];
