@@ -3,7 +3,9 @@
 // `ipc` state backend, src/state/ipc.ts). The primary serves no traffic: it owns the canary state
 // (its state file), judges rollouts and guardrails on the workers' merged live windows, serves the
 // whole admin API (metrics aggregated across workers, gauges not summed), writes the audit trail,
-// and relays SIGHUP and SIGTERM.
+// and relays SIGHUP and SIGTERM. With state.backend redis the primary is one replica of a fleet of
+// hosts: its store is Redis, it judges while it holds the lease, it publishes its workers' evidence
+// and pushes the fleet's changes to them.
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import { AuditLog, auditRoutingEvents } from '../admin/audit.js';
@@ -17,7 +19,9 @@ import { createLogger } from '../observe/log.js';
 import { createMetrics } from '../observe/metrics.js';
 import { RoutingRuntime } from '../routing/runtime.js';
 import type { EvidenceSnapshot } from '../state/backend.js';
+import { contributorsOf } from '../state/evidence.js';
 import { ClusterHub, PrimaryStore } from '../state/ipc.js';
+import { RedisBackend, assertRedisConfig } from '../state/redis.js';
 import { FleetSignals, fleetReport } from '../state/report.js';
 
 /** How long the primary waits for its workers' metrics, samples or report. */
@@ -34,32 +38,42 @@ export async function serveCluster(config: Config, configPath: string): Promise<
 }
 
 async function runPrimary(initial: Config, configPath: string): Promise<void> {
-  if (initial.state.backend !== 'file') {
-    throw new ConfigError([`state.backend: ${initial.state.backend} with server.workers > 1 is not supported yet: run one worker per process (server.workers: 1) and scale with replicas`]);
-  }
   let config = initial;
   const log = createLogger(config.log.level);
   const metrics = createMetrics(new Registry(), { defaults: false });
   const audit = new AuditLog(config.admin.auditFile, log);
   let stopping = false;
   const signals = new FleetSignals();
-  const store = new PrimaryStore(new StateFile(config.admin.stateFile), (routes) => hub.broadcast(routes));
+  // With state.backend redis this host's primary is one replica of a larger fleet (the judge while it
+  // holds the lease); with file it is the whole fleet's judge.
+  const redis = config.state.backend === 'redis' ? new RedisBackend({
+    cfg: assertRedisConfig(config.state.redis), evidenceIntervalMs: config.state.evidenceInterval, stateFile: config.admin.stateFile, log,
+    onUp: (ok) => metrics.stateBackendUp.set({ backend: 'redis' }, ok ? 1 : 0),
+    onApplied: (names) => store.remoteApplied(names),
+  }) : undefined;
+  metrics.stateBackendUp.set({ backend: redis ? 'redis' : 'file' }, redis ? 0 : 1);
+  const auditTrail = redis?.auditSink(audit) ?? audit;
+  const store = new PrimaryStore(redis?.store ?? new StateFile(config.admin.stateFile), (routes) => hub.broadcast(routes));
+  const fleetSnapshots = (nowMs: number) => (redis ? redis.snapshots(nowMs) : hub.board.fresh(nowMs));
   const routing: RoutingRuntime = new RoutingRuntime(config, {
     metrics,
     log,
     store,
-    evidence: (route, nowMs, z) => hub.board.evidence(route, nowMs, z),
-    signals: (route, nowMs) => signals.get(config.routes.find((r) => r.name === route), hub.board.fresh(nowMs), nowMs),
-    onEvent: auditRoutingEvents(audit, log),
+    judge: redis === undefined ? undefined : () => redis.isJudge(),
+    evidence: (route, nowMs, z) => (redis ?? hub.board).evidence(route, nowMs, z),
+    signals: (route, nowMs) => signals.get(config.routes.find((r) => r.name === route), fleetSnapshots(nowMs), nowMs),
+    onEvent: auditRoutingEvents(auditTrail, log),
   });
   const hub: ClusterHub = new ClusterHub({
     log,
     evidenceIntervalMs: config.state.evidenceInterval,
-    state: () => routing.persistedRoutes(),
+    state: () => store.full(),
     onSave: (routes) => store.fromWorker(routes),
-    onAudit: (rec) => void audit.append(rec).catch((err: unknown) => log.error({ err: (err as Error).message }, 'audit record could not be written')),
+    onAudit: (rec) => void auditTrail.append(rec).catch((err: unknown) => log.error({ err: (err as Error).message }, 'audit record could not be written')),
   });
   store.bind(routing);
+  // The fleet's state before any worker starts serving.
+  await redis?.start({ routing, log, evidence: () => ({}), snapshots: (nowMs) => hub.board.fresh(nowMs) });
 
   // Ready means every worker is accepting on the proxy port, not merely forked.
   const listening = new Set<number>();
@@ -85,6 +99,7 @@ async function runPrimary(initial: Config, configPath: string): Promise<void> {
     ready: () => !stopping && listening.size >= config.server.workers,
     metrics: async () => {
       routing.flushMetrics();
+      metrics.fleetJudge.set(redis === undefined || redis.isJudge() ? 1 : 0);
       const parts = (await hub.ask('metrics', undefined, ASK_TIMEOUT_MS)) as MetricObjectWithValues<MetricValue<string>>[][];
       const own = await metrics.registry.getMetricsAsJSON();
       const merged = AggregatorRegistry.aggregate([...parts.map((p) => p.filter((m) => !PRIMARY_GAUGES.has(m.name))), own]);
@@ -94,7 +109,10 @@ async function runPrimary(initial: Config, configPath: string): Promise<void> {
       // Asked now (not the last interval's snapshots): the report counts every exchange compared so far.
       const now = Date.now();
       const answers = (await hub.ask('report', undefined, ASK_TIMEOUT_MS)) as EvidenceSnapshot['routes'][];
-      return fleetReport(config, answers.map((routes, i) => ({ replica: `worker-${i + 1}`, at: now, routes })), route, now);
+      const mine = answers.map((routes, i) => ({ replica: `${redis?.replica ?? 'primary'}>worker-${i + 1}`, at: now, routes }));
+      // Other hosts' latest snapshots (Redis), this host's workers' as of now.
+      const others = redis ? redis.snapshots(now).filter((s) => !s.replica.startsWith(`${redis.replica}>`)) : [];
+      return fleetReport(config, [...others, ...mine], route, now);
     },
     samples: async (route) => {
       const answers = await hub.ask('samples', route, ASK_TIMEOUT_MS);
@@ -117,7 +135,14 @@ async function runPrimary(initial: Config, configPath: string): Promise<void> {
       }
     },
     routing,
-    audit,
+    audit: auditTrail,
+    fleet: () => {
+      const now = Date.now();
+      return {
+        backend: redis ? 'redis' : 'file', replica: redis?.replica ?? `primary:${process.pid}`, up: redis?.up() ?? true,
+        judge: redis?.isJudge() ?? true, contributors: contributorsOf(fleetSnapshots(now), now),
+      };
+    },
   };
   const admin = await startAdminServer(ctx, config.admin, log);
   log.info({ workers: config.server.workers, adminPort: admin.port }, 'shadowgate cluster admin listening');
@@ -129,6 +154,7 @@ async function runPrimary(initial: Config, configPath: string): Promise<void> {
     if (signal === 'SIGTERM') relay(signal);
     routing.close();
     void admin.close();
+    void redis?.close();
     cluster.on('exit', () => {
       if (workerCount() === 0) void audit.close().finally(() => process.exit(0));
     });

@@ -55,6 +55,8 @@ export interface ReplicaLink {
   readonly log: Logger;
   /** This process's evidence now (its own live windows and comparers). */
   evidence(nowMs: number): EvidenceSnapshot['routes'];
+  /** Instead of `evidence`: several processes' snapshots (a cluster primary's workers). */
+  snapshots?(nowMs: number): EvidenceSnapshot[];
 }
 
 export interface StateBackend {

@@ -228,52 +228,58 @@ export class ClusterHub {
 }
 
 /**
- * The primary's routing store: the durable store underneath (the state file), plus the order of
- * changes (a revision per change) and the push to every worker. A worker's own change (a fast-path
- * rollback) arrives through `fromWorker`, is ordered, applied to the primary's runtime, saved and
- * pushed like any other.
+ * The primary's routing store: the store underneath (the state file, or Redis for a fleet of hosts),
+ * plus the push of every change to this host's workers, each push stamped with this host's own
+ * revision (workers apply a newer one; IPC keeps their order). A worker's own change (a fast-path
+ * rollback) arrives through `fromWorker`, is applied to the primary's runtime, saved and pushed like
+ * any other; a change the fleet made elsewhere arrives through `remoteApplied`.
  */
 export class PrimaryStore implements RoutingStore {
-  private rev = 0;
-  private routing: { acknowledge(route: string, rev: number): void; applyRemote(routes: Routes): string[]; persistedRoutes(): Routes } | undefined;
+  private hostRev = 0;
+  private routing: { applyRemote(routes: Routes, opts?: { force?: boolean }): string[]; persistedRoutes(): Routes } | undefined;
 
-  constructor(private readonly inner: RoutingStore, private readonly push: (routes: Routes) => void) {}
+  constructor(private readonly inner: RoutingStore, private readonly broadcast: (routes: Routes) => void) {}
 
   bind(routing: NonNullable<PrimaryStore['routing']>): void {
     this.routing = routing;
   }
 
   load(): PersistedState | undefined {
-    const state = this.inner.load();
-    for (const r of Object.values(state?.routes ?? {})) this.rev = Math.max(this.rev, r.rev ?? 0);
-    return state;
+    return this.inner.load();
   }
 
   save(state: PersistedState, change?: StoreChange): void {
-    const routes: Routes = { ...state.routes };
-    for (const name of change?.routes ?? []) {
-      if (routes[name] === undefined) continue;
-      const rev = ++this.rev;
-      routes[name] = { ...routes[name], rev };
-      this.routing?.acknowledge(name, rev);
-    }
     try {
-      this.inner.save({ ...state, routes });
+      this.inner.save(state, change);
     } finally {
       // Durability lost is logged by the runtime; the workers still follow the change.
-      this.push(pick(routes, change?.routes ?? []));
+      this.push(pick(state.routes, change?.routes ?? []));
     }
+  }
+
+  private stamp(routes: Routes): Routes {
+    const out: Routes = {};
+    for (const [name, r] of Object.entries(routes)) out[name] = { ...r, rev: ++this.hostRev };
+    return out;
+  }
+
+  private push(routes: Routes): void {
+    if (Object.keys(routes).length > 0) this.broadcast(this.stamp(routes));
+  }
+
+  /** The whole state, for a worker that says hello. */
+  full(): Routes {
+    return this.stamp(this.routing?.persistedRoutes() ?? {});
   }
 
   fromWorker(routes: Routes): void {
     const routing = this.routing;
     if (routing === undefined) return;
-    const ordered: Routes = {};
-    for (const [name, r] of Object.entries(routes)) ordered[name] = { ...r, rev: ++this.rev };
-    const applied = routing.applyRemote(ordered);
-    if (applied.length === 0) return;
-    const all = routing.persistedRoutes();
-    this.inner.save({ v: 1, savedAt: Date.now(), routes: all });
-    this.push(pick(all, applied));
+    const applied = routing.applyRemote(routes, { force: true });
+    if (applied.length > 0) this.save({ v: 1, savedAt: Date.now(), routes: routing.persistedRoutes() }, { routes: applied, fenced: false });
+  }
+
+  remoteApplied(names: readonly string[]): void {
+    if (this.routing !== undefined) this.push(pick(this.routing.persistedRoutes(), names));
   }
 }

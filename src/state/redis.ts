@@ -95,6 +95,8 @@ export interface RedisBackendOptions {
   readonly stateFile: string;
   readonly log: Logger;
   readonly onUp?: (up: boolean) => void;
+  /** Routes the fleet changed elsewhere, now applied here (a cluster primary pushes them to its workers). */
+  readonly onApplied?: (routes: readonly string[]) => void;
 }
 
 export class RedisBackend implements StateBackend {
@@ -277,6 +279,7 @@ export class RedisBackend implements StateBackend {
     }
     const applied = [...link.routing.applyRemote(normal), ...link.routing.applyRemote(forced, { force: true })];
     if (applied.length > 0) {
+      this.opts.onApplied?.(applied);
       try {
         this.file.save({ v: 1, savedAt: Date.now(), routes: link.routing.persistedRoutes() });
       } catch (err) {
@@ -362,14 +365,17 @@ export class RedisBackend implements StateBackend {
     const link = this.link;
     if (link === undefined) return;
     const now = Date.now();
-    const own: EvidenceSnapshot = { replica: this.replica, at: now, routes: link.evidence(now) };
-    this.board.put(own);
+    // A cluster primary serves no traffic: it publishes its workers' snapshots, each under its own name.
+    const mine: EvidenceSnapshot[] = link.snapshots === undefined
+      ? [{ replica: this.replica, at: now, routes: link.evidence(now) }]
+      : link.snapshots(now).map((s) => ({ ...s, replica: `${this.replica}>${s.replica}` }));
+    for (const s of mine) this.board.put(s);
     if (!this.isUp) return;
-    await this.cmd.hset(this.keys.evidence, this.replica, JSON.stringify(own));
+    if (mine.length > 0) await this.cmd.hset(this.keys.evidence, ...mine.flatMap((s) => [s.replica, JSON.stringify(s)]));
     const all = await this.cmd.hgetall(this.keys.evidence);
     const forget: string[] = [];
     for (const [replica, text] of Object.entries(all)) {
-      if (replica === this.replica) continue;
+      if (replica === this.replica || replica.startsWith(`${this.replica}>`)) continue;
       try {
         const snap = JSON.parse(text) as EvidenceSnapshot;
         if (now - snap.at > this.opts.evidenceIntervalMs * EVIDENCE_FORGET_INTERVALS) forget.push(replica);
