@@ -140,7 +140,9 @@ export class Shadowgate {
     const generation = ++this.generations;
     const pools = new Map<string, Pool>();
     const timeouts = new Map<string, number>();
+    const queueLimits = new Map<string, { maxQueue: number; capacity: number }>();
     for (const [name, u] of Object.entries(config.upstreams)) {
+      if (u.maxQueue !== undefined) queueLimits.set(name, { maxQueue: u.maxQueue, capacity: u.connections * u.pipelining });
       const prev = previous?.config.upstreams[name];
       const reuse = prev !== undefined && JSON.stringify(prev) === JSON.stringify(u) ? previous!.pools.get(name) : undefined;
       pools.set(name, reuse ?? new Pool(u.url, { connections: u.connections, pipelining: u.pipelining, keepAliveTimeout: 30_000 }));
@@ -148,8 +150,12 @@ export class Shadowgate {
     }
     const routes = new RouteTable(config.routes.map((r) => this.buildRoute(r, generation)));
     const pt = config.server.passthrough;
-    const passthrough = pt !== undefined ? createPassthrough(pt, config.upstreams[pt]!.url, config.upstreams[pt]!.timeout) : undefined;
-    return { config, generation, pools, timeouts, routes, maxBodyBytes: config.server.maxBodyBytes, passthrough };
+    const passthrough = pt !== undefined ? createPassthrough(pt, config.upstreams[pt]!.url, config.upstreams[pt]!.timeout, config.upstreams[pt]!.connections) : undefined;
+    const { timeouts: clientTimeouts, maxConnections, maxHeaders } = config.server;
+    return {
+      config, generation, pools, timeouts, queueLimits, routes, maxBodyBytes: config.server.maxBodyBytes, passthrough,
+      client: { timeouts: clientTimeouts, maxConnections, maxHeaders },
+    };
   }
 
   private comparerFor(route: RouteConfig): RouteComparer | undefined {

@@ -8,6 +8,8 @@ export type AdminRouting = Pick<RoutingRuntime, 'list' | 'route' | 'setWeight' |
 export interface AdminContext {
   /** False while starting or draining: /readyz answers 503. */
   ready(): boolean;
+  /** Details /readyz adds to its answer (a cluster primary: how many workers listen). */
+  readiness?(): Record<string, unknown>;
   /** Prometheus exposition (aggregated across workers where there are any). */
   metrics(): Promise<{ contentType: string; body: string }>;
   /**

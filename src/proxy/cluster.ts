@@ -97,6 +97,7 @@ async function runPrimary(initial: Config, configPath: string): Promise<void> {
 
   const ctx: AdminContext = {
     ready: () => !stopping && listening.size >= config.server.workers,
+    readiness: () => ({ workers: workerCount(), listening: listening.size, ...(stopping ? { draining: true } : {}) }),
     metrics: async () => {
       routing.flushMetrics();
       metrics.fleetJudge.set(redis === undefined || redis.isJudge() ? 1 : 0);
