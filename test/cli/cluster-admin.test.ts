@@ -87,7 +87,7 @@ it('serves the admin API from the primary: routes, a weight change every worker 
 it('rolls a candidate answering 500 back on the workers\' merged evidence', async () => {
   candidate.behaviour = (_q, _b, res) => { res.statusCode = 500; res.end('candidate'); };
   try {
-    const c = await startCluster(cluster(`{ upstream: cand, weight: 0, rollout: { steps: [50], stepDuration: 1h, minRequests: 1, interval: 100ms }, guardrails: { minRequests: 20 } }`));
+    const c = await startCluster(cluster(`{ upstream: cand, weight: 0, rollout: { steps: [50], stepDuration: 1h, minRequests: 1, interval: 100ms }, guardrails: { minRequests: 20, hardFailure: { enabled: false } } }`));
     try {
       // Traffic until the primary rolls back: each worker alone may hold fewer than 20 candidate calls.
       const rolled = await until('the rollback', async () => {

@@ -16,8 +16,9 @@ export function configFile(yaml: string, name = 'shadowgate.yaml'): { file: stri
 export async function adminCall(port: number, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
   const res = await request(`http://127.0.0.1:${port}${path}`, {
     method: method as 'GET',
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    // Mutations are JSON-only (415 otherwise), with or without a body.
+    headers: method === 'GET' ? {} : { 'content-type': 'application/json' },
+    body: method === 'GET' ? undefined : JSON.stringify(body ?? {}),
   });
   const text = await res.body.text();
   let json: unknown = text;

@@ -47,7 +47,7 @@ routes:
       upstream: bad
       weight: 0
       rollout: { steps: [50], stepDuration: 1h, minRequests: 1, interval: 100ms, autoStart: false }
-      guardrails: { minRequests: 20 }
+      guardrails: { minRequests: 20, hardFailure: { enabled: false } }   # the judge decides, on merged evidence
   - name: hard
     match: { pathPrefix: /hard }
     primary: inc
