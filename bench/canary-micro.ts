@@ -1,5 +1,6 @@
 // Micro-benchmark of the live canary decision: ns per decision on the sticky-header path, the cookie
-// path, the random path, the override path, and through the runtime (map lookup + decision counter).
+// path, the random path, the override path, and through the runtime (map lookup + decision counter);
+// and ns per recordLive (live stats, and the hard-failure check on failing candidate calls).
 // Prints one JSON line; SHADOWGATE_BENCH_QUICK=1 runs fewer iterations.
 import { pathToFileURL } from 'node:url';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -49,6 +50,7 @@ export function main(): Record<string, number> {
     upstreams: { a: { url: 'http://127.0.0.1:9' }, b: { url: 'http://127.0.0.1:9' } },
     routes: [{ name: 'predict', primary: 'a', canary: { upstream: 'b', weight: 5, stickyBy: 'header:x-user-id' } }],
   })), { metrics: createMetrics(new Registry(), { defaults: false }), log: silentLogger(), timers: false });
+  let tick = 0;
   // Warm up every path so the JIT has settled before timing.
   for (const s of [sticky, cookie, random, override]) measure(n / 4, 1, pool, (h) => s.decide(h, '10.1.2.3'));
   const result = {
@@ -57,6 +59,10 @@ export function main(): Record<string, number> {
     randomNs: measure(n, rounds, pool, (h) => random.decide(h, '10.1.2.3')),
     overrideTrustedNs: measure(n, rounds, overridePool, (h) => override.decide(h, '10.1.2.3')),
     runtimeStickyNs: measure(n, rounds, pool, (h) => runtime.decide('predict', h, '10.1.2.3')),
+    // A finished live call counted for the guardrails; a failing candidate call also runs the
+    // hard-failure check (one in four fail here: below its 50%, so it checks and never trips).
+    recordLiveOkNs: measure(n, rounds, pool, () => { runtime.recordLive('predict', 'candidate', 200, 12.5, 1_000_000); return 1; }),
+    recordLiveQuarterFailingNs: measure(n, rounds, pool, () => { runtime.recordLive('predict', 'candidate', (tick++ & 3) === 0 ? 503 : 200, 12.5, 1_000_000); return 1; }),
     iterations: n,
     rounds,
   };

@@ -5,6 +5,7 @@ import { closeSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
+import { describeRollback, type RollbackReason } from '../routing/rollout.js';
 import type { RoutingEvent } from '../routing/runtime.js';
 
 export interface AuditRecord {
@@ -19,6 +20,40 @@ export interface AuditRecord {
   /** `ok`, or the error code of a refused action. */
   readonly result: string;
   readonly reason?: unknown;
+  /** The record in plain words (describeAudit), written with it. */
+  readonly summary?: string;
+}
+
+const ACTION_WORDS: Readonly<Record<string, string>> = {
+  'canary.set': 'set the canary weight of', 'canary.clear': 'cleared the runtime canary weight of', 'canary.rollback': 'rolled back the canary of',
+  'canary.promote': 'promoted the canary of', 'canary.pause': 'paused the rollout of', 'canary.resume': 'resumed the rollout of',
+  'config.reload': 'reloaded the configuration', rollback: 'rolled back the canary of', 'rollout.advance': 'advanced the rollout of',
+  'rollout.complete': 'completed the rollout of',
+};
+
+function snapshotWords(before: unknown, after: unknown): string {
+  const b = before as { weight?: unknown; state?: unknown } | null;
+  const a = after as { weight?: unknown; state?: unknown } | null;
+  if (!b || !a || typeof b !== 'object' || typeof a !== 'object') return '';
+  return `: weight ${String(b.weight)}% → ${String(a.weight)}%, state ${String(b.state)} → ${String(a.state)}`;
+}
+
+function isRollbackReason(r: unknown): r is RollbackReason {
+  return typeof r === 'object' && r !== null && typeof (r as { metric?: unknown }).metric === 'string' && typeof (r as { at?: unknown }).at === 'number';
+}
+
+/**
+ * An audit record in plain words: "ops (operator, from 127.0.0.1) rolled back the canary of predict:
+ * weight 20% → 0%, state running → rolled_back", an automatic change with its evidence, a refusal with
+ * its code.
+ */
+export function describeAudit(rec: AuditRecord): string {
+  const who = rec.role === 'system' ? 'shadowgate (automatic)' : `${rec.token} (${rec.role}, from ${rec.source})`;
+  const what = ACTION_WORDS[rec.action] ?? rec.action;
+  const target = rec.route === null ? '' : ` ${rec.route}`;
+  if (rec.result !== 'ok') return `${who} tried: ${what}${target}; refused (${rec.result})`;
+  const why = isRollbackReason(rec.reason) ? `; ${describeRollback(rec.reason)}` : '';
+  return `${who} ${what}${target}${snapshotWords(rec.before, rec.after)}${why}`;
 }
 
 /** Records kept in memory for GET /admin/audit; older ones stay in the file. */
@@ -68,9 +103,10 @@ export class AuditLog {
   }
 
   /** Appends one record; resolves once it is on disk. Records are written in call order. */
-  append(rec: AuditRecord): Promise<void> {
+  append(record: AuditRecord): Promise<void> {
+    const rec: AuditRecord = { ...record, summary: record.summary ?? describeAudit(record) };
     this.remember(rec);
-    this.log.info({ audit: rec }, `audit ${rec.action}${rec.route ? ` ${rec.route}` : ''} by ${rec.token} (${rec.result})`);
+    this.log.info({ audit: rec }, `audit: ${rec.summary}`);
     const line = `${JSON.stringify(rec)}\n`;
     const write = this.chain.then(async () => {
       this.handle ??= (async () => {

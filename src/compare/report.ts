@@ -340,9 +340,12 @@ function checksFor(t: Tally, span: Omit<SpanReport, 'verdict' | 'checks' | 'reas
   checks.push({ metric: 'compared exchanges', n: t.exchanges, observed: n, threshold: v.minObservations, interval: null, outcome: enough ? 'ok' : 'insufficient',
     detail: `${n} of ${t.exchanges} exchanges were answered by both sides${enough ? '' : ` (a verdict needs ${v.minObservations})`}${failed ? `; calls that failed: ${failed}` : ''}` });
 
+  // Calls are this check's observations: it judges once both sides made minObservations of them, answered
+  // or not, so a candidate failing every call while the incumbent answers fails without any comparison.
   const e = span.errors;
-  if (e.delta !== null && e.deltaInterval !== null) {
-    const outcome = e.deltaInterval.low > v.maxErrorRateDelta ? 'fail' : e.delta > v.maxErrorRateDelta || e.deltaInterval.low > 0 ? 'marginal' : 'ok';
+  if (e.delta !== null && e.deltaInterval !== null && e.candidate.calls >= v.minObservations && e.incumbent.calls >= v.minObservations) {
+    // Warns only on evidence too: the candidate errs significantly more (a 1-in-50 blip is not a warning).
+    const outcome = e.deltaInterval.low > v.maxErrorRateDelta ? 'fail' : e.deltaInterval.low > 0 ? 'marginal' : 'ok';
     checks.push({ metric: 'error rate delta', n: e.candidate.calls, observed: e.delta, threshold: v.maxErrorRateDelta, interval: e.deltaInterval, outcome,
       detail: `candidate ${e.candidate.errors}/${e.candidate.calls} vs incumbent ${e.incumbent.errors}/${e.incumbent.calls} failed (95% interval of the difference, Newcombe; p=${e.pValue})` });
   }
@@ -372,9 +375,12 @@ function checksFor(t: Tally, span: Omit<SpanReport, 'verdict' | 'checks' | 'reas
     const inc = span.latency.shadow.incumbent;
     const cand = span.latency.shadow.candidate;
     const pointGrew = inc !== undefined && cand !== undefined && cand.p99Ms - inc.p99Ms > v.minLatencyEffectMs;
-    const outcome = ri !== null && ri.low > v.maxP99Ratio && grew ? 'fail' : r !== null && r > v.maxP99Ratio && pointGrew ? 'marginal' : 'ok';
+    // Warns when the point is past the threshold and the p99 is significantly higher at all (its ratio's
+    // lower bound above 1): with too few calls to bound a p99, its point estimate is the noisiest number here.
+    const outcome = ri !== null && ri.low > v.maxP99Ratio && grew ? 'fail' : r !== null && r > v.maxP99Ratio && pointGrew && ri !== null && ri.low > 1 ? 'marginal' : 'ok';
     checks.push({ metric: 'latency p99 ratio', n: Math.min(inc?.count ?? 0, cand?.count ?? 0), observed: r, threshold: v.maxP99Ratio, interval: ri, outcome,
-      detail: `p99 ${cand?.p99Ms ?? '-'} ms vs ${inc?.p99Ms ?? '-'} ms; fails when the ratio's lower bound is above ${v.maxP99Ratio} and the p99 grew by more than ${v.minLatencyEffectMs} ms` });
+      detail: `p99 ${cand?.p99Ms ?? '-'} ms vs ${inc?.p99Ms ?? '-'} ms; fails when the ratio's lower bound is above ${v.maxP99Ratio} and the p99 grew by more than ${v.minLatencyEffectMs} ms, `
+        + 'warns when only the point is above it and the lower bound above 1' });
   }
   const verdict: Verdict = checks.some((c) => c.outcome === 'fail') ? 'fail' : !enough ? 'insufficient data' : checks.some((c) => c.outcome === 'marginal') ? 'marginal' : 'pass';
   return { verdict, checks };

@@ -75,7 +75,10 @@ export function canaryLines(route: string, routesBody: unknown, samples: readonl
     lines.push(`  state ${view.state}, weight ${view.weight.value}%${r ? `, rollout step ${r.step + 1}/${r.steps.length} (${r.steps.join(' → ')}%)` : ''}: ${view.status}`);
     if (view.rollback) lines.push(`  ${describeRollback(view.rollback)}`);
     const checks = view.lastEvaluation?.checks ?? [];
-    if (checks.length > 0) lines.push(`  guardrails: ${checks.map((c) => `${c.metric} ${c.value === null ? '-' : String(c.value)} (max ${String(c.threshold)}) ${c.result}`).join(', ')}`);
+    if (checks.length > 0) {
+      lines.push(`  guardrails (rollback when the bound passes the max): ${checks.map((c) => `${c.metric} ${c.value === null ? '-' : String(c.value)}`
+        + `${c.bound === null || c.bound === undefined ? '' : ` bound ${String(c.bound)}`} (max ${String(c.threshold)}, n=${c.n ?? '-'}) ${c.result}`).join(', ')}`);
+    }
   } else {
     lines.push(`  weight ${sumOf(samples, 'shadowgate_canary_weight_percent', { route })}% (no /admin/routes view)`);
   }

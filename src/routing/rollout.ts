@@ -57,17 +57,16 @@ export type PersistedState = z.infer<typeof persistedStateSchema>;
 export function describeRollback(r: RollbackReason): string {
   const at = new Date(r.at).toISOString();
   if (r.metric === 'manual') return `rolled back by ${r.by} (manual rollback) at ${at}`;
-  const what = METRIC_WORDS[r.metric];
-  const evidence = r.bound !== undefined && r.bound !== null && r.bound !== r.value ? `, bound ${String(r.bound)}` : '';
-  const n = r.n !== undefined ? ` over ${r.n} requests` : '';
-  return `rolled back automatically at ${at}: ${what} ${String(r.value)}${evidence}${n} past the limit ${String(r.threshold)}${r.detail ? ` (${r.detail})` : ''}`;
+  const pct = (x: unknown) => (typeof x === 'number' ? `${Number((x * 100).toPrecision(3))}%` : String(x));
+  const times = (x: unknown) => (typeof x === 'number' ? `${Number(x.toPrecision(3))}×` : String(x));
+  const bound = (f: (x: unknown) => string) => (r.bound !== undefined && r.bound !== null && r.bound !== r.value ? ` (bound ${f(r.bound)})` : '');
+  const n = r.n !== undefined ? ` over ${r.n} ${r.metric === 'disagreement' || r.metric === 'verdict' ? 'compared exchanges' : 'candidate requests'}` : '';
+  const evidence = {
+    error_rate_delta: () => `candidate error rate ${pct(r.value)} above the incumbent's${bound(pct)}${n}, limit ${pct(r.threshold)}`,
+    p99_ratio: () => `candidate p99 latency ${times(r.value)} the incumbent's${bound(times)}${n}, limit ${times(r.threshold)}`,
+    disagreement: () => `disagreement ${pct(r.value)}${bound(pct)}${n}, limit ${pct(r.threshold)}`,
+    verdict: () => `comparison verdict ${String(r.value)}${n}`,
+    hard_failure: () => `${pct(r.value)} of ${r.n ?? 'the'} candidate requests failing in the last seconds, limit ${pct(r.threshold)} (hard-failure fast path)`,
+  }[r.metric];
+  return `rolled back automatically at ${at}: ${evidence()}`;
 }
-
-const METRIC_WORDS: Readonly<Record<GuardrailMetric, string>> = {
-  error_rate_delta: 'candidate error rate minus incumbent\'s',
-  p99_ratio: 'candidate p99 latency over incumbent\'s',
-  disagreement: 'disagreement with the incumbent',
-  verdict: 'comparison verdict',
-  hard_failure: 'share of candidate requests failing',
-  manual: 'manual rollback',
-};

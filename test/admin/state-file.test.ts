@@ -11,7 +11,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { createMetrics } from '../../src/observe/metrics.js';
 import { silentLogger } from '../../src/observe/log.js';
 import { RoutingRuntime } from '../../src/routing/runtime.js';
-import { AuditLog, auditRoutingEvents } from '../../src/admin/audit.js';
+import { AuditLog, auditRoutingEvents, describeAudit } from '../../src/admin/audit.js';
 import { StateFile } from '../../src/admin/state-file.js';
 
 const BUILT = fileURLToPath(new URL('../../dist/src/admin/state-file.js', import.meta.url));
@@ -52,12 +52,29 @@ describe('state file', () => {
     // 20 failing candidate requests trip the hard-failure fast path, before any evaluation.
     expect(fourth.route('predict')).toMatchObject({ state: 'rolled_back', weight: { value: 0 }, rollback: { metric: 'hard_failure', by: 'guardrail', n: 20, at: 1000 } });
     // Nothing was evaluated since the restart, and the route still says why and when it was rolled back.
-    expect(fourth.route('predict')!.status).toBe('rolled back automatically at 1970-01-01T00:00:01.000Z: share of candidate requests failing 1 over 20 requests past the limit 0.5 '
-      + '(20 of 20 candidate requests failed (5xx or no answer); the fast path rolls back at 50% over 20 or more, without waiting for the evaluation interval)');
+    expect(fourth.route('predict')!.status).toBe('rolled back automatically at 1970-01-01T00:00:01.000Z: 100% of 20 candidate requests failing in the last seconds, limit 50% (hard-failure fast path)');
     expect(fourth.decide('predict', {}, undefined)).toBe('incumbent');
     // The automatic rollback is in the audit trail, with before and after.
     const records = readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(records).toEqual([expect.objectContaining({ action: 'rollback', token: 'shadowgate', role: 'system', before: { weight: 35, state: 'static', step: null }, after: { weight: 0, state: 'rolled_back', step: null } })]);
+    // …and in plain words.
+    expect(records[0]!.summary).toBe('shadowgate (automatic) rolled back the canary of predict: weight 35% → 0%, state static → rolled_back; '
+      + 'rolled back automatically at 1970-01-01T00:00:01.000Z: 100% of 20 candidate requests failing in the last seconds, limit 50% (hard-failure fast path)');
+  });
+
+  it('an operator\'s rollback reads in plain words in the audit trail and the status', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sg-state-'));
+    const rt = runtime(dir);
+    rt.setWeight('predict', 20, op);
+    rt.rollback('predict', { token: 'demo', role: 'operator', source: '127.0.0.1' });
+    rt.close();
+    const view = runtime(dir).route('predict')!;
+    expect(view.status).toMatch(/^rolled back by demo \(manual rollback\) at \d{4}-\d\d-\d\dT/);
+    expect(describeAudit({ time: 't', token: 'demo', role: 'operator', source: '127.0.0.1', action: 'canary.rollback', route: 'predict',
+      before: { weight: 20, state: 'static' }, after: { weight: 0, state: 'rolled_back' }, result: 'ok' }))
+      .toBe('demo (operator, from 127.0.0.1) rolled back the canary of predict: weight 20% → 0%, state static → rolled_back');
+    expect(describeAudit({ time: 't', token: 'viewer', role: 'viewer', source: '10.0.0.9', action: 'canary.rollback', route: 'predict', before: null, after: null, result: 'SG_ERR_FORBIDDEN' }))
+      .toBe('viewer (viewer, from 10.0.0.9) tried: rolled back the canary of predict; refused (SG_ERR_FORBIDDEN)');
   });
 
   it('reports a damaged state file instead of silently starting from scratch', () => {

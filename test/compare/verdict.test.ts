@@ -291,3 +291,13 @@ describe('quantile bounds', () => {
     expect(b.low).toBeGreaterThan(0);
   });
 });
+
+describe('the error-rate check needs its own minimum', () => {
+  it('judges no error rate on fewer than minObservations calls a side, however lopsided', () => {
+    const c = new RouteComparer('predict', compareConfig());
+    for (let i = 0; i < 10; i++) c.record(exchange({ incumbent: answer('incumbent', 1), candidate: failure('candidate') }), 0);
+    const r = c.report(0);
+    expect(r.verdict).toBe('insufficient data');
+    expect(r.window.checks.map((x) => x.metric)).toEqual(['compared exchanges']);
+  });
+});

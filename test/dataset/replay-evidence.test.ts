@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runReplayCli } from '../../src/cli/replay.js';
+import { parseConfig } from '../../src/config/load.js';
+import { replayDataset } from '../../src/dataset/replay.js';
 import { label, liveRun, useModelRoom } from './models.js';
 
 const room = useModelRoom();
@@ -52,5 +54,37 @@ describe('replay with every call failing', () => {
     expect(stdout.text()).toMatch(/verdict FAIL \(whole dataset\)/);
     expect(stdout.text()).toMatch(/because: compared exchanges 0 vs 50; error rate delta 1 \[0\.9\d+, 1\] vs 0\.01/);
     expect(stdout.text()).toContain('calls that failed (not observations): candidate: 60 refused');
+  });
+});
+
+describe('an identical sub-millisecond twin, replayed over real sockets', () => {
+  it('passes on 10 send-order seeds with the default latency verdict (no order bias, 1 ms floor)', async () => {
+    const pair = await room.models(label);
+    // The room's config neutralises latency; this one keeps every default of compare.verdict.
+    const config = parseConfig(`
+upstreams:
+  incumbent: { url: "${pair.inc.url}", timeout: 5s }
+  candidate: { url: "${pair.cand.url}", timeout: 5s }
+routes:
+  - name: predict
+    match: { pathPrefix: /v1/predict }
+    primary: incumbent
+    shadow:
+      targets: [incumbent, candidate]
+      baseline: incumbent
+      policy: none
+      allowRawData: true
+      compare: { ignore: ["$.request_id"], label: "$.prediction" }
+`, { env: {} });
+    const dataset = join(room.dir, 'shadow.jsonl');
+    await liveRun(config, 200, dataset);
+    const verdicts: string[] = [];
+    for (let seed = 1; seed <= 10; seed++) {
+      const result = await replayDataset({ config, datasets: [dataset], orderSeed: seed, concurrency: 4 });
+      const r = result.reports[0]!;
+      expect(r.window.latency.comparison.verdict, `seed ${seed}: ${JSON.stringify(r.window.reasons)}`).not.toBe('slower');
+      verdicts.push(r.verdict);
+    }
+    expect(verdicts).toEqual(Array(10).fill('pass'));
   });
 });

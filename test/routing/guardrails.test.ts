@@ -11,7 +11,9 @@ import { silentLogger } from '../../src/observe/log.js';
 import { evaluateGuardrails, hardFailureCheck, isHardFailure, p99BoundZ } from '../../src/routing/guardrails.js';
 import { LiveWindow } from '../../src/routing/live-stats.js';
 import { RoutingRuntime, type RoutingEvent } from '../../src/routing/runtime.js';
-import { gaussian } from '../compare/helpers.js';
+import { RouteComparer } from '../../src/compare/index.js';
+import { compareSchema } from '../../src/config/schema/compare.js';
+import { answer, exchange, gaussian } from '../compare/helpers.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 
@@ -23,6 +25,7 @@ function routingConfig(canary: Record<string, unknown>): Config {
 }
 
 const DEFAULTS = guardrailsSchema.parse({});
+const COMPARE = compareSchema.parse({ reservoirSize: 200, window: { length: '1m', bucket: '10s' } });
 
 /** A model's latency: lognormal around 20 ms with a heavy tail (1% of calls 3-8× slower), 0.5% 5xx. */
 function model(random: () => number): { status: number; ms: number } {
@@ -31,37 +34,66 @@ function model(random: () => number): { status: number; ms: number } {
   return { status: random() < 0.005 ? 503 : 200, ms };
 }
 
+/**
+ * One seeded rollout of an identical candidate: 100 requests per second for 3.5 minutes of the seeded
+ * clock, both models drawn from one law, guardrails evaluated every `interval` as the timer would. With
+ * `engine`, one request in ten is mirrored to a comparison engine whose signals feed the disagreement and
+ * verdict guardrails. Returns the rollbacks, the final view and the closest any bound came to its threshold.
+ */
+function identicalRollout(run: number, opts: { engine: boolean; intervalMs: number }) {
+  const random = seededRandom(1000 + run);
+  const clock = { now: 1_700_000_000_000 };
+  const events: RoutingEvent[] = [];
+  const comparer = opts.engine ? new RouteComparer('predict', COMPARE, { seed: run }) : undefined;
+  const rt = new RoutingRuntime(routingConfig({ weight: 0, rollout: { steps: [5, 25, 50], stepDuration: '1m', minRequests: 100, interval: opts.intervalMs } }), {
+    metrics: createMetrics(new Registry(), { defaults: false }), log: silentLogger(), timers: false, random: seededRandom(run), now: () => clock.now,
+    signals: comparer && ((_route, now) => comparer.guardSignals(now)), onEvent: (e) => events.push(e),
+  });
+  let closest = 0;
+  for (let tick = 1; tick <= 210 * 100; tick++) {
+    clock.now += 10;
+    const live = model(random);
+    rt.recordLive('predict', rt.decide('predict', {}, undefined), live.status, live.ms, clock.now);
+    if (comparer && tick % 10 === 0) {
+      const inc = model(random);
+      const cand = model(random);
+      comparer.record(exchange({
+        incumbent: answer('incumbent', { label: 'a' }, { latencyMs: inc.ms, status: inc.status }),
+        candidate: answer('candidate', { label: 'a' }, { latencyMs: cand.ms, status: cand.status }),
+      }), clock.now);
+    }
+    if (tick % (opts.intervalMs / 10) === 0) {
+      const [view] = rt.evaluateNow(clock.now);
+      for (const c of view!.lastEvaluation?.checks ?? []) {
+        if (typeof c.bound === 'number' && typeof c.threshold === 'number') closest = Math.max(closest, c.bound / c.threshold);
+      }
+    }
+  }
+  const view = rt.route('predict')!;
+  rt.close();
+  return { rollbacks: events.filter((e) => e.action === 'rollback'), view, closest };
+}
+
 describe('an identical candidate under a rollout with default guardrails', () => {
-  it('is never rolled back in 20 simulated runs, and completes its rollout', () => {
+  it('is never rolled back in 20 simulated runs (2,000 looks), and completes its rollout', () => {
     let closest = 0;
     for (let run = 0; run < 20; run++) {
-      const random = seededRandom(1000 + run);
-      const clock = { now: 1_700_000_000_000 };
-      const events: RoutingEvent[] = [];
-      const rt = new RoutingRuntime(routingConfig({ weight: 0, rollout: { steps: [5, 25, 50], stepDuration: '1m', minRequests: 100, interval: '2s' } }), {
-        metrics: createMetrics(new Registry(), { defaults: false }), log: silentLogger(), timers: false, random: seededRandom(run), now: () => clock.now,
-        onEvent: (e) => events.push(e),
-      });
-      // 100 requests per second for 3.5 minutes of the seeded clock, both models drawn from one law;
-      // guardrails evaluated every 2 s as the timer would: ~100 looks per run, 2,000 in all.
-      for (let tick = 1; tick <= 210 * 100; tick++) {
-        clock.now += 10;
-        const live = model(random);
-        rt.recordLive('predict', rt.decide('predict', {}, undefined), live.status, live.ms, clock.now);
-        if (tick % 200 === 0) {
-          const [view] = rt.evaluateNow(clock.now);
-          for (const c of view!.lastEvaluation?.checks ?? []) {
-            if (typeof c.bound === 'number' && typeof c.threshold === 'number') closest = Math.max(closest, c.bound / c.threshold);
-          }
-        }
-      }
-      const view = rt.route('predict')!;
-      expect(events.filter((e) => e.action === 'rollback'), `run ${run}: ${JSON.stringify(view.rollback)}`).toEqual([]);
-      expect(view.state, `run ${run}: ${view.status}`).toBe('complete');
-      rt.close();
+      const r = identicalRollout(run, { engine: false, intervalMs: 2000 });
+      expect(r.rollbacks, `run ${run}: ${JSON.stringify(r.view.rollback)}`).toEqual([]);
+      expect(r.view.state, `run ${run}: ${r.view.status}`).toBe('complete');
+      closest = Math.max(closest, r.closest);
     }
     // Not a near miss either: the closest any bound came to its threshold over all looks.
     expect(closest).toBeLessThan(0.9);
+  });
+
+  it('nor with the comparison engine judging mirrored copies (disagreement and verdict guardrails), at the default interval', () => {
+    for (let run = 0; run < 3; run++) {
+      const r = identicalRollout(run, { engine: true, intervalMs: 10_000 });
+      expect(r.rollbacks, `run ${run}: ${JSON.stringify(r.view.rollback)}`).toEqual([]);
+      expect(r.view.state).toBe('complete');
+      expect(r.view.lastEvaluation!.checks.map((c) => c.metric)).toEqual(['error_rate_delta', 'p99_ratio', 'disagreement', 'verdict']);
+    }
   });
 });
 
