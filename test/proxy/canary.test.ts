@@ -72,7 +72,7 @@ describe('canary on the live path', () => {
 
   it('rolls back when the candidate starts failing, and no live request reaches it afterwards', async () => {
     const gw = await startFromYaml(yaml(
-      'weight: 0, rollout: { steps: [50], stepDuration: 1h, minRequests: 10, interval: 1h }, guardrails: { maxErrorRateDelta: 0.05, minRequests: 10 }',
+      'weight: 0, rollout: { steps: [50], stepDuration: 1h, minRequests: 10, interval: 1h }, guardrails: { maxErrorRateDelta: 0.05, minRequests: 10, hardFailure: { enabled: false } }',
     ));
     try {
       candidate.behaviour = (_q, _b, res) => { res.statusCode = 500; res.end('boom'); };
