@@ -117,6 +117,8 @@ export class RedisBackend implements StateBackend {
   /** Routes with a write in flight (reconcile leaves them alone) and routes changed while Redis was away. */
   private readonly pending = new Map<string, number>();
   private readonly dirty = new Set<string>();
+  /** Routes whose next fleet value replaces ours whatever its revision (after a refused or seeded write). */
+  private readonly forceNext = new Set<string>();
   private isUp = false;
   private closed = false;
   /** Set on every (re)connect: the next reconcile writes what changed here meanwhile and seeds new routes. */
@@ -139,7 +141,7 @@ export class RedisBackend implements StateBackend {
       retryStrategy: (times: number) => Math.min(50 * times, 1000),
     };
     this.cmd = new Redis(opts.cfg.url, { ...common, connectionName: `shadowgate:${this.replica}` });
-    this.sub = new Redis(opts.cfg.url, { ...common, enableOfflineQueue: true, commandTimeout: undefined, connectionName: `shadowgate-sub:${this.replica}` });
+    this.sub = new Redis(opts.cfg.url, { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined, connectionName: `shadowgate-sub:${this.replica}` });
     this.cmd.on('error', () => undefined);
     this.sub.on('error', () => undefined);
     this.cmd.on('ready', () => this.setUp(true));
@@ -190,8 +192,10 @@ export class RedisBackend implements StateBackend {
     this.sub.on('message', (_channel: string, message: string) => this.onMessage(message));
     const connected = Promise.all([this.cmd.connect(), this.sub.connect()]).then(() => true, () => false);
     const ok = await Promise.race([connected, new Promise<boolean>((r) => setTimeout(() => r(false), CONNECT_WAIT_MS).unref())]);
+    // Queued until connected when Redis is not there yet (re-subscribed by ioredis on every reconnect).
+    const subscribed = this.sub.subscribe(this.keys.changes).catch((err: unknown) => this.opts.log.warn({ err: (err as Error).message }, 'redis subscribe failed'));
     if (ok) {
-      await this.sub.subscribe(this.keys.changes);
+      await subscribed;
       await this.reconcile();
     } else {
       this.opts.log.error({ url: redactUrl(this.cfg.url) }, 'state backend redis unreachable at start: serving on the last known state; retrying');
@@ -258,8 +262,6 @@ export class RedisBackend implements StateBackend {
       else this.pending.set(name, n);
     }
   }
-
-  private readonly forceNext = new Set<string>();
 
   private onMessage(message: string): void {
     const nl = message.indexOf('\n');
