@@ -72,6 +72,7 @@ describe('canary on the live path', () => {
 
   it('rolls back when the candidate starts failing, and no live request reaches it afterwards', async () => {
     const gw = await startFromYaml(yaml(
+      // The evaluation path (the hard-failure fast path is test/routing/hard-failure-e2e.test.ts).
       'weight: 0, rollout: { steps: [50], stepDuration: 1h, minRequests: 10, interval: 1h }, guardrails: { maxErrorRateDelta: 0.05, minRequests: 10, hardFailure: { enabled: false } }',
     ));
     try {
