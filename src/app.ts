@@ -11,6 +11,7 @@ import { createMetrics, type Metrics } from './observe/metrics.js';
 import { createLogger, type Logger } from './observe/log.js';
 import { ProxyServer, type Generation, type LiveRoute, type LiveTarget } from './proxy/server.js';
 import { createPassthrough } from './proxy/passthrough.js';
+import { upstreamPoolOptions } from './proxy/upstream.js';
 import { RouteTable } from './routing/route-table.js';
 import { stickyKeyReader } from './routing/canary.js';
 import { RoutingRuntime } from './routing/runtime.js';
@@ -30,6 +31,10 @@ import type { CopyResult } from './shadow-threads/protocol.js';
 import { createAnonymizer } from './anonymize/index.js';
 import { RouteComparer, observeComparison, FieldLabelTracker, type RouteReport } from './compare/index.js';
 import { DatasetWriter } from './dataset/writer.js';
+import { createTracer, type Tracer } from './observe/trace.js';
+import { GrpcChannels } from './grpc/channels.js';
+import { grpcMethods, liveGrpc, withOipRules } from './grpc/route.js';
+import { StreamBook, type StreamReport } from './compare/stream-book.js';
 
 export interface StartOptions {
   /** The file to re-read on reload (SIGHUP, POST /admin/reload). */
@@ -55,6 +60,8 @@ interface RouteRuntime extends LiveRoute {
 
 interface AppGeneration extends Generation {
   readonly config: Config;
+  /** HTTP/2 sessions of gRPC routes' live calls (the shadow threads hold their own). */
+  readonly grpc: GrpcChannels | undefined;
   /** The shadow threads process this generation's copies under the same number. */
   readonly generation: number;
   readonly routes: RouteTable<RouteRuntime>;
@@ -69,6 +76,8 @@ export class Shadowgate {
   adminPort = 0;
   private gen!: AppGeneration;
   private readonly comparers = new Map<string, { key: string; comparer: RouteComparer }>();
+  /** Streamed answers' token timing per route, created on a route's first streamed exchange. */
+  private readonly streamBooks = new Map<string, { comparer: RouteComparer; book: StreamBook }>();
   private readonly fieldTrackers = new Map<string, FieldLabelTracker>();
   private writer: { key: string; writer: DatasetWriter } | undefined;
   private closing: Promise<void> | undefined;
@@ -107,6 +116,7 @@ export class Shadowgate {
     this.shadowThreads = new ShadowThreadPool({
       threads: config.server.shadowThreads ?? defaultShadowThreads(),
       queue: config.server.shadowQueue,
+      nice: config.server.shadowThreadNice,
       metrics: this.metrics,
       log: this.log,
     });
@@ -116,6 +126,8 @@ export class Shadowgate {
       metrics: this.metrics,
       accessLog: config.log.access ? this.log.child({ log: 'access' }) : undefined,
       log: this.log,
+      tls: config.server.tls,
+      http2: config.server.http2,
     });
   }
 
@@ -145,16 +157,22 @@ export class Shadowgate {
       if (u.maxQueue !== undefined) queueLimits.set(name, { maxQueue: u.maxQueue, capacity: u.connections * u.pipelining });
       const prev = previous?.config.upstreams[name];
       const reuse = prev !== undefined && JSON.stringify(prev) === JSON.stringify(u) ? previous!.pools.get(name) : undefined;
-      pools.set(name, reuse ?? new Pool(u.url, { connections: u.connections, pipelining: u.pipelining, keepAliveTimeout: 30_000 }));
+      pools.set(name, reuse ?? new Pool(u.url, { connections: u.connections, pipelining: u.pipelining, keepAliveTimeout: 30_000, ...upstreamPoolOptions(u) }));
       timeouts.set(name, u.timeout);
     }
-    const routes = new RouteTable(config.routes.map((r) => this.buildRoute(r, generation)));
+    const sameUpstreams = previous !== undefined && JSON.stringify(previous.config.upstreams) === JSON.stringify(config.upstreams);
+    const sameTracing = previous !== undefined && JSON.stringify(previous.config.tracing) === JSON.stringify(config.tracing);
+    const tracer = sameTracing ? previous!.tracer : createTracer(config.tracing, this.metrics.traceSpans);
+    const wantsGrpc = config.routes.some((r) => r.protocol === 'grpc');
+    const grpc = !wantsGrpc ? undefined : sameUpstreams && previous!.grpc ? previous!.grpc : new GrpcChannels(config.upstreams);
+    const routes = new RouteTable(config.routes.map((r) => this.buildRoute(r, generation, tracer, grpc)));
     const pt = config.server.passthrough;
     const passthrough = pt !== undefined ? createPassthrough(pt, config.upstreams[pt]!.url, config.upstreams[pt]!.timeout, config.upstreams[pt]!.connections) : undefined;
     const { timeouts: clientTimeouts, maxConnections, maxHeaders } = config.server;
     return {
-      config, generation, pools, timeouts, queueLimits, routes, maxBodyBytes: config.server.maxBodyBytes, passthrough,
+      config, generation, pools, timeouts, queueLimits, routes, grpc, maxBodyBytes: config.server.maxBodyBytes, passthrough,
       client: { timeouts: clientTimeouts, maxConnections, maxHeaders },
+      ...(tracer ? { tracer } : {}),
     };
   }
 
@@ -163,18 +181,21 @@ export class Shadowgate {
       this.comparers.delete(route.name);
       return undefined;
     }
-    const key = JSON.stringify([route.shadow.compare, route.shadow.targets, route.shadow.baseline]);
+    const compare = route.grpc?.preset === 'oip' ? withOipRules(route.shadow.compare) : route.shadow.compare;
+    const key = JSON.stringify([compare, route.shadow.targets, route.shadow.baseline]);
     const existing = this.comparers.get(route.name);
     if (existing?.key === key) return existing.comparer;
-    const comparer = new RouteComparer(route.name, route.shadow.compare, { hasBaseline: route.shadow.baseline !== undefined });
+    const comparer = new RouteComparer(route.name, compare, { hasBaseline: route.shadow.baseline !== undefined });
     this.comparers.set(route.name, { key, comparer });
     return comparer;
   }
 
-  private buildRoute(r: RouteConfig, generation: number): RouteRuntime {
+  private buildRoute(r: RouteConfig, generation: number, tracer: Tracer | undefined, grpc: GrpcChannels | undefined): RouteRuntime {
     const metrics = this.metrics;
     const comparer = this.comparerFor(r);
     const policyName = r.shadow?.policy;
+    // gRPC: the .proto files load here too, so a bad one fails the configuration (the threads decode with them).
+    const methods = r.protocol === 'grpc' ? grpcMethods(r) : undefined;
     const shadow = r.shadow === undefined ? undefined : new RouteShadow(r.name, r.shadow, {
       threads: this.shadowThreads,
       generation,
@@ -183,6 +204,7 @@ export class Shadowgate {
       overload: this.overload,
       onResult: (result) => this.onShadowResult(result, comparer, r),
       onError: (err) => this.log.error({ route: r.name, err: errorSummary(err) }, 'shadow hook failed'),
+      ...(tracer ? { tracer } : {}),
     });
     const upstreams: Record<LiveTarget, string> = { incumbent: r.primary, candidate: r.canary?.upstream ?? r.primary };
     const sticky = stickyKeyReader(r.canary?.stickyBy ?? 'none') ?? noKey;
@@ -192,6 +214,7 @@ export class Shadowgate {
     const routing = this.routing;
     return {
       config: r, name: r.name, upstreams, shadow, comparer,
+      ...(methods && grpc ? { grpc: liveGrpc(r.name, grpc, metrics) } : {}),
       fallbackToIncumbent: r.canary?.fallbackToIncumbent ?? false,
       decide: (headers, remote) => routing.decide(r.name, headers, remote),
       stickyKey: sticky,
@@ -238,6 +261,7 @@ export class Shadowgate {
       const config = next ?? loadConfigFile(this.requireConfigPath());
       const previous = this.gen;
       const gen = this.build(config, previous);
+      this.reloadListenerTls(previous.config, config);
       this.routing.applyConfig(config);
       this.gen = gen;
       // In the same turn as the swap: every copy of the new generation reaches a thread after its config.
@@ -253,6 +277,19 @@ export class Shadowgate {
       this.log.error({ problems }, 'configuration reload failed; the running configuration stays');
       return { ok: false, problems };
     }
+  }
+
+  /** A new certificate (the files are re-read on every reload) serves new connections; the protocol stays. */
+  private reloadListenerTls(previous: Config, next: Config): void {
+    const before = previous.server.tls;
+    const after = next.server.tls;
+    if (JSON.stringify(before) === JSON.stringify(after) && previous.server.http2 === next.server.http2) return;
+    if (before !== undefined && after !== undefined && this.proxy.server.reloadTls(after)) {
+      this.log.info({ cert: after.cert.path }, 'listener certificate reloaded');
+      if (previous.server.http2 !== next.server.http2) this.log.warn('server.http2 changes take effect on restart');
+      return;
+    }
+    this.log.warn('server.tls on/off and server.http2 changes take effect on restart');
   }
 
   private routingApply(config: Config): void {
@@ -278,11 +315,19 @@ export class Shadowgate {
       snaps.push({ replica: this.backend.replica, at: now, routes: comparerSnapshots(this.comparers) });
       return fleetReport(this.gen.config, snaps, route, now);
     }
-    if (route !== undefined) return this.comparers.get(route)?.comparer.report(now);
+    if (route !== undefined) return this.routeReport(route, now);
     return this.gen.config.routes.flatMap((r) => {
-      const c = this.comparers.get(r.name)?.comparer;
-      return c ? [c.report(now)] : [];
+      const rep = this.routeReport(r.name, now);
+      return rep ? [rep] : [];
     });
+  }
+
+  /** A route's report, with its streaming section when the route's answers stream. */
+  private routeReport(route: string, now: number): (RouteReport & { streams?: StreamReport }) | undefined {
+    const c = this.comparers.get(route)?.comparer;
+    if (c === undefined) return undefined;
+    const book = this.streamBooks.get(route);
+    return book !== undefined && book.comparer === c ? { ...c.report(now), streams: book.book.report() } : c.report(now);
   }
 
   private adminContext(): AdminContext {
@@ -343,6 +388,8 @@ export class Shadowgate {
     for (const r of previous.routes.all()) r.shadow?.close();
     for (const [name, pool] of previous.pools) if (current.pools.get(name) !== pool) void pool.close().catch(() => undefined);
     if (previous.passthrough !== undefined) previous.passthrough.close();
+    if (previous.tracer !== current.tracer) void previous.tracer?.close();
+    if (previous.grpc !== undefined && previous.grpc !== current.grpc) previous.grpc.close();
   }
 
   private applyRecording(config: Config): void {
@@ -365,6 +412,8 @@ export class Shadowgate {
       await Promise.all([...this.gen.pools.values()].map((p) => p.close().catch(() => undefined)));
       this.gen.passthrough?.close();
       await this.writer?.writer.close();
+      await this.gen.tracer?.close();
+      this.gen.grpc?.close();
       await this.stopAdmin();
       this.routing.close();
       await this.backend.close();
@@ -378,6 +427,12 @@ export class Shadowgate {
 
   /** The one onShadowResult hook: a shadow thread diffed and serialized; here only tallies and appends. */
   private onShadowResult(result: CopyResult, comparer: RouteComparer | undefined, route: RouteConfig): void {
+    if (comparer && result.streams) {
+      // Streamed answers: the thread compared their assembled text; their token timing goes to the stream book.
+      let book = this.streamBooks.get(route.name);
+      if (book?.comparer !== comparer) this.streamBooks.set(route.name, (book = { comparer, book: new StreamBook(route.shadow!.compare) }));
+      book.book.record(result.streams);
+    }
     if (comparer && result.diff) {
       const outcome = comparer.recordDiff(result.diff, Date.now());
       let tracker = this.fieldTrackers.get(route.name);

@@ -9,6 +9,7 @@ import { ShadowgateError } from '../errors.js';
 import type { AnonymizedRequest, ShadowExchange, ShadowResponse, ShadowRole } from '../exchange.js';
 import { ShadowDispatcher, sendToAll } from '../shadow/dispatch.js';
 import { seededRandom } from '../compare/stats.js';
+import { assembleExchange } from '../compare/stream.js';
 import { readDataset, type ReadIssue, type ReadItem } from './reader.js';
 import { recordRequest } from './record.js';
 
@@ -200,7 +201,7 @@ export async function replayDataset(opts: ReplayOptions): Promise<ReplayResult> 
     if (opts.signal?.aborted) return;
     const request = sendable(recordRequest(rec));
     const headers = { 'x-shadowgate-shadow': 'replay', 'x-shadowgate-policy': rec.policy };
-    const sendOpts = { timeoutMs: run.shadow.timeout, maxResponseBytes: run.shadow.maxResponseBytes, headers };
+    const sendOpts = { timeoutMs: run.shadow.timeout, maxResponseBytes: run.shadow.maxResponseBytes, streamTimeoutMs: run.shadow.streamTimeout, headers };
     const answers = await sendToAll(sender, run.roles, () => request, sendOpts, orderRandom);
     const responses: Partial<Record<ShadowRole, ShadowResponse>> = {};
     for (const r of answers) {
@@ -208,7 +209,8 @@ export async function replayDataset(opts: ReplayOptions): Promise<ReplayResult> 
       if (r.error !== undefined) failedCalls++;
     }
     const ex: ShadowExchange = { route: rec.route, requestId: `replay-${++seq}`, policyId: rec.policy, ts: rec.ts, request, responses };
-    run.comparer.record(ex, now());
+    // Streamed answers compare as their assembled text, as on the live shadow path.
+    run.comparer.record(assembleExchange(ex)?.exchange ?? ex, now());
     sent++;
     opts.onProgress?.({ sent, bytesRead, totalBytes });
   };

@@ -43,6 +43,8 @@ export function createMetrics(registry = new Registry(), opts: { defaults?: bool
     connectionsClosed: new Counter({ name: 'shadowgate_connections_closed_total', help: 'Client connections the proxy closed itself, by reason (headers, body, idle, send timeouts; evicted or max_connections at the connection limit; invalid requests).', labelNames: ['reason'] as const, registers: r }),
     datasetRecords: new Counter({ name: 'shadowgate_dataset_records_total', help: 'Dataset records written.', registers: r }),
     datasetRecordsDropped: new Counter({ name: 'shadowgate_dataset_records_dropped_total', help: 'Dataset records dropped, by reason.', labelNames: ['reason'] as const, registers: r }),
+    grpcResponses: new Counter({ name: 'shadowgate_grpc_responses_total', help: 'Live gRPC calls by route, upstream and grpc-status (name, or none when the call was cut).', labelNames: ['route', 'upstream', 'grpc_status'] as const, registers: r }),
+    traceSpans: new Counter({ name: 'shadowgate_trace_spans_total', help: 'Spans given to the OTLP exporter, by outcome (exported, dropped when the queue was full, failed to send).', labelNames: ['outcome'] as const, registers: r }),
   };
 }
 

@@ -12,6 +12,12 @@ import { copyHeaders } from '../proxy/headers.js';
 import { sendToAll, type ShadowDispatcher } from '../shadow/dispatch.js';
 import type { DropReason } from '../shadow/shadow.js';
 import type { CopyMessage, CopyResult, TargetCall } from './protocol.js';
+import { compileRewrites, type TargetRewriter } from '../shadow/rewrite.js';
+import { assembleExchange } from '../compare/stream.js';
+import { observeStreams } from '../compare/stream-book.js';
+import { childContext, formatTraceparent, parseTraceparent, type TraceContext } from '../observe/trace.js';
+import { decodeGrpcRequest, type GrpcShadowDispatcher } from '../grpc/shadow.js';
+import { withOipRules } from '../grpc/route.js';
 
 /** What a thread holds for one route of one generation. */
 export interface ThreadRoute {
@@ -28,6 +34,10 @@ export interface ThreadRoute {
   readonly record: boolean;
   /** Seeded per thread and route: the order targets are called in. */
   readonly random: () => number;
+  /** shadow.rewrite, compiled: the copy a named target receives instead of the common one. */
+  readonly rewrites: ReadonlyMap<string, TargetRewriter>;
+  /** protocol: grpc — messages decoded with the route's .proto before the policy, sent as protobuf. */
+  readonly grpc?: { readonly dispatcher: GrpcShadowDispatcher; readonly methods: Parameters<typeof decodeGrpcRequest>[1]; readonly maxMessages: number };
 }
 
 export function routeRoles(cfg: Readonly<ShadowConfig>): [string, ShadowRole][] {
@@ -37,7 +47,7 @@ export function routeRoles(cfg: Readonly<ShadowConfig>): [string, ShadowRole][] 
   return roles;
 }
 
-export function threadRoute(r: RouteConfig & { shadow: ShadowConfig }, config: Config, policyOf: (name: string) => CompiledPolicy | undefined, gate: SampleGate | undefined): ThreadRoute {
+export function threadRoute(r: RouteConfig & { shadow: ShadowConfig }, config: Config, policyOf: (name: string) => CompiledPolicy | undefined, gate: SampleGate | undefined, grpc?: ThreadRoute['grpc']): ThreadRoute {
   const cfg = r.shadow;
   const policy = cfg.policy === 'none' ? (cfg.allowRawData ? 'none' : undefined) : cfg.policy !== undefined ? policyOf(cfg.policy) : undefined;
   return {
@@ -46,10 +56,13 @@ export function threadRoute(r: RouteConfig & { shadow: ShadowConfig }, config: C
     roles: routeRoles(cfg),
     policy,
     policyId: policy === 'none' ? 'none' : policy?.id ?? 'none',
-    rules: cfg.compare.enabled ? new CompiledRules(cfg.compare) : undefined,
+    // grpc.preset oip brings its comparison rules (the live thread's comparer applies the same).
+    rules: cfg.compare.enabled ? new CompiledRules(r.grpc?.preset === 'oip' ? withOipRules(cfg.compare) : cfg.compare) : undefined,
     gate: cfg.compare.enabled ? gate : undefined,
     record: config.record?.enabled === true && cfg.record,
     random: seededRandom(hashText(r.name) ^ threadId),
+    rewrites: compileRewrites(cfg.rewrite),
+    ...(grpc ? { grpc } : {}),
   };
 }
 
@@ -75,9 +88,16 @@ type Anonymized =
   | { ok: false; drop: DropReason; replacements: readonly (readonly [string, number])[] };
 
 /** The one place a policy runs on a live request's copy. */
-function anonymizeCopy(route: ThreadRoute, raw: RawRequest): Anonymized {
+function anonymizeCopy(route: ThreadRoute, wire: RawRequest): Anonymized {
   const policy = route.policy;
   if (policy === undefined) return { ok: false, drop: 'no_policy', replacements: [] };
+  let raw = wire;
+  if (route.grpc !== undefined) {
+    // The policy sees the message as JSON: its field rules address the decoded fields.
+    const decoded = decodeGrpcRequest(wire, route.grpc.methods, route.grpc.maxMessages);
+    if (!decoded.ok) return { ok: false, drop: decoded.reason === 'unsupported' ? 'no_policy' : 'anonymize_error', replacements: [] };
+    raw = decoded.request;
+  }
   if (policy === 'none') return { ok: true, request: { method: raw.method, url: raw.url, headers: copyHeaders(raw.headers), body: raw.body }, replacements: [] };
   const out = policy.anonymize(raw);
   const replacements = [...out.replacements];
@@ -85,21 +105,36 @@ function anonymizeCopy(route: ThreadRoute, raw: RawRequest): Anonymized {
 }
 
 /**
- * The request one target receives. Today every target gets the same anonymized copy with the shadow
- * marks; a per-target rewrite (after anonymization, before the send) belongs here.
+ * The request each target receives, by role: the anonymized copy with the shadow marks, then the target's
+ * rewrite (shadow.rewrite), then its own child of the live trace context. null when a rewrite cannot apply:
+ * the copy is then dropped for every target.
  */
-function targetRequest(route: ThreadRoute, anonymized: AnonymizedRequest): (target: string, role: ShadowRole) => AnonymizedRequest {
+function targetRequests(route: ThreadRoute, anonymized: AnonymizedRequest, traces: readonly TraceContext[] | undefined): Map<ShadowRole, AnonymizedRequest> | null {
   const marked: AnonymizedRequest = {
     method: anonymized.method, url: anonymized.url, body: anonymized.body,
     headers: { ...anonymized.headers, 'x-shadowgate-shadow': '1', 'x-shadowgate-policy': route.policyId },
   };
-  return () => marked;
+  const out = new Map<ShadowRole, AnonymizedRequest>();
+  for (let i = 0; i < route.roles.length; i++) {
+    const [target, role] = route.roles[i]!;
+    let req = marked;
+    const rw = route.rewrites.get(target);
+    if (rw !== undefined) {
+      const r = rw.apply(marked);
+      if (!r.ok) return null;
+      req = r.request;
+    }
+    if (traces !== undefined) req = { ...req, headers: { ...req.headers, traceparent: formatTraceparent(traces[i]!) } };
+    out.set(role, req);
+  }
+  return out;
 }
 
-function targetCall(r: ShadowResponse): TargetCall {
-  return r.error === undefined
+function targetCall(r: ShadowResponse, trace: TraceContext | undefined): TargetCall {
+  const call: TargetCall = r.error === undefined
     ? { target: r.target, role: r.role, status: r.status, latencyMs: r.latencyMs }
     : { target: r.target, role: r.role, status: r.status, error: r.error, latencyMs: r.latencyMs };
+  return trace === undefined ? call : { ...call, spanId: trace.spanId };
 }
 
 export async function processCopy(route: ThreadRoute, dispatcher: ShadowDispatcher, msg: CopyMessage): Promise<CopyResult> {
@@ -112,26 +147,36 @@ export async function processCopy(route: ThreadRoute, dispatcher: ShadowDispatch
   }
   if (!anonymized.ok) return { id: msg.id, threadId, drop: anonymized.drop, replacements: anonymized.replacements, calls: [] };
   const request = anonymized.request;
+  // Each copy is a child of the live call in its trace: the same trace id, its own span id per target.
+  const live = msg.traceparent !== undefined ? parseTraceparent(msg.traceparent) : parseTraceparent(msg.headers.traceparent);
+  const traces = live === undefined ? undefined : route.roles.map(() => childContext(live));
+  const requests = targetRequests(route, request, traces);
+  if (requests === null) return { id: msg.id, threadId, drop: 'rewrite_error', replacements: anonymized.replacements, calls: [] };
   const ts = Date.now();
-  const opts = { timeoutMs: route.cfg.timeout, maxResponseBytes: route.cfg.maxResponseBytes };
-  const answers = await sendToAll(dispatcher, route.roles, targetRequest(route, request), opts, route.random);
-  const calls = answers.map(targetCall);
-  const base = { id: msg.id, threadId, replacements: anonymized.replacements, calls };
+  const opts = { timeoutMs: route.cfg.timeout, maxResponseBytes: route.cfg.maxResponseBytes, streamTimeoutMs: route.cfg.streamTimeout };
+  const answers = await sendToAll(route.grpc?.dispatcher ?? dispatcher, route.roles, (_t, role) => requests.get(role)!, opts, route.random);
+  const traceOf = (role: ShadowRole) => traces?.[route.roles.findIndex(([, r]) => r === role)];
+  const calls = answers.map((a) => targetCall(a, traceOf(a.role)));
+  const base = { id: msg.id, threadId, replacements: anonymized.replacements, calls, ...(live ? { trace: live } : {}) };
   try {
     const responses: Partial<Record<ShadowRole, ShadowResponse>> = {};
     for (const r of answers) responses[r.role] = r;
     const ex: ShadowExchange = { route: route.name, requestId: msg.requestId, policyId: route.policyId, ts, request, responses };
-    const diff = route.rules ? diffExchange(ex, route.rules, { gate: route.gate, maxSampleBytes: route.cfg.compare.maxSampleBytes }) : undefined;
-    if (!route.record) return diff ? { ...base, diff } : base;
+    // Streamed answers are compared as their assembled text; their token timing travels back beside the diff.
+    const streamed = assembleExchange(ex);
+    const streams = streamed === undefined ? undefined : observeStreams(streamed.incumbent, streamed.candidate);
+    const diff = route.rules ? diffExchange(streamed?.exchange ?? ex, route.rules, { gate: route.gate, maxSampleBytes: route.cfg.compare.maxSampleBytes }) : undefined;
+    const withStreams = streams === undefined ? base : { ...base, streams };
+    if (!route.record) return diff ? { ...withStreams, diff } : withStreams;
     // Sandbox answers may echo what they received; anything that still looks personal is not stored.
     const policy = route.policy;
     if (policy !== undefined && policy !== 'none') {
       for (const r of answers) {
-        if (r.body.length > 0 && policy.findLeaks(r.body.toString('utf8')).length > 0) return diff ? { ...base, diff, recordDrop: 'leak' } : { ...base, recordDrop: 'leak' };
+        if (r.body.length > 0 && policy.findLeaks(r.body.toString('utf8')).length > 0) return diff ? { ...withStreams, diff, recordDrop: 'leak' } : { ...withStreams, recordDrop: 'leak' };
       }
     }
     const line = `${JSON.stringify(toDatasetRecord(ex))}\n`;
-    return diff ? { ...base, diff, line } : { ...base, line };
+    return diff ? { ...withStreams, diff, line } : { ...withStreams, line };
   } catch (err) {
     return { ...base, error: message(err) };
   }

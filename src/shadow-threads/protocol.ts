@@ -3,6 +3,7 @@
 import type { Config } from '../config/schema.js';
 import type { CallSummary, ExchangeDiff } from '../compare/index.js';
 import type { DropReason } from '../shadow/shadow.js';
+import type { StreamObservation } from '../compare/stream-book.js';
 
 /** One admitted copy, as the live thread hands it over (the raw request: anonymization happens there). */
 export interface CopyMessage {
@@ -16,10 +17,14 @@ export interface CopyMessage {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** Owns its ArrayBuffer (transferred, never a view into Node's shared buffer pool). */
   readonly body: Uint8Array;
+  /** The live call's trace context when the proxy made its own span (else the client's traceparent header is used). */
+  readonly traceparent?: string;
 }
 
 export interface TargetCall extends CallSummary {
   readonly target: string;
+  /** The span id this target's copy carried in its traceparent (a child of the live call). */
+  readonly spanId?: string;
 }
 
 /** What the thread sends back for one copy: counts, the comparison, the dataset line; never a body. */
@@ -41,6 +46,10 @@ export interface CopyResult {
   readonly recordDrop?: 'leak';
   /** A failure after the calls (comparison or serialization threw): reported, the copy's counts kept. */
   readonly error?: string;
+  /** Streamed answers (SSE, NDJSON): token timing and agreement for the route's stream book. */
+  readonly streams?: StreamObservation;
+  /** The live call's context the copies were children of (for their spans). */
+  readonly trace?: { readonly traceId: string; readonly spanId: string; readonly flags: string };
 }
 
 export type ToThread =

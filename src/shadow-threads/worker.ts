@@ -1,12 +1,17 @@
 // A shadow thread's entry: holds the policies, comparison rules and undici pools of each configuration
 // generation, processes the copies the live thread hands over, and answers with compact results in
 // per-tick batches. Nothing here can reach a client's answer: the live thread never waits for it.
+import { readlinkSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import type { Config, RouteConfig, ShadowConfig } from '../config/schema.js';
 import { createAnonymizer } from '../anonymize/index.js';
 import { SampleGate } from '../compare/index.js';
 import { ShadowDispatcher } from '../shadow/dispatch.js';
 import { processCopy, threadRoute, type ThreadRoute } from './copy.js';
+import { GrpcChannels } from '../grpc/channels.js';
+import { grpcMethods } from '../grpc/route.js';
+import { GrpcShadowDispatcher } from '../grpc/shadow.js';
 import { STARTED_BYTES, STARTED_COPIES, type CopyMessage, type CopyResult, type FromThread, type ToThread } from './protocol.js';
 
 interface Generation {
@@ -14,12 +19,30 @@ interface Generation {
   readonly config: Config;
   readonly routes: ReadonlyMap<string, ThreadRoute>;
   readonly dispatcher: ShadowDispatcher;
+  /** HTTP/2 sessions to the gRPC routes' targets (this generation's own). */
+  readonly grpc: GrpcChannels | undefined;
   inFlight: number;
 }
 
+/**
+ * Linux schedules threads on their own (a thread id is a task id for setpriority): this thread runs at a
+ * lower priority than the live thread, so when both want a core the live answer wins and the shadow work
+ * waits (and is shed by its queue bound). Elsewhere, or if refused, the thread keeps the process's priority.
+ */
+function yieldToLiveThread(nice: number): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, Math.min(19, getPriority(tid) + nice));
+  } catch {
+    // No /proc/thread-self (not Linux) or not permitted.
+  }
+}
+const data = workerData as { counters: SharedArrayBuffer; nice: number };
+if (data.nice > 0) yieldToLiveThread(data.nice);
+
 const port = parentPort;
 if (port === null) throw new Error('shadow-threads/worker.js runs as a worker thread only');
-const counters = new Int32Array((workerData as { counters: SharedArrayBuffer }).counters);
+const counters = new Int32Array(data.counters);
 
 const generations = new Map<number, Generation>();
 let latest: Generation | undefined;
@@ -46,16 +69,25 @@ function configure(generation: number, config: Config, threads: number): void {
   const inUse = config.routes.flatMap((r) => (r.shadow?.policy && r.shadow.policy !== 'none' ? [r.shadow.policy] : []));
   const anonymizer = createAnonymizer(config.anonymize, inUse);
   const routes = new Map<string, ThreadRoute>();
+  const wantsGrpc = config.routes.some((r) => r.protocol === 'grpc' && r.shadow !== undefined);
+  const channels = wantsGrpc ? new GrpcChannels(config.upstreams) : undefined;
+  const timeouts = new Map(Object.entries(config.upstreams).map(([name, u]) => [name, u.timeout] as const));
   for (const r of config.routes) {
     if (r.shadow === undefined) continue;
     const withShadow = r as RouteConfig & { shadow: ShadowConfig };
-    routes.set(r.name, threadRoute(withShadow, config, (name) => anonymizer.policy(name), gateFor(withShadow)));
+    let grpc: ThreadRoute['grpc'];
+    if (r.protocol === 'grpc' && channels !== undefined) {
+      const methods = grpcMethods(r);
+      const maxMessages = r.grpc?.maxMessages ?? 1000;
+      grpc = { methods, maxMessages, dispatcher: new GrpcShadowDispatcher(channels, methods, maxMessages, timeouts) };
+    }
+    routes.set(r.name, threadRoute(withShadow, config, (name) => anonymizer.policy(name), gateFor(withShadow), grpc));
   }
   const prev = latest;
   const same = prev !== undefined && JSON.stringify(prev.config.upstreams) === JSON.stringify(config.upstreams);
   // Each thread takes its share of an upstream's connections: the sandbox sees `connections` in all.
   const dispatcher = same ? prev.dispatcher : new ShadowDispatcher(config.upstreams, { share: 1 / threads });
-  latest = { id: generation, config, routes, dispatcher, inFlight: 0 };
+  latest = { id: generation, config, routes, dispatcher, grpc: channels, inFlight: 0 };
   generations.set(generation, latest);
   if (prev) retireIfDone(prev);
 }
@@ -64,6 +96,7 @@ function configure(generation: number, config: Config, threads: number): void {
 function retireIfDone(gen: Generation): void {
   if (gen === latest || gen.inFlight > 0) return;
   generations.delete(gen.id);
+  gen.grpc?.close();
   if (![...generations.values()].some((g) => g.dispatcher === gen.dispatcher)) void gen.dispatcher.close();
 }
 
@@ -104,6 +137,7 @@ function start(msg: CopyMessage): void {
 async function close(): Promise<void> {
   closing = true;
   flushResults();
+  for (const g of generations.values()) g.grpc?.close();
   const dispatchers = new Set([...generations.values()].map((g) => g.dispatcher));
   await Promise.all([...dispatchers].map((d) => d.close()));
   send({ t: 'closed' });

@@ -8,9 +8,10 @@ import type { Metrics } from '../observe/metrics.js';
 import type { CopyInput, ResultSink } from '../shadow-threads/pool.js';
 import type { CopyResult, TargetCall } from '../shadow-threads/protocol.js';
 import { OverloadMonitor, TokenBucket, unitHash } from './admission.js';
+import { formatTraceparent, type TraceContext, type Tracer } from '../observe/trace.js';
 
 export type DropReason = 'sampled_out' | 'body_too_large' | 'rate_limited' | 'in_flight' | 'overload' | 'target_down' | 'no_policy' | 'leak'
-  | 'anonymize_error' | 'unreadable_body' | 'draining' | 'thread_crash';
+  | 'anonymize_error' | 'unreadable_body' | 'draining' | 'thread_crash' | 'rewrite_error';
 
 /** Where admitted copies go: the shadow threads. False when their queues are full (the copy is then an overload drop). */
 export interface ShadowHandOff {
@@ -64,6 +65,8 @@ export interface OfferedExchange extends RawRequest {
   readonly requestId: string;
   /** The route's sticky key (user), when sampling by key. */
   readonly stickyKey: string | undefined;
+  /** The live call's trace context when the proxy made its own span. */
+  readonly liveTrace?: TraceContext;
 }
 
 export interface RouteShadowDeps {
@@ -78,6 +81,8 @@ export interface RouteShadowDeps {
   readonly onResult: (result: CopyResult) => void;
   readonly onError?: (err: unknown) => void;
   readonly random?: () => number;
+  /** Exports each copy's span (only when tracing.otlp is configured). */
+  readonly tracer?: Tracer;
 }
 
 export class RouteShadow implements ResultSink {
@@ -152,7 +157,11 @@ export class RouteShadow implements ResultSink {
     if (this.deps.overload.isOverloaded) return 'overload';
     if (!this.targetsUp(Date.now())) return 'target_down';
     if (this.deps.policy === undefined) return 'no_policy';
-    const copy: CopyInput = { route: this.route, requestId: ex.requestId, method: ex.method, url: ex.url, headers: ex.headers, body: ex.body };
+    const copy: CopyInput = {
+      route: this.route, requestId: ex.requestId, method: ex.method, url: ex.url, headers: ex.headers, body: ex.body,
+      // The proxy's own span, when it made one; else the thread reads the client's traceparent from the headers.
+      ...(ex.liveTrace !== undefined ? { traceparent: formatTraceparent(ex.liveTrace) } : {}),
+    };
     if (!this.deps.threads.post(copy, this.deps.generation, this)) return 'overload';
     if (++this.inFlight > this.peak) this.peak = this.inFlight;
     this.inFlightGauge.inc();
@@ -192,10 +201,15 @@ export class RouteShadow implements ResultSink {
       return;
     }
     const now = Date.now();
+    const end = performance.now();
     for (let i = 0; i < r.calls.length; i++) {
       const c = r.calls[i]!;
       this.countOutcome(c);
       this.breakers[i]?.record(c.status !== 0, now);
+      // The span ends when its result is here (the thread hand-off included): its length is the call's own.
+      if (r.trace !== undefined && c.spanId !== undefined) {
+        this.deps.tracer?.shadowSpan(r.trace, { ...r.trace, spanId: c.spanId }, { route: this.route, target: c.target, role: c.role, status: c.status, outcome: c.error ?? statusClass(c.status) }, end - c.latencyMs, end);
+      }
     }
     if (this.closed) return;
     try {

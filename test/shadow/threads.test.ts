@@ -2,6 +2,7 @@
 // (its threadId, never the live thread's); a shadow thread that is blocked delays no live answer; a full
 // thread queue drops copies as overload; a thread that dies is replaced and counted, its copies dropped;
 // a reload reaches the threads, and each copy is processed under the generation it was admitted in.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/compare/stats.js';
@@ -167,6 +168,26 @@ describe('shadow threads', () => {
       const got = control.received.slice(mark).map((r) => [JSON.parse(r.body.toString('utf8')).note as string, r.headers['x-trace']]);
       // The first copy reached the thread before the new policy and keeps the old one (x-trace dropped).
       expect(got).toEqual([['old', undefined], ['new', 'b']]);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it.skipIf(!existsSync('/proc/thread-self'))('schedules the shadow threads below the live thread with shadowThreadNice (Linux)', async () => {
+    const niceOf = (tid: string) => {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]); // field 19: nice
+    };
+    const tasks = () => readdirSync('/proc/self/task').map((tid) => ({ tid, nice: niceOf(tid) }));
+    const base = niceOf(String(process.pid));
+    const before = tasks().filter((t) => t.nice === Math.min(19, base + 7)).length;
+    const gw = await startFromYaml(config(', shadowThreadNice: 7'));
+    try {
+      // One more task of this process at the lowered priority: the shadow thread; the live (main) thread keeps its own.
+      expect(tasks().filter((t) => t.nice === Math.min(19, base + 7)).length).toBe(before + 1);
+      expect(niceOf(String(process.pid))).toBe(base);
+      const answer = await post(gw.url, 1);
+      expect(answer.status).toBe(200);
     } finally {
       await gw.close();
     }
