@@ -13,7 +13,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
+import { createAnonymizer } from '../src/anonymize/index.js';
 import { scanText } from '../src/anonymize/scan.js';
+import { anonymizeSchema } from '../src/config/schema/anonymize.js';
 import type { Entity, Span } from '../src/anonymize/detectors/types.js';
 
 const LABEL_OF: Partial<Record<Entity, string>> = {
@@ -151,8 +153,28 @@ async function main(): Promise<void> {
     }
     (result.scanners as Record<string, unknown>)[sc.name] = { medianPassMs: ms, mbPerS: mbps, passesMs: times[k], scores: bySubset };
   });
+  const guard = guardDrops(samples);
+  process.stdout.write(`\nthrough a policy (text/plain, unknown: scan): ${guard.dropped} of ${samples.length} copies dropped by the leak guard\n`);
+  for (const [r, n] of Object.entries(guard.reasons)) process.stdout.write(`  ${n}  ${r}\n`);
+  result.guard = guard;
   const jsonOut = arg('--json');
   if (jsonOut !== undefined) writeFileSync(jsonOut, JSON.stringify(result, null, 2));
+}
+
+/**
+ * Each sentence through a real policy (text/plain, unknown: scan) as the proxy would send it: how many
+ * copies the leak guard drops (it must not take the engine's own pseudonyms for leaks).
+ */
+export function guardDrops(samples: readonly Sample[]): { dropped: number; reasons: Record<string, number> } {
+  const cfg = anonymizeSchema.parse({ key: 'bench-key-0123456789abcdefghijklmnopqrstuvwxyz', policies: { p: { unknown: 'scan' } } });
+  const policy = createAnonymizer(cfg, ['p']).policy('p')!;
+  const reasons: Record<string, number> = {};
+  let dropped = 0;
+  for (const s of samples) {
+    const out = policy.anonymize({ method: 'POST', url: '/', headers: { 'content-type': 'text/plain' }, body: Buffer.from(s.full_text) });
+    if (!out.ok) { dropped++; const k = `${out.reason}: ${out.detail}`; reasons[k] = (reasons[k] ?? 0) + 1; }
+  }
+  return { dropped, reasons };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

@@ -7,6 +7,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { createAnonymizer } from '../src/anonymize/index.js';
 import { anonymizeSchema } from '../src/config/schema/anonymize.js';
 import type { RawRequest } from '../src/exchange.js';
+import { gunzipSync, gzipSync } from 'node:zlib';
 
 export const DEMO_POLICY = {
   headers: { keep: ['content-type', 'accept', 'user-agent'] },
@@ -107,8 +108,70 @@ export function runThroughput(requestsN: number, passes: number) {
   };
 }
 
+/**
+ * Adversarial shapes, each one body near shadow.maxBodyBytes (256 KB): the issue-11 body (~5,000 short
+ * strings with several entities each), one long free text, bare card/phone numbers, base64 and
+ * percent-encoded layers, a UTF-16 body, a gzip body. Per shape: CPU ms (min of 5 runs on a fresh policy,
+ * cold memo tables), MB per CPU-second, and the ratio of the same shape at ten times the size (linearity).
+ */
+const SHAPES: Record<string, (n: number) => { body: Buffer; headers: Record<string, string> }> = {
+  'short strings, several entities each': (n) => jsonBody(Array.from({ length: n }, (_, i) =>
+    `mail u${i}@ex${i % 97}.com, call +1 415 555 ${String(1000 + (i % 9000))}, ip 10.${i % 250}.3.${i % 200}`)),
+  'one long free text': (n) => jsonBody({ note: Array.from({ length: n }, (_, i) => `Customer u${i}@shop${i % 13}.de paid with 4111 1111 1111 1111 from 81.2.69.${i % 250} today.`).join(' ') }),
+  'bare card and phone numbers': (n) => ({ body: Buffer.from(`[${Array.from({ length: n }, (_, i) => `{"a":${luhnComplete(String(453914880343000 + i))},"b":${14155550000 + i},"c":${i}.0}`).join(',')}]`), headers: JSON_HEADERS }),
+  'base64 layers': (n) => jsonBody(Array.from({ length: n }, (_, i) => Buffer.from(JSON.stringify({ email: `u${i}@example.org`, n: i })).toString('base64'))),
+  'percent-encoded layers': (n) => jsonBody(Array.from({ length: n }, (_, i) => `https://x.example/cb?email=u${i}%2540example.org&phone=%2B1%20415%20555%20${1000 + (i % 9000)}`)),
+  'UTF-16 body': (n) => ({ body: Buffer.from(JSON.stringify(Array.from({ length: n }, (_, i) => `mail u${i}@ex.com call +1 415 555 ${1000 + (i % 9000)}`)), 'utf16le'), headers: { 'content-type': 'application/json; charset=utf-16le' } }),
+  // Sized by its decoded bytes (about ten times the compressed ones).
+  'gzip body': (n) => ({ body: gzipSync(Buffer.from(JSON.stringify(Array.from({ length: n }, (_, i) => `mail u${i}@ex.com call +1 415 555 ${1000 + (i % 9000)}`)))), headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } }),
+};
+const JSON_HEADERS = { 'content-type': 'application/json' };
+function jsonBody(v: unknown): { body: Buffer; headers: Record<string, string> } {
+  return { body: Buffer.from(JSON.stringify(v)), headers: JSON_HEADERS };
+}
+
+/** The count that makes `make(n)` about `target` bytes decoded (grown from a probe). */
+function sizeFor(make: (n: number) => { body: Buffer; headers: Record<string, string> }, target: number): number {
+  const p = make(100);
+  const probe = p.headers['content-encoding'] === 'gzip' ? gunzipSync(p.body).length : p.body.length;
+  return Math.max(1, Math.round((100 * target) / probe));
+}
+
+function cpuMs(req: RawRequest): number {
+  const cfg = anonymizeSchema.parse({ key: 'bench-key-0123456789abcdefghijklmnopqrstuvwxyz', maxScanBytes: '16mb', policies: { p: { unknown: 'scan' } } });
+  const policy = createAnonymizer(cfg, ['p']).policy('p')!;
+  const c0 = process.cpuUsage();
+  const out = policy.anonymize(req, { maxDecodedBytes: 64 * 1024 * 1024 });
+  const c = process.cpuUsage(c0);
+  if (!out.ok) throw new Error(`shape dropped: ${out.reason}: ${out.detail}`);
+  return (c.user + c.system) / 1000;
+}
+
+export function runShapes(targetBytes: number, runs: number, warmups: number) {
+  return Object.entries(SHAPES).map(([shape, make]) => {
+    const n = sizeFor(make, targetBytes);
+    const small = make(n);
+    const large = make(10 * n);
+    const req = (x: { body: Buffer; headers: Record<string, string> }): RawRequest => ({ method: 'POST', url: '/v1/score', headers: x.headers, body: x.body });
+    for (let k = 0; k < warmups; k++) { cpuMs(req(small)); cpuMs(req(large)); }
+    let s = Infinity;
+    let l = Infinity;
+    for (let k = 0; k < runs; k++) { s = Math.min(s, cpuMs(req(small))); l = Math.min(l, cpuMs(req(large))); }
+    const bytes = small.headers['content-encoding'] === 'gzip' ? gunzipSync(small.body).length : small.body.length;
+    return { shape, bytes, cpuMs: s, mbPerCpuSecond: bytes / 1e3 / s, tenTimesRatio: l / s };
+  });
+}
+
 function main(): void {
-  const result = runThroughput(arg('--requests', 2000), arg('--passes', 10));
+  const quick = process.env.SHADOWGATE_BENCH_QUICK === '1';
+  // The CI smoke run (--quick) only checks the shapes still run: small bodies, one run each.
+  const target = quick ? 16 * 1024 : 251 * 1024;
+  const shapes = runShapes(target, quick ? 1 : 5, quick ? 0 : 2);
+  process.stdout.write(`anonymize, adversarial shapes (~${Math.round(target / 1024)} KB each; CPU ms, min of runs; load average ${loadavg()[0]!.toFixed(1)}):\n`);
+  for (const r of shapes) {
+    process.stdout.write(`  ${r.shape.padEnd(38)} ${String(r.bytes).padStart(7)} B  ${r.cpuMs.toFixed(1).padStart(7)} ms  ${r.mbPerCpuSecond.toFixed(1).padStart(6)} MB/s  10x size: ${r.tenTimesRatio.toFixed(1)}x time\n`);
+  }
+  const result = { ...runThroughput(arg('--requests', quick ? 500 : 2000), arg('--passes', quick ? 2 : 10)), shapes };
   process.stdout.write(`anonymize: ${result.requests} requests (${result.distinctRequests} distinct, bodies ${result.bodyBytes.min}-${result.bodyBytes.max} B, median ${result.bodyBytes.median} B), ${result.failedCopies} dropped\n`);
   process.stdout.write(`  wall: ${result.mbPerSecond.toFixed(1)} MB/s, ${result.requestsPerSecond.toFixed(0)} req/s, µs/request mean ${result.usPerRequest.mean.toFixed(1)} p50 ${result.usPerRequest.p50.toFixed(1)} p99 ${result.usPerRequest.p99.toFixed(1)}\n`);
   process.stdout.write(`  cpu:  ${result.mbPerCpuSecond.toFixed(1)} MB per CPU-second, ${result.usCpuPerRequest.toFixed(1)} CPU-µs/request (load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores)\n`);

@@ -79,6 +79,22 @@ function askLoopDelay(child: ChildProcess): Promise<LoopDelay | undefined> {
   });
 }
 
+/**
+ * Runs `start` (which picks its ports with freePort) again, up to `attempts` times, when another process
+ * took a port between freePort and the child's bind: on a machine shared with other test runs the gap is
+ * real, and a case must not fail for it.
+ */
+export async function retryOnPortRace<T>(start: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await start();
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (i >= attempts || !/EADDRINUSE|Address already in use/.test(message)) throw err;
+    }
+  }
+}
+
 /** A port nothing listens on right now (for configs that need ports before the process starts). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

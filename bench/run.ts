@@ -120,6 +120,7 @@ async function main(): Promise<number> {
     connections: positive('connections', args.connections, 64),
   };
   const repeat = Math.round(positive('repeat', args.repeat, 1));
+  if (args.before !== undefined && !existsSync(args.before)) throw new Error(`--before: ${args.before} does not exist (a built dist/src/cli/main.js)`);
   const sectionFlag = args.isolation || args.soak || args.workers || args.micro || args.paced || args.freetext || args.memory;
   const run = {
     cases: args.all || !sectionFlag || only !== undefined,

@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import { parseConfig } from '../src/config/load.js';
 import type { LoopDelay } from './child-ipc.js';
 import { REQUEST_PATH } from './fixtures.js';
-import { freePort, httpGet, startProcess, waitAnswering, type Proc } from './procs.js';
+import { freePort, httpGet, retryOnPortRace, startProcess, waitAnswering, type Proc } from './procs.js';
 
 export const SHADOWGATE_MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
@@ -71,7 +71,11 @@ export function shadowgateConfig(mode: ShadowgateMode, upstreams: Upstreams, por
 export type ShadowgateProc = Proc & { readonly url: string; readonly metricsUrl: string };
 
 /** Write, validate and start one shadowgate; resolves once the primary port answers. */
-export async function startShadowgate(mode: ShadowgateMode, upstreams: Upstreams, dir: string, opts: { workers: number; nodeArgs: readonly string[]; name: string; main?: string }): Promise<ShadowgateProc> {
+export function startShadowgate(mode: ShadowgateMode, upstreams: Upstreams, dir: string, opts: { workers: number; nodeArgs: readonly string[]; name: string; main?: string }): Promise<ShadowgateProc> {
+  return retryOnPortRace(() => startShadowgateOnce(mode, upstreams, dir, opts));
+}
+
+async function startShadowgateOnce(mode: ShadowgateMode, upstreams: Upstreams, dir: string, opts: { workers: number; nodeArgs: readonly string[]; name: string; main?: string }): Promise<ShadowgateProc> {
   const ports = { server: await freePort(), admin: await freePort() };
   const text = stringify(shadowgateConfig(mode, upstreams, ports, dir, opts.workers, opts.main !== undefined));
   parseConfig(text); // a bench config mistake fails here, with the loader's path-and-line message

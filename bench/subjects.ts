@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { LoopDelay } from './child-ipc.js';
 import { ANSWERS, type UpstreamRole } from './fixtures.js';
 import { startNginx } from './nginx.js';
-import { freePort, peakRss, startNodeChild, type Proc } from './procs.js';
+import { freePort, peakRss, retryOnPortRace, startNodeChild, type Proc } from './procs.js';
 import { scrapeShadowgate, shadowgateBuilt, startShadowgate, type ShadowgateCounters, type ShadowgateMode, type Upstreams } from './shadowgate.js';
 
 const script = (name: string) => fileURLToPath(new URL(`./${name}.js`, import.meta.url));
@@ -64,11 +64,13 @@ function nginxPeer(name: string, mirror: boolean): Subject {
     name,
     group: 'peer',
     skipReason: (env) => (env.nginx === undefined ? 'nginx not installed' : undefined),
-    async start(env) {
-      const port = await freePort();
-      const { incumbent, candidate } = env.upstreams;
-      const proc = await startNginx(env.nginx ?? 'nginx', env.dir, name, port, mirror ? { kind: 'mirror', incumbent, candidate } : { kind: 'proxy', incumbent });
-      return procRunning(`http://127.0.0.1:${port}`, proc);
+    start(env) {
+      return retryOnPortRace(async () => {
+        const port = await freePort();
+        const { incumbent, candidate } = env.upstreams;
+        const proc = await startNginx(env.nginx ?? 'nginx', env.dir, name, port, mirror ? { kind: 'mirror', incumbent, candidate } : { kind: 'proxy', incumbent });
+        return procRunning(`http://127.0.0.1:${port}`, proc);
+      });
     },
   };
 }

@@ -18,6 +18,11 @@ export class BoundedMap<V> {
     return old;
   }
 
+  /** True when `key` is in the current generation (no carry-over: the cheap test before a set). */
+  hasCurrent(key: string): boolean {
+    return this.#current.has(key);
+  }
+
   set(key: string, value: V): void {
     if (this.#current.size >= this.#half) {
       this.#previous = this.#current;
@@ -38,7 +43,8 @@ export class BoundedSet {
     return this.#map.get(value) !== undefined;
   }
 
+  /** One lookup when present in the current generation; otherwise (re)inserted there. */
   add(value: string): void {
-    if (!this.has(value)) this.#map.set(value, true);
+    if (!this.#map.hasCurrent(value)) this.#map.set(value, true);
   }
 }

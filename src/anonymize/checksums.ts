@@ -53,3 +53,12 @@ export function ibanCheckDigits(country: string, bban: string): string {
   const r = mod97(bban + country + '00');
   return String(98 - r).padStart(2, '0');
 }
+
+/**
+ * Any two letters + two check digits + 11–30 alphanumerics that is mod-97-valid: what the detector and the
+ * leak guard take for an IBAN, registered length or not (a wrong-length IBAN is still an account number).
+ */
+export function ibanLike(compact: string): boolean {
+  if (compact.length < 15 || compact.length > 34 || !/^[A-Z]{2}\d{2}[A-Z0-9]+$/.test(compact)) return false;
+  return mod97(compact.slice(4) + compact.slice(0, 4)) === 1;
+}

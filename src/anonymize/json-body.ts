@@ -1,6 +1,8 @@
 // The JSON walker: applies field rules by path, and `unknown` (scan | drop | keep) to every value no rule
-// names. Numbers are untouched unless a rule or a revealing key names them. Mutates the parsed tree.
+// names. Numbers are untouched unless a rule or a revealing key names them, or they are card- or phone-shaped
+// (detectors/numbers.ts). Mutates the parsed tree; used for documents the fast path (json-stream.ts) refuses.
 import { classifyKey } from './detectors/key-names.js';
+import { numberEntity } from './detectors/numbers.js';
 import { step, valueAt, type Segment, type States } from './json-path.js';
 import type { CompiledRule } from './rules.js';
 import { fieldScanOptions, type Run } from './run.js';
@@ -44,11 +46,27 @@ function visit(w: Walk, value: unknown, states: States, key: string | undefined)
   return unknownScalar(w.run, w.f.unknown, value, key);
 }
 
+/**
+ * A number no rule and no revealing key names, read as its source text (no precision lost): a card or
+ * phone shape is replaced, as digits of the same length; under `keep` it is a leak. Returns the new source
+ * text, or undefined when the number stays as written.
+ */
+export function shapedNumber(run: Run, mode: FieldRules['unknown'], src: string): string | undefined {
+  const e = numberEntity(src);
+  if (e === undefined || mode === 'drop') return undefined;
+  if (mode === 'keep') { run.keyLeak(e); return undefined; }
+  return String(run.replaceEntity(e, src));
+}
+
 /** `unknown` for one scalar no rule names (shared with the streaming fast path in json-stream.ts). */
 export function unknownScalar(run: Run, mode: FieldRules['unknown'], value: unknown, key: string | undefined): Out | typeof DROP {
   if (typeof value !== 'string' && typeof value !== 'number') return mode === 'drop' ? DROP : value;
   if (mode === 'drop') return DROP;
   const entity = key === undefined ? undefined : classifyKey(key);
+  if (typeof value === 'number' && entity === undefined) {
+    const shaped = Number.isSafeInteger(value) ? shapedNumber(run, mode, String(value)) : undefined;
+    return shaped === undefined ? value : Number(shaped);
+  }
   const empty = value === '';
   if (mode === 'keep') {
     if (entity !== undefined && !empty) run.keyLeak(entity === 'person_first' || entity === 'person_last' ? 'person' : entity);
@@ -105,6 +123,7 @@ function spread(w: Walk, rule: CompiledRule, subject: string | undefined, value:
 /** `keep` passes a subtree unchanged, but the leak guard still reads every string in it. */
 function guardTree(run: Run, value: unknown): void {
   if (typeof value === 'string') run.guard(value);
+  else if (typeof value === 'number') { if (Number.isSafeInteger(value)) shapedNumber(run, 'keep', String(value)); }
   else if (Array.isArray(value)) for (const v of value) guardTree(run, v);
   else if (value !== null && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) { run.guard(k); guardTree(run, v); }

@@ -1,31 +1,32 @@
 // The JSON fast path: one pass over the body text that validates it, applies the same rules as the tree
-// walker (json-body.ts) to each string and number in place and copies everything else through as
-// written — no JSON.parse / JSON.stringify round trip. Policies it cannot serve return undefined.
+// walker (json-body.ts) to each string and number in place, removes what is dropped, and copies everything
+// else through as written — no JSON.parse / JSON.stringify round trip, so an untouched number keeps its
+// source text byte for byte (1.0 stays 1.0, 2^53 + 1 stays exact) and a replaced one keeps its type.
 import { classifyKey } from './detectors/key-names.js';
-import { step, type States } from './json-path.js';
-import { unknownScalar, type FieldRules } from './json-body.js';
+import { step, valueAt, type States } from './json-path.js';
+import { shapedNumber, unknownScalar, type FieldRules } from './json-body.js';
 import type { CompiledRule } from './rules.js';
 import type { Run } from './run.js';
 import type { Scalar } from './transforms.js';
 
 /** Deeper documents take the tree walker (whose recursion the engine has always had). */
-const MAX_DEPTH = 128;
+const MAX_DEPTH = 512;
 
 /** Thrown for any text JSON.parse would reject (or too deep); the caller falls back to the tree walker. */
 class NotJson extends Error {}
 
-/**
- * True when the fast path gives the tree walker's result: no field is ever deleted (no `drop` rule, no
- * `unknown: drop`) and no rule needs a subject value read from elsewhere in the document first.
- */
-export function streamable(f: FieldRules): boolean {
-  return f.unknown !== 'drop' && f.rules.every((r) => r.type !== 'drop' && r.subject === undefined);
-}
-
-// How a subtree is treated: walked by path, under a matched rule (spread), or kept (leak guard only).
+// How a subtree is treated: walked by path, under a matched rule (spread), kept (leak guard only), or
+// dropped (validated only, then cut out).
 const WALK = 0;
 const SPREAD = 1;
 const KEEP = 2;
+const SKIP = 3;
+
+/** An integer literal beyond 2^53 is handed to card and phone transforms as its digits, so nothing is rounded. */
+const INTEGER = /^-?\d+$/;
+function digitTransform(t: string | undefined): boolean {
+  return t === 'card' || t === 'phone';
+}
 
 class Rewriter {
   pos = 0;
@@ -33,7 +34,8 @@ class Rewriter {
   out = '';
   copied = 0;
 
-  constructor(readonly run: Run, readonly f: FieldRules, readonly text: string) {}
+  constructor(readonly run: Run, readonly f: FieldRules, readonly text: string,
+    readonly subjects: ReadonlyMap<CompiledRule, string | undefined>) {}
 
   ws(): void {
     const t = this.text;
@@ -45,8 +47,9 @@ class Rewriter {
     this.pos = i;
   }
 
-  replace(start: number, end: number, v: Scalar): void {
-    this.out += this.text.slice(this.copied, start) + JSON.stringify(v);
+  /** Writes `raw` (JSON text) for input [start, end); a start before `copied` cuts from `copied` on. */
+  put(start: number, end: number, raw: string): void {
+    this.out += this.text.slice(this.copied, start) + raw;
     this.copied = end;
   }
 
@@ -73,11 +76,10 @@ class Rewriter {
     }
   }
 
-  /** A number token at pos, by the JSON grammar: -?(0|[1-9]d*)(.d+)?([eE][+-]?d+)? */
-  num(convert: boolean): number {
+  /** A number token at pos, by the JSON grammar: -?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?; pos ends after it. */
+  num(): void {
     const t = this.text;
-    const start = this.pos;
-    let i = start;
+    let i = this.pos;
     let c = t.charCodeAt(i);
     if (c === 45) c = t.charCodeAt(++i);
     if (c === 48) c = t.charCodeAt(++i);
@@ -95,7 +97,6 @@ class Rewriter {
       do c = t.charCodeAt(++i); while (c >= 48 && c <= 57);
     }
     this.pos = i;
-    return convert ? Number(t.slice(start, i)) : 0;
   }
 
   literal(word: string): void {
@@ -103,62 +104,96 @@ class Rewriter {
     this.pos += word.length;
   }
 
-  /** One value at pos. `key` is the nearest object key (array elements inherit it), as in the tree walker. */
-  value(mode: number, states: States, rule: CompiledRule | undefined, key: string | undefined, depth: number): void {
+  /**
+   * One value at pos. `key` is the nearest object key (array elements inherit it), as in the tree walker.
+   * Returns true when the value is dropped: the caller cuts it out (object member) or writes null (array).
+   */
+  value(mode: number, states: States, rule: CompiledRule | undefined, key: string | undefined, depth: number): boolean {
     this.ws();
     const c = this.text.charCodeAt(this.pos);
     if (c === 123 || c === 91) {
       if (depth >= MAX_DEPTH) throw new NotJson();
       if (c === 123) this.object(mode, states, rule, depth + 1);
       else this.array(mode, states, rule, key, depth + 1);
-      return;
+      return mode === SKIP;
     }
     const start = this.pos;
-    let v: Scalar;
-    if (c === 34) v = this.str();
-    else if (c === 45 || (c >= 48 && c <= 57)) {
-      // Most numbers are model features no rule and no revealing key names: validated, never converted.
-      if (mode === KEEP || (mode === WALK && (key === undefined || classifyKey(key) === undefined))) { this.num(false); return; }
-      v = this.num(true);
+    if (c === 34) {
+      const v = this.str();
+      if (mode === SKIP) return true;
+      if (mode === KEEP) { this.run.guard(v); return false; }
+      return this.scalar(mode, rule, key, start, v, false);
     }
-    else {
-      this.literal(c === 116 ? 'true' : c === 102 ? 'false' : 'null');
-      // Booleans and null pass unchanged in every mode the fast path serves.
-      return;
+    if (c === 45 || (c >= 48 && c <= 57)) {
+      this.num();
+      if (mode === SKIP) return true;
+      const src = this.text.slice(start, this.pos);
+      if (mode === KEEP) { shapedNumber(this.run, 'keep', src); return false; }
+      if (mode === WALK && this.f.unknown !== 'drop' && (key === undefined || classifyKey(key) === undefined)) {
+        // Most numbers are model features: read as text, replaced only when card- or phone-shaped.
+        const shaped = shapedNumber(this.run, this.f.unknown, src);
+        if (shaped !== undefined) this.put(start, this.pos, shaped);
+        return false;
+      }
+      const n = Number(src);
+      // A card or phone beyond 2^53 is transformed from its digits (exact, and written back as a number);
+      // any other transform of such a number reads it rounded, and its result stays a number.
+      const exact = INTEGER.test(src) && !Number.isSafeInteger(n) && digitTransform(mode === SPREAD ? rule!.type : key === undefined ? undefined : classifyKey(key));
+      return this.scalar(mode, rule, key, start, exact ? src : n, true);
     }
-    let out: unknown;
-    if (mode === KEEP) { if (typeof v === 'string') this.run.guard(v); return; }
-    if (mode === SPREAD) out = rule!.apply(this.run, v, key, undefined);
-    else out = unknownScalar(this.run, this.f.unknown, v, key);
-    if (out !== v) this.replace(start, this.pos, out as Scalar);
+    this.literal(c === 116 ? 'true' : c === 102 ? 'false' : 'null');
+    // Booleans and null: unchanged, except under `unknown: drop` (the tree walker drops every scalar).
+    return mode === SKIP || (mode === WALK && this.f.unknown === 'drop');
   }
 
-  child(mode: number, states: States, rule: CompiledRule | undefined, name: string | number, key: string | undefined, depth: number): void {
-    if (mode !== WALK) { this.value(mode, states, rule, key, depth); return; }
+  /** A string or number through its rule or `unknown`; a number stays a number when its result is one. */
+  scalar(mode: number, rule: CompiledRule | undefined, key: string | undefined, start: number, v: Scalar, wasNumber: boolean): boolean {
+    const out = mode === SPREAD ? rule!.apply(this.run, v, key, this.subjects.get(rule!)) : unknownScalar(this.run, this.f.unknown, v, key);
+    if (out === undefined || typeof out === 'symbol') return true;
+    if (out === v) return false;
+    const raw = wasNumber && typeof out === 'string' && /^-?\d+(?:\.\d+)?$/.test(out) ? out : JSON.stringify(out);
+    this.put(start, this.pos, raw);
+    return false;
+  }
+
+  child(mode: number, states: States, rule: CompiledRule | undefined, name: string | number, key: string | undefined, depth: number): boolean {
+    if (mode !== WALK) return this.value(mode, states, rule, key, depth);
     const s = step(this.f.paths, states, name);
-    if (s.matched < 0) { this.value(WALK, s.states, undefined, key, depth); return; }
+    if (s.matched < 0) return this.value(WALK, s.states, undefined, key, depth);
     const r = this.f.rules[s.matched]!;
-    this.value(r.type === 'keep' ? KEEP : SPREAD, s.states, r, key, depth);
+    return this.value(r.type === 'keep' ? KEEP : r.type === 'drop' ? SKIP : SPREAD, s.states, r, key, depth);
   }
 
   object(mode: number, states: States, rule: CompiledRule | undefined, depth: number): void {
     this.pos++;
     this.ws();
     if (this.text.charCodeAt(this.pos) === 125) { this.pos++; return; }
+    // A dropped member is cut with the comma before it; while no member is kept, each comma goes.
+    let kept = false;
+    let comma = -1;
     for (;;) {
       this.ws();
+      const keyStart = this.pos;
       if (this.text.charCodeAt(this.pos) !== 34) throw new NotJson();
       const k = this.str();
       // Keys are never rewritten: personal data in a key fails the copy instead.
-      this.run.guard(k);
+      if (mode !== SKIP) this.run.guard(k);
       this.ws();
       if (this.text.charCodeAt(this.pos) !== 58) throw new NotJson();
       this.pos++;
-      this.child(mode, states, rule, k, k, depth);
+      // No member kept yet: the comma before this one goes (a dropped member then cuts from there on).
+      if (mode !== SKIP && !kept && comma >= 0) this.put(comma, comma + 1, '');
+      const dropped = this.child(mode, states, rule, k, k, depth);
+      if (mode !== SKIP) {
+        if (dropped) this.put(comma >= 0 ? comma : keyStart, this.pos, '');
+        else kept = true;
+      }
       this.ws();
+      const at = this.pos;
       const c = this.text.charCodeAt(this.pos++);
       if (c === 125) return;
       if (c !== 44) throw new NotJson();
+      comma = at;
     }
   }
 
@@ -167,7 +202,11 @@ class Rewriter {
     this.ws();
     if (this.text.charCodeAt(this.pos) === 93) { this.pos++; return; }
     for (let i = 0; ; i++) {
-      this.child(mode, states, rule, i, key, depth);
+      this.ws();
+      const start = this.pos;
+      const dropped = this.child(mode, states, rule, i, key, depth);
+      // A dropped element becomes null: an array's length is shape.
+      if (dropped && mode !== SKIP) this.put(start, this.pos, 'null');
       this.ws();
       const c = this.text.charCodeAt(this.pos++);
       if (c === 93) return;
@@ -178,17 +217,30 @@ class Rewriter {
 
 /**
  * The anonymized JSON text, or undefined when `text` is not JSON (or nested deeper than the fast path
- * goes): the caller then takes the tree walker, which also decides what invalid JSON becomes. Only for
- * policies where streamable(f) holds. Returns `text` itself when nothing changed.
+ * goes): the caller then takes the tree walker, which also decides what invalid JSON becomes. Every
+ * policy: dropped members are cut, dropped array elements become null, date-shift subjects are read by
+ * one JSON.parse first. Returns `text` itself when nothing changed.
  */
 export function rewriteJson(run: Run, f: FieldRules, text: string): string | undefined {
   const initial: number[] = [];
   for (let r = 0; r < f.paths.length; r++) initial.push(r, 0);
-  const w = new Rewriter(run, f, text);
+  const subjects = new Map<CompiledRule, string | undefined>();
+  if (f.rules.some((r) => r.subject !== undefined)) {
+    // A date-shift subject may come later in the document than the dates it shifts: read it first.
+    let root: unknown;
+    try { root = JSON.parse(text); } catch { return undefined; }
+    for (const r of f.rules) {
+      if (r.subject === undefined) continue;
+      const v = valueAt(root, r.subject);
+      subjects.set(r, typeof v === 'string' || typeof v === 'number' ? String(v) : undefined);
+    }
+  }
+  const w = new Rewriter(run, f, text, subjects);
   try {
-    w.value(WALK, initial, undefined, undefined, 0);
+    const dropped = w.value(WALK, initial, undefined, undefined, 0);
     w.ws();
     if (w.pos !== text.length) return undefined;
+    if (dropped) return 'null';
   } catch (err) {
     if (err instanceof NotJson || err instanceof RangeError) return undefined;
     throw err;

@@ -1,21 +1,27 @@
 // Keyed, memoized HMAC-SHA256 over (entity, normalized value): the one source of determinism for every
 // pseudonym. Same key + same value → same bytes across requests and restarts; no key → nothing.
 import { createHmac } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
+import { BoundedMap } from './bounded-set.js';
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+/** Domains whose inputs recur across different values (see bytes). */
+const SHARED_PARTS = new Set(['email-domain', 'date-shift', 'first-name', 'surname', 'initial', 'ip']);
 
 export class KeyedHash {
   readonly #key: Buffer;
-  readonly #memo: LRUCache<string, Buffer>;
+  readonly #memo: BoundedMap<Buffer>;
 
   constructor(key: Buffer, cacheSize: number) {
     this.#key = key;
-    this.#memo = new LRUCache<string, Buffer>({ max: Math.max(1, cacheSize) });
+    // Two generations, not an LRU: under churn (many distinct users) its bookkeeping cost more than it saved.
+    this.#memo = new BoundedMap<Buffer>(Math.max(2, cacheSize));
   }
 
   /** 32 keyed bytes for `value` in the `entity` domain (domains keep equal strings of different kinds apart). */
   bytes(entity: string, value: string): Buffer {
+    // Whole values (an email's local part, a phone, a card) are memoized by the engine per transform
+    // output already: only the parts shared between values (domains, name tokens, subjects) are kept here.
+    if (!SHARED_PARTS.has(entity)) return createHmac('sha256', this.#key).update(`${entity}\u0000${value}`).digest();
     const memoKey = `${entity}\u0000${value}`;
     let out = this.#memo.get(memoKey);
     if (out === undefined) {

@@ -5,24 +5,29 @@ import type { PolicyConfig, TransformSpec } from '../config/schema.js';
 import type { AnonymizedRequest, RawRequest } from '../exchange.js';
 import { BoundedSet } from './bounded-set.js';
 import { anonymizeHeaders } from './headers.js';
-import { anonymizeJson, type FieldRules } from './json-body.js';
-import { rewriteJson, streamable } from './json-stream.js';
+import { anonymizeJson, shapedNumber, type FieldRules } from './json-body.js';
+import { rewriteJson } from './json-stream.js';
 import { parseJsonPath, type Segment } from './json-path.js';
 import type { KeyedHash } from './keyed.js';
 import { anonymizePairs, type PairRules } from './pairs.js';
 import { compileRule, type CompiledRule } from './rules.js';
-import { Run, type EngineContext } from './run.js';
-import { scanText } from './scan.js';
+import { Run, type EngineContext, type FailureReason } from './run.js';
+import { byteViews, charsetOf, decodeContent, decodeText, DEFAULT_MAX_DECODED_BYTES, isBodyFailure, utf8ContentType } from './body-decode.js';
 import { anonymizeUrl, compileTemplate, type PathTemplate } from './url.js';
 
 export type AnonymizeOutcome =
   | { ok: true; request: AnonymizedRequest; replacements: ReadonlyMap<string, number> }
-  | { ok: false; reason: 'leak' | 'unsupported' | 'error'; detail: string; replacements: ReadonlyMap<string, number> };
+  | { ok: false; reason: 'leak' | FailureReason; detail: string; replacements: ReadonlyMap<string, number> };
+
+export interface AnonymizeOptions {
+  /** Bound on a body's size once its Content-Encoding is undone (the route's shadow.maxBodyBytes). */
+  readonly maxDecodedBytes?: number;
+}
 
 export interface CompiledPolicy {
   readonly name: string;
   readonly id: string;
-  anonymize(req: RawRequest): AnonymizeOutcome;
+  anonymize(req: RawRequest, opts?: AnonymizeOptions): AnonymizeOutcome;
   findLeaks(text: string): string[];
 }
 
@@ -42,6 +47,13 @@ export function policyId(name: string, cfg: PolicyConfig): string {
 
 const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json$/;
 const TEXT_TYPE = /^(?:text\/[\w.+-]+|application\/(?:xml|javascript|graphql|[\w.+-]*\+xml))$/;
+
+/** A bare integer token of 10–19 digits in JSON text (a value, not inside a string). */
+const NUMBER_TOKEN = /(?<=[:\[,]\s*)(\d{10,19})(?=\s*[,\]}])/g;
+
+function header(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
 
 function rulesMap(rules: Readonly<Record<string, TransformSpec>>, ids: { next: number }): Map<string, CompiledRule> {
   return new Map(Object.entries(rules).map(([k, spec]) => [k, compileRule(spec, undefined, ids.next++)]));
@@ -70,7 +82,6 @@ export function compilePolicy(name: string, cfg: PolicyConfig, hash: KeyedHash, 
   }
   if (problems.length > 0) return problems;
   const fields: FieldRules = { paths, rules, unknown: cfg.unknown };
-  const stream = streamable(fields);
   const query: PairRules = { rules: rulesMap(cfg.query, ids), unknown: cfg.unknown };
   const form: PairRules = { rules: rulesMap(cfg.form, ids), unknown: cfg.unknown };
   const templates: PathTemplate[] = cfg.pathParams.map((p) => compileTemplate(p.template, rulesMap(p.params, ids)));
@@ -81,48 +92,68 @@ export function compilePolicy(name: string, cfg: PolicyConfig, hash: KeyedHash, 
   };
   const id = policyId(name, cfg);
 
-  function body(run: Run, req: RawRequest): Buffer {
-    if (req.body.length === 0) return req.body;
-    const ctHeader = req.headers['content-type'];
-    const mime = (Array.isArray(ctHeader) ? ctHeader[0] : ctHeader)?.split(';')[0]?.trim().toLowerCase() ?? '';
+  /** The anonymized text of a readable body (JSON, form, text), UTF-8. */
+  function textBody(run: Run, mime: string, text: string): string | undefined {
     if (JSON_TYPE.test(mime)) {
-      const text = req.body.toString('utf8');
-      if (stream) {
-        const mark = run.checkpoint();
-        const out = rewriteJson(run, fields, text);
-        if (out === text) return req.body;
-        if (out !== undefined) return Buffer.from(out);
-        run.restore(mark);
-      }
+      const mark = run.checkpoint();
+      const out = rewriteJson(run, fields, text);
+      if (out !== undefined) return out;
+      run.restore(mark);
       let doc: unknown;
       try {
         doc = JSON.parse(text);
       } catch {
         // Invalid JSON is never passed through: scanned as text, or dropped.
-        return cfg.unknown === 'scan' ? Buffer.from(run.scanReplace(text)) : Buffer.alloc(0);
+        return cfg.unknown === 'scan' ? run.scanReplace(text) : '';
       }
-      return Buffer.from(JSON.stringify(anonymizeJson(run, fields, doc)));
+      return JSON.stringify(anonymizeJson(run, fields, doc));
     }
-    if (mime === 'application/x-www-form-urlencoded') return Buffer.from(anonymizePairs(run, form, req.body.toString('utf8')));
+    if (mime === 'application/x-www-form-urlencoded') return anonymizePairs(run, form, text);
     if (TEXT_TYPE.test(mime)) {
-      const text = req.body.toString('utf8');
-      if (cfg.unknown === 'drop') return Buffer.alloc(0);
-      if (cfg.unknown === 'keep') { run.guard(text); return req.body; }
-      return Buffer.from(run.scanReplace(text));
+      if (cfg.unknown === 'drop') return '';
+      if (cfg.unknown === 'keep') { run.guard(text); return text; }
+      return run.scanReplace(text);
     }
-    // Binary or unknown types cannot be scanned: dropped unless the policy explicitly keeps them.
-    return cfg.keepUnknownBodies ? req.body : Buffer.alloc(0);
+    return undefined;
+  }
+
+  /**
+   * The body as it is sent, and whether it was transcoded to UTF-8 (its content type then says so): decoded (Content-Encoding undone, the
+   * charset read) before anything reads it; sent as identity-encoded UTF-8. Opaque types are dropped
+   * unless the policy keeps them, and then still pass the byte-level leak guard.
+   */
+  function body(run: Run, req: RawRequest, maxDecodedBytes: number): { bytes: Buffer; transcoded?: boolean } {
+    if (req.body.length === 0) return { bytes: req.body };
+    const contentType = header(req.headers['content-type']);
+    const mime = contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
+    const readable = JSON_TYPE.test(mime) || mime === 'application/x-www-form-urlencoded' || TEXT_TYPE.test(mime);
+    if (!readable && !cfg.keepUnknownBodies) return { bytes: Buffer.alloc(0) };
+    const decoded = decodeContent(req.body, header(req.headers['content-encoding']), maxDecodedBytes);
+    if (isBodyFailure(decoded)) { run.fail(decoded.reason, decoded.detail); return { bytes: Buffer.alloc(0) }; }
+    if (!readable) {
+      for (const view of byteViews(decoded)) run.guardLong(view);
+      return { bytes: decoded };
+    }
+    const text = decodeText(decoded, charsetOf(contentType));
+    if (isBodyFailure(text)) { run.fail(text.reason, text.detail); return { bytes: Buffer.alloc(0) }; }
+    const out = textBody(run, mime, text.text) ?? '';
+    const bytes = !text.transcoded && out === text.text ? decoded : Buffer.from(out, 'utf8');
+    return { bytes, transcoded: text.transcoded };
   }
 
   return {
     name,
     id,
-    anonymize(req: RawRequest): AnonymizeOutcome {
+    anonymize(req: RawRequest, opts?: AnonymizeOptions): AnonymizeOutcome {
       const run = new Run(ctx);
       try {
         const headers = anonymizeHeaders(run, keep, req.headers);
         const url = anonymizeUrl(run, templates, query, req.url);
-        const outBody = body(run, req);
+        const out = body(run, req, opts?.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES);
+        const outBody = out.bytes;
+        // The copy is sent identity-encoded, in UTF-8: the headers say so.
+        delete headers['content-encoding'];
+        if (out.transcoded === true && headers['content-type'] !== undefined) headers['content-type'] = utf8ContentType(headers['content-type']);
         if (run.failure !== undefined) return { ok: false, ...run.failure, replacements: run.counts };
         if (run.leaks.size > 0) {
           return { ok: false, reason: 'leak', detail: `leak guard found ${[...run.leaks].sort().join(', ')} in the anonymized copy`, replacements: run.counts };
@@ -134,27 +165,30 @@ export function compilePolicy(name: string, cfg: PolicyConfig, hash: KeyedHash, 
       }
     },
     findLeaks(text: string): string[] {
-      const found = new Set<string>();
-      const check = (s: string) => {
-        if (s.length > maxScanBytes) { found.add('unscannable'); return; }
-        for (const hit of scanText(s)) if (!ctx.recent.has(s.slice(hit.start, hit.end))) found.add(hit.entity);
-      };
+      // The request path's guard, over text nobody wrote: only recent pseudonyms are allowed.
+      const run = new Run(ctx);
       const trimmed = text.trimStart();
+      let structured = false;
       if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
         try {
-          // Structured: strings and keys are read, numbers (scores, timestamps) are not personal data.
           const walk = (v: unknown): void => {
-            if (typeof v === 'string') check(v);
+            if (typeof v === 'string') run.guard(v);
             else if (Array.isArray(v)) v.forEach(walk);
-            else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) { check(k); walk(x); }
+            else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) { run.guard(k); walk(x); }
           };
           walk(JSON.parse(text));
-          return [...found].sort();
+          // Numbers are read as written (JSON.parse would round a 16-digit card): card- and phone-shaped only.
+          NUMBER_TOKEN.lastIndex = 0;
+          for (let m = NUMBER_TOKEN.exec(text); m !== null; m = NUMBER_TOKEN.exec(text)) shapedNumber(run, 'keep', m[1]!);
+          structured = true;
         } catch {
-          found.clear();
+          run.leaks.clear();
+          run.failure = undefined;
         }
       }
-      check(text);
+      if (!structured) run.guard(text);
+      const found = new Set<string>(run.leaks);
+      if (run.failure !== undefined) found.add('unscannable');
       return [...found].sort();
     },
   };

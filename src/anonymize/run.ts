@@ -1,11 +1,12 @@
-// One request's anonymization state: the values this engine wrote (the leak guard allows exactly
-// those), replacement counts per entity, leaks found, and the first failure. Also the entity → transform
-// table used by scanning and by the key-name classifier.
+// One request's anonymization state: replacement counts per entity, leaks found, and the first failure
+// (the values this engine wrote go to the policy's bounded `recent` set, which the leak guard allows).
+// Also the entity → transform table used by scanning and by the key-name classifier.
 import { BoundedMap, type BoundedSet } from './bounded-set.js';
+import { encodedRuns, reencode } from './encoded.js';
 import { mightContain, scanText, type ScanOptions } from './scan.js';
 import type { KeyEntity } from './detectors/key-names.js';
 import { baseEntity, isCategoricalKey } from './detectors/key-names.js';
-import type { Entity } from './detectors/types.js';
+import type { Entity, Span } from './detectors/types.js';
 import type { KeyedHash } from './keyed.js';
 import {
   pseudonym, pseudonymizeCard, pseudonymizeEmail, pseudonymizeIban, pseudonymizeIp, pseudonymizeMac,
@@ -14,7 +15,7 @@ import {
 
 export interface MemoTable { readonly str: BoundedMap<Scalar>; readonly num: Map<number, Scalar> }
 
-export type FailureReason = 'unsupported' | 'error';
+export type FailureReason = 'unsupported' | 'error' | 'unreadable_body' | 'body_too_large';
 
 export interface EngineContext {
   readonly hash: KeyedHash;
@@ -38,6 +39,10 @@ export interface EngineContext {
 }
 
 const STRUCTURED: ScanOptions = { structured: true };
+/** Entities found by their form (emails, cards, IBANs, phones, …), not names: what opaque bytes are read for. */
+const STRUCTURAL: ScanOptions = { names: false };
+/** Longer than any structural entity a window could cut (a private key block is cut to the window's end). */
+const LONG_OVERLAP = 1024;
 const CATEGORICAL: ScanOptions = { structured: true, names: false };
 
 /**
@@ -51,12 +56,27 @@ export function fieldScanOptions(key: string | undefined): ScanOptions {
 /** Only short strings are worth remembering: they are the ones that repeat across requests. */
 const CLEAN_MAX_LENGTH = 64;
 
-// A masked written value must break every detector's token: '·' is neither a word, digit nor space.
-const MASK = '\u00b7';
-const MASK_MIN_LENGTH = 6;
+// A masked written value must break every detector's token: NUL is neither a word, digit nor space (and ASCII: no view).
+const MASK = '\u0000';
+/** Base64 inside base64 inside a value is read; a third layer is not looked into. */
+const MAX_ENCODED_DEPTH = 2;
+
+/** `text` with the written regions masked: what the guard rescans. */
+function masked(text: string, regions: readonly number[]): string {
+  if (regions.length === 0) return text;
+  let out = '';
+  let at = 0;
+  for (let i = 0; i < regions.length; i += 2) {
+    out += text.slice(at, regions[i]) + MASK.repeat(regions[i + 1]! - regions[i]!);
+    at = regions[i + 1]!;
+  }
+  return out + text.slice(at);
+}
+
+/** A scan hit, or a re-encoded layer whose replacement text is already made (`out`). */
+type Replacement = Span & { out?: string };
 
 export class Run {
-  readonly written = new Set<string>();
   readonly counts = new Map<string, number>();
   readonly leaks = new Set<string>();
   failure: { reason: FailureReason; detail: string } | undefined;
@@ -70,7 +90,6 @@ export class Run {
   /** Records an engine-made value and counts one replacement of `entity`. */
   wrote(entity: string, value: Scalar): Scalar {
     const s = String(value);
-    this.written.add(s);
     this.ctx.recent.add(s);
     this.counts.set(entity, (this.counts.get(entity) ?? 0) + 1);
     return value;
@@ -150,49 +169,122 @@ export class Run {
     return this.replaceEntity(entity, value);
   }
 
-  /** Scans free text and replaces each detected span in place (the `text` transform and `unknown: scan`). */
-  scanReplace(text: string, opts?: ScanOptions): string {
+  /**
+   * Scans free text and replaces each detected span in place (the `text` transform and `unknown: scan`).
+   * Base64 runs that decode to text are anonymized inside (depth 2) and written back in their alphabet; a
+   * hit found through percent-escapes is written back percent-encoded.
+   */
+  scanReplace(text: string, opts?: ScanOptions, depth = 0): string {
     if (text.length === 0) return text;
     if (text.length > this.ctx.maxScanBytes) {
       this.fail('unsupported', `a text value is longer than maxScanBytes (${this.ctx.maxScanBytes})`);
       return '';
     }
     if (!mightContain(text, opts) || this.#knownClean(text, opts)) return text;
-    const spans = scanText(text, opts);
+    const spans: Replacement[] = scanText(text, opts);
+    if (depth < MAX_ENCODED_DEPTH) {
+      const inner = encodedRuns(text, spans);
+      if (inner.length > 0) {
+        for (const r of inner) {
+          const decoded = this.scanReplace(r.decoded, opts, depth + 1);
+          if (decoded !== r.decoded) spans.push({ start: r.start, end: r.end, entity: 'secret', out: reencode(r, decoded) });
+        }
+        spans.sort((a, b) => a.start - b.start);
+      }
+    }
     if (spans.length === 0) {
       this.#remember(text, opts);
       return text;
     }
-    let out = '';
-    let at = 0;
-    for (const s of spans) {
-      out += text.slice(at, s.start) + String(this.replaceEntity(s.entity, text.slice(s.start, s.end)));
-      at = s.end;
+    let { out, regions } = this.#write(text, spans, []);
+    // The leak guard on what was written: the output is rescanned with every written region masked (a
+    // pseudonym of any length is never taken for a leak). A hit the first scan missed because a
+    // replacement changed its context (Mrs. Barbara Yudina before a replaced Apt. 675) is replaced in a
+    // second pass; whatever is still there after that is a leak.
+    for (let pass = 0; ; pass++) {
+      const residual = scanText(masked(out, regions), opts).filter((h) => !this.ctx.recent.has(out.slice(h.start, h.end)));
+      if (residual.length === 0) break;
+      if (pass === 1) { for (const h of residual) this.leaks.add(h.entity); break; }
+      ({ out, regions } = this.#write(out, residual, regions));
     }
-    out += text.slice(at);
-    this.guard(out, opts);
     return out;
   }
 
-  /** Leak guard for one output string: any hit that is not (inside) a value written for this request. */
-  guard(text: string, opts?: ScanOptions): void {
+  /**
+   * `text` with each span replaced by its pseudonym (or its ready `out`); `regions` are the written
+   * ranges of the result (flat start/end pairs, in order), those of an earlier pass (`old`, in `text`'s
+   * coordinates, never overlapping `spans`) carried over.
+   */
+  #write(text: string, spans: readonly Replacement[], old: readonly number[]): { out: string; regions: number[] } {
+    let out = '';
+    let at = 0;
+    let k = 0;
+    const regions: number[] = [];
+    const carry = (upTo: number) => {
+      for (; k < old.length && old[k + 1]! <= upTo; k += 2) regions.push(out.length + old[k]! - at, out.length + old[k + 1]! - at);
+    };
+    for (const s of spans) {
+      carry(s.start);
+      out += text.slice(at, s.start);
+      let rep: string;
+      if (s.out !== undefined) rep = s.out;
+      else {
+        const source = text.slice(s.start, s.end);
+        rep = String(this.replaceEntity(s.entity, s.value ?? source));
+        if (s.value !== undefined && source.includes('%')) rep = encodeURIComponent(rep);
+      }
+      regions.push(out.length, out.length + rep.length);
+      out += rep;
+      at = s.end;
+    }
+    carry(text.length);
+    out += text.slice(at);
+    return { out, regions };
+  }
+
+  /**
+   * Leak guard for a string the engine did not write (a kept value, a key, a header name): any hit that is
+   * not exactly a value written recently. Base64 runs are decoded and guarded too. Linear in `text`.
+   * (scanReplace guards its own output, knowing where it wrote.)
+   */
+  guard(text: string, opts?: ScanOptions, depth = 0): void {
     if (text.length === 0) return;
     if (text.length > this.ctx.maxScanBytes) {
       this.fail('unsupported', `a text value is longer than maxScanBytes (${this.ctx.maxScanBytes})`);
       return;
     }
-    if (!mightContain(text, opts) || this.written.has(text) || this.#knownClean(text, opts)) return;
-    // Most strings have no hit at all: scan first, mask only when there is something to explain.
-    if (scanText(text, opts).length === 0) {
-      this.#remember(text, opts);
-      return;
+    if (!mightContain(text, opts) || this.ctx.recent.has(text) || this.#knownClean(text, opts)) return;
+    const hits = scanText(text, opts);
+    for (const hit of hits) {
+      const v = text.slice(hit.start, hit.end);
+      if (!this.ctx.recent.has(v)) this.leaks.add(hit.entity);
     }
-    let masked = text;
-    for (const w of this.written) {
-      // Short outputs (a year, a bucket) could hide part of a real hit if masked; no detector fires on them.
-      if (w.length >= MASK_MIN_LENGTH && masked.includes(w)) masked = masked.split(w).join(MASK.repeat(w.length));
+    let encodedClean = true;
+    if (depth < MAX_ENCODED_DEPTH) {
+      for (const r of encodedRuns(text, hits)) {
+        if (this.ctx.recent.has(r.decoded)) continue;
+        const before = this.leaks.size;
+        this.guard(r.decoded, opts, depth + 1);
+        if (this.leaks.size !== before) encodedClean = false;
+      }
     }
-    for (const hit of scanText(masked, opts)) this.leaks.add(hit.entity);
+    if (hits.length === 0 && encodedClean) this.#remember(text, opts);
+  }
+
+  /**
+   * The leak guard over a long text (an opaque body's byte view): structural entities only, read in
+   * windows of maxScanBytes that overlap by more than any entity's length, so no hit falls between two.
+   */
+  guardLong(text: string): void {
+    const size = Math.max(this.ctx.maxScanBytes, 2 * LONG_OVERLAP);
+    for (let at = 0; at < text.length; at += size - LONG_OVERLAP) {
+      const part = text.slice(at, at + size);
+      for (const hit of scanText(part, STRUCTURAL)) {
+        const v = part.slice(hit.start, hit.end);
+        if (!this.ctx.recent.has(v)) this.leaks.add(hit.entity);
+      }
+      if (at + size >= text.length) break;
+    }
   }
 
   /** Clean as free text implies clean under every narrower scan (structured, or without names). */

@@ -12,6 +12,7 @@ import { detectPhone } from './detectors/phone.js';
 import { detectSecrets } from './detectors/secrets.js';
 import { detectSsn } from './detectors/ssn.js';
 import type { Entity, Span } from './detectors/types.js';
+import { plainAscii, sourceRange, viewOf } from './normalize.js';
 
 const PRIORITY: Readonly<Record<Entity, number>> = {
   secret: 0, jwt: 1, url_credentials: 2, email: 3, iban: 4, card: 5, ssn: 6, ip: 7, mac: 8, address: 9,
@@ -47,13 +48,30 @@ function flagsOf(text: string): Flags {
 
 /** False when no detector could fire on `text` (cheaper than any cache lookup for short plain words). */
 export function mightContain(text: string, opts: ScanOptions = {}): boolean {
-  if (text.length >= 15) return true;
+  if (text.length >= 15 || !plainAscii(text)) return true;
   const f = flagsOf(text);
   return f.at || f.digits >= 4 || f.colon || f.dash || (f.upper && opts.names !== false);
 }
 
-/** Non-overlapping spans of every entity found in `text`, in text order. */
+/**
+ * Non-overlapping spans of every entity found in `text`, in text order, in `text`'s coordinates. The
+ * detectors read its normalized view (normalize.ts); a span's `value` is what they read when it differs.
+ */
 export function scanText(text: string, opts: ScanOptions = {}): Span[] {
+  if (plainAscii(text)) return scanView(text, opts);
+  const v = viewOf(text);
+  if (v.start === undefined) return scanView(text, opts);
+  const spans = scanView(v.text, opts);
+  for (const s of spans) {
+    const value = v.text.slice(s.start, s.end);
+    [s.start, s.end] = sourceRange(v, s.start, s.end);
+    if (text.slice(s.start, s.end) !== value) s.value = value;
+  }
+  // Two view spans may come from one escape run: keep them apart in the source too.
+  return resolveOverlaps(spans);
+}
+
+function scanView(text: string, opts: ScanOptions): Span[] {
   const { digits, upper, at, colon, dash } = flagsOf(text);
   const n = text.length;
   const spans: Span[] = [];

@@ -59,12 +59,32 @@ export function pseudonymizePhone(h: KeyedHash, value: Scalar): Scalar {
   if (trimmed.startsWith('+')) keep = callingCodeLength(digits);
   else if (trimmed.startsWith('00')) keep = 2 + callingCodeLength(digits.slice(2));
   else if (digits[0] === '0') keep = 1;
+  // A NANP number (+1, 001, 1 + ten digits, or ten digits starting 2–9) keeps the country code 1.
+  let nanp = -1;
+  if ((trimmed.startsWith('+') && digits[0] === '1') || (trimmed.startsWith('00') && digits[2] === '1')) nanp = keep;
+  else if (keep === 0 && digits.length === 10 && digits[0] !== '0' && digits[0] !== '1') nanp = 0;
+  else if (keep === 0 && digits.length === 11 && digits[0] === '1' && digits[1] !== '0' && digits[1] !== '1') { keep = 1; nanp = 1; }
   keep = Math.min(keep, digits.length - 1);
   const keyed = h.digits('phone', digits, digits.length);
   let out = digits.slice(0, keep) + keyed.slice(keep);
+  if (nanp >= 0 && out.length >= nanp + 10) out = out.slice(0, nanp) + nanpValid(out.slice(nanp, nanp + 6)) + out.slice(nanp + 6);
   if (out === digits) out = out.slice(0, -1) + String((Number(out.at(-1)) + 1) % 10);
   const result = refill(s, out);
   return typeof value === 'number' ? Number(result) : result;
+}
+
+/**
+ * Area code and exchange made valid NANP: first digit 2–9, never N11 (211, 911), area codes never N9X
+ * (reserved for expansion): (415) 555-2671 never becomes (119) ….
+ */
+function nanpValid(six: string): string {
+  const d = [...six].map(Number);
+  d[0] = 2 + (d[0]! % 8);
+  d[1] = d[1]! % 9;
+  if (d[1] === 1 && d[2] === 1) d[2] = 2;
+  d[3] = 2 + (d[3]! % 8);
+  if (d[4] === 1 && d[5] === 1) d[5] = 2;
+  return d.join('');
 }
 
 /** Puts `digits` back into the digit positions of `template` (separators and brackets stay). */

@@ -1,8 +1,9 @@
 // The request target: path segments named by a `pathParams` template get their transform; other
-// segments are scanned (never dropped: that would change the route). The query keeps its names.
+// segments are scanned, names included, through two more levels of percent-escapes (never dropped: that
+// would change the route). The query keeps its names.
 import { anonymizePairs, type PairRules } from './pairs.js';
 import type { CompiledRule } from './rules.js';
-import type { Run } from './run.js';
+import { fieldScanOptions, type Run } from './run.js';
 
 export interface PathTemplate {
   /** One entry per segment: a literal, or the param's rule (undefined = the template names no rule). */
@@ -35,7 +36,8 @@ export function anonymizeUrl(run: Run, templates: readonly PathTemplate[], query
       segs[i] = encodeURIComponent(r === undefined ? '' : String(r));
       continue;
     }
-    const next = run.scanReplace(seg, { names: false });
+    // Read as a structured value: a name needs both ends listed (/v1/people/Maria%20Gonzalez).
+    const next = run.scanReplace(seg, fieldScanOptions(undefined));
     if (next !== seg) segs[i] = encodeURIComponent(next);
   }
   const outPath = segs.join('/');

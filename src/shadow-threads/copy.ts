@@ -99,7 +99,8 @@ function anonymizeCopy(route: ThreadRoute, wire: RawRequest): Anonymized {
     raw = decoded.request;
   }
   if (policy === 'none') return { ok: true, request: { method: raw.method, url: raw.url, headers: copyHeaders(raw.headers), body: raw.body }, replacements: [] };
-  const out = policy.anonymize(raw);
+  // A compressed body is bounded once decoded by the same limit as the body the copy was admitted with.
+  const out = policy.anonymize(raw, { maxDecodedBytes: route.cfg.maxBodyBytes });
   const replacements = [...out.replacements];
   return out.ok ? { ok: true, request: out.request, replacements } : { ok: false, drop: dropReasonOf(out.reason), replacements };
 }

@@ -2,7 +2,9 @@
 // `a@a@a…` costs a constant per position.
 import { regexHits, type Span } from './types.js';
 
-const EMAIL = /(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?){0,6}\.[A-Za-z]{2,24}(?![A-Za-z0-9-])/g;
+// Internationalized addresses too (EAI local parts, IDN domains: maría@correo-münchen.de), letters and
+// marks of any script; the text is NFKC-normalized before (fullwidth ＠ is @).
+const EMAIL = /(?<![\p{L}\p{M}\p{N}._%+\-])[\p{L}\p{M}\p{N}._%+\-]{1,64}@[\p{L}\p{N}](?:[\p{L}\p{M}\p{N}\-]{0,62}[\p{L}\p{M}\p{N}])?(?:\.[\p{L}\p{N}](?:[\p{L}\p{M}\p{N}\-]{0,62}[\p{L}\p{M}\p{N}])?){0,6}\.(?:\p{L}{2,24}|xn--[a-z0-9\-]{1,59})(?![\p{L}\p{M}\p{N}\-])/gu;
 
 export function detectEmail(text: string, out: Span[]): void {
   if (text.indexOf('@') < 0) return;

@@ -19,6 +19,16 @@ export function phoneLike(m: string): boolean {
     return (digits.length === 10 && digits[0] !== '0' && digits[0] !== '1') ||
       ((digits.length === 10 || digits.length === 11) && digits[0] === '0' && digits[1] !== '0');
   }
+  if (!international && !main.includes('(')) {
+    // Short national groupings that are postcodes, house numbers or licence numbers far more often than
+    // phones (43 73313, 3610-114, 28919 136, 75534-030, 2270-66-1551); 555 0123 and 12 345678 stay phones.
+    const groups = main.split(/[ .\-]/).map((g) => g.length);
+    if (groups.length === 2 && digits.length === 7 && groups[0] !== 3) return false;
+    if (groups.length === 2 && digits.length === 8 && groups[0]! >= 5) return false;
+    // Five then four digits is a ZIP+4 (94941 2505), not a national phone layout.
+    if (groups.length === 2 && groups[0] === 5 && groups[1] === 4) return false;
+    if (groups.length === 3 && groups[0] === 4 && groups[1] === 2 && groups[2] === 4) return false;
+  }
   // 3.14159 is a decimal and 1.2.3.4567 a version, not phones.
   if (!international && /^\d+\.\d+$/.test(main)) return false;
   if (main.includes('.') && /(?:^|\.)\d(?:\.|$)/.test(main)) return false;

@@ -9,6 +9,8 @@ export interface Span {
   start: number;
   end: number;
   entity: Entity;
+  /** The hit as the detectors read it (normalized: ASCII digits, decoded escapes), when not the source slice. */
+  value?: string;
 }
 
 /** Appends every hit in `text` to `out`; never throws, never backtracks super-linearly. */
