@@ -16,7 +16,12 @@ import { RouteTable } from './routing/route-table.js';
 import { stickyKeyReader } from './routing/canary.js';
 import { RoutingRuntime } from './routing/runtime.js';
 import { AuditLog, auditRoutingEvents } from './admin/audit.js';
-import { StateFile } from './admin/state-file.js';
+import type { AuditSink, EvidenceSnapshot, FleetView, RouteEvidence, StateBackend } from './state/backend.js';
+import { FleetSignals, comparerSnapshots, fleetReport } from './state/report.js';
+import { contributorsOf } from './state/evidence.js';
+import { FileBackend } from './state/file.js';
+import { IpcBackend, type FleetQuery } from './state/ipc.js';
+import { RedisBackend, assertRedisConfig } from './state/redis.js';
 import { startAdminServer } from './admin/server.js';
 import type { AdminContext } from './admin/context.js';
 import { OverloadMonitor } from './shadow/admission.js';
@@ -78,6 +83,10 @@ export class Shadowgate {
   private closing: Promise<void> | undefined;
   readonly routing: RoutingRuntime;
   readonly audit: AuditLog;
+  /** Where routing state lives and how this process meets its fleet (src/state/). */
+  readonly backend: StateBackend;
+  /** The audit trail as the fleet sees it (this process's file, plus the fleet's where there is one). */
+  readonly auditTrail: AuditSink;
   private admin: { port: number; close(): Promise<void> } | undefined;
   /** Anonymization, the leak guard, comparison and dataset serialization run there, never here. */
   readonly shadowThreads: ShadowThreadPool;
@@ -88,14 +97,21 @@ export class Shadowgate {
     this.metrics = createMetrics(opts.registry ?? new Registry());
     this.overload = new OverloadMonitor(config.server.maxEventLoopDelay);
     this.audit = new AuditLog(config.admin.auditFile, this.log);
+    this.backend = createBackend(config, opts, (what, route) => this.answer(what, route), this.log, this.metrics);
+    this.auditTrail = this.backend.auditSink(this.audit);
+    const backend = this.backend;
+    const fleetSignals = new FleetSignals();
     this.routing = new RoutingRuntime(config, {
       metrics: this.metrics,
       log: this.log,
-      signals: (route, nowMs) => this.comparers.get(route)?.comparer.guardSignals(nowMs),
-      // A cluster worker follows the configured weights; only a single process owns rollout state.
-      store: opts.worker ? undefined : new StateFile(config.admin.stateFile),
-      onEvent: auditRoutingEvents(this.audit, this.log),
-      timers: !opts.worker,
+      // A redis judge reads the fleet's merged comparers; every other process its own.
+      signals: (route, nowMs) => (backend.kind === 'redis'
+        ? fleetSignals.get(this.gen.config.routes.find((r) => r.name === route), backend.snapshots(nowMs), nowMs)
+        : this.comparers.get(route)?.comparer.guardSignals(nowMs)),
+      store: backend.store,
+      judge: () => backend.isJudge(),
+      evidence: (route, nowMs, z) => backend.evidence(route, nowMs, z),
+      onEvent: auditRoutingEvents(this.auditTrail, this.log),
     });
     this.shadowThreads = new ShadowThreadPool({
       threads: config.server.shadowThreads ?? defaultShadowThreads(),
@@ -224,6 +240,8 @@ export class Shadowgate {
   /** Binds the proxy (and the admin API), then serves. */
   async listen(): Promise<void> {
     const cfg = this.gen.config;
+    // The fleet's state first: no request is served on a weight the fleet has already changed.
+    await this.backend.start({ routing: this.routing, log: this.log, evidence: () => this.evidence() });
     await this.shadowThreads.start(cfg, this.gen.generation);
     this.port = await this.proxy.listen(this.opts.port ?? cfg.server.port, cfg.server.host);
     await this.startAdmin();
@@ -288,9 +306,15 @@ export class Shadowgate {
     this.adminPort = this.admin.port;
   }
 
-  /** The report of every route, or of one (undefined when it is unknown). */
+  /** The report of every route, or of one (undefined when it is unknown); a fleet's when there is one. */
   report(route?: string): RouteReport[] | RouteReport | undefined {
     const now = Date.now();
+    if (this.backend.kind === 'redis') {
+      // The other replicas' latest snapshots, and this one's as of now.
+      const snaps = this.backend.snapshots(now).filter((s) => s.replica !== this.backend.replica);
+      snaps.push({ replica: this.backend.replica, at: now, routes: comparerSnapshots(this.comparers) });
+      return fleetReport(this.gen.config, snaps, route, now);
+    }
     if (route !== undefined) return this.routeReport(route, now);
     return this.gen.config.routes.flatMap((r) => {
       const rep = this.routeReport(r.name, now);
@@ -311,14 +335,44 @@ export class Shadowgate {
       ready: () => this.ready,
       metrics: async () => {
         this.routing.flushMetrics();
+        this.metrics.fleetJudge.set(this.backend.isJudge() ? 1 : 0);
         return { contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() };
       },
       report: (route) => this.report(route),
       samples: (route) => this.comparers.get(route)?.comparer.samples(),
       reload: () => this.reload(),
       routing: this.routing,
-      audit: this.audit,
+      audit: this.auditTrail,
+      fleet: () => this.fleetView(),
     };
+  }
+
+  /** This process's evidence: canary routes' live windows, shadowed routes' comparer snapshots. */
+  evidence(): EvidenceSnapshot['routes'] {
+    const out: Record<string, RouteEvidence> = {};
+    const compare = comparerSnapshots(this.comparers);
+    for (const [name, live] of Object.entries(this.routing.exportEvidence())) out[name] = { ...live, ...compare[name] };
+    for (const [name, c] of Object.entries(compare)) out[name] ??= c;
+    return out;
+  }
+
+  /** Who this process is in its fleet, whether it judges, and whose evidence it sees. */
+  fleetView(): FleetView {
+    const now = Date.now();
+    return { backend: this.backend.kind, replica: this.backend.replica, up: this.backend.up(), judge: this.backend.isJudge(), contributors: contributorsOf(this.backend.snapshots(now), now) };
+  }
+
+  /** A question from the cluster primary (the ipc backend). */
+  private answer(what: FleetQuery, route: string | undefined): unknown {
+    switch (what) {
+      case 'metrics':
+        this.routing.flushMetrics();
+        return this.metrics.registry.getMetricsAsJSON();
+      case 'samples':
+        return route === undefined ? null : this.comparers.get(route)?.comparer.samples() ?? null;
+      case 'report':
+        return comparerSnapshots(this.comparers);
+    }
   }
   private async stopAdmin(): Promise<void> {
     await this.admin?.close();
@@ -362,6 +416,7 @@ export class Shadowgate {
       this.gen.grpc?.close();
       await this.stopAdmin();
       this.routing.close();
+      await this.backend.close();
       await this.audit.close();
       this.overload.close();
       this.log.info({ clean }, 'stopped');
@@ -405,6 +460,24 @@ export interface StartedShadowgate {
 }
 
 const noKey = (): undefined => undefined;
+
+function createBackend(config: Config, opts: StartOptions, answer: (what: FleetQuery, route: string | undefined) => unknown,
+  log: Logger, metrics: Metrics): StateBackend {
+  const up = metrics.stateBackendUp;
+  if (opts.worker) {
+    up.set({ backend: 'ipc' }, 1);
+    return new IpcBackend(config.state.evidenceInterval, answer);
+  }
+  if (config.state.backend === 'redis') {
+    up.set({ backend: 'redis' }, 0);
+    return new RedisBackend({
+      cfg: assertRedisConfig(config.state.redis), evidenceIntervalMs: config.state.evidenceInterval, stateFile: config.admin.stateFile, log,
+      onUp: (ok) => up.set({ backend: 'redis' }, ok ? 1 : 0),
+    });
+  }
+  up.set({ backend: 'file' }, 1);
+  return new FileBackend(config.admin.stateFile);
+}
 
 /** Starts a shadowgate for `config`: the proxy, the admin API, signal handling when asked. */
 export async function startShadowgate(config: Config, opts: StartOptions = {}): Promise<StartedShadowgate> {

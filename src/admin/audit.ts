@@ -136,7 +136,7 @@ export class AuditLog {
 }
 
 /** The routing runtime's automatic changes, as audit records (wire as RoutingRuntimeOptions.onEvent). */
-export function auditRoutingEvents(audit: AuditLog, log: Logger): (event: RoutingEvent) => void {
+export function auditRoutingEvents(audit: Pick<AuditLog, 'append'>, log: Logger): (event: RoutingEvent) => void {
   return (e) => {
     audit.append({
       time: new Date().toISOString(), token: e.actor.token, role: e.actor.role, source: e.actor.source,

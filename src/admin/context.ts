@@ -1,6 +1,6 @@
 // What the admin API needs from the rest of the process, and nothing more: app.ts implements it,
 // tests stub it. The routing part is the RoutingRuntime itself (or anything shaped like it).
-import type { AuditLog } from './audit.js';
+import type { AuditSink, FleetView } from '../state/backend.js';
 import type { RoutingRuntime } from '../routing/runtime.js';
 
 export type AdminRouting = Pick<RoutingRuntime, 'list' | 'route' | 'setWeight' | 'clearOverride' | 'rollback' | 'promote' | 'pause' | 'resume'>;
@@ -8,6 +8,8 @@ export type AdminRouting = Pick<RoutingRuntime, 'list' | 'route' | 'setWeight' |
 export interface AdminContext {
   /** False while starting or draining: /readyz answers 503. */
   ready(): boolean;
+  /** Details /readyz adds to its answer (a cluster primary: how many workers listen). */
+  readiness?(): Record<string, unknown>;
   /** Prometheus exposition (aggregated across workers where there are any). */
   metrics(): Promise<{ contentType: string; body: string }>;
   /**
@@ -20,5 +22,8 @@ export interface AdminContext {
   /** Re-read and swap the configuration; the running one stays on failure. */
   reload(): Promise<{ ok: true } | { ok: false; problems: string[] }>;
   readonly routing: AdminRouting;
-  readonly audit: AuditLog;
+  /** Audited mutations go here; GET /admin/audit reads the fleet's trail where there is one. */
+  readonly audit: AuditSink;
+  /** GET /admin/fleet: the state backend, whether this process judges, whose evidence it sees. */
+  fleet?(): FleetView;
 }

@@ -57,7 +57,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
   { method: 'GET', path: /^\/healthz$/, role: 'viewer', open: 'health', handle: () => ({ status: 200, json: { status: 'ok' } }) },
   {
     method: 'GET', path: /^\/readyz$/, role: 'viewer', open: 'health',
-    handle: (c) => (c.ctx.ready() ? { status: 200, json: { status: 'ready' } } : { status: 503, json: { status: 'not ready' } }),
+    handle: (c) => (c.ctx.ready() ? { status: 200, json: { status: 'ready', ...c.ctx.readiness?.() } } : { status: 503, json: { status: 'not ready', ...c.ctx.readiness?.() } }),
   },
   {
     method: 'GET', path: /^\/metrics$/, role: 'viewer', open: 'metrics',
@@ -66,6 +66,10 @@ export const ENDPOINTS: readonly Endpoint[] = [
       return { status: 200, text: m.body, contentType: m.contentType };
     },
   },
+  {
+    method: 'GET', path: /^\/admin\/fleet$/, role: 'viewer',
+    handle: (c) => ({ status: 200, json: c.ctx.fleet?.() ?? { backend: 'file', up: true, judge: true, contributors: [] } }),
+  },
   { method: 'GET', path: /^\/admin\/routes$/, role: 'viewer', handle: (c) => ({ status: 200, json: { routes: c.ctx.routing.list() } }) },
   {
     method: 'GET', path: new RegExp(`^/admin/routes/${ROUTE}$`), role: 'viewer',
@@ -73,18 +77,19 @@ export const ENDPOINTS: readonly Endpoint[] = [
   },
   {
     method: 'GET', path: /^\/admin\/report$/, role: 'viewer',
-    handle: (c) => {
+    handle: async (c) => {
       const route = c.url.searchParams.get('route') ?? undefined;
-      const report = c.ctx.report(route);
+      // A cluster primary or a fleet replica gathers the report from other processes: awaited.
+      const report = await c.ctx.report(route);
       return { status: 200, json: report ?? notFound(`route "${route ?? ''}"`) };
     },
   },
   {
     method: 'GET', path: /^\/admin\/samples$/, role: 'viewer',
-    handle: (c) => {
+    handle: async (c) => {
       const route = c.url.searchParams.get('route');
       if (route === null || route === '') throw errors.badRequest('the route query parameter is required');
-      return { status: 200, json: c.ctx.samples(route) ?? notFound(`route "${route}"`) };
+      return { status: 200, json: (await c.ctx.samples(route)) ?? notFound(`route "${route}"`) };
     },
   },
   {
@@ -113,10 +118,10 @@ export const ENDPOINTS: readonly Endpoint[] = [
   },
   {
     method: 'GET', path: /^\/admin\/audit$/, role: 'operator',
-    handle: (c) => {
+    handle: async (c) => {
       const limit = limitParam.safeParse(c.url.searchParams.get('limit') ?? undefined);
       if (!limit.success) throw errors.badRequest('limit must be an integer between 1 and 1000');
-      return { status: 200, json: { records: c.ctx.audit.latest(limit.data) } };
+      return { status: 200, json: { records: await c.ctx.audit.latest(limit.data) } };
     },
   },
 ];

@@ -16,7 +16,8 @@ export interface ReplayIo {
 export const REPLAY_USAGE = `usage: shadowgate replay --config FILE --dataset PATH... [--route R] [--rate RPS]
                         [--concurrency N] [--out report.json] [--json] [--fail-on marginal|fail]
 
-  --dataset PATH...   JSONL files (plain or gzip) or directories, read in order
+  --dataset PATH...   JSONL files (plain or gzip), directories or quoted globs ('data/*/shadow*.jsonl*'),
+                      read in order and merged into one report (e.g. every replica's files)
   --route R           replay only this route's records
   --rate RPS          records per second (default: as fast as --concurrency allows)
   --concurrency N     records in flight at once (default 16)

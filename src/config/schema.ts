@@ -6,6 +6,7 @@ import { anonymizeSchema } from './schema/anonymize.js';
 import { compareSchema } from './schema/compare.js';
 import { adminSchema, canarySchema, limitsSchema } from './schema/canary.js';
 import { recordSchema } from './schema/record.js';
+import { stateSchema } from './schema/state.js';
 import { rewriteProblems, rewriteSchema, streamTimeout } from './schema/protocols.js';
 import { tracingSchema } from './schema/tracing.js';
 import { listenerTlsSchema, upstreamTlsSchema } from './schema/tls.js';
@@ -139,6 +140,7 @@ export const configSchema = z.object({
   routes: z.array(routeSchema).default([]),
   anonymize: anonymizeSchema.default(() => anonymizeSchema.parse({})),
   record: recordSchema.optional(),
+  state: stateSchema.default(() => stateSchema.parse({})),
   tracing: tracingSchema.optional(),
 }).strict();
 
@@ -200,6 +202,7 @@ export type { AnonymizeConfig, PolicyConfig, TransformSpec } from './schema/anon
 export type { CompareConfig } from './schema/compare.js';
 export type { AdminConfig, CanaryConfig, GuardrailsConfig, LimitsConfig } from './schema/canary.js';
 export type { RecordConfig } from './schema/record.js';
+export type { RedisStateConfig, StateConfig } from './schema/state.js';
 export type { RewriteConfig, TargetRewrite } from './schema/protocols.js';
 export type { TracingConfig } from './schema/tracing.js';
 export type { ListenerTlsConfig, UpstreamTlsConfig } from './schema/tls.js';

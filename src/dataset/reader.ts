@@ -5,6 +5,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { ShadowgateError } from '../errors.js';
+import { expandGlob, isGlob } from './glob.js';
 import { checkRecord, DATASET_VERSION, type DatasetRecord } from './record.js';
 
 export type ReadIssueKind = 'torn' | 'malformed' | 'future-version' | 'too-long';
@@ -40,14 +41,24 @@ export function datasetError(message: string): ShadowgateError {
 }
 
 /**
- * Expands the given paths (a directory stands for its *.jsonl and *.jsonl.gz files, by name, which is
+ * Expands the given paths (a glob for what it matches; a directory stands for its *.jsonl and *.jsonl.gz files, by name, which is
  * write order for rotated files) and checks that each exists before anything is read.
  */
 export async function resolveDatasetPaths(paths: readonly string[]): Promise<{ files: string[]; totalBytes: number }> {
   if (paths.length === 0) throw datasetError('no dataset file given');
   const files: string[] = [];
   let totalBytes = 0;
+  const expanded: string[] = [];
   for (const p of paths) {
+    if (!isGlob(p)) expanded.push(p);
+    else {
+      // A quoted glob (the shell left it alone): every replica's files, merged into one report.
+      const matches = await expandGlob(p);
+      if (matches.length === 0) throw datasetError(`no dataset file matches ${p}`);
+      expanded.push(...matches);
+    }
+  }
+  for (const p of expanded) {
     const st = await stat(p).catch((err: NodeJS.ErrnoException) => {
       throw datasetError(err.code === 'ENOENT' ? `dataset file not found: ${p}` : `cannot read dataset ${p}: ${err.code ?? err.message}`);
     });

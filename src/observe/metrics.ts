@@ -29,7 +29,10 @@ export function createMetrics(registry = new Registry(), opts: { defaults?: bool
     rawDataMirroring: new Gauge({ name: 'shadowgate_raw_data_mirroring', help: '1 when a route mirrors raw data (policy none with allowRawData).', labelNames: ['route'] as const, registers: r }),
     comparisons: new Counter({ name: 'shadowgate_comparisons_total', help: 'Shadow comparisons by route and result.', labelNames: ['route', 'result'] as const, registers: r }),
     fieldMismatches: new Counter({ name: 'shadowgate_field_mismatches_total', help: 'Field mismatches (configured and top-N fields; the rest as other).', labelNames: ['route', 'field'] as const, registers: r }),
-    canaryWeight: new Gauge({ name: 'shadowgate_canary_weight_percent', help: 'Share of live traffic the candidate serves, in percent.', labelNames: ['route'] as const, registers: r }),
+    // Every worker sets the same value: aggregated across workers it is the value, not a sum.
+    canaryWeight: new Gauge({ name: 'shadowgate_canary_weight_percent', help: 'Share of live traffic the candidate serves, in percent.', labelNames: ['route'] as const, registers: r, aggregator: 'max' }),
+    stateBackendUp: new Gauge({ name: 'shadowgate_state_backend_up', help: '1 while the state backend (file, ipc to the cluster primary, or redis) is reachable; 0 means serving on the last known state.', labelNames: ['backend'] as const, registers: r, aggregator: 'min' }),
+    fleetJudge: new Gauge({ name: 'shadowgate_fleet_judge', help: '1 while this process judges rollouts and guardrails for its fleet (the cluster primary, or the redis lease holder).', registers: r, aggregator: 'sum' }),
     canaryRollbacks: new Counter({ name: 'shadowgate_canary_rollbacks_total', help: 'Canary rollbacks by route and reason.', labelNames: ['route', 'reason'] as const, registers: r }),
     canaryDecisions: new Counter({ name: 'shadowgate_canary_decisions_total', help: 'Live canary decisions by route, target and reason.', labelNames: ['route', 'target', 'reason'] as const, registers: r }),
     canaryFallbacks: new Counter({ name: 'shadowgate_canary_fallbacks_total', help: 'Live requests retried on the incumbent after the candidate failed.', labelNames: ['route'] as const, registers: r }),

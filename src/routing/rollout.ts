@@ -41,6 +41,8 @@ export const persistedRouteSchema = z.object({
   }).nullable(),
   changedAt: z.number(),
   changedBy: z.string(),
+  /** Revision of a shared state (absent in files written before the fleet). */
+  rev: z.number().int().nonnegative().optional(),
 });
 export type PersistedRoute = z.infer<typeof persistedRouteSchema>;
 

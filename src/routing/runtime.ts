@@ -9,7 +9,7 @@ import { ShadowgateError } from '../errors.js';
 import type { Metrics } from '../observe/metrics.js';
 import { ALL_DECISIONS, CanarySplit, DECISIONS, type CanaryDecision, type CanaryTarget } from './canary.js';
 import { LiveLimits } from './limits.js';
-import { LiveWindow, isLiveError } from './live-stats.js';
+import { LiveWindow, isLiveError, type LiveWindowSnapshot, type WindowSnapshot } from './live-stats.js';
 import { hardFailureCheck, isHardFailure, p99BoundZ, type GuardrailCheck } from './guardrails.js';
 import {
   describeRollback, evaluateGuardrails, type PersistedRoute, type PersistedState, type RollbackReason, type RolloutState, type SignalsFn,
@@ -38,9 +38,26 @@ export interface RoutingEvent {
   readonly reason?: RollbackReason;
 }
 
+/**
+ * Where routing state lives (src/state/: a local file, the cluster primary over IPC, or Redis). `save`
+ * receives the whole state and the routes that changed; a shared store publishes those to the fleet.
+ * `fenced` marks the judge's own decisions (rollout steps, guardrail rollbacks): a shared store refuses
+ * them once the judge has lost its lease, so a deposed judge cannot overwrite its successor.
+ */
 export interface RoutingStore {
   load(): PersistedState | undefined;
-  save(state: PersistedState): void;
+  save(state: PersistedState, change?: StoreChange): void;
+}
+
+export interface StoreChange {
+  readonly routes: readonly string[];
+  readonly fenced: boolean;
+}
+
+/** Merged live evidence of a route across the fleet (the judge decides on it instead of its own windows). */
+export interface FleetEvidence {
+  readonly incumbent: WindowSnapshot;
+  readonly candidate: WindowSnapshot;
 }
 
 export interface RoutingRuntimeOptions {
@@ -56,6 +73,13 @@ export interface RoutingRuntimeOptions {
   /** Evaluate on timers (default true); tests call evaluateNow instead. */
   readonly timers?: boolean;
   readonly now?: () => number;
+  /**
+   * Whether this process judges rollouts and guardrails (default: always). In a fleet only one does:
+   * the cluster primary, or the holder of the Redis lease; the others follow the state it publishes.
+   */
+  readonly judge?: () => boolean;
+  /** The fleet's merged live windows of a route; undefined judges on this process's own windows. */
+  readonly evidence?: (route: string, nowMs: number, z: number) => FleetEvidence | undefined;
 }
 
 export const DEFAULT_EVALUATION_INTERVAL_MS = 10_000;
@@ -96,6 +120,8 @@ class RouteController {
   stepStartedAt = 0;
   stepRequests = 0;
   rollback: RollbackReason | null = null;
+  /** Order of shared changes: a remote state applies only when its revision is newer. */
+  rev = 0;
   changedAt = 0;
   changedBy = '';
   status = '';
@@ -171,10 +197,21 @@ class RouteController {
     this.metrics.canaryWeight.set({ route: this.config.name }, w);
   }
 
+  restore(saved: PersistedRoute): void {
+    this.override = saved.override;
+    this.state = saved.state;
+    this.step = saved.step;
+    this.stepStartedAt = saved.stepStartedAt;
+    this.rollback = saved.rollback;
+    this.changedAt = saved.changedAt;
+    this.changedBy = saved.changedBy;
+    this.rev = saved.rev ?? 0;
+  }
+
   persisted(): PersistedRoute {
     return {
       override: this.override, state: this.state, step: this.step, stepStartedAt: this.stepStartedAt,
-      rollback: this.rollback, changedAt: this.changedAt, changedBy: this.changedBy,
+      rollback: this.rollback, changedAt: this.changedAt, changedBy: this.changedBy, rev: this.rev,
     };
   }
 }
@@ -222,13 +259,7 @@ export class RoutingRuntime {
     const canary = c.config.canary;
     if (canary === undefined) return;
     if (saved !== undefined) {
-      c.override = saved.override;
-      c.state = saved.state;
-      c.step = saved.step;
-      c.stepStartedAt = saved.stepStartedAt;
-      c.rollback = saved.rollback;
-      c.changedAt = saved.changedAt;
-      c.changedBy = saved.changedBy;
+      c.restore(saved);
       this.reconcileRollout(c, now);
       return;
     }
@@ -367,6 +398,10 @@ export class RoutingRuntime {
       c.status = c.state === 'idle' ? 'idle: waiting for resume' : 'off';
       return;
     }
+    if (this.opts.judge !== undefined && !this.opts.judge()) {
+      c.status = 'following the fleet judge';
+      return;
+    }
     let signals;
     try {
       signals = this.opts.signals?.(c.config.name, now);
@@ -376,7 +411,9 @@ export class RoutingRuntime {
       signals = undefined;
     }
     const z = p99BoundZ(c.guardrails);
-    const checks = evaluateGuardrails(c.guardrails, c.incumbent.snapshot(now, z), c.candidate.snapshot(now, z), signals);
+    const fleet = this.opts.evidence?.(c.config.name, now, z);
+    const candidateWindow = fleet?.candidate ?? c.candidate.snapshot(now, z);
+    const checks = evaluateGuardrails(c.guardrails, fleet?.incumbent ?? c.incumbent.snapshot(now, z), candidateWindow, signals);
     c.lastEvaluation = { at: now, checks };
     const breach = checks.find((k) => k.result === 'breach');
     if (breach !== undefined) {
@@ -394,7 +431,7 @@ export class RoutingRuntime {
       c.status = `holding: ${label}, ${Math.ceil((rollout.stepDuration - elapsed) / 1000)}s left`;
       return;
     }
-    if (c.stepRequests < rollout.minRequests || checks.some((k) => k.result === 'insufficient data')) {
+    if (Math.max(c.stepRequests, fleet === undefined ? 0 : candidateWindow.requests) < rollout.minRequests || checks.some((k) => k.result === 'insufficient data')) {
       c.status = 'stalled: insufficient data';
       return;
     }
@@ -402,7 +439,7 @@ export class RoutingRuntime {
     if (c.step + 1 >= rollout.steps.length) {
       c.state = 'complete';
       c.status = 'complete: promote to finish';
-      this.changed(c, now, SYSTEM_ACTOR.token);
+      this.changed(c, now, SYSTEM_ACTOR.token, true);
       this.emit({ action: 'rollout.complete', route: c.config.name, actor: SYSTEM_ACTOR, before, after: c.snapshot() });
       return;
     }
@@ -410,7 +447,7 @@ export class RoutingRuntime {
     c.override = rollout.steps[c.step]!;
     this.beginStep(c, now);
     c.status = `advanced: step ${c.step + 1}/${rollout.steps.length} at ${c.weight}%`;
-    this.changed(c, now, SYSTEM_ACTOR.token);
+    this.changed(c, now, SYSTEM_ACTOR.token, true);
     this.opts.log.info({ route: c.config.name, step: c.step + 1, weight: c.weight }, 'canary rollout advanced');
     this.emit({ action: 'rollout.advance', route: c.config.name, actor: SYSTEM_ACTOR, before, after: c.snapshot() });
   }
@@ -424,7 +461,8 @@ export class RoutingRuntime {
     // Weight 0 reaches the split before anything else (persisting may be slow): no request after this.
     c.publish();
     this.opts.metrics.canaryRollbacks.inc({ route: c.config.name, reason: reason.metric });
-    this.changed(c, now, actor.token);
+    // The judge's guardrail decisions are fenced; the hard-failure fast path is every replica's own.
+    this.changed(c, now, actor.token, reason.by === 'guardrail' && reason.metric !== 'hard_failure');
     if (reason.by === 'guardrail') {
       this.opts.log.error({ alert: 'canary_rollback', route: c.config.name, metric: reason.metric, value: reason.value, threshold: reason.threshold },
         `ALERT canary rolled back on ${c.config.name}: ${reason.metric} ${String(reason.value)} > ${String(reason.threshold)}`);
@@ -440,20 +478,18 @@ export class RoutingRuntime {
     }
   }
 
-  private changed(c: RouteController, now: number, by: string): void {
+  private changed(c: RouteController, now: number, by: string, fenced = false): void {
     c.changedAt = now;
     c.changedBy = by;
     c.publish();
-    this.persist();
+    this.persist({ routes: [c.config.name], fenced });
   }
 
-  private persist(): void {
+  private persist(change: StoreChange = { routes: [], fenced: false }): void {
     const store = this.opts.store;
     if (store === undefined) return;
-    const routes: Record<string, PersistedRoute> = {};
-    for (const [name, c] of this.routes) if (c.config.canary !== undefined) routes[name] = c.persisted();
     try {
-      store.save({ v: 1, savedAt: this.now(), routes });
+      store.save({ v: 1, savedAt: this.now(), routes: this.persistedRoutes() }, change);
     } catch (err) {
       // The running state is still right; only durability is lost, which operators must hear about.
       this.opts.log.error({ err: (err as Error).message }, 'canary state could not be saved');
@@ -538,6 +574,58 @@ export class RoutingRuntime {
     }
     this.changed(c, now, actor.token);
     return { before, after: c.snapshot() };
+  }
+
+  // ---- the fleet ----
+
+  /**
+   * A route's state as another process wrote it (the judge, an operator on another replica, a replica's
+   * fast-path rollback): applied when its revision is newer than ours, without saving or auditing it
+   * again (its writer did). `force` applies whatever the revision (a worker's first state from its
+   * primary replaces what it derived from the config). Returns the routes that changed.
+   */
+  applyRemote(routes: Readonly<Record<string, PersistedRoute>>, opts: { force?: boolean } = {}): string[] {
+    const applied: string[] = [];
+    const now = this.now();
+    for (const [name, saved] of Object.entries(routes)) {
+      const c = this.routes.get(name);
+      if (c === undefined || c.config.canary === undefined) continue;
+      const rev = saved.rev ?? 0;
+      if (rev <= c.rev && opts.force !== true) continue;
+      const newStep = saved.step !== c.step || saved.stepStartedAt !== c.stepStartedAt;
+      c.restore(saved);
+      if (newStep) {
+        c.stepRequests = 0;
+        c.candidate.clear();
+      }
+      if (c.state === 'rolled_back') c.status = 'rolled back';
+      this.reconcileRollout(c, now);
+      c.publish();
+      applied.push(name);
+    }
+    return applied;
+  }
+
+  /** Records the revision a shared store gave to this process's own change (so its echo is not re-applied). */
+  acknowledge(route: string, rev: number): void {
+    const c = this.routes.get(route);
+    if (c !== undefined && rev > c.rev) c.rev = rev;
+  }
+
+  /** This process's live windows of every canary route, as plain JSON for the fleet's judge. */
+  exportEvidence(): Record<string, { incumbent: LiveWindowSnapshot; candidate: LiveWindowSnapshot }> {
+    const out: Record<string, { incumbent: LiveWindowSnapshot; candidate: LiveWindowSnapshot }> = {};
+    for (const [name, c] of this.routes) {
+      if (c.config.canary !== undefined) out[name] = { incumbent: c.incumbent.encode(), candidate: c.candidate.encode() };
+    }
+    return out;
+  }
+
+  /** Every canary route's persisted state (what a shared store publishes on (re)connect). */
+  persistedRoutes(): Record<string, PersistedRoute> {
+    const routes: Record<string, PersistedRoute> = {};
+    for (const [name, c] of this.routes) if (c.config.canary !== undefined) routes[name] = c.persisted();
+    return routes;
   }
 
   // ---- configuration and views ----

@@ -1,0 +1,437 @@
+// The `redis` backend: any number of shadowgate processes share one routing state, elect one judge,
+// pool their evidence and their audit trail. Keys (all under state.redis.keyPrefix):
+//   routes    hash   route → {"rev":N,"route":<persisted route>}, written only by the SAVE script
+//   rev       string the fleet's change counter (INCR inside SAVE: one total order of changes)
+//   changes   channel every SAVE publishes "route\n<value>" here; replicas apply newer revisions
+//   lease     string "<replica>|<fencing token>" with a TTL: its holder is the judge
+//   fence     string the fencing token counter (INCR on every new lease)
+//   evidence  hash   replica → its latest evidence snapshot (JSON)
+//   audit     stream one entry per audit record (capped)
+// A replica applies its own decisions at once and writes them after; every `reconcile` it re-reads
+// the whole hash (a missed message heals). Without Redis it serves on its last known state (fail
+// static, also cached in the local state file), stops judging (rollouts pause), and on reconnect
+// pushes the changes it made meanwhile, then reconciles.
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { AuditRecord } from '../admin/audit.js';
+import { StateFile } from '../admin/state-file.js';
+import type { RedisStateConfig } from '../config/schema.js';
+import { ShadowgateError } from '../errors.js';
+import { persistedRouteSchema, type PersistedRoute, type PersistedState } from '../routing/rollout.js';
+import type { FleetEvidence, RoutingStore, StoreChange } from '../routing/runtime.js';
+import type { AuditSink, EvidenceSnapshot, ReplicaLink, StateBackend } from './backend.js';
+import { EvidenceBoard, STALE_INTERVALS } from './evidence.js';
+
+type Routes = Record<string, PersistedRoute>;
+
+/** Audit entries kept in the stream (approximately: XADD MAXLEN ~). */
+const AUDIT_STREAM_MAX = 10_000;
+/** Evidence of a replica silent for this many intervals is deleted from the hash. */
+const EVIDENCE_FORGET_INTERVALS = 20;
+/** How long start() waits for a first answer before serving on the last known state. */
+const CONNECT_WAIT_MS = 3000;
+
+// KEYS: routes, rev, lease. ARGV: route, value JSON, fencing token ('' = unfenced), channel, mode ('' | 'nx').
+// Returns the new revision, 0 when mode nx found the route already there, -1 when the fence is stale.
+const SAVE = `
+if ARGV[3] ~= '' then
+  local cur = redis.call('GET', KEYS[3])
+  if not cur then return -1 end
+  local tok = string.match(cur, '|(%d+)$')
+  if tok ~= ARGV[3] then return -1 end
+end
+if ARGV[5] == 'nx' and redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 0 end
+local rev = redis.call('INCR', KEYS[2])
+local v = '{"rev":' .. rev .. ',"route":' .. ARGV[2] .. '}'
+redis.call('HSET', KEYS[1], ARGV[1], v)
+redis.call('PUBLISH', ARGV[4], ARGV[1] .. '\\n' .. v)
+return rev`;
+
+// KEYS: rev. ARGV: a revision this replica has seen. A Redis restarted empty counts on from there, so
+// revisions stay ordered across its restarts (as long as one replica remembers).
+const BUMP = `
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+if cur < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
+return 0`;
+
+// KEYS: lease, fence. ARGV: replica, ttl ms. Returns the fencing token held, or 0 when another holds it.
+const ACQUIRE = `
+local cur = redis.call('GET', KEYS[1])
+if cur then
+  local holder, tok = string.match(cur, '^(.*)|(%d+)$')
+  if holder == ARGV[1] then
+    redis.call('PEXPIRE', KEYS[1], ARGV[2])
+    return tonumber(tok)
+  end
+  return 0
+end
+local tok = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], ARGV[1] .. '|' .. tok, 'PX', ARGV[2])
+return tok`;
+
+// KEYS: lease. ARGV: replica. Gives the lease up (a clean shutdown hands over at once).
+const RELEASE = `
+local cur = redis.call('GET', KEYS[1])
+if cur and string.match(cur, '^(.*)|%d+$') == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+function parseValue(text: string): PersistedRoute | undefined {
+  try {
+    const v = JSON.parse(text) as { rev?: unknown; route?: unknown };
+    const route = persistedRouteSchema.safeParse(v.route);
+    if (!route.success || typeof v.rev !== 'number') return undefined;
+    return { ...route.data, rev: v.rev };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface RedisBackendOptions {
+  readonly cfg: RedisStateConfig;
+  readonly evidenceIntervalMs: number;
+  /** The local cache of the last known state (served from when Redis is down at start). */
+  readonly stateFile: string;
+  readonly log: Logger;
+  readonly onUp?: (up: boolean) => void;
+  /** Routes the fleet changed elsewhere, now applied here (a cluster primary pushes them to its workers). */
+  readonly onApplied?: (routes: readonly string[]) => void;
+}
+
+export class RedisBackend implements StateBackend {
+  readonly kind = 'redis';
+  readonly replica = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  readonly store: RoutingStore;
+  private readonly cfg: RedisStateConfig;
+  private readonly cmd: Redis;
+  private readonly sub: Redis;
+  private readonly file: StateFile;
+  private readonly board: EvidenceBoard;
+  private readonly keys: { routes: string; rev: string; changes: string; lease: string; fence: string; evidence: string; audit: string };
+  private link: ReplicaLink | undefined;
+  private readonly timers: NodeJS.Timeout[] = [];
+  /** Fencing token of the lease this replica holds (0: none), valid until judgeUntil. */
+  private token = 0;
+  private judgeUntil = 0;
+  /** Routes with a write in flight (reconcile leaves them alone) and routes changed while Redis was away. */
+  private readonly pending = new Map<string, number>();
+  private readonly dirty = new Set<string>();
+  /** Routes whose next fleet value replaces ours whatever its revision (after a refused or seeded write). */
+  private readonly forceNext = new Set<string>();
+  private isUp = false;
+  private closed = false;
+  /** Set on every (re)connect: the next reconcile writes what changed here meanwhile and seeds new routes. */
+  private needResync = true;
+  private reconciling = false;
+
+  constructor(private readonly opts: RedisBackendOptions) {
+    this.cfg = opts.cfg;
+    const p = opts.cfg.keyPrefix;
+    this.keys = { routes: `${p}routes`, rev: `${p}rev`, changes: `${p}changes`, lease: `${p}lease`, fence: `${p}fence`, evidence: `${p}evidence`, audit: `${p}audit` };
+    this.board = new EvidenceBoard(opts.evidenceIntervalMs * STALE_INTERVALS);
+    this.file = new StateFile(opts.stateFile);
+    const common = {
+      lazyConnect: true,
+      // Fail fast, never queue: a replica without Redis serves on what it has.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: opts.cfg.commandTimeout,
+      connectTimeout: Math.max(opts.cfg.commandTimeout, 1000),
+      retryStrategy: (times: number) => Math.min(50 * times, 1000),
+    };
+    this.cmd = new Redis(opts.cfg.url, { ...common, connectionName: `shadowgate:${this.replica}` });
+    this.sub = new Redis(opts.cfg.url, { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined, connectionName: `shadowgate-sub:${this.replica}` });
+    this.cmd.on('error', () => undefined);
+    this.sub.on('error', () => undefined);
+    this.cmd.on('ready', () => this.setUp(true));
+    this.cmd.on('close', () => this.setUp(false));
+    this.store = {
+      load: () => this.file.load(),
+      save: (state, change) => this.save(state, change),
+    };
+  }
+
+  private setUp(up: boolean): void {
+    if (this.isUp === up) return;
+    this.isUp = up;
+    this.opts.onUp?.(up);
+    if (up) {
+      this.opts.log.info({ replica: this.replica }, 'state backend redis connected');
+      this.needResync = true;
+      if (this.link !== undefined) void this.reconcile().catch(() => undefined);
+    } else if (!this.closed) {
+      this.token = 0;
+      this.opts.log.error({ replica: this.replica }, 'state backend redis unavailable: serving on the last known state, rollouts paused');
+    }
+  }
+
+  up(): boolean {
+    return this.isUp;
+  }
+
+  isJudge(): boolean {
+    return this.token > 0 && Date.now() < this.judgeUntil;
+  }
+
+  /** The lease's fencing token while this replica judges (0 otherwise). */
+  get fencingToken(): number {
+    return this.isJudge() ? this.token : 0;
+  }
+
+  evidence(route: string, nowMs: number, z?: number): FleetEvidence | undefined {
+    return this.board.evidence(route, nowMs, z);
+  }
+
+  snapshots(nowMs: number): EvidenceSnapshot[] {
+    return this.board.fresh(nowMs);
+  }
+
+  async start(link: ReplicaLink): Promise<void> {
+    this.link = link;
+    this.sub.on('message', (_channel: string, message: string) => this.onMessage(message));
+    const connected = Promise.all([this.cmd.connect(), this.sub.connect()]).then(() => true, () => false);
+    const ok = await Promise.race([connected, new Promise<boolean>((r) => setTimeout(() => r(false), CONNECT_WAIT_MS).unref())]);
+    // Queued until connected when Redis is not there yet (re-subscribed by ioredis on every reconnect).
+    const subscribed = this.sub.subscribe(this.keys.changes).catch((err: unknown) => this.opts.log.warn({ err: (err as Error).message }, 'redis subscribe failed'));
+    if (ok) {
+      await subscribed;
+      await this.reconcile();
+    } else {
+      this.opts.log.error({ url: redactUrl(this.cfg.url) }, 'state backend redis unreachable at start: serving on the last known state; retrying');
+    }
+    const every = (ms: number, fn: () => Promise<void> | void) => {
+      const t = setInterval(() => void Promise.resolve(fn()).catch(() => undefined), ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    every(this.cfg.reconcile, () => this.reconcile());
+    every(Math.max(50, Math.floor(this.cfg.lease / 3)), () => this.renewLease());
+    every(this.opts.evidenceIntervalMs, () => this.exchangeEvidence());
+    await this.renewLease().catch(() => undefined);
+  }
+
+  // ---- routing state ----
+
+  private save(state: PersistedState, change: StoreChange | undefined): void {
+    // The local cache first (the last known state after a restart without Redis), then the fleet.
+    try {
+      this.file.save(state);
+    } catch (err) {
+      this.opts.log.error({ err: (err as Error).message }, 'state cache file could not be written');
+    }
+    for (const name of change?.routes ?? []) {
+      const route = state.routes[name];
+      // A judge's decision carries its fencing token; without a lease it is not published at all.
+      if (route !== undefined) void this.publish(name, route, change!.fenced ? this.fencingToken || -1 : 0, '');
+    }
+  }
+
+  private async publish(name: string, route: PersistedRoute, fence: number, mode: '' | 'nx'): Promise<number> {
+    const { rev: _rev, ...plain } = route;
+    if (fence < 0) {
+      this.opts.log.warn({ route: name }, 'a judge decision without the lease is not published; the fleet state wins');
+      this.forceNext.add(name);
+      return -1;
+    }
+    this.pending.set(name, (this.pending.get(name) ?? 0) + 1);
+    try {
+      const rev = Number(await this.cmd.eval(SAVE, 3, this.keys.routes, this.keys.rev, this.keys.lease, name, JSON.stringify(plain), fence > 0 ? String(fence) : '', this.keys.changes, mode));
+      if (rev > 0) {
+        this.link?.routing.acknowledge(name, rev);
+        this.dirty.delete(name);
+      } else if (rev < 0) {
+        // A deposed judge: its decision is not the fleet's; the fleet's state comes back on reconcile.
+        this.opts.log.warn({ route: name }, 'lost the judge lease before a decision was written; the fleet state wins');
+        this.token = 0;
+        this.forceNext.add(name);
+      }
+      return rev;
+    } catch (err) {
+      if (mode === 'nx') {
+        // Seeding failed: nothing changed here; the next reconcile seeds again.
+        this.needResync = true;
+      } else {
+        this.dirty.add(name);
+        this.opts.log.warn({ route: name, err: (err as Error).message }, 'routing change not written to redis yet (applied here; written on reconnect)');
+      }
+      return -1;
+    } finally {
+      const n = (this.pending.get(name) ?? 1) - 1;
+      if (n <= 0) this.pending.delete(name);
+      else this.pending.set(name, n);
+    }
+  }
+
+  private onMessage(message: string): void {
+    const nl = message.indexOf('\n');
+    if (nl < 0) return;
+    const route = parseValue(message.slice(nl + 1));
+    if (route !== undefined) this.apply({ [message.slice(0, nl)]: route });
+  }
+
+  private apply(routes: Routes): void {
+    const link = this.link;
+    if (link === undefined) return;
+    const normal: Routes = {};
+    const forced: Routes = {};
+    for (const [name, r] of Object.entries(routes)) {
+      if (this.forceNext.delete(name)) forced[name] = r;
+      else normal[name] = r;
+    }
+    const applied = [...link.routing.applyRemote(normal), ...link.routing.applyRemote(forced, { force: true })];
+    if (applied.length > 0) {
+      this.opts.onApplied?.(applied);
+      try {
+        this.file.save({ v: 1, savedAt: Date.now(), routes: link.routing.persistedRoutes() });
+      } catch (err) {
+        this.opts.log.error({ err: (err as Error).message }, 'state cache file could not be written');
+      }
+    }
+  }
+
+  /** Reads the whole routing hash and applies what is newer (routes with a write in flight excepted). */
+  private async reconcile(): Promise<void> {
+    if (!this.isUp || this.reconciling) return;
+    this.reconciling = true;
+    try {
+      if (this.needResync || this.dirty.size > 0) await this.resync();
+      else await this.readBack();
+    } finally {
+      this.reconciling = false;
+    }
+  }
+
+  private async readBack(): Promise<void> {
+    const all = await this.cmd.hgetall(this.keys.routes);
+    const routes: Routes = {};
+    for (const [name, text] of Object.entries(all)) {
+      if (this.pending.has(name) || this.dirty.has(name)) continue;
+      const r = parseValue(text);
+      if (r !== undefined) routes[name] = r;
+    }
+    this.apply(routes);
+  }
+
+  /**
+   * (Re)connected: changes made here while Redis was away are written (they are newer than anything
+   * the fleet has for those routes, or the operator would not have made them), routes the fleet does
+   * not know yet are seeded from this replica's state, then everything else is read back.
+   */
+  private async resync(): Promise<void> {
+    const link = this.link;
+    if (link === undefined) return;
+    this.needResync = false;
+    try {
+      const mine = link.routing.persistedRoutes();
+      const seen = Math.max(0, ...Object.values(mine).map((r) => r.rev ?? 0));
+      await this.cmd.eval(BUMP, 1, this.keys.rev, String(seen));
+      for (const name of [...this.dirty]) if (mine[name] !== undefined) await this.publish(name, mine[name], 0, '');
+      const known = new Set(Object.keys(await this.cmd.hgetall(this.keys.routes)));
+      for (const [name, r] of Object.entries(mine)) {
+        // A fresh fleet takes the first replica's state; later ones adopt it (force: revisions are the fleet's).
+        if (!known.has(name) && (await this.publish(name, r, 0, 'nx')) === 0) this.forceNext.add(name);
+        else if (known.has(name)) this.forceNext.add(name);
+      }
+      await this.readBack();
+    } catch (err) {
+      this.needResync = true;
+      this.opts.log.warn({ err: (err as Error).message }, 'redis resync failed; retrying on the next reconcile');
+    }
+  }
+
+  // ---- the judge's lease ----
+
+  private async renewLease(): Promise<void> {
+    if (!this.isUp || this.closed) {
+      this.token = 0;
+      return;
+    }
+    const sentAt = Date.now();
+    try {
+      const tok = Number(await this.cmd.eval(ACQUIRE, 2, this.keys.lease, this.keys.fence, this.replica, String(this.cfg.lease)));
+      const was = this.token;
+      this.token = tok;
+      // Judge only while the lease surely still holds: counted from when the renewal was sent.
+      this.judgeUntil = sentAt + this.cfg.lease - Math.floor(this.cfg.lease / 10);
+      if (tok > 0 && was !== tok) this.opts.log.info({ replica: this.replica, fencingToken: tok }, 'judge lease acquired: this replica judges rollouts and guardrails');
+      if (tok === 0 && was > 0) this.opts.log.warn({ replica: this.replica }, 'judge lease lost');
+    } catch {
+      // judgeUntil runs out on its own: a slow Redis does not make two judges.
+    }
+  }
+
+  // ---- evidence ----
+
+  private async exchangeEvidence(): Promise<void> {
+    const link = this.link;
+    if (link === undefined) return;
+    const now = Date.now();
+    // A cluster primary serves no traffic: it publishes its workers' snapshots, each under its own name.
+    const mine: EvidenceSnapshot[] = link.snapshots === undefined
+      ? [{ replica: this.replica, at: now, routes: link.evidence(now) }]
+      : link.snapshots(now).map((s) => ({ ...s, replica: `${this.replica}>${s.replica}` }));
+    for (const s of mine) this.board.put(s);
+    if (!this.isUp) return;
+    if (mine.length > 0) await this.cmd.hset(this.keys.evidence, ...mine.flatMap((s) => [s.replica, JSON.stringify(s)]));
+    const all = await this.cmd.hgetall(this.keys.evidence);
+    const forget: string[] = [];
+    for (const [replica, text] of Object.entries(all)) {
+      if (replica === this.replica || replica.startsWith(`${this.replica}>`)) continue;
+      try {
+        const snap = JSON.parse(text) as EvidenceSnapshot;
+        if (now - snap.at > this.opts.evidenceIntervalMs * EVIDENCE_FORGET_INTERVALS) forget.push(replica);
+        else this.board.put({ ...snap, replica });
+      } catch {
+        forget.push(replica);
+      }
+    }
+    if (forget.length > 0 && this.isJudge()) await this.cmd.hdel(this.keys.evidence, ...forget);
+  }
+
+  // ---- audit ----
+
+  auditSink(local: AuditSink): AuditSink {
+    return {
+      append: async (rec) => {
+        await local.append(rec);
+        if (!this.isUp) return;
+        // The local file is the record of truth for this replica; the stream is the fleet's view.
+        await this.cmd.xadd(this.keys.audit, 'MAXLEN', '~', String(AUDIT_STREAM_MAX), '*', 'rec', JSON.stringify({ ...rec, replica: this.replica }))
+          .catch((err: unknown) => this.opts.log.warn({ err: (err as Error).message }, 'audit record not written to the fleet stream'));
+      },
+      latest: async (limit) => {
+        if (!this.isUp) return local.latest(limit);
+        try {
+          const entries = await this.cmd.xrevrange(this.keys.audit, '+', '-', 'COUNT', limit);
+          const out: AuditRecord[] = [];
+          for (const [, fields] of entries.reverse()) {
+            const i = fields.indexOf('rec');
+            if (i >= 0 && fields[i + 1] !== undefined) out.push(JSON.parse(fields[i + 1]!) as AuditRecord);
+          }
+          return out;
+        } catch {
+          return local.latest(limit);
+        }
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    if (this.isUp && this.token > 0) await this.cmd.eval(RELEASE, 1, this.keys.lease, this.replica).catch(() => undefined);
+    this.token = 0;
+    this.sub.disconnect();
+    this.cmd.disconnect();
+  }
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}
+
+export function assertRedisConfig(cfg: RedisStateConfig | undefined): RedisStateConfig {
+  if (cfg === undefined) throw new ShadowgateError('SG_ERR_CONFIG', 'state.backend redis needs state.redis.url', 500);
+  return cfg;
+}

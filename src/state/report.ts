@@ -1,0 +1,73 @@
+// The fleet's comparison report: every contributing process's comparer snapshot merged into one
+// comparer per route, reported once, with who contributed and how fresh each part is.
+import type { Config, RouteConfig } from '../config/schema.js';
+import { RouteComparer, parseComparerSnapshot, type ComparerSnapshot, type RouteReport } from '../compare/index.js';
+import type { Contributor, EvidenceSnapshot } from './backend.js';
+import { contributorsOf } from './evidence.js';
+
+export interface FleetReport extends RouteReport {
+  /** How many processes' evidence this report merges, and how old each part is. */
+  readonly fleet: { readonly replicas: number; readonly contributors: readonly Contributor[] };
+}
+
+/** The shadowed routes' comparers' snapshots of this process. */
+export function comparerSnapshots(comparers: ReadonlyMap<string, { comparer: RouteComparer }>): Record<string, { compare: ComparerSnapshot }> {
+  const out: Record<string, { compare: ComparerSnapshot }> = {};
+  for (const [name, c] of comparers) out[name] = { compare: c.comparer.snapshot() };
+  return out;
+}
+
+function reportRoute(r: RouteConfig, snaps: readonly EvidenceSnapshot[], nowMs: number): FleetReport | undefined {
+  if (r.shadow === undefined || !r.shadow.compare.enabled) return undefined;
+  const merged = new RouteComparer(r.name, r.shadow.compare, { hasBaseline: r.shadow.baseline !== undefined });
+  const parts: EvidenceSnapshot[] = [];
+  for (const s of snaps) {
+    const c = s.routes[r.name]?.compare;
+    if (c === undefined) continue;
+    try {
+      merged.merge(parseComparerSnapshot(c));
+      parts.push(s);
+    } catch {
+      // A process on another compare config (mid-reload) or a damaged snapshot: left out, and not counted.
+    }
+  }
+  return { ...merged.report(nowMs), fleet: { replicas: parts.length, contributors: contributorsOf(parts, nowMs) } };
+}
+
+/** The report of every shadowed route, or of one (undefined when it is unknown or not compared). */
+export function fleetReport(config: Config, snaps: readonly EvidenceSnapshot[], route: string | undefined, nowMs: number): FleetReport[] | FleetReport | undefined {
+  if (route !== undefined) {
+    const r = config.routes.find((x) => x.name === route);
+    return r === undefined ? undefined : reportRoute(r, snaps, nowMs);
+  }
+  return config.routes.flatMap((r) => reportRoute(r, snaps, nowMs) ?? []);
+}
+
+/**
+ * The comparison signals the judge's guardrails read (disagreement, verdict), from the fleet's merged
+ * comparers. Rebuilt only when a contributor sent a newer snapshot.
+ */
+export class FleetSignals {
+  private readonly cache = new Map<string, { key: string; comparer: RouteComparer }>();
+
+  get(r: RouteConfig | undefined, snaps: readonly EvidenceSnapshot[], nowMs: number): ReturnType<RouteComparer['guardSignals']> | undefined {
+    if (r?.shadow === undefined || !r.shadow.compare.enabled) return undefined;
+    const key = snaps.map((s) => `${s.replica}@${s.at}`).join(',');
+    let entry = this.cache.get(r.name);
+    if (entry?.key !== key) {
+      const comparer = new RouteComparer(r.name, r.shadow.compare, { hasBaseline: r.shadow.baseline !== undefined });
+      for (const s of snaps) {
+        const c = s.routes[r.name]?.compare;
+        if (c === undefined) continue;
+        try {
+          comparer.merge(parseComparerSnapshot(c));
+        } catch {
+          // left out, as in the report
+        }
+      }
+      entry = { key, comparer };
+      this.cache.set(r.name, entry);
+    }
+    return entry.comparer.guardSignals(nowMs);
+  }
+}

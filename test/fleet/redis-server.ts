@@ -1,0 +1,65 @@
+// A real redis-server for the fleet tests: started on a free loopback port with no persistence, and
+// stopped by the test. Absent binary: the test skips with a message, unless CI=true (then it fails).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { hasBinary, skipNote } from '../helpers/binaries.js';
+import { closedPort } from '../helpers/upstream.js';
+
+export const REDIS_BIN = 'redis-server';
+
+export function redisAvailable(): boolean {
+  const found = hasBinary(REDIS_BIN);
+  if (!found) console.warn(skipNote(REDIS_BIN, 'the Redis fleet (shared state, lease, fail static)'));
+  return found;
+}
+
+export interface TestRedis {
+  readonly port: number;
+  readonly url: string;
+  /** Kills the server (SIGKILL: no goodbye to the clients). */
+  kill(): Promise<void>;
+  /** Starts it again on the same port (empty: no persistence). */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function launch(port: number): Promise<ChildProcess> {
+  const child = spawn(REDIS_BIN, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server exited with ${code}: ${out}`));
+    });
+  });
+  return child;
+}
+
+export async function startRedis(): Promise<TestRedis> {
+  const port = await closedPort();
+  let child: ChildProcess | undefined = await launch(port);
+  const stop = async (signal: NodeJS.Signals) => {
+    const c = child;
+    child = undefined;
+    if (c === undefined || c.exitCode !== null) return;
+    const exited = new Promise((r) => c.once('exit', r));
+    c.kill(signal);
+    await exited;
+  };
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    kill: () => stop('SIGKILL'),
+    restart: async () => {
+      child = await launch(port);
+    },
+    close: () => stop('SIGTERM'),
+  };
+}
