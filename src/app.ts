@@ -24,6 +24,7 @@ import { RouteShadow } from './shadow/shadow.js';
 import { createAnonymizer, type Anonymizer, type CompiledPolicy } from './anonymize/index.js';
 import { RouteComparer, observeComparison, FieldLabelTracker, type RouteReport } from './compare/index.js';
 import { DatasetWriter } from './dataset/writer.js';
+import { publishRouteUpstreams } from './observe/route-info.js';
 import { toDatasetRecord } from './dataset/record.js';
 
 export interface StartOptions {
@@ -87,6 +88,7 @@ export class Shadowgate {
       timers: !opts.worker,
     });
     this.gen = this.build(config, undefined);
+    publishRouteUpstreams(this.metrics, config);
     this.proxy = new ProxyServer({
       generation: () => this.gen,
       metrics: this.metrics,
@@ -206,6 +208,7 @@ export class Shadowgate {
       const previous = this.gen;
       const gen = this.build(config, previous);
       this.routing.applyConfig(config);
+      publishRouteUpstreams(this.metrics, config);
       this.gen = gen;
       this.applyRecording(config);
       this.retire(previous, gen);
@@ -253,6 +256,7 @@ export class Shadowgate {
       },
       report: (route) => this.report(route),
       samples: (route) => this.comparers.get(route)?.comparer.samples(),
+      recordConfig: () => this.gen.config.record,
       reload: () => this.reload(),
       routing: this.routing,
       audit: this.audit,

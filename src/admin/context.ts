@@ -1,5 +1,6 @@
 // What the admin API needs from the rest of the process, and nothing more: app.ts implements it,
 // tests stub it. The routing part is the RoutingRuntime itself (or anything shaped like it).
+import type { RecordConfig } from '../config/schema.js';
 import type { AuditLog } from './audit.js';
 import type { RoutingRuntime } from '../routing/runtime.js';
 
@@ -19,6 +20,8 @@ export interface AdminContext {
   samples(route: string): unknown;
   /** Re-read and swap the configuration; the running one stays on failure. */
   reload(): Promise<{ ok: true } | { ok: false; problems: string[] }>;
+  /** The dataset recording configuration (GET /admin/datasets lists its files); undefined when not recording. */
+  recordConfig?(): Readonly<RecordConfig> | undefined;
   readonly routing: AdminRouting;
   readonly audit: AuditLog;
 }

@@ -23,6 +23,7 @@ export function createMetrics(registry = new Registry(), opts: { defaults?: bool
     rawDataMirroring: new Gauge({ name: 'shadowgate_raw_data_mirroring', help: '1 when a route mirrors raw data (policy none with allowRawData).', labelNames: ['route'] as const, registers: r }),
     comparisons: new Counter({ name: 'shadowgate_comparisons_total', help: 'Shadow comparisons by route and result.', labelNames: ['route', 'result'] as const, registers: r }),
     fieldMismatches: new Counter({ name: 'shadowgate_field_mismatches_total', help: 'Field mismatches (configured and top-N fields; the rest as other).', labelNames: ['route', 'field'] as const, registers: r }),
+    routeUpstreams: new Gauge({ name: 'shadowgate_route_upstream_info', help: 'Each route\'s incumbent and candidate upstream (value 1), for alert rules.', labelNames: ['route', 'upstream', 'role'] as const, registers: r, aggregator: 'max' }),
     canaryWeight: new Gauge({ name: 'shadowgate_canary_weight_percent', help: 'Share of live traffic the candidate serves, in percent.', labelNames: ['route'] as const, registers: r }),
     canaryRollbacks: new Counter({ name: 'shadowgate_canary_rollbacks_total', help: 'Canary rollbacks by route and reason.', labelNames: ['route', 'reason'] as const, registers: r }),
     canaryDecisions: new Counter({ name: 'shadowgate_canary_decisions_total', help: 'Live canary decisions by route, target and reason.', labelNames: ['route', 'target', 'reason'] as const, registers: r }),
