@@ -143,6 +143,7 @@ export function showComparison(main: HTMLElement, session: Session, route: strin
     h('h1', {}, `${route}: comparison`),
     verdictBox,
     h('section', { 'aria-labelledby': 'agreement-title', class: 'card' }, h('h2', { id: 'agreement-title' }, 'Agreement and verdict over the rolling window'),
+      h('p', { class: 'small' }, 'The rolling window\'s agreement and verdict at each refresh since this page was opened.'),
       agreementBox, history),
     h('section', { 'aria-labelledby': 'latency-title', class: 'card' }, h('h2', { id: 'latency-title' }, 'Latency percentiles'), latencyBox, latencyTableBox),
     h('section', { 'aria-labelledby': 'fields-title', class: 'card' }, h('h2', { id: 'fields-title' }, 'Fields'), fieldsBox),

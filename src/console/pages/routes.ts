@@ -30,14 +30,16 @@ function guardrails(r: RouteView): HTMLElement {
   return h('div', {},
     r.status ? h('p', { class: 'small' }, r.status) : null,
     checks.length === 0 ? null : h('ul', { class: 'checks' }, checks.map((c) => h('li', {},
-      badge(str(c.result) ?? '?'), ` ${str(c.metric) ?? '?'} ${fmt(c.value)} / ${fmt(c.threshold)}`))));
+      badge(str(c.result) ?? '?'), ` ${str(c.metric) ?? '?'}: ${fmt(c.value)} (threshold ${fmt(c.threshold)})`))));
 }
 
 function rollbackText(r: RouteView): string {
   const rb = r.rollback;
   if (!rb) return 'none';
+  const who = rb.by === 'guardrail' ? 'by a guardrail' : `by ${rb.by ?? '?'}`;
+  if (rb.metric === 'manual') return `manual rollback ${who} at ${time(rb.at)}`;
   const against = rb.threshold === null || rb.threshold === undefined ? '' : ` (threshold ${fmt(rb.threshold)})`;
-  return `${time(rb.at)} by ${rb.by ?? '?'}: ${rb.metric ?? '?'} ${fmt(rb.value)}${against}`;
+  return `${rb.metric ?? '?'} ${fmt(rb.value)}${against}: rolled back ${who} at ${time(rb.at)}`;
 }
 
 export function showRoutes(main: HTMLElement, session: Session): Stop {
@@ -51,7 +53,7 @@ export function showRoutes(main: HTMLElement, session: Session): Stop {
       h('caption', {}, 'Canary weight and rollout state of every route (refreshed every 2 s)'),
       h('thead', {}, h('tr', {}, head.map((t) => h('th', { scope: 'col' }, t)))),
       tbody),
-    dialog.el);
+    session.canOperate ? dialog.el : null);
   // Rows are rebuilt on each poll, except while an operator is typing a weight into one.
   let editing = false;
 
@@ -91,9 +93,9 @@ export function showRoutes(main: HTMLElement, session: Session): Stop {
       hasRollout && r.state === 'running' ? button('Pause', () => void act(r, 'pause', 'POST', `${base}/pause`)) : null,
       hasRollout && r.state !== 'running' ? button('Resume', () => void act(r, 'resume', 'POST', `${base}/resume`)) : null,
       button('Promote…', () => dialog.ask(`Promote the candidate of ${r.name}?`,
-        `${r.candidate} will serve 100% of live traffic on ${r.name}.`, 'Promote', () => void act(r, 'promote', 'POST', `${base}/promote`))),
+        `The candidate (${r.candidate}) will serve 100% of live traffic on ${r.name}.`, 'Promote', () => void act(r, 'promote', 'POST', `${base}/promote`))),
       button('Roll back…', () => dialog.ask(`Roll back ${r.name}?`,
-        `${r.candidate} will serve no live traffic on ${r.name} until an operator sets a weight or resumes.`, 'Roll back', () => void act(r, 'rollback', 'POST', `${base}/rollback`)), 'danger'));
+        `The candidate (${r.candidate}) will serve no live traffic on ${r.name} until an operator sets a weight or resumes.`, 'Roll back', () => void act(r, 'rollback', 'POST', `${base}/rollback`)), 'danger'));
   };
 
   const refresh = async () => {
