@@ -1,21 +1,26 @@
-# Multi-stage build: compile TypeScript with dev dependencies, ship only dist/ and production modules.
-FROM node:22-bookworm-slim AS build
+# Multi-stage build: compile TypeScript with dev dependencies, ship only dist/src and production modules.
+# Node 20 (the oldest line package.json's engines accept and the one CI tests on).
+FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY src ./src
-COPY bench ./bench
-RUN npm ci --no-audit --no-fund && npm prune --omit=dev
+# `npm ci` runs `prepare` (the build); bench/ is not copied, so the image carries no benchmark.
+RUN npm ci --no-audit --no-fund && npm prune --omit=dev && find dist -name '*.map' -delete
 
-FROM node:22-bookworm-slim
+FROM node:20-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-COPY package.json ./
+COPY package.json LICENSE ./
 COPY config ./config
 # State, audit and recorded datasets are written under /app/data (mount a volume there to keep them).
 RUN mkdir -p /app/data /etc/shadowgate && chown node:node /app/data
 USER node
 EXPOSE 8080 9090
+# Liveness of the process: the admin API's /healthz (needs no token). Set SHADOWGATE_ADMIN_PORT when the
+# configuration moves the admin port off 9090.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.SHADOWGATE_ADMIN_PORT||9090)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["node", "dist/src/cli/main.js"]
 CMD ["serve", "--config", "/etc/shadowgate/shadowgate.yaml"]

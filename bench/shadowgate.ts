@@ -116,8 +116,8 @@ export type ShadowgateCounters = {
 export async function scrapeShadowgate(metricsUrl: string): Promise<ShadowgateCounters> {
   const { status, body } = await httpGet(metricsUrl);
   if (status !== 200) throw new Error(`GET ${metricsUrl} answered ${status}`);
-  const lag = (q: string) => sumMetric(body, `shadowgate_nodejs_eventloop_lag_${q}_seconds`) * 1000;
-  const hasLag = body.includes('shadowgate_nodejs_eventloop_lag_p99_seconds');
+  const lag = (q: string) => sumMetric(body, `nodejs_eventloop_lag_${q}_seconds`) * 1000;
+  const hasLag = body.includes('nodejs_eventloop_lag_p99_seconds');
   return {
     loopDelay: hasLag ? { p50Ms: lag('p50'), p99Ms: lag('p99'), maxMs: lag('max') } : undefined,
     shadowSent: sumMetric(body, 'shadowgate_shadow_requests_total'),

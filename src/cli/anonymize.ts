@@ -2,6 +2,7 @@
 // bounded memory (one line at a time, capped), drop records whose sandbox responses leak, count per entity.
 import { decodeBody, encodeBody } from '../dataset/record.js';
 import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
 import type { Config } from '../config/schema.js';
 import { createAnonymizer, generateKey, type CompiledPolicy } from '../anonymize/index.js';
 import { ShadowgateError } from '../errors.js';
@@ -138,10 +139,14 @@ export async function runAnonymize(opts: AnonymizeCliOptions): Promise<number> {
   try {
     policy = createAnonymizer(opts.config.anonymize, [opts.policy]).policy(opts.policy);
   } catch (err) {
-    opts.stderr.write(`error: ${err instanceof ShadowgateError ? err.message : 'cannot compile the policy'}\n`);
+    opts.stderr.write(`shadowgate: ${err instanceof ShadowgateError ? err.message : 'cannot compile the policy'}\n`);
     return 2;
   }
-  if (policy === undefined) { opts.stderr.write(`error: unknown policy "${opts.policy}"\n`); return 2; }
+  if (policy === undefined) {
+    const known = Object.keys(opts.config.anonymize.policies);
+    opts.stderr.write(`shadowgate: unknown policy "${opts.policy}" (${known.length > 0 ? `defined: ${known.join(', ')}` : 'the configuration defines no policy'})\n`);
+    return 2;
+  }
   const totals = new Map<string, number>();
   const dropped = new Map<string, number>();
   const counters = { written: 0, malformed: 0 };
@@ -150,17 +155,49 @@ export async function runAnonymize(opts: AnonymizeCliOptions): Promise<number> {
     code = await processLines(opts, policy, { totals, dropped, counters });
   } catch (err) {
     // A missing input file or a broken pipe: say which, never what the data was.
-    opts.stderr.write(`error: cannot read or write records (${(err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.name : 'error')})\n`);
+    opts.stderr.write(`shadowgate: cannot ${(err as { sgSide?: string }).sgSide ?? 'read or write records'} (${(err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.name : 'error')})\n`);
     code = 1;
   }
   const { written, malformed } = counters;
+  const droppedTotal = [...dropped.values()].reduce((a, b) => a + b, 0);
+  if (code === 0 && malformed > 0 && written === 0 && droppedTotal === 0) {
+    // Nothing in the input was a dataset record: say so and fail, rather than "anonymized 0 records".
+    opts.stderr.write(`shadowgate: the input held no dataset record (${malformed} malformed line${malformed === 1 ? '' : 's'}; records look like {"v":1,"request":{…}})\n`);
+    code = 1;
+  }
   const drops = [...dropped].map(([k, n]) => `${k}: ${n}`).join(', ');
   const counts = [...totals].sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${k}=${n}`).join(' ');
-  opts.stderr.write(`anonymized ${written} records with ${policy.id}; dropped ${[...dropped.values()].reduce((a, b) => a + b, 0)}${drops ? ` (${drops})` : ''}; malformed ${malformed}\n`);
+  opts.stderr.write(`anonymized ${written} records with ${policy.id}; dropped ${droppedTotal}${drops ? ` (${drops})` : ''}; malformed ${malformed}\n`);
   opts.stderr.write(`replacements: ${counts || 'none'}\n`);
   return code;
 }
 
 export function runKeygen(out: NodeJS.WritableStream): void {
   out.write(`${generateKey()}\n`);
+}
+
+/**
+ * Opens --in before anything is read, so a missing or unreadable file is named in the error (a stream's
+ * later ENOENT would only say "cannot read"). Errors carry which side failed, never the data.
+ */
+export async function openInput(path: string): Promise<NodeJS.ReadableStream> {
+  const stream = createReadStream(path);
+  await opened(stream, `read --in ${path}`);
+  return stream;
+}
+
+export async function openOutput(path: string): Promise<NodeJS.WritableStream> {
+  const stream = createWriteStream(path);
+  await opened(stream, `write --out ${path}`);
+  stream.on('error', (err) => Object.assign(err, { sgSide: `write --out ${path}` }));
+  return stream;
+}
+
+async function opened(stream: NodeJS.EventEmitter, side: string): Promise<void> {
+  try {
+    await once(stream, 'open');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new ShadowgateError('SG_ERR_IO', `cannot ${side} (${code})`, 500);
+  }
 }

@@ -1,42 +1,41 @@
 #!/usr/bin/env node
 // shadowgate's one entry: subcommands serve, check-config, keygen, anonymize, replay, demo, canary,
 // report. Each loads only its own room, so `check-config` never opens a socket.
-import { createReadStream, createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, ShadowgateError } from '../errors.js';
 import { loadConfigFile } from '../config/load.js';
-
-const USAGE = `usage: shadowgate <command> [options]
-
-  serve          --config FILE                 run the proxy (SIGHUP reloads, SIGTERM drains)
-  check-config   --config FILE                 validate a configuration; every error with its path
-  keygen                                       print a fresh anonymization key
-  anonymize      --config FILE --policy NAME [--in F] [--out F] [--strict]
-                                               anonymize dataset records (JSONL)
-  replay         --config FILE --dataset F... [--route R] [--rate RPS] [--concurrency N]
-                 [--out report.json] [--json] [--fail-on marginal|fail]
-                                               replay a dataset through the comparison engine
-  demo           [--duration 30s] [--keep-running]
-                                               the end-to-end demo on embedded models
-  canary         set ROUTE PERCENT | rollback ROUTE | promote ROUTE | pause ROUTE | resume ROUTE | status [ROUTE]
-  report         [ROUTE] [--json]              the comparison report of a running shadowgate
-                 (canary and report read SHADOWGATE_ADMIN_URL and SHADOWGATE_TOKEN)
-`;
+import { COMMAND_HELP, OVERVIEW, version, wantsHelp } from './help.js';
 
 const io = { stdout: process.stdout, stderr: process.stderr };
 
-function configOption(argv: string[]): { config: string; rest: Record<string, string | boolean | undefined> } {
-  const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } }, strict: false });
-  const config = values.config;
-  if (typeof config !== 'string') throw new ShadowgateError('SG_ERR_USAGE', '--config FILE is required', 2);
-  return { config, rest: values };
+/** The flags of serve and check-config: --config only; anything else is a usage error, never ignored. */
+function configOption(command: string, argv: string[]): string {
+  let values: { config?: string | boolean | undefined };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } }, strict: true, allowPositionals: true }));
+  } catch (err) {
+    throw usageError(command, (err as Error).message);
+  }
+  if (positionals.length > 0) throw usageError(command, `unexpected argument "${positionals[0]!}"`);
+  if (typeof values.config !== 'string') throw usageError(command, '--config FILE is required');
+  return values.config;
+}
+
+function usageError(command: string, message: string): ShadowgateError {
+  return new ShadowgateError('SG_ERR_USAGE', `${command}: ${message}`, 400);
 }
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
+  const help = command !== undefined ? COMMAND_HELP[command] : undefined;
+  if (help !== undefined && wantsHelp(args)) {
+    io.stdout.write(help);
+    return 0;
+  }
   switch (command) {
     case 'serve': {
-      const { config: file } = configOption(args);
+      const file = configOption('serve', args);
       const config = loadConfigFile(file);
       const { startShadowgate } = await import('../app.js');
       if (config.server.workers > 1) {
@@ -48,31 +47,37 @@ async function main(argv: string[]): Promise<number> {
       return -1; // keep running
     }
     case 'check-config': {
-      const { config: file } = configOption(args);
+      const file = configOption('check-config', args);
       const config = loadConfigFile(file);
       const { createAnonymizer } = await import('../anonymize/index.js');
       const inUse = config.routes.flatMap((r) => (r.shadow?.policy && r.shadow.policy !== 'none' ? [r.shadow.policy] : []));
       createAnonymizer(config.anonymize, inUse);
-      io.stdout.write(`${file}: ok (${config.routes.length} route${config.routes.length === 1 ? '' : 's'}, ${Object.keys(config.upstreams).length} upstreams)\n`);
+      io.stdout.write(`${file}: ok (${plural(config.routes.length, 'route')}, ${plural(Object.keys(config.upstreams).length, 'upstream')})\n`);
       return 0;
     }
     case 'keygen': {
+      if (args.length > 0) throw usageError('keygen', `unexpected argument "${args[0]!}"`);
       const { runKeygen } = await import('./anonymize.js');
       runKeygen(io.stdout);
       return 0;
     }
     case 'anonymize': {
-      const { values } = parseArgs({
-        args, strict: true,
-        options: { config: { type: 'string', short: 'c' }, policy: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' }, strict: { type: 'boolean', default: false } },
-      });
-      if (!values.config || !values.policy) throw new ShadowgateError('SG_ERR_USAGE', 'anonymize needs --config FILE and --policy NAME', 2);
+      let values: { config?: string; policy?: string; in?: string; out?: string; strict?: boolean };
+      try {
+        ({ values } = parseArgs({
+          args, strict: true,
+          options: { config: { type: 'string', short: 'c' }, policy: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' }, strict: { type: 'boolean', default: false } },
+        }));
+      } catch (err) {
+        throw usageError('anonymize', (err as Error).message);
+      }
+      if (!values.config || !values.policy) throw usageError('anonymize', '--config FILE and --policy NAME are required');
       const config = loadConfigFile(values.config);
-      const { runAnonymize } = await import('./anonymize.js');
+      const { runAnonymize, openInput, openOutput } = await import('./anonymize.js');
       return runAnonymize({
         config, policy: values.policy, strict: values.strict ?? false, stderr: io.stderr,
-        input: values.in ? createReadStream(values.in) : process.stdin,
-        output: values.out ? createWriteStream(values.out) : process.stdout,
+        input: values.in ? await openInput(values.in) : process.stdin,
+        output: values.out ? await openOutput(values.out) : process.stdout,
       });
     }
     case 'replay': {
@@ -91,14 +96,21 @@ async function main(argv: string[]): Promise<number> {
       const { runReportCli } = await import('./admin-client.js');
       return runReportCli(args, io);
     }
-    case undefined:
     case 'help':
     case '--help':
     case '-h':
-      io.stdout.write(USAGE);
-      return command === undefined ? 2 : 0;
+      io.stdout.write(OVERVIEW);
+      return 0;
+    case '--version':
+    case '-V':
+    case 'version':
+      io.stdout.write(`shadowgate ${version()}\n`);
+      return 0;
+    case undefined:
+      io.stderr.write(OVERVIEW);
+      return 2;
     default:
-      io.stderr.write(`shadowgate: unknown command "${command}"\n\n${USAGE}`);
+      io.stderr.write(`shadowgate: unknown command "${command}"\n\n${OVERVIEW}`);
       return 2;
   }
 }
@@ -111,12 +123,19 @@ main(process.argv.slice(2)).then(
     if (err instanceof ConfigError) {
       io.stderr.write(`${err.message}\n`);
       process.exitCode = 1;
+    } else if (err instanceof ShadowgateError && err.code === 'SG_ERR_USAGE') {
+      io.stderr.write(`shadowgate: ${err.message}\n(shadowgate ${process.argv[2] ?? ''} --help lists the flags)\n`);
+      process.exitCode = 2;
     } else if (err instanceof ShadowgateError) {
       io.stderr.write(`shadowgate: ${err.message} (${err.code})\n`);
-      process.exitCode = err.code === 'SG_ERR_USAGE' ? 2 : 1;
+      process.exitCode = 1;
     } else {
       io.stderr.write(`shadowgate: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exitCode = 1;
     }
   },
 );
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}

@@ -83,6 +83,9 @@ export const configSchema = z.object({
 }).strict();
 
 type Problem = { path: (string | number)[]; message: string };
+/** Label values of requests_total for traffic no route matched; no route may take them. */
+export const RESERVED_ROUTE_NAMES: readonly string[] = ['passthrough', 'none'];
+
 const obj = (v: unknown): Record<string, unknown> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
@@ -98,7 +101,7 @@ export function crossCheck(raw: unknown): Problem[] {
   const upstream = (v: unknown, path: (string | number)[]) => {
     const name = str(v);
     if (name !== undefined && !upstreams.includes(name)) {
-      problems.push({ path, message: `unknown upstream "${name}" (known: ${upstreams.join(', ') || 'none'})` });
+      problems.push({ path, message: `unknown upstream "${name}" (${upstreams.length > 0 ? `defined: ${upstreams.join(', ')}` : 'no upstream is defined'})` });
     }
   };
   upstream(obj(cfg.server).passthrough, ['server', 'passthrough']);
@@ -109,6 +112,8 @@ export function crossCheck(raw: unknown): Problem[] {
     const name = str(r.name);
     if (name !== undefined && seen.has(name)) problems.push({ path: ['routes', i, 'name'], message: `duplicate route name "${name}"` });
     if (name !== undefined) seen.add(name);
+    // The requests_total route label uses these for traffic no route matched: a route so named would merge with it.
+    if (name !== undefined && RESERVED_ROUTE_NAMES.includes(name)) problems.push({ path: ['routes', i, 'name'], message: `route name "${name}" is reserved (it labels traffic no route matched)` });
     upstream(r.primary, ['routes', i, 'primary']);
     upstream(obj(r.canary).upstream, ['routes', i, 'canary', 'upstream']);
     const shadow = obj(r.shadow);
@@ -120,7 +125,7 @@ export function crossCheck(raw: unknown): Problem[] {
         problems.push({ path: ['routes', i, 'shadow', 'policy'], message: 'policy none mirrors raw data: it needs allowRawData: true (synthetic traffic only)' });
       }
     } else if (policy !== undefined && !policies.includes(policy)) {
-      problems.push({ path: ['routes', i, 'shadow', 'policy'], message: `unknown policy "${policy}" (known: ${policies.join(', ') || 'none'})` });
+      problems.push({ path: ['routes', i, 'shadow', 'policy'], message: `unknown policy "${policy}" (${policies.length > 0 ? `defined: ${policies.join(', ')}` : 'no policy is defined under anonymize.policies'})` });
     }
   });
   return problems;

@@ -1,18 +1,22 @@
 // Every Prometheus metric shadowgate exports, defined once (prefix shadowgate_, base units, bounded
 // labels). One Metrics per registry, so tests and cluster workers each get their own.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { packageVersion } from '../version.js';
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-export function createMetrics(registry = new Registry(), opts: { defaults?: boolean } = {}) {
+export function createMetrics(registry = new Registry(), opts: { defaults?: boolean; version?: string } = {}) {
   if (opts.defaults !== false) {
-    collectDefaultMetrics({ register: registry, prefix: 'shadowgate_' });
+    // Unprefixed, as every Node.js exporter names them, so stock process and runtime dashboards work.
+    collectDefaultMetrics({ register: registry });
     // prom-client names these gauges *_total, which Prometheus reserves for counters (promtool rejects them).
     for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
-      registry.removeSingleMetric(`shadowgate_${name}`);
+      registry.removeSingleMetric(name);
     }
   }
   const r = [registry];
+  const buildInfo = new Gauge({ name: 'shadowgate_build_info', help: 'Always 1; the labels say which shadowgate and Node.js are running.', labelNames: ['version', 'node'] as const, registers: r });
+  buildInfo.set({ version: opts.version ?? packageVersion(), node: process.versions.node }, 1);
   return {
     registry,
     requests: new Counter({ name: 'shadowgate_requests_total', help: 'Live requests answered, by route, upstream and status code.', labelNames: ['route', 'upstream', 'code'] as const, registers: r }),

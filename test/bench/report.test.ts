@@ -67,10 +67,10 @@ describe('sumMetric', () => {
       'shadowgate_shadow_requests_total{route="p",target="incumbent",outcome="2xx"} 40',
       'shadowgate_shadow_requests_total{route="p",target="candidate",outcome="2xx"} 2',
       'shadowgate_shadow_requests_total_extra 100',
-      'shadowgate_nodejs_eventloop_lag_p99_seconds 0.012',
+      'nodejs_eventloop_lag_p99_seconds 0.012',
     ].join('\n');
     expect(sumMetric(text, 'shadowgate_shadow_requests_total')).toBe(42);
-    expect(sumMetric(text, 'shadowgate_nodejs_eventloop_lag_p99_seconds')).toBe(0.012);
+    expect(sumMetric(text, 'nodejs_eventloop_lag_p99_seconds')).toBe(0.012);
   });
 });
 

@@ -52,7 +52,7 @@ routes:
     const out = await runCli(['check-config', '--config', file]);
     expect(out.stderr).toBe('');
     expect(out.code).toBe(0);
-    expect(out.stdout).toContain('ok (1 route, 1 upstreams)');
+    expect(out.stdout).toContain('ok (1 route, 1 upstream)');
   });
 });
 

@@ -1,0 +1,27 @@
+// No Docker engine runs here, so the Dockerfile is checked as text against what the package promises:
+// the Node line package.json's engines name, a HEALTHCHECK on the admin API, no bench or maps shipped.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+const root = new URL('../../', import.meta.url);
+const dockerfile = readFileSync(new URL('Dockerfile', root), 'utf8');
+const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { engines: { node: string } };
+
+describe('Dockerfile', () => {
+  it('builds and runs on the Node major that engines and CI target', () => {
+    const major = /(\d+)/.exec(pkg.engines.node)![1];
+    const images = [...dockerfile.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]!);
+    expect(images.length).toBeGreaterThanOrEqual(2);
+    for (const image of images) expect(image).toMatch(new RegExp(`^node:${major}-`));
+  });
+
+  it('has a HEALTHCHECK on the admin API and runs as a non-root user', () => {
+    expect(dockerfile).toMatch(/^HEALTHCHECK .*\n?.*\/healthz/m);
+    expect(dockerfile).toMatch(/^USER node$/m);
+  });
+
+  it('ships no benchmark, test or source map', () => {
+    expect(dockerfile).not.toMatch(/^COPY\s+(bench|test)\b/m);
+    expect(dockerfile).toMatch(/-name '\*\.map' -delete/);
+  });
+});
