@@ -2,21 +2,21 @@
 // downloaded one) against the real demo kept running: sign in by keyboard, the demo's verdict and its
 // reasons, an operator's weight change and a confirmed rollback taking effect on live traffic, a viewer
 // without controls, the datasets page; a screenshot of each page goes to test-artifacts/console/.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { request } from 'undici';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { sha256Hex } from '../../src/admin/auth.js';
 import { buildConsole } from '../../src/console/build.mjs';
 import { createTrafficGenerator } from '../../src/demo/traffic.js';
 import { demoConfigPath, runDemo } from '../../src/demo/run.js';
-import { itWithBinary } from './binaries.js';
+import { hasBinary, skipNote } from '../helpers/binaries.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const it = itWithBinary('chromium', existsSync(CHROMIUM));
+const present = hasBinary(CHROMIUM);
 const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'console');
 const OPERATOR = 'console-test-operator-token';
 const VIEWER = 'console-test-viewer-token';
@@ -73,12 +73,18 @@ async function openConsole(token: string, hash = ''): Promise<Page> {
   return page;
 }
 
+function skipped(ctx: TestContext): boolean {
+  if (present) return false;
+  ctx.skip(skipNote('chromium', 'the console in a real browser'));
+  return true;
+}
+
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) return;
+  if (!present) return;
   mkdirSync(ARTIFACTS, { recursive: true });
   dir = mkdtempSync(join(tmpdir(), 'sg-console-browser-'));
   await buildConsole();
@@ -117,7 +123,8 @@ afterAll(async () => {
 });
 
 describe('operator console in chromium', () => {
-  it('a wrong token is refused on the sign-in page', async () => {
+  it('a wrong token is refused on the sign-in page', async (ctx) => {
+    if (skipped(ctx)) return;
     const page = await context!.newPage();
     await page.goto(demo.consoleUrl);
     await page.getByLabel('Admin API token').fill('not-the-token');
@@ -127,7 +134,8 @@ describe('operator console in chromium', () => {
     await page.close();
   });
 
-  it("shows the demo's verdict and its reasons on the route's comparison page", async () => {
+  it("shows the demo's verdict and its reasons on the route's comparison page", async (ctx) => {
+    if (skipped(ctx)) return;
     const page = await openConsole(demo.token, '#/route/fraud');
     const report = await adminJson<{ verdict: string; window: { reasons: { metric: string }[] } }>('/admin/report?route=fraud');
     expect(report.window.reasons.length).toBeGreaterThan(0);
@@ -142,7 +150,8 @@ describe('operator console in chromium', () => {
     await page.close();
   });
 
-  it('an operator sets the weight and rolls back (after confirming), and live traffic follows each', async () => {
+  it('an operator sets the weight and rolls back (after confirming), and live traffic follows each', async (ctx) => {
+    if (skipped(ctx)) return;
     const page = await openConsole(OPERATOR);
     const row = page.locator('tr[data-route="fraud"]');
     await row.getByLabel('Weight %').fill('100');
@@ -168,7 +177,8 @@ describe('operator console in chromium', () => {
     await page.close();
   });
 
-  it('a viewer sees the routes but no control', async () => {
+  it('a viewer sees the routes but no control', async (ctx) => {
+    if (skipped(ctx)) return;
     const page = await openConsole(VIEWER);
     await page.locator('tr[data-route="fraud"]').waitFor();
     expect(await page.getByText('Signed in as watcher (viewer)').count()).toBe(1);
@@ -178,7 +188,8 @@ describe('operator console in chromium', () => {
     await page.close();
   });
 
-  it('lists the dataset files with their record counts and the drops by reason', async () => {
+  it('lists the dataset files with their record counts and the drops by reason', async (ctx) => {
+    if (skipped(ctx)) return;
     const page = await openConsole(demo.token, '#/datasets');
     const first = page.locator('table.files tbody tr').first();
     await first.waitFor();
@@ -189,7 +200,8 @@ describe('operator console in chromium', () => {
     await page.close();
   });
 
-  it('no page logged an error or a CSP violation', () => {
+  it('no page logged an error or a CSP violation', (ctx) => {
+    if (skipped(ctx)) return;
     expect(problems).toEqual([]);
   });
 });
