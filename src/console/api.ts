@@ -24,9 +24,12 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
   const token = storedToken();
   const headers: Record<string, string> = { accept: 'application/json' };
   if (token !== null) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
   const init: RequestInit = { method, headers, credentials: 'omit', cache: 'no-store', signal: AbortSignal.timeout(TIMEOUT_MS) };
-  if (body !== undefined) init.body = JSON.stringify(body);
+  // Every mutation is JSON, even one without arguments: the admin API refuses other content types.
+  if (method !== 'GET') {
+    headers['content-type'] = 'application/json';
+    init.body = JSON.stringify(body ?? {});
+  }
   let res: Response;
   try {
     res = await fetch(path, init);
