@@ -147,6 +147,9 @@ describe('operator console in chromium', () => {
     await expect.poll(() => page.locator('table.fields tbody tr').count()).toBeGreaterThan(0);
     await page.locator('table.side-by-side').first().waitFor();
     await shot(page, 'comparison');
+    // The token lives in this tab's session storage only; nothing is a cookie.
+    expect(await page.evaluate('sessionStorage.getItem("shadowgate.console.token")')).toBe(demo.token);
+    expect(await context!.cookies()).toEqual([]);
     await page.close();
   });
 
