@@ -1,7 +1,7 @@
 // A route's comparison: the rolling window's verdict and reasons, agreement over time (one point per
 // poll), latency percentile curves, the field table, and stored samples side by side with the
 // differing fields marked. Every field of the report is read by name and may be missing.
-import { api } from '../api.js';
+import { api, ApiError } from '../api.js';
 import { AgreementChart, LatencyChart, type Curves } from '../charts.js';
 import { arr, badge, fmt, h, interval, num, obj, pct, replace, str, time } from '../dom.js';
 import type { Session, Stop } from '../main.js';
@@ -166,6 +166,10 @@ export function showComparison(main: HTMLElement, session: Session, route: strin
     try {
       report = pickReport(await api('GET', `/admin/report?route=${encodeURIComponent(route)}`), route);
     } catch (err) {
+      if (err instanceof ApiError && err.status === 404) {
+        replace(verdictBox, h('h2', { id: 'verdict-title' }, 'Verdict'), h('p', {}, `No comparison for ${route}: it does not exist or mirrors no traffic.`));
+        return;
+      }
       return session.fail(err);
     }
     const win = obj(report?.window);
@@ -197,7 +201,8 @@ export function showComparison(main: HTMLElement, session: Session, route: strin
       const body = obj(await api('GET', `/admin/samples?route=${encodeURIComponent(route)}`));
       samples = Object.fromEntries(Object.entries(obj(body?.fields) ?? {}).map(([k, v]) => [k, arr(v)]));
     } catch (err) {
-      return session.fail(err);
+      if (err instanceof ApiError && err.status === 404) samples = {};
+      else return session.fail(err);
     }
     const keep = fieldSelect.value;
     const names = Object.keys(samples).sort();
