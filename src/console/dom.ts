@@ -68,5 +68,7 @@ export function time(ms: unknown): string {
 
 /** A status word as a badge: colour for the eye, the word itself for everyone. */
 export function badge(word: string): HTMLSpanElement {
-  return h('span', { class: `badge badge-${word.replace(/[^a-z]+/gi, '-').toLowerCase()}` }, word);
+  // "differs (not significant)" is styled as "differs"; the words themselves are shown whole.
+  const key = (word.split('(')[0] ?? word).trim().replace(/[^a-z]+/gi, '-').toLowerCase();
+  return h('span', { class: `badge badge-${key}` }, word);
 }
