@@ -77,7 +77,10 @@ export function analyse(route: string, view: RouteView | undefined, reportBody: 
   const report = routeReportOf(reportBody, route);
   const window = obj(report?.window);
   const verdict = typeof report?.verdict === 'string' ? report.verdict : null;
-  const checks = (Array.isArray(window?.reasons) ? window.reasons : []).map(reasonOf).filter((r): r is AnalysisReason => r !== undefined);
+  // `checks` (every check the verdict ran) where the report has them, else its `reasons`.
+  const listed = Array.isArray(window?.checks) ? window.checks : Array.isArray(window?.reasons) ? window.reasons : [];
+  const checks = listed.map(reasonOf).filter((r): r is AnalysisReason => r !== undefined);
+  const hints = (Array.isArray(window?.hints) ? window.hints : []).filter((x): x is string => typeof x === 'string');
   const reasons: string[] = [];
   let status: AnalysisStatus;
   if (view?.state === 'rolled_back') {
@@ -95,6 +98,7 @@ export function analyse(route: string, view: RouteView | undefined, reportBody: 
   // The checks that failed or warned explain a verdict; a pass is explained by all of them.
   const telling = status === 'pass' ? checks : checks.filter((c) => c.outcome !== 'ok');
   for (const c of telling) reasons.push(reasonLine(c));
+  if (status !== 'pass') reasons.push(...hints);
   return {
     route, status, verdict, pass: status === 'pass', reasons, checks,
     evidence: { compared: num(window?.compared), windowMs: num(window?.lengthMs), rolloutState: view?.state ?? null, weight: view?.weight.value ?? null },

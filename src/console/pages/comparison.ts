@@ -26,15 +26,23 @@ function agreementOf(span: Record<string, unknown> | undefined): number | null {
   return d === undefined ? null : 1 - d;
 }
 
+/** Every check the verdict ran (`checks`, or `reasons` in reports without them), then any hints. */
 function reasonsList(span: Record<string, unknown> | undefined): HTMLElement {
-  const reasons = arr(span?.reasons).map(obj).filter((r) => r !== undefined);
+  const reasons = arr(Array.isArray(span?.checks) ? span.checks : span?.reasons).map(obj).filter((r) => r !== undefined);
+  const hints = arr(span?.hints).filter((x): x is string => typeof x === 'string');
+  const failures = Object.entries(obj(span?.failures) ?? {}).flatMap(([role, kinds]) => {
+    const parts = Object.entries(obj(kinds) ?? {}).filter(([, n]) => (num(n) ?? 0) > 0).map(([k, n]) => `${fmt(n)} ${k}`);
+    return parts.length === 0 ? [] : [`${role}: ${parts.join(', ')}`];
+  });
   if (reasons.length === 0) return h('p', {}, 'No checks reported yet.');
-  return h('ul', { class: 'reasons' }, reasons.map((r) => h('li', {},
+  return h('div', {}, h('ul', { class: 'reasons' }, reasons.map((r) => h('li', {},
     badge(str(r.outcome) ?? '?'), ' ',
     h('strong', {}, str(r.metric) ?? 'check'),
     ` ${fmt(r.observed)}`, r.threshold !== null && r.threshold !== undefined ? ` (threshold ${fmt(r.threshold)})` : '',
     ` ${interval(r.interval)}`,
-    str(r.detail) ? h('div', { class: 'small' }, str(r.detail)) : null)));
+    str(r.detail) ? h('div', { class: 'small' }, str(r.detail)) : null))),
+  failures.length === 0 ? null : h('p', { class: 'small' }, `Failed shadow calls (not observations): ${failures.join('; ')}.`),
+  hints.length === 0 ? null : h('ul', { class: 'hints', 'aria-label': 'Hints' }, hints.map((t) => h('li', {}, t))));
 }
 
 function fieldTable(span: Record<string, unknown> | undefined, hasBaseline: boolean): HTMLElement {
@@ -49,7 +57,8 @@ function fieldTable(span: Record<string, unknown> | undefined, hasBaseline: bool
       const kinds = Object.entries(obj(f.kinds) ?? {}).map(([k, n]) => `${k} ${fmt(n)}`).join(', ');
       return h('tr', { class: `field-${state.split(' ')[0]}` },
         h('th', { scope: 'row' }, h('code', {}, str(f.path) ?? '?')),
-        h('td', {}, badge(state), h('div', { class: 'small' }, str(f.explanation) ?? str(f.note) ?? FIELD_STATES[state.split(' ')[0] ?? ''] ?? '')),
+        h('td', {}, badge(state), h('div', { class: 'small' }, str(f.explanation) ?? str(f.note) ?? FIELD_STATES[state.split(' ')[0] ?? ''] ?? ''),
+          str(f.hint) ? h('div', { class: 'small hint' }, str(f.hint)) : null),
         h('td', {}, fmt(f.candidateDiffs)),
         h('td', {}, `${pct(f.candidateRate)} ${interval(f.candidateInterval, true)}`),
         h('td', {}, f.noiseRate === null || f.noiseRate === undefined ? '–' : pct(f.noiseRate)),
@@ -180,7 +189,7 @@ export function showComparison(main: HTMLElement, session: Session, route: strin
       h('h2', { id: 'verdict-title' }, 'Verdict ', h('span', { class: 'verdict', 'data-verdict': verdict }, badge(verdict))),
       h('p', { class: 'small' }, `Rolling window${lengthMs ? ` of ${fmt(lengthMs / 1000)} s` : ''}: ${fmt(win?.compared)} compared of ${fmt(win?.exchanges)} exchanges.`,
         since ? ` Since start: ${str(since.verdict) ?? '?'}, ${fmt(since.compared)} compared.` : '', ` Updated ${time(report?.generatedAt)}.`),
-      h('h3', {}, 'Reasons'), reasonsList(win));
+      h('h3', {}, 'Checks'), reasonsList(win));
     const now = num(report?.generatedAt) ?? Date.now();
     agreement.push(now, agreementOf(win));
     if (verdict !== lastVerdict) {
