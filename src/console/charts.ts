@@ -81,14 +81,17 @@ export class AgreementChart {
     if (this.plot === undefined) {
       this.plot = new uPlot({
         width: width(this.el), height: 200,
-        // At least a minute wide, so the first few polls do not stretch across the axis.
-        scales: { x: { range: (_u, min, max) => [Math.min(min, max - 60), max + 2] }, y: { range: [0, 1] } },
+        scales: { y: { range: [0, 1] } },
         axes: [{}, { label: 'agreement', size: 60, values: (_u, ticks) => ticks.map((v) => `${Math.round(v * 100)}%`) }],
         series: [{}, { label: 'agreement (rolling window)', stroke: COLORS.agreement, width: 2, spanGaps: true, value: (_u, v) => (v === null ? '–' : `${(v * 100).toFixed(2)}%`) }],
       }, data, this.el);
     } else {
       this.plot.setData(data);
     }
+    // At least a minute wide: the first polls would otherwise stretch one point across years of axis.
+    const first = this.t[0]!;
+    const last = this.t[this.t.length - 1]!;
+    this.plot.setScale('x', { min: Math.min(first, last - 60), max: last + 2 });
   }
 
   destroy(): void {
