@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ShadowgateError, errors } from '../errors.js';
-import { WEBHOOK_STATUS, analyse } from './analysis.js';
+import { WEBHOOK_STATUS, analyse, type Analysis } from './analysis.js';
 import { datasetsView } from './datasets.js';
 import type { Endpoint } from './server.js';
 
@@ -70,23 +70,24 @@ export const CONSOLE_ENDPOINTS: readonly Endpoint[] = [
   },
 ];
 
-function analysisOf(c: Parameters<Endpoint['handle']>[0]): ReturnType<typeof analyse> {
+async function analysisOf(c: Parameters<Endpoint['handle']>[0]): Promise<Analysis> {
   const route = c.params[0]!;
   const view = c.ctx.routing.route(route);
-  const report = c.ctx.report(route);
+  // A cluster primary gathers the report from its workers: it may be a promise.
+  const report: unknown = await c.ctx.report(route);
   if (view === undefined && report === undefined) throw errors.notFound(`route "${route}"`);
   return analyse(route, view, report, Date.now());
 }
 
 export const ANALYSIS_ENDPOINTS: readonly Endpoint[] = [
   // Argo Rollouts' web provider: always 200, the decision is in `status` (successCondition/failureCondition).
-  { method: 'GET', path: new RegExp(`^/admin/analysis/${ROUTE}$`), role: 'viewer', handle: (c) => ({ status: 200, json: analysisOf(c) }) },
+  { method: 'GET', path: new RegExp(`^/admin/analysis/${ROUTE}$`), role: 'viewer', handle: async (c) => ({ status: 200, json: await analysisOf(c) }) },
   // Flagger's webhooks POST {name, namespace, phase, metadata}; only the status code counts for them.
   {
     method: 'POST', path: new RegExp(`^/admin/analysis/${ROUTE}$`), role: 'viewer', tokenInBody: true,
-    handle: (c) => {
+    handle: async (c) => {
       c.req.resume(); // the payload, when a header carried the token, is not needed
-      const a = analysisOf(c);
+      const a = await analysisOf(c);
       return { status: WEBHOOK_STATUS[a.status], json: a };
     },
   },

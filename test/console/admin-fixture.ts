@@ -66,7 +66,8 @@ export async function startConsoleFixture(routes: readonly string[], opts: { rec
   const ctx: AdminContext = {
     ready: () => true,
     metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
-    report: (route) => {
+    // Asynchronous, as a cluster primary's is (it asks its workers).
+    report: async (route) => {
       const now = Date.now();
       if (route === undefined) return { reports: [...comparers.values()].map((c) => c.report(now)) };
       return comparers.get(route)?.report(now);
