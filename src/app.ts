@@ -116,7 +116,9 @@ export class Shadowgate {
     const anonymizer = createAnonymizer(config.anonymize, inUse);
     const pools = new Map<string, Pool>();
     const timeouts = new Map<string, number>();
+    const queueLimits = new Map<string, { maxQueue: number; capacity: number }>();
     for (const [name, u] of Object.entries(config.upstreams)) {
+      if (u.maxQueue !== undefined) queueLimits.set(name, { maxQueue: u.maxQueue, capacity: u.connections * u.pipelining });
       const prev = previous?.config.upstreams[name];
       const reuse = prev !== undefined && JSON.stringify(prev) === JSON.stringify(u) ? previous!.pools.get(name) : undefined;
       pools.set(name, reuse ?? new Pool(u.url, { connections: u.connections, pipelining: u.pipelining, keepAliveTimeout: 30_000 }));
@@ -126,8 +128,12 @@ export class Shadowgate {
     const dispatcher = sameUpstreams ? previous!.dispatcher : new ShadowDispatcher(config.upstreams);
     const routes = new RouteTable(config.routes.map((r) => this.buildRoute(r, config, anonymizer, dispatcher)));
     const pt = config.server.passthrough;
-    const passthrough = pt !== undefined ? createPassthrough(pt, config.upstreams[pt]!.url, config.upstreams[pt]!.timeout) : undefined;
-    return { config, pools, timeouts, dispatcher, anonymizer, routes, maxBodyBytes: config.server.maxBodyBytes, passthrough };
+    const passthrough = pt !== undefined ? createPassthrough(pt, config.upstreams[pt]!.url, config.upstreams[pt]!.timeout, config.upstreams[pt]!.connections) : undefined;
+    const { timeouts: clientTimeouts, maxConnections, maxHeaders } = config.server;
+    return {
+      config, pools, timeouts, queueLimits, dispatcher, anonymizer, routes, maxBodyBytes: config.server.maxBodyBytes, passthrough,
+      client: { timeouts: clientTimeouts, maxConnections, maxHeaders },
+    };
   }
 
   private comparerFor(route: RouteConfig): RouteComparer | undefined {

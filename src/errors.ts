@@ -32,6 +32,12 @@ export const errors = {
     new ShadowgateError('SG_ERR_UPSTREAM_TIMEOUT', `upstream ${upstream} did not answer in time`, 504),
   badGateway: (upstream: string) =>
     new ShadowgateError('SG_ERR_BAD_GATEWAY', `upstream ${upstream} sent an invalid response`, 502),
+  upstreamBusy: (upstream: string) =>
+    new ShadowgateError('SG_ERR_UPSTREAM_BUSY', `upstream ${upstream} has too many requests waiting for a connection`, 503),
+  clientTimeout: (what: string) => new ShadowgateError('SG_ERR_CLIENT_TIMEOUT', `the client sent no ${what} in time`, 408),
+  uriTooLong: (limit: number) => new ShadowgateError('SG_ERR_URI_TOO_LONG', `the request line exceeds ${limit} bytes`, 414),
+  headersTooLarge: (what: string) => new ShadowgateError('SG_ERR_HEADERS_TOO_LARGE', `request header fields too large: ${what}`, 431),
+  methodNotAllowed: (method: string) => new ShadowgateError('SG_ERR_METHOD_NOT_ALLOWED', `${method} is not allowed here`, 405),
   rateLimited: () => new ShadowgateError('SG_ERR_RATE_LIMITED', 'too many requests for this route', 429),
   draining: () => new ShadowgateError('SG_ERR_DRAINING', 'the proxy is shutting down', 503),
   unauthorized: () => new ShadowgateError('SG_ERR_UNAUTHORIZED', 'a valid bearer token is required', 401),

@@ -33,7 +33,7 @@ export function sha256Hex(token: string): string {
 
 export class Authenticator {
   private readonly hashes: readonly { name: string; role: Role; digest: Buffer }[];
-  private readonly failures: LRUCache<string, { count: number; resetAt: number }>;
+  private readonly failures: LRUCache<string, { count: number; resetAt: number; nextAt: number }>;
 
   constructor(private readonly cfg: Readonly<Pick<AdminConfig, 'tokens' | 'authFailures'>>) {
     this.hashes = cfg.tokens.map((t) => ({ name: t.name, role: t.role, digest: Buffer.from(t.sha256.toLowerCase(), 'hex') }));
@@ -44,21 +44,45 @@ export class Authenticator {
     return this.hashes.length === 0;
   }
 
-  authenticate(authorization: string | undefined, source: string, nowMs: number): AuthResult {
-    if (this.open) return { ok: true, principal: LOOPBACK_OPEN };
+  /**
+   * When a request from `source` may have its token checked. Below `authFailures.max` failures in the
+   * window, at once; past it, one check per window/max from that source, queued in turn: guessing stays
+   * at max per window, while a correct token is still accepted when its turn comes (it is never locked
+   * out). A turn further away than the window is refused at once (429, Retry-After).
+   */
+  admit(source: string, nowMs: number): { readonly waitMs: number } | { readonly error: ShadowgateError; readonly retryAfter: number } {
+    if (this.open) return { waitMs: 0 };
     const seen = this.failures.get(source);
-    if (seen !== undefined && nowMs >= seen.resetAt) this.failures.delete(source);
-    else if (seen !== undefined && seen.count >= this.cfg.authFailures.max) {
+    if (seen !== undefined && nowMs >= seen.resetAt && seen.nextAt <= nowMs) {
+      this.failures.delete(source);
+      return { waitMs: 0 };
+    }
+    if (seen === undefined || seen.count < this.cfg.authFailures.max) return { waitMs: 0 };
+    const spacing = this.cfg.authFailures.window / this.cfg.authFailures.max;
+    const turn = Math.max(nowMs, seen.nextAt);
+    if (turn - nowMs > this.cfg.authFailures.window) {
       return {
-        ok: false,
         error: new ShadowgateError('SG_ERR_AUTH_RATE_LIMITED', 'too many failed authentication attempts from this address', 429),
-        retryAfter: Math.max(1, Math.ceil((seen.resetAt - nowMs) / 1000)),
+        retryAfter: Math.max(1, Math.ceil((turn - nowMs) / 1000)),
       };
     }
+    seen.nextAt = turn + spacing;
+    return { waitMs: turn - nowMs };
+  }
+
+  /** Checks the bearer token; a failure counts against the source, a success clears its record. */
+  authenticate(authorization: string | undefined, source: string, nowMs: number): AuthResult {
+    if (this.open) return { ok: true, principal: LOOPBACK_OPEN };
     const principal = this.match(authorization);
-    if (principal !== undefined) return { ok: true, principal };
-    const entry = this.failures.get(source) ?? { count: 0, resetAt: nowMs + this.cfg.authFailures.window };
+    if (principal !== undefined) {
+      this.failures.delete(source);
+      return { ok: true, principal };
+    }
+    let entry = this.failures.get(source);
+    if (entry === undefined || (nowMs >= entry.resetAt && entry.nextAt <= nowMs)) entry = { count: 0, resetAt: nowMs + this.cfg.authFailures.window, nextAt: 0 };
     entry.count++;
+    // Every failure keeps the source's record for a window, so pacing lasts while guessing goes on.
+    entry.resetAt = nowMs + this.cfg.authFailures.window;
     this.failures.set(source, entry);
     return { ok: false, error: errors.unauthorized() };
   }
@@ -75,6 +99,32 @@ export class Authenticator {
     }
     return found;
   }
+}
+
+/**
+ * Whether a request to an admin API with no tokens could come from a page in a browser: its Host must
+ * name loopback or the configured admin host (DNS rebinding sends the attacker's name), and an Origin,
+ * when present, must be one of those too (a cross-site form or fetch).
+ */
+export function browserSafe(host: string | undefined, origin: string | undefined, adminHost: string): boolean {
+  const allowed = (name: string) => isLoopbackHost(name) || name === adminHost.toLowerCase();
+  if (host === undefined || !allowed(hostnameOf(host))) return false;
+  if (origin === undefined) return true;
+  let parsed: URL;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    return false; // includes `Origin: null` (sandboxed frames, file: pages)
+  }
+  return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && allowed(parsed.hostname.toLowerCase());
+}
+
+/** `127.0.0.1:9090` → `127.0.0.1`, `[::1]:9090` → `[::1]`, lower-cased. */
+function hostnameOf(host: string): string {
+  const h = host.trim().toLowerCase();
+  if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1);
+  const colon = h.indexOf(':');
+  return colon < 0 ? h : h.slice(0, colon);
 }
 
 export function isLoopbackHost(host: string): boolean {

@@ -11,7 +11,7 @@ import { errorBody, errors, ShadowgateError } from '../errors.js';
 import type { Actor, RouteSnapshot } from '../routing/runtime.js';
 import { webhookAuthorization } from './analysis.js';
 import type { AuditRecord } from './audit.js';
-import { Authenticator, isLoopbackHost, roleAllows, type Principal, type Role } from './auth.js';
+import { Authenticator, browserSafe, isLoopbackHost, roleAllows, type Principal, type Role } from './auth.js';
 import { ANALYSIS_ENDPOINTS, CONSOLE_ENDPOINTS } from './console.js';
 import type { AdminContext } from './context.js';
 
@@ -146,6 +146,10 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+function isJson(contentType: string | undefined): boolean {
+  return contentType !== undefined && contentType.split(';')[0]!.trim().toLowerCase() === 'application/json';
+}
+
 function send(res: ServerResponse, reply: Reply, requestId: string, extra?: Record<string, string>): void {
   const isJson = 'json' in reply;
   const body = isJson ? JSON.stringify(reply.json) : reply.text;
@@ -216,19 +220,43 @@ export async function startAdminServer(ctx: AdminContext, cfg: Readonly<AdminCon
     }
     const isOpen = endpoint.open === 'public' || (endpoint.open === 'health' && cfg.openHealth) || (endpoint.open === 'metrics' && cfg.openMetrics);
     let principal: Principal = { token: 'anonymous', role: 'viewer' };
+    // A refused call answers its error; a refused mutation is audited first, like any other.
+    const refuse = async (err: ShadowgateError, extra?: Record<string, string>): Promise<void> => {
+      req.resume();
+      log.warn({ source, path: url.pathname, code: err.code, requestId }, 'admin call refused');
+      if (endpoint.action !== undefined) {
+        await ctx.audit.append({
+          time: new Date().toISOString(), token: principal.token, role: principal.role, source, action: endpoint.action,
+          route: params[0] ?? null, before: null, after: null, result: err.code,
+        }).catch((e: unknown) => log.error({ err: (e as Error).message, requestId }, 'audit record could not be written'));
+      }
+      sendError(res, err, requestId, extra);
+    };
+    // ---- what a page in the operator's browser could send (CSRF, DNS rebinding) ----
+    if (auth.open && !browserSafe(req.headers.host, req.headers.origin, cfg.host)) {
+      await refuse(new ShadowgateError('SG_ERR_FORBIDDEN_ORIGIN', 'an admin API without tokens answers only requests for a loopback or the admin host, from no other site', 403));
+      return;
+    }
+    if (endpoint.action !== undefined && !isJson(req.headers['content-type'])) {
+      await refuse(new ShadowgateError('SG_ERR_UNSUPPORTED_MEDIA_TYPE', 'admin mutations need Content-Type: application/json', 415));
+      return;
+    }
     if (!isOpen) {
+      const gate = auth.admit(source, Date.now());
+      if ('error' in gate) {
+        await refuse(gate.error, { 'retry-after': String(gate.retryAfter) });
+        return;
+      }
+      if (gate.waitMs > 0) await new Promise((resolve) => setTimeout(resolve, gate.waitMs));
       const authorization = req.headers.authorization ?? (endpoint.tokenInBody === true ? await webhookAuthorization(req) : undefined);
       const result = auth.authenticate(authorization, source, Date.now());
       if (!result.ok) {
-        req.resume();
-        log.warn({ source, path: url.pathname, code: result.error.code, requestId }, 'admin authentication failed');
-        sendError(res, result.error, requestId, result.retryAfter !== undefined ? { 'retry-after': String(result.retryAfter) } : undefined);
+        await refuse(result.error);
         return;
       }
       principal = result.principal;
       if (!roleAllows(principal.role, endpoint.role)) {
-        req.resume();
-        sendError(res, errors.forbidden(endpoint.role), requestId);
+        await refuse(errors.forbidden(endpoint.role));
         return;
       }
     }

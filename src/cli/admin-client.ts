@@ -55,7 +55,8 @@ function client(env: NodeJS.ProcessEnv): Client {
     async request(method, path, body) {
       const headers: Record<string, string> = { accept: 'application/json' };
       if (token !== undefined && token !== '') headers.authorization = `Bearer ${token}`;
-      if (body !== undefined) headers['content-type'] = 'application/json';
+      // Every mutation says it is JSON: the admin API refuses others (a browser form cannot send this type).
+      if (body !== undefined || method !== 'GET') headers['content-type'] = 'application/json';
       let res: Response;
       try {
         res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(10_000) });

@@ -13,6 +13,11 @@ export const upstreamSchema = z.object({
   connections: z.number().int().positive().default(64),
   /** Requests pipelined per connection (1 = none, the safe default). */
   pipelining: z.number().int().positive().default(1),
+  /**
+   * Requests allowed to wait for a connection once all `connections` are busy (Envoy's pending-request
+   * limit); past it a live request gets 503 SG_ERR_UPSTREAM_BUSY at once. Unset: no limit but `timeout`.
+   */
+  maxQueue: z.number().int().nonnegative().optional(),
 }).strict();
 export type UpstreamConfig = z.infer<typeof upstreamSchema>;
 
@@ -54,6 +59,19 @@ export const routeSchema = z.object({
 }).strict();
 export type RouteConfig = z.infer<typeof routeSchema>;
 
+/** Client-side timeouts, with NGINX's meaning (client_header_timeout, client_body_timeout, keepalive_timeout, send_timeout). */
+const positiveDuration = duration.refine((ms) => ms > 0, { message: 'expected a duration above 0' });
+export const clientTimeoutsSchema = z.object({
+  /** The whole request head (request line and header fields) must arrive within this. */
+  headers: positiveDuration.default(30_000),
+  /** Longest gap between two reads of the request body. */
+  body: positiveDuration.default(30_000),
+  /** A keep-alive connection with no request in progress is closed after this. */
+  idle: positiveDuration.default(60_000),
+  /** Longest time a client may read nothing of its answer; then the connection is cut and the upstream call cancelled. */
+  send: positiveDuration.default(60_000),
+}).strict();
+
 export const serverSchema = z.object({
   host: z.string().default('0.0.0.0'),
   port: z.number().int().min(0).max(65535).default(8080),
@@ -65,6 +83,14 @@ export const serverSchema = z.object({
   maxEventLoopDelay: duration.default(100),
   /** Where paths that match no route go (unbuffered, http-proxy-3); none answers 404. */
   passthrough: z.string().optional(),
+  timeouts: clientTimeoutsSchema.default(() => clientTimeoutsSchema.parse({})),
+  /**
+   * Open client connections per process (at most 3/4 of the open-file limit); at the limit the oldest idle
+   * connection is closed to admit a new one, and a new one is refused only when every connection is busy.
+   */
+  maxConnections: z.number().int().positive().default(10_000),
+  /** Header fields per request; more get 431. */
+  maxHeaders: z.number().int().positive().max(10_000).default(100),
 }).strict();
 
 export const logSchema = z.object({
@@ -133,6 +159,7 @@ export function crossCheck(raw: unknown): Problem[] {
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
 export type ServerConfig = z.infer<typeof serverSchema>;
+export type ClientTimeouts = z.infer<typeof clientTimeoutsSchema>;
 export type { AnonymizeConfig, PolicyConfig, TransformSpec } from './schema/anonymize.js';
 export type { CompareConfig } from './schema/compare.js';
 export type { AdminConfig, CanaryConfig, GuardrailsConfig, LimitsConfig } from './schema/canary.js';

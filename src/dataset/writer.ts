@@ -48,6 +48,8 @@ export class DatasetWriter {
   private closed = false;
   private closing: Promise<void> | undefined;
   private ioFailing = false;
+  /** A failed write of ours may have left a partial line that could not be cut at once. */
+  private partialTail = false;
   private lastStamp = '';
   private stampSeq = 0;
   private readonly counts = { written: 0, dropped: 0, rotations: 0 };
@@ -145,6 +147,8 @@ export class DatasetWriter {
     this.writingBytes = this.queuedBytes;
     this.queuedBytes = 0;
     let i = 0;
+    /** The first line not yet known to be on disk: everything from here on is lost if a write fails. */
+    let unwritten = 0;
     try {
       while (i < lines.length) {
         await this.ensureOpen();
@@ -163,18 +167,35 @@ export class DatasetWriter {
           this.counts.written += batch.length;
           this.metrics.datasetRecords.inc(batch.length);
         }
+        unwritten = i;
         if (i < lines.length) await this.rotate();
       }
       if (this.ioFailing) this.log.info({ path: this.path }, 'dataset writes recovered');
       this.ioFailing = false;
     } catch (err) {
       this.ioError('write', err);
-      this.drop('io_error', lines.length - i);
-      // Reopen on the next batch: the handle may be unusable (disk replaced, file removed).
-      await this.handle?.close().catch(() => undefined);
-      this.handle = undefined;
+      // The failed batch and every line after it: none of them is (wholly) on disk.
+      this.drop('io_error', lines.length - unwritten);
+      await this.discardPartialWrite();
     } finally {
       this.writingBytes = 0;
+    }
+  }
+
+  /**
+   * A failed write (a full disk) may have left part of a line at the end of the file: cut it back to
+   * the last whole line now, so that no torn line stays in the file and no later open mistakes it for
+   * the trace of a crash. When even that fails, the file is reopened (and trimmed) on the next batch.
+   */
+  private async discardPartialWrite(): Promise<void> {
+    const h = this.handle;
+    if (h === undefined) return;
+    try {
+      await h.truncate(this.fileBytes);
+    } catch {
+      this.handle = undefined;
+      this.partialTail = true;
+      await h.close().catch(() => undefined);
     }
   }
 
@@ -193,7 +214,8 @@ export class DatasetWriter {
     await mkdir(this.dir, { recursive: true });
     const h = await open(this.path, 'a+');
     try {
-      this.fileBytes = await trimTornTail(h, this.log, this.path);
+      this.fileBytes = await trimTornTail(h, this.log, this.path, this.partialTail);
+      this.partialTail = false;
     } catch (err) {
       await h.close().catch(() => undefined);
       throw err;
@@ -252,7 +274,10 @@ async function writeAll(h: FileHandle, buf: Buffer): Promise<void> {
  * A crash can leave a torn last line in the active file; appending after it would bury a broken line in
  * the middle of the file. Cut the file back to its last newline and return the resulting size.
  */
-async function trimTornTail(h: FileHandle, log: Logger, path: string): Promise<number> {
+async function trimTornTail(h: FileHandle, log: Logger, path: string, ours: boolean): Promise<number> {
+  // A tail this writer left after a failed write is not news (that failure was logged and counted).
+  const cause = ours ? 'a failed write' : 'earlier crash';
+  const warn = (bytes: number, what: string) => (ours ? log.info.bind(log) : log.warn.bind(log))({ path, bytes }, `dataset file ${what} (${cause}); removed it`);
   const { size } = await h.stat();
   if (size === 0) return 0;
   const chunk = Buffer.alloc(Math.min(size, 64 * 1024));
@@ -265,14 +290,14 @@ async function trimTornTail(h: FileHandle, log: Logger, path: string): Promise<n
       const keep = start + nl + 1;
       if (keep < size) {
         await h.truncate(keep);
-        log.warn({ path, bytes: size - keep }, 'dataset file ended with a torn line (earlier crash); removed it');
+        warn(size - keep, 'ended with a torn line');
       }
       return keep;
     }
     end = start;
   }
   await h.truncate(0);
-  log.warn({ path, bytes: size }, 'dataset file held only a torn line (earlier crash); removed it');
+  warn(size, 'held only a torn line');
   return 0;
 }
 

@@ -36,6 +36,7 @@ export function createMetrics(registry = new Registry(), opts: { defaults?: bool
     anonymizerReplacements: new Counter({ name: 'shadowgate_anonymizer_replacements_total', help: 'Values replaced by the anonymizer by route and entity.', labelNames: ['route', 'entity'] as const, registers: r }),
     anonymizerLeaksBlocked: new Counter({ name: 'shadowgate_anonymizer_leaks_blocked_total', help: 'Shadow copies dropped because the leak guard found personal data.', labelNames: ['route'] as const, registers: r }),
     configReloads: new Counter({ name: 'shadowgate_config_reloads_total', help: 'Configuration reloads by result.', labelNames: ['result'] as const, registers: r }),
+    connectionsClosed: new Counter({ name: 'shadowgate_connections_closed_total', help: 'Client connections the proxy closed itself, by reason (headers, body, idle, send timeouts; evicted or max_connections at the connection limit; invalid requests).', labelNames: ['reason'] as const, registers: r }),
     datasetRecords: new Counter({ name: 'shadowgate_dataset_records_total', help: 'Dataset records written.', registers: r }),
     datasetRecordsDropped: new Counter({ name: 'shadowgate_dataset_records_dropped_total', help: 'Dataset records dropped, by reason.', labelNames: ['reason'] as const, registers: r }),
   };

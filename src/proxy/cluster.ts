@@ -28,8 +28,12 @@ function runPrimary(config: Config): Promise<void> {
   const log = createLogger(config.log.level);
   const aggregator = new AggregatorRegistry();
   let stopping = false;
+  // Ready means every worker is accepting on the proxy port, not merely forked.
+  const listening = new Set<number>();
+  cluster.on('listening', (worker) => listening.add(worker.id));
   for (let i = 0; i < config.server.workers; i++) cluster.fork();
   cluster.on('exit', (worker, code) => {
+    listening.delete(worker.id);
     if (stopping) return;
     log.error({ worker: worker.process.pid, code }, 'worker exited; starting another');
     cluster.fork();
@@ -47,9 +51,10 @@ function runPrimary(config: Config): Promise<void> {
       return;
     }
     if (path === '/healthz' || path === '/readyz') {
-      const ok = !stopping && Object.keys(cluster.workers ?? {}).length > 0;
+      const workers = Object.keys(cluster.workers ?? {}).length;
+      const ok = !stopping && (path === '/healthz' ? workers > 0 : listening.size >= config.server.workers);
       res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: ok ? 'ok' : 'draining', workers: Object.keys(cluster.workers ?? {}).length }));
+      res.end(JSON.stringify({ status: ok ? 'ok' : stopping ? 'draining' : 'starting', workers, listening: listening.size }));
       return;
     }
     const err = new ShadowgateError('SG_ERR_NOT_IN_CLUSTER', 'the admin API runs with server.workers: 1; a cluster serves /metrics, /healthz and /readyz', 501);

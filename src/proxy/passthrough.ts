@@ -1,46 +1,106 @@
 // Paths that are not model routes, and WebSocket upgrades, pass through unbuffered with http-proxy-3:
-// no body read, no shadow, no comparison; just the proxy headers and a JSON error if the upstream fails.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+// no body read, no shadow, no comparison. The header rules are the route path's own (headers.ts): the
+// request's hop-by-hop and Connection-named fields are dropped before it leaves, and the answer's are
+// dropped before the client sees it (http-proxy-3 would echo the client's Connection and copy the
+// upstream's hop-by-hop fields, so the answer is written here: selfHandleResponse).
+import { Agent as HttpAgent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
 import { errorBody, errors } from '../errors.js';
-import { VIA } from './headers.js';
+import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
+
+export interface PassthroughHooks {
+  /** The upstream's answer head is being written to the client. */
+  onResponse(): void;
+  /** The exchange is over (the client's response closed), with the status it got. */
+  done(status: number): void;
+}
 
 export interface Passthrough {
   readonly name: string;
-  web(req: IncomingMessage, res: ServerResponse, requestId: string, done: (status: number) => void): void;
+  web(req: IncomingMessage, res: ServerResponse, requestId: string, hooks: PassthroughHooks): void;
+  /** Cancels the upstream call of a request the proxy answers itself (a body over maxBodyBytes). */
+  abort(req: IncomingMessage): void;
   ws(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   close(): void;
 }
 
-export function createPassthrough(name: string, url: string, timeoutMs: number): Passthrough {
-  const proxy = createProxyServer({ target: url, ws: true, xfwd: true, changeOrigin: true, proxyTimeout: timeoutMs });
-  proxy.on('proxyRes', (proxyRes, _req, res) => {
-    const via = proxyRes.headers.via;
-    res.setHeader('via', via ? `${String(via)}, ${VIA}` : VIA);
+const kCall = Symbol('shadowgate.passthrough');
+type Tagged = IncomingMessage & { [kCall]?: { hooks: PassthroughHooks; requestId: string; upstream?: ClientRequest; aborted: boolean } };
+
+/**
+ * Idle upstream connections are closed after this, below the usual 5 s keep-alive of an upstream (node's
+ * default), so that a request rarely meets a connection the upstream is closing at the same moment.
+ */
+const IDLE_UPSTREAM_MS = 4_000;
+
+export function createPassthrough(name: string, url: string, timeoutMs: number, connections = 64): Passthrough {
+  // Keep-alive to the upstream (without an agent http-proxy-3 sends `connection: close` on every request).
+  const options = { keepAlive: true, maxSockets: connections, timeout: IDLE_UPSTREAM_MS };
+  const agent = url.startsWith('https:') ? new HttpsAgent(options) : new HttpAgent(options);
+  let retired = false;
+  agent.on('free', (socket: { destroy(): void }) => {
+    if (retired) socket.destroy();
+  });
+  const proxy = createProxyServer({ target: url, ws: true, xfwd: false, changeOrigin: true, proxyTimeout: timeoutMs, selfHandleResponse: true, agent });
+  proxy.on('proxyReq', (proxyReq, req) => {
+    const call = (req as Tagged)[kCall];
+    if (call !== undefined) call.upstream = proxyReq;
+  });
+  proxy.on('proxyRes', (proxyRes, req, res) => {
+    const call = (req as Tagged)[kCall];
+    if (call === undefined || call.aborted || res.headersSent || res.destroyed) {
+      proxyRes.resume();
+      return;
+    }
+    call.hooks.onResponse();
+    (res as ServerResponse).writeHead(proxyRes.statusCode ?? 502, clientResponseHeaders(proxyRes.headers, call.requestId));
+    proxyRes.pipe(res as ServerResponse);
+    // A reset mid-answer: the only honest signal left is to cut the client's connection too.
+    proxyRes.once('error', () => (res as ServerResponse).destroy());
+    proxyRes.once('aborted', () => (res as ServerResponse).destroy());
   });
   return {
     name,
-    web(req, res, requestId, done) {
-      req.headers['x-request-id'] = requestId;
-      res.once('close', () => done(res.statusCode));
+    web(req, res, requestId, hooks) {
+      const call = { hooks, requestId, aborted: false } as NonNullable<Tagged[typeof kCall]>;
+      (req as Tagged)[kCall] = call;
+      const length = req.headers['content-length'];
+      const headers = upstreamRequestHeaders(req.headers, { remoteAddress: req.socket.remoteAddress, proto: 'http', requestId });
+      // The body streams through unchanged, so its framing is kept (node re-chunks a body without a length).
+      if (length !== undefined) headers['content-length'] = length;
+      req.headers = headers;
+      res.once('close', () => hooks.done(res.statusCode));
       proxy.web(req, res, {}, (err) => {
+        if (call.aborted) return; // the proxy answered this request itself
         if (res.headersSent || res.destroyed) {
           res.destroy();
           return;
         }
         const code = (err as { code?: string }).code;
-        const e = code === 'ECONNRESET' && !res.headersSent && /timeout/i.test(String(err)) ? errors.upstreamTimeout(name) : errors.upstreamUnavailable(name);
+        const e = code === 'ECONNRESET' && /timeout/i.test(String(err)) ? errors.upstreamTimeout(name) : errors.upstreamUnavailable(name);
         const body = errorBody(e, requestId);
-        res.writeHead(e.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+        res.writeHead(e.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-request-id': requestId });
         res.end(body);
       });
     },
+    abort(req) {
+      const call = (req as Tagged)[kCall];
+      if (call === undefined) return;
+      call.aborted = true;
+      req.unpipe();
+      call.upstream?.destroy();
+    },
     ws(req, socket, head) {
-      proxy.ws(req, socket, head, {}, () => socket.destroy());
+      // An upgraded connection leaves HTTP: it gets its own socket, not one of the keep-alive pool.
+      proxy.ws(req, socket, head, { agent: false }, () => socket.destroy());
     },
     close() {
+      // Retired by a reload: calls in flight finish on their sockets, which then close instead of idling.
       proxy.close();
+      retired = true;
+      for (const sockets of Object.values(agent.freeSockets)) for (const s of sockets ?? []) s.destroy();
     },
   };
 }

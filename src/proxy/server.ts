@@ -2,18 +2,20 @@
 // ingress → route match → live limits → canary decision → bounded body read → primary forward
 // (undici dispatch; the context is the handler) → response streamed to the client → logging and the
 // shadow offer, after the client's answer has ended. Nothing after the offer can touch the answer.
+import { readFileSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Dispatcher, Pool } from 'undici';
 import type { Logger } from 'pino';
-import type { RouteConfig } from '../config/schema.js';
+import type { ClientTimeouts, RouteConfig } from '../config/schema.js';
 import { errorBody, errors, type ShadowgateError } from '../errors.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { RouteShadow } from '../shadow/shadow.js';
 import type { RouteTable } from '../routing/route-table.js';
 import { clientResponseHeaders, requestIdOf, upstreamRequestHeaders } from './headers.js';
 import type { Passthrough } from './passthrough.js';
+import { canonicalTarget } from './target.js';
 
 export type LiveTarget = 'incumbent' | 'candidate';
 
@@ -34,12 +36,36 @@ export interface LiveRoute {
   onLive(target: LiveTarget, upstream: string, status: number, latencyMs: number, fellBack: boolean): void;
 }
 
+/** Client-side limits of the listener (server.*); read when the proxy starts. */
+export interface ClientLimits {
+  readonly timeouts: Readonly<ClientTimeouts>;
+  readonly maxConnections: number;
+  readonly maxHeaders: number;
+}
+
 export interface Generation {
   readonly routes: RouteTable<LiveRoute>;
   readonly pools: ReadonlyMap<string, Pool>;
+  /** Each upstream's deadline for a live call, from dispatch (queue time included) to its response head. */
   readonly timeouts: ReadonlyMap<string, number>;
+  /** Upstreams with `maxQueue`: requests allowed to wait once `capacity` calls are in flight. */
+  readonly queueLimits: ReadonlyMap<string, { readonly maxQueue: number; readonly capacity: number }>;
   readonly maxBodyBytes: number;
   readonly passthrough: Passthrough | undefined;
+  readonly client: ClientLimits;
+}
+
+/** The longest request line accepted (NGINX's large_client_header_buffers answers 414 past its buffer). */
+export const MAX_REQUEST_LINE_BYTES = 16 * 1024;
+/** node:http's bound on the whole request head; the request line and header-count limits sit below it. */
+const MAX_HEAD_BYTES = 64 * 1024;
+
+/** Live calls in flight per pool (pools outlive generations, so this is keyed by the pool itself). */
+const poolLoad = new WeakMap<Pool, { inFlight: number }>();
+function loadOf(pool: Pool): { inFlight: number } {
+  let l = poolLoad.get(pool);
+  if (l === undefined) poolLoad.set(pool, (l = { inFlight: 0 }));
+  return l;
 }
 
 export interface ProxyDeps {
@@ -50,7 +76,45 @@ export interface ProxyDeps {
 }
 
 const kExchange = Symbol('shadowgate.exchange');
-type Tagged<T> = T & { [kExchange]?: ProxyExchange };
+const kClosing = Symbol('shadowgate.closing');
+const kUpgraded = Symbol('shadowgate.upgraded');
+type Tagged<T> = T & { [kExchange]?: ProxyExchange; [kClosing]?: boolean; [kUpgraded]?: boolean };
+
+/**
+ * The connection limit actually enforced: `server.maxConnections`, but never more than three quarters of
+ * the process's open-file limit (Linux: /proc/self/limits), so that the rest stays for upstream pools, files
+ * and the admin API — past the descriptor limit accept() fails and every new client is reset instead.
+ */
+function connectionLimit(configured: number, log: Logger): number {
+  let text: string;
+  try {
+    text = readFileSync('/proc/self/limits', 'utf8');
+  } catch {
+    return configured; // not Linux: the configured limit stands
+  }
+  const m = /^Max open files\s+(\d+)/m.exec(text);
+  if (m === null) return configured;
+  const fileLimit = Number(m[1]);
+  const fits = Math.max(1, Math.floor(fileLimit * 0.75));
+  if (configured <= fits) return configured;
+  log.warn({ maxConnections: configured, openFileLimit: fileLimit, enforced: fits },
+    'server.maxConnections is above what the open-file limit allows; enforcing three quarters of that limit (raise ulimit -n to serve more)');
+  return fits;
+}
+
+/**
+ * node:http reports one HPE_HEADER_OVERFLOW for a long request line and for too many header bytes; the
+ * packet it was parsing when the bound was crossed tells them apart: the request line's tail (a first
+ * line ending in the HTTP version), a line with no end and no space (only a target has none), or the
+ * start of a request line that has no end yet.
+ */
+function requestLineUnfinished(packet: Buffer | undefined): boolean {
+  if (packet === undefined) return false;
+  const nl = packet.indexOf(0x0a);
+  if (nl < 0) return packet.indexOf(0x20) < 0 || /^[A-Z]+ \S+$/.test(packet.subarray(0, 64).toString('latin1'));
+  return / HTTP\/1\.[01]\r?$/.test(packet.subarray(Math.max(0, nl - 10), nl).toString('latin1'))
+    && (nl > MAX_REQUEST_LINE_BYTES || !/^[A-Z]+ /.test(packet.subarray(0, 16).toString('latin1')));
+}
 
 /** The per-request context and the undici handler of its primary call. */
 class ProxyExchange implements Dispatcher.DispatchHandler {
@@ -72,6 +136,10 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
   /** The request reached an upstream (it is then worth a shadow copy). */
   forwarded = false;
   done = false;
+  /** The pool load this exchange's upstream call counts in, until the call ends. */
+  load: { inFlight: number } | undefined;
+  /** The whole-call deadline (queue time included), cleared when the response head arrives. */
+  deadline: NodeJS.Timeout | undefined;
 
   /** The configuration generation this request started with: a reload never splits a request. */
   constructor(readonly proxy: ProxyServer, readonly gen: Generation, readonly req: Tagged<IncomingMessage>, readonly res: Tagged<ServerResponse>) {
@@ -80,11 +148,17 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
 
   // ---- undici handler: the primary call ----
   onRequestStart(controller: Dispatcher.DispatchController): void {
+    // The deadline passed while this call waited for a connection: it was answered 504 already.
+    if (this.done) {
+      controller.abort(new Error('the live deadline passed while queued'));
+      return;
+    }
     this.controller = controller;
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingMessage['headers']): void {
     if (statusCode < 200) return; // 1xx: informational, not forwarded
+    clearTimeout(this.deadline);
     this.status = statusCode;
     if (statusCode >= 500 && this.canFallBack()) {
       this.discarding = true;
@@ -96,6 +170,8 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
     }
     this.res.writeHead(statusCode, clientResponseHeaders(headers, this.requestId));
     this.headersSent = true;
+    // From here the client must keep reading: `send` without progress cuts it and cancels this call.
+    this.req.socket.setTimeout(this.gen.client.timeouts.send);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -107,6 +183,7 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
+    this.callEnded();
     if (this.discarding) {
       this.fallBack();
       return;
@@ -116,6 +193,7 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.callEnded();
     if (this.done) return;
     if (!this.headersSent && this.canFallBack()) {
       this.fallBack();
@@ -129,6 +207,16 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
       return;
     }
     this.fail(isTimeout(err) ? errors.upstreamTimeout(this.upstream) : errors.upstreamUnavailable(this.upstream));
+  }
+
+  /** The upstream call is over (answered, failed or aborted): it no longer counts against the pool. */
+  callEnded(): void {
+    clearTimeout(this.deadline);
+    this.deadline = undefined;
+    if (this.load !== undefined) {
+      this.load.inFlight--;
+      this.load = undefined;
+    }
   }
 
   canFallBack(): boolean {
@@ -154,7 +242,7 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
         'content-type': 'application/json',
         'content-length': Buffer.byteLength(body),
         'x-request-id': this.requestId,
-        ...(err.status === 413 ? { connection: 'close' } : {}),
+        ...(CLOSES_CONNECTION.has(err.status) ? { connection: 'close' } : {}),
       });
       this.res.end(body);
     }
@@ -164,11 +252,27 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
   finish(): void {
     if (this.done) return;
     this.done = true;
+    clearTimeout(this.deadline);
     this.proxy.finished(this);
   }
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Answers after which the connection cannot be trusted for another request (NGINX closes them too). */
+const CLOSES_CONNECTION = new Set([400, 408, 413, 414, 431]);
+
+/** The deadline of a live upstream call passed before its response head arrived. */
+function onDeadline(ex: ProxyExchange): void {
+  if (ex.done || ex.headersSent) return;
+  ex.deadline = undefined;
+  if (ex.controller !== undefined) {
+    // On a connection: abort it; onResponseError answers 504 (or falls back to the incumbent).
+    ex.controller.abort(Object.assign(new Error('live deadline'), { code: 'UND_ERR_HEADERS_TIMEOUT' }));
+    return;
+  }
+  // Still queued for a connection: answer now; onRequestStart aborts the call when it gets one.
+  ex.fail(errors.upstreamTimeout(ex.upstream));
+}
 
 function resumeOnDrain(this: Tagged<ServerResponse>): void {
   this[kExchange]?.controller?.resume();
@@ -195,6 +299,16 @@ function onRequestData(this: Tagged<IncomingMessage>, chunk: Buffer): void {
   ex.chunks.push(chunk);
 }
 
+/** Counts a passthrough body as it streams by; past maxBodyBytes the call is aborted and answered 413. */
+function onPassthroughData(this: Tagged<IncomingMessage>, chunk: Buffer): void {
+  const ex = this[kExchange]!;
+  ex.bodySize += chunk.length;
+  if (ex.bodySize <= ex.gen.maxBodyBytes) return;
+  this.removeListener('data', onPassthroughData);
+  ex.gen.passthrough?.abort(this);
+  ex.fail(errors.bodyTooLarge(ex.gen.maxBodyBytes));
+}
+
 function onRequestEnd(this: Tagged<IncomingMessage>): void {
   const ex = this[kExchange]!;
   ex.body = ex.chunks.length === 0 ? EMPTY : ex.chunks.length === 1 ? ex.chunks[0]! : Buffer.concat(ex.chunks, ex.bodySize);
@@ -204,6 +318,8 @@ function onRequestEnd(this: Tagged<IncomingMessage>): void {
 
 function onResponseClose(this: Tagged<ServerResponse>): void {
   const ex = this[kExchange];
+  const socket = ex?.req.socket as Tagged<Socket> | undefined;
+  if (socket !== undefined && socket[kExchange] === ex) socket[kExchange] = undefined;
   if (ex && !ex.done && !this.writableFinished) {
     // The client went away: cancel the upstream call.
     ex.controller?.abort(new Error('client closed the connection'));
@@ -219,15 +335,116 @@ export class ProxyServer {
   private idleWaiters: (() => void)[] = [];
   /** Upgraded (WebSocket) sockets leave node:http's bookkeeping; drain must close them itself. */
   private readonly upgraded = new Set<Duplex>();
+  /** Open client connections, oldest first. */
+  private readonly sockets = new Set<Tagged<Socket>>();
+  private readonly connectionLimit: number;
 
   constructor(readonly deps: ProxyDeps) {
-    this.server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 });
+    const limits = deps.generation().client;
+    const t = limits.timeouts;
+    this.server = http.createServer({
+      // node:http's headersTimeout is NGINX's client_header_timeout (it runs from a connection's or a
+      // request's first byte until its head is complete); its requestTimeout would bound a whole upload,
+      // so it stays 0 and the body is timed per gap instead (socket inactivity, below). Expired heads are
+      // found by a sweep every connectionsCheckingInterval: a tenth of the timeout keeps it within 10%.
+      headersTimeout: t.headers,
+      requestTimeout: 0,
+      connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(t.headers / 10))),
+      // node:http keeps an idle socket 1 s past keepAliveTimeout (and advertises keepAliveTimeout in
+      // Keep-Alive): subtracting it closes at `idle` (1 s at the least).
+      keepAliveTimeout: Math.max(1, t.idle - 1000),
+      maxHeaderSize: MAX_HEAD_BYTES,
+    });
+    // One over the limit is kept, so that "too many" can be seen (node drops the rest silently).
+    this.server.maxHeadersCount = limits.maxHeaders + 1;
+    const closed = deps.metrics.connectionsClosed;
+    this.connectionLimit = connectionLimit(limits.maxConnections, deps.log);
+    // node's own server.maxConnections would refuse the newcomer; at the limit the oldest idle one gives way.
+    this.server.on('connection', (socket: Tagged<Socket>) => this.admit(socket));
+    this.server.on('timeout', (socket: Socket) => this.socketTimeout(socket));
     this.server.on('request', (req: IncomingMessage, res: ServerResponse) => this.handle(req, res));
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
-    this.server.on('clientError', (_err: Error, socket: Socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      else socket.destroy();
+    this.server.on('clientError', (err: Error & { code?: string; rawPacket?: Buffer }, socket: Tagged<Socket>) => {
+      // The peer closed or reset mid-request (or after our error answer): nothing to answer, nothing we closed.
+      if (socket[kClosing] === true || err.code === 'HPE_INVALID_EOF_STATE' || err.code === 'ECONNRESET') {
+        socket.destroy();
+        return;
+      }
+      let e: ShadowgateError;
+      if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+        e = errors.clientTimeout('complete request head');
+        closed.inc({ reason: 'headers' });
+      } else {
+        e = err.code === 'HPE_HEADER_OVERFLOW'
+          ? (requestLineUnfinished(err.rawPacket) ? errors.uriTooLong(MAX_REQUEST_LINE_BYTES) : errors.headersTooLarge(`over ${MAX_HEAD_BYTES} bytes`))
+          : errors.badRequest('malformed HTTP request');
+        closed.inc({ reason: 'invalid' });
+      }
+      if (!socket.writable) {
+        socket.destroy();
+        return;
+      }
+      socket[kClosing] = true;
+      const body = errorBody(e, crypto.randomUUID());
+      socket.end(`HTTP/1.1 ${e.status} ${http.STATUS_CODES[e.status] ?? ''}\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      // A peer that reads nothing must not hold the socket open: it gets `send` to take the answer.
+      socket.setTimeout(t.send, () => socket.destroy());
     });
+  }
+
+  /**
+   * Past the connection limit, the oldest connection with no request in progress (one that has sent no
+   * complete head yet, or idles between requests) is closed to make room, so that idle or slow-head
+   * connections can never lock new clients out; only when every connection is busy is the newcomer refused.
+   */
+  private admit(socket: Tagged<Socket>): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    if (this.sockets.size <= this.connectionLimit) return;
+    const closed = this.deps.metrics.connectionsClosed;
+    for (const s of this.sockets) {
+      if (s !== socket && s[kExchange] === undefined && s[kUpgraded] !== true) {
+        closed.inc({ reason: 'evicted' });
+        s.destroy();
+        return;
+      }
+    }
+    closed.inc({ reason: 'max_connections' });
+    socket.destroy();
+  }
+
+  /**
+   * A client socket was inactive for its phase's timeout: reading the body (`body`), taking the
+   * answer (`send`), or keep-alive between requests (`idle`, set by node:http after each answer).
+   */
+  private socketTimeout(socket: Tagged<Socket>): void {
+    const ex = socket[kExchange];
+    const closed = this.deps.metrics.connectionsClosed;
+    if (socket[kClosing] === true) {
+      socket.destroy(); // an error answer the peer did not take; counted when it was sent
+      return;
+    }
+    if (ex === undefined || ex.res.writableFinished) {
+      closed.inc({ reason: 'idle' });
+      socket.destroy();
+      return;
+    }
+    if (!ex.req.complete && !ex.res.headersSent) {
+      closed.inc({ reason: 'body' });
+      ex.req.removeListener('data', onRequestData);
+      ex.req.removeListener('end', onRequestEnd);
+      ex.chunks = [];
+      ex.fail(errors.clientTimeout(`request body bytes for ${Math.round(ex.gen.client.timeouts.body / 1000)}s`));
+      // The 408 goes out with connection: close; a client that does not take it is cut after `send`.
+      socket.setTimeout(ex.gen.client.timeouts.send);
+      return;
+    }
+    if (ex.res.headersSent) {
+      // The client stopped reading its answer: cut it; onResponseClose cancels the upstream call.
+      closed.inc({ reason: 'send' });
+      socket.destroy();
+    }
+    // Otherwise the request is complete and waits on its upstream, which has its own deadline.
   }
 
   get inFlightCount(): number {
@@ -241,17 +458,65 @@ export class ProxyServer {
     const ex = new ProxyExchange(this, gen, req, res);
     req[kExchange] = ex;
     res[kExchange] = ex;
+    (req.socket as Tagged<Socket>)[kExchange] = ex;
     res.on('close', onResponseClose);
     if (this.draining) res.setHeader('connection', 'close');
+    // The body (if any) must keep coming: no gap longer than `body` (NGINX's client_body_timeout).
+    req.socket.setTimeout(gen.client.timeouts.body);
 
-    const route = gen.routes.match(req.method ?? 'GET', req.headers.host, req.url ?? '/');
+    // ---- phase 1a: the request's shape (limits, one canonical target) before anything reads it ----
+    const refused = this.hygiene(req, gen);
+    if (refused !== undefined) {
+      if (refused.status === 405) res.setHeader('allow', 'GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS');
+      req.resume();
+      ex.fail(refused);
+      return;
+    }
+    const method = req.method ?? 'GET';
+    if (method === 'OPTIONS' && req.url === '*') {
+      // The server-wide OPTIONS (RFC 9110 §9.3.7) is the proxy's own to answer, not an upstream path.
+      req.resume();
+      ex.status = 200;
+      res.writeHead(200, { allow: 'GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS', 'content-length': 0, 'x-request-id': ex.requestId });
+      res.end();
+      ex.finish();
+      return;
+    }
+    const target = canonicalTarget(req.url ?? '/');
+    if (!target.ok) {
+      req.resume();
+      ex.fail(errors.badRequest(target.message));
+      return;
+    }
+    req.url = target.url;
+    // RFC 9112 §3.2.2: with an absolute-form target the Host field is replaced by its authority.
+    if (target.host !== undefined) req.headers.host = target.host;
+
+    const route = gen.routes.match(method, req.headers.host, target.url);
+    if (method === 'TRACE' && route?.config.match.methods?.includes('TRACE') !== true) {
+      req.resume();
+      res.setHeader('allow', 'GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS');
+      ex.fail(errors.methodNotAllowed(method));
+      return;
+    }
+    const declared = Number(req.headers['content-length']);
     if (route === undefined) {
       if (gen.passthrough) {
+        // Passthrough bodies stream unbuffered, and are bounded all the same.
+        if (declared > gen.maxBodyBytes) {
+          req.resume();
+          ex.fail(errors.bodyTooLarge(gen.maxBodyBytes));
+          return;
+        }
         ex.upstream = gen.passthrough.name;
         res.setHeader('x-request-id', ex.requestId);
-        gen.passthrough.web(req, res, ex.requestId, (status: number) => {
-          ex.status = status;
-          ex.finish();
+        req.on('data', onPassthroughData);
+        gen.passthrough.web(req, res, ex.requestId, {
+          onResponse: () => req.socket.setTimeout(gen.client.timeouts.send),
+          done: (status: number) => {
+            ex.status = ex.status || status;
+            ex.finish();
+          },
         });
         return;
       }
@@ -269,7 +534,6 @@ export class ProxyServer {
     ex.target = route.decide(req.headers, req.socket.remoteAddress);
 
     // ---- phase 2: bounded body read ----
-    const declared = Number(req.headers['content-length']);
     if (declared > gen.maxBodyBytes) {
       req.resume();
       ex.fail(errors.bodyTooLarge(gen.maxBodyBytes));
@@ -277,6 +541,19 @@ export class ProxyServer {
     }
     req.on('data', onRequestData);
     req.on('end', onRequestEnd);
+  }
+
+  /** NGINX's request limits: header count, request-line length, one Host. */
+  private hygiene(req: IncomingMessage, gen: Generation): ShadowgateError | undefined {
+    const raw = req.rawHeaders;
+    if (raw.length / 2 > gen.client.maxHeaders) return errors.headersTooLarge(`more than ${gen.client.maxHeaders} fields`);
+    if ((req.url ?? '').length > MAX_REQUEST_LINE_BYTES) return errors.uriTooLong(MAX_REQUEST_LINE_BYTES);
+    let hosts = 0;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!;
+      if (name.length === 4 && name.toLowerCase() === 'host' && ++hosts > 1) return errors.badRequest('more than one Host header field');
+    }
+    return undefined;
   }
 
   // ---- phase 3: primary forward ----
@@ -296,7 +573,19 @@ export class ProxyServer {
       ex.fail(errors.upstreamUnavailable(upstream));
       return;
     }
+    const load = loadOf(pool);
+    const queue = gen.queueLimits.get(upstream);
+    if (queue !== undefined && load.inFlight - queue.capacity >= queue.maxQueue) {
+      // Envoy's pending-request limit: refuse at once rather than wait behind a full queue.
+      ex.res.setHeader('retry-after', '1');
+      ex.fail(errors.upstreamBusy(upstream));
+      return;
+    }
     const timeout = gen.timeouts.get(upstream) ?? 2000;
+    load.inFlight++;
+    ex.load = load;
+    ex.controller = undefined;
+    ex.deadline = setTimeout(onDeadline, timeout, ex);
     const req = ex.req;
     pool.dispatch({
       method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
@@ -342,6 +631,7 @@ export class ProxyServer {
       return;
     }
     this.upgraded.add(socket);
+    (socket as Tagged<Duplex>)[kUpgraded] = true;
     socket.once('close', () => this.upgraded.delete(socket));
     pt.ws(req, socket, head);
   }

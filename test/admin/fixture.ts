@@ -77,7 +77,7 @@ export interface Answer { status: number; headers: Headers; body: unknown }
 export async function call(base: string, method: string, path: string, opts: { token?: string; body?: string } = {}): Promise<Answer> {
   const headers: Record<string, string> = {};
   if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  if (opts.body !== undefined || method !== 'GET') headers['content-type'] = 'application/json';
   const res = await fetch(`${base}${path}`, { method, headers, body: opts.body });
   const text = await res.text();
   let body: unknown = text;

@@ -26,10 +26,13 @@ export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: 
 }
 
 /** Starts a long-running command and resolves with the first JSON log line that `match` accepts. */
-export function startCli(args: string[], match: (line: Record<string, unknown>) => boolean, env: NodeJS.ProcessEnv = {}):
+export function startCli(args: string[], match: (line: Record<string, unknown>) => boolean, env: NodeJS.ProcessEnv = {}, opts: { openFiles?: number } = {}):
   Promise<{ child: ChildProcessWithoutNullStreams; line: Record<string, unknown>; lines: Record<string, unknown>[]; exited: Promise<number | null> }> {
   assertBuilt();
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
+  // openFiles: run under `ulimit -n N` (bash sets the limit, then execs node in its place).
+  const child = opts.openFiles === undefined
+    ? spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } })
+    : spawn('bash', ['-c', `ulimit -n ${opts.openFiles} && exec "$0" "$@"`, process.execPath, CLI, ...args], { env: { ...process.env, ...env } });
   const lines: Record<string, unknown>[] = [];
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
