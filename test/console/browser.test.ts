@@ -21,6 +21,8 @@ const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'console');
 const OPERATOR = 'console-test-operator-token';
 const VIEWER = 'console-test-viewer-token';
 const SEED = 15;
+/** 3 s of demo traffic keeps the test short; the README's screenshots were taken with SG_CONSOLE_DEMO_MS=12000. */
+const DEMO_MS = Number(process.env.SG_CONSOLE_DEMO_MS ?? 3000);
 
 let dir: string;
 let context: BrowserContext | undefined;
@@ -103,7 +105,7 @@ beforeAll(async () => {
         resolve();
       }
     });
-    demoDone = runDemo({ durationMs: 3000, keepRunning: true, out, seed: SEED, rps: 200, dataDir: join(dir, 'data'), models: 'inline', configPath, signal: stopDemo.signal });
+    demoDone = runDemo({ durationMs: DEMO_MS, keepRunning: true, out, seed: SEED, rps: 200, dataDir: join(dir, 'data'), models: 'inline', configPath, signal: stopDemo.signal });
     void demoDone.then((code) => reject(new Error(`the demo ended (${code}) before printing the console:\n${text}`)));
   });
   await ready;
