@@ -7,7 +7,7 @@ import { detectIban } from './detectors/iban.js';
 import { detectIp } from './detectors/ip.js';
 import { detectJwt } from './detectors/jwt.js';
 import { detectMac } from './detectors/mac.js';
-import { detectPerson, isProse } from './detectors/person.js';
+import { detectPerson, isProse, mayNameInLowerCase } from './detectors/person.js';
 import { detectPhone } from './detectors/phone.js';
 import { detectSecrets } from './detectors/secrets.js';
 import { detectSsn } from './detectors/ssn.js';
@@ -65,7 +65,7 @@ export function scanText(text: string, opts: ScanOptions = {}): Span[] {
   if (digits >= 4) detectIp(text, spans);
   else if (colon) detectIp(text, spans);
   if (colon || dash) detectMac(text, spans);
-  if (opts.names !== false && upper) {
+  if (opts.names !== false && (upper || mayNameInLowerCase(text))) {
     if (digits > 0) detectAddress(text, spans);
     detectPerson(text, spans, opts.structured === true && !isProse(text));
   }

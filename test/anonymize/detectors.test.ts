@@ -75,7 +75,7 @@ describe('detectors', () => {
   test('street addresses with a street type or a unit', () => {
     expect(found('ship to 1600 Pennsylvania Avenue today')).toEqual([['address', '1600 Pennsylvania Avenue']]);
     expect(entities('Suite 501')).toEqual(['address']);
-    expect(found('lives at 28245 Puruntie 82, Tallinn')).toEqual([['address', '28245 Puruntie 82']]);
+    expect(found('lives at 28245 Puruntie 82, Tallinn')).toEqual([['address', '28245 Puruntie 82, Tallinn']]);
     expect(entities('we sold 20 songs for 15 dollars')).toEqual([]);
   });
 
