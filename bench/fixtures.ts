@@ -46,3 +46,20 @@ export const ANSWERS = {
   baseline: answer('risk-incumbent-v41', 0.8731, 'approve'),
 } as const;
 export type UpstreamRole = keyof typeof ANSWERS;
+
+const FREE_WORDS = ['the', 'customer', 'asked', 'about', 'a', 'refund', 'for', 'the', 'order', 'that', 'was', 'delivered', 'late', 'and', 'wants', 'someone', 'to', 'call', 'back', 'today'];
+
+/**
+ * A free-text request of about `bytes` bytes (the anonymizer's most expensive input: every word is
+ * scanned), with an email every 40 words and a phone number every 53, deterministic.
+ */
+export function freeTextBody(bytes: number): string {
+  const words: string[] = [];
+  let size = 0;
+  for (let i = 0; size < bytes; i++) {
+    const w = i % 40 === 0 ? `maria.gonzalez${i}@example.org` : i % 53 === 0 ? `+1 415 555 01${String(i % 100).padStart(2, '0')}` : FREE_WORDS[(i * 7) % FREE_WORDS.length]!;
+    words.push(w);
+    size += w.length + 1;
+  }
+  return JSON.stringify({ request_id: 'req-free-text', note: words.join(' ') });
+}

@@ -3,7 +3,7 @@
 import autocannon from 'autocannon';
 import { REQUEST_BODY, REQUEST_PATH } from './fixtures.js';
 
-export type LoadOptions = { url: string; connections: number; durationS: number; overallRate?: number };
+export type LoadOptions = { url: string; connections: number; durationS: number; overallRate?: number; body?: string };
 export type LoadResult = {
   requests: number; rps: number; p50Ms: number; p99Ms: number; p999Ms: number; maxMs: number;
   errors: number; timeouts: number; non2xx: number;
@@ -13,7 +13,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const result = await autocannon({
     url: `${opts.url}${REQUEST_PATH}`,
     method: 'POST',
-    body: REQUEST_BODY,
+    body: opts.body ?? REQUEST_BODY,
     headers: { 'content-type': 'application/json', 'x-user-id': 'u-0042-8812' },
     connections: opts.connections,
     duration: opts.durationS,

@@ -1,10 +1,11 @@
 // One measured case: start the subject, warm it up (JIT, pools), reset its windows, run the load,
 // read memory and event-loop delay, stop it. Failures become a failed row, never a crashed run.
 import { runLoad } from './load.js';
+import { cpuSeconds, mainThreadCpuSeconds } from './procs.js';
 import type { CaseResult } from './report.js';
 import type { BenchEnv, Running, Subject } from './subjects.js';
 
-export type MeasureOptions = { durationS: number; warmupS: number; connections: number; overallRate?: number };
+export type MeasureOptions = { durationS: number; warmupS: number; connections: number; overallRate?: number; body?: string };
 
 /** Run a subject under load; `during` runs alongside the measured load (soak sampling). */
 export async function measureCase(subject: Subject, env: BenchEnv, opts: MeasureOptions, during?: (running: Running) => () => void): Promise<CaseResult> {
@@ -14,16 +15,26 @@ export async function measureCase(subject: Subject, env: BenchEnv, opts: Measure
   let running: Running | undefined;
   try {
     running = await subject.start(env);
-    const load = { url: running.url, connections: opts.connections, ...(opts.overallRate !== undefined ? { overallRate: opts.overallRate } : {}) };
+    const load = {
+      url: running.url, connections: opts.connections,
+      ...(opts.overallRate !== undefined ? { overallRate: opts.overallRate } : {}),
+      ...(opts.body !== undefined ? { body: opts.body } : {}),
+    };
     if (opts.warmupS > 0) await runLoad({ ...load, durationS: opts.warmupS });
     await running.beforeMeasure();
     const stopDuring = during?.(running);
+    const pid = running.pid;
+    const cpuBefore = pid !== undefined ? [cpuSeconds(pid), mainThreadCpuSeconds(pid)] as const : undefined;
     const result = await runLoad({ ...load, durationS: opts.durationS });
+    const cpu = cpuBefore !== undefined && pid !== undefined ? cpuSeconds(pid) - cpuBefore[0] : undefined;
+    const mainCpu = cpuBefore !== undefined && pid !== undefined ? mainThreadCpuSeconds(pid) - cpuBefore[1] : undefined;
     stopDuring?.();
     const after = await running.afterMeasure();
     return {
       ...base, status: 'ok', load: result,
       ...(after.peakRssBytes !== undefined ? { peakRssBytes: after.peakRssBytes } : {}),
+      ...(cpu !== undefined ? { cpuSeconds: cpu } : {}),
+      ...(mainCpu !== undefined ? { mainThreadCpuSeconds: mainCpu } : {}),
       ...(after.loopDelay !== undefined ? { loopDelay: after.loopDelay } : {}),
       extra: after.extra,
     };

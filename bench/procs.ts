@@ -165,3 +165,27 @@ export function peakRss(root: number): number {
 export function currentRss(root: number): number {
   return processTree(root).reduce((sum, pid) => sum + statusField(pid, 'VmRSS'), 0);
 }
+
+/** Clock ticks a second of /proc/<pid>/stat's utime and stime (USER_HZ: 100 on every Linux we run). */
+const USER_HZ = 100;
+
+function statTicks(path: string): number {
+  try {
+    const stat = readFileSync(path, 'utf8');
+    // Fields after the command name: state is the 3rd field of the line, utime the 14th, stime the 15th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0; // the process ended meanwhile: its CPU is lost to the count (short-lived helpers only)
+  }
+}
+
+/** CPU seconds (user + system, every thread) the process tree has used so far. */
+export function cpuSeconds(root: number): number {
+  return processTree(root).reduce((ticks, pid) => ticks + statTicks(`/proc/${pid}/stat`), 0) / USER_HZ;
+}
+
+/** CPU seconds of the root process's main thread alone (the live thread; its tid is its pid). */
+export function mainThreadCpuSeconds(root: number): number {
+  return statTicks(`/proc/${root}/task/${root}/stat`) / USER_HZ;
+}

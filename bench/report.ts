@@ -10,14 +10,18 @@ export type CaseResult = {
   reason?: string;
   load?: LoadResult;
   peakRssBytes?: number;
+  /** CPU seconds (user + system, all threads) the subject's processes used during the measured run. */
+  cpuSeconds?: number;
+  /** The part of cpuSeconds spent on the root process's main thread (the live thread). */
+  mainThreadCpuSeconds?: number;
   loopDelay?: LoopDelay;
   extra?: Record<string, number>;
 };
 
 /** A reason fit for a table cell: one line, bounded. */
 export const cell = (text: string | undefined): string => (text ?? '').replace(/\s+/g, ' ').replace(/\|/g, '/').slice(0, 160);
-const fixed = (n: number | undefined, digits = 1) => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(digits));
-const mb = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : (bytes / 1048576).toFixed(0));
+export const fixed = (n: number | undefined, digits = 1) => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(digits));
+export const mb = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : (bytes / 1048576).toFixed(0));
 
 /** Shadow calls sent per live request (2 = every copy to both targets) and the main drop reasons. */
 export function shadowShare(c: CaseResult): string {
@@ -31,20 +35,26 @@ export function shadowShare(c: CaseResult): string {
   return `${(extra.shadowSent / c.load.requests).toFixed(2)}${drops.length > 0 ? ` (dropped: ${drops.join(', ')})` : ''}`;
 }
 
+/** CPU seconds per 10,000 requests served (threads and child processes included), or n/a. */
+export function cpuPer10k(c: CaseResult, part: 'all' | 'live thread' = 'all'): string {
+  const seconds = part === 'all' ? c.cpuSeconds : c.mainThreadCpuSeconds;
+  return seconds === undefined || c.load === undefined || c.load.requests === 0 ? 'n/a' : (seconds / c.load.requests * 10_000).toFixed(2);
+}
+
 /** The main table, one row per case, ratios against the direct run. */
 export function caseTable(cases: readonly CaseResult[]): string {
   const direct = cases.find((c) => c.name === 'direct' && c.status === 'ok')?.load;
   const rows = [
-    '| case | req/s | × direct | p50 ms | p99 ms | p99.9 ms | errors | non-2xx | peak RSS MB | loop p99 ms | shadow calls/req |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| case | req/s | × direct | p50 ms | p99 ms | p99.9 ms | errors | non-2xx | peak RSS MB | CPU s / 10k req | loop p99 ms | shadow calls/req |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const c of cases) {
     if (c.status !== 'ok' || c.load === undefined) {
-      rows.push(`| ${c.name} | ${c.status}: ${cell(c.reason)} |  |  |  |  |  |  |  |  |  |`);
+      rows.push(`| ${c.name} | ${c.status}: ${cell(c.reason)} |  |  |  |  |  |  |  |  |  |  |`);
       continue;
     }
     const l = c.load;
-    rows.push(`| ${c.name} | ${l.rps.toFixed(0)} | ${direct ? (l.rps / direct.rps).toFixed(2) : 'n/a'} | ${fixed(l.p50Ms)} | ${fixed(l.p99Ms)} | ${fixed(l.p999Ms)} | ${l.errors} | ${l.non2xx} | ${mb(c.peakRssBytes)} | ${fixed(c.loopDelay?.p99Ms)} | ${shadowShare(c)} |`);
+    rows.push(`| ${c.name} | ${l.rps.toFixed(0)} | ${direct ? (l.rps / direct.rps).toFixed(2) : 'n/a'} | ${fixed(l.p50Ms)} | ${fixed(l.p99Ms)} | ${fixed(l.p999Ms)} | ${l.errors} | ${l.non2xx} | ${mb(c.peakRssBytes)} | ${cpuPer10k(c)} | ${fixed(c.loopDelay?.p99Ms)} | ${shadowShare(c)} |`);
   }
   return rows.join('\n');
 }

@@ -2,7 +2,7 @@
 // one run (direct, shadowgate modes, Node and NGINX peers), plus the optional sections, prints
 // markdown and writes bench/results/<date>.json. `--help` lists the options.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -12,14 +12,17 @@ import { MICRO_SCRIPTS, runMicro, type MicroResult } from './micro.js';
 import { findNginx } from './nginx.js';
 import { topSelfTime, type HotSpot } from './profile.js';
 import { caseTable, peerRatios, peerRatioTable, quickProblems, shadowShare, type CaseResult } from './report.js';
-import { halfPassthroughRate, isolation, isolationTable, soak, workers, workersTable, type IsolationRow, type SoakResult, type WorkersRow } from './sections.js';
+import {
+  freeText, freeTextTable, halfPassthroughRate, isolation, isolationTable, paced, pacedTable, soak, workers, workersTable,
+  type FreeTextResult, type IsolationRow, type PacedRow, type SoakResult, type WorkersRow,
+} from './sections.js';
 import { startFleet, SUBJECTS, type BenchEnv, type UpstreamKind } from './subjects.js';
 
 const HELP = `usage: node dist/bench/run.js [options]
-  --quick              ~3 s a case, no warm-up; exit 1 unless every case ran without errors (CI smoke)
+  --quick              1.5 s a case after 0.3 s warm-up; exit 1 unless every case ran without errors (CI smoke)
   --only A,B           main-table cases to run (${SUBJECTS.map((s) => s.name).join(', ')})
-  --duration S         seconds per measured case (default 10; quick 3)
-  --warmup S           seconds of discarded load before each case (default 3; quick 0.5)
+  --duration S         seconds per measured case (default 10; quick 1.5)
+  --warmup S           seconds of discarded load before each case (default 3; quick 0.3)
   --connections N      concurrent connections (default 64)
   --repeat N           rounds of the main table, cases interleaved; each row is its median-throughput run
   --upstream K         node | nginx (default nginx when installed: the cheapest model stand-in)
@@ -28,11 +31,17 @@ const HELP = `usage: node dist/bench/run.js [options]
   --minutes M          soak length
   --rate R             offered req/s for --isolation and --soak (default: half the passthrough max)
   --workers            shadowgate throughput with server.workers 1 and 2
+  --paced              passthrough and full shadow beside NGINX at one fixed offered rate (p50/p99/p99.9,
+                       CPU-seconds per 10,000 requests, peak RSS)
+  --paced-rate R       offered req/s of --paced (default 2000)
+  --before FILE        with --paced and --freetext: also run full shadow from another build's dist/src/cli/main.js
+  --freetext           a 100 req/s prober alone, then beside a 60 KB free-text sender at 26 req/s (full shadow)
+  --memory             full shadow at 256 connections: peak RSS (threads included) and copies shed
   --micro              run the engine micro-benchmarks (dist/bench/${MICRO_SCRIPTS.join('.js, ')}.js)
-  --all                main table, micro, isolation and workers (not soak)
+  --all                main table, micro, isolation, workers, paced, freetext and memory (not soak)
   --profile            run shadowgate under --cpu-prof; .cpuprofile files and top self time in bench/results/
   --out FILE           results JSON (default bench/results/<date>.json)
-With no section flag the main table and the micro-benchmarks run; with one, only the named sections
+With no section flag the main table, paced and the micro-benchmarks run; with one, only the named sections
 (add --only to also run main-table cases).`;
 
 const RESULTS_DIR = fileURLToPath(new URL('../../bench/results/', import.meta.url));
@@ -51,6 +60,11 @@ const { values: args } = parseArgs({
     minutes: { type: 'string', default: '5' },
     rate: { type: 'string' },
     workers: { type: 'boolean', default: false },
+    paced: { type: 'boolean', default: false },
+    'paced-rate': { type: 'string' },
+    before: { type: 'string' },
+    freetext: { type: 'boolean', default: false },
+    memory: { type: 'boolean', default: false },
     micro: { type: 'boolean', default: false },
     all: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
@@ -101,17 +115,20 @@ async function main(): Promise<number> {
   const unknown = only?.filter((n) => !SUBJECTS.some((s) => s.name === n)) ?? [];
   if (unknown.length > 0) throw new Error(`--only: unknown case ${unknown.join(', ')} (known: ${SUBJECTS.map((s) => s.name).join(', ')})`);
   const opts: MeasureOptions = {
-    durationS: positive('duration', args.duration, quick ? 3 : 10),
-    warmupS: args.warmup === '0' ? 0 : positive('warmup', args.warmup, quick ? 0.5 : 3),
+    durationS: positive('duration', args.duration, quick ? 1.5 : 10),
+    warmupS: args.warmup === '0' ? 0 : positive('warmup', args.warmup, quick ? 0.3 : 3),
     connections: positive('connections', args.connections, 64),
   };
   const repeat = Math.round(positive('repeat', args.repeat, 1));
-  const sectionFlag = args.isolation || args.soak || args.workers || args.micro;
+  const sectionFlag = args.isolation || args.soak || args.workers || args.micro || args.paced || args.freetext || args.memory;
   const run = {
     cases: args.all || !sectionFlag || only !== undefined,
     micro: args.all || args.micro || !sectionFlag,
     isolation: args.all || args.isolation,
     workers: args.all || args.workers,
+    paced: args.all || args.paced || !sectionFlag,
+    freetext: args.all || args.freetext,
+    memory: args.all || args.memory,
     soak: args.soak,
   };
 
@@ -124,10 +141,11 @@ async function main(): Promise<number> {
     date: string; machine: Record<string, unknown>; options: Record<string, unknown>;
     cases?: CaseResult[]; rounds?: CaseResult[][]; ratios?: ReturnType<typeof peerRatios>; micro?: MicroResult[];
     isolation?: { rate: number; rows: IsolationRow[] }; workers?: WorkersRow[]; soak?: SoakResult;
+    paced?: { rate: number; rows: PacedRow[] }; freetext?: FreeTextResult; freetextBefore?: FreeTextResult; memory?: CaseResult; loadAverage?: number[];
     profiles?: Record<string, HotSpot[]>; problems?: string[];
   } = { date: started.toISOString(), machine: machine(nginx), options: { ...opts, quick, upstream: upstreamKind, only, run } };
   const log = (text: string) => console.log(text);
-  log(`# shadowgate bench ${results.date}\n\n${JSON.stringify(results.machine)}\nupstream: ${upstreamKind}; ${opts.connections} connections; ${opts.durationS} s a case after ${opts.warmupS} s warm-up\n`);
+  log(`# shadowgate bench ${results.date}\n\n${JSON.stringify(results.machine)}\nupstream: ${upstreamKind}; ${opts.connections} connections; ${opts.durationS} s a case after ${opts.warmupS} s warm-up; load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
 
   try {
     if (run.cases) {
@@ -171,6 +189,24 @@ async function main(): Promise<number> {
       results.workers = await workers(env, opts);
       log(`## Multi-core (server.workers)\n\n${workersTable(results.workers)}\n`);
     }
+    if (run.paced) {
+      const rate = positive('paced-rate', args['paced-rate'], 2000);
+      results.paced = { rate, rows: await paced(env, { ...opts, overallRate: rate, ...(args.before !== undefined ? { baselineMain: args.before } : {}) }) };
+      log(`## Paced (fixed offered rate)\n\n${pacedTable(results.paced.rows, rate, opts.connections)}\n`);
+    }
+    if (run.freetext) {
+      results.freetext = await freeText(env, { durationS: opts.durationS });
+      log(`## 60 KB free text beside a 100 req/s prober (full shadow)\n\n${freeTextTable(results.freetext)}\n`);
+      if (args.before !== undefined) {
+        results.freetextBefore = await freeText(env, { durationS: opts.durationS, main: args.before });
+        log(`The same with ${args.before}:\n\n${freeTextTable(results.freetextBefore)}\n`);
+      }
+    }
+    if (run.memory) {
+      const m = await measureCase(SUBJECTS.find((x) => x.name === 'shadowgate-shadow')!, env, { ...opts, connections: 256 });
+      results.memory = m;
+      log(`## Memory at 256 connections (full shadow)\n\n${caseTable([m])}\n`);
+    }
   } finally {
     await fleet.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -186,7 +222,9 @@ async function main(): Promise<number> {
     }
   }
 
-  const problems = quickProblems([...(results.cases ?? []), ...(results.workers?.map((w) => w.result) ?? [])]);
+  results.loadAverage = loadavg();
+  log(`load average at the end: ${results.loadAverage.map((x) => x.toFixed(2)).join(' ')}`);
+  const problems = quickProblems([...(results.cases ?? []), ...(results.workers?.map((w) => w.result) ?? []), ...(results.paced?.rows.map((r) => r.result) ?? [])]);
   problems.push(...(results.micro ?? []).filter((m) => m.status === 'failed').map((m) => `${m.name}: ${m.reason ?? 'failed'}`));
   results.problems = problems;
   const out = args.out ?? join(RESULTS_DIR, `${started.toISOString().replace(/[:.]/g, '-')}.json`);

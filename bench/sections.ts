@@ -1,8 +1,10 @@
 // The bench's extra sections: isolation under load (primary p99 with a slow or dead candidate versus
 // shadow off, at a fixed offered rate), soak (RSS over time with shadow on) and multi-core (workers).
+import { freeTextBody } from './fixtures.js';
+import { runLoad, type LoadResult } from './load.js';
 import { measureCase, type MeasureOptions } from './measure.js';
-import { currentRss, freePort, processTree } from './procs.js';
-import { cell, shadowShare, type CaseResult } from './report.js';
+import { cpuSeconds, currentRss, freePort, peakRss, processTree } from './procs.js';
+import { cell, cpuPer10k, fixed, mb, shadowShare, type CaseResult } from './report.js';
 import { shadowgateSubject, startUpstream, SUBJECTS, type BenchEnv, type Subject } from './subjects.js';
 
 const subject = (name: string): Subject => {
@@ -19,7 +21,7 @@ export async function halfPassthroughRate(env: BenchEnv, opts: MeasureOptions): 
 }
 
 export type IsolationRow = {
-  pair: string; condition: 'shadow-off' | 'candidate-healthy' | 'candidate-1s' | 'candidate-down'; result: CaseResult;
+  pair: string; condition: 'shadow-off' | 'candidate-healthy' | 'candidate-1s' | 'candidate-hung' | 'candidate-down'; result: CaseResult;
   p99VsOff?: number;
   /** Against shadow on with a healthy candidate: the slow or dead candidate's own effect, net of shadow work. */
   p99VsHealthy?: number;
@@ -32,6 +34,8 @@ export type IsolationRow = {
  */
 export async function isolation(env: BenchEnv, opts: MeasureOptions & { overallRate: number }): Promise<IsolationRow[]> {
   const slow = await startUpstream('node', 'candidate', env, 1000);
+  // Hung: accepts and reads the copy, never answers (every call runs into the 2 s shadow timeout).
+  const hung = await startUpstream('node', 'candidate', env, 3_600_000);
   const downUrl = `http://127.0.0.1:${await freePort()}`;
   const pairs: [string, Subject, Subject][] = [['shadowgate', subject('shadowgate-passthrough'), subject('shadowgate-shadow')]];
   if (env.nginx !== undefined) pairs.push(['nginx', subject('nginx-proxy-pass'), subject('nginx-mirror')]);
@@ -41,7 +45,7 @@ export async function isolation(env: BenchEnv, opts: MeasureOptions & { overallR
       const offResult = await measureCase(off, env, opts);
       rows.push({ pair, condition: 'shadow-off', result: offResult });
       let healthy: CaseResult | undefined;
-      for (const [condition, candidate] of [['candidate-healthy', env.upstreams.candidate], ['candidate-1s', slow.url], ['candidate-down', downUrl]] as const) {
+      for (const [condition, candidate] of [['candidate-healthy', env.upstreams.candidate], ['candidate-1s', slow.url], ['candidate-hung', hung.url], ['candidate-down', downUrl]] as const) {
         const result = await measureCase(on, { ...env, upstreams: { ...env.upstreams, candidate } }, opts);
         healthy ??= result;
         const p99VsOff = p99Ratio(result, offResult);
@@ -51,6 +55,7 @@ export async function isolation(env: BenchEnv, opts: MeasureOptions & { overallR
     }
   } finally {
     await slow.stop();
+    await hung.stop();
   }
   return rows;
 }
@@ -142,4 +147,80 @@ export function workersTable(rows: readonly WorkersRow[]): string {
       : `| ${r.mode} | ${r.workers} | ${r.processes} | ${l.rps.toFixed(0)} | ${l.p99Ms.toFixed(1)} | ${l.errors} | ${((r.result.peakRssBytes ?? 0) / 1048576).toFixed(0)} |`);
   }
   return out.join('\n');
+}
+
+export type PacedRow = { result: CaseResult; peer?: string; p99VsPeer?: number };
+
+/**
+ * Each subject at one fixed offered rate: the latency a client sees when nobody is saturated. With
+ * `baselineMain` (another build's cli/main.js), that build's full shadow runs too, for a before/after.
+ */
+export async function paced(env: BenchEnv, opts: MeasureOptions & { overallRate: number; baselineMain?: string }): Promise<PacedRow[]> {
+  const pairs: [Subject, string][] = [[subject('shadowgate-passthrough'), 'nginx-proxy-pass'], [subject('shadowgate-shadow'), 'nginx-mirror']];
+  if (opts.baselineMain !== undefined) pairs.push([shadowgateSubject('shadowgate-shadow-before', 'shadow', 1, opts.baselineMain), 'nginx-mirror']);
+  const rows: PacedRow[] = [];
+  const peers = new Map<string, CaseResult>();
+  for (const [ours, peer] of pairs) {
+    const a = await measureCase(ours, env, opts);
+    let b = peers.get(peer);
+    const fresh = b === undefined;
+    if (b === undefined) peers.set(peer, (b = await measureCase(subject(peer), env, opts)));
+    const ratio = p99Ratio(a, b);
+    rows.push({ result: a, peer, ...(ratio !== undefined ? { p99VsPeer: ratio } : {}) });
+    if (fresh) rows.push({ result: b });
+  }
+  return rows;
+}
+
+export function pacedTable(rows: readonly PacedRow[], rate: number, connections: number): string {
+  const out = [`Offered ${rate} req/s over ${connections} connections.`, '', '| case | req/s | p50 ms | p99 ms | p99.9 ms | p99 vs peer | CPU s / 10k req | of it live thread | peak RSS MB | errors | non-2xx | shadow calls/req |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'];
+  for (const r of rows) {
+    const l = r.result.load;
+    if (l === undefined) {
+      out.push(`| ${r.result.name} | ${r.result.status}: ${cell(r.result.reason)} | | | | | | | | | | |`);
+      continue;
+    }
+    const vs = r.p99VsPeer !== undefined ? `${r.p99VsPeer.toFixed(2)}× ${r.peer}` : '';
+    out.push(`| ${r.result.name} | ${l.rps.toFixed(0)} | ${fixed(l.p50Ms)} | ${fixed(l.p99Ms)} | ${fixed(l.p999Ms)} | ${vs} | ${cpuPer10k(r.result)} | ${cpuPer10k(r.result, 'live thread')} | ${mb(r.result.peakRssBytes)} | ${l.errors} | ${l.non2xx} | ${shadowShare(r.result)} |`);
+  }
+  return out.join('\n');
+}
+
+export type FreeTextResult = {
+  alone: LoadResult; withSender: LoadResult; sender: LoadResult; p99Ratio: number;
+  /** Shadow copies dropped during the run with the sender, by reason. */
+  dropped: Record<string, number>; cpuSeconds: number; peakRssBytes: number;
+};
+
+/**
+ * A 100 req/s prober (the bench body) alone, then beside a client sending ~60 KB free-text bodies at
+ * 26 req/s, both through full shadow: the prober's latency must not follow the anonymizer's hardest input.
+ */
+export async function freeText(env: BenchEnv, opts: { durationS: number; senderRate?: number; proberRate?: number; bytes?: number; main?: string }): Promise<FreeTextResult> {
+  const running = await (opts.main === undefined ? subject('shadowgate-shadow') : shadowgateSubject('shadowgate-shadow-before', 'shadow', 1, opts.main)).start(env);
+  try {
+    const prober = { url: running.url, connections: 4, overallRate: opts.proberRate ?? 100, durationS: opts.durationS };
+    await runLoad({ ...prober, durationS: Math.min(3, opts.durationS) }); // warm-up
+    const alone = await runLoad(prober);
+    await running.beforeMeasure();
+    const cpuBefore = cpuSeconds(running.pid ?? 0);
+    const [withSender, sender] = await Promise.all([
+      runLoad(prober),
+      runLoad({ url: running.url, connections: 2, overallRate: opts.senderRate ?? 26, durationS: opts.durationS, body: freeTextBody(opts.bytes ?? 60_000) }),
+    ]);
+    const cpu = cpuSeconds(running.pid ?? 0) - cpuBefore;
+    const after = await running.afterMeasure();
+    const dropped: Record<string, number> = {};
+    for (const [k, n] of Object.entries(after.extra)) if (k.startsWith('dropped.')) dropped[k.slice(8)] = n;
+    return { alone, withSender, sender, p99Ratio: withSender.p99Ms / alone.p99Ms, dropped, cpuSeconds: cpu, peakRssBytes: peakRss(running.pid ?? 0) };
+  } finally {
+    await running.stop();
+  }
+}
+
+export function freeTextTable(r: FreeTextResult): string {
+  const row = (name: string, l: LoadResult) => `| ${name} | ${l.rps.toFixed(0)} | ${fixed(l.p50Ms)} | ${fixed(l.p99Ms)} | ${fixed(l.p999Ms)} | ${l.errors} | ${l.non2xx} |`;
+  return ['| load | req/s | p50 ms | p99 ms | p99.9 ms | errors | non-2xx |', '|---|---:|---:|---:|---:|---:|---:|',
+    row('prober alone', r.alone), row('prober beside the sender', r.withSender), row('60 KB free-text sender', r.sender), '',
+    `Prober p99 with the sender / without: ${r.p99Ratio.toFixed(2)}×; copies dropped during it: ${JSON.stringify(r.dropped)}; peak RSS ${mb(r.peakRssBytes)} MB.`].join('\n');
 }

@@ -37,7 +37,7 @@ const BENCH_POLICY = {
   unknown: 'scan',
 };
 
-export function shadowgateConfig(mode: ShadowgateMode, upstreams: Upstreams, ports: { server: number; admin: number }, dir: string, workers: number): Record<string, unknown> {
+export function shadowgateConfig(mode: ShadowgateMode, upstreams: Upstreams, ports: { server: number; admin: number }, dir: string, workers: number, legacy = false): Record<string, unknown> {
   const upstream = (url: string) => ({ url, timeout: '2s', connections: 64 });
   const route: Record<string, unknown> = { name: 'predict', match: { pathPrefix: REQUEST_PATH, methods: ['POST'] }, primary: 'incumbent' };
   if (mode === 'shadow' || mode === 'shadow-baseline') {
@@ -56,7 +56,9 @@ export function shadowgateConfig(mode: ShadowgateMode, upstreams: Upstreams, por
   if (mode === 'canary10') route.canary = { upstream: 'candidate', weight: 10 };
   return {
     // A short drain keeps the bench moving; the exit it leads to is what lets --cpu-prof write its file.
-    server: { host: '127.0.0.1', port: ports.server, workers, drainTimeout: '1s' },
+    // The shadow threads at nice +10: the live thread wins the cores it shares with them (see README). A
+    // build from before the threads (--before) knows no such key.
+    server: { host: '127.0.0.1', port: ports.server, workers, drainTimeout: '1s', ...(legacy ? {} : { shadowThreadNice: 10 }) },
     admin: { host: '127.0.0.1', port: ports.admin, stateFile: join(dir, 'state.json'), auditFile: join(dir, 'audit.jsonl') },
     // Access logs off, as for every peer (nginx access_log off): the bench measures the proxy, not a disk.
     log: { level: 'warn', access: false },
@@ -69,13 +71,13 @@ export function shadowgateConfig(mode: ShadowgateMode, upstreams: Upstreams, por
 export type ShadowgateProc = Proc & { readonly url: string; readonly metricsUrl: string };
 
 /** Write, validate and start one shadowgate; resolves once the primary port answers. */
-export async function startShadowgate(mode: ShadowgateMode, upstreams: Upstreams, dir: string, opts: { workers: number; nodeArgs: readonly string[]; name: string }): Promise<ShadowgateProc> {
+export async function startShadowgate(mode: ShadowgateMode, upstreams: Upstreams, dir: string, opts: { workers: number; nodeArgs: readonly string[]; name: string; main?: string }): Promise<ShadowgateProc> {
   const ports = { server: await freePort(), admin: await freePort() };
-  const text = stringify(shadowgateConfig(mode, upstreams, ports, dir, opts.workers));
+  const text = stringify(shadowgateConfig(mode, upstreams, ports, dir, opts.workers, opts.main !== undefined));
   parseConfig(text); // a bench config mistake fails here, with the loader's path-and-line message
   const file = join(dir, `${opts.name}.yaml`);
   writeFileSync(file, text);
-  const proc = startProcess(process.execPath, [...opts.nodeArgs, SHADOWGATE_MAIN, 'serve', '--config', file], 15_000);
+  const proc = startProcess(process.execPath, [...opts.nodeArgs, opts.main ?? SHADOWGATE_MAIN, 'serve', '--config', file], 15_000);
   const url = `http://127.0.0.1:${ports.server}`;
   await waitAnswering(`${url}/`, proc);
   await waitAnswering(`http://127.0.0.1:${ports.admin}/healthz`, proc);

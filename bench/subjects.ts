@@ -1,5 +1,6 @@
 // What the bench measures: the upstream fleet every case shares, and each subject (direct, the
 // shadowgate modes, the Node and NGINX peers) as one start() that returns a running proxy process.
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { LoopDelay } from './child-ipc.js';
 import { ANSWERS, type UpstreamRole } from './fixtures.js';
@@ -83,14 +84,15 @@ function procRunning(url: string, proc: Proc): Running {
   };
 }
 
-export function shadowgateSubject(name: string, mode: ShadowgateMode, workers?: number): Subject {
+/** `main`: another build's dist/src/cli/main.js (an older commit, for a before/after in one run). */
+export function shadowgateSubject(name: string, mode: ShadowgateMode, workers?: number, main?: string): Subject {
   return {
     name,
     group: 'shadowgate',
-    skipReason: () => (shadowgateBuilt() ? undefined : 'shadowgate not built (dist/src/cli/main.js missing)'),
+    skipReason: () => (main !== undefined ? (existsSync(main) ? undefined : `${main} missing`) : shadowgateBuilt() ? undefined : 'shadowgate not built (dist/src/cli/main.js missing)'),
     async start(env) {
       const nodeArgs = env.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', env.profileDir, '--cpu-prof-name', `${name}.cpuprofile`];
-      const sg = await startShadowgate(mode, env.upstreams, env.dir, { workers: workers ?? env.workers, nodeArgs, name });
+      const sg = await startShadowgate(mode, env.upstreams, env.dir, { workers: workers ?? env.workers, nodeArgs, name, ...(main !== undefined ? { main } : {}) });
       const pid = sg.child.pid ?? 0;
       let before: ShadowgateCounters = { loopDelay: undefined, shadowSent: 0, comparisons: 0, dropped: new Map() };
       return {

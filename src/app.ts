@@ -11,6 +11,7 @@ import { createMetrics, type Metrics } from './observe/metrics.js';
 import { createLogger, type Logger } from './observe/log.js';
 import { ProxyServer, type Generation, type LiveRoute, type LiveTarget } from './proxy/server.js';
 import { createPassthrough } from './proxy/passthrough.js';
+import { upstreamPoolOptions } from './proxy/upstream.js';
 import { RouteTable } from './routing/route-table.js';
 import { stickyKeyReader } from './routing/canary.js';
 import { RoutingRuntime } from './routing/runtime.js';
@@ -19,13 +20,17 @@ import { StateFile } from './admin/state-file.js';
 import { startAdminServer } from './admin/server.js';
 import type { AdminContext } from './admin/context.js';
 import { OverloadMonitor } from './shadow/admission.js';
-import { ShadowDispatcher } from './shadow/dispatch.js';
 import { RouteShadow } from './shadow/shadow.js';
-import { createAnonymizer, type Anonymizer, type CompiledPolicy } from './anonymize/index.js';
+import { ShadowThreadPool, defaultShadowThreads } from './shadow-threads/pool.js';
+import type { CopyResult } from './shadow-threads/protocol.js';
+import { createAnonymizer } from './anonymize/index.js';
 import { RouteComparer, observeComparison, FieldLabelTracker, type RouteReport } from './compare/index.js';
 import { DatasetWriter } from './dataset/writer.js';
 import { publishRouteUpstreams } from './observe/route-info.js';
-import { toDatasetRecord } from './dataset/record.js';
+import { createTracer, type Tracer } from './observe/trace.js';
+import { GrpcChannels } from './grpc/channels.js';
+import { grpcMethods, liveGrpc, withOipRules } from './grpc/route.js';
+import { StreamBook, type StreamReport } from './compare/stream-book.js';
 
 export interface StartOptions {
   /** The file to re-read on reload (SIGHUP, POST /admin/reload). */
@@ -47,13 +52,14 @@ export type ReloadResult = { ok: true } | { ok: false; problems: string[] };
 
 interface RouteRuntime extends LiveRoute {
   readonly comparer: RouteComparer | undefined;
-  readonly policy: CompiledPolicy | undefined;
 }
 
 interface AppGeneration extends Generation {
   readonly config: Config;
-  readonly dispatcher: ShadowDispatcher;
-  readonly anonymizer: Anonymizer;
+  /** HTTP/2 sessions of gRPC routes' live calls (the shadow threads hold their own). */
+  readonly grpc: GrpcChannels | undefined;
+  /** The shadow threads process this generation's copies under the same number. */
+  readonly generation: number;
   readonly routes: RouteTable<RouteRuntime>;
 }
 
@@ -66,12 +72,17 @@ export class Shadowgate {
   adminPort = 0;
   private gen!: AppGeneration;
   private readonly comparers = new Map<string, { key: string; comparer: RouteComparer }>();
+  /** Streamed answers' token timing per route, created on a route's first streamed exchange. */
+  private readonly streamBooks = new Map<string, { comparer: RouteComparer; book: StreamBook }>();
   private readonly fieldTrackers = new Map<string, FieldLabelTracker>();
   private writer: { key: string; writer: DatasetWriter } | undefined;
   private closing: Promise<void> | undefined;
   readonly routing: RoutingRuntime;
   readonly audit: AuditLog;
   private admin: { port: number; close(): Promise<void> } | undefined;
+  /** Anonymization, the leak guard, comparison and dataset serialization run there, never here. */
+  readonly shadowThreads: ShadowThreadPool;
+  private generations = 0;
 
   constructor(config: Config, readonly opts: StartOptions = {}) {
     this.log = opts.logger ?? createLogger(config.log.level);
@@ -87,6 +98,13 @@ export class Shadowgate {
       onEvent: auditRoutingEvents(this.audit, this.log),
       timers: !opts.worker,
     });
+    this.shadowThreads = new ShadowThreadPool({
+      threads: config.server.shadowThreads ?? defaultShadowThreads(),
+      queue: config.server.shadowQueue,
+      nice: config.server.shadowThreadNice,
+      metrics: this.metrics,
+      log: this.log,
+    });
     this.gen = this.build(config, undefined);
     publishRouteUpstreams(this.metrics, config);
     this.proxy = new ProxyServer({
@@ -94,6 +112,8 @@ export class Shadowgate {
       metrics: this.metrics,
       accessLog: config.log.access ? this.log.child({ log: 'access' }) : undefined,
       log: this.log,
+      tls: config.server.tls,
+      http2: config.server.http2,
     });
   }
 
@@ -113,7 +133,9 @@ export class Shadowgate {
   /** Builds everything a config needs; throws (and changes nothing) when any part is invalid. */
   private build(config: Config, previous: AppGeneration | undefined): AppGeneration {
     const inUse = config.routes.flatMap((r) => (r.shadow?.policy && r.shadow.policy !== 'none' ? [r.shadow.policy] : []));
-    const anonymizer = createAnonymizer(config.anonymize, inUse);
+    // Validation only (key, policies): the compiled policies live in the shadow threads, not here.
+    createAnonymizer(config.anonymize, inUse);
+    const generation = ++this.generations;
     const pools = new Map<string, Pool>();
     const timeouts = new Map<string, number>();
     const queueLimits = new Map<string, { maxQueue: number; capacity: number }>();
@@ -121,18 +143,22 @@ export class Shadowgate {
       if (u.maxQueue !== undefined) queueLimits.set(name, { maxQueue: u.maxQueue, capacity: u.connections * u.pipelining });
       const prev = previous?.config.upstreams[name];
       const reuse = prev !== undefined && JSON.stringify(prev) === JSON.stringify(u) ? previous!.pools.get(name) : undefined;
-      pools.set(name, reuse ?? new Pool(u.url, { connections: u.connections, pipelining: u.pipelining, keepAliveTimeout: 30_000 }));
+      pools.set(name, reuse ?? new Pool(u.url, { connections: u.connections, pipelining: u.pipelining, keepAliveTimeout: 30_000, ...upstreamPoolOptions(u) }));
       timeouts.set(name, u.timeout);
     }
     const sameUpstreams = previous !== undefined && JSON.stringify(previous.config.upstreams) === JSON.stringify(config.upstreams);
-    const dispatcher = sameUpstreams ? previous!.dispatcher : new ShadowDispatcher(config.upstreams);
-    const routes = new RouteTable(config.routes.map((r) => this.buildRoute(r, config, anonymizer, dispatcher)));
+    const sameTracing = previous !== undefined && JSON.stringify(previous.config.tracing) === JSON.stringify(config.tracing);
+    const tracer = sameTracing ? previous!.tracer : createTracer(config.tracing, this.metrics.traceSpans);
+    const wantsGrpc = config.routes.some((r) => r.protocol === 'grpc');
+    const grpc = !wantsGrpc ? undefined : sameUpstreams && previous!.grpc ? previous!.grpc : new GrpcChannels(config.upstreams);
+    const routes = new RouteTable(config.routes.map((r) => this.buildRoute(r, generation, tracer, grpc)));
     const pt = config.server.passthrough;
     const passthrough = pt !== undefined ? createPassthrough(pt, config.upstreams[pt]!.url, config.upstreams[pt]!.timeout, config.upstreams[pt]!.connections) : undefined;
     const { timeouts: clientTimeouts, maxConnections, maxHeaders } = config.server;
     return {
-      config, pools, timeouts, queueLimits, dispatcher, anonymizer, routes, maxBodyBytes: config.server.maxBodyBytes, passthrough,
+      config, generation, pools, timeouts, queueLimits, routes, grpc, maxBodyBytes: config.server.maxBodyBytes, passthrough,
       client: { timeouts: clientTimeouts, maxConnections, maxHeaders },
+      ...(tracer ? { tracer } : {}),
     };
   }
 
@@ -141,26 +167,30 @@ export class Shadowgate {
       this.comparers.delete(route.name);
       return undefined;
     }
-    const key = JSON.stringify([route.shadow.compare, route.shadow.targets, route.shadow.baseline]);
+    const compare = route.grpc?.preset === 'oip' ? withOipRules(route.shadow.compare) : route.shadow.compare;
+    const key = JSON.stringify([compare, route.shadow.targets, route.shadow.baseline]);
     const existing = this.comparers.get(route.name);
     if (existing?.key === key) return existing.comparer;
-    const comparer = new RouteComparer(route.name, route.shadow.compare, { hasBaseline: route.shadow.baseline !== undefined });
+    const comparer = new RouteComparer(route.name, compare, { hasBaseline: route.shadow.baseline !== undefined });
     this.comparers.set(route.name, { key, comparer });
     return comparer;
   }
 
-  private buildRoute(r: RouteConfig, config: Config, anonymizer: Anonymizer, dispatcher: ShadowDispatcher): RouteRuntime {
+  private buildRoute(r: RouteConfig, generation: number, tracer: Tracer | undefined, grpc: GrpcChannels | undefined): RouteRuntime {
     const metrics = this.metrics;
     const comparer = this.comparerFor(r);
     const policyName = r.shadow?.policy;
-    const policy = policyName !== undefined && policyName !== 'none' ? anonymizer.policy(policyName) : undefined;
+    // gRPC: the .proto files load here too, so a bad one fails the configuration (the threads decode with them).
+    const methods = r.protocol === 'grpc' ? grpcMethods(r) : undefined;
     const shadow = r.shadow === undefined ? undefined : new RouteShadow(r.name, r.shadow, {
-      dispatcher,
-      policy: policyName === 'none' && r.shadow.allowRawData ? 'none' : policy,
+      threads: this.shadowThreads,
+      generation,
+      policy: policyName === 'none' && !r.shadow.allowRawData ? undefined : policyName,
       metrics,
       overload: this.overload,
-      onResult: (ex) => this.onShadowResult(ex, comparer, policy, r),
+      onResult: (result) => this.onShadowResult(result, comparer, r),
       onError: (err) => this.log.error({ route: r.name, err: errorSummary(err) }, 'shadow hook failed'),
+      ...(tracer ? { tracer } : {}),
     });
     const upstreams: Record<LiveTarget, string> = { incumbent: r.primary, candidate: r.canary?.upstream ?? r.primary };
     const sticky = stickyKeyReader(r.canary?.stickyBy ?? 'none') ?? noKey;
@@ -169,7 +199,8 @@ export class Shadowgate {
     const durations = new Map<string, { observe(v: number): void }>();
     const routing = this.routing;
     return {
-      config: r, name: r.name, upstreams, shadow, comparer, policy,
+      config: r, name: r.name, upstreams, shadow, comparer,
+      ...(methods && grpc ? { grpc: liveGrpc(r.name, grpc, metrics) } : {}),
       fallbackToIncumbent: r.canary?.fallbackToIncumbent ?? false,
       decide: (headers, remote) => routing.decide(r.name, headers, remote),
       stickyKey: sticky,
@@ -195,6 +226,7 @@ export class Shadowgate {
   /** Binds the proxy (and the admin API), then serves. */
   async listen(): Promise<void> {
     const cfg = this.gen.config;
+    await this.shadowThreads.start(cfg, this.gen.generation);
     this.port = await this.proxy.listen(this.opts.port ?? cfg.server.port, cfg.server.host);
     await this.startAdmin();
     this.applyRecording(cfg);
@@ -213,9 +245,12 @@ export class Shadowgate {
       const config = next ?? loadConfigFile(this.requireConfigPath());
       const previous = this.gen;
       const gen = this.build(config, previous);
+      this.reloadListenerTls(previous.config, config);
       this.routing.applyConfig(config);
       publishRouteUpstreams(this.metrics, config);
       this.gen = gen;
+      // In the same turn as the swap: every copy of the new generation reaches a thread after its config.
+      this.shadowThreads.configure(config, gen.generation);
       this.applyRecording(config);
       this.retire(previous, gen);
       this.metrics.configReloads.inc({ result: 'success' });
@@ -227,6 +262,19 @@ export class Shadowgate {
       this.log.error({ problems }, 'configuration reload failed; the running configuration stays');
       return { ok: false, problems };
     }
+  }
+
+  /** A new certificate (the files are re-read on every reload) serves new connections; the protocol stays. */
+  private reloadListenerTls(previous: Config, next: Config): void {
+    const before = previous.server.tls;
+    const after = next.server.tls;
+    if (JSON.stringify(before) === JSON.stringify(after) && previous.server.http2 === next.server.http2) return;
+    if (before !== undefined && after !== undefined && this.proxy.server.reloadTls(after)) {
+      this.log.info({ cert: after.cert.path }, 'listener certificate reloaded');
+      if (previous.server.http2 !== next.server.http2) this.log.warn('server.http2 changes take effect on restart');
+      return;
+    }
+    this.log.warn('server.tls on/off and server.http2 changes take effect on restart');
   }
 
   private routingApply(config: Config): void {
@@ -246,11 +294,19 @@ export class Shadowgate {
   /** The report of every route, or of one (undefined when it is unknown). */
   report(route?: string): RouteReport[] | RouteReport | undefined {
     const now = Date.now();
-    if (route !== undefined) return this.comparers.get(route)?.comparer.report(now);
+    if (route !== undefined) return this.routeReport(route, now);
     return this.gen.config.routes.flatMap((r) => {
-      const c = this.comparers.get(r.name)?.comparer;
-      return c ? [c.report(now)] : [];
+      const rep = this.routeReport(r.name, now);
+      return rep ? [rep] : [];
     });
+  }
+
+  /** A route's report, with its streaming section when the route's answers stream. */
+  private routeReport(route: string, now: number): (RouteReport & { streams?: StreamReport }) | undefined {
+    const c = this.comparers.get(route)?.comparer;
+    if (c === undefined) return undefined;
+    const book = this.streamBooks.get(route);
+    return book !== undefined && book.comparer === c ? { ...c.report(now), streams: book.book.report() } : c.report(now);
   }
 
   private adminContext(): AdminContext {
@@ -281,8 +337,9 @@ export class Shadowgate {
   private retire(previous: AppGeneration, current: AppGeneration): void {
     for (const r of previous.routes.all()) r.shadow?.close();
     for (const [name, pool] of previous.pools) if (current.pools.get(name) !== pool) void pool.close().catch(() => undefined);
-    if (previous.dispatcher !== current.dispatcher) void previous.dispatcher.close();
     if (previous.passthrough !== undefined) previous.passthrough.close();
+    if (previous.tracer !== current.tracer) void previous.tracer?.close();
+    if (previous.grpc !== undefined && previous.grpc !== current.grpc) previous.grpc.close();
   }
 
   private applyRecording(config: Config): void {
@@ -301,10 +358,12 @@ export class Shadowgate {
       this.log.info({ inFlight: this.proxy.inFlightCount, timeoutMs: timeout }, 'draining');
       const clean = await this.proxy.drain(timeout);
       for (const r of this.gen.routes.all()) r.shadow?.close();
-      await this.gen.dispatcher.close();
+      await this.shadowThreads.close();
       await Promise.all([...this.gen.pools.values()].map((p) => p.close().catch(() => undefined)));
       this.gen.passthrough?.close();
       await this.writer?.writer.close();
+      await this.gen.tracer?.close();
+      this.gen.grpc?.close();
       await this.stopAdmin();
       this.routing.close();
       await this.audit.close();
@@ -315,27 +374,24 @@ export class Shadowgate {
     return this.closing;
   }
 
-  /** The one onShadowResult hook: comparison, its metrics, and the dataset (leak-guarded). */
-  private onShadowResult(ex: ShadowExchange, comparer: RouteComparer | undefined, policy: CompiledPolicy | undefined, route: RouteConfig): void {
-    if (comparer) {
-      const outcome = comparer.record(ex, Date.now());
+  /** The one onShadowResult hook: a shadow thread diffed and serialized; here only tallies and appends. */
+  private onShadowResult(result: CopyResult, comparer: RouteComparer | undefined, route: RouteConfig): void {
+    if (comparer && result.streams) {
+      // Streamed answers: the thread compared their assembled text; their token timing goes to the stream book.
+      let book = this.streamBooks.get(route.name);
+      if (book?.comparer !== comparer) this.streamBooks.set(route.name, (book = { comparer, book: new StreamBook(route.shadow!.compare) }));
+      book.book.record(result.streams);
+    }
+    if (comparer && result.diff) {
+      const outcome = comparer.recordDiff(result.diff, Date.now());
       let tracker = this.fieldTrackers.get(route.name);
       if (!tracker) this.fieldTrackers.set(route.name, (tracker = new FieldLabelTracker(route.shadow!.compare)));
       observeComparison(this.metrics, route.name, outcome, tracker);
     }
     const w = this.writer?.writer;
-    if (w && route.shadow?.record !== false) {
-      // Sandbox answers may echo what they received; anything that still looks personal is not stored.
-      if (policy !== undefined) {
-        for (const r of Object.values(ex.responses)) {
-          if (r && r.body.length > 0 && policy.findLeaks(r.body.toString('utf8')).length > 0) {
-            this.metrics.datasetRecordsDropped.inc({ reason: 'leak' });
-            return;
-          }
-        }
-      }
-      w.write(toDatasetRecord(ex));
-    }
+    if (w === undefined) return;
+    if (result.recordDrop === 'leak') this.metrics.datasetRecordsDropped.inc({ reason: 'leak' });
+    else if (result.line !== undefined) w.writeLine(result.line);
   }
 }
 

@@ -2,6 +2,7 @@
 // the anonymized copy (the only form a shadow target, the dataset or a log may see), and the shadow
 // exchange handed to onShadowResult consumers (comparison, metrics, recording).
 import type { IncomingHttpHeaders } from 'node:http';
+import type { ChunkMarks } from './compare/stream.js';
 
 export interface RawRequest {
   readonly method: string;
@@ -35,6 +36,8 @@ export interface ShadowResponse {
   readonly latencyMs: number;
   /** Set when the call failed; status is then 0 and body empty. */
   readonly error?: ShadowFailure;
+  /** A streamed body (SSE, NDJSON): when its bytes arrived, for token timing (compare/stream.ts). */
+  readonly chunks?: ChunkMarks;
 }
 
 export interface ShadowExchange {

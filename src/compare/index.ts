@@ -1,18 +1,19 @@
 // The comparison engine's entry: one RouteComparer per route, fed by the live shadow path and by
 // offline replay with the same calls. Pure: no sockets, no timers, no global randomness; time is nowMs.
 import type { CompareConfig } from '../config/schema.js';
-import type { ShadowExchange, ShadowResponse, ShadowRole } from '../exchange.js';
+import type { ShadowExchange, ShadowFailure, ShadowResponse, ShadowRole } from '../exchange.js';
 import { DiffResult, NOT_JSON, diffResponses, parseBody, type DifferenceKind } from './diff.js';
 import type { CompareOutcome } from './labels.js';
 import { canonicalJson, valueAt } from './paths.js';
 import { buildSpanReport, type RouteReport, type SpanReport, type Verdict } from './report.js';
 import { CompiledRules } from './rules.js';
-import { SampleStore, type FieldSamples } from './samples.js';
+import { SampleGate, SampleStore, buildSample, type FieldSamples, type Sample } from './samples.js';
 import { seededRandom } from './stats.js';
 import { Tally, recordLatency } from './tally.js';
 
 export { FieldLabelTracker, observeComparison, type CompareOutcome } from './labels.js';
 export { renderReport } from './render.js';
+export { SampleGate } from './samples.js';
 export type { FieldSamples, Sample } from './samples.js';
 export type { FieldReport, LatencyComparison, LatencySummary, Reason, RouteReport, SpanReport, Verdict } from './report.js';
 export { CompiledRules, PRESETS, effectiveRules } from './rules.js';
@@ -37,8 +38,84 @@ interface Bucket {
   readonly tally: Tally;
 }
 
+/** What one call of an exchange tells the tally: enough to count it, none of its body. */
+export interface CallSummary {
+  readonly role: ShadowRole;
+  /** 0 when no response arrived. */
+  readonly status: number;
+  readonly error?: ShadowFailure | undefined;
+  readonly latencyMs: number;
+}
+
+/**
+ * One exchange compared, before any tally: plain data (structured-clone-able, no Buffer, no class), so a
+ * shadow thread can diff next to the bodies and send the main thread only this. RouteComparer.recordDiff
+ * counts it.
+ */
+export interface ExchangeDiff {
+  /** The calls made, incumbent first (incumbent, candidate, baseline). */
+  readonly calls: readonly CallSummary[];
+  /** `compared` when incumbent and candidate both answered usably; else why their answers do not compare. */
+  readonly state: 'compared' | 'error' | 'incomplete';
+  /** Distinct differing paths (candidate vs incumbent), first kind seen for each. */
+  readonly fields: readonly (readonly [string, DifferenceKind])[];
+  /** Paths where the baseline differed from the incumbent; undefined without a usable baseline answer. */
+  readonly noise: readonly string[] | undefined;
+  /** [incumbent, candidate] label values, when a label path is configured and both bodies are JSON. */
+  readonly labels: readonly [string, string] | undefined;
+  readonly scoreDeltas: readonly (readonly [string, number])[];
+  readonly similarities: readonly (readonly [string, number])[];
+  readonly overlaps: readonly (readonly [string, number])[];
+  /** An example pair, only when some field's sample ring takes it (see SampleGate). */
+  readonly sample: { readonly fields: readonly string[]; readonly sample: Sample } | undefined;
+}
+
+export interface DiffOptions {
+  /** Decides whether this mismatch is worth a sample; without one no sample is built. */
+  readonly gate?: SampleGate | undefined;
+  readonly maxSampleBytes: number;
+}
+
+const NO_PAIRS: readonly (readonly [string, number])[] = [];
+
+function summary(r: ShadowResponse): CallSummary {
+  return r.error === undefined ? { role: r.role, status: r.status, latencyMs: r.latencyMs } : { role: r.role, status: r.status, error: r.error, latencyMs: r.latencyMs };
+}
+
+/** Diffs one exchange with a route's rules: pure (no tally, no clock), the part that reads the bodies. */
+export function diffExchange(ex: ShadowExchange, rules: CompiledRules, opts: DiffOptions): ExchangeDiff {
+  const { incumbent: inc, candidate: cand, baseline: base } = ex.responses;
+  const calls: CallSummary[] = [];
+  for (const r of [inc, cand, base]) if (r) calls.push(summary(r));
+  const none = { calls, fields: [], noise: undefined, labels: undefined, scoreDeltas: NO_PAIRS, similarities: NO_PAIRS, overlaps: NO_PAIRS, sample: undefined } as const;
+  if (!inc || !cand) return { ...none, state: 'incomplete' };
+  if (failed(inc) || failed(cand)) return { ...none, state: 'error' };
+
+  const pInc = parseBody(inc);
+  const pCand = parseBody(cand);
+  const diff = new DiffResult();
+  diffResponses(inc, pInc, cand, pCand, rules, diff);
+  const fields = [...diff.fields()];
+
+  let noise: string[] | undefined;
+  if (base && !failed(base)) {
+    const noiseDiff = new DiffResult();
+    diffResponses(inc, pInc, base, parseBody(base), rules, noiseDiff);
+    noise = [...noiseDiff.fields().keys()];
+  }
+  const labels = rules.labelPath && pInc !== NOT_JSON && pCand !== NOT_JSON
+    ? [labelText(valueAt(pInc, rules.labelPath)), labelText(valueAt(pCand, rules.labelPath))] as const
+    : undefined;
+  let sample: ExchangeDiff['sample'];
+  if (fields.length > 0 && opts.gate) {
+    const wanted = opts.gate.wanted(fields.map(([path]) => path));
+    if (wanted.length > 0) sample = { fields: wanted, sample: buildSample(ex, cand, 'candidate', opts.maxSampleBytes) };
+  }
+  return { calls, state: 'compared', fields, noise, labels, scoreDeltas: diff.scoreDeltas, similarities: diff.similarities, overlaps: diff.overlaps, sample };
+}
+
 /** A shadow call that produced no usable answer: transport failure or a server error. */
-function failed(r: ShadowResponse): boolean {
+function failed(r: Pick<ShadowResponse, 'status' | 'error'>): boolean {
   return r.status === 0 || r.error !== undefined || r.status >= 500;
 }
 
@@ -62,9 +139,8 @@ export class RouteComparer {
   private latestEpoch = -Infinity;
   private startMs: number | undefined;
   private readonly store: SampleStore;
-  private readonly candidateDiff = new DiffResult();
-  private readonly noiseDiff = new DiffResult();
-  private readonly fieldsOf = new Map<string, DifferenceKind>();
+  /** Chooses samples for record(); a shadow thread keeps its own for the exchanges it diffs. */
+  private readonly gate: SampleGate;
   private version = 0;
   private guardCache: { version: number; atMs: number; signals: GuardSignals } | undefined;
 
@@ -80,7 +156,8 @@ export class RouteComparer {
     // bucket (a burst, or a replay on a frozen clock) still has a usable sample.
     const perBucket = Math.min(cfg.reservoirSize, Math.max(MIN_BUCKET_SAMPLE, Math.ceil(cfg.reservoirSize / count)));
     this.buckets = Array.from({ length: count }, () => ({ epoch: -1, tally: new Tally(perBucket, true, random) }));
-    this.store = new SampleStore(cfg.samplesPerField, cfg.maxSampleBytes);
+    this.store = new SampleStore(cfg.samplesPerField);
+    this.gate = new SampleGate(cfg.samplesPerField);
   }
 
   /** The window bucket for a moment, or undefined when it is older than the window (late replayed data). */
@@ -97,50 +174,37 @@ export class RouteComparer {
     return b.tally;
   }
 
+  /** One exchange, diffed and tallied here (replay, tests): diffExchange + recordDiff on one thread. */
   record(ex: ShadowExchange, nowMs: number): CompareOutcome {
+    return this.recordDiff(diffExchange(ex, this.rules, { gate: this.gate, maxSampleBytes: this.cfg.maxSampleBytes }), nowMs);
+  }
+
+  /** Tallies an exchange already diffed (by diffExchange, possibly on a shadow thread): counters only. */
+  recordDiff(d: ExchangeDiff, nowMs: number): CompareOutcome {
     this.version++;
-    const { incumbent: inc, candidate: cand, baseline: base } = ex.responses;
+    const inc = d.calls.find((c) => c.role === 'incumbent');
+    const cand = d.calls.find((c) => c.role === 'candidate');
     const window = this.bucketAt(nowMs);
     for (const t of window ? [this.total, window] : [this.total]) {
       t.exchanges++;
-      for (const [role, r] of [['incumbent', inc], ['candidate', cand], ['baseline', base]] as const) if (r) this.countCall(t, role, r);
+      for (const c of d.calls) this.countCall(t, c.role, c);
       if (inc && cand && inc.status !== cand.status) t.statusPair(inc.status, cand.status);
     }
-    if (!inc || !cand) return this.finish(window, 'incomplete', []);
-    if (failed(inc) || failed(cand)) return this.finish(window, 'error', []);
-
-    const pInc = parseBody(inc);
-    const pCand = parseBody(cand);
-    const diff = this.candidateDiff;
-    diff.clear();
-    diffResponses(inc, pInc, cand, pCand, this.rules, diff);
-    const fields = this.fieldsOf;
-    fields.clear();
-    for (const [path, kind] of diff.differences) if (!fields.has(path)) fields.set(path, kind);
-
-    let noise: Set<string> | undefined;
-    if (base && !failed(base)) {
-      this.noiseDiff.clear();
-      diffResponses(inc, pInc, base, parseBody(base), this.rules, this.noiseDiff);
-      noise = new Set(this.noiseDiff.differences.map(([path]) => path));
-    }
-    const labels = this.rules.labelPath && pInc !== NOT_JSON && pCand !== NOT_JSON
-      ? [labelText(valueAt(pInc, this.rules.labelPath)), labelText(valueAt(pCand, this.rules.labelPath))] as const
-      : undefined;
+    if (d.state !== 'compared') return this.finish(window, d.state, []);
 
     for (const t of window ? [this.total, window] : [this.total]) {
       t.compared++;
-      for (const [path, kind] of fields) {
+      for (const [path, kind] of d.fields) {
         const f = t.field(path);
         f.candidate++;
         f.kinds[kind]++;
       }
-      if (noise) {
+      if (d.noise) {
         t.baselineCompared++;
-        for (const path of noise) t.field(path).noise++;
+        for (const path of d.noise) t.field(path).noise++;
       }
-      if (labels) t.labelPair(labels[0], labels[1]);
-      for (const [path, delta] of diff.scoreDeltas) {
+      if (d.labels) t.labelPair(d.labels[0], d.labels[1]);
+      for (const [path, delta] of d.scoreDeltas) {
         const s = t.score(path);
         s.n++;
         s.sum += delta;
@@ -148,28 +212,29 @@ export class RouteComparer {
         s.sumAbs += Math.abs(delta);
         s.abs.offer(Math.abs(delta));
       }
-      for (const [path, sim] of diff.similarities) {
+      for (const [path, sim] of d.similarities) {
         const m = t.mean(t.similarity, path);
         m.n++;
         m.sum += sim;
         if (sim < (this.rules.at(path).minSimilarity ?? 0)) m.below++;
       }
-      for (const [path, overlap] of diff.overlaps) {
+      for (const [path, overlap] of d.overlaps) {
         const m = t.mean(t.overlap, path);
         m.n++;
         m.sum += overlap;
       }
     }
-    if (fields.size > 0) this.store.add(fields.keys(), ex, cand, 'candidate');
+    if (d.sample) this.store.keep(d.sample.fields, d.sample.sample);
     // The exchange's outcome (and the field_mismatches_total it feeds) leaves out what the two incumbent
     // calls of this same exchange also disagreed on: a timestamp must not make every answer a mismatch.
     // The per-field rates above still count everything, so noise is measured, not hidden.
+    const noise = d.noise === undefined ? undefined : new Set(d.noise);
     const real: string[] = [];
-    for (const path of fields.keys()) if (noise === undefined || !noise.has(path)) real.push(path);
+    for (const [path] of d.fields) if (noise === undefined || !noise.has(path)) real.push(path);
     return this.finish(window, real.length > 0 ? 'mismatch' : 'match', real);
   }
 
-  private countCall(t: Tally, role: ShadowRole, r: ShadowResponse): void {
+  private countCall(t: Tally, role: ShadowRole, r: CallSummary): void {
     const calls = t.calls[role];
     calls.calls++;
     if (failed(r)) {

@@ -34,42 +34,65 @@ function cut(buf: Buffer, limit: number): { body: string; truncated: boolean } {
   return buf.length <= limit ? { body: buf.toString('utf8'), truncated: false } : { body: buf.subarray(0, limit).toString('utf8'), truncated: true };
 }
 
+/**
+ * Decides which fields want a copy of this mismatch: the first `perField` of each field, then every
+ * REFRESH_EVERY-th. It runs where the bodies are (a shadow thread, or the comparer itself), so a sample
+ * is only built — and only crosses threads — when a ring will keep it.
+ */
+export class SampleGate {
+  private readonly seen = new Map<string, number>();
+
+  constructor(private readonly perField: number) {}
+
+  /** The fields whose ring takes this mismatch (counts it either way); empty when none does. */
+  wanted(fields: Iterable<string>): string[] {
+    const out: string[] = [];
+    if (this.perField === 0) return out;
+    for (const field of fields) {
+      let seen = this.seen.get(field);
+      if (seen === undefined) {
+        if (this.seen.size >= MAX_SAMPLED_FIELDS) continue;
+        seen = 0;
+      }
+      this.seen.set(field, ++seen);
+      if (seen <= this.perField || seen % REFRESH_EVERY === 0) out.push(field);
+    }
+    return out;
+  }
+}
+
+/** One example pair (a third of the budget each for the request and the two answers). */
+export function buildSample(ex: ShadowExchange, other: ShadowResponse, role: 'candidate' | 'baseline', maxSampleBytes: number): Sample {
+  const third = Math.max(1, Math.floor(maxSampleBytes / 3));
+  const inc = ex.responses.incumbent;
+  return {
+    requestId: ex.requestId,
+    ts: ex.ts,
+    request: { method: ex.request.method, url: ex.request.url.slice(0, 2048), ...cut(ex.request.body, third) },
+    incumbent: { status: inc?.status ?? 0, ...cut(inc?.body ?? Buffer.alloc(0), third) },
+    other: { role, status: other.status, ...cut(other.body, third) },
+  };
+}
+
+/** The rings of samples per field (a SampleGate chose which fields each sample is for). */
 export class SampleStore {
-  private readonly byField = new Map<string, { next: number; seen: number; items: Sample[] }>();
+  private readonly byField = new Map<string, { next: number; items: Sample[] }>();
 
-  constructor(private readonly perField: number, private readonly maxSampleBytes: number) {}
+  constructor(private readonly perField: number) {}
 
-  /** Keeps the exchange as an example of each field (a ring of `perField`, refreshed every REFRESH_EVERY-th mismatch once full). */
-  add(fields: Iterable<string>, ex: ShadowExchange, other: ShadowResponse, role: 'candidate' | 'baseline'): void {
+  keep(fields: readonly string[], sample: Sample): void {
     if (this.perField === 0) return;
-    let sample: Sample | undefined;
     for (const field of fields) {
       let slot = this.byField.get(field);
       if (slot === undefined) {
         if (this.byField.size >= MAX_SAMPLED_FIELDS) continue;
-        slot = { next: 0, seen: 0, items: [] };
+        slot = { next: 0, items: [] };
         this.byField.set(field, slot);
       }
-      slot.seen++;
-      if (slot.items.length >= this.perField && slot.seen % REFRESH_EVERY !== 0) continue;
-      sample ??= this.build(ex, other, role);
       if (slot.items.length < this.perField) slot.items.push(sample);
       else slot.items[slot.next] = sample;
       slot.next = (slot.next + 1) % this.perField;
     }
-  }
-
-  private build(ex: ShadowExchange, other: ShadowResponse, role: 'candidate' | 'baseline'): Sample {
-    // A third of the budget each for the request and the two answers.
-    const third = Math.max(1, Math.floor(this.maxSampleBytes / 3));
-    const inc = ex.responses.incumbent;
-    return {
-      requestId: ex.requestId,
-      ts: ex.ts,
-      request: { method: ex.request.method, url: ex.request.url.slice(0, 2048), ...cut(ex.request.body, third) },
-      incumbent: { status: inc?.status ?? 0, ...cut(inc?.body ?? Buffer.alloc(0), third) },
-      other: { role, status: other.status, ...cut(other.body, third) },
-    };
   }
 
   snapshot(route: string): FieldSamples {

@@ -6,6 +6,10 @@ import { anonymizeSchema } from './schema/anonymize.js';
 import { compareSchema } from './schema/compare.js';
 import { adminSchema, canarySchema, limitsSchema } from './schema/canary.js';
 import { recordSchema } from './schema/record.js';
+import { rewriteProblems, rewriteSchema, streamTimeout } from './schema/protocols.js';
+import { tracingSchema } from './schema/tracing.js';
+import { listenerTlsSchema, upstreamTlsSchema } from './schema/tls.js';
+import { grpcProblems, grpcRouteSchema, routeProtocol } from './schema/grpc.js';
 
 export const upstreamSchema = z.object({
   url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
@@ -18,7 +22,13 @@ export const upstreamSchema = z.object({
    * limit); past it a live request gets 503 SG_ERR_UPSTREAM_BUSY at once. Unset: no limit but `timeout`.
    */
   maxQueue: z.number().int().nonnegative().optional(),
-}).strict();
+  /** For https:// upstreams: trusted CA, client certificate (mTLS), server name. */
+  tls: upstreamTlsSchema.optional(),
+  /** Offer HTTP/2 by ALPN (undici allowH2) to an https:// upstream; HTTP/1.1 when it declines. Default false. */
+  http2: z.boolean().optional(),
+}).strict().superRefine((u, ctx) => {
+  if (u.tls !== undefined && !u.url.startsWith('https:')) ctx.addIssue({ code: 'custom', path: ['tls'], message: 'tls needs an https:// url' });
+});
 export type UpstreamConfig = z.infer<typeof upstreamSchema>;
 
 export const shadowSchema = z.object({
@@ -42,6 +52,9 @@ export const shadowSchema = z.object({
   compare: compareSchema.default(() => compareSchema.parse({})),
   /** Write this route's shadow exchanges to the dataset (when `record:` is configured). */
   record: z.boolean().default(true),
+  /** Per target: body paths and headers changed on its copy, after anonymization. */
+  rewrite: rewriteSchema.optional(),
+  streamTimeout,
 }).strict();
 export type ShadowConfig = z.infer<typeof shadowSchema>;
 
@@ -56,6 +69,9 @@ export const routeSchema = z.object({
   canary: canarySchema.optional(),
   limits: limitsSchema.optional(),
   shadow: shadowSchema.optional(),
+  /** grpc: calls are proxied over HTTP/2 with trailers, and shadow copies decoded with `grpc.protos`. */
+  protocol: routeProtocol,
+  grpc: grpcRouteSchema.optional(),
 }).strict();
 export type RouteConfig = z.infer<typeof routeSchema>;
 
@@ -83,6 +99,10 @@ export const serverSchema = z.object({
   maxEventLoopDelay: duration.default(100),
   /** Where paths that match no route go (unbuffered, http-proxy-3); none answers 404. */
   passthrough: z.string().optional(),
+  /** Serve HTTPS with this certificate (re-read on every reload: SIGHUP, POST /admin/reload). */
+  tls: listenerTlsSchema.optional(),
+  /** Also accept HTTP/2: h2c with prior knowledge in clear, h2 by ALPN with tls; HTTP/1.1 stays. Default false. */
+  http2: z.boolean().optional(),
   timeouts: clientTimeoutsSchema.default(() => clientTimeoutsSchema.parse({})),
   /**
    * Open client connections per process (at most 3/4 of the open-file limit); at the limit the oldest idle
@@ -91,6 +111,19 @@ export const serverSchema = z.object({
   maxConnections: z.number().int().positive().default(10_000),
   /** Header fields per request; more get 431. */
   maxHeaders: z.number().int().positive().max(10_000).default(100),
+  /** Threads that anonymize, send, compare and serialize shadow copies; default: cores − 1, at least 1. */
+  shadowThreads: z.number().int().min(1).max(64).optional(),
+  /**
+   * Linux: run the shadow threads this much nicer than the live thread (0–19), so the live answer wins a
+   * contended core. It also lowers them against every other process, so on a crowded machine shadow work
+   * slows (and is shed) sooner.
+   */
+  shadowThreadNice: z.number().int().min(0).max(19).default(0),
+  /** Copies handed to one shadow thread and not yet started by it; past either bound a copy drops as overload. */
+  shadowQueue: z.object({
+    copies: z.number().int().positive().default(256),
+    bytes: size.default(16 * 1024 * 1024),
+  }).strict().default({ copies: 256, bytes: 16 * 1024 * 1024 }),
 }).strict();
 
 export const logSchema = z.object({
@@ -106,6 +139,7 @@ export const configSchema = z.object({
   routes: z.array(routeSchema).default([]),
   anonymize: anonymizeSchema.default(() => anonymizeSchema.parse({})),
   record: recordSchema.optional(),
+  tracing: tracingSchema.optional(),
 }).strict();
 
 type Problem = { path: (string | number)[]; message: string };
@@ -141,10 +175,12 @@ export function crossCheck(raw: unknown): Problem[] {
     // The requests_total route label uses these for traffic no route matched: a route so named would merge with it.
     if (name !== undefined && RESERVED_ROUTE_NAMES.includes(name)) problems.push({ path: ['routes', i, 'name'], message: `route name "${name}" is reserved (it labels traffic no route matched)` });
     upstream(r.primary, ['routes', i, 'primary']);
+    problems.push(...grpcProblems(r, ['routes', i]));
     upstream(obj(r.canary).upstream, ['routes', i, 'canary', 'upstream']);
     const shadow = obj(r.shadow);
     if (Array.isArray(shadow.targets)) shadow.targets.forEach((t: unknown, j: number) => upstream(t, ['routes', i, 'shadow', 'targets', j]));
     upstream(shadow.baseline, ['routes', i, 'shadow', 'baseline']);
+    problems.push(...rewriteProblems(shadow, ['routes', i, 'shadow']));
     const policy = str(shadow.policy);
     if (policy === 'none') {
       if (shadow.allowRawData !== true) {
@@ -164,3 +200,7 @@ export type { AnonymizeConfig, PolicyConfig, TransformSpec } from './schema/anon
 export type { CompareConfig } from './schema/compare.js';
 export type { AdminConfig, CanaryConfig, GuardrailsConfig, LimitsConfig } from './schema/canary.js';
 export type { RecordConfig } from './schema/record.js';
+export type { RewriteConfig, TargetRewrite } from './schema/protocols.js';
+export type { TracingConfig } from './schema/tracing.js';
+export type { ListenerTlsConfig, UpstreamTlsConfig } from './schema/tls.js';
+export type { GrpcRouteConfig } from './schema/grpc.js';

@@ -7,7 +7,9 @@ import type { Config, RouteConfig, ShadowConfig } from '../config/schema.js';
 import { RouteComparer, type RouteReport } from '../compare/index.js';
 import { ShadowgateError } from '../errors.js';
 import type { AnonymizedRequest, ShadowExchange, ShadowResponse, ShadowRole } from '../exchange.js';
-import { ShadowDispatcher } from '../shadow/dispatch.js';
+import { ShadowDispatcher, sendToAll } from '../shadow/dispatch.js';
+import { seededRandom } from '../compare/stats.js';
+import { assembleExchange } from '../compare/stream.js';
 import { readDataset, type ReadIssue, type ReadItem } from './reader.js';
 import { recordRequest } from './record.js';
 
@@ -43,6 +45,8 @@ export interface ReplayOptions {
   readonly sender?: ReplaySender;
   /** The comparison clock; frozen at the replay's start by default (see below). */
   readonly now?: () => number;
+  /** Seeds the per-record random order in which the targets are called (default 1). */
+  readonly orderSeed?: number;
 }
 
 export interface ReplayResult {
@@ -161,6 +165,8 @@ export async function replayDataset(opts: ReplayOptions): Promise<ReplayResult> 
   });
 
   const sender = opts.sender ?? new ShadowDispatcher(config.upstreams);
+  // Targets start in a random order per record (seeded: a replay is repeatable), never control first.
+  const orderRandom = seededRandom(opts.orderSeed ?? 1);
   const pacer = opts.rate === undefined ? undefined : new Pacer(1000 / opts.rate);
   const unknownRoutes = new Set<string>();
   let unknownRoute = 0;
@@ -195,15 +201,16 @@ export async function replayDataset(opts: ReplayOptions): Promise<ReplayResult> 
     if (opts.signal?.aborted) return;
     const request = sendable(recordRequest(rec));
     const headers = { 'x-shadowgate-shadow': 'replay', 'x-shadowgate-policy': rec.policy };
-    const sendOpts = { timeoutMs: run.shadow.timeout, maxResponseBytes: run.shadow.maxResponseBytes, headers };
-    const answers = await Promise.all(run.roles.map(([target, role]) => sender.send(target, role, request, sendOpts)));
+    const sendOpts = { timeoutMs: run.shadow.timeout, maxResponseBytes: run.shadow.maxResponseBytes, streamTimeoutMs: run.shadow.streamTimeout, headers };
+    const answers = await sendToAll(sender, run.roles, () => request, sendOpts, orderRandom);
     const responses: Partial<Record<ShadowRole, ShadowResponse>> = {};
     for (const r of answers) {
       responses[r.role] = r;
       if (r.error !== undefined) failedCalls++;
     }
     const ex: ShadowExchange = { route: rec.route, requestId: `replay-${++seq}`, policyId: rec.policy, ts: rec.ts, request, responses };
-    run.comparer.record(ex, now());
+    // Streamed answers compare as their assembled text, as on the live shadow path.
+    run.comparer.record(assembleExchange(ex)?.exchange ?? ex, now());
     sent++;
     opts.onProgress?.({ sent, bytesRead, totalBytes });
   };

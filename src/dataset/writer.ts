@@ -74,9 +74,13 @@ export class DatasetWriter {
 
   /** Enqueues one record; false when it was dropped (and counted). Never blocks, never throws. */
   write(record: DatasetRecord): boolean {
+    return this.writeLine(JSON.stringify(record) + '\n');
+  }
+
+  /** Enqueues one record serialized elsewhere (a shadow thread): its JSON and the newline. */
+  writeLine(line: string): boolean {
     if (!this.cfg.enabled) return false;
     if (this.closed) return this.drop('closed');
-    const line = JSON.stringify(record) + '\n';
     const bytes = Buffer.byteLength(line);
     if (bytes > this.cfg.maxFileBytes) return this.drop('too_large');
     // Bytes being written count too: queueBytes bounds everything this writer holds, not just the queue.

@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ShadowgateError } from '../errors.js';
 import { MODEL_NAME, decide, resolveModelOptions, type DemoModelOptions, type ServedAtMode } from './models.js';
+import { CHAT_PATH, answerChat } from './llm.js';
 
 export type { DemoModelOptions } from './models.js';
 
@@ -47,6 +48,10 @@ export async function startDemoModel(options: DemoModelOptions): Promise<DemoMod
       return;
     }
     count++;
+    if (req.url === CHAT_PATH) {
+      answerChat(o.kind, body, res, timers, count);
+      return;
+    }
     const d = decide(o, raw, body, Date.now());
     if (d.kind === 'hang') return; // held until the client gives up or the server closes
     const idHeader = req.headers['x-request-id'];

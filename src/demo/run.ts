@@ -16,6 +16,8 @@ import { startDemoModel } from './model-server.js';
 import type { DemoModelOptions } from './models.js';
 import { parsePromText, sumOf, type PromSample } from './prom-text.js';
 import { anonymizationLines, canaryLines, headline, pickReport, progressLine } from './report.js';
+import { chatLines, driveChat } from './llm.js';
+import { createUsers } from './people.js';
 import { PlantedScanner, driveTraffic, type DriveResult, type PlantedValue, type TrafficProgress } from './traffic.js';
 
 export { parseDemoArgs, type DemoArgs } from './args.js';
@@ -199,10 +201,13 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
         pending = false;
       });
     };
+    // A few streaming chat conversations run beside the scoring traffic (route chat).
+    const chat = driveChat({ url: `http://127.0.0.1:${gate.port}`, durationMs: opts.durationMs, concurrency: 2, people: createUsers(seed + 7, 50), signal: interrupt.signal });
     const traffic: DriveResult = await driveTraffic({
       url: `http://127.0.0.1:${gate.port}`, path: PATH, durationMs: opts.durationMs, concurrency: opts.concurrency ?? 16,
       rps: opts.rps ?? 200, seed, userHeader: 'x-user-id', onProgress, progressIntervalMs: tty ? 500 : 5000, signal: interrupt.signal,
     });
+    const chatted = await chat;
     if (tty) say();
     const interrupted = interrupt.signal.aborted;
     say(`  traffic: ${traffic.completed} answered in ${(traffic.durationMs / 1000).toFixed(1)} s (${traffic.rps.toFixed(0)} req/s), statuses ${Object.entries(traffic.byStatus).map(([k, v]) => `${k}:${v}`).join(' ') || '-'}${Object.keys(traffic.errors).length ? `, failed ${JSON.stringify(traffic.errors)}` : ''}, client p50 ${traffic.latencyMs.p50} ms p99 ${traffic.latencyMs.p99} ms`);
@@ -211,6 +216,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
 
     // What an operator sees: the admin API and the scrape endpoint.
     let report: RouteReport | undefined;
+    let chatReport: Parameters<typeof chatLines>[0];
     let routesBody: unknown;
     let samples: PromSample[] = latest;
     const unwired: string[] = [];
@@ -218,6 +224,8 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       const r = await adminGet(gate.adminPort, `/admin/report?route=${ROUTE}`);
       if (r.status === 200) report = pickReport(JSON.parse(r.text), ROUTE);
       else unwired.push(`/admin/report answered ${r.status}`);
+      const c = await adminGet(gate.adminPort, '/admin/report?route=chat');
+      if (c.status === 200) chatReport = (JSON.parse(c.text) as { streams?: Parameters<typeof chatLines>[0] }).streams;
       const routes = await adminGet(gate.adminPort, '/admin/routes');
       if (routes.status === 200) routesBody = JSON.parse(routes.text);
       else unwired.push(`/admin/routes answered ${routes.status}`);
@@ -237,6 +245,8 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     } else {
       say('  no report for the route' + (unwired.length ? ` (${unwired.join('; ')})` : ''));
     }
+    say('', `== streaming chat (route chat, ${chatted.completed} conversations${chatted.failed ? `, ${chatted.failed} failed` : ''}) ==`);
+    for (const l of chatLines(chatReport)) say(l);
     say('', '== canary ==');
     for (const l of canaryLines(ROUTE, routesBody, samples)) say(l);
     say('', '== anonymization ==');

@@ -24,6 +24,8 @@ export function createMetrics(registry = new Registry(), opts: { defaults?: bool
     shadowRequests: new Counter({ name: 'shadowgate_shadow_requests_total', help: 'Shadow calls by route, target and outcome (a status class or a failure).', labelNames: ['route', 'target', 'outcome'] as const, registers: r }),
     shadowDropped: new Counter({ name: 'shadowgate_shadow_dropped_total', help: 'Shadow copies not sent, by route and reason.', labelNames: ['route', 'reason'] as const, registers: r }),
     shadowInFlight: new Gauge({ name: 'shadowgate_shadow_in_flight', help: 'Shadow copies in flight, by route.', labelNames: ['route'] as const, registers: r }),
+    shadowThreadRestarts: new Counter({ name: 'shadowgate_shadow_thread_restarts_total', help: 'Shadow threads that ended unexpectedly and were replaced.', registers: r }),
+    shadowThreadQueue: new Gauge({ name: 'shadowgate_shadow_thread_queue', help: 'Shadow copies handed to the shadow threads and not yet started, all threads.', registers: r }),
     rawDataMirroring: new Gauge({ name: 'shadowgate_raw_data_mirroring', help: '1 when a route mirrors raw data (policy none with allowRawData).', labelNames: ['route'] as const, registers: r }),
     comparisons: new Counter({ name: 'shadowgate_comparisons_total', help: 'Shadow comparisons by route and result.', labelNames: ['route', 'result'] as const, registers: r }),
     fieldMismatches: new Counter({ name: 'shadowgate_field_mismatches_total', help: 'Field mismatches (configured and top-N fields; the rest as other).', labelNames: ['route', 'field'] as const, registers: r }),
@@ -39,6 +41,8 @@ export function createMetrics(registry = new Registry(), opts: { defaults?: bool
     connectionsClosed: new Counter({ name: 'shadowgate_connections_closed_total', help: 'Client connections the proxy closed itself, by reason (headers, body, idle, send timeouts; evicted or max_connections at the connection limit; invalid requests).', labelNames: ['reason'] as const, registers: r }),
     datasetRecords: new Counter({ name: 'shadowgate_dataset_records_total', help: 'Dataset records written.', registers: r }),
     datasetRecordsDropped: new Counter({ name: 'shadowgate_dataset_records_dropped_total', help: 'Dataset records dropped, by reason.', labelNames: ['reason'] as const, registers: r }),
+    grpcResponses: new Counter({ name: 'shadowgate_grpc_responses_total', help: 'Live gRPC calls by route, upstream and grpc-status (name, or none when the call was cut).', labelNames: ['route', 'upstream', 'grpc_status'] as const, registers: r }),
+    traceSpans: new Counter({ name: 'shadowgate_trace_spans_total', help: 'Spans given to the OTLP exporter, by outcome (exported, dropped when the queue was full, failed to send).', labelNames: ['outcome'] as const, registers: r }),
   };
 }
 

@@ -63,12 +63,14 @@ export function upstreamRequestHeaders(headers: IncomingHttpHeaders, info: Forwa
   const out: Record<string, string | string[]> = {};
   for (const name in headers) {
     const v = headers[name];
-    if (v === undefined || name === 'host' || name === 'content-length' || name === 'expect' || !forwardable(name, named)) continue;
+    // HTTP/2 pseudo-headers (:method, :path, :authority, :scheme) are not fields to forward.
+    if (v === undefined || name.charCodeAt(0) === 58 || name === 'host' || name === 'content-length' || name === 'expect' || !forwardable(name, named)) continue;
     out[name] = v;
   }
   out['x-forwarded-for'] = append(headers['x-forwarded-for'], info.remoteAddress ?? 'unknown');
   out['x-forwarded-proto'] = append(headers['x-forwarded-proto'], info.proto);
-  if (headers.host !== undefined) out['x-forwarded-host'] = append(headers['x-forwarded-host'], headers.host);
+  const host = headers.host ?? (headers[':authority'] as string | undefined);
+  if (host !== undefined) out['x-forwarded-host'] = append(headers['x-forwarded-host'], host);
   out.via = append(headers.via, VIA);
   out['x-request-id'] = info.requestId;
   return out;

@@ -15,6 +15,9 @@ import type { RouteShadow } from '../shadow/shadow.js';
 import type { RouteTable } from '../routing/route-table.js';
 import { clientResponseHeaders, requestIdOf, upstreamRequestHeaders } from './headers.js';
 import type { Passthrough } from './passthrough.js';
+import { formatTraceparent, type LiveSpan, type Tracer } from '../observe/trace.js';
+import { createListener, isEncrypted, type ProxyListener } from './listener.js';
+import type { ListenerTlsConfig } from '../config/schema.js';
 import { canonicalTarget } from './target.js';
 
 export type LiveTarget = 'incumbent' | 'candidate';
@@ -32,8 +35,15 @@ export interface LiveRoute {
   /** 0 when admitted, else Retry-After seconds. */
   tryAcquire(nowMs: number): number;
   release(): void;
+  /** protocol: grpc — the call goes over HTTP/2 with trailers (src/grpc/live.ts), not through undici. */
+  readonly grpc?: LiveGrpc;
   /** Every finished live call: metrics, canary guardrail stats, primary latency histograms. */
   onLive(target: LiveTarget, upstream: string, status: number, latencyMs: number, fellBack: boolean): void;
+}
+
+export interface LiveGrpc {
+  forward(upstream: string, req: IncomingMessage, res: ServerResponse, body: Buffer,
+    opts: { requestId: string; timeoutMs: number; proto: 'http' | 'https'; traceparent?: string }, done: (status: number) => void): void;
 }
 
 /** Client-side limits of the listener (server.*); read when the proxy starts. */
@@ -52,6 +62,8 @@ export interface Generation {
   readonly queueLimits: ReadonlyMap<string, { readonly maxQueue: number; readonly capacity: number }>;
   readonly maxBodyBytes: number;
   readonly passthrough: Passthrough | undefined;
+  /** Set only when tracing.otlp is configured: without it the live path does no tracing work. */
+  readonly tracer?: Tracer;
   readonly client: ClientLimits;
 }
 
@@ -73,6 +85,9 @@ export interface ProxyDeps {
   readonly metrics: Metrics;
   readonly accessLog: Logger | undefined;
   readonly log: Logger;
+  /** server.tls and server.http2: the listener's protocols (fixed for the process; the certificate reloads). */
+  readonly tls?: ListenerTlsConfig | undefined;
+  readonly http2?: boolean | undefined;
 }
 
 const kExchange = Symbol('shadowgate.exchange');
@@ -133,6 +148,8 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
   /** The candidate failed on a fallback route: swallow its answer and retry on the incumbent. */
   discarding = false;
   admitted = false;
+  /** The proxy's span, when spans are exported. */
+  span: LiveSpan | undefined;
   /** The request reached an upstream (it is then worth a shadow copy). */
   forwarded = false;
   done = false;
@@ -329,7 +346,7 @@ function onResponseClose(this: Tagged<ServerResponse>): void {
 }
 
 export class ProxyServer {
-  readonly server: http.Server;
+  readonly server: ProxyListener;
   private inFlight = 0;
   private draining = false;
   private idleWaiters: (() => void)[] = [];
@@ -342,54 +359,63 @@ export class ProxyServer {
   constructor(readonly deps: ProxyDeps) {
     const limits = deps.generation().client;
     const t = limits.timeouts;
-    this.server = http.createServer({
-      // node:http's headersTimeout is NGINX's client_header_timeout (it runs from a connection's or a
-      // request's first byte until its head is complete); its requestTimeout would bound a whole upload,
-      // so it stays 0 and the body is timed per gap instead (socket inactivity, below). Expired heads are
-      // found by a sweep every connectionsCheckingInterval: a tenth of the timeout keeps it within 10%.
-      headersTimeout: t.headers,
-      requestTimeout: 0,
-      connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(t.headers / 10))),
-      // node:http keeps an idle socket 1 s past keepAliveTimeout (and advertises keepAliveTimeout in
-      // Keep-Alive): subtracting it closes at `idle` (1 s at the least).
-      keepAliveTimeout: Math.max(1, t.idle - 1000),
-      maxHeaderSize: MAX_HEAD_BYTES,
-    });
-    // One over the limit is kept, so that "too many" can be seen (node drops the rest silently).
-    this.server.maxHeadersCount = limits.maxHeaders + 1;
-    const closed = deps.metrics.connectionsClosed;
     this.connectionLimit = connectionLimit(limits.maxConnections, deps.log);
-    // node's own server.maxConnections would refuse the newcomer; at the limit the oldest idle one gives way.
-    this.server.on('connection', (socket: Tagged<Socket>) => this.admit(socket));
-    this.server.on('timeout', (socket: Socket) => this.socketTimeout(socket));
-    this.server.on('request', (req: IncomingMessage, res: ServerResponse) => this.handle(req, res));
-    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
-    this.server.on('clientError', (err: Error & { code?: string; rawPacket?: Buffer }, socket: Tagged<Socket>) => {
-      // The peer closed or reset mid-request (or after our error answer): nothing to answer, nothing we closed.
-      if (socket[kClosing] === true || err.code === 'HPE_INVALID_EOF_STATE' || err.code === 'ECONNRESET') {
-        socket.destroy();
-        return;
-      }
-      let e: ShadowgateError;
-      if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-        e = errors.clientTimeout('complete request head');
-        closed.inc({ reason: 'headers' });
-      } else {
-        e = err.code === 'HPE_HEADER_OVERFLOW'
-          ? (requestLineUnfinished(err.rawPacket) ? errors.uriTooLong(MAX_REQUEST_LINE_BYTES) : errors.headersTooLarge(`over ${MAX_HEAD_BYTES} bytes`))
-          : errors.badRequest('malformed HTTP request');
-        closed.inc({ reason: 'invalid' });
-      }
-      if (!socket.writable) {
-        socket.destroy();
-        return;
-      }
-      socket[kClosing] = true;
-      const body = errorBody(e, crypto.randomUUID());
-      socket.end(`HTTP/1.1 ${e.status} ${http.STATUS_CODES[e.status] ?? ''}\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-      // A peer that reads nothing must not hold the socket open: it gets `send` to take the answer.
-      socket.setTimeout(t.send, () => socket.destroy());
+    this.server = createListener({
+      tls: deps.tls,
+      http2: deps.http2,
+      http: {
+        // node:http's headersTimeout is NGINX's client_header_timeout (it runs from a connection's or a
+        // request's first byte until its head is complete); its requestTimeout would bound a whole upload,
+        // so it stays 0 and the body is timed per gap instead (socket inactivity, below). Expired heads are
+        // found by a sweep every connectionsCheckingInterval: a tenth of the timeout keeps it within 10%.
+        headersTimeout: t.headers,
+        requestTimeout: 0,
+        connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(t.headers / 10))),
+        // node:http keeps an idle socket 1 s past keepAliveTimeout (and advertises keepAliveTimeout in
+        // Keep-Alive): subtracting it closes at `idle` (1 s at the least).
+        keepAliveTimeout: Math.max(1, t.idle - 1000),
+        maxHeaderSize: MAX_HEAD_BYTES,
+      },
+    }, {
+      request: (req: IncomingMessage, res: ServerResponse) => this.handle(req, res),
+      upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head),
+      clientError: (err: Error, socket: Duplex) => this.clientError(err, socket as Tagged<Socket>, t.send),
+      http1: (server) => {
+        // One over the limit is kept, so that "too many" can be seen (node drops the rest silently).
+        server.maxHeadersCount = limits.maxHeaders + 1;
+        // node's own server.maxConnections would refuse the newcomer; at the limit the oldest idle one gives way.
+        server.on('connection', (socket: Tagged<Socket>) => this.admit(socket));
+        server.on('timeout', (socket: Socket) => this.socketTimeout(socket));
+      },
     });
+  }
+
+  private clientError(err: Error & { code?: string; rawPacket?: Buffer }, socket: Tagged<Socket>, sendTimeout: number): void {
+    const closed = this.deps.metrics.connectionsClosed;
+    // The peer closed or reset mid-request (or after our error answer): nothing to answer, nothing we closed.
+    if (socket[kClosing] === true || err.code === 'HPE_INVALID_EOF_STATE' || err.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    let e: ShadowgateError;
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      e = errors.clientTimeout('complete request head');
+      closed.inc({ reason: 'headers' });
+    } else {
+      e = err.code === 'HPE_HEADER_OVERFLOW'
+        ? (requestLineUnfinished(err.rawPacket) ? errors.uriTooLong(MAX_REQUEST_LINE_BYTES) : errors.headersTooLarge(`over ${MAX_HEAD_BYTES} bytes`))
+        : errors.badRequest('malformed HTTP request');
+      closed.inc({ reason: 'invalid' });
+    }
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    socket[kClosing] = true;
+    const body = errorBody(e, crypto.randomUUID());
+    socket.end(`HTTP/1.1 ${e.status} ${http.STATUS_CODES[e.status] ?? ''}\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    // A peer that reads nothing must not hold the socket open: it gets `send` to take the answer.
+    socket.setTimeout(sendTimeout, () => socket.destroy());
   }
 
   /**
@@ -492,7 +518,8 @@ export class ProxyServer {
     // RFC 9112 §3.2.2: with an absolute-form target the Host field is replaced by its authority.
     if (target.host !== undefined) req.headers.host = target.host;
 
-    const route = gen.routes.match(method, req.headers.host, target.url);
+    // HTTP/2 names the host in :authority.
+    const route = gen.routes.match(method, req.headers.host ?? (req.headers[':authority'] as string | undefined), target.url);
     if (method === 'TRACE' && route?.config.match.methods?.includes('TRACE') !== true) {
       req.resume();
       res.setHeader('allow', 'GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS');
@@ -531,6 +558,7 @@ export class ProxyServer {
       return;
     }
     ex.admitted = true;
+    if (gen.tracer !== undefined) ex.span = gen.tracer.startLive(req.headers.traceparent, ex.started);
     ex.target = route.decide(req.headers, req.socket.remoteAddress);
 
     // ---- phase 2: bounded body read ----
@@ -573,6 +601,17 @@ export class ProxyServer {
       ex.fail(errors.upstreamUnavailable(upstream));
       return;
     }
+    if (route.grpc !== undefined) {
+      // gRPC keeps its own deadline (the client's grpc-timeout or this one) and its own HTTP/2 session.
+      const req = ex.req;
+      const proto = isEncrypted(req.socket) ? 'https' : 'http';
+      const timeoutMs = gen.timeouts.get(upstream) ?? 2000;
+      route.grpc.forward(upstream, req, ex.res, ex.body, { requestId: ex.requestId, timeoutMs, proto, ...(ex.span ? { traceparent: formatTraceparent(ex.span.context) } : {}) }, (status) => {
+        ex.status = status;
+        ex.finish();
+      });
+      return;
+    }
     const load = loadOf(pool);
     const queue = gen.queueLimits.get(upstream);
     if (queue !== undefined && load.inFlight - queue.capacity >= queue.maxQueue) {
@@ -587,10 +626,12 @@ export class ProxyServer {
     ex.controller = undefined;
     ex.deadline = setTimeout(onDeadline, timeout, ex);
     const req = ex.req;
+    const headers = upstreamRequestHeaders(req.headers, { remoteAddress: req.socket.remoteAddress, proto: isEncrypted(req.socket) ? 'https' : 'http', requestId: ex.requestId });
+    if (ex.span !== undefined) headers.traceparent = formatTraceparent(ex.span.context);
     pool.dispatch({
       method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
       path: req.url ?? '/',
-      headers: upstreamRequestHeaders(req.headers, { remoteAddress: req.socket.remoteAddress, proto: 'http', requestId: ex.requestId }),
+      headers,
       body: ex.body.length > 0 ? ex.body : null,
       headersTimeout: timeout,
       bodyTimeout: timeout,
@@ -605,12 +646,14 @@ export class ProxyServer {
     if (route !== undefined && ex.admitted) {
       route.release();
       if (ex.upstream) route.onLive(ex.target, ex.upstream, ex.status, ms, ex.fellBack);
+      if (ex.span !== undefined) ex.gen.tracer?.endLive(ex.span, { route: route.name, upstream: ex.upstream || 'none', method: ex.req.method ?? 'GET', status: ex.status }, performance.now());
       // Offered after the client's answer ended; a request the client abandoned is not mirrored.
       if (route.shadow !== undefined && ex.forwarded && ex.status !== 499) {
         route.shadow.offer({
           requestId: ex.requestId, method: ex.req.method ?? 'GET', url: ex.req.url ?? '/',
           headers: ex.req.headers, body: ex.body,
           stickyKey: route.shadow.wantsStickyKey ? route.stickyKey(ex.req.headers) : undefined,
+          liveTrace: ex.span?.context,
         });
       }
     } else {

@@ -1,22 +1,22 @@
-// One route's shadow: offer → admission → anonymize (or fail closed) → the same copy to every target
-// in parallel → one ShadowExchange to the result hook. Nothing here can reach the client's answer: offer
-// is called after the primary response ended, never throws, and every drop is counted by reason.
+// One route's shadow, on the live thread: offer → admission → hand-off to a shadow thread (which
+// anonymizes, sends, compares and serializes) → its compact result counted here and passed to the result
+// hook. Nothing here can reach the client's answer: offer is called after the primary response ended,
+// never throws, never waits, and every drop is counted by reason.
 import type { ShadowConfig } from '../config/schema.js';
-import type { AnonymizedRequest, RawRequest, ShadowExchange, ShadowResponse, ShadowRole } from '../exchange.js';
+import type { RawRequest } from '../exchange.js';
 import type { Metrics } from '../observe/metrics.js';
+import type { CopyInput, ResultSink } from '../shadow-threads/pool.js';
+import type { CopyResult, TargetCall } from '../shadow-threads/protocol.js';
 import { OverloadMonitor, TokenBucket, unitHash } from './admission.js';
-import type { ShadowDispatcher } from './dispatch.js';
-import { copyHeaders } from '../proxy/headers.js';
+import { formatTraceparent, type TraceContext, type Tracer } from '../observe/trace.js';
 
-/** What the anonymizer gives the shadow path (src/anonymize implements it). */
-export interface ShadowPolicy {
-  readonly id: string;
-  anonymize(req: RawRequest):
-    | { ok: true; request: AnonymizedRequest; replacements: ReadonlyMap<string, number> }
-    | { ok: false; reason: 'leak' | 'unsupported' | 'error'; detail: string; replacements: ReadonlyMap<string, number> };
+export type DropReason = 'sampled_out' | 'body_too_large' | 'rate_limited' | 'in_flight' | 'overload' | 'target_down' | 'no_policy' | 'leak'
+  | 'anonymize_error' | 'unreadable_body' | 'draining' | 'thread_crash' | 'rewrite_error';
+
+/** Where admitted copies go: the shadow threads. False when their queues are full (the copy is then an overload drop). */
+export interface ShadowHandOff {
+  post(copy: CopyInput, generation: number, sink: ResultSink): boolean;
 }
-
-export type DropReason = 'sampled_out' | 'body_too_large' | 'rate_limited' | 'in_flight' | 'overload' | 'target_down' | 'no_policy' | 'leak' | 'anonymize_error' | 'draining';
 
 /** Consecutive failed calls (no answer at all) after which a target is treated as down. */
 export const BREAKER_FAILURES = 5;
@@ -65,25 +65,31 @@ export interface OfferedExchange extends RawRequest {
   readonly requestId: string;
   /** The route's sticky key (user), when sampling by key. */
   readonly stickyKey: string | undefined;
+  /** The live call's trace context when the proxy made its own span. */
+  readonly liveTrace?: TraceContext;
 }
 
 export interface RouteShadowDeps {
-  readonly dispatcher: ShadowDispatcher;
-  /** The compiled policy; `none` mirrors raw data (only with allowRawData); undefined fails closed. */
-  readonly policy: ShadowPolicy | 'none' | undefined;
+  readonly threads: ShadowHandOff;
+  /** The configuration generation this route belongs to (the threads process its copies under it). */
+  readonly generation: number;
+  /** The route's policy name; `none` mirrors raw data (only with allowRawData); undefined fails closed. */
+  readonly policy: string | undefined;
   readonly metrics: Metrics;
   readonly overload: OverloadMonitor;
-  readonly onResult: (ex: ShadowExchange) => void;
+  /** A sent copy's result (the comparison and dataset line inside), after its counts are taken. */
+  readonly onResult: (result: CopyResult) => void;
   readonly onError?: (err: unknown) => void;
   readonly random?: () => number;
+  /** Exports each copy's span (only when tracing.otlp is configured). */
+  readonly tracer?: Tracer;
 }
 
-export class RouteShadow {
+export class RouteShadow implements ResultSink {
   private inFlight = 0;
   private peak = 0;
   private readonly bucket: TokenBucket;
-  private readonly roles: readonly [string, ShadowRole][];
-  /** Per target; the copy is only worth sending while both compared targets can answer. */
+  /** Per target (incumbent, candidate, baseline order); the copy is only worth sending while all can answer. */
   private readonly breakers: readonly TargetBreaker[];
   private readonly random: () => number;
   private closed = false;
@@ -93,14 +99,13 @@ export class RouteShadow {
   private readonly inFlightGauge: { inc(): void; dec(): void };
   private readonly dropCounters = new Map<string, { inc(): void }>();
   private readonly entityCounters = new Map<string, { inc(n: number): void }>();
+  /** threadId → copies whose policy ran on that thread (a handful of threads; capped all the same). */
+  private readonly policyThreads = new Map<number, number>();
 
   constructor(readonly route: string, readonly cfg: Readonly<ShadowConfig>, private readonly deps: RouteShadowDeps) {
     this.bucket = new TokenBucket(cfg.maxRps, cfg.burst ?? Math.max(1, Math.ceil(cfg.maxRps / 10)));
-    const roles: [string, ShadowRole][] = [[cfg.targets[0]!, 'incumbent']];
-    if (cfg.targets[1] !== undefined) roles.push([cfg.targets[1], 'candidate']);
-    if (cfg.baseline !== undefined) roles.push([cfg.baseline, 'baseline']);
-    this.roles = roles;
-    this.breakers = roles.map(() => new TargetBreaker());
+    const targets = cfg.targets.length + (cfg.baseline !== undefined ? 1 : 0);
+    this.breakers = Array.from({ length: targets }, () => new TargetBreaker());
     this.random = deps.random ?? Math.random;
     this.inFlightGauge = deps.metrics.shadowInFlight.labels(route);
     deps.metrics.rawDataMirroring.set({ route }, deps.policy === 'none' ? 1 : 0);
@@ -111,8 +116,14 @@ export class RouteShadow {
     return this.cfg.sampleBy === 'sticky' && this.cfg.sampleRate < 1;
   }
 
+  /** Copies handed to the shadow threads whose result has not come back. */
   get inFlightCount(): number {
     return this.inFlight;
+  }
+
+  /** Where this route's copies were anonymized: worker_threads threadId → copies (never the live thread's). */
+  get policyThreadIds(): ReadonlyMap<number, number> {
+    return this.policyThreads;
   }
 
   /** The most copies this route ever had in flight at once (maxInFlight bounds it). */
@@ -120,16 +131,16 @@ export class RouteShadow {
     return this.peak;
   }
 
-  /** Offers a finished live exchange. Never throws; returns the drop reason, or undefined when sent. */
+  /** Offers a finished live exchange. Never throws; returns the drop reason, or undefined when handed off. */
   offer(ex: OfferedExchange): DropReason | undefined {
     try {
       const reason = this.admit(ex);
       if (reason !== undefined) this.countDrop(reason);
       return reason;
     } catch (err) {
-      this.countDrop('anonymize_error');
+      this.countDrop('overload');
       this.deps.onError?.(err);
-      return 'anonymize_error';
+      return 'overload';
     }
   }
 
@@ -145,28 +156,15 @@ export class RouteShadow {
     if (this.inFlight >= cfg.maxInFlight) return 'in_flight';
     if (this.deps.overload.isOverloaded) return 'overload';
     if (!this.targetsUp(Date.now())) return 'target_down';
-
-    const policy = this.deps.policy;
-    let request: AnonymizedRequest;
-    let policyId: string;
-    if (policy === undefined) return 'no_policy';
-    if (policy === 'none') {
-      request = rawCopy(ex);
-      policyId = 'none';
-    } else {
-      const out = policy.anonymize(ex);
-      this.countReplacements(out.replacements);
-      if (!out.ok) {
-        if (out.reason === 'leak') {
-          this.deps.metrics.anonymizerLeaksBlocked.inc({ route: this.route });
-          return 'leak';
-        }
-        return out.reason === 'unsupported' ? 'no_policy' : 'anonymize_error';
-      }
-      request = out.request;
-      policyId = policy.id;
-    }
-    this.dispatch(ex.requestId, policyId, request);
+    if (this.deps.policy === undefined) return 'no_policy';
+    const copy: CopyInput = {
+      route: this.route, requestId: ex.requestId, method: ex.method, url: ex.url, headers: ex.headers, body: ex.body,
+      // The proxy's own span, when it made one; else the thread reads the client's traceparent from the headers.
+      ...(ex.liveTrace !== undefined ? { traceparent: formatTraceparent(ex.liveTrace) } : {}),
+    };
+    if (!this.deps.threads.post(copy, this.deps.generation, this)) return 'overload';
+    if (++this.inFlight > this.peak) this.peak = this.inFlight;
+    this.inFlightGauge.inc();
     return undefined;
   }
 
@@ -181,7 +179,7 @@ export class RouteShadow {
     c.inc();
   }
 
-  private countReplacements(replacements: ReadonlyMap<string, number>): void {
+  private countReplacements(replacements: readonly (readonly [string, number])[]): void {
     for (const [entity, n] of replacements) {
       let c = this.entityCounters.get(entity);
       if (!c) this.entityCounters.set(entity, (c = this.deps.metrics.anonymizerReplacements.labels(this.route, entity)));
@@ -189,38 +187,46 @@ export class RouteShadow {
     }
   }
 
-  private dispatch(requestId: string, policyId: string, request: AnonymizedRequest): void {
-    if (++this.inFlight > this.peak) this.peak = this.inFlight;
-    this.inFlightGauge.inc();
-    const ts = Date.now();
-    // One header object for every target of this copy (the dispatcher sends it as is).
-    const marked: AnonymizedRequest = {
-      method: request.method, url: request.url, body: request.body,
-      headers: { ...request.headers, 'x-shadowgate-shadow': '1', 'x-shadowgate-policy': policyId },
-    };
-    const opts = { timeoutMs: this.cfg.timeout, maxResponseBytes: this.cfg.maxResponseBytes };
-    const calls = this.roles.map(([target, role]) => this.deps.dispatcher.send(target, role, marked, opts));
-    void Promise.all(calls).then((responses) => {
-      this.inFlight--;
-      this.inFlightGauge.dec();
-      const byRole: Partial<Record<ShadowRole, ShadowResponse>> = {};
-      const now = Date.now();
-      for (let i = 0; i < responses.length; i++) {
-        const r = responses[i]!;
-        byRole[r.role] = r;
-        this.countOutcome(r);
-        this.breakers[i]!.record(r.status !== 0, now);
+  /** A shadow thread finished the copy: its counts here, then the result hook (comparison, dataset). */
+  settle(r: CopyResult): void {
+    this.inFlight--;
+    this.inFlightGauge.dec();
+    this.countReplacements(r.replacements);
+    const seen = this.policyThreads.get(r.threadId);
+    if (seen !== undefined || this.policyThreads.size < 64) this.policyThreads.set(r.threadId, (seen ?? 0) + 1);
+    if (r.error !== undefined) this.deps.onError?.(new Error(r.error));
+    if (r.drop !== undefined) {
+      if (r.drop === 'leak') this.deps.metrics.anonymizerLeaksBlocked.inc({ route: this.route });
+      this.countDrop(r.drop);
+      return;
+    }
+    const now = Date.now();
+    const end = performance.now();
+    for (let i = 0; i < r.calls.length; i++) {
+      const c = r.calls[i]!;
+      this.countOutcome(c);
+      this.breakers[i]?.record(c.status !== 0, now);
+      // The span ends when its result is here (the thread hand-off included): its length is the call's own.
+      if (r.trace !== undefined && c.spanId !== undefined) {
+        this.deps.tracer?.shadowSpan(r.trace, { ...r.trace, spanId: c.spanId }, { route: this.route, target: c.target, role: c.role, status: c.status, outcome: c.error ?? statusClass(c.status) }, end - c.latencyMs, end);
       }
-      if (this.closed) return;
-      try {
-        this.deps.onResult({ route: this.route, requestId, policyId, ts, request, responses: byRole });
-      } catch (err) {
-        this.deps.onError?.(err);
-      }
-    });
+    }
+    if (this.closed) return;
+    try {
+      this.deps.onResult(r);
+    } catch (err) {
+      this.deps.onError?.(err);
+    }
   }
 
-  private countOutcome(r: ShadowResponse): void {
+  /** The thread holding the copy died before answering. */
+  lost(): void {
+    this.inFlight--;
+    this.inFlightGauge.dec();
+    this.countDrop('thread_crash');
+  }
+
+  private countOutcome(r: TargetCall): void {
     const outcome = r.error ?? statusClass(r.status);
     const key = `${r.target}|${outcome}`;
     let c = this.outcomeCounters.get(key);
@@ -240,9 +246,4 @@ export class RouteShadow {
 
 function statusClass(status: number): string {
   return status >= 500 ? '5xx' : status >= 400 ? '4xx' : status >= 300 ? '3xx' : '2xx';
-}
-
-/** policy: none (synthetic traffic only): the request as it came, less hop-by-hop fields. */
-function rawCopy(ex: RawRequest): AnonymizedRequest {
-  return { method: ex.method, url: ex.url, headers: copyHeaders(ex.headers), body: ex.body };
 }

@@ -72,6 +72,13 @@ describe('detectors', () => {
     expect(entities('The Premium Plan for Entertainment Weekly')).toEqual([]);
   });
 
+  test('names: a given name that is also an everyday word, joined to its surname by a particle (the demo leaked "Jack de Vries")', () => {
+    expect(found('Gift for Jack de Vries, wrapped please')).toEqual([['person', 'Jack de Vries']]);
+    expect(found('Ask Mark van der Berg about it')).toEqual([['person', 'Mark van der Berg']]);
+    // A place with a particle does not start with a given name.
+    expect(entities('We flew to Rio de Janeiro on Monday')).toEqual([]);
+  });
+
   test('street addresses with a street type or a unit', () => {
     expect(found('ship to 1600 Pennsylvania Avenue today')).toEqual([['address', '1600 Pennsylvania Avenue']]);
     expect(entities('Suite 501')).toEqual(['address']);

@@ -38,7 +38,18 @@ describe('bench --quick', () => {
     try {
       const { code, stdout, stderr } = await run(['--quick', '--out', out]);
       expect(code, `${stdout}\n${stderr}`).toBe(0);
-      const results = JSON.parse(readFileSync(out, 'utf8')) as { cases: Case[] };
+      const results = JSON.parse(readFileSync(out, 'utf8')) as { cases: Case[]; paced: { rate: number; rows: { result: Case & { cpuSeconds?: number } }[] }; loadAverage: number[] };
+      // The paced section ran too: our two subjects (and NGINX's when installed) at the fixed rate, with their CPU.
+      const pacedNames = results.paced.rows.map((r) => r.result.name);
+      expect(pacedNames).toEqual(expect.arrayContaining(['shadowgate-passthrough', 'shadowgate-shadow']));
+      for (const { result } of results.paced.rows) {
+        if (result.status === 'skipped') continue;
+        expect(result.status, `${result.name}: ${result.reason ?? ''}`).toBe('ok');
+        expect(result.load?.requests).toBeGreaterThan(0);
+        expect(result.cpuSeconds).toBeGreaterThan(0);
+      }
+      expect(stdout).toContain('## Paced (fixed offered rate)');
+      expect(results.loadAverage).toHaveLength(3);
       expect(results.cases.map((c) => c.name)).toEqual(expect.arrayContaining(['direct', 'shadowgate-passthrough', 'shadowgate-shadow', 'http-proxy', 'fastify-reply-from', 'nginx-mirror']));
       for (const c of results.cases) {
         const absent = (c.group === 'shadowgate' && !shadowgateBuilt) || (c.name.startsWith('nginx') && !nginxInstalled);

@@ -1,10 +1,10 @@
 // The bench's pure parts: the quick-run verdict, the table's handling of skipped and failed cases,
 // ratios against peers, and self-time attribution from a V8 cpuprofile.
 import { describe, expect, it } from 'vitest';
-import { caseTable, peerRatios, quickProblems, type CaseResult } from '../../bench/report.js';
+import { caseTable, cpuPer10k, peerRatios, quickProblems, type CaseResult } from '../../bench/report.js';
 import { hotSpots, type CpuProfile } from '../../bench/profile.js';
 import { sumMetric } from '../../bench/shadowgate.js';
-import { fittedGrowth } from '../../bench/sections.js';
+import { fittedGrowth, pacedTable } from '../../bench/sections.js';
 
 const load = (rps: number, p99Ms: number, errors = 0, non2xx = 0) => ({ requests: rps * 3, rps, p50Ms: 1, p99Ms, p999Ms: p99Ms * 2, maxMs: p99Ms * 3, errors, timeouts: 0, non2xx });
 
@@ -88,5 +88,19 @@ describe('fittedGrowth', () => {
 
   it('has no answer for fewer than three samples', () => {
     expect(fittedGrowth(at([100, 200]))).toBeUndefined();
+  });
+});
+
+describe('CPU per 10,000 requests and the paced table', () => {
+  it('divides the measured run\'s CPU by its requests, shows the live thread\'s part and the p99 against the peer', () => {
+    const ours: CaseResult = { name: 'shadowgate-shadow', group: 'shadowgate', status: 'ok', load: load(2000, 12), cpuSeconds: 3, mainThreadCpuSeconds: 1.5 };
+    const peer: CaseResult = { name: 'nginx-mirror', group: 'peer', status: 'ok', load: load(2000, 8), cpuSeconds: 0.6 };
+    expect(cpuPer10k(ours)).toBe('5.00'); // 3 s over 6,000 requests
+    expect(cpuPer10k(ours, 'live thread')).toBe('2.50');
+    expect(cpuPer10k({ ...peer, cpuSeconds: undefined })).toBe('n/a');
+    const table = pacedTable([{ result: ours, peer: 'nginx-mirror', p99VsPeer: 1.5 }, { result: peer }], 2000, 64);
+    expect(table).toContain('Offered 2000 req/s over 64 connections.');
+    expect(table).toContain('| shadowgate-shadow | 2000 | 1.0 | 12.0 | 24.0 | 1.50× nginx-mirror | 5.00 | 2.50 |');
+    expect(table).toContain('| nginx-mirror | 2000 | 1.0 | 8.0 | 16.0 |  | 1.00 | n/a |');
   });
 });

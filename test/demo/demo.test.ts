@@ -32,7 +32,11 @@ describe('demo --duration 5s', () => {
 
   test('exits 0 and prints every section of the report, from the admin API', () => {
     expect(code, text).toBe(0);
-    for (const section of ['== comparison', '== canary', '== anonymization', '== dataset', '== offline replay']) expect(text).toContain(section);
+    for (const section of ['== comparison', '== streaming chat', '== canary', '== anonymization', '== dataset', '== offline replay']) expect(text).toContain(section);
+    // The streaming fake LLM was shadowed and its streams assembled and compared.
+    expect(text).toMatch(/streams compared: [1-9]\d*/);
+    expect(text).toMatch(/time to first token p50: [\d.]+ ms vs [\d.]+ ms/);
+    expect(text).toMatch(/text similarity: mean 0\.\d+, [1-9]\d*\/[1-9]\d* below the threshold/);
     // A slow shared machine may not reach the verdict's minimum observations in 5 s: that is a verdict too.
     expect(text).toMatch(/verdict: (PASS|MARGINAL|FAIL|INSUFFICIENT DATA) \(window\)/);
     expect(text).toMatch(/state \w+, weight \d+%, rollout step \d\/3 \(5 → 25 → 50%\)/);

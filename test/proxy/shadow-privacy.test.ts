@@ -125,6 +125,7 @@ describe('shadow privacy', () => {
     const gw = await startFromYaml(yaml('policy: careless'));
     try {
       await sendMany(5, 1, (i) => send(gw.url, { method: 'POST', path: '/v1/predict', headers: { 'content-type': 'application/json' }, body: body(i) }));
+      await settle(gw); // the leak guard runs in a shadow thread: its verdict comes back with the result
       const leaks = await gw.app.metrics.anonymizerLeaksBlocked.get();
       expect(leaks.values[0]?.value).toBe(5);
       expect(candidate.received.length).toBe(before);

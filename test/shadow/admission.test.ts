@@ -1,22 +1,34 @@
 // Shadow admission: every reason a copy is not sent, each counted; the bucket's rate and burst; the
-// sticky sampler keeping a user in or out; overload shedding. Real dispatcher, real loopback upstream.
+// sticky sampler keeping a user in or out; overload shedding. Real shadow threads, real loopback upstream.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
-import { shadowSchema } from '../../src/config/schema.js';
-import type { ShadowExchange } from '../../src/exchange.js';
+import { configSchema, shadowSchema } from '../../src/config/schema.js';
 import { createMetrics } from '../../src/observe/metrics.js';
+import { silentLogger } from '../../src/observe/log.js';
 import { OverloadMonitor, TokenBucket, unitHash } from '../../src/shadow/admission.js';
-import { ShadowDispatcher } from '../../src/shadow/dispatch.js';
 import { BREAKER_FAILURES, RouteShadow, TargetBreaker, type OfferedExchange } from '../../src/shadow/shadow.js';
+import { ShadowThreadPool } from '../../src/shadow-threads/pool.js';
+import type { CopyResult } from '../../src/shadow-threads/protocol.js';
 import { closedPort } from '../helpers/upstream.js';
 import { json, startUpstream, type TestUpstream } from '../helpers/upstream.js';
 
 let target: TestUpstream;
-let dispatcher: ShadowDispatcher;
+let dispatcher: ShadowThreadPool;
+
+/** One shadow thread whose route `r` mirrors raw copies to upstream `t` at `url` (a queue no test here fills). */
+async function threadsFor(url: string, timeout = 1000, queueCopies = 10_000): Promise<ShadowThreadPool> {
+  const config = configSchema.parse({
+    upstreams: { t: { url, timeout, connections: 4 } },
+    routes: [{ name: 'r', primary: 't', shadow: { targets: ['t'], policy: 'none', allowRawData: true } }],
+  });
+  const pool = new ShadowThreadPool({ threads: 1, queue: { copies: queueCopies, bytes: 1 << 24 }, metrics: createMetrics(new Registry(), { defaults: false }), log: silentLogger() });
+  await pool.start(config, 1);
+  return pool;
+}
 
 beforeAll(async () => {
   target = await startUpstream(json(200, { ok: true }));
-  dispatcher = new ShadowDispatcher({ t: { url: target.url, timeout: 1000, connections: 4, pipelining: 1 } });
+  dispatcher = await threadsFor(target.url);
 });
 
 afterAll(async () => {
@@ -28,10 +40,10 @@ function offered(i: number, body = '{}', stickyKey?: string): OfferedExchange {
   return { requestId: `r${i}`, method: 'POST', url: '/p', headers: { 'content-type': 'application/json' }, body: Buffer.from(body), stickyKey };
 }
 
-function shadowWith(overrides: Record<string, unknown>, overload = new OverloadMonitor(10_000), results: ShadowExchange[] = []) {
+function shadowWith(overrides: Record<string, unknown>, overload = new OverloadMonitor(10_000), results: CopyResult[] = []) {
   const metrics = createMetrics(new Registry(), { defaults: false });
   const cfg = shadowSchema.parse({ targets: ['t'], policy: 'none', allowRawData: true, maxRps: 10_000, ...overrides });
-  const shadow = new RouteShadow('r', cfg, { dispatcher, policy: 'none', metrics, overload, onResult: (ex) => results.push(ex) });
+  const shadow = new RouteShadow('r', cfg, { threads: dispatcher, generation: 1, policy: 'none', metrics, overload, onResult: (ex) => results.push(ex) });
   return { shadow, metrics, overload, results };
 }
 
@@ -93,11 +105,11 @@ describe('RouteShadow admission', () => {
       expect(dropped.values.find((v) => v.labels.reason === reason)?.value).toBeGreaterThanOrEqual(1);
     }
     const hung = await startUpstream(() => undefined);
-    const d2 = new ShadowDispatcher({ t: { url: hung.url, timeout: 60_000, connections: 4, pipelining: 1 } });
+    const d2 = await threadsFor(hung.url, 60_000);
     try {
       const metrics = createMetrics(new Registry(), { defaults: false });
       const cfg = shadowSchema.parse({ targets: ['t'], policy: 'none', allowRawData: true, maxRps: 1000, maxInFlight: 2 });
-      const shadow = new RouteShadow('r', cfg, { dispatcher: d2, policy: 'none', metrics, overload: new OverloadMonitor(10_000), onResult: () => undefined });
+      const shadow = new RouteShadow('r', cfg, { threads: d2, generation: 1, policy: 'none', metrics, overload: new OverloadMonitor(10_000), onResult: () => undefined });
       expect([shadow.offer(offered(0)), shadow.offer(offered(1)), shadow.offer(offered(2))]).toEqual([undefined, undefined, 'in_flight']);
     } finally {
       await d2.close();
@@ -112,17 +124,17 @@ describe('RouteShadow admission', () => {
   });
 
   it('stops sending to a target that does not answer, and counts the copies as target_down', async () => {
-    const dead = new ShadowDispatcher({ t: { url: `http://127.0.0.1:${await closedPort()}`, timeout: 1000, connections: 4, pipelining: 1 } });
+    const dead = await threadsFor(`http://127.0.0.1:${await closedPort()}`);
     try {
       const metrics = createMetrics(new Registry(), { defaults: false });
-      const results: ShadowExchange[] = [];
+      const results: CopyResult[] = [];
       const cfg = shadowSchema.parse({ targets: ['t'], policy: 'none', allowRawData: true, maxRps: 100_000 });
-      const shadow = new RouteShadow('r', cfg, { dispatcher: dead, policy: 'none', metrics, overload: new OverloadMonitor(10_000), onResult: (ex) => results.push(ex) });
+      const shadow = new RouteShadow('r', cfg, { threads: dead, generation: 1, policy: 'none', metrics, overload: new OverloadMonitor(10_000), onResult: (ex) => results.push(ex) });
       for (let i = 0; i < BREAKER_FAILURES; i++) {
         expect(shadow.offer(offered(i))).toBeUndefined();
         while (results.length <= i) await new Promise((r) => setTimeout(r, 2));
       }
-      expect(results.every((r) => r.responses.incumbent?.error === 'refused')).toBe(true);
+      expect(results.every((r) => r.calls[0]?.error === 'refused')).toBe(true);
       expect(shadow.offer(offered(99))).toBe('target_down');
       const dropped = await metrics.shadowDropped.get();
       expect(dropped.values.find((v) => v.labels.reason === 'target_down')?.value).toBe(1);
@@ -147,11 +159,12 @@ describe('RouteShadow admission', () => {
   });
 
   it('hands every sent copy to the result hook with each target answer and the policy id', async () => {
-    const results: ShadowExchange[] = [];
+    const results: CopyResult[] = [];
     const { shadow } = shadowWith({}, new OverloadMonitor(10_000), results);
-    shadow.offer(offered(7, '{"x":1}'));
+    expect(shadow.offer(offered(7, '{"x":1}'))).toBeUndefined();
     while (results.length === 0) await new Promise((r) => setTimeout(r, 5));
-    expect(results[0]).toMatchObject({ route: 'r', requestId: 'r7', policyId: 'none', responses: { incumbent: { status: 200, target: 't', role: 'incumbent' } } });
+    expect(results[0]).toMatchObject({ calls: [{ status: 200, target: 't', role: 'incumbent' }] });
     expect(target.received.at(-1)!.headers['x-shadowgate-shadow']).toBe('1');
+    expect(target.received.at(-1)!.headers['x-shadowgate-policy']).toBe('none');
   });
 });

@@ -364,6 +364,9 @@ function judge(text: string, tokens: string[], starts: number[], classes: number
     // One word: a listed, unambiguous name (Okafor), or a given name with its initial (Chise T.).
     person = listed === 1 || (ambig === 1 && initials >= 1);
   }
+  // A given name, a particle and a surname (Jack de Vries, Mark van der Berg): the particle is what a place
+  // shares (Rio de Janeiro), but a place does not start with a bundled given name, even an everyday one.
+  if (!person && !strict && words >= 2 && isGiven(tokens[i]!) && particleInside(classes, i, j)) person = true;
   if (!person) person = titled || cuedBefore(text, start) || cuedAfter(text, end) || (i === j && !strict && speaker(text, start, end));
   // Davis Inc., Williamson Orchestra, Dale Street, Hall Orchestra: a firm, a band or a street, no person.
   if (j + 1 < classes.length && classes[j + 1] === ORG_WORD) return;
@@ -404,6 +407,15 @@ function cuedAfter(text: string, end: number): boolean {
   if (c !== 32 && c !== 39 && c !== 0x2019) return false;
   const after = text.slice(end, end + 28);
   return CUE_AFTER.test(after) || KIN_AFTER.test(after);
+}
+
+function isGiven(t: string): boolean {
+  return (wordFlags(bareToken(t)) & W_FIRST) !== 0;
+}
+
+function particleInside(classes: readonly number[], i: number, j: number): boolean {
+  for (let k = i + 1; k < j; k++) if (classes[k] === PARTICLE_T) return true;
+  return false;
 }
 
 function isBundled(t: string): boolean {

@@ -1,0 +1,187 @@
+// One copy's life inside a shadow thread: anonymize (the policy's leak guard fails closed) → the same
+// anonymized copy to every target in a random order → diff the answers → the dataset line
+// (leak-guarded) → one compact CopyResult. Bodies never go back to the live thread.
+import { threadId } from 'node:worker_threads';
+import type { Config, RouteConfig, ShadowConfig } from '../config/schema.js';
+import { CompiledRules, SampleGate, diffExchange } from '../compare/index.js';
+import { seededRandom } from '../compare/stats.js';
+import type { CompiledPolicy } from '../anonymize/index.js';
+import { toDatasetRecord } from '../dataset/record.js';
+import type { AnonymizedRequest, RawRequest, ShadowExchange, ShadowResponse, ShadowRole } from '../exchange.js';
+import { copyHeaders } from '../proxy/headers.js';
+import { sendToAll, type ShadowDispatcher } from '../shadow/dispatch.js';
+import type { DropReason } from '../shadow/shadow.js';
+import type { CopyMessage, CopyResult, TargetCall } from './protocol.js';
+import { compileRewrites, type TargetRewriter } from '../shadow/rewrite.js';
+import { assembleExchange } from '../compare/stream.js';
+import { observeStreams } from '../compare/stream-book.js';
+import { childContext, formatTraceparent, parseTraceparent, type TraceContext } from '../observe/trace.js';
+import { decodeGrpcRequest, type GrpcShadowDispatcher } from '../grpc/shadow.js';
+import { withOipRules } from '../grpc/route.js';
+
+/** What a thread holds for one route of one generation. */
+export interface ThreadRoute {
+  readonly name: string;
+  readonly cfg: Readonly<ShadowConfig>;
+  readonly roles: readonly (readonly [string, ShadowRole])[];
+  /** The compiled policy; `none` copies raw (allowRawData only); undefined fails closed. */
+  readonly policy: CompiledPolicy | 'none' | undefined;
+  readonly policyId: string;
+  /** The comparison rules, when the route compares. */
+  readonly rules: CompiledRules | undefined;
+  readonly gate: SampleGate | undefined;
+  /** Whether this route's exchanges go to the dataset. */
+  readonly record: boolean;
+  /** Seeded per thread and route: the order targets are called in. */
+  readonly random: () => number;
+  /** shadow.rewrite, compiled: the copy a named target receives instead of the common one. */
+  readonly rewrites: ReadonlyMap<string, TargetRewriter>;
+  /** protocol: grpc — messages decoded with the route's .proto before the policy, sent as protobuf. */
+  readonly grpc?: { readonly dispatcher: GrpcShadowDispatcher; readonly methods: Parameters<typeof decodeGrpcRequest>[1]; readonly maxMessages: number };
+}
+
+export function routeRoles(cfg: Readonly<ShadowConfig>): [string, ShadowRole][] {
+  const roles: [string, ShadowRole][] = [[cfg.targets[0]!, 'incumbent']];
+  if (cfg.targets[1] !== undefined) roles.push([cfg.targets[1], 'candidate']);
+  if (cfg.baseline !== undefined) roles.push([cfg.baseline, 'baseline']);
+  return roles;
+}
+
+export function threadRoute(r: RouteConfig & { shadow: ShadowConfig }, config: Config, policyOf: (name: string) => CompiledPolicy | undefined, gate: SampleGate | undefined, grpc?: ThreadRoute['grpc']): ThreadRoute {
+  const cfg = r.shadow;
+  const policy = cfg.policy === 'none' ? (cfg.allowRawData ? 'none' : undefined) : cfg.policy !== undefined ? policyOf(cfg.policy) : undefined;
+  return {
+    name: r.name,
+    cfg,
+    roles: routeRoles(cfg),
+    policy,
+    policyId: policy === 'none' ? 'none' : policy?.id ?? 'none',
+    // grpc.preset oip brings its comparison rules (the live thread's comparer applies the same).
+    rules: cfg.compare.enabled ? new CompiledRules(r.grpc?.preset === 'oip' ? withOipRules(cfg.compare) : cfg.compare) : undefined,
+    gate: cfg.compare.enabled ? gate : undefined,
+    record: config.record?.enabled === true && cfg.record,
+    random: seededRandom(hashText(r.name) ^ threadId),
+    rewrites: compileRewrites(cfg.rewrite),
+    ...(grpc ? { grpc } : {}),
+  };
+}
+
+function hashText(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+/** A policy's failure reason → the drop it is counted as (same name where one exists). */
+export function dropReasonOf(reason: string): DropReason {
+  switch (reason) {
+    case 'leak': return 'leak';
+    case 'unsupported': return 'no_policy';
+    case 'unreadable_body': return 'unreadable_body';
+    case 'body_too_large': return 'body_too_large';
+    default: return 'anonymize_error';
+  }
+}
+
+type Anonymized =
+  | { ok: true; request: AnonymizedRequest; replacements: readonly (readonly [string, number])[] }
+  | { ok: false; drop: DropReason; replacements: readonly (readonly [string, number])[] };
+
+/** The one place a policy runs on a live request's copy. */
+function anonymizeCopy(route: ThreadRoute, wire: RawRequest): Anonymized {
+  const policy = route.policy;
+  if (policy === undefined) return { ok: false, drop: 'no_policy', replacements: [] };
+  let raw = wire;
+  if (route.grpc !== undefined) {
+    // The policy sees the message as JSON: its field rules address the decoded fields.
+    const decoded = decodeGrpcRequest(wire, route.grpc.methods, route.grpc.maxMessages);
+    if (!decoded.ok) return { ok: false, drop: decoded.reason === 'unsupported' ? 'no_policy' : 'anonymize_error', replacements: [] };
+    raw = decoded.request;
+  }
+  if (policy === 'none') return { ok: true, request: { method: raw.method, url: raw.url, headers: copyHeaders(raw.headers), body: raw.body }, replacements: [] };
+  const out = policy.anonymize(raw);
+  const replacements = [...out.replacements];
+  return out.ok ? { ok: true, request: out.request, replacements } : { ok: false, drop: dropReasonOf(out.reason), replacements };
+}
+
+/**
+ * The request each target receives, by role: the anonymized copy with the shadow marks, then the target's
+ * rewrite (shadow.rewrite), then its own child of the live trace context. null when a rewrite cannot apply:
+ * the copy is then dropped for every target.
+ */
+function targetRequests(route: ThreadRoute, anonymized: AnonymizedRequest, traces: readonly TraceContext[] | undefined): Map<ShadowRole, AnonymizedRequest> | null {
+  const marked: AnonymizedRequest = {
+    method: anonymized.method, url: anonymized.url, body: anonymized.body,
+    headers: { ...anonymized.headers, 'x-shadowgate-shadow': '1', 'x-shadowgate-policy': route.policyId },
+  };
+  const out = new Map<ShadowRole, AnonymizedRequest>();
+  for (let i = 0; i < route.roles.length; i++) {
+    const [target, role] = route.roles[i]!;
+    let req = marked;
+    const rw = route.rewrites.get(target);
+    if (rw !== undefined) {
+      const r = rw.apply(marked);
+      if (!r.ok) return null;
+      req = r.request;
+    }
+    if (traces !== undefined) req = { ...req, headers: { ...req.headers, traceparent: formatTraceparent(traces[i]!) } };
+    out.set(role, req);
+  }
+  return out;
+}
+
+function targetCall(r: ShadowResponse, trace: TraceContext | undefined): TargetCall {
+  const call: TargetCall = r.error === undefined
+    ? { target: r.target, role: r.role, status: r.status, latencyMs: r.latencyMs }
+    : { target: r.target, role: r.role, status: r.status, error: r.error, latencyMs: r.latencyMs };
+  return trace === undefined ? call : { ...call, spanId: trace.spanId };
+}
+
+export async function processCopy(route: ThreadRoute, dispatcher: ShadowDispatcher, msg: CopyMessage): Promise<CopyResult> {
+  const raw: RawRequest = { method: msg.method, url: msg.url, headers: msg.headers, body: Buffer.from(msg.body.buffer, msg.body.byteOffset, msg.body.byteLength) };
+  let anonymized: Anonymized;
+  try {
+    anonymized = anonymizeCopy(route, raw);
+  } catch (err) {
+    return { id: msg.id, threadId, drop: 'anonymize_error', replacements: [], calls: [], error: message(err) };
+  }
+  if (!anonymized.ok) return { id: msg.id, threadId, drop: anonymized.drop, replacements: anonymized.replacements, calls: [] };
+  const request = anonymized.request;
+  // Each copy is a child of the live call in its trace: the same trace id, its own span id per target.
+  const live = msg.traceparent !== undefined ? parseTraceparent(msg.traceparent) : parseTraceparent(msg.headers.traceparent);
+  const traces = live === undefined ? undefined : route.roles.map(() => childContext(live));
+  const requests = targetRequests(route, request, traces);
+  if (requests === null) return { id: msg.id, threadId, drop: 'rewrite_error', replacements: anonymized.replacements, calls: [] };
+  const ts = Date.now();
+  const opts = { timeoutMs: route.cfg.timeout, maxResponseBytes: route.cfg.maxResponseBytes, streamTimeoutMs: route.cfg.streamTimeout };
+  const answers = await sendToAll(route.grpc?.dispatcher ?? dispatcher, route.roles, (_t, role) => requests.get(role)!, opts, route.random);
+  const traceOf = (role: ShadowRole) => traces?.[route.roles.findIndex(([, r]) => r === role)];
+  const calls = answers.map((a) => targetCall(a, traceOf(a.role)));
+  const base = { id: msg.id, threadId, replacements: anonymized.replacements, calls, ...(live ? { trace: live } : {}) };
+  try {
+    const responses: Partial<Record<ShadowRole, ShadowResponse>> = {};
+    for (const r of answers) responses[r.role] = r;
+    const ex: ShadowExchange = { route: route.name, requestId: msg.requestId, policyId: route.policyId, ts, request, responses };
+    // Streamed answers are compared as their assembled text; their token timing travels back beside the diff.
+    const streamed = assembleExchange(ex);
+    const streams = streamed === undefined ? undefined : observeStreams(streamed.incumbent, streamed.candidate);
+    const diff = route.rules ? diffExchange(streamed?.exchange ?? ex, route.rules, { gate: route.gate, maxSampleBytes: route.cfg.compare.maxSampleBytes }) : undefined;
+    const withStreams = streams === undefined ? base : { ...base, streams };
+    if (!route.record) return diff ? { ...withStreams, diff } : withStreams;
+    // Sandbox answers may echo what they received; anything that still looks personal is not stored.
+    const policy = route.policy;
+    if (policy !== undefined && policy !== 'none') {
+      for (const r of answers) {
+        if (r.body.length > 0 && policy.findLeaks(r.body.toString('utf8')).length > 0) return diff ? { ...withStreams, diff, recordDrop: 'leak' } : { ...withStreams, recordDrop: 'leak' };
+      }
+    }
+    const line = `${JSON.stringify(toDatasetRecord(ex))}\n`;
+    return diff ? { ...withStreams, diff, line } : { ...withStreams, line };
+  } catch (err) {
+    return { ...base, error: message(err) };
+  }
+}
+
+function message(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).slice(0, 500);
+}

@@ -1,0 +1,37 @@
+// Every YAML example in the README's Protocols section is a whole configuration that check-config accepts.
+// Examples that name files under /etc/shadowgate/ get real ones: certificates made for the test.
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { makePki, opensslMissing } from '../helpers/certs.js';
+
+const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+const section = readme.slice(readme.indexOf('\n## Protocols'), readme.indexOf('\n## ', readme.indexOf('\n## Protocols') + 5));
+const examples = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+const missing = opensslMissing();
+if (missing) console.warn(missing);
+const etc = mkdtempSync(join(tmpdir(), 'sg-readme-etc-'));
+
+beforeAll(() => {
+  if (missing) return;
+  const pki = makePki();
+  for (const [from, to] of [[pki.server.cert, 'tls.crt'], [pki.server.key, 'tls.key'], [pki.ca, 'ca.crt'], [pki.client.cert, 'client.crt'], [pki.client.key, 'client.key']] as const) {
+    copyFileSync(from, join(etc, to));
+  }
+});
+
+it('the Protocols section has its examples', () => {
+  expect(examples.length).toBeGreaterThanOrEqual(4);
+});
+
+examples.forEach((text, i) => it.skipIf(text.includes('/etc/shadowgate/') && missing !== undefined)(`example ${i} passes check-config`, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sg-readme-'));
+  const file = join(dir, `example-${i}.yaml`);
+  writeFileSync(file, text.replaceAll('/etc/shadowgate/', `${etc}/`));
+  const out = await runCli(['check-config', '--config', file], { env: { SHADOWGATE_KEY: 'readme-example-key-0123456789abcdef0123' } });
+  expect(out.stderr).toBe('');
+  expect(out.code).toBe(0);
+}));
