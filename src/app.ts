@@ -31,6 +31,7 @@ import type { CopyResult } from './shadow-threads/protocol.js';
 import { createAnonymizer } from './anonymize/index.js';
 import { RouteComparer, observeComparison, FieldLabelTracker, type RouteReport } from './compare/index.js';
 import { DatasetWriter } from './dataset/writer.js';
+import { publishRouteUpstreams } from './observe/route-info.js';
 import { createTracer, type Tracer } from './observe/trace.js';
 import { GrpcChannels } from './grpc/channels.js';
 import { grpcMethods, liveGrpc, withOipRules } from './grpc/route.js';
@@ -121,6 +122,7 @@ export class Shadowgate {
       log: this.log,
     });
     this.gen = this.build(config, undefined);
+    publishRouteUpstreams(this.metrics, config);
     this.proxy = new ProxyServer({
       generation: () => this.gen,
       metrics: this.metrics,
@@ -263,6 +265,7 @@ export class Shadowgate {
       const gen = this.build(config, previous);
       this.reloadListenerTls(previous.config, config);
       this.routing.applyConfig(config);
+      publishRouteUpstreams(this.metrics, config);
       this.gen = gen;
       // In the same turn as the swap: every copy of the new generation reaches a thread after its config.
       this.shadowThreads.configure(config, gen.generation);
@@ -340,6 +343,7 @@ export class Shadowgate {
       },
       report: (route) => this.report(route),
       samples: (route) => this.comparers.get(route)?.comparer.samples(),
+      recordConfig: () => this.gen.config.record,
       reload: () => this.reload(),
       routing: this.routing,
       audit: this.auditTrail,

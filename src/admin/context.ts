@@ -1,6 +1,8 @@
 // What the admin API needs from the rest of the process, and nothing more: app.ts implements it,
 // tests stub it. The routing part is the RoutingRuntime itself (or anything shaped like it).
 import type { AuditSink, FleetView } from '../state/backend.js';
+import type { RecordConfig } from '../config/schema.js';
+import type { AuditLog } from './audit.js';
 import type { RoutingRuntime } from '../routing/runtime.js';
 
 export type AdminRouting = Pick<RoutingRuntime, 'list' | 'route' | 'setWeight' | 'clearOverride' | 'rollback' | 'promote' | 'pause' | 'resume'>;
@@ -21,6 +23,8 @@ export interface AdminContext {
   samples(route: string): unknown;
   /** Re-read and swap the configuration; the running one stays on failure. */
   reload(): Promise<{ ok: true } | { ok: false; problems: string[] }>;
+  /** The dataset recording configuration (GET /admin/datasets lists its files); undefined when not recording. */
+  recordConfig?(): Readonly<RecordConfig> | undefined;
   readonly routing: AdminRouting;
   /** Audited mutations go here; GET /admin/audit reads the fleet's trail where there is one. */
   readonly audit: AuditSink;

@@ -9,15 +9,17 @@ import { z } from 'zod';
 import type { AdminConfig } from '../config/schema.js';
 import { errorBody, errors, ShadowgateError } from '../errors.js';
 import type { Actor, RouteSnapshot } from '../routing/runtime.js';
+import { webhookAuthorization } from './analysis.js';
 import type { AuditRecord } from './audit.js';
 import { Authenticator, browserSafe, isLoopbackHost, roleAllows, type Principal, type Role } from './auth.js';
+import { ANALYSIS_ENDPOINTS, CONSOLE_ENDPOINTS } from './console.js';
 import type { AdminContext } from './context.js';
 
 const MAX_BODY_BYTES = 16 * 1024;
 const weightBody = z.object({ weight: z.number().min(0).max(100) }).strict();
 const limitParam = z.coerce.number().int().min(1).max(1000).default(100);
 
-interface Call {
+export interface Call {
   readonly ctx: AdminContext;
   readonly req: IncomingMessage;
   readonly url: URL;
@@ -26,15 +28,17 @@ interface Call {
   readonly requestId: string;
 }
 
-type Reply = { status: number; json: unknown } | { status: number; text: string; contentType: string };
+export type Reply = { status: number; json: unknown } | { status: number; text: string; contentType: string; headers?: Readonly<Record<string, string>> };
 type Change = { before: RouteSnapshot; after: RouteSnapshot };
 
-interface Endpoint {
+export interface Endpoint {
   readonly method: string;
   readonly path: RegExp;
   readonly role: Role;
-  /** Served without a token when the config says so. */
-  readonly open?: 'health' | 'metrics';
+  /** Served without a token when the config says so ('public': always, the console's static files). */
+  readonly open?: 'health' | 'metrics' | 'public';
+  /** Without an Authorization header, the token may come in the JSON body's metadata.token (Flagger's webhooks). */
+  readonly tokenInBody?: boolean;
   /** A mutation: audited under this action name. */
   readonly action?: string;
   handle(call: Call): Promise<Reply> | Reply;
@@ -124,6 +128,8 @@ export const ENDPOINTS: readonly Endpoint[] = [
       return { status: 200, json: { records: await c.ctx.audit.latest(limit.data) } };
     },
   },
+  ...CONSOLE_ENDPOINTS,
+  ...ANALYSIS_ENDPOINTS,
 ];
 
 function notFound(what: string): never {
@@ -157,6 +163,7 @@ function send(res: ServerResponse, reply: Reply, requestId: string, extra?: Reco
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
     'x-request-id': requestId,
+    ...(isJson ? undefined : reply.headers),
     ...extra,
   });
   res.end(body);
@@ -216,7 +223,7 @@ export async function startAdminServer(ctx: AdminContext, cfg: Readonly<AdminCon
       else sendError(res, errors.notFound(`endpoint ${url.pathname}`), requestId);
       return;
     }
-    const isOpen = (endpoint.open === 'health' && cfg.openHealth) || (endpoint.open === 'metrics' && cfg.openMetrics);
+    const isOpen = endpoint.open === 'public' || (endpoint.open === 'health' && cfg.openHealth) || (endpoint.open === 'metrics' && cfg.openMetrics);
     let principal: Principal = { token: 'anonymous', role: 'viewer' };
     // A refused call answers its error; a refused mutation is audited first, like any other.
     const refuse = async (err: ShadowgateError, extra?: Record<string, string>): Promise<void> => {
@@ -246,7 +253,8 @@ export async function startAdminServer(ctx: AdminContext, cfg: Readonly<AdminCon
         return;
       }
       if (gate.waitMs > 0) await new Promise((resolve) => setTimeout(resolve, gate.waitMs));
-      const result = auth.authenticate(req.headers.authorization, source, Date.now());
+      const authorization = req.headers.authorization ?? (endpoint.tokenInBody === true ? await webhookAuthorization(req) : undefined);
+      const result = auth.authenticate(authorization, source, Date.now());
       if (!result.ok) {
         await refuse(result.error);
         return;

@@ -3,6 +3,7 @@
 // every reason names its metric, observed value, threshold and interval.
 import type * as hdr from 'hdr-histogram-js';
 import type { CompareConfig } from '../config/schema.js';
+import { percentileCurve } from './curve.js';
 import type { DifferenceKind } from './diff.js';
 import { DIFFERENCE_KINDS } from './diff.js';
 import {
@@ -25,6 +26,8 @@ export interface LatencySummary {
   readonly p999Ms: number;
   readonly maxMs: number;
   readonly meanMs: number;
+  /** [percentile, ms] pairs from the HDR histogram (curve.ts), for percentile plots. */
+  readonly curve?: readonly (readonly [number, number])[];
 }
 
 export interface LatencyComparison {
@@ -168,6 +171,7 @@ export function summarizeHistogram(h: hdr.Histogram): LatencySummary {
     p999Ms: at(99.9),
     maxMs: ms(max),
     meanMs: ms(Math.min(max, Math.max(min, h.mean))),
+    curve: percentileCurve(h),
   };
 }
 

@@ -185,6 +185,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     gate = await startShadowgate(config, { configPath, port: 0, adminPort: 0, handleSignals: false });
     const app = gate.app;
     say(`  shadowgate: proxy http://127.0.0.1:${gate.port}${PATH}  admin http://127.0.0.1:${gate.adminPort}  (config ${configPath})`);
+    say(`  console: ${consoleUrl(gate.adminPort)}  (sign in with the demo token ${DEMO_ADMIN_TOKEN})`);
     say('');
 
     let latest: PromSample[] = [];
@@ -281,6 +282,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
 
     if (gate && !interrupt.signal.aborted) {
       say('', `still running (Ctrl-C to stop): proxy http://127.0.0.1:${gate.port}${PATH}  metrics http://127.0.0.1:${gate.adminPort}/metrics`);
+      say(`  console ${consoleUrl(gate.adminPort)}  token ${DEMO_ADMIN_TOKEN}`);
       say(`  curl -H 'authorization: Bearer ${DEMO_ADMIN_TOKEN}' http://127.0.0.1:${gate.adminPort}/admin/report`);
       await new Promise<void>((done) => interrupt.signal.addEventListener('abort', () => done(), { once: true }));
     }
@@ -297,6 +299,11 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     if (models) await Promise.all(Object.values(models).map((m) => m.close().catch(() => undefined)));
     process.off('exit', killChildren);
   }
+}
+
+/** The operator console on the admin port (src/console, served at /ui). */
+function consoleUrl(adminPort: number): string {
+  return `http://127.0.0.1:${adminPort}/ui`;
 }
 
 /** A short burst straight at each model, so their first cold calls do not weigh on the comparison. */

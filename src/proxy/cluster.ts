@@ -135,6 +135,7 @@ async function runPrimary(initial: Config, configPath: string): Promise<void> {
         return { ok: false, problems };
       }
     },
+    recordConfig: () => config.record,
     routing,
     audit: auditTrail,
     fleet: () => {

@@ -21,6 +21,9 @@ const ENDPOINTS: readonly { method: string; path: string; need: Need; body?: str
   { method: 'POST', path: '/admin/routes/predict/rollback', need: 'operator' },
   { method: 'POST', path: '/admin/reload', need: 'admin' },
   { method: 'GET', path: '/admin/audit?limit=5', need: 'operator' },
+  { method: 'GET', path: '/admin/whoami', need: 'viewer' },
+  { method: 'GET', path: '/admin/datasets', need: 'viewer' },
+  { method: 'GET', path: '/admin/analysis/predict', need: 'viewer' },
 ];
 const RANK: Record<Need, number> = { viewer: 1, operator: 2, admin: 3 };
 const CREDENTIALS: readonly { name: string; token?: string; rank: number }[] = [

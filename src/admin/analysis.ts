@@ -1,0 +1,128 @@
+// The progressive-delivery hook: GET/POST /admin/analysis/{route} turns a route's rolling-window verdict
+// and rollout state into pass | fail | inconclusive with reasons, for Argo Rollouts' web metric provider
+// (a successCondition on `status`, always HTTP 200) and Flagger's webhooks (non-2xx is a failed check).
+import type { IncomingMessage } from 'node:http';
+import type { RouteView } from '../routing/runtime.js';
+
+export type AnalysisStatus = 'pass' | 'fail' | 'inconclusive';
+
+export interface AnalysisReason {
+  readonly metric: string;
+  readonly outcome: string;
+  readonly observed: number | string | null;
+  readonly threshold: number | string | null;
+  readonly detail: string;
+}
+
+export interface Analysis {
+  readonly route: string;
+  readonly status: AnalysisStatus;
+  /** The comparison's own verdict (pass | marginal | fail | insufficient data), or null without a comparison. */
+  readonly verdict: string | null;
+  /** Argo's successCondition can read a boolean as well as the status string. */
+  readonly pass: boolean;
+  /** One line each: what decided, with the value and the threshold. */
+  readonly reasons: readonly string[];
+  readonly checks: readonly AnalysisReason[];
+  readonly evidence: { readonly compared: number | null; readonly windowMs: number | null; readonly rolloutState: string | null; readonly weight: number | null };
+  readonly checkedAt: string;
+}
+
+/**
+ * Flagger reads only the status code: 200 advances, anything else halts and counts a failed check.
+ * 412: the candidate failed. 425 (Too Early): not enough evidence yet, ask again at the next interval.
+ */
+export const WEBHOOK_STATUS: Readonly<Record<AnalysisStatus, number>> = { pass: 200, fail: 412, inconclusive: 425 };
+
+/** The webhook body Flagger POSTs is small; anything larger is not Flagger's. */
+export const MAX_WEBHOOK_BODY_BYTES = 16 * 1024;
+
+function obj(v: unknown): Record<string, unknown> | undefined {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+function num(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+function numOrText(v: unknown): number | string | null {
+  return typeof v === 'string' ? v : num(v);
+}
+
+/** One route's report out of whatever shape AdminContext.report returns ({reports}, an array, or one report). */
+export function routeReportOf(body: unknown, route: string): Record<string, unknown> | undefined {
+  const list: unknown[] = Array.isArray(body) ? body : Array.isArray(obj(body)?.reports) ? (obj(body)!.reports as unknown[]) : [body];
+  return list.map(obj).find((r) => r !== undefined && r.route === route && 'verdict' in r);
+}
+
+function reasonOf(r: unknown): AnalysisReason | undefined {
+  const o = obj(r);
+  if (o === undefined) return undefined;
+  return {
+    metric: String(o.metric ?? 'check'), outcome: String(o.outcome ?? 'unknown'),
+    observed: numOrText(o.observed), threshold: numOrText(o.threshold), detail: typeof o.detail === 'string' ? o.detail : '',
+  };
+}
+
+function reasonLine(r: AnalysisReason): string {
+  const against = r.threshold === null ? '' : ` (threshold ${r.threshold})`;
+  return `${r.metric} ${r.outcome}: ${r.observed ?? '-'}${against}${r.detail ? `: ${r.detail}` : ''}`;
+}
+
+/**
+ * Decides from evidence only: a route rolled back fails whatever its report says; a comparison verdict of
+ * pass passes, fail fails; marginal, insufficient data and no comparison at all are inconclusive.
+ */
+export function analyse(route: string, view: RouteView | undefined, reportBody: unknown, nowMs: number): Analysis {
+  const report = routeReportOf(reportBody, route);
+  const window = obj(report?.window);
+  const verdict = typeof report?.verdict === 'string' ? report.verdict : null;
+  // `checks` (every check the verdict ran) where the report has them, else its `reasons`.
+  const listed = Array.isArray(window?.checks) ? window.checks : Array.isArray(window?.reasons) ? window.reasons : [];
+  const checks = listed.map(reasonOf).filter((r): r is AnalysisReason => r !== undefined);
+  const hints = (Array.isArray(window?.hints) ? window.hints : []).filter((x): x is string => typeof x === 'string');
+  const reasons: string[] = [];
+  let status: AnalysisStatus;
+  if (view?.state === 'rolled_back') {
+    status = 'fail';
+    const rb = view.rollback;
+    reasons.push(rb === null ? 'the canary is rolled back'
+      : `the canary was rolled back by ${rb.by} at ${new Date(rb.at).toISOString()}: ${rb.metric} ${rb.value ?? '-'}${rb.threshold === null ? '' : ` (threshold ${rb.threshold})`}`);
+  } else if (verdict === null) {
+    status = 'inconclusive';
+    reasons.push(report === undefined ? 'the route has no shadow comparison yet' : 'the report carries no verdict');
+  } else {
+    status = verdict === 'pass' ? 'pass' : verdict === 'fail' ? 'fail' : 'inconclusive';
+    if (status === 'inconclusive') reasons.push(`comparison verdict ${verdict}`);
+  }
+  // The checks that failed or warned explain a verdict; a pass is explained by all of them.
+  const telling = status === 'pass' ? checks : checks.filter((c) => c.outcome !== 'ok');
+  for (const c of telling) reasons.push(reasonLine(c));
+  if (status !== 'pass') reasons.push(...hints);
+  return {
+    route, status, verdict, pass: status === 'pass', reasons, checks,
+    evidence: { compared: num(window?.compared), windowMs: num(window?.lengthMs), rolloutState: view?.state ?? null, weight: view?.weight.value ?? null },
+    checkedAt: new Date(nowMs).toISOString(),
+  };
+}
+
+/**
+ * Flagger cannot send headers: its webhook carries the token in `metadata.token` of the JSON it POSTs.
+ * Returns an Authorization header value built from it, or undefined (the body is then left for nobody).
+ */
+export async function webhookAuthorization(req: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  // Read to the end (the answer must still be sent on this socket), keeping at most the bound.
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size <= MAX_WEBHOOK_BODY_BYTES) chunks.push(chunk);
+  }
+  if (size > MAX_WEBHOOK_BODY_BYTES) return undefined;
+  try {
+    const token = obj(obj(JSON.parse(Buffer.concat(chunks).toString('utf8')))?.metadata)?.token;
+    return typeof token === 'string' && token.length > 0 && token.length <= 512 ? `Bearer ${token}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
