@@ -11,7 +11,8 @@ import { label, replayConfig, useModelRoom } from './models.js';
 
 const room = useModelRoom();
 
-// Overload shedding off: on a busy test machine it would (rightly) drop shadow copies.
+// Overload shedding and the in-flight cap off: a busy machine, or threads still building their word tables at
+// start, would (rightly) drop shadow copies, and this test is about record → replay, not admission.
 const gatewayYaml = (inc: string, cand: string, recordPath: string) => `
 server: { maxEventLoopDelay: 60s }
 upstreams:
@@ -25,6 +26,7 @@ routes:
       targets: [incumbent, candidate]
       baseline: incumbent
       maxRps: 100000
+      maxInFlight: 1000
       policy: default
       compare:
         ignore: ["$.request_id"]

@@ -1,0 +1,129 @@
+// The import rules of docs/architecture.md, checked: each room imports only the rooms the table allows.
+// Known exceptions are listed file by file with the reason they stand; a new edge fails, and so does an
+// exception that is no longer needed (the list can only shrink honestly).
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, normalize, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
+
+/** Room → the rooms it may import (its own files always). The same table is in docs/architecture.md. */
+export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
+  errors: [],
+  version: [],
+  config: ['errors'],
+  exchange: ['compare'], // types only: a streamed answer's chunk marks (compare/stream.ts)
+  anonymize: ['config', 'errors', 'exchange'],
+  compare: ['config', 'errors', 'exchange'],
+  observe: ['config', 'version'],
+  routing: ['config', 'errors', 'observe', 'compare'],
+  state: ['config', 'errors', 'routing', 'compare', 'observe'],
+  dataset: ['config', 'errors', 'exchange', 'compare', 'observe'],
+  shadow: ['config', 'errors', 'exchange', 'observe', 'compare', 'shadow-threads'],
+  'shadow-threads': ['config', 'errors', 'exchange', 'observe', 'anonymize', 'compare', 'dataset', 'grpc', 'shadow'],
+  grpc: ['config', 'errors', 'exchange', 'observe', 'shadow', 'proxy'],
+  proxy: ['config', 'errors', 'observe', 'routing', 'shadow', 'grpc'],
+  admin: ['config', 'errors', 'observe', 'routing', 'state'],
+  console: [], // browser code: talks to the admin API over HTTP only
+  app: ['config', 'errors', 'exchange', 'version', 'observe', 'anonymize', 'compare', 'routing', 'state', 'dataset', 'shadow', 'shadow-threads', 'grpc', 'proxy', 'admin'],
+  demo: ['config', 'errors', 'exchange', 'observe', 'compare', 'routing', 'dataset', 'app'],
+  cli: ['config', 'errors', 'exchange', 'version', 'observe', 'anonymize', 'compare', 'routing', 'state', 'dataset', 'shadow', 'proxy', 'admin', 'app', 'demo'],
+};
+
+/** file → rooms it may import beyond its room's rule, and why (each one is debt, named in the doc). */
+const EXCEPTIONS: Readonly<Record<string, readonly string[]>> = {
+  // Prometheus counters fed from the comparison's outcome: to move next to the metrics (observe).
+  'compare/labels.ts': ['observe'],
+  // Shared HTTP helpers (hop-by-hop header rules, pool options) live in proxy/; they belong in a lower room.
+  'shadow/dispatch.ts': ['proxy'],
+  'shadow-threads/copy.ts': ['proxy'],
+  'dataset/replay.ts': ['proxy', 'shadow'],
+  // The cluster primary is a composition root like app.ts (admin API, state backends) though it sits in proxy/.
+  'proxy/cluster.ts': ['admin', 'state', 'app'],
+  // The persisted state file and the audit record type predate the state room.
+  'state/backend.ts': ['admin'],
+  'state/file.ts': ['admin'],
+  'state/ipc.ts': ['admin'],
+  'state/redis.ts': ['admin'],
+  // Prometheus text parsing written for the demo's report; belongs in observe/.
+  'admin/datasets.ts': ['demo'],
+};
+
+function roomOf(file: string): string {
+  const rel = relative(SRC, file);
+  const first = rel.split('/')[0]!;
+  return rel.includes('/') ? first : first.replace(/\.(ts|mts|mjs)$/, '');
+}
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) return sources(p);
+    return /\.(ts|mts|mjs)$/.test(e.name) && !e.name.endsWith('.d.ts') ? [p] : [];
+  });
+}
+
+const IMPORT = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
+
+function edges(): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const file of sources(SRC)) {
+    const room = roomOf(file);
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(IMPORT)) {
+      const target = normalize(join(dirname(file), (m[1] ?? m[2])!));
+      if (!target.startsWith(SRC)) continue;
+      const to = roomOf(target.replace(/\.js$/, '.ts'));
+      if (to === room) continue;
+      const key = relative(SRC, file);
+      if (!out.has(key)) out.set(key, new Set());
+      out.get(key)!.add(to);
+    }
+  }
+  return out;
+}
+
+describe('import rules (docs/architecture.md)', () => {
+  const graph = edges();
+
+  it('every room in src/ has a rule', () => {
+    const rooms = new Set(sources(SRC).map(roomOf));
+    expect([...rooms].filter((r) => !(r in ALLOWED)).sort()).toEqual([]);
+  });
+
+  it('no file imports a room its rule does not allow, beyond its listed exception', () => {
+    const wrong: string[] = [];
+    for (const [file, targets] of graph) {
+      const room = roomOf(join(SRC, file));
+      for (const to of targets) {
+        if (ALLOWED[room]?.includes(to) || EXCEPTIONS[file]?.includes(to)) continue;
+        wrong.push(`${file} → ${to}`);
+      }
+    }
+    expect(wrong.sort()).toEqual([]);
+  });
+
+  it('every listed exception is still needed', () => {
+    const stale: string[] = [];
+    for (const [file, rooms] of Object.entries(EXCEPTIONS)) {
+      for (const to of rooms) if (!graph.get(file)?.has(to) || ALLOWED[roomOf(join(SRC, file))]?.includes(to)) stale.push(`${file} → ${to}`);
+    }
+    expect(stale).toEqual([]);
+  });
+
+  it('the engines stay free of sockets, timers and metrics', () => {
+    const impure: string[] = [];
+    for (const file of sources(SRC)) {
+      const room = roomOf(file);
+      if (room !== 'anonymize' && room !== 'compare') continue;
+      const text = readFileSync(file, 'utf8');
+      // Type imports and node:net's pure address checks (isIP, isIPv4, isIPv6) are fine; a socket, a client,
+      // a metric, a logger or a timer is not.
+      const sockets = /^import (?!type )[^;]*from ['"]node:(http|https|http2|dgram|tls)['"]/m.test(text) ||
+        /^import \{(?![^}]*\b(?!isIP(?:v4|v6)?\b)\w+)[^}]*\} from ['"]node:net['"]/m.test(text) === false && /from ['"]node:net['"]/.test(text);
+      if (sockets || /from ['"](undici|prom-client|pino|ioredis)['"]|\bsetTimeout\(|\bsetInterval\(/.test(text)) impure.push(relative(SRC, file));
+    }
+    expect(impure).toEqual([]);
+  });
+});
