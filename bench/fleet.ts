@@ -67,6 +67,7 @@ async function load(port: number): Promise<{ rps: number; p99: number; errors: n
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!;
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the admin API's JSON, read loosely by this bench script
 async function admin(port: number, path: string, method = 'GET', body?: unknown): Promise<any> {
   if (method === 'GET') return JSON.parse((await httpGet(`http://127.0.0.1:${port}${path}`)).body);
   const { request } = await import('undici');

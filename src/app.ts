@@ -6,7 +6,6 @@ import { Registry } from 'prom-client';
 import { loadConfigFile } from './config/load.js';
 import type { Config, RouteConfig } from './config/schema.js';
 import { ConfigError, ShadowgateError } from './errors.js';
-import type { ShadowExchange } from './exchange.js';
 import { createMetrics, type Metrics } from './observe/metrics.js';
 import { createLogger, type Logger } from './observe/log.js';
 import { ProxyServer, type Generation, type LiveRoute, type LiveTarget } from './proxy/server.js';

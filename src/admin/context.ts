@@ -2,7 +2,6 @@
 // tests stub it. The routing part is the RoutingRuntime itself (or anything shaped like it).
 import type { AuditSink, FleetView } from '../state/backend.js';
 import type { RecordConfig } from '../config/schema.js';
-import type { AuditLog } from './audit.js';
 import type { RoutingRuntime } from '../routing/runtime.js';
 
 export type AdminRouting = Pick<RoutingRuntime, 'list' | 'route' | 'setWeight' | 'clearOverride' | 'rollback' | 'promote' | 'pause' | 'resume'>;

@@ -13,6 +13,7 @@ export function configFile(yaml: string, name = 'shadowgate.yaml'): { file: stri
   return { file, dir };
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the admin API's JSON, read loosely by the fleet tests
 export async function adminCall(port: number, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
   const res = await request(`http://127.0.0.1:${port}${path}`, {
     method: method as 'GET',

@@ -1,7 +1,7 @@
 // A real Prometheus scrapes a running shadowgate, and PromQL over its histograms answers per upstream:
 // the metrics are not only well-formed text but usable the way dashboards and alerts use them.
 import { hasBinary, skipNote } from '../helpers/binaries.js';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

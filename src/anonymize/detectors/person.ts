@@ -387,7 +387,7 @@ function placeLike(text: string, tokens: string[], classes: number[], i: number,
     const t = tokens[k]!;
     if (t.length > 1 && t === t.toUpperCase()) return true;
   }
-  let e = start - 1;
+  const e = start - 1;
   if (e < 1 || text.charCodeAt(e) !== 32) return false;
   let b = e;
   while (b > 0 && e - b < 10 && !isSpace(text.charCodeAt(b - 1))) b--;
