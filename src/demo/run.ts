@@ -284,6 +284,14 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       say('', `still running (Ctrl-C to stop): proxy http://127.0.0.1:${gate.port}${PATH}  metrics http://127.0.0.1:${gate.adminPort}/metrics`);
       say(`  console ${consoleUrl(gate.adminPort)}  token ${DEMO_ADMIN_TOKEN}`);
       say(`  curl -H 'authorization: Bearer ${DEMO_ADMIN_TOKEN}' http://127.0.0.1:${gate.adminPort}/admin/report`);
+      say('  the CLI clients, from another shell:');
+      say(`    export SHADOWGATE_ADMIN_URL=http://127.0.0.1:${gate.adminPort} SHADOWGATE_TOKEN=${DEMO_ADMIN_TOKEN}`);
+      say(`    shadowgate report ${ROUTE}; shadowgate canary status; shadowgate canary set ${ROUTE} 10`);
+      if (models !== undefined) {
+        say('  replay the recorded dataset against the running demo models:');
+        say(`    DEMO_INCUMBENT_URL=${models.incumbent.url} DEMO_CANDIDATE_URL=${models.candidate.url} DEMO_BASELINE_URL=${models.baseline.url} \\`);
+        say(`    shadowgate replay --config ${configPath} --dataset '${join(dataDir, 'shadow*.jsonl*')}'`);
+      }
       await new Promise<void>((done) => interrupt.signal.addEventListener('abort', () => done(), { once: true }));
     }
     say('', interrupted ? 'demo interrupted' : 'demo done');
