@@ -67,7 +67,8 @@ describe('deploy/grafana/shadowgate.json', () => {
     const problems: string[] = [];
     for (const e of exprs) {
       const names = [...e.matchAll(/\bshadowgate_[a-z0-9_]+/g)].map((m) => m[0]);
-      const allowed = new Set(names.flatMap((n) => metrics.get(n) ?? []));
+      // instance and job are the target labels Prometheus adds to every scraped series.
+      const allowed = new Set(['instance', 'job', ...names.flatMap((n) => metrics.get(n) ?? [])]);
       const used = [
         ...[...e.matchAll(/\{([^}]*)\}/g)].flatMap((m) => [...m[1]!.matchAll(/(\w+)\s*(?:=~|!~|!=|=)/g)].map((l) => l[1]!)),
         ...[...e.matchAll(/\bby\s*\(([^)]*)\)/g)].flatMap((m) => m[1]!.split(',').map((s) => s.trim()).filter(Boolean)),
@@ -82,7 +83,7 @@ describe('deploy/grafana/shadowgate.json', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sg-grafana-'));
     try {
       const rules = exprs.filter((e) => e.includes('(') || e.includes('{'))
-        .map((e, i) => `      - record: dashboard:expr_${i}\n        expr: ${JSON.stringify(e.replaceAll('$route', '.*'))}`);
+        .map((e, i) => `      - record: dashboard:expr_${i}\n        expr: ${JSON.stringify(e.replaceAll('$route', '.*').replaceAll('$instance', '.*'))}`);
       const file = join(dir, 'rules.yml');
       writeFileSync(file, `groups:\n  - name: dashboard\n    rules:\n${rules.join('\n')}\n`);
       const { stdout } = await promisify(execFile)('promtool', ['check', 'rules', file]);
