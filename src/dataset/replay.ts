@@ -2,6 +2,7 @@
 // baseline) in parallel, paced and bounded, and feeds the answers to the same comparison engine as the
 // live proxy, so the report and verdict mean exactly what /admin/report means.
 import { copyHeaders } from '../proxy/headers.js';
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config, RouteConfig, ShadowConfig } from '../config/schema.js';
 import { RouteComparer, type RouteReport } from '../compare/index.js';
@@ -168,6 +169,9 @@ export async function replayDataset(opts: ReplayOptions): Promise<ReplayResult> 
   // Targets start in a random order per record (seeded: a replay is repeatable), never control first.
   const orderRandom = seededRandom(opts.orderSeed ?? 1);
   const pacer = opts.rate === undefined ? undefined : new Pacer(1000 / opts.rate);
+  // Each of the `concurrency` workers may wait on the pacer with the signal at once (and remove its listener
+  // when done): that many listeners is expected, not a leak (Node warns past 10).
+  if (pacer !== undefined && opts.signal !== undefined) setMaxListeners(concurrency + 10, opts.signal);
   const unknownRoutes = new Set<string>();
   let unknownRoute = 0;
   let notAnonymized = 0;
