@@ -1,6 +1,7 @@
 // The running process: builds a Generation (route table, pools, shadows, policies) from a validated
 // config, swaps it atomically on reload, and connects the rooms — proxy → shadow → compare / dataset,
 // live results → canary guardrails, and the admin API over all of it.
+import { isDeepStrictEqual } from 'node:util';
 import { Pool } from 'undici';
 import { Registry } from 'prom-client';
 import { loadConfigFile } from './config/load.js';
@@ -157,12 +158,12 @@ export class Shadowgate {
     for (const [name, u] of Object.entries(config.upstreams)) {
       if (u.maxQueue !== undefined) queueLimits.set(name, { maxQueue: u.maxQueue, capacity: u.connections * u.pipelining });
       const prev = previous?.config.upstreams[name];
-      const reuse = prev !== undefined && JSON.stringify(prev) === JSON.stringify(u) ? previous!.pools.get(name) : undefined;
+      const reuse = prev !== undefined && isDeepStrictEqual(prev, u) ? previous!.pools.get(name) : undefined;
       pools.set(name, reuse ?? new Pool(u.url, { connections: u.connections, pipelining: u.pipelining, keepAliveTimeout: 30_000, ...upstreamPoolOptions(u) }));
       timeouts.set(name, u.timeout);
     }
-    const sameUpstreams = previous !== undefined && JSON.stringify(previous.config.upstreams) === JSON.stringify(config.upstreams);
-    const sameTracing = previous !== undefined && JSON.stringify(previous.config.tracing) === JSON.stringify(config.tracing);
+    const sameUpstreams = previous !== undefined && isDeepStrictEqual(previous.config.upstreams, config.upstreams);
+    const sameTracing = previous !== undefined && isDeepStrictEqual(previous.config.tracing, config.tracing);
     const tracer = sameTracing ? previous!.tracer : createTracer(config.tracing, this.metrics.traceSpans);
     const wantsGrpc = config.routes.some((r) => r.protocol === 'grpc');
     const grpc = !wantsGrpc ? undefined : sameUpstreams && previous!.grpc ? previous!.grpc : new GrpcChannels(config.upstreams);
@@ -266,6 +267,8 @@ export class Shadowgate {
       this.routing.applyConfig(config);
       publishRouteUpstreams(this.metrics, config);
       this.gen = gen;
+      // A route the reload removed takes its comparison with it: report(route) no longer answers for it.
+      for (const name of [...this.comparers.keys()]) if (!config.routes.some((r) => r.name === name)) this.comparers.delete(name);
       // In the same turn as the swap: every copy of the new generation reaches a thread after its config.
       this.shadowThreads.configure(config, gen.generation);
       this.applyRecording(config);
@@ -285,7 +288,7 @@ export class Shadowgate {
   private reloadListenerTls(previous: Config, next: Config): void {
     const before = previous.server.tls;
     const after = next.server.tls;
-    if (JSON.stringify(before) === JSON.stringify(after) && previous.server.http2 === next.server.http2) return;
+    if (isDeepStrictEqual(before, after) && previous.server.http2 === next.server.http2) return;
     if (before !== undefined && after !== undefined && this.proxy.server.reloadTls(after)) {
       this.log.info({ cert: after.cert.path }, 'listener certificate reloaded');
       if (previous.server.http2 !== next.server.http2) this.log.warn('server.http2 changes take effect on restart');
@@ -294,13 +297,6 @@ export class Shadowgate {
     this.log.warn('server.tls on/off and server.http2 changes take effect on restart');
   }
 
-  private routingApply(config: Config): void {
-    this.routing.applyConfig(config);
-  }
-
-  private routingClose(): void {
-    this.routing.close();
-  }
   private async startAdmin(): Promise<void> {
     if (this.opts.admin === false || this.opts.worker) return;
     const cfg = this.gen.config.admin;

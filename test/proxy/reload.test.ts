@@ -51,3 +51,21 @@ it('keeps the running config when the new file is invalid, and swaps when it is 
     await gw.close();
   }
 });
+
+it('a route the reload removes takes its comparison report with it', async () => {
+  const withShadow = (names: string[]) => `
+upstreams: { a: { url: "${a.url}" }, b: { url: "${b.url}" } }
+routes:
+${names.map((n) => `  - { name: ${n}, match: { pathPrefix: /${n} }, primary: a, shadow: { targets: [a, b], policy: none, allowRawData: true } }`).join('\n')}
+`;
+  const gw = await startFromYaml(withShadow(['one', 'two']));
+  try {
+    expect(gw.app.report('two')).toBeDefined();
+    const { parseConfig } = await import('../../src/config/load.js');
+    expect(await gw.app.reload(parseConfig(withShadow(['one'])))).toEqual({ ok: true });
+    expect(gw.app.report('two')).toBeUndefined();
+    expect(gw.app.report('one')).toBeDefined();
+  } finally {
+    await gw.close();
+  }
+});
