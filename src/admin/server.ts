@@ -116,7 +116,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
     method: 'POST', path: /^\/admin\/reload$/, role: 'admin', action: 'config.reload',
     handle: async (c) => {
       const result = await c.ctx.reload();
-      if (!result.ok) throw new ShadowgateError('SG_ERR_CONFIG', `reload refused, the running configuration stays: ${result.problems.join('; ')}`, 422);
+      if (!result.ok) throw new ShadowgateError('SG_ERR_CONFIG', `reload refused, the running configuration stays: ${result.problems.join('; ')}`);
       return { status: 200, json: result };
     },
   },

@@ -15,7 +15,7 @@ export function elementPath(parent: string): string {
 }
 
 function invalidPattern(pattern: string, why: string): ShadowgateError {
-  return new ShadowgateError('SG_ERR_CONFIG', `compare: invalid path pattern "${pattern}": ${why}`, 500);
+  return new ShadowgateError('SG_ERR_CONFIG', `compare: invalid path pattern "${pattern}": ${why}`);
 }
 
 /**

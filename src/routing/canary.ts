@@ -104,7 +104,7 @@ export function compileSources(sources: readonly string[]): ((address: string | 
   if (sources.length === 0) return undefined;
   const list = new BlockList();
   for (const s of sources) {
-    if (!isAddressOrCidr(s)) throw new ShadowgateError('SG_ERR_CONFIG', `canary.override.trustedSources: "${s}" is not an address or CIDR`, 500);
+    if (!isAddressOrCidr(s)) throw new ShadowgateError('SG_ERR_CONFIG', `canary.override.trustedSources: "${s}" is not an address or CIDR`);
     const [addr, bits] = s.split('/') as [string, string | undefined];
     const family = isIP(addr);
     list.addSubnet(addr, bits === undefined ? (family === 4 ? 32 : 128) : Number(bits), family === 4 ? 'ipv4' : 'ipv6');

@@ -432,6 +432,6 @@ function redactUrl(url: string): string {
 }
 
 export function assertRedisConfig(cfg: RedisStateConfig | undefined): RedisStateConfig {
-  if (cfg === undefined) throw new ShadowgateError('SG_ERR_CONFIG', 'state.backend redis needs state.redis.url', 500);
+  if (cfg === undefined) throw new ShadowgateError('SG_ERR_CONFIG', 'state.backend redis needs state.redis.url');
   return cfg;
 }
