@@ -6,7 +6,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { RecordConfig } from '../config/schema.js';
-import { byLabel, parsePromText, sumOf } from '../demo/prom-text.js';
+import { byLabel, parsePromText, sumOf } from '../observe/prom-text.js';
 
 /** Bytes read (decompressed) to count records in one call; files past it report records: null. */
 export const COUNT_BUDGET_BYTES = 64 * 1024 * 1024;

@@ -5,7 +5,6 @@ import type { CompareConfig } from '../config/schema.js';
 import { ShadowgateError } from '../errors.js';
 import type { ShadowExchange, ShadowFailure, ShadowResponse, ShadowRole } from '../exchange.js';
 import { DiffResult, NOT_JSON, diffResponses, parseBody, type DifferenceKind } from './diff.js';
-import type { CompareOutcome } from './labels.js';
 import { canonicalJson, valueAt } from './paths.js';
 import { buildSpanReport, type RouteReport, type SpanReport, type Verdict } from './report.js';
 import { CompiledRules } from './rules.js';
@@ -13,7 +12,12 @@ import { SampleGate, SampleStore, buildSample, type FieldSamples, type Sample } 
 import { seededRandom } from './stats.js';
 import { Tally, recordLatency, tallySnapshotSchema } from './tally.js';
 
-export { FieldLabelTracker, observeComparison, type CompareOutcome } from './labels.js';
+/** What one exchange's comparison came to (the metrics side, observe/comparisons.ts, labels it). */
+export interface CompareOutcome {
+  readonly result: 'match' | 'mismatch' | 'error' | 'incomplete';
+  /** Normalized paths that differed (candidate vs incumbent), distinct. */
+  readonly fields: readonly string[];
+}
 export { renderReport, windowTitle } from './render.js';
 export { SampleGate } from './samples.js';
 export type { FieldSamples, Sample } from './samples.js';

@@ -1,7 +1,7 @@
 // Offline evaluation: sends each recorded anonymized request again to its route's shadow targets (and
 // baseline) in parallel, paced and bounded, and feeds the answers to the same comparison engine as the
 // live proxy, so the report and verdict mean exactly what /admin/report means.
-import { copyHeaders } from '../proxy/headers.js';
+import { copyHeaders } from '../http/headers.js';
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config, RouteConfig, ShadowConfig } from '../config/schema.js';

@@ -3,7 +3,7 @@
 import { windowTitle, type RouteReport } from '../compare/index.js';
 import { describeRollback } from '../routing/rollout.js';
 import type { RouteView } from '../routing/runtime.js';
-import { byLabel, sumOf, type PromSample } from './prom-text.js';
+import { byLabel, sumOf, type PromSample } from '../observe/prom-text.js';
 import type { TrafficProgress } from './traffic.js';
 
 /** /admin/report answers one report, an array, or `{ reports: [...] }`: take the route's. */

@@ -14,7 +14,7 @@ import { ShadowgateError } from '../errors.js';
 import { modelServerScript, spawnDemoModel } from './child.js';
 import { startDemoModel } from './model-server.js';
 import type { DemoModelOptions } from './models.js';
-import { parsePromText, sumOf, type PromSample } from './prom-text.js';
+import { parsePromText, sumOf, type PromSample } from '../observe/prom-text.js';
 import { anonymizationLines, canaryLines, headline, pickReport, progressLine } from './report.js';
 import { chatLines, driveChat } from './llm.js';
 import { createUsers } from './people.js';

@@ -4,7 +4,7 @@
 // upstream's timeout, whichever is sooner; past it the client gets DEADLINE_EXCEEDED.
 import http2 from 'node:http2';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { upstreamRequestHeaders } from '../proxy/headers.js';
+import { upstreamRequestHeaders } from '../http/headers.js';
 import { formatGrpcTimeout, parseGrpcTimeout, readGrpcStatus } from './status.js';
 
 export interface GrpcCallOutcome {

@@ -8,7 +8,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
 import { errorBody, errors } from '../errors.js';
-import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
+import { clientResponseHeaders, upstreamRequestHeaders } from '../http/headers.js';
 
 export interface PassthroughHooks {
   /** The upstream's answer head is being written to the client. */

@@ -13,7 +13,7 @@ import { errorBody, errors, type ShadowgateError } from '../errors.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { RouteShadow } from '../shadow/shadow.js';
 import type { RouteTable } from '../routing/route-table.js';
-import { clientResponseHeaders, requestIdOf, upstreamRequestHeaders } from './headers.js';
+import { clientResponseHeaders, requestIdOf, upstreamRequestHeaders } from '../http/headers.js';
 import type { Passthrough } from './passthrough.js';
 import { formatTraceparent, type LiveSpan, type Tracer } from '../observe/trace.js';
 import { createListener, isEncrypted, type ProxyListener } from './listener.js';

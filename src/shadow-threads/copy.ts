@@ -8,7 +8,7 @@ import { seededRandom } from '../compare/stats.js';
 import type { CompiledPolicy } from '../anonymize/index.js';
 import { toDatasetRecord } from '../dataset/record.js';
 import type { AnonymizedRequest, RawRequest, ShadowExchange, ShadowResponse, ShadowRole } from '../exchange.js';
-import { copyHeaders } from '../proxy/headers.js';
+import { copyHeaders } from '../http/headers.js';
 import { sendToAll, type ShadowDispatcher } from '../shadow/dispatch.js';
 import type { DropReason } from '../shadow/shadow.js';
 import type { CopyMessage, CopyResult, TargetCall } from './protocol.js';

@@ -4,7 +4,7 @@ import { Pool, type Dispatcher } from 'undici';
 import type { UpstreamConfig } from '../config/schema.js';
 import type { AnonymizedRequest, ShadowFailure, ShadowResponse, ShadowRole } from '../exchange.js';
 import { StreamTimeline, streamFormatOf } from '../compare/stream.js';
-import { upstreamPoolOptions } from '../proxy/upstream.js';
+import { upstreamPoolOptions } from '../http/upstream.js';
 
 export interface SendOptions {
   timeoutMs?: number;

@@ -1,7 +1,8 @@
 // RouteComparer's bookkeeping: results, errors and status matrix, the rolling window versus since
 // start, memory bounds (fields, samples), metric labels, primary latency, and the terminal table.
 import { describe, expect, it } from 'vitest';
-import { FieldLabelTracker, RouteComparer, observeComparison, renderReport } from '../../src/compare/index.js';
+import { RouteComparer, renderReport } from '../../src/compare/index.js';
+import { FieldLabelTracker, observeComparison } from '../../src/observe/comparisons.js';
 import { MAX_SAMPLED_FIELDS } from '../../src/compare/samples.js';
 import { MAX_FIELDS } from '../../src/compare/tally.js';
 import { createMetrics } from '../../src/observe/metrics.js';

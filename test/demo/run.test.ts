@@ -4,7 +4,7 @@
 import { describe, expect, test } from 'vitest';
 import { parseDemoArgs } from '../../src/demo/args.js';
 import { pickReport } from '../../src/demo/report.js';
-import { byLabel, parsePromText, sumOf } from '../../src/demo/prom-text.js';
+import { byLabel, parsePromText, sumOf } from '../../src/observe/prom-text.js';
 
 describe('parseDemoArgs', () => {
   test('reads --duration and --keep-running, defaulting to 30 s', () => {

@@ -2,9 +2,10 @@
 // fields to prove frequent (admitAfter mismatches) until topFields are taken; everything else is
 // `other`. A label once given is kept, because a counter series must not change meaning.
 import type { CompareConfig } from '../config/schema.js';
-import type { Metrics } from '../observe/metrics.js';
-import { OTHER } from './tally.js';
-import { CompiledRules } from './rules.js';
+import type { Metrics } from './metrics.js';
+import { OTHER } from '../compare/tally.js';
+import { CompiledRules } from '../compare/rules.js';
+import type { CompareOutcome } from '../compare/index.js';
 
 /** Mismatches a field needs before it earns its own label (keeps one-off paths out). */
 const ADMIT_AFTER = 3;
@@ -13,11 +14,6 @@ const MAX_PENDING = 1024;
 /** Label values are paths from answers: cut so that a long key cannot blow up a series name. */
 const MAX_LABEL_CHARS = 128;
 
-export interface CompareOutcome {
-  readonly result: 'match' | 'mismatch' | 'error' | 'incomplete';
-  /** Normalized paths that differed (candidate vs incumbent), distinct. */
-  readonly fields: readonly string[];
-}
 
 export class FieldLabelTracker {
   /** Metric children resolved once per label (results are 4, field labels topFields + configured + other). */
