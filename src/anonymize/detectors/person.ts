@@ -367,6 +367,9 @@ function judge(text: string, tokens: string[], starts: number[], classes: number
   // A given name, a particle and a surname (Jack de Vries, Mark van der Berg): the particle is what a place
   // shares (Rio de Janeiro), but a place does not start with a bundled given name, even an everyday one.
   if (!person && !strict && words >= 2 && isGiven(tokens[i]!) && particleInside(classes, i, j)) person = true;
+  // A bundled given name then a bundled surname (Jack Costa, Mei Silva), even when both are everyday words too:
+  // the evidence structured values already accept is enough in prose.
+  if (!person && !strict && j > i && isGiven(tokens[i]!) && isSurname(tokens[j]!)) person = true;
   if (!person) person = titled || cuedBefore(text, start) || cuedAfter(text, end) || (i === j && !strict && speaker(text, start, end));
   // Davis Inc., Williamson Orchestra, Dale Street, Hall Orchestra: a firm, a band or a street, no person.
   if (j + 1 < classes.length && classes[j + 1] === ORG_WORD) return;
@@ -411,6 +414,10 @@ function cuedAfter(text: string, end: number): boolean {
 
 function isGiven(t: string): boolean {
   return (wordFlags(bareToken(t)) & W_FIRST) !== 0;
+}
+
+function isSurname(t: string): boolean {
+  return (wordFlags(bareToken(t)) & W_SURNAME) !== 0;
 }
 
 function particleInside(classes: readonly number[], i: number, j: number): boolean {
