@@ -11,8 +11,9 @@ import { label, replayConfig, useModelRoom } from './models.js';
 
 const room = useModelRoom();
 
-// Overload shedding and the in-flight cap off: a busy machine, or threads still building their word tables at
-// start, would (rightly) drop shadow copies, and this test is about record → replay, not admission.
+// Overload shedding and the in-flight cap off: 80 requests from 4 clients outpace one shadow thread's three
+// sandbox calls and diff per copy, so past 64 in flight copies (rightly) drop; this test is about record →
+// replay, not admission.
 const gatewayYaml = (inc: string, cand: string, recordPath: string) => `
 server: { maxEventLoopDelay: 60s }
 upstreams:
