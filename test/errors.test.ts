@@ -1,5 +1,5 @@
 // The error registry (src/errors.ts ERROR_CODES): every code's status comes from one place. A call site
-// that passes a status literal must pass the registry's; the README's table lists every code.
+// that passes a status literal must pass the registry's; docs/configuration.md's table lists every code.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,8 +30,8 @@ describe('error registry', () => {
     expect(wrong).toEqual([]);
   });
 
-  it('the README lists every code with its status', () => {
-    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  it('docs/configuration.md lists every code with its status', () => {
+    const readme = readFileSync(new URL('../docs/configuration.md', import.meta.url), 'utf8');
     const missing = Object.entries(ERROR_CODES).filter(([code, { status }]) => !readme.includes(`| \`${code}\` | ${status} |`));
     expect(missing.map(([c]) => c)).toEqual([]);
   });

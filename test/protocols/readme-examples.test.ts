@@ -1,4 +1,4 @@
-// Every YAML example in the README's Protocols section is a whole configuration that check-config accepts.
+// Every YAML example in docs/protocols.md is a whole configuration that check-config accepts.
 // Examples that name files under /etc/shadowgate/ get real ones: certificates made for the test.
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,8 +8,7 @@ import { beforeAll, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { makePki, opensslMissing } from '../helpers/certs.js';
 
-const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
-const section = readme.slice(readme.indexOf('\n## Protocols'), readme.indexOf('\n## ', readme.indexOf('\n## Protocols') + 5));
+const section = readFileSync(fileURLToPath(new URL('../../docs/protocols.md', import.meta.url)), 'utf8');
 const examples = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
 const missing = opensslMissing();
 if (missing) console.warn(missing);
@@ -23,7 +22,7 @@ beforeAll(() => {
   }
 });
 
-it('the Protocols section has its examples', () => {
+it('docs/protocols.md has its examples', () => {
   expect(examples.length).toBeGreaterThanOrEqual(4);
 });
 
