@@ -63,3 +63,20 @@ export function freeTextBody(bytes: number): string {
   }
   return JSON.stringify({ request_id: 'req-free-text', note: words.join(' ') });
 }
+
+/**
+ * A body of about `kb` KB in the request's shape: the 1 KB request with `history`, a list of past
+ * requests (each one the same production shape, with its own ids), so the work per byte stays alike.
+ */
+export function sizedBody(kb: number): string {
+  if (kb <= 1) return REQUEST_BODY;
+  const base = JSON.parse(REQUEST_BODY) as Record<string, unknown>;
+  const history: unknown[] = [];
+  let size = REQUEST_BODY.length;
+  for (let i = 0; size < kb * 1024 - 64; i++) {
+    const past = { ...(JSON.parse(REQUEST_BODY) as Record<string, unknown>), request_id: `req-past-${i}` };
+    history.push(past);
+    size += JSON.stringify(past).length + 1;
+  }
+  return JSON.stringify({ ...base, history });
+}

@@ -13,8 +13,8 @@ import { findNginx } from './nginx.js';
 import { topSelfTime, type HotSpot } from './profile.js';
 import { caseTable, peerRatios, peerRatioTable, quickProblems, shadowShare, type CaseResult } from './report.js';
 import {
-  freeText, freeTextTable, halfPassthroughRate, isolation, isolationTable, paced, pacedTable, soak, workers, workersTable,
-  type FreeTextResult, type IsolationRow, type PacedRow, type SoakResult, type WorkersRow,
+  costGrowth, freeText, freeTextTable, growthTable, halfPassthroughRate, isolation, isolationTable, memoryCycle, memoryCycleTable, paced, pacedTable, soak, workers, workersTable,
+  type FreeTextResult, type GrowthRow, type IsolationRow, type MemoryCycle, type PacedRow, type SoakResult, type WorkersRow,
 } from './sections.js';
 import { startFleet, SUBJECTS, type BenchEnv, type UpstreamKind } from './subjects.js';
 
@@ -36,9 +36,12 @@ const HELP = `usage: node dist/bench/run.js [options]
   --paced-rate R       offered req/s of --paced (default 2000)
   --before FILE        with --paced and --freetext: also run full shadow from another build's dist/src/cli/main.js
   --freetext           a 100 req/s prober alone, then beside a 60 KB free-text sender at 26 req/s (full shadow)
-  --memory             full shadow at 256 connections: peak RSS (threads included) and copies shed
+  --memory             full shadow through a memory cycle: idle, 256 connections, a 1,024 burst, idle, 256 again
+                       (RSS of the process, threads included, sampled every 250 ms)
+  --growth             CPU ms per request for 1, 10 and 100 KB bodies, passthrough and full shadow beside NGINX,
+                       at --paced-rate (default 500)
   --micro              run the engine micro-benchmarks (dist/bench/${MICRO_SCRIPTS.join('.js, ')}.js)
-  --all                main table, micro, isolation, workers, paced, freetext and memory (not soak)
+  --all                main table, micro, isolation, workers, paced, freetext, growth and memory (not soak)
   --profile            run shadowgate under --cpu-prof; .cpuprofile files and top self time in bench/results/
   --out FILE           results JSON (default bench/results/<date>.json)
 With no section flag the main table, paced and the micro-benchmarks run; with one, only the named sections
@@ -65,6 +68,7 @@ const { values: args } = parseArgs({
     before: { type: 'string' },
     freetext: { type: 'boolean', default: false },
     memory: { type: 'boolean', default: false },
+    growth: { type: 'boolean', default: false },
     micro: { type: 'boolean', default: false },
     all: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
@@ -121,7 +125,7 @@ async function main(): Promise<number> {
   };
   const repeat = Math.round(positive('repeat', args.repeat, 1));
   if (args.before !== undefined && !existsSync(args.before)) throw new Error(`--before: ${args.before} does not exist (a built dist/src/cli/main.js)`);
-  const sectionFlag = args.isolation || args.soak || args.workers || args.micro || args.paced || args.freetext || args.memory;
+  const sectionFlag = args.isolation || args.soak || args.workers || args.micro || args.paced || args.freetext || args.memory || args.growth;
   const run = {
     cases: args.all || !sectionFlag || only !== undefined,
     micro: args.all || args.micro || !sectionFlag,
@@ -130,6 +134,7 @@ async function main(): Promise<number> {
     paced: args.all || args.paced || !sectionFlag,
     freetext: args.all || args.freetext,
     memory: args.all || args.memory,
+    growth: args.all || args.growth,
     soak: args.soak,
   };
 
@@ -142,7 +147,7 @@ async function main(): Promise<number> {
     date: string; machine: Record<string, unknown>; options: Record<string, unknown>;
     cases?: CaseResult[]; rounds?: CaseResult[][]; ratios?: ReturnType<typeof peerRatios>; micro?: MicroResult[];
     isolation?: { rate: number; rows: IsolationRow[] }; workers?: WorkersRow[]; soak?: SoakResult;
-    paced?: { rate: number; rows: PacedRow[] }; freetext?: FreeTextResult; freetextBefore?: FreeTextResult; memory?: CaseResult; loadAverage?: number[];
+    paced?: { rate: number; rows: PacedRow[] }; freetext?: FreeTextResult; freetextBefore?: FreeTextResult; memory?: MemoryCycle; growth?: { rate: number; rows: GrowthRow[] }; loadAverage?: number[];
     profiles?: Record<string, HotSpot[]>; problems?: string[];
   } = { date: started.toISOString(), machine: machine(nginx), options: { ...opts, quick, upstream: upstreamKind, only, run } };
   const log = (text: string) => console.log(text);
@@ -203,10 +208,14 @@ async function main(): Promise<number> {
         log(`The same with ${args.before}:\n\n${freeTextTable(results.freetextBefore)}\n`);
       }
     }
+    if (run.growth) {
+      const rate = positive('paced-rate', args['paced-rate'], 500);
+      results.growth = { rate, rows: await costGrowth(env, { ...opts, overallRate: rate }) };
+      log(`## Cost growth with body size\n\n${growthTable(results.growth.rows, rate)}\n`);
+    }
     if (run.memory) {
-      const m = await measureCase(SUBJECTS.find((x) => x.name === 'shadowgate-shadow')!, env, { ...opts, connections: 256 });
-      results.memory = m;
-      log(`## Memory at 256 connections (full shadow)\n\n${caseTable([m])}\n`);
+      results.memory = await memoryCycle(env, { durationS: opts.durationS });
+      log(`## Memory (full shadow): idle, 256, 1,024, back to 256\n\n${memoryCycleTable(results.memory)}\n`);
     }
   } finally {
     await fleet.stop();

@@ -1,6 +1,6 @@
 // The bench's extra sections: isolation under load (primary p99 with a slow or dead candidate versus
 // shadow off, at a fixed offered rate), soak (RSS over time with shadow on) and multi-core (workers).
-import { freeTextBody } from './fixtures.js';
+import { freeTextBody, sizedBody } from './fixtures.js';
 import { runLoad, type LoadResult } from './load.js';
 import { measureCase, type MeasureOptions } from './measure.js';
 import { cpuSeconds, currentRss, freePort, peakRss, processTree } from './procs.js';
@@ -223,4 +223,102 @@ export function freeTextTable(r: FreeTextResult): string {
   return ['| load | req/s | p50 ms | p99 ms | p99.9 ms | errors | non-2xx |', '|---|---:|---:|---:|---:|---:|---:|',
     row('prober alone', r.alone), row('prober beside the sender', r.withSender), row('60 KB free-text sender', r.sender), '',
     `Prober p99 with the sender / without: ${r.p99Ratio.toFixed(2)}×; copies dropped during it: ${JSON.stringify(r.dropped)}; peak RSS ${mb(r.peakRssBytes)} MB.`].join('\n');
+}
+
+export type MemoryCycle = {
+  /** RSS of the process tree (threads included) at each phase, in bytes; peaks are VmHWM deltas' maxima sampled every 250 ms. */
+  idleBytes: number; peak256Bytes: number; peak1024Bytes: number; peak256AfterBytes: number; idleAfterBytes: number;
+  /** The 256-connection peak after the 1,024 burst over the one before it (1.00 = fully back). */
+  backRatio: number;
+  loads: { c256: LoadResult; c1024: LoadResult; c256After: LoadResult };
+};
+
+/**
+ * Full shadow through a memory cycle: idle, 256 connections, a 1,024-connection burst, idle again, 256 again.
+ * RSS is sampled (current, not the high-water mark, which never comes down) every 250 ms during each phase.
+ */
+export async function memoryCycle(env: BenchEnv, opts: { durationS: number; settleS?: number }): Promise<MemoryCycle> {
+  const settleMs = (opts.settleS ?? 5) * 1000;
+  const running = await subject('shadowgate-shadow').start(env);
+  try {
+    const pid = running.pid!;
+    const during = async (connections: number): Promise<{ peak: number; load: LoadResult }> => {
+      let peak = currentRss(pid);
+      const timer = setInterval(() => { peak = Math.max(peak, currentRss(pid)); }, 250);
+      try {
+        const load = await runLoad({ url: running.url, connections, durationS: opts.durationS });
+        return { peak: Math.max(peak, currentRss(pid)), load };
+      } finally {
+        clearInterval(timer);
+      }
+    };
+    await new Promise((r) => setTimeout(r, settleMs));
+    const idleBytes = currentRss(pid);
+    const a = await during(256);
+    const b = await during(1024);
+    await new Promise((r) => setTimeout(r, settleMs));
+    const idleAfterBytes = currentRss(pid);
+    const c = await during(256);
+    return {
+      idleBytes, peak256Bytes: a.peak, peak1024Bytes: b.peak, peak256AfterBytes: c.peak, idleAfterBytes,
+      backRatio: c.peak / a.peak, loads: { c256: a.load, c1024: b.load, c256After: c.load },
+    };
+  } finally {
+    await running.stop();
+  }
+}
+
+export function memoryCycleTable(m: MemoryCycle): string {
+  const row = (phase: string, bytes: number, load?: LoadResult) =>
+    `| ${phase} | ${mb(bytes)} | ${load ? `${fixed(load.rps, 0)} req/s, p99 ${fixed(load.p99Ms, 1)} ms, ${load.errors + load.non2xx} errors` : '–'} |`;
+  return [
+    '| phase (full shadow, 1 KB JSON) | RSS MB (threads included) | load |',
+    '|---|---:|---|',
+    row('idle after start', m.idleBytes),
+    row('256 connections (peak)', m.peak256Bytes, m.loads.c256),
+    row('1,024 connections (peak)', m.peak1024Bytes, m.loads.c1024),
+    row('idle after the burst', m.idleAfterBytes),
+    row('256 connections again (peak)', m.peak256AfterBytes, m.loads.c256After),
+    '',
+    `back to 256 after the burst: ${fixed(m.backRatio, 2)}× the first 256 peak (target ≤ 1.15)`,
+  ].join('\n');
+}
+
+export type GrowthRow = { kb: number; bodyBytes: number; results: CaseResult[] };
+
+/**
+ * Cost growth: CPU per request for 1, 10 and 100 KB bodies at one paced rate, passthrough and full shadow
+ * beside NGINX proxy_pass and mirror — the slope matters as much as the intercept.
+ */
+export async function costGrowth(env: BenchEnv, opts: MeasureOptions & { overallRate: number; sizesKb?: readonly number[] }): Promise<GrowthRow[]> {
+  const rows: GrowthRow[] = [];
+  for (const kb of opts.sizesKb ?? [1, 10, 100]) {
+    const body = sizedBody(kb);
+    const results: CaseResult[] = [];
+    for (const name of ['shadowgate-passthrough', 'nginx-proxy-pass', 'shadowgate-shadow', 'nginx-mirror']) {
+      results.push(await measureCase(subject(name), env, { ...opts, body }));
+    }
+    rows.push({ kb, bodyBytes: Buffer.byteLength(body), results });
+  }
+  return rows;
+}
+
+/** CPU milliseconds per request of a case, or undefined. */
+export function cpuMsPerRequest(c: CaseResult | undefined): number | undefined {
+  return c?.cpuSeconds === undefined || c.load === undefined || c.load.requests === 0 ? undefined : c.cpuSeconds / c.load.requests * 1000;
+}
+
+export function growthTable(rows: readonly GrowthRow[], rate: number): string {
+  const out = [
+    `Offered ${rate} req/s; CPU ms per request of the proxy process (threads included), and the ratio to its NGINX peer.`, '',
+    '| body | passthrough | NGINX proxy_pass | ratio | full shadow | NGINX mirror-2 | ratio | shadow p99 ms | mirror p99 ms |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    const by = (name: string) => r.results.find((c) => c.name === name);
+    const [pt, np, sh, nm] = ['shadowgate-passthrough', 'nginx-proxy-pass', 'shadowgate-shadow', 'nginx-mirror'].map((n) => cpuMsPerRequest(by(n)));
+    const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? 'n/a' : `${(a / b).toFixed(2)}×`);
+    out.push(`| ${(r.bodyBytes / 1024).toFixed(1)} KB | ${fixed(pt, 3)} | ${fixed(np, 3)} | ${ratio(pt, np)} | ${fixed(sh, 3)} | ${fixed(nm, 3)} | ${ratio(sh, nm)} | ${fixed(by('shadowgate-shadow')?.load?.p99Ms)} | ${fixed(by('nginx-mirror')?.load?.p99Ms)} |`);
+  }
+  return out.join('\n');
 }
