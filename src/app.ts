@@ -245,7 +245,8 @@ export class Shadowgate {
     const cfg = this.gen.config;
     // The fleet's state first: no request is served on a weight the fleet has already changed.
     await this.backend.start({ routing: this.routing, log: this.log, evidence: () => this.evidence() });
-    await this.shadowThreads.start(cfg, this.gen.generation);
+    this.shadowThreads.start(cfg, this.gen.generation);
+    void this.shadowThreads.ready.then(() => this.log.info({ threads: this.shadowThreads.threadIds.length }, 'shadow threads ready'), () => undefined);
     this.port = await this.proxy.listen(this.opts.port ?? cfg.server.port, cfg.server.host);
     await this.startAdmin();
     this.applyRecording(cfg);

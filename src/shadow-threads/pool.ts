@@ -126,14 +126,24 @@ export class ShadowThreadPool {
     return this.threads.reduce((n, t) => n + (t.exited ? 0 : t.queued), 0);
   }
 
-  /** Starts the threads on the first configuration; resolves when every thread has built it. */
-  async start(config: Config, generation: number): Promise<void> {
+  /**
+   * Starts the threads on the first configuration and returns at once: the proxy listens while they load
+   * (a thread's modules and word table take a few hundred ms of CPU). Copies admitted meanwhile wait in
+   * the thread's port, under the same queue bound, and are anonymized once it has built the configuration;
+   * none is ever sent before. `ready` resolves when every thread has built it, or rejects with the reason.
+   */
+  start(config: Config, generation: number): void {
     this.config = config;
     this.generation = generation;
     const ready: Promise<void>[] = [];
     for (let i = 0; i < this.opts.threads; i++) ready.push(this.spawn(i));
-    await Promise.all(ready);
+    this.ready = Promise.all(ready).then(() => undefined);
+    // A thread that fails to start is logged (and replaced when it exited); nothing waits on it but `ready`.
+    this.ready.catch((err: unknown) => this.opts.log.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'shadow threads did not start'));
   }
+
+  /** Resolves when every thread has built the first configuration (tests, and `serve` logs it). */
+  ready: Promise<void> = Promise.resolve();
 
   /**
    * Makes `config` the generation every copy admitted from now on is processed under. Copies already
@@ -173,7 +183,8 @@ export class ShadowThreadPool {
     let best: ShadowThread | undefined;
     for (let k = 0; k < n; k++) {
       const t = this.threads[(this.next + k) % n]!;
-      if (t.exited || t.threadId < 0) continue;
+      // A thread still starting takes copies too: its port keeps them in order behind the configuration.
+      if (t.exited) continue;
       const q = t.queued;
       if (q >= this.opts.queue.copies || t.queuedBytes + bytes > this.opts.queue.bytes) continue;
       if (best === undefined || q < best.queued) best = t;

