@@ -1,7 +1,7 @@
 // multipart/form-data (and multipart/mixed) over the fully buffered, bounded body: a small reader of
 // RFC 7578 / RFC 2046 framing (busboy is a streaming parser for uploads; we already hold the bytes and
 // need them written back, so the framing is forty lines). A part named `name` is the field `$.name`:
-// a plain field (no filename, no type or text/plain) is one string value, like a form field; any other
+// a plain field (no filename and no type, or text/plain) is one string value, like a form field; any other
 // part is a body of its own type, read by its codec with the rules under `$.name` (`$.meta.user.email`
 // for a JSON part). A filename is scanned; part headers other than the disposition and type are dropped.
 // A part no codec reads makes the whole copy unsupported_body (unless keepUnknownBodies).
@@ -99,8 +99,8 @@ export function anonymizeMultipart(env: CodecEnv, f: FieldRules, bytes: Buffer, 
     const mime = type?.split(';')[0]?.trim().toLowerCase();
     let body: Buffer;
     let partType = type;
-    if (filename === undefined && (mime === undefined || mime === 'text/plain')) {
-      // A plain field: one value, as in a urlencoded form (form: rules by name first).
+    if ((filename === undefined && mime === undefined) || mime === 'text/plain') {
+      // A plain field (or a text file): one value under its name, as in a urlencoded form (form: rules first).
       const text = decodeText(part.body, charsetOf(type));
       if (isBodyFailure(text)) { run.fail(text.reason, text.detail); return undefined; }
       const formRule = name === undefined ? undefined : env.form.rules.get(name);
