@@ -80,9 +80,12 @@ export function compilePolicy(name: string, cfg: PolicyConfig, hash: KeyedHash, 
   if (problems.length > 0) return problems;
   const fields: FieldRules = { paths, rules, unknown: cfg.unknown };
   const query: PairRules = { rules: rulesMap(cfg.query, ids), unknown: cfg.unknown };
-  // Field rules on one name (`$.email`) apply to form fields too; `form:` rules come first.
+  // Field rules on one name (`$.email`, `$..email`) apply to form fields too (the first in config order); `form:` rules come first.
   const formRules = new Map<string, CompiledRule>();
-  for (let r = 0; r < paths.length; r++) if (paths[r]!.length === 1 && paths[r]![0]!.kind === 'child') formRules.set((paths[r]![0] as { name: string }).name, rules[r]!);
+  for (let r = 0; r < paths.length; r++) {
+    const only = paths[r]!.length === 1 ? paths[r]![0]! : undefined;
+    if ((only?.kind === 'child' || only?.kind === 'descendant') && only.name !== '*' && !formRules.has(only.name)) formRules.set(only.name, rules[r]!);
+  }
   for (const [k, v] of rulesMap(cfg.form, ids)) formRules.set(k, v);
   const form: PairRules = { rules: formRules, unknown: cfg.unknown };
   const templates: PathTemplate[] = cfg.pathParams.map((p) => compileTemplate(p.template, rulesMap(p.params, ids)));

@@ -41,6 +41,13 @@ describe('the same field rules on every format', () => {
     expect(out).toMatch(/\r\n\r\n\{"user":\{"mail":"[a-z2-7]{10}@[a-z2-7]{8}\.org"\}\}\r\n/);
   });
 
+  test('a `$..name` rule reaches form fields; HTML attributes are read as text', () => {
+    const p = policyFrom({ headers: { keep: ['content-type'] }, fields: { '$..member': { type: 'pseudonym', prefix: 'm_' } }, unknown: 'scan' });
+    expect(mustAnonymize(p, body('application/x-www-form-urlencoded', 'member=77&x=1')).body).toMatch(/^member=m_[a-z2-7]{16}&x=1$/);
+    const html = mustAnonymize(p, body('text/html', '<img alt="Photo of Maria Gonzalez" title="mail maria.g@example.org">')).body;
+    expect(html).not.toMatch(/Gonzalez|maria\.g@/);
+  });
+
   test('NDJSON: each line is a document with its own root', () => {
     const out = mustAnonymize(RULES, body('application/x-ndjson', '{"account":"1"}\n\n{"account":"2","secret":"x"}\n')).body.split('\n');
     expect(out[0]).toMatch(/^\{"account":"a_[a-z2-7]{16}"\}$/);
@@ -64,6 +71,7 @@ describe('choice of codec', () => {
     expect(sniff('<?xml version="1.0"?><a/>')).toBe('xml');
     expect(sniff('<html><p>hi</p></html>')).toBe('html');
     expect(sniff('hello there')).toBe('text');
+    expect(sniff('[INFO] user logged in')).toBe('text');
     expect(sniff('PK\u0003\u0004binary')).toBeUndefined();
   });
 });
@@ -135,7 +143,7 @@ describe('linear time per codec', () => {
     ['csv', 'text/csv', (n) => `email,phone,note\n${Array.from({ length: n }, (_, i) => `u${i}@ex.com,+1 415 555 ${1000 + (i % 9000)},"paid, thanks"`).join('\n')}\n`],
     ['yaml', 'application/yaml', (n) => Array.from({ length: n }, (_, i) => `- email: u${i}@ex.com\n  note: call +1 415 555 ${1000 + (i % 9000)}\n`).join('')],
     ['ndjson', 'application/x-ndjson', (n) => Array.from({ length: n }, (_, i) => JSON.stringify({ email: `u${i}@ex.com`, n: i })).join('\n')],
-    ['multipart', 'multipart/form-data; boundary=b', (n) => `${Array.from({ length: n }, (_, i) => `--b\r\nContent-Disposition: form-data; name="f${i % 900}"\r\n\r\nmail u${i}@ex.com, call +1 415 555 ${1000 + (i % 9000)}\r\n`).join('')}--b--\r\n`],
+    ['multipart', 'multipart/form-data; boundary=b', (n) => `${Array.from({ length: Math.ceil(n / 2) }, (_, i) => `--b\r\nContent-Disposition: form-data; name="f${i}"\r\n\r\nmail u${i}@ex.com, call +1 415 555 ${1000 + (i % 9000)}; or u${i}@ex.org\r\n`).join('')}--b--\r\n`],
   ];
 
   function cost(type: string, text: string): number {
@@ -148,14 +156,15 @@ describe('linear time per codec', () => {
     return d.user + d.system;
   }
 
-  test.each(shapes)('%s: ten times the size costs at most twelve times the time', (_name, type, make) => {
-    const n = 90;
+  test.each(shapes)('%s: ten times the size costs at most thirteen times the time', (_name, type, make) => {
+    const n = 150;
     const small = make(n);
     const large = make(10 * n);
     for (let k = 0; k < 2; k++) { cost(type, small); cost(type, large); }
     let s = Infinity;
     let l = Infinity;
     for (let k = 0; k < 5; k++) { s = Math.min(s, cost(type, small)); l = Math.min(l, cost(type, large)); }
-    expect(l / s, `${_name}: ${(l / s).toFixed(1)}×`).toBeLessThanOrEqual(12);
+    // Linear measures 10–11.5 here (ten times the distinct values: colder caches); quadratic would be ~100.
+    expect(l / s, `${_name}: ${(l / s).toFixed(1)}×`).toBeLessThanOrEqual(13);
   }, 60_000);
 });

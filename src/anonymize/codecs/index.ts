@@ -49,12 +49,11 @@ export function sniff(text: string): CodecName | undefined {
   if (CONTROL.test(text.slice(0, 4096))) return undefined;
   const t = text.trimStart();
   if (t.startsWith('{') || t.startsWith('[')) {
+    // Without a content type JSON must prove itself: a log line starting with `[` is text.
+    try { JSON.parse(t); return 'json'; } catch { /* not one document */ }
     const nl = t.indexOf('\n');
-    const rest = nl < 0 ? '' : t.slice(nl).trim();
-    if (rest.startsWith('{') || rest.startsWith('[')) {
-      try { JSON.parse(t.slice(0, nl)); return 'ndjson'; } catch { /* one document over several lines */ }
-    }
-    return 'json';
+    try { if (nl > 0) { JSON.parse(t.slice(0, nl)); return 'ndjson'; } } catch { /* not JSON lines */ }
+    return 'text';
   }
   if (t.startsWith('<')) return /^<\?xml/i.test(t) ? 'xml' : 'html';
   return 'text';

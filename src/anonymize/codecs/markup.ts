@@ -97,7 +97,9 @@ class Markup {
     if (lower === 'xmlns' || lower.startsWith('xmlns:')) { this.run.guard(raw); return; }
     const local = localName(name);
     const decoded = this.decode(raw);
-    const out = fieldValue(this.run, this.f, childScope(this.f, scope, `@${local}`), decoded, local) ?? '';
+    const at = childScope(this.f, scope, `@${local}`);
+    // HTML attributes carry text (title, alt, value, content): read as free text unless a rule names them.
+    const out = (this.html && at.rule < 0 ? freeText(this.run, this.f.unknown, decoded) : fieldValue(this.run, this.f, at, decoded, local)) ?? '';
     if (out !== decoded) this.replace(start, end, escapeAttr(out, quote));
   }
 

@@ -14,6 +14,8 @@ export interface EntitySpec {
   readonly key: string;
   /** The value in free text (HTML, plain text, a note field), or undefined when only its key reveals it. */
   readonly sentence?: (v: string) => string;
+  /** The transform an operator's strict policy names it with (`$..<key>: <rule>`); none: left to `unknown: scan`. */
+  readonly rule?: string;
   /** What must not appear in the output, compared lower-cased (default: the value itself). */
   readonly forbidden?: (v: string) => string[];
 }
@@ -22,20 +24,20 @@ const digits = (n: number) => fc.array(fc.integer({ min: 0, max: 9 }), { minLeng
 const onlyDigits = (v: string) => [v, v.replace(/\D/g, '')];
 
 export const ENTITIES: readonly EntitySpec[] = [
-  { entity: 'email', key: 'email', sentence: (v) => `Write to ${v} today.`,
+  { entity: 'email', key: 'email', rule: 'email', sentence: (v) => `Write to ${v} today.`,
     value: fc.tuple(fc.stringMatching(/^[a-z]{4,9}$/), fc.stringMatching(/^[a-z]{4,9}$/), fc.constantFrom('com', 'io', 'de', 'org')).map(([l, d, t]) => `${l}.${l.length}@${d}.${t}`) },
-  { entity: 'card', key: 'card_number', sentence: (v) => `Card ${v} was charged.`, forbidden: onlyDigits,
+  { entity: 'card', key: 'card_number', rule: 'card', sentence: (v) => `Card ${v} was charged.`, forbidden: onlyDigits,
     value: fc.tuple(fc.constantFrom('4', '51', '52', '55'), digits(13)).map(([p, d]) => { const b = (p + d).slice(0, 15); return b + luhnCheckDigit(b); }) },
-  { entity: 'phone', key: 'phone', sentence: (v) => `Call me on ${v} please.`, forbidden: (v) => [v, v.replace(/\D/g, '').slice(1)],
+  { entity: 'phone', key: 'phone', rule: 'phone', sentence: (v) => `Call me on ${v} please.`, forbidden: (v) => [v, v.replace(/\D/g, '').slice(1)],
     value: fc.tuple(fc.integer({ min: 2, max: 9 }), digits(2), fc.integer({ min: 2, max: 9 }), digits(6)).map(([a, b, c, d]) => `+1 ${a}${b} ${c}${d.slice(0, 2)} ${d.slice(2)}`) },
-  { entity: 'iban', key: 'iban', sentence: (v) => `Pay to ${v} by Friday.`, forbidden: (v) => [v, v.replace(/\s/g, '')],
+  { entity: 'iban', key: 'iban', rule: 'iban', sentence: (v) => `Pay to ${v} by Friday.`, forbidden: (v) => [v, v.replace(/\s/g, '')],
     value: digits(18).map((b) => `DE${ibanCheckDigits('DE', b)}${b}`) },
-  { entity: 'ssn', key: 'ssn', sentence: (v) => `My SSN is ${v}.`,
+  { entity: 'ssn', key: 'ssn', rule: 'ssn', sentence: (v) => `My SSN is ${v}.`,
     value: fc.tuple(fc.integer({ min: 100, max: 665 }), fc.integer({ min: 10, max: 99 }), fc.integer({ min: 1000, max: 9999 })).map(([a, g, s]) => `${a}-${g}-${s}`) },
-  { entity: 'person', key: 'full_name', sentence: (v) => `Hello, my name is ${v} and I need help.`,
+  { entity: 'person', key: 'full_name', rule: 'name', sentence: (v) => `Hello, my name is ${v} and I need help.`,
     value: fc.tuple(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 300 })).map(([f, l]) => `${FIRST_NAME_LIST[f]!} ${SURNAME_LIST[l]!}`) },
-  { entity: 'dob', key: 'date_of_birth',
+  { entity: 'dob', key: 'date_of_birth', rule: 'year',
     value: fc.date({ min: new Date('1930-01-01'), max: new Date('2010-12-31'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)) },
-  { entity: 'address', key: 'address', forbidden: (v) => [v, v.split(' ').slice(1, 3).join(' ')],
+  { entity: 'address', key: 'address', rule: 'redact', forbidden: (v) => [v, v.split(' ').slice(1, 3).join(' ')],
     value: fc.tuple(fc.integer({ min: 1, max: 999 }), fc.constantFrom('Baker', 'Elm', 'Harbour', 'Kingsway', 'Maple'), fc.constantFrom('Street', 'Road', 'Avenue', 'Lane')).map(([n, s, t]) => `${n} ${s} ${t}`) },
 ];
