@@ -1,6 +1,7 @@
 // The codec layer (src/anonymize/codecs/): field rules on every format's paths, the choice of codec by
 // content type and by sniffing, deny by default (what is dropped, under which reason), the bounds, and
 // linear time per codec (CPU-time ratios, no wall-time bound).
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { codecOf, sniff } from '../../src/anonymize/codecs/index.js';
@@ -167,4 +168,27 @@ describe('linear time per codec', () => {
     // Linear measures 10–11.5 here (ten times the distinct values: colder caches); quadratic would be ~100.
     expect(l / s, `${_name}: ${(l / s).toFixed(1)}×`).toBeLessThanOrEqual(13);
   }, 60_000);
+});
+
+describe('any input, any codec: sent whole or dropped with a reason, never thrown, never empty', () => {
+  const SCAN = policyFrom({ headers: { keep: ['content-type'] }, unknown: 'scan' });
+  const TYPES = [undefined, 'application/json', 'application/x-ndjson', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=b',
+    'application/xml', 'text/html', 'text/csv', 'application/yaml', 'text/plain', 'application/x-unknown'];
+  const REASONS = ['unsupported_body', 'malformed_body', 'scan_limit', 'unreadable_body', 'leak', 'policy_drops_body'];
+  // Fragments of every format, shuffled into documents that are sometimes valid and mostly not.
+  const piece = fc.constantFrom('<a>', '</a>', '<b x="1">', '</b>', '<![CDATA[', ']]>', '<!--', '-->', '&#64;', '&amp;', '&commat;', '{', '}', '[', ']',
+    '"', ',', ':', '\n', '\r\n', '- ', '  ', '--b\r\n', '--b--', 'Content-Disposition: form-data; name="n"\r\n\r\n', '=', '&', '%4', ' jane.roe@example.org ',
+    ' 4539 1488 0343 6467 ', ' Maria Gonzalez ', 'x', '1', '\u00e9', '\u0000');
+  test('fuzzed bodies', () => {
+    fc.assert(fc.property(fc.constantFrom(...TYPES), fc.array(piece, { maxLength: 40 }), (type, parts) => {
+      const text = parts.join('');
+      const out = SCAN.anonymize(body(type, text));
+      if (out.ok) {
+        if (text.length > 0) expect(out.request.body.length).toBeGreaterThan(0);
+        expect(out.request.body.toString('utf8')).not.toContain('jane.roe@example.org');
+      } else {
+        expect(REASONS, `${out.reason}: ${out.detail}`).toContain(out.reason);
+      }
+    }), { seed: 20, numRuns: 1500 });
+  });
 });

@@ -135,6 +135,8 @@ export function anonymizeEntity(env: CodecEnv, f: FieldRules, bytes: Buffer, con
     run.fail(text.reason, text.detail);
     return undefined;
   }
+  // Whitespace holds nothing to anonymize: sent as it came.
+  if (text.text.trim() === '') return { bytes, transcoded: false };
   codec ??= sniff(text.text);
   if (codec === undefined) return opaque();
   const out = textCodec(env, f, codec, text.text);
@@ -142,7 +144,7 @@ export function anonymizeEntity(env: CodecEnv, f: FieldRules, bytes: Buffer, con
     if (run.failure === undefined) run.fail('error', `the ${codec} codec gave no output`);
     return undefined;
   }
-  if (out.length === 0 && text.text.trim().length > 0) {
+  if (out.length === 0) {
     run.fail('policy_drops_body', `the policy leaves nothing of the ${codec} body (unknown: ${f.unknown})`);
     return undefined;
   }
