@@ -32,6 +32,7 @@ describe('the same field rules on every format', () => {
 
   test('CSV: a column is `$.<column>`', () => {
     expect(mustAnonymize(RULES, body('text/csv', 'account,plan\n7,basic\n8,pro\n')).body).toMatch(/^account,plan\na_[a-z2-7]{16},basic\na_[a-z2-7]{16},pro\n$/);
+    expect(mustAnonymize(RULES, body('text/csv', 'account;plan\r\n7;basic\r\n')).body).toMatch(/^account;plan\r\na_[a-z2-7]{16};basic\r\n$/);
   });
 
   test('form and multipart fields are `$.<name>`; a JSON part is walked under its name', () => {

@@ -73,7 +73,11 @@ function write(value: string, wasQuoted: boolean, delim: string): string {
 }
 
 /** The anonymized table, or undefined once run.fail says why not. */
-export function anonymizeCsv(run: Run, f: FieldRules, text: string, delim: string): string | undefined {
+export function anonymizeCsv(run: Run, f: FieldRules, text: string, comma: string): string | undefined {
+  // Spreadsheets in comma-decimal locales write `;` under text/csv: the first line tells.
+  const nl = text.indexOf('\n');
+  const first = nl < 0 ? text : text.slice(0, nl);
+  const delim = comma === ',' && !first.includes(',') && first.includes(';') ? ';' : comma;
   const parsed = parse(text, delim);
   if (typeof parsed === 'string') {
     if (parsed.startsWith('more than')) run.fail('scan_limit', `the table has ${parsed}`);

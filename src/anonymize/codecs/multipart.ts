@@ -11,6 +11,7 @@ import { childScope, fieldValue, MAX_PARTS, rootScope, subRules, type CodecEnv, 
 
 const BOUNDARY = /;\s*boundary\s*=\s*(?:"([^"]{1,200})"|([^;\s]{1,200}))/i;
 const MAX_NESTING = 2;
+const NO_RULE = { states: [], rule: -1 } as const;
 
 interface Part {
   readonly headers: Map<string, string>;
@@ -128,7 +129,8 @@ export function anonymizeMultipart(env: CodecEnv, f: FieldRules, bytes: Buffer, 
       head += `Content-Disposition: ${kind}`;
       if (name !== undefined) head += `; name=${quoted(name)}`;
       if (filename !== undefined) {
-        const fn = filename === '' ? '' : fieldValue(run, { ...f, paths: [], rules: [] }, root, filename, 'filename') ?? '';
+        // A filename is never a path rule's target: `unknown` and the scanners read it.
+        const fn = filename === '' ? '' : fieldValue(run, f, NO_RULE, filename, 'filename') ?? '';
         head += `; filename=${quoted(fn)}`;
       }
       head += '\r\n';
