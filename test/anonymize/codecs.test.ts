@@ -132,6 +132,13 @@ describe('markup details', () => {
     expect(out).not.toContain('roe');
   });
 
+  test('HTML: implied end tags (<li>, <p>, <td> left open) do not count as nesting', () => {
+    const list = `<ul>${Array.from({ length: 400 }, (_, i) => `<li>item ${i}`).join('')}</ul><table>${Array.from({ length: 300 }, () => '<tr><td>a<td>b').join('')}</table>${'<p>para'.repeat(300)}`;
+    const out = SCAN.anonymize(body('text/html', `<body>${list}<p>mail ${EMAIL}</body>`));
+    if (!out.ok) throw new Error(`${out.reason}: ${out.detail}`);
+    expect(out.request.body.toString()).not.toContain(EMAIL);
+  });
+
   test('XML: CDATA and attributes are read; a replaced value is escaped for its place', () => {
     const out = mustAnonymize(SCAN, body('application/xml', `<a note="mail &#106;ane.roe@example.org"><![CDATA[<${EMAIL}>]]></a>`)).body;
     expect(out).toMatch(/^<a note="mail [a-z2-7]{10}@[a-z2-7]{8}\.org"><!\[CDATA\[<[a-z2-7]{10}@[a-z2-7]{8}\.org>\]\]><\/a>$/);

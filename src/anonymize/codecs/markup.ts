@@ -14,6 +14,23 @@ const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input'
 /** HTML elements whose content is raw text (no tags inside); script and style also take no references. */
 const RAW_TEXT = new Set(['script', 'style', 'textarea', 'title', 'xmp', 'noscript']);
 const NO_REFERENCES = new Set(['script', 'style', 'xmp', 'noscript']);
+/**
+ * HTML's implied end tags, simplified: opening one of these closes the nearest open element it ends
+ * (`<li>` an open `<li>`, `<tr>` an open `<tr>` with its cells), searching down to its container.
+ */
+const IMPLIED_END: ReadonlyMap<string, { readonly ends: readonly string[]; readonly within: readonly string[] }> = new Map([
+  ['li', { ends: ['li'], within: ['ul', 'ol', 'menu'] }],
+  ['dt', { ends: ['dt', 'dd'], within: ['dl'] }],
+  ['dd', { ends: ['dt', 'dd'], within: ['dl'] }],
+  ['p', { ends: ['p'], within: ['div', 'body', 'td', 'th', 'li', 'section', 'article', 'main', 'form'] }],
+  ['option', { ends: ['option'], within: ['select', 'optgroup', 'datalist'] }],
+  ['tr', { ends: ['tr'], within: ['table', 'thead', 'tbody', 'tfoot'] }],
+  ['td', { ends: ['td', 'th'], within: ['tr', 'table'] }],
+  ['th', { ends: ['td', 'th'], within: ['tr', 'table'] }],
+  ['thead', { ends: ['thead', 'tbody', 'tfoot'], within: ['table'] }],
+  ['tbody', { ends: ['thead', 'tbody', 'tfoot'], within: ['table'] }],
+  ['tfoot', { ends: ['thead', 'tbody', 'tfoot'], within: ['table'] }],
+]);
 const NAME = /[A-Za-z_:\u00C0-\uFFFF][-\w:.\u00B7-\uFFFF]*/y;
 const ATTR_NAME = /[^\s"'>/=]+/y;
 const UNQUOTED = /[^\s>]+/y;
@@ -187,6 +204,14 @@ class Markup {
     const selfClosed = t[j] === '/';
     const gt = selfClosed ? j + 2 : j + 1;
     if (selfClosed || (this.html && VOID.has(name))) return gt;
+    const implied = this.html ? IMPLIED_END.get(name) : undefined;
+    if (implied !== undefined) {
+      for (let k = this.stack.length - 1; k >= 0; k--) {
+        const open = this.stack[k]!.name;
+        if (implied.ends.includes(open)) { this.stack.length = k; break; }
+        if (implied.within.includes(open)) break;
+      }
+    }
     this.stack.push({ name, scope });
     if (!this.html || !RAW_TEXT.has(name)) return gt;
     // Raw text runs to its end tag, whatever it holds.
