@@ -14,7 +14,8 @@ export interface FieldRules {
   readonly unknown: 'scan' | 'drop' | 'keep';
 }
 
-const DROP = Symbol('drop');
+/** What a walker returns for a value the policy removes (shared with the other codecs). */
+export const DROP = Symbol('drop');
 type Out = unknown;
 
 interface Walk {

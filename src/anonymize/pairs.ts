@@ -1,7 +1,7 @@
 // Query strings and urlencoded forms: names are kept, each value goes through its rule or `unknown`.
 import { classifyKey } from './detectors/key-names.js';
 import type { CompiledRule } from './rules.js';
-import { fieldScanOptions, type Run } from './run.js';
+import { fieldScanOptions, type FailureReason, type Run } from './run.js';
 
 export interface PairRules {
   readonly rules: ReadonlyMap<string, CompiledRule>;
@@ -16,7 +16,8 @@ function decode(s: string): string | undefined {
   }
 }
 
-export function anonymizePairs(run: Run, p: PairRules, input: string): string {
+/** `malformed` is the failure a broken percent-escape is counted as (a form body: malformed_body). */
+export function anonymizePairs(run: Run, p: PairRules, input: string, malformed: FailureReason = 'unsupported'): string {
   if (input.length === 0) return input;
   const out: string[] = [];
   for (const part of input.split('&')) {
@@ -26,7 +27,7 @@ export function anonymizePairs(run: Run, p: PairRules, input: string): string {
     const name = decode(rawName);
     const value = eq < 0 ? '' : decode(part.slice(eq + 1));
     if (name === undefined || value === undefined) {
-      run.fail('unsupported', 'malformed percent-encoding in a query string or form');
+      run.fail(malformed, 'malformed percent-encoding in a query string or form');
       return '';
     }
     run.guard(name);

@@ -5,14 +5,14 @@ import type { PolicyConfig, TransformSpec } from '../config/schema.js';
 import type { AnonymizedRequest, RawRequest } from '../exchange.js';
 import { BoundedSet } from './bounded-set.js';
 import { anonymizeHeaders } from './headers.js';
-import { anonymizeJson, shapedNumber, type FieldRules } from './json-body.js';
-import { rewriteJson } from './json-stream.js';
+import { shapedNumber, type FieldRules } from './json-body.js';
 import { parseJsonPath, type Segment } from './json-path.js';
 import type { KeyedHash } from './keyed.js';
-import { anonymizePairs, type PairRules } from './pairs.js';
+import type { PairRules } from './pairs.js';
 import { compileRule, type CompiledRule } from './rules.js';
 import { Run, type EngineContext, type FailureReason } from './run.js';
-import { byteViews, charsetOf, decodeContent, decodeText, DEFAULT_MAX_DECODED_BYTES, isBodyFailure, utf8ContentType } from './body-decode.js';
+import { decodeContent, DEFAULT_MAX_DECODED_BYTES, isBodyFailure, utf8ContentType } from './body-decode.js';
+import { anonymizeEntity, type CodecEnv } from './codecs/index.js';
 import { anonymizeUrl, compileTemplate, type PathTemplate } from './url.js';
 
 export type AnonymizeOutcome =
@@ -44,9 +44,6 @@ export function canonicalJson(v: unknown): string {
 export function policyId(name: string, cfg: PolicyConfig): string {
   return `${name}@${createHash('sha256').update(canonicalJson(cfg)).digest('hex').slice(0, 12)}`;
 }
-
-const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json$/;
-const TEXT_TYPE = /^(?:text\/[\w.+-]+|application\/(?:xml|javascript|graphql|[\w.+-]*\+xml))$/;
 
 /** A bare integer token of 10–19 digits in JSON text (a value, not inside a string). */
 const NUMBER_TOKEN = /(?<=[:\[,]\s*)(\d{10,19})(?=\s*[,\]}])/g;
@@ -83,7 +80,14 @@ export function compilePolicy(name: string, cfg: PolicyConfig, hash: KeyedHash, 
   if (problems.length > 0) return problems;
   const fields: FieldRules = { paths, rules, unknown: cfg.unknown };
   const query: PairRules = { rules: rulesMap(cfg.query, ids), unknown: cfg.unknown };
-  const form: PairRules = { rules: rulesMap(cfg.form, ids), unknown: cfg.unknown };
+  // Field rules on one name (`$.email`, `$..email`) apply to form fields too (the first in config order); `form:` rules come first.
+  const formRules = new Map<string, CompiledRule>();
+  for (let r = 0; r < paths.length; r++) {
+    const only = paths[r]!.length === 1 ? paths[r]![0]! : undefined;
+    if ((only?.kind === 'child' || only?.kind === 'descendant') && only.name !== '*' && !formRules.has(only.name)) formRules.set(only.name, rules[r]!);
+  }
+  for (const [k, v] of rulesMap(cfg.form, ids)) formRules.set(k, v);
+  const form: PairRules = { rules: formRules, unknown: cfg.unknown };
   const templates: PathTemplate[] = cfg.pathParams.map((p) => compileTemplate(p.template, rulesMap(p.params, ids)));
   const keep = new Set(cfg.headers.keep.map((h) => h.toLowerCase()));
   const ctx: EngineContext = {
@@ -92,53 +96,18 @@ export function compilePolicy(name: string, cfg: PolicyConfig, hash: KeyedHash, 
   };
   const id = policyId(name, cfg);
 
-  /** The anonymized text of a readable body (JSON, form, text), UTF-8. */
-  function textBody(run: Run, mime: string, text: string): string | undefined {
-    if (JSON_TYPE.test(mime)) {
-      const mark = run.checkpoint();
-      const out = rewriteJson(run, fields, text);
-      if (out !== undefined) return out;
-      run.restore(mark);
-      let doc: unknown;
-      try {
-        doc = JSON.parse(text);
-      } catch {
-        // Invalid JSON is never passed through: scanned as text, or dropped.
-        return cfg.unknown === 'scan' ? run.scanReplace(text) : '';
-      }
-      return JSON.stringify(anonymizeJson(run, fields, doc));
-    }
-    if (mime === 'application/x-www-form-urlencoded') return anonymizePairs(run, form, text);
-    if (TEXT_TYPE.test(mime)) {
-      if (cfg.unknown === 'drop') return '';
-      if (cfg.unknown === 'keep') { run.guard(text); return text; }
-      return run.scanReplace(text);
-    }
-    return undefined;
-  }
-
   /**
-   * The body as it is sent, and whether it was transcoded to UTF-8 (its content type then says so): decoded (Content-Encoding undone, the
-   * charset read) before anything reads it; sent as identity-encoded UTF-8. Opaque types are dropped
-   * unless the policy keeps them, and then still pass the byte-level leak guard.
+   * The body as it is sent, and whether it was transcoded to UTF-8 (its content type then says so): the
+   * Content-Encoding undone, then the codec of its type (codecs/): a body no codec reads is never sent
+   * stripped, the copy fails with the reason instead (deny by default).
    */
   function body(run: Run, req: RawRequest, maxDecodedBytes: number): { bytes: Buffer; transcoded?: boolean } {
     if (req.body.length === 0) return { bytes: req.body };
-    const contentType = header(req.headers['content-type']);
-    const mime = contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
-    const readable = JSON_TYPE.test(mime) || mime === 'application/x-www-form-urlencoded' || TEXT_TYPE.test(mime);
-    if (!readable && !cfg.keepUnknownBodies) return { bytes: Buffer.alloc(0) };
     const decoded = decodeContent(req.body, header(req.headers['content-encoding']), maxDecodedBytes);
     if (isBodyFailure(decoded)) { run.fail(decoded.reason, decoded.detail); return { bytes: Buffer.alloc(0) }; }
-    if (!readable) {
-      for (const view of byteViews(decoded)) run.guardLong(view);
-      return { bytes: decoded };
-    }
-    const text = decodeText(decoded, charsetOf(contentType));
-    if (isBodyFailure(text)) { run.fail(text.reason, text.detail); return { bytes: Buffer.alloc(0) }; }
-    const out = textBody(run, mime, text.text) ?? '';
-    const bytes = !text.transcoded && out === text.text ? decoded : Buffer.from(out, 'utf8');
-    return { bytes, transcoded: text.transcoded };
+    const env: CodecEnv = { run, form, keepUnknownBodies: cfg.keepUnknownBodies, entity: anonymizeEntity };
+    const out = anonymizeEntity(env, fields, decoded, header(req.headers['content-type']), 0);
+    return out === undefined ? { bytes: Buffer.alloc(0) } : out;
   }
 
   return {

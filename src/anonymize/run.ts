@@ -15,7 +15,13 @@ import {
 
 export interface MemoTable { readonly str: BoundedMap<Scalar>; readonly num: Map<number, Scalar> }
 
-export type FailureReason = 'unsupported' | 'error' | 'unreadable_body' | 'body_too_large';
+/**
+ * Why a copy is not sent. `unsupported_body`: no codec reads the body's type; `malformed_body`: its codec
+ * cannot parse it; `scan_limit`: a value or structure is over a bound (maxScanBytes, depth, count);
+ * `policy_drops_body`: the policy would leave nothing of a non-empty body. A copy is sent whole or not at all.
+ */
+export type FailureReason = 'unsupported' | 'error' | 'unreadable_body' | 'body_too_large'
+  | 'unsupported_body' | 'malformed_body' | 'scan_limit' | 'policy_drops_body';
 
 export interface EngineContext {
   readonly hash: KeyedHash;
@@ -177,7 +183,7 @@ export class Run {
   scanReplace(text: string, opts?: ScanOptions, depth = 0): string {
     if (text.length === 0) return text;
     if (text.length > this.ctx.maxScanBytes) {
-      this.fail('unsupported', `a text value is longer than maxScanBytes (${this.ctx.maxScanBytes})`);
+      this.fail('scan_limit', `a text value is longer than maxScanBytes (${this.ctx.maxScanBytes})`);
       return '';
     }
     if (!mightContain(text, opts) || this.#knownClean(text, opts)) return text;
@@ -250,7 +256,7 @@ export class Run {
   guard(text: string, opts?: ScanOptions, depth = 0): void {
     if (text.length === 0) return;
     if (text.length > this.ctx.maxScanBytes) {
-      this.fail('unsupported', `a text value is longer than maxScanBytes (${this.ctx.maxScanBytes})`);
+      this.fail('scan_limit', `a text value is longer than maxScanBytes (${this.ctx.maxScanBytes})`);
       return;
     }
     if (!mightContain(text, opts) || this.ctx.recent.has(text) || this.#knownClean(text, opts)) return;

@@ -77,8 +77,9 @@ export function dropReasonOf(reason: string): DropReason {
   switch (reason) {
     case 'leak': return 'leak';
     case 'unsupported': return 'no_policy';
-    case 'unreadable_body': return 'unreadable_body';
-    case 'body_too_large': return 'body_too_large';
+    // Deny by default (anonymize/codecs): a body that cannot be read whole is dropped under its own name.
+    case 'unreadable_body': case 'body_too_large': case 'unsupported_body': case 'malformed_body':
+    case 'scan_limit': case 'policy_drops_body': return reason;
     default: return 'anonymize_error';
   }
 }

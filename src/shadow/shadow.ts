@@ -11,7 +11,8 @@ import { OverloadMonitor, TokenBucket, unitHash } from './admission.js';
 import { formatTraceparent, type TraceContext, type Tracer } from '../observe/trace.js';
 
 export type DropReason = 'sampled_out' | 'body_too_large' | 'rate_limited' | 'in_flight' | 'overload' | 'target_down' | 'no_policy' | 'leak'
-  | 'anonymize_error' | 'unreadable_body' | 'draining' | 'thread_crash' | 'rewrite_error';
+  | 'anonymize_error' | 'unreadable_body' | 'draining' | 'thread_crash' | 'rewrite_error'
+  | 'unsupported_body' | 'malformed_body' | 'scan_limit' | 'policy_drops_body';
 
 /** Where admitted copies go: the shadow threads. False when their queues are full (the copy is then an overload drop). */
 export interface ShadowHandOff {

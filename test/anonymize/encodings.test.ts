@@ -207,7 +207,7 @@ describe('encoded layers', () => {
 
 describe('opaque bodies kept by keepUnknownBodies', () => {
   test.each([
-    ['multipart/form-data; boundary=x', Buffer.from(`--x\r\nContent-Disposition: form-data; name="f"\r\n\r\n${EMAIL}\r\n--x--\r\n`), {}],
+    ['multipart/form-data; boundary=x', Buffer.from(`--x\r\nContent-Disposition: form-data; name="f"; filename="a.bin"\r\nContent-Type: application/octet-stream\r\n\r\n\u0000\u0001${EMAIL}\r\n--x--\r\n`), {}],
     ['application/octet-stream', Buffer.concat([Buffer.from([0, 1, 2, 3]), Buffer.from(`card ${CARD}`, 'utf16le'), Buffer.from([9])]), {}],
     ['application/octet-stream', Buffer.concat([Buffer.from([0, 1, 2]), Buffer.from(`iban DE89370400440532013000`, 'utf16le').swap16()]), {}],
     ['application/octet-stream', gzipSync(Buffer.from(`call ${PHONE} or ${EMAIL}`)), { 'content-encoding': 'gzip' }],

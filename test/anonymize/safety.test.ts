@@ -26,10 +26,10 @@ describe('safety', () => {
     expect(out.body).toHaveLength(KB100);
   }, 10_000);
 
-  test('a string value longer than maxScanBytes drops the copy as unsupported', () => {
+  test('a string value longer than maxScanBytes drops the copy as scan_limit (finding 8: was unsupported, counted no_policy)', () => {
     const p = policyFrom({}, { maxScanBytes: 1024 });
     const outcome = p.anonymize({ method: 'POST', url: '/t', headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify({ note: 'x'.repeat(2048) })) });
-    expect(outcome).toMatchObject({ ok: false, reason: 'unsupported' });
+    expect(outcome).toMatchObject({ ok: false, reason: 'scan_limit' });
     expect(p.anonymize({ method: 'POST', url: '/t', headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify({ note: 'x'.repeat(512) })) }).ok).toBe(true);
   });
 });

@@ -38,7 +38,7 @@ export const policySchema = z.object({
   /** JSON paths: `$.a.b`, `$.items[*].email`, `$..email`. */
   fields: z.record(z.string(), transformSpec).default({}),
   unknown: z.enum(['scan', 'drop', 'keep']).default('scan'),
-  /** Keep bodies of unknown or binary content types (dropped by default). */
+  /** Send a body no codec reads (octet-stream, images, …) as it is when the byte-level leak guard finds nothing; by default such a copy is dropped as unsupported_body (docs/formats.md). */
   keepUnknownBodies: z.boolean().default(false),
 }).strict();
 export type PolicyConfig = z.infer<typeof policySchema>;
