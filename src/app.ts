@@ -15,7 +15,7 @@ import { upstreamPoolOptions } from './http/upstream.js';
 import { RouteTable } from './routing/route-table.js';
 import { stickyKeyReader } from './routing/canary.js';
 import { RoutingRuntime } from './routing/runtime.js';
-import { AuditLog, auditRoutingEvents } from './admin/audit.js';
+import { AuditLog, auditRoutingEvents } from './state/audit.js';
 import type { AuditSink, EvidenceSnapshot, FleetView, RouteEvidence, StateBackend } from './state/backend.js';
 import { FleetSignals, comparerSnapshots, fleetReport } from './state/report.js';
 import { contributorsOf } from './state/evidence.js';

@@ -10,7 +10,7 @@ import type { AdminConfig } from '../config/schema.js';
 import { errorBody, errors, ShadowgateError } from '../errors.js';
 import type { Actor, RouteSnapshot } from '../routing/runtime.js';
 import { webhookAuthorization } from './analysis.js';
-import type { AuditRecord } from './audit.js';
+import type { AuditRecord } from '../state/audit.js';
 import { Authenticator, browserSafe, isLoopbackHost, roleAllows, type Principal, type Role } from './auth.js';
 import { ANALYSIS_ENDPOINTS, CONSOLE_ENDPOINTS } from './console.js';
 import type { AdminContext } from './context.js';

@@ -8,10 +8,10 @@
 // and pushes the fleet's changes to them.
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
-import { AuditLog, auditRoutingEvents } from '../admin/audit.js';
+import { AuditLog, auditRoutingEvents } from '../state/audit.js';
 import type { AdminContext } from '../admin/context.js';
 import { startAdminServer } from '../admin/server.js';
-import { StateFile } from '../admin/state-file.js';
+import { StateFile } from '../state/state-file.js';
 import { loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { ConfigError } from '../errors.js';

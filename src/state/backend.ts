@@ -7,7 +7,7 @@
 // A replica always applies its own decisions at once (weight 0 after a rollback reaches its split
 // before anything is written), and keeps serving on its last known state when the backend is gone.
 import type { Logger } from 'pino';
-import type { AuditRecord } from '../admin/audit.js';
+import type { AuditRecord } from './audit.js';
 import type { ComparerSnapshot } from '../compare/index.js';
 import type { LiveWindowSnapshot } from '../routing/live-stats.js';
 import type { FleetEvidence, RoutingRuntime, RoutingStore } from '../routing/runtime.js';

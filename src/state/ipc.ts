@@ -5,7 +5,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { AuditRecord } from '../admin/audit.js';
+import type { AuditRecord } from './audit.js';
 import { ShadowgateError } from '../errors.js';
 import type { PersistedRoute, PersistedState } from '../routing/rollout.js';
 import type { RoutingStore, StoreChange } from '../routing/runtime.js';

@@ -11,10 +11,10 @@ import { parseConfig } from '../../src/config/load.js';
 import { createMetrics } from '../../src/observe/metrics.js';
 import { silentLogger } from '../../src/observe/log.js';
 import { RoutingRuntime } from '../../src/routing/runtime.js';
-import { AuditLog, auditRoutingEvents, describeAudit } from '../../src/admin/audit.js';
-import { StateFile } from '../../src/admin/state-file.js';
+import { AuditLog, auditRoutingEvents, describeAudit } from '../../src/state/audit.js';
+import { StateFile } from '../../src/state/state-file.js';
 
-const BUILT = fileURLToPath(new URL('../../dist/src/admin/state-file.js', import.meta.url));
+const BUILT = fileURLToPath(new URL('../../dist/src/state/state-file.js', import.meta.url));
 
 const config = parseConfig(JSON.stringify({
   upstreams: { incumbent: { url: 'http://127.0.0.1:9' }, candidate: { url: 'http://127.0.0.1:9' } },
