@@ -158,7 +158,7 @@ async function runPrimary(initial: Config, configPath: string): Promise<void> {
     void admin.close();
     void redis?.close();
     cluster.on('exit', () => {
-      if (workerCount() === 0) void audit.close().finally(() => process.exit(0));
+      if (workerCount() === 0) void Promise.all([audit.close(), routing.flush()]).finally(() => process.exit(0));
     });
   };
   process.once('SIGTERM', () => stop('SIGTERM'));

@@ -37,6 +37,6 @@ export class FileBackend implements StateBackend {
   }
 
   close(): Promise<void> {
-    return Promise.resolve();
+    return this.store.flush();
   }
 }
