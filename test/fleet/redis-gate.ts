@@ -9,14 +9,11 @@ export interface RedisGate {
   hold(): void;
   /** Lets held and new command connections through. */
   release(): void;
-  /** Bytes Redis has sent to the subscriber connections so far (its published messages among them). */
-  subscriberBytes(): number;
   close(): Promise<void>;
 }
 
 export async function startRedisGate(redisPort: number): Promise<RedisGate> {
   let held = false;
-  let subBytes = 0;
   const waiting: (() => void)[] = [];
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
@@ -36,7 +33,6 @@ export async function startRedisGate(redisPort: number): Promise<RedisGate> {
           client.destroy();
         });
         upstream.on('error', () => upstream.destroy());
-        if (subscriber) upstream.on('data', (d: Buffer) => { subBytes += d.length; });
         client.on('close', () => upstream.destroy());
         upstream.write(first);
         client.pipe(upstream).pipe(client);
@@ -53,7 +49,6 @@ export async function startRedisGate(redisPort: number): Promise<RedisGate> {
     hold: () => {
       held = true;
     },
-    subscriberBytes: () => subBytes,
     release: () => {
       held = false;
       for (const go of waiting.splice(0)) go();

@@ -24,6 +24,7 @@ const DEADLINE_MS = 30_000;
 
 interface Replica {
   readonly name: string;
+  readonly gate: RedisGate;
   readonly backend: RedisBackend;
   readonly runtime: RoutingRuntime;
 }
@@ -83,7 +84,7 @@ routes:
       judge: () => backend.isJudge(),
     });
     await backend.start({ routing: runtime, log, evidence: () => runtime.exportEvidence() });
-    const r = { name, backend, runtime };
+    const r = { name, gate, backend, runtime };
     replicas.push(r);
     return r;
   }
@@ -103,32 +104,44 @@ routes:
     await until('every replica to see redis down', async () => (rs.every((r) => !r.backend.up()) ? true : undefined), DEADLINE_MS);
   }
 
+  /** Lets this process's sockets be read (the replicas and the gates live here): a few loop turns and a round trip. */
+  async function settleLoop(): Promise<void> {
+    for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+    await raw!.ping();
+    for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+  }
+
   /**
-   * Restarts Redis, then waits until Redis and every replica hold `ok`; returns ms from Redis back to that.
-   * `order`: every replica's subscriber reconnects first, then `first` may write (and re-seed), then the rest.
+   * Restarts Redis, then waits until every replica, then Redis, hold `ok`; returns ms from Redis back to each.
+   * `order`: every replica's subscriber reconnects first, then `first` may write (and re-seed: `publishes`
+   * says whether it has something to publish, which the other replica then hears), then the other.
    */
   async function returnAndConverge(rs: readonly Replica[], ok: (v: { override: number | null; state: string }) => boolean,
-    order?: { first: RedisGate; then: RedisGate }): Promise<number> {
+    order?: { first: RedisGate; then: RedisGate; publishes: boolean }): Promise<{ replicas: number; redis: number }> {
     order?.first.hold();
     order?.then.hold();
     await redis!.restart();
     const back = Date.now();
     if (order !== undefined) {
       await until('every subscriber back', async () => (Number((await raw!.pubsub('NUMSUB', 'outage:changes'))[1]) >= rs.length ? true : undefined), DEADLINE_MS);
-      const heard = order.then.subscriberBytes();
+      await settleLoop();
+      // The held replica's subscriber (read here only to order the test: the client emits each message it hands the backend).
+      const held = rs.find((r) => r.gate === order.then)!;
+      const heard = new Promise<void>((resolve) => (held.backend as unknown as { sub: Redis }).sub.once('message', () => resolve()));
       order.first.release();
-      await until('the first replica to re-seed redis', async () => ((await stored()) !== undefined ? true : undefined), DEADLINE_MS);
-      // …and its message to have reached the other replica's subscriber before that one may write.
-      await until('the re-seed message to reach the held replica', async () => (order.then.subscriberBytes() > heard ? true : undefined), DEADLINE_MS);
+      // Its message has reached the other replica's backend before that one may write.
+      if (order.publishes) await heard;
+      else await moreReads(20);
+      await settleLoop();
       order.then.release();
     }
     await allAt('every replica to converge', rs, (v) => ok({ override: v.weight.value, state: v.state }));
-    const ms = Date.now() - back;
+    const replicasMs = Date.now() - back;
     await until('redis to hold the same state', async () => {
       const s = await stored();
       return s !== undefined && ok(s.route) ? true : undefined;
     }, DEADLINE_MS);
-    return ms;
+    return { replicas: replicasMs, redis: Date.now() - back };
   }
 
   /** Waits until the replicas have read Redis's hashes `n` more times (reconciles and evidence: each replica's every tick). */
@@ -150,8 +163,8 @@ routes:
     expect(view(a).weight.value).toBe(7); // in force on A at once
     // The order of 43e1ef9's loss, made certain: A hears the fleet again, B re-seeds the empty Redis with
     // its 20 (published to A), and only then can A write.
-    const ms = await returnAndConverge([a, b], (s) => s.override === 7, { first: gates[1]!, then: gates[0]! });
-    console.info(`[fleet-outage] empty redis: both replicas at 7 ${ms} ms after redis returned`);
+    const t = await returnAndConverge([a, b], (s) => s.override === 7, { first: gates[1]!, then: gates[0]!, publishes: true });
+    console.info(`[fleet-outage] empty redis: both replicas at 7 ${t.replicas} ms, redis ${t.redis} ms after redis returned`);
     // Settled: Redis holds 7, so no reconcile can bring 20 (or the config's 0) back; several reconciles later still 7.
     const settled = (await stored())!.rev;
     await moreReads(60);
@@ -175,8 +188,8 @@ routes:
     await a.backend.close();
     a = await replica('A', gates[0]);
     expect(view(a).weight.value).toBe(7);
-    const ms = await returnAndConverge([a, b], (s) => s.override === 7, { first: gates[1]!, then: gates[0]! });
-    console.info(`[fleet-outage] replica restarted during the outage: both at 7 ${ms} ms after redis returned`);
+    const t = await returnAndConverge([a, b], (s) => s.override === 7, { first: gates[1]!, then: gates[0]!, publishes: true });
+    console.info(`[fleet-outage] replica restarted during the outage: both at 7 ${t.replicas} ms, redis ${t.redis} ms after redis returned`);
   });
 
   it('(2) with persistence: the newer local change wins over the older snapshot Redis restarts from', async () => {
@@ -191,16 +204,17 @@ routes:
 
     await outage([a, b]);
     a.runtime.setWeight('r', 7, op);
-    const ms = await returnAndConverge([a, b], (s) => s.override === 7, { first: gates[1]!, then: gates[0]! });
-    console.info(`[fleet-outage] redis from an older RDB: both replicas at 7 ${ms} ms after redis returned`);
+    // B has nothing newer than the snapshot's weight 3 to publish (43e1ef9: it adopted it) before A may write.
+    const t = await returnAndConverge([a, b], (s) => s.override === 7, { first: gates[1]!, then: gates[0]!, publishes: false });
+    console.info(`[fleet-outage] redis from an older RDB: both replicas at 7 ${t.replicas} ms, redis ${t.redis} ms after redis returned`);
 
     // And with no local change at all, a snapshot older than what the fleet knows does not take it back.
     await r0.save(); // the RDB now holds 7
     a.runtime.setWeight('r', 9, op);
     await allAt('B to follow weight 9', [b], (v) => v.weight.value === 9);
     await outage([a, b]);
-    const ms2 = await returnAndConverge([a, b], (s) => s.override === 9);
-    console.info(`[fleet-outage] redis from an older RDB, no local change: ${ms2} ms`);
+    const t2 = await returnAndConverge([a, b], (s) => s.override === 9);
+    console.info(`[fleet-outage] redis from an older RDB, no local change: redis re-seeded with 9 ${t2.redis} ms after it returned`);
     await moreReads(60);
     expect(replicas.map((r) => view(r).weight.value)).toEqual([9, 9]);
   });
@@ -218,8 +232,8 @@ routes:
     await until('a later millisecond', async () => (Date.now() > view(a).changed!.at ? true : undefined));
     b.runtime.setWeight('r', 50, op);
     // The raise reaches Redis first (and A hears it before it can write): the rollback still wins.
-    const ms = await returnAndConverge([a, b], (s) => s.state === 'rolled_back' && s.override === 0, { first: gates[1]!, then: gates[0]! });
-    console.info(`[fleet-outage] rollback vs raise: both rolled back ${ms} ms after redis returned`);
+    const t = await returnAndConverge([a, b], (s) => s.state === 'rolled_back' && s.override === 0, { first: gates[1]!, then: gates[0]!, publishes: true });
+    console.info(`[fleet-outage] rollback vs raise: both rolled back ${t.replicas} ms, redis ${t.redis} ms after redis returned`);
     await moreReads(60);
     for (const r of [a, b]) expect(view(r)).toMatchObject({ state: 'rolled_back', weight: { value: 0 }, rollback: { metric: 'manual' } });
     expect(b.runtime.decide('r', {}, undefined)).toBe('incumbent');
