@@ -302,9 +302,10 @@ export class RedisBackend implements StateBackend {
 
   private async write(name: string, fence: number): Promise<void> {
     const count = this.journal.get(name);
-    const route = this.link?.routing.persistedRoutes()[name];
-    // Settled by an earlier write (which sent the route as it was then, this change included).
-    if (count === undefined) return;
+    // Settled by an earlier write (which sent the route as it was then, this change included), or not
+    // started yet (the journal keeps it for the first resync).
+    if (count === undefined || this.link === undefined) return;
+    const route = this.link.routing.persistedRoutes()[name];
     if (route === undefined) {
       this.settle(name, count);
       return;
