@@ -359,7 +359,7 @@ export class Shadowgate {
   /** Who this process is in its fleet, whether it judges, and whose evidence it sees. */
   fleetView(): FleetView {
     const now = Date.now();
-    return { backend: this.backend.kind, replica: this.backend.replica, up: this.backend.up(), judge: this.backend.isJudge(), contributors: contributorsOf(this.backend.snapshots(now), now) };
+    return { backend: this.backend.kind, replica: this.backend.replica, up: this.backend.up(), judge: this.backend.isJudge(), contributors: contributorsOf(this.backend.snapshots(now), now), pending: this.backend.pendingChanges?.() ?? [] };
   }
 
   /** A question from the cluster primary (the ipc backend). */

@@ -142,7 +142,7 @@ async function runPrimary(initial: Config, configPath: string): Promise<void> {
       const now = Date.now();
       return {
         backend: redis ? 'redis' : 'file', replica: redis?.replica ?? `primary:${process.pid}`, up: redis?.up() ?? true,
-        judge: redis?.isJudge() ?? true, contributors: contributorsOf(fleetSnapshots(now), now),
+        judge: redis?.isJudge() ?? true, contributors: contributorsOf(fleetSnapshots(now), now), pending: redis?.pendingChanges() ?? [],
       };
     },
   };

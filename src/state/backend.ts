@@ -41,6 +41,8 @@ export interface FleetView {
   readonly up: boolean;
   readonly judge: boolean;
   readonly contributors: readonly Contributor[];
+  /** Routes changed here that the shared backend has not taken yet (redis: merged when it is back). */
+  readonly pending: readonly string[];
 }
 
 /** Where audit records go and where GET /admin/audit reads them. */
@@ -76,5 +78,7 @@ export interface StateBackend {
   auditSink(local: AuditSink): AuditSink;
   /** Is the shared backend reachable (always true for file)? */
   up(): boolean;
+  /** Routes changed here that the shared backend has not taken yet (docs/fleet-outages.md). */
+  pendingChanges?(): string[];
   close(): Promise<void>;
 }
