@@ -344,12 +344,13 @@ export class RedisBackend implements StateBackend {
    * written next), and what the fleet sent meanwhile (or the value that won) applies if newer.
    */
   private settle(name: string, count: number, winner?: PersistedRoute): void {
-    if (this.journal.get(name) === count) this.journal.delete(name);
+    if (this.journal.get(name) !== count) return; // changed again meanwhile: that change is merged next, by the same rule
+    this.journal.delete(name);
     const waiting = this.deferred.get(name);
     this.deferred.delete(name);
     if (winner !== undefined) this.apply({ [name]: winner }, new Set([name]));
     else if (waiting !== undefined) this.apply({ [name]: waiting });
-    if (!this.journal.has(name)) this.cache(this.link?.routing.persistedRoutes() ?? {});
+    this.cache(this.link?.routing.persistedRoutes() ?? {});
   }
 
   private onMessage(message: string): void {
