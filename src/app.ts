@@ -15,7 +15,7 @@ import { upstreamPoolOptions } from './http/upstream.js';
 import { RouteTable } from './routing/route-table.js';
 import { stickyKeyReader } from './routing/canary.js';
 import { RoutingRuntime } from './routing/runtime.js';
-import { AuditLog, auditRoutingEvents } from './admin/audit.js';
+import { AuditLog, auditRoutingEvents } from './state/audit.js';
 import type { AuditSink, EvidenceSnapshot, FleetView, RouteEvidence, StateBackend } from './state/backend.js';
 import { FleetSignals, comparerSnapshots, fleetReport } from './state/report.js';
 import { contributorsOf } from './state/evidence.js';
@@ -360,7 +360,7 @@ export class Shadowgate {
   /** Who this process is in its fleet, whether it judges, and whose evidence it sees. */
   fleetView(): FleetView {
     const now = Date.now();
-    return { backend: this.backend.kind, replica: this.backend.replica, up: this.backend.up(), judge: this.backend.isJudge(), contributors: contributorsOf(this.backend.snapshots(now), now) };
+    return { backend: this.backend.kind, replica: this.backend.replica, up: this.backend.up(), judge: this.backend.isJudge(), contributors: contributorsOf(this.backend.snapshots(now), now), pending: this.backend.pendingChanges?.() ?? [] };
   }
 
   /** A question from the cluster primary (the ipc backend). */

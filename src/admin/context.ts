@@ -4,7 +4,9 @@ import type { AuditSink, FleetView } from '../state/backend.js';
 import type { RecordConfig } from '../config/schema.js';
 import type { RoutingRuntime } from '../routing/runtime.js';
 
-export type AdminRouting = Pick<RoutingRuntime, 'list' | 'route' | 'setWeight' | 'clearOverride' | 'rollback' | 'promote' | 'pause' | 'resume'>;
+export type AdminRouting = Pick<RoutingRuntime, 'list' | 'route' | 'setWeight' | 'clearOverride' | 'rollback' | 'promote' | 'pause' | 'resume'>
+  // An operator's change is answered once it is durable (the store writes off the request's thread).
+  & Partial<Pick<RoutingRuntime, 'flush'>>;
 
 export interface AdminContext {
   /** False while starting or draining: /readyz answers 503. */

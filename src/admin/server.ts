@@ -10,7 +10,7 @@ import type { AdminConfig } from '../config/schema.js';
 import { errorBody, errors, ShadowgateError } from '../errors.js';
 import type { Actor, RouteSnapshot } from '../routing/runtime.js';
 import { webhookAuthorization } from './analysis.js';
-import type { AuditRecord } from './audit.js';
+import type { AuditRecord } from '../state/audit.js';
 import { Authenticator, browserSafe, isLoopbackHost, roleAllows, type Principal, type Role } from './auth.js';
 import { ANALYSIS_ENDPOINTS, CONSOLE_ENDPOINTS } from './console.js';
 import type { AdminContext } from './context.js';
@@ -276,6 +276,7 @@ export async function startAdminServer(ctx: AdminContext, cfg: Readonly<AdminCon
       if (failure.status >= 500) log.error({ err: (err as Error).message, path: url.pathname, requestId }, 'admin call failed');
     }
     if (endpoint.action !== undefined) {
+      if (failure === undefined) await ctx.routing.flush?.().catch(() => undefined); // a failed write is logged by the runtime
       const change = reply !== undefined && 'json' in reply ? (reply.json as Partial<Change>) : undefined;
       const record: AuditRecord = {
         time: new Date().toISOString(), token: actor.token, role: actor.role, source, action: endpoint.action,

@@ -8,10 +8,10 @@
 // and pushes the fleet's changes to them.
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
-import { AuditLog, auditRoutingEvents } from '../admin/audit.js';
+import { AuditLog, auditRoutingEvents } from '../state/audit.js';
 import type { AdminContext } from '../admin/context.js';
 import { startAdminServer } from '../admin/server.js';
-import { StateFile } from '../admin/state-file.js';
+import { StateFile } from '../state/state-file.js';
 import { loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
@@ -142,7 +142,7 @@ async function runPrimary(initial: Config, configPath: string): Promise<void> {
       const now = Date.now();
       return {
         backend: redis ? 'redis' : 'file', replica: redis?.replica ?? `primary:${process.pid}`, up: redis?.up() ?? true,
-        judge: redis?.isJudge() ?? true, contributors: contributorsOf(fleetSnapshots(now), now),
+        judge: redis?.isJudge() ?? true, contributors: contributorsOf(fleetSnapshots(now), now), pending: redis?.pendingChanges() ?? [],
       };
     },
   };
@@ -158,7 +158,7 @@ async function runPrimary(initial: Config, configPath: string): Promise<void> {
     void admin.close();
     void redis?.close();
     cluster.on('exit', () => {
-      if (workerCount() === 0) void audit.close().finally(() => process.exit(0));
+      if (workerCount() === 0) void Promise.all([audit.close(), routing.flush()]).finally(() => process.exit(0));
     });
   };
   process.once('SIGTERM', () => stop('SIGTERM'));

@@ -46,7 +46,10 @@ export interface RoutingEvent {
  */
 export interface RoutingStore {
   load(): PersistedState | undefined;
-  save(state: PersistedState, change?: StoreChange): void;
+  /** Returns at once (the change is already in force); a promise, when given, settles once it is durable. */
+  save(state: PersistedState, change?: StoreChange): void | Promise<void>;
+  /** Resolves once every state saved so far is durable. */
+  flush?(): Promise<void>;
 }
 
 export interface StoreChange {
@@ -488,12 +491,20 @@ export class RoutingRuntime {
   private persist(change: StoreChange = { routes: [], fenced: false }): void {
     const store = this.opts.store;
     if (store === undefined) return;
+    // The running state is still right; only durability is lost, which operators must hear about.
+    const failed = (err: unknown) => this.opts.log.error({ err: (err as Error).message }, 'canary state could not be saved');
     try {
-      store.save({ v: 1, savedAt: this.now(), routes: this.persistedRoutes() }, change);
+      // Written off this thread (a hard-failure rollback is decided on the live path): see state/state-file.ts.
+      const written = store.save({ v: 1, savedAt: this.now(), routes: this.persistedRoutes() }, change);
+      if (written instanceof Promise) written.catch(failed);
     } catch (err) {
-      // The running state is still right; only durability is lost, which operators must hear about.
-      this.opts.log.error({ err: (err as Error).message }, 'canary state could not be saved');
+      failed(err);
     }
+  }
+
+  /** Resolves once the store holds every change made so far durably (an operator's answer waits on it). */
+  flush(): Promise<void> {
+    return this.opts.store?.flush?.() ?? Promise.resolve();
   }
 
   // ---- operator actions (the admin API audits them) ----

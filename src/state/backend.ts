@@ -7,7 +7,7 @@
 // A replica always applies its own decisions at once (weight 0 after a rollback reaches its split
 // before anything is written), and keeps serving on its last known state when the backend is gone.
 import type { Logger } from 'pino';
-import type { AuditRecord } from '../admin/audit.js';
+import type { AuditRecord } from './audit.js';
 import type { ComparerSnapshot } from '../compare/index.js';
 import type { LiveWindowSnapshot } from '../routing/live-stats.js';
 import type { FleetEvidence, RoutingRuntime, RoutingStore } from '../routing/runtime.js';
@@ -41,6 +41,8 @@ export interface FleetView {
   readonly up: boolean;
   readonly judge: boolean;
   readonly contributors: readonly Contributor[];
+  /** Routes changed here that the shared backend has not taken yet (redis: merged when it is back). */
+  readonly pending: readonly string[];
 }
 
 /** Where audit records go and where GET /admin/audit reads them. */
@@ -76,5 +78,7 @@ export interface StateBackend {
   auditSink(local: AuditSink): AuditSink;
   /** Is the shared backend reachable (always true for file)? */
   up(): boolean;
+  /** Routes changed here that the shared backend has not taken yet (docs/fleet-outages.md). */
+  pendingChanges?(): string[];
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 // The embedded backend for one process: the state file is the truth, this process is the judge.
 import { hostname } from 'node:os';
-import { StateFile } from '../admin/state-file.js';
+import { StateFile } from './state-file.js';
 import type { AuditSink, EvidenceSnapshot, StateBackend } from './backend.js';
 
 export class FileBackend implements StateBackend {
@@ -37,6 +37,6 @@ export class FileBackend implements StateBackend {
   }
 
   close(): Promise<void> {
-    return Promise.resolve();
+    return this.store.flush();
   }
 }

@@ -5,7 +5,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { AuditRecord } from '../admin/audit.js';
+import type { AuditRecord } from './audit.js';
 import { ShadowgateError } from '../errors.js';
 import type { PersistedRoute, PersistedState } from '../routing/rollout.js';
 import type { RoutingStore, StoreChange } from '../routing/runtime.js';
@@ -248,13 +248,17 @@ export class PrimaryStore implements RoutingStore {
     return this.inner.load();
   }
 
-  save(state: PersistedState, change?: StoreChange): void {
+  save(state: PersistedState, change?: StoreChange): void | Promise<void> {
     try {
-      this.inner.save(state, change);
+      return this.inner.save(state, change);
     } finally {
       // Durability lost is logged by the runtime; the workers still follow the change.
       this.push(pick(state.routes, change?.routes ?? []));
     }
+  }
+
+  flush(): Promise<void> {
+    return this.inner.flush?.() ?? Promise.resolve();
   }
 
   private stamp(routes: Routes): Routes {

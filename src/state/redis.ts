@@ -9,14 +9,16 @@
 //   audit     stream one entry per audit record (capped)
 // A replica applies its own decisions at once and writes them after; every `reconcile` it re-reads
 // the whole hash (a missed message heals). Without Redis it serves on its last known state (fail
-// static, also cached in the local state file), stops judging (rollouts pause), and on reconnect
-// pushes the changes it made meanwhile, then reconciles.
+// static, also cached in the local state file), stops judging (rollouts pause), keeps the changes it
+// makes meanwhile in a journal (the state file's `pending`), and on reconnect merges them into Redis
+// (MERGE's rule), re-states what it knows (SEED), then reconciles. The ordering rule, in full, is in
+// docs/fleet-outages.md.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { AuditRecord } from '../admin/audit.js';
-import { StateFile } from '../admin/state-file.js';
+import type { AuditRecord } from './audit.js';
+import { StateFile } from './state-file.js';
 import type { RedisStateConfig } from '../config/schema.js';
 import { ShadowgateError } from '../errors.js';
 import { persistedRouteSchema, type PersistedRoute, type PersistedState } from '../routing/rollout.js';
@@ -33,21 +35,49 @@ const EVIDENCE_FORGET_INTERVALS = 20;
 /** How long start() waits for a first answer before serving on the last known state. */
 const CONNECT_WAIT_MS = 3000;
 
-// KEYS: routes, rev, lease. ARGV: route, value JSON, fencing token ('' = unfenced), channel, mode ('' | 'nx').
-// Returns the new revision, 0 when mode nx found the route already there, -1 when the fence is stale.
-const SAVE = `
+// KEYS: routes, rev, lease. ARGV: route, value JSON, fencing token ('' = unfenced), channel, base
+// revision (the route's revision the change was made on), rolled back ('1' | '0'), changedAt (ms).
+// Writes a change under a new revision unless Redis holds a newer change of the route (revision above
+// `base`: made where this replica could not see it) that wins: a rollback wins over anything that is
+// not one, else the later changedAt wins, a tie keeps what Redis has. Returns {rev, ''} when written,
+// {0, the value in Redis} when that value wins, {-1, ''} when the fence is stale.
+const MERGE = `
 if ARGV[3] ~= '' then
   local cur = redis.call('GET', KEYS[3])
-  if not cur then return -1 end
+  if not cur then return {-1, ''} end
   local tok = string.match(cur, '|(%d+)$')
-  if tok ~= ARGV[3] then return -1 end
+  if tok ~= ARGV[3] then return {-1, ''} end
 end
-if ARGV[5] == 'nx' and redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 0 end
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if raw then
+  local ok, cur = pcall(cjson.decode, raw)
+  if ok and type(cur) == 'table' and type(cur.rev) == 'number' and cur.rev > tonumber(ARGV[5]) then
+    local r = type(cur.route) == 'table' and cur.route or {}
+    local theirs = (r.state == 'rolled_back') and 1 or 0
+    local mine = tonumber(ARGV[6])
+    if theirs > mine then return {0, raw} end
+    if theirs == mine and tonumber(ARGV[7]) <= (tonumber(r.changedAt) or 0) then return {0, raw} end
+  end
+end
 local rev = redis.call('INCR', KEYS[2])
 local v = '{"rev":' .. rev .. ',"route":' .. ARGV[2] .. '}'
 redis.call('HSET', KEYS[1], ARGV[1], v)
 redis.call('PUBLISH', ARGV[4], ARGV[1] .. '\\n' .. v)
-return rev`;
+return {rev, ''}`;
+
+// KEYS: routes. ARGV: route, value JSON, its revision, channel. A replica re-states what it knows after
+// a reconnect: written under its own revision (it is not a new change) only when Redis has nothing as
+// new for the route (Redis came back empty, or from a snapshot older than the fleet). Returns 1 if written.
+const SEED = `
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if raw then
+  local ok, cur = pcall(cjson.decode, raw)
+  if ok and type(cur) == 'table' and type(cur.rev) == 'number' and cur.rev >= tonumber(ARGV[3]) then return 0 end
+end
+local v = '{"rev":' .. ARGV[3] .. ',"route":' .. ARGV[2] .. '}'
+redis.call('HSET', KEYS[1], ARGV[1], v)
+redis.call('PUBLISH', ARGV[4], ARGV[1] .. '\\n' .. v)
+return 1`;
 
 // KEYS: rev. ARGV: a revision this replica has seen. A Redis restarted empty counts on from there, so
 // revisions stay ordered across its restarts (as long as one replica remembers).
@@ -114,10 +144,17 @@ export class RedisBackend implements StateBackend {
   /** Fencing token of the lease this replica holds (0: none), valid until judgeUntil. */
   private token = 0;
   private judgeUntil = 0;
-  /** Routes with a write in flight (reconcile leaves them alone) and routes changed while Redis was away. */
-  private readonly pending = new Map<string, number>();
-  private readonly dirty = new Set<string>();
-  /** Routes whose next fleet value replaces ours whatever its revision (after a refused or seeded write). */
+  /**
+   * The journal: routes changed here that Redis has not taken yet (a write in flight, or Redis away),
+   * each with a count of its local changes. Kept in the state file (`pending`), so a restart during an
+   * outage keeps them; the base revision of such a change is the route's own `rev` (a local change
+   * never moves it). Fleet values of a journaled route wait in `deferred` until its change is settled.
+   */
+  private readonly journal = new Map<string, number>();
+  private readonly deferred = new Map<string, PersistedRoute>();
+  /** One write at a time per route, in order (each sends the route as it is when its turn comes). */
+  private readonly writes = new Map<string, Promise<void>>();
+  /** Routes whose next fleet value replaces ours whatever its revision (after a refused write). */
   private readonly forceNext = new Set<string>();
   private isUp = false;
   private closed = false;
@@ -147,8 +184,14 @@ export class RedisBackend implements StateBackend {
     this.cmd.on('ready', () => this.setUp(true));
     this.cmd.on('close', () => this.setUp(false));
     this.store = {
-      load: () => this.file.load(),
+      load: () => {
+        const saved = this.file.load();
+        for (const name of saved?.pending ?? []) this.journal.set(name, (this.journal.get(name) ?? 0) + 1);
+        if (saved?.pending?.length) opts.log.warn({ routes: saved.pending }, 'routing changes made here are not in redis yet: merged when it is reachable');
+        return saved;
+      },
       save: (state, change) => this.save(state, change),
+      flush: () => this.file.flush(),
     };
   }
 
@@ -194,6 +237,12 @@ export class RedisBackend implements StateBackend {
     const ok = await Promise.race([connected, new Promise<boolean>((r) => setTimeout(() => r(false), CONNECT_WAIT_MS).unref())]);
     // Queued until connected when Redis is not there yet (re-subscribed by ioredis on every reconnect).
     const subscribed = this.sub.subscribe(this.keys.changes).catch((err: unknown) => this.opts.log.warn({ err: (err as Error).message }, 'redis subscribe failed'));
+    // …except when that queued SUBSCRIBE went out on a connection that closed before Redis answered (a
+    // proxy that accepts while Redis is down): ioredis then never re-subscribes. Subscribing again on
+    // every ready is idempotent, and a replica that hears nothing only follows on each reconcile.
+    this.sub.on('ready', () => {
+      if (!this.closed) void this.sub.subscribe(this.keys.changes).catch(() => undefined);
+    });
     if (ok) {
       await subscribed;
       await this.reconcile();
@@ -214,53 +263,94 @@ export class RedisBackend implements StateBackend {
   // ---- routing state ----
 
   private save(state: PersistedState, change: StoreChange | undefined): void {
-    // The local cache first (the last known state after a restart without Redis), then the fleet.
-    try {
-      this.file.save(state);
-    } catch (err) {
-      this.opts.log.error({ err: (err as Error).message }, 'state cache file could not be written');
-    }
-    for (const name of change?.routes ?? []) {
-      const route = state.routes[name];
-      // A judge's decision carries its fencing token; without a lease it is not published at all.
-      if (route !== undefined) void this.publish(name, route, change!.fenced ? this.fencingToken || -1 : 0, '');
+    // A judge's decision carries its fencing token; without a lease it is not published at all.
+    const fence = change?.fenced === true ? this.fencingToken || -1 : 0;
+    const names = (change?.routes ?? []).filter((name) => state.routes[name] !== undefined);
+    if (fence >= 0) for (const name of names) this.journal.set(name, (this.journal.get(name) ?? 0) + 1);
+    // The local cache first, journal included (the last known state after a restart without Redis), then the fleet.
+    this.cache(state.routes);
+    for (const name of names) {
+      if (fence < 0) {
+        this.opts.log.warn({ route: name }, 'a judge decision without the lease is not published; the fleet state wins');
+        this.forceNext.add(name);
+      } else {
+        void this.publish(name, fence);
+      }
     }
   }
 
-  private async publish(name: string, route: PersistedRoute, fence: number, mode: '' | 'nx'): Promise<number> {
-    const { rev: _rev, ...plain } = route;
-    if (fence < 0) {
-      this.opts.log.warn({ route: name }, 'a judge decision without the lease is not published; the fleet state wins');
-      this.forceNext.add(name);
-      return -1;
+  /** Writes the state file (off this thread): the routes and the journal. */
+  private cache(routes: Routes): void {
+    this.file.save({ v: 1, savedAt: Date.now(), routes, pending: [...this.journal.keys()] })
+      .catch((err: unknown) => this.opts.log.error({ err: (err as Error).message }, 'state cache file could not be written'));
+  }
+
+  /** Routes changed here that Redis has not taken yet (the journal). */
+  pendingChanges(): string[] {
+    return [...this.journal.keys()];
+  }
+
+  /** Queues the write of a journaled route; resolves when that write is settled (written, lost, or left for the reconnect). */
+  private publish(name: string, fence: number): Promise<void> {
+    const next = (this.writes.get(name) ?? Promise.resolve()).then(() => this.write(name, fence));
+    this.writes.set(name, next);
+    void next.finally(() => {
+      if (this.writes.get(name) === next) this.writes.delete(name);
+    });
+    return next;
+  }
+
+  private async write(name: string, fence: number): Promise<void> {
+    const count = this.journal.get(name);
+    // Settled by an earlier write (which sent the route as it was then, this change included), or not
+    // started yet (the journal keeps it for the first resync).
+    if (count === undefined || this.link === undefined) return;
+    const route = this.link.routing.persistedRoutes()[name];
+    if (route === undefined) {
+      this.settle(name, count);
+      return;
     }
-    this.pending.set(name, (this.pending.get(name) ?? 0) + 1);
+    const { rev: base, ...plain } = route;
+    let result: [number, string];
     try {
-      const rev = Number(await this.cmd.eval(SAVE, 3, this.keys.routes, this.keys.rev, this.keys.lease, name, JSON.stringify(plain), fence > 0 ? String(fence) : '', this.keys.changes, mode));
-      if (rev > 0) {
-        this.link?.routing.acknowledge(name, rev);
-        this.dirty.delete(name);
-      } else if (rev < 0) {
-        // A deposed judge: its decision is not the fleet's; the fleet's state comes back on reconcile.
-        this.opts.log.warn({ route: name }, 'lost the judge lease before a decision was written; the fleet state wins');
-        this.token = 0;
-        this.forceNext.add(name);
-      }
-      return rev;
+      result = await this.cmd.eval(MERGE, 3, this.keys.routes, this.keys.rev, this.keys.lease, name, JSON.stringify(plain), fence > 0 ? String(fence) : '',
+        this.keys.changes, String(base ?? 0), route.state === 'rolled_back' ? '1' : '0', String(route.changedAt)) as [number, string];
     } catch (err) {
-      if (mode === 'nx') {
-        // Seeding failed: nothing changed here; the next reconcile seeds again.
-        this.needResync = true;
-      } else {
-        this.dirty.add(name);
-        this.opts.log.warn({ route: name, err: (err as Error).message }, 'routing change not written to redis yet (applied here; written on reconnect)');
-      }
-      return -1;
-    } finally {
-      const n = (this.pending.get(name) ?? 1) - 1;
-      if (n <= 0) this.pending.delete(name);
-      else this.pending.set(name, n);
+      // Kept in the journal (and the state file): merged on reconnect.
+      this.opts.log.warn({ route: name, err: (err as Error).message }, 'routing change not written to redis yet (applied here; merged on reconnect)');
+      return;
     }
+    const rev = Number(result[0]);
+    if (rev > 0) {
+      this.link?.routing.acknowledge(name, rev);
+      this.settle(name, count);
+    } else if (rev === 0) {
+      // The fleet holds a change this replica did not see that wins by the rule (e.g. a rollback made elsewhere).
+      const theirs = parseValue(result[1]);
+      this.opts.log.warn({ route: name, fleet: theirs === undefined ? null : { weight: theirs.override, state: theirs.state, changedBy: theirs.changedBy } },
+        'a routing change made here lost to a newer one in the fleet (a rollback wins, then the later change); the fleet state applies');
+      this.settle(name, count, theirs);
+    } else {
+      // A deposed judge: its decision is not the fleet's; the fleet's state comes back on reconcile.
+      this.opts.log.warn({ route: name }, 'lost the judge lease before a decision was written; the fleet state wins');
+      this.token = 0;
+      this.forceNext.add(name);
+      this.settle(name, count);
+    }
+  }
+
+  /**
+   * A route's write is done: it leaves the journal unless it changed again meanwhile (that change is
+   * written next), and what the fleet sent meanwhile (or the value that won) applies if newer.
+   */
+  private settle(name: string, count: number, winner?: PersistedRoute): void {
+    if (this.journal.get(name) !== count) return; // changed again meanwhile: that change is merged next, by the same rule
+    this.journal.delete(name);
+    const waiting = this.deferred.get(name);
+    this.deferred.delete(name);
+    if (winner !== undefined) this.apply({ [name]: winner }, new Set([name]));
+    else if (waiting !== undefined) this.apply({ [name]: waiting });
+    this.cache(this.link?.routing.persistedRoutes() ?? {});
   }
 
   private onMessage(message: string): void {
@@ -270,53 +360,64 @@ export class RedisBackend implements StateBackend {
     if (route !== undefined) this.apply({ [message.slice(0, nl)]: route });
   }
 
-  private apply(routes: Routes): void {
+  /** Applies fleet values that are newer (or forced); a journaled route's wait until its own change is settled. */
+  private apply(routes: Routes, force: ReadonlySet<string> = new Set()): void {
     const link = this.link;
     if (link === undefined) return;
     const normal: Routes = {};
     const forced: Routes = {};
     for (const [name, r] of Object.entries(routes)) {
-      if (this.forceNext.delete(name)) forced[name] = r;
+      if (this.journal.has(name) && !force.has(name)) {
+        const held = this.deferred.get(name);
+        if (held === undefined || (r.rev ?? 0) > (held.rev ?? 0)) this.deferred.set(name, r);
+        continue;
+      }
+      if (this.forceNext.delete(name) || force.has(name)) forced[name] = r;
       else normal[name] = r;
     }
     const applied = [...link.routing.applyRemote(normal), ...link.routing.applyRemote(forced, { force: true })];
     if (applied.length > 0) {
       this.opts.onApplied?.(applied);
-      try {
-        this.file.save({ v: 1, savedAt: Date.now(), routes: link.routing.persistedRoutes() });
-      } catch (err) {
-        this.opts.log.error({ err: (err as Error).message }, 'state cache file could not be written');
-      }
+      this.cache(link.routing.persistedRoutes());
     }
   }
 
-  /** Reads the whole routing hash and applies what is newer (routes with a write in flight excepted). */
+  /** Reads the whole routing hash and applies what is newer (journaled routes wait for their own write). */
   private async reconcile(): Promise<void> {
     if (!this.isUp || this.reconciling) return;
     this.reconciling = true;
     try {
-      if (this.needResync || this.dirty.size > 0) await this.resync();
-      else await this.readBack();
+      // A journaled route with no write under way is a change Redis has not taken: merge it now.
+      if (this.needResync || [...this.journal.keys()].some((name) => !this.writes.has(name))) await this.resync();
+      else await this.readBack(false);
     } finally {
       this.reconciling = false;
     }
   }
 
-  private async readBack(): Promise<void> {
+  /** `adopt`: after a reconnect, a fleet value as new as ours replaces it (one copy for the whole fleet). */
+  private async readBack(adopt: boolean): Promise<void> {
+    const link = this.link;
+    if (link === undefined) return;
     const all = await this.cmd.hgetall(this.keys.routes);
+    const mine = link.routing.persistedRoutes();
     const routes: Routes = {};
+    const force = new Set<string>();
     for (const [name, text] of Object.entries(all)) {
-      if (this.pending.has(name) || this.dirty.has(name)) continue;
+      if (this.journal.has(name)) continue;
       const r = parseValue(text);
-      if (r !== undefined) routes[name] = r;
+      if (r === undefined) continue;
+      routes[name] = r;
+      if (adopt && (r.rev ?? 0) >= (mine[name]?.rev ?? 0)) force.add(name);
     }
-    this.apply(routes);
+    this.apply(routes, force);
   }
 
   /**
-   * (Re)connected: changes made here while Redis was away are written (they are newer than anything
-   * the fleet has for those routes, or the operator would not have made them), routes the fleet does
-   * not know yet are seeded from this replica's state, then everything else is read back.
+   * (Re)connected: the revision counter continues from the newest revision this replica has seen (a
+   * Redis restarted empty or from an old snapshot would count from below it); changes made here while
+   * Redis was away are merged (MERGE's rule: they win over an empty or older Redis); every other route
+   * is re-stated where Redis has nothing as new (SEED); then everything is read back.
    */
   private async resync(): Promise<void> {
     const link = this.link;
@@ -326,14 +427,14 @@ export class RedisBackend implements StateBackend {
       const mine = link.routing.persistedRoutes();
       const seen = Math.max(0, ...Object.values(mine).map((r) => r.rev ?? 0));
       await this.cmd.eval(BUMP, 1, this.keys.rev, String(seen));
-      for (const name of [...this.dirty]) if (mine[name] !== undefined) await this.publish(name, mine[name], 0, '');
-      const known = new Set(Object.keys(await this.cmd.hgetall(this.keys.routes)));
-      for (const [name, r] of Object.entries(mine)) {
-        // A fresh fleet takes the first replica's state; later ones adopt it (force: revisions are the fleet's).
-        if (!known.has(name) && (await this.publish(name, r, 0, 'nx')) === 0) this.forceNext.add(name);
-        else if (known.has(name)) this.forceNext.add(name);
+      for (const name of [...this.journal.keys()]) await this.publish(name, 0);
+      if ([...this.journal.keys()].some((name) => !this.writes.has(name))) throw new Error('a journaled change could not be merged');
+      for (const [name, r] of Object.entries(link.routing.persistedRoutes())) {
+        if (this.journal.has(name)) continue;
+        const { rev, ...plain } = r;
+        await this.cmd.eval(SEED, 1, this.keys.routes, name, JSON.stringify(plain), String(rev ?? 0), this.keys.changes);
       }
-      await this.readBack();
+      await this.readBack(true);
     } catch (err) {
       this.needResync = true;
       this.opts.log.warn({ err: (err as Error).message }, 'redis resync failed; retrying on the next reconcile');
@@ -424,6 +525,7 @@ export class RedisBackend implements StateBackend {
     this.token = 0;
     this.sub.disconnect();
     this.cmd.disconnect();
+    await this.file.flush();
   }
 }
 

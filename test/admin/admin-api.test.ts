@@ -45,7 +45,7 @@ describe('audit', () => {
   it('restores the in-memory tail from the file at start', async () => {
     f = await startFixture();
     await call(f.url, 'POST', '/admin/routes/predict/promote', { token: TOKENS.operator });
-    const { AuditLog } = await import('../../src/admin/audit.js');
+    const { AuditLog } = await import('../../src/state/audit.js');
     const again = new AuditLog(join(f.dir, 'audit.jsonl'), silentLogger());
     expect(again.latest(10).map((r) => r.action)).toEqual(['canary.promote']);
   });

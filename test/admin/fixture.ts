@@ -11,7 +11,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { createMetrics } from '../../src/observe/metrics.js';
 import { silentLogger } from '../../src/observe/log.js';
 import { RoutingRuntime } from '../../src/routing/runtime.js';
-import { AuditLog } from '../../src/admin/audit.js';
+import { AuditLog } from '../../src/state/audit.js';
 import { sha256Hex } from '../../src/admin/auth.js';
 import type { AdminContext } from '../../src/admin/context.js';
 import { startAdminServer } from '../../src/admin/server.js';

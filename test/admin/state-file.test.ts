@@ -1,7 +1,7 @@
 // Durable runtime state: a restart restores weights, rollout progress and rollbacks; a process killed
 // while writing in a loop leaves a readable state file; a damaged file is reported, never reset.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,10 +11,10 @@ import { parseConfig } from '../../src/config/load.js';
 import { createMetrics } from '../../src/observe/metrics.js';
 import { silentLogger } from '../../src/observe/log.js';
 import { RoutingRuntime } from '../../src/routing/runtime.js';
-import { AuditLog, auditRoutingEvents, describeAudit } from '../../src/admin/audit.js';
-import { StateFile } from '../../src/admin/state-file.js';
+import { AuditLog, auditRoutingEvents, describeAudit } from '../../src/state/audit.js';
+import { StateFile } from '../../src/state/state-file.js';
 
-const BUILT = fileURLToPath(new URL('../../dist/src/admin/state-file.js', import.meta.url));
+const BUILT = fileURLToPath(new URL('../../dist/src/state/state-file.js', import.meta.url));
 
 const config = parseConfig(JSON.stringify({
   upstreams: { incumbent: { url: 'http://127.0.0.1:9' }, candidate: { url: 'http://127.0.0.1:9' } },
@@ -35,6 +35,7 @@ describe('state file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sg-state-'));
     const first = runtime(dir);
     first.setWeight('predict', 35, op);
+    await first.flush();
     first.close();
     const second = runtime(dir);
     expect(second.route('predict')!.weight).toEqual({ value: 35, source: 'runtime', config: 1 });
@@ -46,6 +47,7 @@ describe('state file', () => {
       third.recordLive('predict', 'candidate', 503, 5, 1000);
     }
     third.evaluateNow(1000);
+    await third.flush();
     third.close();
     await audit.close();
     const fourth = runtime(dir);
@@ -62,11 +64,12 @@ describe('state file', () => {
       + 'rolled back automatically at 1970-01-01T00:00:01.000Z: 100% of 20 candidate requests failing in the last seconds, limit 50% (hard-failure fast path)');
   });
 
-  it('an operator\'s rollback reads in plain words in the audit trail and the status', () => {
+  it('an operator\'s rollback reads in plain words in the audit trail and the status', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sg-state-'));
     const rt = runtime(dir);
     rt.setWeight('predict', 20, op);
     rt.rollback('predict', { token: 'demo', role: 'operator', source: '127.0.0.1' });
+    await rt.flush();
     rt.close();
     const view = runtime(dir).route('predict')!;
     expect(view.status).toMatch(/^rolled back by demo \(manual rollback\) at \d{4}-\d\d-\d\dT/);
@@ -75,6 +78,29 @@ describe('state file', () => {
       .toBe('demo (operator, from 127.0.0.1) rolled back the canary of predict: weight 20% → 0%, state static → rolled_back');
     expect(describeAudit({ time: 't', token: 'viewer', role: 'viewer', source: '10.0.0.9', action: 'canary.rollback', route: 'predict', before: null, after: null, result: 'SG_ERR_FORBIDDEN' }))
       .toBe('viewer (viewer, from 10.0.0.9) tried: rolled back the canary of predict; refused (SG_ERR_FORBIDDEN)');
+  });
+
+  it('writes a hard-failure rollback off the live thread: in force at once, on disk once flushed, restored after a restart (issue 22)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sg-state-'));
+    try {
+      const path = join(dir, 'state.json');
+      const rt = runtime(dir);
+      rt.setWeight('predict', 50, op);
+      await rt.flush();
+      const before = readFileSync(path, 'utf8');
+      // The fast path runs inside recordLive, on the live thread, as the proxy calls it.
+      for (let i = 0; i < 50 && rt.route('predict')!.state !== 'rolled_back'; i++) rt.recordLive('predict', 'candidate', 503, 5, 1000);
+      expect(rt.route('predict')!.state).toBe('rolled_back');
+      expect(rt.decide('predict', {}, undefined)).toBe('incumbent');
+      // Nothing was written (nor fsynced) on this thread: the file still holds the state before the rollback.
+      expect(readFileSync(path, 'utf8')).toBe(before);
+      await rt.flush();
+      expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ routes: { predict: { state: 'rolled_back', override: 0 } } });
+      rt.close();
+      expect(runtime(dir).route('predict')).toMatchObject({ state: 'rolled_back', weight: { value: 0 } });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports a damaged state file instead of silently starting from scratch', () => {
@@ -95,7 +121,7 @@ describe('state file', () => {
       const f = new StateFile(${JSON.stringify(path)});
       const route = (i) => ({ override: i % 101, state: 'static', step: 0, stepStartedAt: i, rollback: null, changedAt: i, changedBy: 'x'.repeat(i % 5000) });
       for (let i = 1; ; i++) {
-        f.save({ v: 1, savedAt: i, routes: { predict: route(i), other: route(i) } });
+        await f.save({ v: 1, savedAt: i, routes: { predict: route(i), other: route(i) } });
         if (i === 50) process.stdout.write('ready\\n');
       }`;
     for (let round = 0; round < 3; round++) {

@@ -38,11 +38,6 @@ const EXCEPTIONS: Readonly<Record<string, readonly string[]>> = {
   'dataset/replay.ts': ['shadow'],
   // The cluster primary is a composition root like app.ts (admin API, state backends) though it sits in proxy/.
   'proxy/cluster.ts': ['admin', 'state', 'app'],
-  // The persisted state file and the audit record type predate the state room.
-  'state/backend.ts': ['admin'],
-  'state/file.ts': ['admin'],
-  'state/ipc.ts': ['admin'],
-  'state/redis.ts': ['admin'],
 };
 
 function roomOf(file: string): string {

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { AuditLog } from '../../src/admin/audit.js';
+import { AuditLog } from '../../src/state/audit.js';
 import { sha256Hex } from '../../src/admin/auth.js';
 import type { AdminContext } from '../../src/admin/context.js';
 import { startAdminServer } from '../../src/admin/server.js';

@@ -179,11 +179,14 @@ routes:
     await until('every replica to see redis down', async () => ((await Promise.all(replicas.map(fleet))).every((f) => f.up === false) ? true : undefined));
     // Changed on A while Redis is away: applied on A at once, written when Redis is back.
     expect((await adminCall(a.adminPort, 'PUT', '/admin/routes/r/canary', { weight: 7 })).status).toBe(200);
+    // A says it holds a change the fleet has not taken (docs/fleet-outages.md).
+    expect((await fleet(a)).pending).toEqual(['r']);
     expect((await Promise.all(replicas.map(fleet))).some((f) => f.judge === true)).toBe(false);
     const m = (await adminCall(b.adminPort, 'GET', '/metrics')).json as string;
     expect(m).toMatch(/^shadowgate_state_backend_up\{backend="redis"\} 0$/m);
     await redis.restart();
     for (const r of [b, c]) await until(`replica ${r.name} to reconcile weight 7`, async () => ((await route(r, 'r')).weight.value === 7 ? true : undefined), 5000);
+    await until('A\'s change to be merged', async () => ((await fleet(a)).pending.length === 0 ? true : undefined));
     stop = true;
     await load;
     expect(statuses.length).toBeGreaterThan(0);

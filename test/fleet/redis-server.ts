@@ -1,5 +1,5 @@
-// A real redis-server for the fleet tests: started on a free loopback port with no persistence, and
-// stopped by the test. Absent binary: the test skips with a message, unless CI=true (then it fails).
+// A real redis-server for the fleet tests: started on a free loopback port, with no persistence (or,
+// given a directory, with an RDB file there that SAVE writes and a restart loads), and stopped by the test. Absent binary: the test skips with a message, unless CI=true (then it fails).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { hasBinary, skipNote } from '../helpers/binaries.js';
 import { closedPort } from '../helpers/upstream.js';
@@ -17,13 +17,15 @@ export interface TestRedis {
   readonly url: string;
   /** Kills the server (SIGKILL: no goodbye to the clients). */
   kill(): Promise<void>;
-  /** Starts it again on the same port (empty: no persistence). */
+  /** Starts it again on the same port: empty without persistence, else from the last RDB snapshot (SAVE). */
   restart(): Promise<void>;
   close(): Promise<void>;
 }
 
-async function launch(port: number): Promise<ChildProcess> {
-  const child = spawn(REDIS_BIN, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function launch(port: number, dir: string | undefined): Promise<ChildProcess> {
+  // No automatic snapshots either way: with a directory, the test decides when the RDB is taken (SAVE).
+  const persistence = dir === undefined ? [] : ['--dir', dir, '--dbfilename', 'dump.rdb'];
+  const child = spawn(REDIS_BIN, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no', ...persistence], { stdio: ['ignore', 'pipe', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10_000);
@@ -42,9 +44,9 @@ async function launch(port: number): Promise<ChildProcess> {
   return child;
 }
 
-export async function startRedis(): Promise<TestRedis> {
+export async function startRedis(opts: { dir?: string } = {}): Promise<TestRedis> {
   const port = await closedPort();
-  let child: ChildProcess | undefined = await launch(port);
+  let child: ChildProcess | undefined = await launch(port, opts.dir);
   const stop = async (signal: NodeJS.Signals) => {
     const c = child;
     child = undefined;
@@ -58,7 +60,7 @@ export async function startRedis(): Promise<TestRedis> {
     url: `redis://127.0.0.1:${port}`,
     kill: () => stop('SIGKILL'),
     restart: async () => {
-      child = await launch(port);
+      child = await launch(port, opts.dir);
     },
     close: () => stop('SIGTERM'),
   };
