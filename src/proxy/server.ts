@@ -330,7 +330,7 @@ function onRequestEnd(this: Tagged<IncomingMessage>): void {
   const ex = this[kExchange]!;
   ex.body = ex.chunks.length === 0 ? EMPTY : ex.chunks.length === 1 ? ex.chunks[0]! : Buffer.concat(ex.chunks, ex.bodySize);
   ex.chunks = [];
-  ex.proxy.forward(ex, ex.route!);
+  ex.proxy.admitRequest(ex, ex.route!);
 }
 
 function onResponseClose(this: Tagged<ServerResponse>): void {
@@ -551,17 +551,10 @@ export class ProxyServer {
       return;
     }
     ex.route = route;
-    const retryAfter = route.tryAcquire(Date.now());
-    if (retryAfter > 0) {
-      res.setHeader('retry-after', String(retryAfter));
-      ex.fail(errors.rateLimited());
-      return;
-    }
-    ex.admitted = true;
-    if (gen.tracer !== undefined) ex.span = gen.tracer.startLive(req.headers.traceparent, ex.started);
-    ex.target = route.decide(req.headers, req.socket.remoteAddress);
 
-    // ---- phase 2: bounded body read ----
+    // ---- phase 2: bounded body read, BEFORE the route's slot is taken (docs/slow-clients.md) ----
+    // A client that drips its body holds a connection and a buffer of at most maxBodyBytes, never a
+    // route slot (maxConcurrency) or an upstream connection: those are taken in admitRequest() once it is whole.
     if (declared > gen.maxBodyBytes) {
       req.resume();
       ex.fail(errors.bodyTooLarge(gen.maxBodyBytes));
@@ -569,6 +562,22 @@ export class ProxyServer {
     }
     req.on('data', onRequestData);
     req.on('end', onRequestEnd);
+  }
+
+  // ---- phase 2b: the body is whole: route limits (slot), canary decision, then the primary forward ----
+  admitRequest(ex: ProxyExchange, route: LiveRoute): void {
+    if (ex.done || ex.res.destroyed) return;
+    const retryAfter = route.tryAcquire(Date.now());
+    if (retryAfter > 0) {
+      ex.res.setHeader('retry-after', String(retryAfter));
+      ex.fail(errors.rateLimited());
+      return;
+    }
+    ex.admitted = true;
+    const req = ex.req;
+    if (ex.gen.tracer !== undefined) ex.span = ex.gen.tracer.startLive(req.headers.traceparent, ex.started);
+    ex.target = route.decide(req.headers, req.socket.remoteAddress);
+    this.forward(ex, route);
   }
 
   /** NGINX's request limits: header count, request-line length, one Host. */
