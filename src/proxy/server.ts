@@ -357,21 +357,12 @@ function onRequestData(this: Tagged<IncomingMessage>, chunk: Buffer): void {
   ex.chunks.push(chunk);
 }
 
-/** Counts a passthrough body as it streams by; past maxBodyBytes the call is aborted and answered 413. */
-function onPassthroughData(this: Tagged<IncomingMessage>, chunk: Buffer): void {
-  const ex = this[kExchange]!;
-  ex.bodySize += chunk.length;
-  if (ex.bodySize <= ex.gen.maxBodyBytes) return;
-  this.removeListener('data', onPassthroughData);
-  ex.gen.passthrough?.abort(this);
-  ex.fail(errors.bodyTooLarge(ex.gen.maxBodyBytes));
-}
-
 function onRequestEnd(this: Tagged<IncomingMessage>): void {
   const ex = this[kExchange]!;
   ex.body = ex.chunks.length === 0 ? EMPTY : ex.chunks.length === 1 ? ex.chunks[0]! : Buffer.concat(ex.chunks, ex.bodySize);
   ex.chunks = [];
-  ex.proxy.admitRequest(ex, ex.route!);
+  if (ex.route !== undefined) ex.proxy.admitRequest(ex, ex.route);
+  else ex.proxy.passOn(ex);
 }
 
 function onResponseClose(this: Tagged<ServerResponse>): void {
@@ -570,22 +561,15 @@ export class ProxyServer {
     const declared = Number(req.headers['content-length']);
     if (route === undefined) {
       if (gen.passthrough) {
-        // Passthrough bodies stream unbuffered, and are bounded all the same.
+        // Passthrough bodies are bounded and read first too: a slow client holds no upstream connection.
         if (declared > gen.maxBodyBytes) {
           req.resume();
           ex.fail(errors.bodyTooLarge(gen.maxBodyBytes));
           return;
         }
         ex.upstream = gen.passthrough.name;
-        res.setHeader('x-request-id', ex.requestId);
-        req.on('data', onPassthroughData);
-        gen.passthrough.web(req, res, ex.requestId, {
-          onResponse: () => req.socket.setTimeout(gen.client.timeouts.send),
-          done: (status: number) => {
-            ex.status = ex.status || status;
-            ex.finish();
-          },
-        });
+        req.on('data', onRequestData);
+        req.on('end', onRequestEnd);
         return;
       }
       ex.fail(errors.noRoute());
@@ -603,6 +587,21 @@ export class ProxyServer {
     }
     req.on('data', onRequestData);
     req.on('end', onRequestEnd);
+  }
+
+  /** A path no route serves, its body read: to the passthrough upstream (unbuffered answer, no shadow). */
+  passOn(ex: ProxyExchange): void {
+    const pt = ex.gen.passthrough;
+    if (ex.done || ex.res.destroyed || pt === undefined) return;
+    const { req, res, gen } = ex;
+    res.setHeader('x-request-id', ex.requestId);
+    pt.web(req, res, ex.requestId, ex.body, {
+      onResponse: () => req.socket.setTimeout(gen.client.timeouts.send),
+      done: (status: number) => {
+        ex.status = ex.status || status;
+        ex.finish();
+      },
+    });
   }
 
   // ---- phase 2b: the body is whole: route limits (slot), canary decision, then the primary forward ----

@@ -159,16 +159,21 @@ export async function slowBodyScenario(gw: Gw, surface: SlowBodySurface, opts: {
 
 describe('a reconnecting slow-body attacker leaves a control client ≥ 95% success (route maxConcurrency 64)', () => {
   let upstream: TestUpstream;
+  let other: TestUpstream;
   let gw: Gw;
 
   beforeAll(async () => {
     upstream = await startUpstream(echo);
+    other = await startUpstream(echo);
     gw = await startFromYaml(`
 server:
   http2: true
   timeouts: { body: 1s, send: 2s }
+  passthrough: other
+  drainTimeout: 1s
 upstreams:
   incumbent: { url: "${upstream.url}", timeout: 5s }
+  other: { url: "${other.url}", timeout: 5s, connections: 2 }
 routes:
   - name: predict
     match: { pathPrefix: /v1 }
@@ -180,6 +185,7 @@ routes:
   afterAll(async () => {
     await gw.close();
     await upstream.close();
+    await other.close();
   });
 
   const surfaces: [string, () => SlowBodySurface][] = [
@@ -197,4 +203,30 @@ routes:
       await after.stop();
     }, 60_000);
   }
+
+  it('passthrough: stalled bodies hold none of the upstream\'s connections (bodies are read before it is called)', async () => {
+    const surface = h1Surface(gw.port);
+    let running = true;
+    let attempts = 0;
+    const stallers = Array.from({ length: 20 }, async () => {
+      while (running) {
+        attempts++;
+        await surface.stall('/static/upload', 1000, 'abcde');
+      }
+    });
+    try {
+      for (const deadline = Date.now() + 30_000; gw.app.proxy.inFlightCount < 20 || attempts < 20;) {
+        if (Date.now() > deadline) throw new Error(`stallers not in: ${gw.app.proxy.inFlightCount} in flight`);
+        await delay(10);
+      }
+      // The passthrough upstream (2 connections) has not seen one of them, and serves a whole request.
+      expect(other.open()).toBe(0);
+      expect(await surface.send('/static/whole', '{}')).toBe(200);
+      expect(other.received.map((r) => r.url)).toEqual(['/static/whole']);
+    } finally {
+      running = false;
+      await surface.stop();
+      await Promise.all(stallers);
+    }
+  }, 60_000);
 });
