@@ -5,16 +5,23 @@
 // the stalled bodies held). The proxy reads a bounded body before it takes the route slot, as NGINX reads
 // it before it connects upstream (docs/slow-clients.md).
 //
-// The scenario is a function over a surface (a base URL, a whole-request client and a stalled-body
-// client), run here on HTTP/1.1 and h2c, so that it folds into the live-path surface matrix.
+// The scenario is a function over a surface (a whole-request client and a stalled-body client of one
+// protocol), run here on HTTP/1.1, h2c, TLS HTTP/1.1 and TLS h2, so that it folds into the live-path
+// surface matrix.
+import { rmSync } from 'node:fs';
 import http2 from 'node:http2';
 import type { Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import tls from 'node:tls';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFromYaml } from '../helpers/app.js';
+import { makePki, opensslMissing, type TestPki } from '../helpers/certs.js';
 import { connect } from '../helpers/raw.js';
 import { echo, startUpstream, type TestUpstream } from '../helpers/upstream.js';
+
+const noOpenssl = opensslMissing();
+if (noOpenssl) console.warn(noOpenssl);
 
 type Gw = Awaited<ReturnType<typeof startFromYaml>>;
 
@@ -32,18 +39,23 @@ export interface SlowBodySurface {
   stop(): Promise<void>;
 }
 
-export function h1Surface(port: number): SlowBodySurface {
-  const agent = new Agent({ connections: 4 });
+/** HTTP/1.1 in clear, or over TLS (ALPN http/1.1) when `ca` (PEM) is given. */
+export function h1Surface(port: number, ca?: string): SlowBodySurface {
+  const agent = new Agent({ connections: 4, ...(ca ? { connect: { ca } } : {}) });
   const sockets = new Set<Socket>();
+  const open = (): Promise<Socket> => ca === undefined ? connect(port) : new Promise((resolve, reject) => {
+    const s = tls.connect({ host: '127.0.0.1', port, ca, ALPNProtocols: ['http/1.1'] }, () => resolve(s));
+    s.once('error', reject);
+  });
   return {
-    name: 'HTTP/1.1',
+    name: ca ? 'TLS HTTP/1.1' : 'HTTP/1.1',
     async send(path, body) {
-      const res = await request(`http://127.0.0.1:${port}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json' }, dispatcher: agent });
+      const res = await request(`${ca ? 'https' : 'http'}://127.0.0.1:${port}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json' }, dispatcher: agent });
       await res.body.dump();
       return res.statusCode;
     },
     async stall(path, length, first) {
-      const s = await connect(port);
+      const s = await open();
       sockets.add(s);
       s.on('error', () => undefined);
       s.resume(); // takes the 408 (or a 429) and sees the close
@@ -62,10 +74,11 @@ export function h1Surface(port: number): SlowBodySurface {
   };
 }
 
-export function h2cSurface(url: string): SlowBodySurface {
+/** HTTP/2: h2c with prior knowledge for an http:// URL, h2 by ALPN for https:// (trusting `ca`). */
+export function h2Surface(url: string, ca?: string): SlowBodySurface {
   const sessions = new Set<http2.ClientHttp2Session>();
   const open = (): http2.ClientHttp2Session => {
-    const s = http2.connect(url);
+    const s = http2.connect(url, ca ? { ca } : {});
     sessions.add(s);
     s.on('error', () => undefined);
     s.once('close', () => sessions.delete(s));
@@ -73,7 +86,7 @@ export function h2cSurface(url: string): SlowBodySurface {
   };
   let control: http2.ClientHttp2Session | undefined;
   return {
-    name: 'h2c',
+    name: ca ? 'TLS h2' : 'h2c',
     send(path, body) {
       if (control === undefined || control.closed || control.destroyed) control = open();
       const session = control;
@@ -191,7 +204,7 @@ routes:
 
   const surfaces: [string, () => SlowBodySurface][] = [
     ['HTTP/1.1', () => h1Surface(gw.port)],
-    ['h2c', () => h2cSurface(gw.url)],
+    ['h2c', () => h2Surface(gw.url)],
   ];
   for (const [name, make] of surfaces) {
     it(`${name}: 80 stalled bodies, started over at each 408, take no route slot`, async () => {
@@ -231,4 +244,48 @@ routes:
       await Promise.all(stallers);
     }
   }, 60_000);
+});
+
+describe.skipIf(noOpenssl !== undefined)('the same attacker over TLS (http2: true: HTTP/1.1 and h2 by ALPN)', () => {
+  let upstream: TestUpstream;
+  let pki: TestPki;
+  let ca: string;
+  let gw: Gw;
+
+  beforeAll(async () => {
+    pki = makePki();
+    ca = pki.read(pki.ca);
+    upstream = await startUpstream(echo);
+    gw = await startFromYaml(`
+server:
+  http2: true
+  tls: { cert: "${pki.server.cert}", key: "${pki.server.key}" }
+  timeouts: { body: 1s, send: 2s }
+  drainTimeout: 1s
+upstreams:
+  incumbent: { url: "${upstream.url}", timeout: 5s }
+routes:
+  - name: predict
+    match: { pathPrefix: /v1 }
+    primary: incumbent
+    limits: { maxConcurrency: 64 }
+`);
+  });
+
+  afterAll(async () => {
+    await gw?.close();
+    await upstream?.close();
+    if (pki !== undefined) rmSync(pki.dir, { recursive: true, force: true });
+  });
+
+  const surfaces: [string, () => SlowBodySurface][] = [
+    ['TLS HTTP/1.1', () => h1Surface(gw.port, ca)],
+    ['TLS h2', () => h2Surface(`https://127.0.0.1:${gw.port}`, ca)],
+  ];
+  for (const [name, make] of surfaces) {
+    it(`${name}: 80 stalled bodies take no route slot`, async () => {
+      const out = await slowBodyScenario(gw, make(), { attackers: 80, minSent: 60, maxSent: 150, cycles: 2, gapMs: 20, path: '/v1/predict' });
+      expect(out.ok / out.sent, JSON.stringify(out)).toBeGreaterThanOrEqual(0.95);
+    }, 60_000);
+  }
 });
