@@ -65,7 +65,8 @@ export function createPassthrough(name: string, url: string, timeoutMs: number, 
       const headers = upstreamRequestHeaders(req.headers, { remoteAddress: req.socket.remoteAddress, proto: 'http', requestId });
       // The body was read whole: it goes with its exact length (a chunked one too), or none when there was none.
       if (body.length > 0 || req.headers['content-length'] !== undefined) headers['content-length'] = String(body.length);
-      req.headers = headers;
+      // An own property: HTTP/2's request object has only a getter for its headers (assigning throws).
+      Object.defineProperty(req, 'headers', { value: headers, writable: true, configurable: true, enumerable: true });
       res.once('close', () => hooks.done(res.statusCode));
       proxy.web(req, res, { buffer: new PassThrough().end(body) }, (err) => {
         if (res.headersSent || res.destroyed) {

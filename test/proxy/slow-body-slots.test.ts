@@ -218,11 +218,34 @@ routes:
     }, 60_000);
   }
 
+  it('passthrough over h2c: the body, read first, reaches the upstream with its length', async () => {
+    const session = http2.connect(gw.url);
+    try {
+      const body = await new Promise<string>((resolve, reject) => {
+        const stream = session.request({ ':method': 'POST', ':path': '/static/h2', 'content-type': 'application/json' });
+        let text = '';
+        stream.setEncoding('utf8');
+        stream.on('data', (d: string) => { text += d; });
+        stream.on('end', () => resolve(text));
+        stream.on('error', reject);
+        stream.write('{"a":');
+        setImmediate(() => stream.end('1}'));
+      });
+      // node:http2's request has only a getter for its headers: 43e1ef9 threw assigning them.
+      const seen = JSON.parse(body) as { url: string; body: string; headers: Record<string, string> };
+      expect(seen).toMatchObject({ url: '/static/h2', body: '{"a":1}' });
+      expect(seen.headers['content-length']).toBe('7');
+    } finally {
+      session.close();
+    }
+  });
+
   it('passthrough: stalled bodies hold none of the upstream\'s connections (bodies are read before it is called)', async () => {
     const surface = h1Surface(gw.port);
     let running = true;
     let attempts = 0;
     const base = gw.app.proxy.inFlightCount;
+    const seenBefore = other.received.length;
     const stallers = Array.from({ length: 20 }, async () => {
       while (running) {
         attempts++;
@@ -237,7 +260,7 @@ routes:
       // The passthrough upstream (2 connections) has not seen one of them, and serves a whole request.
       expect(other.open()).toBe(0);
       expect(await surface.send('/static/whole', '{}')).toBe(200);
-      expect(other.received.map((r) => r.url)).toEqual(['/static/whole']);
+      expect(other.received.slice(seenBefore).map((r) => r.url)).toEqual(['/static/whole']);
     } finally {
       running = false;
       await surface.stop();
