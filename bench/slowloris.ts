@@ -1,10 +1,12 @@
 // The slow-body probe of issue #10 (finding 1), as a measurement, not a test: N connections send a full
-// request head and 5 of 100 declared body bytes to a route limited to N concurrent requests, while a
+// request head and 5 of 100 declared body bytes to a route limited to N (or --limit) concurrent requests, while a
 // prober sends one legitimate request every 50 ms. Reports what the prober got before and after
 // `server.timeouts.body`, and what the proxy closed. One process: shadowgate, its upstream, the attackers
 // and the prober share it (the attackers are idle sockets).
 //
-//   node dist/bench/slowloris.js [--connections 512] [--body 5s] [--duration 12s] [--reconnect]
+//   node dist/bench/slowloris.js [--connections 512] [--limit N] [--body 5s] [--duration 12s] [--reconnect]
+// Issue #19 finding 5 (a reconnecting attacker, 80 connections, route limit 64):
+//   node dist/bench/slowloris.js --connections 80 --limit 64 --body 3s --duration 12s --reconnect
 import http from 'node:http';
 import net from 'node:net';
 import { parseArgs } from 'node:util';
@@ -18,12 +20,14 @@ import { parseDuration } from '../src/config/units.js';
 const { values } = parseArgs({
   options: {
     connections: { type: 'string', default: '512' },
+    limit: { type: 'string' },
     body: { type: 'string', default: '5s' },
     duration: { type: 'string', default: '12s' },
     reconnect: { type: 'boolean', default: false },
   },
 });
 const n = Number(values.connections);
+const limit = values.limit === undefined ? n : Number(values.limit);
 const bodyMs = parseDuration(values.body!)!;
 const durationMs = parseDuration(values.duration!)!;
 
@@ -39,7 +43,7 @@ admin: { port: 0, stateFile: /tmp/sg-slowloris-state.json, auditFile: /tmp/sg-sl
 log: { access: false }
 upstreams: { model: { url: "${upstream.url}", timeout: 2s } }
 routes:
-  - { name: predict, match: { pathPrefix: /v1/predict }, primary: model, limits: { maxConcurrency: ${n} } }
+  - { name: predict, match: { pathPrefix: /v1/predict }, primary: model, limits: { maxConcurrency: ${limit} } }
 `), { logger: silentLogger(), registry: new Registry(), admin: false });
 
 const started = performance.now();
@@ -86,12 +90,14 @@ const summarize = (xs: Sample[]) => {
 };
 const before = samples.filter((x) => x.at < bodyMs);
 const after = samples.filter((x) => x.at >= bodyMs + 500); // the cut itself takes a moment for 512 sockets
+const ok = samples.filter((x) => x.status === 200).length;
 const first200 = samples.filter((x) => x.status === 200).map((x) => x.at).sort((a, b) => a - b)[0];
 console.log(JSON.stringify({
-  connections: n, bodyTimeoutMs: bodyMs, durationMs, reconnect: values.reconnect,
+  connections: n, maxConcurrency: limit, bodyTimeoutMs: bodyMs, durationMs, reconnect: values.reconnect,
   proberBeforeTimeout: summarize(before),
   proberAfterTimeout: summarize(after),
   first200AtMs: first200 === undefined ? null : Math.round(first200),
+  proberSuccess: `${ok}/${samples.length} (${samples.length === 0 ? 0 : Math.round((1000 * ok) / samples.length) / 10}%)`,
   attackerAnswers, attackersStillOpen: attackersOpen,
   connectionsClosed: closed,
 }, null, 2));

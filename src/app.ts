@@ -154,6 +154,7 @@ export class Shadowgate {
     createAnonymizer(config.anonymize, inUse);
     const generation = ++this.generations;
     const pools = new Map<string, Pool>();
+    const retryPools = new Map<string, Pool>();
     const timeouts = new Map<string, number>();
     const queueLimits = new Map<string, { maxQueue: number; capacity: number }>();
     for (const [name, u] of Object.entries(config.upstreams)) {
@@ -161,6 +162,8 @@ export class Shadowgate {
       const prev = previous?.config.upstreams[name];
       const reuse = prev !== undefined && isDeepStrictEqual(prev, u) ? previous!.pools.get(name) : undefined;
       pools.set(name, reuse ?? new Pool(u.url, { connections: u.connections, pipelining: u.pipelining, keepAliveTimeout: 30_000, ...upstreamPoolOptions(u) }));
+      // Live retries after a lost keep-alive connection: each call on a connection of its own (proxy/server.ts retry).
+      retryPools.set(name, (reuse && previous!.retryPools.get(name)) ?? new Pool(u.url, { connections: u.connections, ...upstreamPoolOptions(u) }));
       timeouts.set(name, u.timeout);
     }
     const sameUpstreams = previous !== undefined && isDeepStrictEqual(previous.config.upstreams, config.upstreams);
@@ -173,7 +176,7 @@ export class Shadowgate {
     const passthrough = pt !== undefined ? createPassthrough(pt, config.upstreams[pt]!.url, config.upstreams[pt]!.timeout, config.upstreams[pt]!.connections) : undefined;
     const { timeouts: clientTimeouts, maxConnections, maxHeaders } = config.server;
     return {
-      config, generation, pools, timeouts, queueLimits, routes, grpc, maxBodyBytes: config.server.maxBodyBytes, passthrough,
+      config, generation, pools, retryPools, timeouts, queueLimits, routes, grpc, maxBodyBytes: config.server.maxBodyBytes, passthrough,
       client: { timeouts: clientTimeouts, maxConnections, maxHeaders },
       ...(tracer ? { tracer } : {}),
     };
@@ -388,6 +391,7 @@ export class Shadowgate {
   private retire(previous: AppGeneration, current: AppGeneration): void {
     for (const r of previous.routes.all()) r.shadow?.close();
     for (const [name, pool] of previous.pools) if (current.pools.get(name) !== pool) void pool.close().catch(() => undefined);
+    for (const [name, pool] of previous.retryPools) if (current.retryPools.get(name) !== pool) void pool.close().catch(() => undefined);
     if (previous.passthrough !== undefined) previous.passthrough.close();
     if (previous.tracer !== current.tracer) void previous.tracer?.close();
     if (previous.grpc !== undefined && previous.grpc !== current.grpc) previous.grpc.close();
@@ -410,7 +414,7 @@ export class Shadowgate {
       const clean = await this.proxy.drain(timeout);
       for (const r of this.gen.routes.all()) r.shadow?.close();
       await this.shadowThreads.close();
-      await Promise.all([...this.gen.pools.values()].map((p) => p.close().catch(() => undefined)));
+      await Promise.all([...this.gen.pools.values(), ...this.gen.retryPools.values()].map((p) => p.close().catch(() => undefined)));
       this.gen.passthrough?.close();
       await this.writer?.writer.close();
       await this.gen.tracer?.close();

@@ -70,6 +70,12 @@ export const routeSchema = z.object({
   canary: canarySchema.optional(),
   limits: limitsSchema.optional(),
   shadow: shadowSchema.optional(),
+  /**
+   * Methods this route's upstream treats as idempotent beside GET, HEAD and OPTIONS (e.g. POST to a model
+   * that only computes): such a request is sent again, once, on a fresh connection when a reused keep-alive
+   * connection is closed before any byte of the answer (docs/slow-clients.md). Others get 502.
+   */
+  idempotentMethods: z.array(z.string().toUpperCase()).default([]),
   /** grpc: calls are proxied over HTTP/2 with trailers, and shadow copies decoded with `grpc.protos`. */
   protocol: routeProtocol,
   grpc: grpcRouteSchema.optional(),

@@ -1,11 +1,12 @@
-// Paths that are not model routes, and WebSocket upgrades, pass through unbuffered with http-proxy-3:
-// no body read, no shadow, no comparison. The header rules are the route path's own (headers.ts): the
-// request's hop-by-hop and Connection-named fields are dropped before it leaves, and the answer's are
+// Paths that are not model routes, and WebSocket upgrades, pass through with http-proxy-3: no shadow, no
+// comparison, the answer streamed unbuffered. The request body (bounded by maxBodyBytes) was read whole
+// before: a client that drips it holds no upstream connection (docs/slow-clients.md). The header rules
+// are the route path's own (headers.ts): the request's hop-by-hop and Connection-named fields are dropped before it leaves, and the answer's are
 // dropped before the client sees it (http-proxy-3 would echo the client's Connection and copy the
 // upstream's hop-by-hop fields, so the answer is written here: selfHandleResponse).
-import { Agent as HttpAgent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent as HttpAgent, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import type { Duplex } from 'node:stream';
+import { PassThrough, type Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
 import { errorBody, errors } from '../errors.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from '../http/headers.js';
@@ -19,15 +20,14 @@ export interface PassthroughHooks {
 
 export interface Passthrough {
   readonly name: string;
-  web(req: IncomingMessage, res: ServerResponse, requestId: string, hooks: PassthroughHooks): void;
-  /** Cancels the upstream call of a request the proxy answers itself (a body over maxBodyBytes). */
-  abort(req: IncomingMessage): void;
+  /** `body`: the request's body, already read (the request stream is consumed). */
+  web(req: IncomingMessage, res: ServerResponse, requestId: string, body: Buffer, hooks: PassthroughHooks): void;
   ws(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   close(): void;
 }
 
 const kCall = Symbol('shadowgate.passthrough');
-type Tagged = IncomingMessage & { [kCall]?: { hooks: PassthroughHooks; requestId: string; upstream?: ClientRequest; aborted: boolean } };
+type Tagged = IncomingMessage & { [kCall]?: { hooks: PassthroughHooks; requestId: string } };
 
 /**
  * Idle upstream connections are closed after this, below the usual 5 s keep-alive of an upstream (node's
@@ -44,13 +44,9 @@ export function createPassthrough(name: string, url: string, timeoutMs: number, 
     if (retired) socket.destroy();
   });
   const proxy = createProxyServer({ target: url, ws: true, xfwd: false, changeOrigin: true, proxyTimeout: timeoutMs, selfHandleResponse: true, agent });
-  proxy.on('proxyReq', (proxyReq, req) => {
-    const call = (req as Tagged)[kCall];
-    if (call !== undefined) call.upstream = proxyReq;
-  });
   proxy.on('proxyRes', (proxyRes, req, res) => {
     const call = (req as Tagged)[kCall];
-    if (call === undefined || call.aborted || res.headersSent || res.destroyed) {
+    if (call === undefined || res.headersSent || res.destroyed) {
       proxyRes.resume();
       return;
     }
@@ -63,17 +59,16 @@ export function createPassthrough(name: string, url: string, timeoutMs: number, 
   });
   return {
     name,
-    web(req, res, requestId, hooks) {
-      const call = { hooks, requestId, aborted: false } as NonNullable<Tagged[typeof kCall]>;
+    web(req, res, requestId, body, hooks) {
+      const call: NonNullable<Tagged[typeof kCall]> = { hooks, requestId };
       (req as Tagged)[kCall] = call;
-      const length = req.headers['content-length'];
       const headers = upstreamRequestHeaders(req.headers, { remoteAddress: req.socket.remoteAddress, proto: 'http', requestId });
-      // The body streams through unchanged, so its framing is kept (node re-chunks a body without a length).
-      if (length !== undefined) headers['content-length'] = length;
-      req.headers = headers;
+      // The body was read whole: it goes with its exact length (a chunked one too), or none when there was none.
+      if (body.length > 0 || req.headers['content-length'] !== undefined) headers['content-length'] = String(body.length);
+      // An own property: HTTP/2's request object has only a getter for its headers (assigning throws).
+      Object.defineProperty(req, 'headers', { value: headers, writable: true, configurable: true, enumerable: true });
       res.once('close', () => hooks.done(res.statusCode));
-      proxy.web(req, res, {}, (err) => {
-        if (call.aborted) return; // the proxy answered this request itself
+      proxy.web(req, res, { buffer: new PassThrough().end(body) }, (err) => {
         if (res.headersSent || res.destroyed) {
           res.destroy();
           return;
@@ -84,13 +79,6 @@ export function createPassthrough(name: string, url: string, timeoutMs: number, 
         res.writeHead(e.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-request-id': requestId });
         res.end(body);
       });
-    },
-    abort(req) {
-      const call = (req as Tagged)[kCall];
-      if (call === undefined) return;
-      call.aborted = true;
-      req.unpipe();
-      call.upstream?.destroy();
     },
     ws(req, socket, head) {
       // An upgraded connection leaves HTTP: it gets its own socket, not one of the keep-alive pool.

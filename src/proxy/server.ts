@@ -56,6 +56,11 @@ export interface ClientLimits {
 export interface Generation {
   readonly routes: RouteTable<LiveRoute>;
   readonly pools: ReadonlyMap<string, Pool>;
+  /**
+   * Per upstream, a pool whose every call gets a connection of its own (dispatched with `reset`): where an
+   * idempotent request goes again after its reused keep-alive connection was closed under it.
+   */
+  readonly retryPools: ReadonlyMap<string, Pool>;
   /** Each upstream's deadline for a live call, from dispatch (queue time included) to its response head. */
   readonly timeouts: ReadonlyMap<string, number>;
   /** Upstreams with `maxQueue`: requests allowed to wait once `capacity` calls are in flight. */
@@ -157,6 +162,10 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
   load: { inFlight: number } | undefined;
   /** The whole-call deadline (queue time included), cleared when the response head arrives. */
   deadline: NodeJS.Timeout | undefined;
+  /** Some byte of the upstream's answer arrived (a 1xx head included): the call can no longer be sent again. */
+  answered = false;
+  /** Sent again once already on a fresh connection (never twice). */
+  retried = false;
 
   /** The configuration generation this request started with: a reload never splits a request. */
   constructor(readonly proxy: ProxyServer, readonly gen: Generation, readonly req: Tagged<IncomingMessage>, readonly res: Tagged<ServerResponse>) {
@@ -174,6 +183,7 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingMessage['headers']): void {
+    this.answered = true;
     if (statusCode < 200) return; // 1xx: informational, not forwarded
     clearTimeout(this.deadline);
     this.status = statusCode;
@@ -210,6 +220,8 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    // A reused connection the upstream closed before any byte of the answer: once more, on a fresh one.
+    if (!this.answered && !this.retried && !this.done && this.proxy.retry(this, err)) return;
     this.callEnded();
     if (this.done) return;
     if (!this.headersSent && this.canFallBack()) {
@@ -295,9 +307,38 @@ function resumeOnDrain(this: Tagged<ServerResponse>): void {
   this[kExchange]?.controller?.resume();
 }
 
+/** Methods sent again after a lost connection on every route (RFC 9110 §9.2.1 safe methods, as NGINX). */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Why an upstream call failed, when it is the keep-alive race: the upstream closed (FIN: undici's
+ * "other side closed" on a socket that had read earlier answers, i.e. a reused one) or reset (RST, EPIPE:
+ * no socket details come with these) the connection the request went out on.
+ */
+function lostConnection(err: Error): 'closed' | 'reset' | undefined {
+  const e = err as { code?: string; socket?: { bytesRead?: number } };
+  if (e.code === 'UND_ERR_SOCKET') return (e.socket?.bytesRead ?? 0) > 0 ? 'closed' : undefined;
+  return e.code === 'ECONNRESET' || e.code === 'EPIPE' ? 'reset' : undefined;
+}
+
 function isTimeout(err: Error): boolean {
   const code = (err as { code?: string }).code;
   return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
+}
+
+/** The primary call as undici dispatches it: the request's forwarded head and its buffered body. */
+function upstreamCall(ex: ProxyExchange, timeout: number): Dispatcher.DispatchOptions {
+  const req = ex.req;
+  const headers = upstreamRequestHeaders(req.headers, { remoteAddress: req.socket.remoteAddress, proto: isEncrypted(req.socket) ? 'https' : 'http', requestId: ex.requestId });
+  if (ex.span !== undefined) headers.traceparent = formatTraceparent(ex.span.context);
+  return {
+    method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
+    path: req.url ?? '/',
+    headers,
+    body: ex.body.length > 0 ? ex.body : null,
+    headersTimeout: timeout,
+    bodyTimeout: timeout,
+  };
 }
 
 // ---- request body: bounded, read with module-level listeners (no closures per request) ----
@@ -316,21 +357,12 @@ function onRequestData(this: Tagged<IncomingMessage>, chunk: Buffer): void {
   ex.chunks.push(chunk);
 }
 
-/** Counts a passthrough body as it streams by; past maxBodyBytes the call is aborted and answered 413. */
-function onPassthroughData(this: Tagged<IncomingMessage>, chunk: Buffer): void {
-  const ex = this[kExchange]!;
-  ex.bodySize += chunk.length;
-  if (ex.bodySize <= ex.gen.maxBodyBytes) return;
-  this.removeListener('data', onPassthroughData);
-  ex.gen.passthrough?.abort(this);
-  ex.fail(errors.bodyTooLarge(ex.gen.maxBodyBytes));
-}
-
 function onRequestEnd(this: Tagged<IncomingMessage>): void {
   const ex = this[kExchange]!;
   ex.body = ex.chunks.length === 0 ? EMPTY : ex.chunks.length === 1 ? ex.chunks[0]! : Buffer.concat(ex.chunks, ex.bodySize);
   ex.chunks = [];
-  ex.proxy.forward(ex, ex.route!);
+  if (ex.route !== undefined) ex.proxy.admitRequest(ex, ex.route);
+  else ex.proxy.passOn(ex);
 }
 
 function onResponseClose(this: Tagged<ServerResponse>): void {
@@ -529,39 +561,25 @@ export class ProxyServer {
     const declared = Number(req.headers['content-length']);
     if (route === undefined) {
       if (gen.passthrough) {
-        // Passthrough bodies stream unbuffered, and are bounded all the same.
+        // Passthrough bodies are bounded and read first too: a slow client holds no upstream connection.
         if (declared > gen.maxBodyBytes) {
           req.resume();
           ex.fail(errors.bodyTooLarge(gen.maxBodyBytes));
           return;
         }
         ex.upstream = gen.passthrough.name;
-        res.setHeader('x-request-id', ex.requestId);
-        req.on('data', onPassthroughData);
-        gen.passthrough.web(req, res, ex.requestId, {
-          onResponse: () => req.socket.setTimeout(gen.client.timeouts.send),
-          done: (status: number) => {
-            ex.status = ex.status || status;
-            ex.finish();
-          },
-        });
+        req.on('data', onRequestData);
+        req.on('end', onRequestEnd);
         return;
       }
       ex.fail(errors.noRoute());
       return;
     }
     ex.route = route;
-    const retryAfter = route.tryAcquire(Date.now());
-    if (retryAfter > 0) {
-      res.setHeader('retry-after', String(retryAfter));
-      ex.fail(errors.rateLimited());
-      return;
-    }
-    ex.admitted = true;
-    if (gen.tracer !== undefined) ex.span = gen.tracer.startLive(req.headers.traceparent, ex.started);
-    ex.target = route.decide(req.headers, req.socket.remoteAddress);
 
-    // ---- phase 2: bounded body read ----
+    // ---- phase 2: bounded body read, BEFORE the route's slot is taken (docs/slow-clients.md) ----
+    // A client that drips its body holds a connection and a buffer of at most maxBodyBytes, never a
+    // route slot (maxConcurrency) or an upstream connection: those are taken in admitRequest() once it is whole.
     if (declared > gen.maxBodyBytes) {
       req.resume();
       ex.fail(errors.bodyTooLarge(gen.maxBodyBytes));
@@ -569,6 +587,37 @@ export class ProxyServer {
     }
     req.on('data', onRequestData);
     req.on('end', onRequestEnd);
+  }
+
+  /** A path no route serves, its body read: to the passthrough upstream (unbuffered answer, no shadow). */
+  passOn(ex: ProxyExchange): void {
+    const pt = ex.gen.passthrough;
+    if (ex.done || ex.res.destroyed || pt === undefined) return;
+    const { req, res, gen } = ex;
+    res.setHeader('x-request-id', ex.requestId);
+    pt.web(req, res, ex.requestId, ex.body, {
+      onResponse: () => req.socket.setTimeout(gen.client.timeouts.send),
+      done: (status: number) => {
+        ex.status = ex.status || status;
+        ex.finish();
+      },
+    });
+  }
+
+  // ---- phase 2b: the body is whole: route limits (slot), canary decision, then the primary forward ----
+  admitRequest(ex: ProxyExchange, route: LiveRoute): void {
+    if (ex.done || ex.res.destroyed) return;
+    const retryAfter = route.tryAcquire(Date.now());
+    if (retryAfter > 0) {
+      ex.res.setHeader('retry-after', String(retryAfter));
+      ex.fail(errors.rateLimited());
+      return;
+    }
+    ex.admitted = true;
+    const req = ex.req;
+    if (ex.gen.tracer !== undefined) ex.span = ex.gen.tracer.startLive(req.headers.traceparent, ex.started);
+    ex.target = route.decide(req.headers, req.socket.remoteAddress);
+    this.forward(ex, route);
   }
 
   /** NGINX's request limits: header count, request-line length, one Host. */
@@ -625,17 +674,28 @@ export class ProxyServer {
     ex.load = load;
     ex.controller = undefined;
     ex.deadline = setTimeout(onDeadline, timeout, ex);
-    const req = ex.req;
-    const headers = upstreamRequestHeaders(req.headers, { remoteAddress: req.socket.remoteAddress, proto: isEncrypted(req.socket) ? 'https' : 'http', requestId: ex.requestId });
-    if (ex.span !== undefined) headers.traceparent = formatTraceparent(ex.span.context);
-    pool.dispatch({
-      method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
-      path: req.url ?? '/',
-      headers,
-      body: ex.body.length > 0 ? ex.body : null,
-      headersTimeout: timeout,
-      bodyTimeout: timeout,
-    }, ex);
+    pool.dispatch(upstreamCall(ex, timeout), ex);
+  }
+
+  /**
+   * The keep-alive race (issue 19 finding 7): the upstream closed a reused connection as the request went
+   * out, before any byte of the answer. An idempotent request (GET, HEAD, OPTIONS, the route's
+   * idempotentMethods) goes once more, on a connection of its own, within the same deadline; any other may
+   * have been read and acted on, and gets 502. The buffered body is sent again as it is.
+   */
+  retry(ex: ProxyExchange, err: Error): boolean {
+    const reason = lostConnection(err);
+    const route = ex.route;
+    if (reason === undefined || route === undefined || ex.res.destroyed) return false;
+    const method = ex.req.method ?? 'GET';
+    if (!IDEMPOTENT.has(method) && !route.config.idempotentMethods.includes(method)) return false;
+    const pool = ex.gen.retryPools.get(ex.upstream);
+    if (pool === undefined || pool.closed || pool.destroyed) return false;
+    ex.retried = true;
+    ex.controller = undefined;
+    this.deps.metrics.upstreamRetries.inc({ route: route.name, reason });
+    pool.dispatch({ ...upstreamCall(ex, ex.gen.timeouts.get(ex.upstream) ?? 2000), reset: true }, ex);
+    return true;
   }
 
   // ---- phase 4: logging, live stats, and the shadow offer (after the answer ended) ----
