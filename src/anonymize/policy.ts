@@ -14,6 +14,7 @@ import { Run, type EngineContext, type FailureReason } from './run.js';
 import { decodeContent, DEFAULT_MAX_DECODED_BYTES, isBodyFailure, utf8ContentType } from './body-decode.js';
 import { anonymizeEntity, type CodecEnv } from './codecs/index.js';
 import { anonymizeUrl, compileTemplate, type PathTemplate } from './url.js';
+import { canonicalJson } from '../kernel/canonical-json.js';
 
 export type AnonymizeOutcome =
   | { ok: true; request: AnonymizedRequest; replacements: ReadonlyMap<string, number> }
@@ -31,15 +32,7 @@ export interface CompiledPolicy {
   findLeaks(text: string): string[];
 }
 
-/** JSON with sorted keys, so equal policies hash equally whatever the order in the file. */
-export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
+
 
 export function policyId(name: string, cfg: PolicyConfig): string {
   return `${name}@${createHash('sha256').update(canonicalJson(cfg)).digest('hex').slice(0, 12)}`;

@@ -2,7 +2,7 @@
 // length) at normalized paths, plus what configured fields measure on the way: score deltas, text
 // similarity, overlap@k. One walk over both JSON trees; non-JSON bodies compare by bytes.
 import type { ShadowResponse } from '../exchange.js';
-import { canonicalJson } from './paths.js';
+import { canonicalJson } from '../kernel/canonical-json.js';
 import type { CompiledRules, PathNode } from './rules.js';
 import { textSimilarity } from './text.js';
 

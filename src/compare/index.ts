@@ -5,7 +5,9 @@ import type { CompareConfig } from '../config/schema.js';
 import { ShadowgateError } from '../errors.js';
 import type { ShadowExchange, ShadowFailure, ShadowResponse, ShadowRole } from '../exchange.js';
 import { DiffResult, NOT_JSON, diffResponses, parseBody, type DifferenceKind } from './diff.js';
-import { canonicalJson, valueAt } from './paths.js';
+import { valueAt } from './paths.js';
+import { canonicalJson } from '../kernel/canonical-json.js';
+import { seedOf } from '../kernel/hash.js';
 import { buildSpanReport, type RouteReport, type SpanReport, type Verdict } from './report.js';
 import { CompiledRules } from './rules.js';
 import { SampleGate, SampleStore, buildSample, type FieldSamples, type Sample } from './samples.js';
@@ -157,11 +159,6 @@ function labelText(v: unknown): string {
   return (typeof v === 'string' ? v : v === undefined ? '(missing)' : canonicalJson(v)).slice(0, MAX_LABEL_CHARS);
 }
 
-function hashSeed(text: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
-  return h >>> 0;
-}
 
 export class RouteComparer {
   readonly rules: CompiledRules;
@@ -182,7 +179,7 @@ export class RouteComparer {
     this.cfg = cfg;
     this.rules = new CompiledRules(cfg);
     this.hasBaseline = opts.hasBaseline ?? false;
-    const random = seededRandom(opts.seed ?? hashSeed(route));
+    const random = seededRandom(opts.seed ?? seedOf(route));
     this.total = new Tally(cfg.reservoirSize, false, random);
     this.bucketMs = Math.max(1, cfg.window.bucket);
     const count = Math.min(MAX_BUCKETS, Math.max(1, Math.ceil(cfg.window.length / this.bucketMs)));

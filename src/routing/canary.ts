@@ -6,6 +6,7 @@ import { BlockList, isIP } from 'node:net';
 import type { CanaryConfig } from '../config/schema.js';
 import { isAddressOrCidr } from '../config/schema/canary.js';
 import { ShadowgateError } from '../errors.js';
+import { keyedHash } from '../kernel/hash.js';
 
 export type CanaryTarget = 'incumbent' | 'candidate';
 export type CanaryReason = 'override' | 'sticky' | 'random' | 'off';
@@ -41,21 +42,9 @@ export function weightToBuckets(weightPercent: number): number {
   return Math.round(weightPercent * (BUCKETS / 100));
 }
 
-/**
- * FNV-1a over salt, a separator and key, then murmur3's finalizer: FNV alone leaves sequential keys
- * (user-1, user-2, …) clustered in the low bits, which skews a modulo split.
- */
+/** The kernel's keyed hash (FNV-1a, fmix32) of salt and key: a user's bucket never moves between versions. */
 export function stickyBucket(salt: string, key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < salt.length; i++) h = Math.imul(h ^ salt.charCodeAt(i), 0x01000193);
-  h = Math.imul(h ^ 0x1f, 0x01000193);
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return (h >>> 0) % BUCKETS;
+  return keyedHash(salt, key) % BUCKETS;
 }
 
 type KeyReader = (headers: IncomingHttpHeaders) => string | undefined;

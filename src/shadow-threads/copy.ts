@@ -18,6 +18,7 @@ import { observeStreams } from '../compare/stream-book.js';
 import { childContext, formatTraceparent, parseTraceparent, type TraceContext } from '../observe/trace.js';
 import { decodeGrpcRequest, type GrpcShadowDispatcher } from '../grpc/shadow.js';
 import { withOipRules } from '../grpc/route.js';
+import { seedOf } from '../kernel/hash.js';
 
 /** What a thread holds for one route of one generation. */
 export interface ThreadRoute {
@@ -60,17 +61,12 @@ export function threadRoute(r: RouteConfig & { shadow: ShadowConfig }, config: C
     rules: cfg.compare.enabled ? new CompiledRules(r.grpc?.preset === 'oip' ? withOipRules(cfg.compare) : cfg.compare) : undefined,
     gate: cfg.compare.enabled ? gate : undefined,
     record: config.record?.enabled === true && cfg.record,
-    random: seededRandom(hashText(r.name) ^ threadId),
+    random: seededRandom(seedOf(r.name) ^ threadId),
     rewrites: compileRewrites(cfg.rewrite),
     ...(grpc ? { grpc } : {}),
   };
 }
 
-function hashText(text: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
-  return h >>> 0;
-}
 
 /** A policy's failure reason → the drop it is counted as (same name where one exists). */
 export function dropReasonOf(reason: string): DropReason {

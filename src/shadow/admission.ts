@@ -2,39 +2,16 @@
 // dropped costs the live path next to nothing. Order (cheapest and most selective first) lives in
 // RouteShadow.offer: sample → body size → token bucket → in-flight → overload.
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { keyedUnit } from '../kernel/hash.js';
 
-/** A classic token bucket: `rate` tokens a second, at most `burst` saved up. */
-export class TokenBucket {
-  private tokens: number;
-  private last: number;
-  constructor(private readonly rate: number, private readonly burst: number, now = performance.now()) {
-    this.tokens = burst;
-    this.last = now;
-  }
+export { TokenBucket } from '../kernel/token-bucket.js';
 
-  tryTake(now = performance.now()): boolean {
-    const elapsed = now - this.last;
-    if (elapsed > 0) {
-      this.tokens = Math.min(this.burst, this.tokens + (elapsed * this.rate) / 1000);
-      this.last = now;
-    }
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return true;
-    }
-    return false;
-  }
-}
+/** Sticky sampling's separator ('|'), kept so that the users sampled before stay sampled. */
+const SAMPLE_SEPARATOR = 0x7c;
 
-/** FNV-1a over a string, mapped to [0, 1): a user's key always lands on the same point. */
+/** A user's key mapped to [0, 1) by the kernel's keyed hash: it always lands on the same point. */
 export function unitHash(salt: string, key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < salt.length; i++) h = Math.imul(h ^ salt.charCodeAt(i), 0x01000193);
-  h = Math.imul(h ^ 0x7c, 0x01000193); // separator, so ("ab","c") and ("a","bc") differ
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  // Final avalanche (murmur3 fmix32): FNV alone clusters short, similar keys.
-  h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b); h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35); h ^= h >>> 16;
-  return (h >>> 0) / 4294967296;
+  return keyedUnit(salt, key, SAMPLE_SEPARATOR);
 }
 
 /**

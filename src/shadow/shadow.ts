@@ -8,6 +8,7 @@ import type { Metrics } from '../observe/metrics.js';
 import type { CopyInput, ResultSink } from '../shadow-threads/pool.js';
 import type { CopyResult, TargetCall } from '../shadow-threads/protocol.js';
 import { OverloadMonitor, TokenBucket, unitHash } from './admission.js';
+import { defaultBurst } from '../kernel/token-bucket.js';
 import { formatTraceparent, type TraceContext, type Tracer } from '../observe/trace.js';
 
 export type DropReason = 'sampled_out' | 'body_too_large' | 'rate_limited' | 'in_flight' | 'overload' | 'target_down' | 'no_policy' | 'leak'
@@ -104,7 +105,7 @@ export class RouteShadow implements ResultSink {
   private readonly policyThreads = new Map<number, number>();
 
   constructor(readonly route: string, readonly cfg: Readonly<ShadowConfig>, private readonly deps: RouteShadowDeps) {
-    this.bucket = new TokenBucket(cfg.maxRps, cfg.burst ?? Math.max(1, Math.ceil(cfg.maxRps / 10)));
+    this.bucket = new TokenBucket(cfg.maxRps, cfg.burst ?? defaultBurst(cfg.maxRps));
     const targets = cfg.targets.length + (cfg.baseline !== undefined ? 1 : 0);
     this.breakers = Array.from({ length: targets }, () => new TargetBreaker());
     this.random = deps.random ?? Math.random;

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fnv1a } from '../../kernel/hash.js';
 import { AMBIGUOUS_NAMES, FIRST_NAME_LIST, SURNAME_LIST, foldName } from './names.js';
 
 const require = createRequire(import.meta.url);
@@ -32,11 +33,7 @@ export const W_COMMON = 8;     // lower-case in SUBTLEX-US, seen 20+ times
 export const W_PROPER = 16;    // capitalised in SUBTLEX-US, seen 5+ times
 export const W_AMBIGUOUS = 32; // a name that is also an everyday capitalised word (names.ts AMBIGUOUS_NAMES)
 
-function hashOf(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h;
-}
+const hashOf = (s: string): number => fnv1a(s);
 
 /**
  * The table, packed for lookups that stay in a few cache lines (a Map of 66,000 strings costs a cache miss
