@@ -1,7 +1,7 @@
 // The report as a terminal table (`shadowgate report`, `shadowgate replay`): the verdict and its
 // reasons first, then fields, latency and errors — the rolling window, which is what matters now.
 import type { Interval } from './stats.js';
-import { describeFailures, type FieldReport, type LatencySummary, type Reason, type RouteReport, type SpanReport, type Verdict } from './report.js';
+import { describeFailures, formatBounds, type FieldReport, type LatencySummary, type Reason, type RouteReport, type SpanReport, type Verdict } from './report.js';
 
 const COLORS = { red: '\x1b[31m', yellow: '\x1b[33m', green: '\x1b[32m', dim: '\x1b[2m', bold: '\x1b[1m', reset: '\x1b[0m' } as const;
 
@@ -13,7 +13,7 @@ function table(rows: readonly (readonly string[])[]): string[] {
 
 const num = (x: number | null | undefined, digits = 4): string => (x === null || x === undefined ? '-' : String(Number(x.toPrecision(digits))));
 const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
-const pctInterval = (i: Interval | null): string => (i ? `[${pct(i.low)}, ${pct(i.high)}]` : '');
+const pctInterval = (i: Interval | null): string => (i ? formatBounds(i, pct) : '');
 
 function latencyRow(name: string, s: LatencySummary): string[] {
   return [name, String(s.count), num(s.minMs), num(s.p50Ms), num(s.p90Ms), num(s.p99Ms), num(s.p999Ms), num(s.maxMs)];
@@ -26,7 +26,8 @@ const FIELD_STATES: Readonly<Record<FieldReport['status'], { readonly label: str
   noisy: { label: 'noisy', meaning: 'the incumbent differs from itself here too (baseline), about as often: noise, does not affect the verdict' },
 };
 
-const interval = (i: Interval | null): string => (i ? ` [${num(i.low)}, ${num(i.high)}]` : '');
+/** ` [a, b]`, ` ≥ a` or ` unbounded` (a JSON report carries a missing upper bound as null). */
+const interval = (i: Interval | null): string => (i ? ` ${formatBounds(i, (x) => num(x))}` : '');
 
 function describeCheck(r: Reason): string {
   return `${r.metric}: ${num(r.observed)}${interval(r.interval)} (threshold ${num(r.threshold)}, n=${r.n})`;
