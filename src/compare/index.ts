@@ -41,6 +41,8 @@ export interface GuardSignals {
   /** Lower bound of the disagreement's 95% interval: what a guardrail compares with its threshold. */
   readonly disagreementLow: number | null;
   readonly verdict: Verdict;
+  /** The window these come from: the report's own (the same evidence the report, console and analysis read). */
+  readonly window: { readonly fromMs: number; readonly toMs: number };
 }
 
 interface Bucket {
@@ -382,7 +384,12 @@ export class RouteComparer {
     if (c && nowMs >= c.atMs && (nowMs - c.atMs < GUARD_REUSE_MS || (c.version === this.version && sameBucket))) return c.signals;
     const span = this.windowSpan(nowMs);
     // Failed calls are not observations (invariant 8): only exchanges both sides answered count.
-    const signals = { observations: span.compared, disagreement: span.disagreement?.rate ?? null, disagreementLow: span.disagreement?.interval?.low ?? null, verdict: span.verdict };
+    // The disagreement the verdict tests: rate minus the baseline's noise, with its anytime-valid lower bound.
+    const d = span.disagreement;
+    const signals = {
+      observations: span.compared, disagreement: d === null ? null : d.rate - (d.noiseRate ?? 0), disagreementLow: d?.differenceInterval?.low ?? null,
+      verdict: span.verdict, window: { fromMs: span.fromMs, toMs: span.toMs },
+    };
     this.guardCache = { version: this.version, atMs: nowMs, signals };
     return signals;
   }

@@ -30,7 +30,16 @@ const FIELD_STATES: Readonly<Record<FieldReport['status'], { readonly label: str
 const interval = (i: Interval | null): string => (i ? ` ${formatBounds(i, (x) => num(x))}` : '');
 
 function describeCheck(r: Reason): string {
-  return `${r.metric}: ${num(r.observed)}${interval(r.interval)} (threshold ${num(r.threshold)}, n=${r.n})`;
+  return `${r.metric}: ${num(r.observed)}${interval(r.interval)} (threshold ${num(r.threshold)}, n=${r.n})${describePower(r)}`;
+}
+
+/** "; finds ≥ 0.08 now; 0.1 needs 1,240 (~900 more)": what the check can see, and what the planned effect needs. */
+export function describePower(r: Reason): string {
+  const p = r.power;
+  if (p === undefined) return '';
+  const now = p.detectable === null ? '' : `finds ≥ ${num(p.detectable)} now`;
+  const plan = p.needed === null ? `${num(p.target)} is not past the threshold` : `${num(p.target)} needs n=${p.needed}${p.more ? ` (~${p.more} more)` : ''}`;
+  return `; power: ${now ? `${now}, ` : ''}${plan}`;
 }
 
 function renderSpan(span: SpanReport, title: string, paint: (color: keyof typeof COLORS, text: string) => string): string[] {

@@ -22,6 +22,8 @@ export interface CompareSignals {
   /** Lower bound of the disagreement's 95% interval; absent from engines that do not give one. */
   readonly disagreementLow?: number | null;
   readonly verdict: 'pass' | 'marginal' | 'fail' | 'insufficient data';
+  /** Which window the engine judged (its report's rolling window); absent from engines that do not say. */
+  readonly window?: { readonly fromMs: number; readonly toMs: number };
 }
 export type SignalsFn = (route: string, nowMs: number) => CompareSignals | undefined;
 
@@ -118,6 +120,13 @@ function p99Check(g: Readonly<GuardrailsConfig>, inc: StepSnapshot, cand: StepSn
   };
 }
 
+/** " in the report's window 12:00:00–12:15:00 UTC" when the engine says which window it judged. */
+function windowWords(s: CompareSignals): string {
+  if (s.window === undefined) return '';
+  const t = (ms: number) => new Date(ms).toISOString().slice(11, 19);
+  return ` in the report's window ${t(s.window.fromMs)}–${t(s.window.toMs)} UTC`;
+}
+
 export function evaluateGuardrails(
   g: Readonly<GuardrailsConfig>,
   incumbent: WindowSnapshot,
@@ -132,7 +141,7 @@ export function evaluateGuardrails(
       // An engine without an interval gives only the point: then the point must cross (the old rule).
       const low = signals.disagreementLow ?? d;
       checks.push({ metric: 'disagreement', n, value: round(d), bound: round(low), threshold: g.maxDisagreement, result: low > g.maxDisagreement ? 'breach' : 'pass',
-        detail: `${round(d)} over ${n} compared exchanges, 95% lower bound ${round(low)}` });
+        detail: `${round(d)} over ${n} compared exchanges${windowWords(signals)}, anytime-valid lower bound ${round(low)}` });
     } else {
       checks.push({ metric: 'disagreement', n, value: null, bound: null, threshold: g.maxDisagreement, result: 'insufficient data',
         detail: `${n} compared exchanges, fewer than ${g.minRequests}` });
@@ -140,7 +149,7 @@ export function evaluateGuardrails(
     if (g.failOnVerdict) {
       const v = signals.verdict;
       checks.push({ metric: 'verdict', n, value: v, bound: null, threshold: 'fail', result: v === 'fail' ? 'breach' : v === 'insufficient data' ? 'insufficient data' : 'pass',
-        detail: `the comparison engine's verdict over ${n} compared exchanges (it fails only on bounds past their thresholds)` });
+        detail: `the comparison engine's verdict over ${n} compared exchanges${windowWords(signals)} (it fails only on bounds past their thresholds)` });
     }
   }
   return checks;

@@ -2,6 +2,7 @@
 // (the bound of candidate − noise, never the point), and identical data gives the same verdict whichever
 // span holds it (the window used a random 500 of a burst, since-start 2,000).
 import { describe, expect, it } from 'vitest';
+import { analyse } from '../../src/admin/analysis.js';
 import { RouteComparer, renderReport } from '../../src/compare/index.js';
 import { seededRandom } from '../../src/compare/stats.js';
 import { answer, compareConfig, exchange, gaussian } from './helpers.js';
@@ -95,5 +96,27 @@ describe('one evidence source: identical data, identical verdict from both spans
     const text = renderReport([c.report(0)]);
     expect(text).not.toMatch(/Infinity|, -\]/);
     expect(text).toMatch(/p99 ratio [\d.]+ (≥ [\d.]+|unbounded)/);
+  });
+});
+
+describe('the analysis endpoint and the guardrails read the report\'s window and say which (finding 4), with power (what to plan)', () => {
+  it('same verdict, the window named, every rate check with its bounds and the n it needs for compare.verdict.mde', () => {
+    const c = new RouteComparer('predict', compareConfig({ label: '$.label' }));
+    const t0 = 1_764_000_000_000;
+    for (let i = 0; i < 300; i++) c.record(exchange({ incumbent: answer('incumbent', { label: 'a' }), candidate: answer('candidate', { label: i % 50 === 0 ? 'b' : 'a' }) }), t0 + i * 100);
+    const now = t0 + 30_000;
+    const report = c.report(now);
+    const a = analyse('predict', undefined, report, now);
+    expect(a.verdict).toBe(report.window.verdict);
+    expect(a.evidence.window).toEqual({ fromMs: report.window.fromMs, toMs: report.window.toMs, lengthMs: report.window.lengthMs });
+    const signals = c.guardSignals(now);
+    expect(signals.window).toEqual({ fromMs: report.window.fromMs, toMs: report.window.toMs });
+    expect(signals.verdict).toBe(report.window.verdict);
+    const dis = a.checks.find((x) => x.metric === 'disagreement')!;
+    expect(dis.interval!.low).toBeLessThanOrEqual(dis.observed as number);
+    expect(dis.power).toMatchObject({ target: 0.1 });
+    expect(dis.power!.needed).toBeGreaterThan(0);
+    expect(dis.power!.detectable).toBeGreaterThan(0.05);
+    expect(renderReport([report])).toMatch(/disagreement: [\d.]+ \[[-\d.]+, [\d.]+\] \(threshold 0\.05, n=300\); power: finds ≥ [\d.]+ now, 0\.1 needs n=\d+/);
   });
 });
