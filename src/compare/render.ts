@@ -90,6 +90,14 @@ function renderSpan(span: SpanReport, title: string, paint: (color: keyof typeof
   return lines;
 }
 
+/** "300 compared of 384 exchanges; copies dropped before comparison (since start): overload 64, rate_limited 20". */
+export function evidenceLine(r: RouteReport): string {
+  const base = `${r.window.compared} compared of ${r.window.exchanges} exchanges`;
+  if (r.dropped === undefined) return base;
+  const by = Object.entries(r.dropped.byReason).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+  return `${base}; copies dropped before comparison (since start): ${by.length === 0 ? 'none' : by.map(([k, n]) => `${k} ${n}`).join(', ')}`;
+}
+
 const clock = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
 
 /** The window's name as every section of the report repeats it. */
@@ -109,6 +117,7 @@ export function renderReport(reports: readonly RouteReport[], opts: { color?: bo
     const history = opts.scope === 'dataset' ? '' : `  (since start: ${r.sinceStart.verdict})`;
     out.push(`${paint('bold', `route ${r.route}`)}  verdict ${paint(verdictColor[r.verdict], r.verdict.toUpperCase())} (${title})${history}${r.hasBaseline ? '  noise baseline: on' : ''}`);
     if (r.window.reasons.length > 0) out.push(`  because: ${r.window.reasons.map((x) => `${x.metric} ${num(x.observed)}${interval(x.interval)} vs ${num(x.threshold)}`).join('; ')}`);
+    out.push(`  evidence: ${evidenceLine(r)}`);
     out.push(...renderSpan(r.window, title, paint), '');
   }
   if (reports.length === 0) out.push('no routes compare anything yet', '');

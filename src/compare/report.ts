@@ -168,6 +168,16 @@ export interface SpanReport {
   readonly statusMismatches: readonly { readonly incumbent: string; readonly candidate: string; readonly count: number }[];
 }
 
+/** One bucket of the window as the console plots it (the page opens on the whole window, not an empty chart). */
+export interface HistoryPoint {
+  readonly fromMs: number;
+  readonly compared: number;
+  /** Label agreement (or 1 − the any-field disagreement) of this bucket alone; null when nothing compared. */
+  readonly agreement: number | null;
+  /** The window's verdict as it stood at the end of this bucket (the buckets up to it, within the window). */
+  readonly verdict: Verdict;
+}
+
 export interface RouteReport {
   readonly route: string;
   readonly generatedAt: number;
@@ -176,6 +186,13 @@ export interface RouteReport {
   readonly verdict: Verdict;
   readonly window: SpanReport & { readonly lengthMs: number; readonly bucketMs: number };
   readonly sinceStart: SpanReport;
+  /** The window bucket by bucket, oldest first. */
+  readonly history?: readonly HistoryPoint[];
+  /**
+   * Shadow copies dropped before they were compared, by reason, since start (the live proxy adds them:
+   * the engine never sees a dropped copy). A verdict on 300 compared of 384 offered says so.
+   */
+  readonly dropped?: { readonly byReason: Readonly<Record<string, number>>; readonly total: number };
 }
 
 /** Rounds for a readable report; statistics keep full precision internally. */
@@ -219,6 +236,8 @@ export interface SpanContext {
   readonly labelPath: string | undefined;
   readonly fromMs: number;
   readonly toMs: number;
+  /** Verdict only: skip the descriptive Mann-Whitney on the reservoirs (the console's per-bucket history). */
+  readonly verdictOnly?: boolean;
 }
 
 /** A field differing on at least this share of exchanges without a baseline gets a hint. */
@@ -557,7 +576,7 @@ export function buildSpanReport(t: Tally, ctx: SpanContext): SpanReport {
     latency: {
       shadow,
       primary: primaryReport(t.primary),
-      comparison: compareLatency(t.shadowLatency.incumbent.sample.values(), t.shadowLatency.candidate.sample.values(),
+      comparison: compareLatency(ctx.verdictOnly ? [] : t.shadowLatency.incumbent.sample.values(), ctx.verdictOnly ? [] : t.shadowLatency.candidate.sample.values(),
         t.shadowLatency.incumbent.hist, t.shadowLatency.candidate.hist, ctx.cfg),
     },
     errors: {
@@ -576,4 +595,21 @@ export function buildSpanReport(t: Tally, ctx: SpanContext): SpanReport {
   const withDisagreement = { ...span, disagreement: disagreement(t, fields, ctx) };
   const { verdict, checks } = checksFor(t, withDisagreement, ctx);
   return { ...withDisagreement, verdict, checks, reasons: checks.filter((c) => c.outcome !== 'ok') };
+}
+
+/**
+ * Adds each route's dropped copies (by reason, from the live proxy's counters) to its report, whatever
+ * shape the caller has (one report, a list, nothing). Routes without drops get an empty count: the
+ * report then says "none" rather than nothing.
+ */
+export function withDropped<T>(reports: T, dropped: ReadonlyMap<string, Readonly<Record<string, number>>>): T {
+  const add = (r: RouteReport): RouteReport => {
+    const byReason = { ...(dropped.get(r.route) ?? {}) };
+    let total = 0;
+    for (const n of Object.values(byReason)) total += n;
+    return { ...r, dropped: { byReason, total } };
+  };
+  if (Array.isArray(reports)) return reports.map((r) => add(r as RouteReport)) as T;
+  if (reports !== null && typeof reports === 'object' && 'route' in reports) return add(reports as unknown as RouteReport) as T;
+  return reports;
 }

@@ -228,6 +228,21 @@ function intervalOf(canary: CanaryConfig | undefined): number {
   return canary?.rollout?.interval ?? DEFAULT_EVALUATION_INTERVAL_MS;
 }
 
+/** A route's state in words that mean what they say (a static 30% canary is not "off"). */
+function describeState(c: RouteController): string {
+  const w = c.weight;
+  const rollout = c.config.canary?.rollout;
+  switch (c.state) {
+    case 'rolled_back': return c.rollback ? describeRollback(c.rollback) : 'rolled back';
+    case 'idle': return 'idle: waiting for resume';
+    case 'promoted': return `promoted: the candidate serves ${w}%`;
+    case 'complete': return 'complete: promote to finish';
+    case 'paused': return `paused at ${w}%${rollout ? ` (step ${c.step + 1}/${rollout.steps.length}); resume to continue` : ''}`;
+    case 'running': return `running: step ${c.step + 1}/${rollout?.steps.length ?? 1} at ${w}%`;
+    case 'static': return w > 0 ? `static canary at ${w}%, guardrails watching` : 'off: weight 0, the candidate serves nothing';
+  }
+}
+
 /** "1m 40s", "3 min", "2 h" for a status line. */
 function duration(ms: number): string {
   const s = Math.round(ms / 1000);
@@ -439,7 +454,7 @@ export class RoutingRuntime {
       return;
     }
     if (c.weight === 0 && c.state !== 'running') {
-      c.status = c.state === 'idle' ? 'idle: waiting for resume' : 'off';
+      c.status = describeState(c);
       return;
     }
     if (this.opts.judge !== undefined && !this.opts.judge()) {
@@ -466,7 +481,7 @@ export class RoutingRuntime {
     }
     const rollout = canary.rollout;
     if (c.state !== 'running' || rollout === undefined) {
-      c.status = c.state === 'paused' ? 'paused' : c.state === 'complete' ? 'complete: promote to finish' : 'guarded';
+      c.status = describeState(c);
       return;
     }
     const elapsed = now - c.stepStartedAt;
@@ -564,6 +579,9 @@ export class RoutingRuntime {
   private changed(c: RouteController, now: number, by: string, fenced = false): void {
     c.changedAt = now;
     c.changedBy = by;
+    // An operator's change shows at once: a status computed before it (weight 0: "off") would lie until
+    // the next evaluation.
+    if (by !== SYSTEM_ACTOR.token) c.status = describeState(c);
     c.publish();
     this.persist({ routes: [c.config.name], fenced });
   }

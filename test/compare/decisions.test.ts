@@ -3,7 +3,7 @@
 // span holds it (the window used a random 500 of a burst, since-start 2,000).
 import { describe, expect, it } from 'vitest';
 import { analyse } from '../../src/admin/analysis.js';
-import { RouteComparer, renderReport } from '../../src/compare/index.js';
+import { RouteComparer, renderReport, withDropped } from '../../src/compare/index.js';
 import { seededRandom } from '../../src/compare/stats.js';
 import { answer, compareConfig, exchange, gaussian } from './helpers.js';
 
@@ -118,5 +118,36 @@ describe('the analysis endpoint and the guardrails read the report\'s window and
     expect(dis.power!.needed).toBeGreaterThan(0);
     expect(dis.power!.detectable).toBeGreaterThan(0.05);
     expect(renderReport([report])).toMatch(/disagreement: [\d.]+ \[[-\d.]+, [\d.]+\] \(threshold 0\.05, n=300\); power: finds ≥ [\d.]+ now, 0\.1 needs n=\d+/);
+  });
+});
+
+describe('smaller items (finding 5)', () => {
+  it('the report names the copies dropped before comparison, by reason, in its evidence line ("none" when none)', () => {
+    const c = new RouteComparer('predict', compareConfig());
+    for (let i = 0; i < 300; i++) c.record(exchange({ incumbent: answer('incumbent', 1), candidate: answer('candidate', 1) }), 0);
+    const r = withDropped(c.report(0), new Map([['predict', { overload: 64, rate_limited: 20 }]]));
+    expect(r.dropped).toEqual({ byReason: { overload: 64, rate_limited: 20 }, total: 84 });
+    expect(renderReport([r])).toContain('evidence: 300 compared of 300 exchanges; copies dropped before comparison (since start): overload 64, rate_limited 20');
+    const none = withDropped([c.report(0)], new Map());
+    expect(renderReport(none)).toContain('copies dropped before comparison (since start): none');
+  });
+
+  it('the report carries the window bucket by bucket, so the console opens on the whole window', () => {
+    const c = new RouteComparer('predict', compareConfig({ label: '$.label', window: { length: '5m', bucket: '1m' } }));
+    for (let i = 0; i < 600; i++) {
+      const late = i >= 300;
+      c.record(exchange({ incumbent: answer('incumbent', { label: 'a' }), candidate: answer('candidate', { label: late && i % 2 === 0 ? 'b' : 'a' }) }), i * 400);
+    }
+    const r = c.report(600 * 400);
+    expect(r.history!.length).toBe(4);
+    expect(r.history!.map((p) => p.fromMs)).toEqual([0, 60_000, 120_000, 180_000]);
+    expect(r.history![0]).toMatchObject({ agreement: 1, verdict: 'pass' });
+    expect(r.history!.at(-1)!.verdict).toBe('fail');
+    expect(r.history!.at(-1)!.agreement!).toBeLessThan(0.6);
+  });
+
+  it('samples carry compare.ignore, so a side-by-side view marks those fields ignored rather than differing', () => {
+    const c = new RouteComparer('predict', compareConfig({ ignore: ['$.served_at', '$.meta.*'] }));
+    expect(c.samples().ignore).toEqual(['$.served_at', '$.meta.*']);
   });
 });

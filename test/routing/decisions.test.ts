@@ -168,3 +168,17 @@ describe('rollout.maxStepDuration (finding 2: a step that cannot collect its evi
     expect(verified.events.map((e) => e.action)).toContain('rollout.advance');
   });
 });
+
+describe('canary status words (finding 5)', () => {
+  it('a static canary set to 30% says so at once, not "off" until the next evaluation', () => {
+    const clock = { now: 1_700_000_000_000 };
+    const { rt } = runtime({ weight: 0 }, clock, 1);
+    expect(rt.evaluateNow(clock.now)[0]!.status).toBe('off: weight 0, the candidate serves nothing');
+    rt.setWeight('predict', 30, { token: 'ops', role: 'operator', source: 'test' });
+    const v = rt.route('predict')!;
+    expect(v.state).toBe('static');
+    expect(v.status).toBe('static canary at 30%, guardrails watching');
+    expect(rt.evaluateNow(clock.now)[0]!.status).toBe('static canary at 30%, guardrails watching');
+    rt.close();
+  });
+});
