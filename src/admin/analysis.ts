@@ -18,7 +18,7 @@ export interface AnalysisReason {
   readonly n: number | null;
   readonly interval: { readonly low: number | null; readonly high: number | null } | null;
   /** The smallest effect the check finds at n, the effect planned for (compare.verdict.mde) and the n it needs. */
-  readonly power: { readonly detectable: number | null; readonly target: number | null; readonly needed: number | null; readonly more: number | null } | null;
+  readonly power: { readonly detectable: number | null; readonly target: number | null; readonly needed: number | null; readonly more: number | null; readonly etaMs: number | null } | null;
 }
 
 export interface Analysis {
@@ -76,14 +76,15 @@ function reasonOf(r: unknown): AnalysisReason | undefined {
     observed: numOrText(o.observed), threshold: numOrText(o.threshold), detail: typeof o.detail === 'string' ? o.detail : '',
     n: num(o.n),
     interval: i === undefined ? null : { low: num(i.low), high: num(i.high) },
-    power: p === undefined ? null : { detectable: num(p.detectable), target: num(p.target), needed: num(p.needed), more: num(p.more) },
+    power: p === undefined ? null : { detectable: num(p.detectable), target: num(p.target), needed: num(p.needed), more: num(p.more), etaMs: num(p.etaMs) },
   };
 }
 
 function reasonLine(r: AnalysisReason): string {
   const against = r.threshold === null ? '' : ` (threshold ${r.threshold})`;
   const bounds = r.interval === null ? '' : r.interval.high === null ? ` bounds ≥ ${r.interval.low ?? '-'}` : ` bounds [${r.interval.low ?? '-'}, ${r.interval.high}]`;
-  const power = r.power?.more ? `; needs ~${r.power.more} more observations to find ${r.power.target}` : '';
+  const eta = r.power?.etaMs ? `, ~${Math.max(1, Math.round(r.power.etaMs / 60_000))} min at the current rate` : '';
+  const power = r.power?.more ? `; needs ~${r.power.more} more observations to find ${r.power.target}${eta}` : '';
   return `${r.metric} ${r.outcome}: ${r.observed ?? '-'}${bounds}${against}${r.detail ? `: ${r.detail}` : ''}${power}`;
 }
 

@@ -38,7 +38,8 @@ export function describePower(r: Reason): string {
   const p = r.power;
   if (p === undefined) return '';
   const now = p.detectable === null ? '' : `finds ≥ ${num(p.detectable)} now`;
-  const plan = p.needed === null ? `${num(p.target)} is not past the threshold` : `${num(p.target)} needs n=${p.needed}${p.more ? ` (~${p.more} more)` : ''}`;
+  const when = p.etaMs ? `, ~${p.etaMs < 120_000 ? `${Math.round(p.etaMs / 1000)} s` : p.etaMs < 7_200_000 ? `${Math.round(p.etaMs / 60_000)} min` : `${Math.round(p.etaMs / 3_600_000)} h`} at the current rate` : '';
+  const plan = p.needed === null ? `${num(p.target)} is not past the threshold` : `${num(p.target)} needs n=${p.needed}${p.more ? ` (~${p.more} more${when})` : ''}`;
   return `; power: ${now ? `${now}, ` : ''}${plan}`;
 }
 

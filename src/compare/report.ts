@@ -106,6 +106,8 @@ export interface CheckPower {
   readonly needed: number | null;
   /** How many more than the current n (0 when enough). */
   readonly more: number | null;
+  /** When the span's current rate of observations would bring them, ms (null: no rate yet, or enough already). */
+  readonly etaMs?: number | null;
 }
 
 export interface ErrorRate {
@@ -441,10 +443,18 @@ export function describeFailures(failures: SpanReport['failures']): string {
 }
 
 /** Power of a rate check (a rate over a reference `base`, or over nothing when null), in rate units. */
-function ratePower(n: number, base: number | null, threshold: number, target: number, alpha: number): CheckPower {
+function ratePower(n: number, base: number | null, threshold: number, target: number, alpha: number, ctx: SpanContext): CheckPower {
   const needed = observationsNeeded((base ?? 0) + target, base, threshold, alpha);
   const detectable = minimumDetectable(n, base, threshold, alpha);
-  return { detectable: detectable === null ? null : round(detectable, 3), target, needed, more: needed === null ? null : Math.max(0, needed - n) };
+  const more = needed === null ? null : Math.max(0, needed - n);
+  return { detectable: detectable === null ? null : round(detectable, 3), target, needed, more, etaMs: eta(more, n, ctx) };
+}
+
+/** Time the span's observation rate needs for `more` observations (the span's n over its duration). */
+function eta(more: number | null, n: number, ctx: SpanContext): number | null {
+  const ms = ctx.toMs - ctx.fromMs;
+  if (more === null || more === 0 || n === 0 || ms <= 0) return null;
+  return Math.round((more * ms) / n);
 }
 
 const fmt = (x: number | null | undefined): string => (x === null || x === undefined ? '-' : String(Number(x.toPrecision(4))));
@@ -485,7 +495,7 @@ function checksFor(t: Tally, span: Omit<SpanReport, 'verdict' | 'checks' | 'reas
     checks.push({ metric: 'error rate delta', n: e.candidate.calls, observed: e.delta, threshold: v.maxErrorRateDelta, interval: e.deltaInterval, outcome,
       detail: `candidate ${e.candidate.errors}/${e.candidate.calls} vs incumbent ${e.incumbent.errors}/${e.incumbent.calls} failed `
         + `(anytime-valid ${round((1 - alpha) * 100, 4)}% bounds of the difference ${formatBounds(e.deltaInterval)}; fails when the lower bound is above ${v.maxErrorRateDelta})`,
-      power: ratePower(Math.min(e.candidate.calls, e.incumbent.calls), base, v.maxErrorRateDelta, v.mde.errorRateDelta, alpha) });
+      power: ratePower(Math.min(e.candidate.calls, e.incumbent.calls), base, v.maxErrorRateDelta, v.mde.errorRateDelta, alpha, ctx) });
   }
   if (enough) {
     const abs = ctx.cfg.regression.absThreshold;
@@ -494,7 +504,7 @@ function checksFor(t: Tally, span: Omit<SpanReport, 'verdict' | 'checks' | 'reas
       checks.push({ metric: `field ${f.path}`, n, observed: round(f.candidateRate - (f.noiseRate ?? 0)), threshold: abs, interval: f.differenceInterval, outcome: 'fail',
         detail: `differs in ${f.candidateDiffs}/${n}${f.noiseRate === null ? '' : ` vs noise ${f.noiseDiffs}/${t.baselineCompared}`}; the lower bound of the `
           + `${f.noiseRate === null ? 'rate' : 'difference from the noise'} is above ${abs}${f.hint ? `; ${f.hint}` : ''}`,
-        power: ratePower(n, f.noiseRate, abs, v.mde.rate, alpha) });
+        power: ratePower(n, f.noiseRate, abs, v.mde.rate, alpha, ctx) });
     }
     const d = span.disagreement;
     if (d) {
@@ -502,7 +512,7 @@ function checksFor(t: Tally, span: Omit<SpanReport, 'verdict' | 'checks' | 'reas
       const outcome = d.differenceInterval && d.differenceInterval.low > v.maxDisagreement ? 'fail' : observed > v.maxDisagreement ? 'marginal' : 'ok';
       checks.push({ metric: 'disagreement', n: d.n, observed, threshold: v.maxDisagreement, interval: d.differenceInterval, outcome,
         detail: `${d.source}: ${d.rate}${d.noiseRate === null ? '' : ` minus noise ${d.noiseRate} (baseline, ${d.noiseN})`}; fails when the lower bound is above ${v.maxDisagreement}`,
-        power: ratePower(d.n, d.noiseRate, v.maxDisagreement, v.mde.rate, alpha) });
+        power: ratePower(d.n, d.noiseRate, v.maxDisagreement, v.mde.rate, alpha, ctx) });
     }
   }
   const lat = span.latency.comparison;
@@ -528,7 +538,7 @@ function checksFor(t: Tally, span: Omit<SpanReport, 'verdict' | 'checks' | 'reas
     checks.push({ metric: 'latency p99 ratio', n: np, observed: r, threshold: v.maxP99Ratio, interval: ri, outcome,
       detail: `p99 ${cand?.p99Ms ?? '-'} ms vs ${inc?.p99Ms ?? '-'} ms, ratio bounds ${formatBounds(ri)}; fails when the ratio's lower bound is above ${v.maxP99Ratio} `
         + `and the p99 grew by more than ${v.minLatencyEffectMs} ms, warns when only the point is above it and the lower bound above 1`,
-      power: { detectable: null, target: v.mde.p99Ratio, needed, more: needed === null ? null : Math.max(0, needed - np) } });
+      power: { detectable: null, target: v.mde.p99Ratio, needed, more: needed === null ? null : Math.max(0, needed - np), etaMs: eta(needed === null ? null : Math.max(0, needed - np), np, ctx) } });
   }
   const verdict: Verdict = checks.some((c) => c.outcome === 'fail') ? 'fail' : !enough ? 'insufficient data' : checks.some((c) => c.outcome === 'marginal') ? 'marginal' : 'pass';
   return { verdict, checks };

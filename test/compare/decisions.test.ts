@@ -117,7 +117,9 @@ describe('the analysis endpoint and the guardrails read the report\'s window and
     expect(dis.power).toMatchObject({ target: 0.1 });
     expect(dis.power!.needed).toBeGreaterThan(0);
     expect(dis.power!.detectable).toBeGreaterThan(0.05);
-    expect(renderReport([report])).toMatch(/disagreement: [\d.]+ \[[-\d.]+, [\d.]+\] \(threshold 0\.05, n=300\); power: finds ≥ [\d.]+ now, 0\.1 needs n=\d+/);
+    // 300 compared over the 30 s since the first: "needs ~436 more, ~44 s at the current rate".
+    expect(dis.power!.etaMs).toBeCloseTo((dis.power!.more! * 30_000) / 300, -3);
+    expect(renderReport([report])).toMatch(/disagreement: [\d.]+ \[[-\d.]+, [\d.]+\] \(threshold 0\.05, n=300\); power: finds ≥ [\d.]+ now, 0\.1 needs n=\d+ \(~\d+ more, ~\d+ s at the current rate\)/);
   });
 });
 
