@@ -29,7 +29,7 @@ import { RouteShadow } from './shadow/shadow.js';
 import { ShadowThreadPool, defaultShadowThreads } from './shadow-threads/pool.js';
 import type { CopyResult } from './shadow-threads/protocol.js';
 import { createAnonymizer } from './anonymize/index.js';
-import { RouteComparer, type RouteReport } from './compare/index.js';
+import { RouteComparer, withDropped, type RouteReport } from './compare/index.js';
 import { FieldLabelTracker, observeComparison } from './observe/comparisons.js';
 import { DatasetWriter } from './dataset/writer.js';
 import { publishRouteUpstreams } from './observe/route-info.js';
@@ -325,6 +325,18 @@ export class Shadowgate {
     });
   }
 
+  /** shadowgate_shadow_dropped_total by route and reason (whatever reasons the shadow path counts). */
+  private async droppedByRoute(): Promise<Map<string, Record<string, number>>> {
+    const out = new Map<string, Record<string, number>>();
+    for (const v of (await this.metrics.shadowDropped.get()).values) {
+      const route = String(v.labels.route ?? '');
+      const by = out.get(route) ?? {};
+      by[String(v.labels.reason ?? 'other')] = (by[String(v.labels.reason ?? 'other')] ?? 0) + v.value;
+      out.set(route, by);
+    }
+    return out;
+  }
+
   /** A route's report, with its streaming section when the route's answers stream. */
   private routeReport(route: string, now: number): (RouteReport & { streams?: StreamReport }) | undefined {
     const c = this.comparers.get(route)?.comparer;
@@ -341,7 +353,8 @@ export class Shadowgate {
         this.metrics.fleetJudge.set(this.backend.isJudge() ? 1 : 0);
         return { contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() };
       },
-      report: (route) => this.report(route),
+      // With the copies dropped before comparison, by reason: a verdict on few of many offered says so.
+      report: async (route) => withDropped(this.report(route), await this.droppedByRoute()),
       samples: (route) => this.comparers.get(route)?.comparer.samples(),
       recordConfig: () => this.gen.config.record,
       reload: () => this.reload(),

@@ -1,6 +1,8 @@
 // The progressive-delivery hook: GET/POST /admin/analysis/{route} turns a route's rolling-window verdict
 // and rollout state into pass | fail | inconclusive with reasons, for Argo Rollouts' web metric provider
 // (a successCondition on `status`, always HTTP 200) and Flagger's webhooks (non-2xx is a failed check).
+// It reads the report's own window (the same evidence the report, the console and the guardrails read)
+// and says which window it is, with each check's bounds and power (what it can find, what it needs).
 import type { IncomingMessage } from 'node:http';
 import type { RouteView } from '../routing/runtime.js';
 
@@ -12,6 +14,11 @@ export interface AnalysisReason {
   readonly observed: number | string | null;
   readonly threshold: number | string | null;
   readonly detail: string;
+  /** Observations judged, and the anytime-valid bounds the threshold was tested against (high null: unbounded). */
+  readonly n: number | null;
+  readonly interval: { readonly low: number | null; readonly high: number | null } | null;
+  /** The smallest effect the check finds at n, the effect planned for (compare.verdict.mde) and the n it needs. */
+  readonly power: { readonly detectable: number | null; readonly target: number | null; readonly needed: number | null; readonly more: number | null; readonly etaMs: number | null } | null;
 }
 
 export interface Analysis {
@@ -24,7 +31,11 @@ export interface Analysis {
   /** One line each: what decided, with the value and the threshold. */
   readonly reasons: readonly string[];
   readonly checks: readonly AnalysisReason[];
-  readonly evidence: { readonly compared: number | null; readonly windowMs: number | null; readonly rolloutState: string | null; readonly weight: number | null };
+  readonly evidence: {
+    readonly compared: number | null; readonly windowMs: number | null; readonly rolloutState: string | null; readonly weight: number | null;
+    /** Which window decided: the report's rolling window, from and to (ms since the epoch). */
+    readonly window: { readonly fromMs: number | null; readonly toMs: number | null; readonly lengthMs: number | null } | null;
+  };
   readonly checkedAt: string;
 }
 
@@ -58,15 +69,23 @@ export function routeReportOf(body: unknown, route: string): Record<string, unkn
 function reasonOf(r: unknown): AnalysisReason | undefined {
   const o = obj(r);
   if (o === undefined) return undefined;
+  const i = obj(o.interval);
+  const p = obj(o.power);
   return {
     metric: String(o.metric ?? 'check'), outcome: String(o.outcome ?? 'unknown'),
     observed: numOrText(o.observed), threshold: numOrText(o.threshold), detail: typeof o.detail === 'string' ? o.detail : '',
+    n: num(o.n),
+    interval: i === undefined ? null : { low: num(i.low), high: num(i.high) },
+    power: p === undefined ? null : { detectable: num(p.detectable), target: num(p.target), needed: num(p.needed), more: num(p.more), etaMs: num(p.etaMs) },
   };
 }
 
 function reasonLine(r: AnalysisReason): string {
   const against = r.threshold === null ? '' : ` (threshold ${r.threshold})`;
-  return `${r.metric} ${r.outcome}: ${r.observed ?? '-'}${against}${r.detail ? `: ${r.detail}` : ''}`;
+  const bounds = r.interval === null ? '' : r.interval.high === null ? ` bounds ≥ ${r.interval.low ?? '-'}` : ` bounds [${r.interval.low ?? '-'}, ${r.interval.high}]`;
+  const eta = r.power?.etaMs ? `, ~${Math.max(1, Math.round(r.power.etaMs / 60_000))} min at the current rate` : '';
+  const power = r.power?.more ? `; needs ~${r.power.more} more observations to find ${r.power.target}${eta}` : '';
+  return `${r.metric} ${r.outcome}: ${r.observed ?? '-'}${bounds}${against}${r.detail ? `: ${r.detail}` : ''}${power}`;
 }
 
 /**
@@ -101,7 +120,10 @@ export function analyse(route: string, view: RouteView | undefined, reportBody: 
   if (status !== 'pass') reasons.push(...hints);
   return {
     route, status, verdict, pass: status === 'pass', reasons, checks,
-    evidence: { compared: num(window?.compared), windowMs: num(window?.lengthMs), rolloutState: view?.state ?? null, weight: view?.weight.value ?? null },
+    evidence: {
+      compared: num(window?.compared), windowMs: num(window?.lengthMs), rolloutState: view?.state ?? null, weight: view?.weight.value ?? null,
+      window: window === undefined ? null : { fromMs: num(window.fromMs), toMs: num(window.toMs), lengthMs: num(window.lengthMs) },
+    },
     checkedAt: new Date(nowMs).toISOString(),
   };
 }

@@ -8,7 +8,7 @@ import { DiffResult, NOT_JSON, diffResponses, parseBody, type DifferenceKind } f
 import { valueAt } from './paths.js';
 import { canonicalJson } from '../kernel/canonical-json.js';
 import { seedOf } from '../kernel/hash.js';
-import { buildSpanReport, type RouteReport, type SpanReport, type Verdict } from './report.js';
+import { buildSpanReport, type HistoryPoint, type RouteReport, type SpanReport, type Verdict } from './report.js';
 import { CompiledRules } from './rules.js';
 import { SampleGate, SampleStore, buildSample, type FieldSamples, type Sample } from './samples.js';
 import { seededRandom } from './stats.js';
@@ -20,10 +20,11 @@ export interface CompareOutcome {
   /** Normalized paths that differed (candidate vs incumbent), distinct. */
   readonly fields: readonly string[];
 }
-export { renderReport, windowTitle } from './render.js';
+export { evidenceLine, renderReport, windowTitle } from './render.js';
+export { withDropped } from './report.js';
 export { SampleGate } from './samples.js';
 export type { FieldSamples, Sample } from './samples.js';
-export type { FieldReport, LatencyComparison, LatencySummary, Reason, RouteReport, SpanReport, Verdict } from './report.js';
+export type { FieldReport, HistoryPoint, LatencyComparison, LatencySummary, Reason, RouteReport, SpanReport, Verdict } from './report.js';
 export { CompiledRules, PRESETS, effectiveRules } from './rules.js';
 export type { TallySnapshot } from './tally.js';
 
@@ -43,6 +44,8 @@ export interface GuardSignals {
   /** Lower bound of the disagreement's 95% interval: what a guardrail compares with its threshold. */
   readonly disagreementLow: number | null;
   readonly verdict: Verdict;
+  /** The window these come from: the report's own (the same evidence the report, console and analysis read). */
+  readonly window: { readonly fromMs: number; readonly toMs: number };
 }
 
 interface Bucket {
@@ -352,6 +355,27 @@ export class RouteComparer {
     return buildSpanReport(merged, { cfg: this.cfg, hasBaseline: this.hasBaseline, labelPath: this.rules.rules.label, fromMs, toMs: nowMs });
   }
 
+  /**
+   * The window bucket by bucket, oldest first: each bucket's own agreement, and the window's verdict as
+   * it stood at the end of that bucket (the buckets up to it merged, as the report would have said then).
+   */
+  history(nowMs: number): HistoryPoint[] {
+    const epoch = Math.floor(nowMs / this.bucketMs);
+    const live = this.buckets.filter((b) => b.epoch > epoch - this.buckets.length && b.epoch <= epoch && !b.tally.isEmpty()).sort((a, b) => a.epoch - b.epoch);
+    const merged = new Tally(this.cfg.reservoirSize, true, seededRandom(epoch));
+    const out: HistoryPoint[] = [];
+    for (const b of live) {
+      b.tally.mergeInto(merged);
+      const t = b.tally;
+      const agreement = t.labelObservations > 0 ? t.labelAgreements / t.labelObservations
+        : t.compared > 0 ? 1 - (t.compared - t.results.match) / t.compared : null;
+      const atMs = (b.epoch + 1) * this.bucketMs;
+      const span = buildSpanReport(merged, { cfg: this.cfg, hasBaseline: this.hasBaseline, labelPath: this.rules.rules.label, fromMs: this.startMs ?? atMs, toMs: atMs, verdictOnly: true });
+      out.push({ fromMs: b.epoch * this.bucketMs, compared: t.compared, agreement: agreement === null ? null : Math.round(agreement * 1e6) / 1e6, verdict: span.verdict });
+    }
+    return out;
+  }
+
   report(nowMs: number): RouteReport {
     const window = this.windowSpan(nowMs);
     const sinceStart = buildSpanReport(this.total, { cfg: this.cfg, hasBaseline: this.hasBaseline, labelPath: this.rules.rules.label, fromMs: this.startMs ?? nowMs, toMs: nowMs });
@@ -362,11 +386,12 @@ export class RouteComparer {
       verdict: window.verdict,
       window: { ...window, lengthMs: this.buckets.length * this.bucketMs, bucketMs: this.bucketMs },
       sinceStart,
+      history: this.history(nowMs),
     };
   }
 
   samples(): FieldSamples {
-    return this.store.snapshot(this.route);
+    return { ...this.store.snapshot(this.route), ignore: this.cfg.ignore };
   }
 
   /**
@@ -379,7 +404,12 @@ export class RouteComparer {
     if (c && nowMs >= c.atMs && (nowMs - c.atMs < GUARD_REUSE_MS || (c.version === this.version && sameBucket))) return c.signals;
     const span = this.windowSpan(nowMs);
     // Failed calls are not observations (invariant 8): only exchanges both sides answered count.
-    const signals = { observations: span.compared, disagreement: span.disagreement?.rate ?? null, disagreementLow: span.disagreement?.interval?.low ?? null, verdict: span.verdict };
+    // The disagreement the verdict tests: rate minus the baseline's noise, with its anytime-valid lower bound.
+    const d = span.disagreement;
+    const signals = {
+      observations: span.compared, disagreement: d === null ? null : d.rate - (d.noiseRate ?? 0), disagreementLow: d?.differenceInterval?.low ?? null,
+      verdict: span.verdict, window: { fromMs: span.fromMs, toMs: span.toMs },
+    };
     this.guardCache = { version: this.version, atMs: nowMs, signals };
     return signals;
   }

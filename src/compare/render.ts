@@ -1,7 +1,7 @@
 // The report as a terminal table (`shadowgate report`, `shadowgate replay`): the verdict and its
 // reasons first, then fields, latency and errors — the rolling window, which is what matters now.
 import type { Interval } from './stats.js';
-import { describeFailures, type FieldReport, type LatencySummary, type Reason, type RouteReport, type SpanReport, type Verdict } from './report.js';
+import { describeFailures, formatBounds, type FieldReport, type LatencySummary, type Reason, type RouteReport, type SpanReport, type Verdict } from './report.js';
 
 const COLORS = { red: '\x1b[31m', yellow: '\x1b[33m', green: '\x1b[32m', dim: '\x1b[2m', bold: '\x1b[1m', reset: '\x1b[0m' } as const;
 
@@ -13,7 +13,7 @@ function table(rows: readonly (readonly string[])[]): string[] {
 
 const num = (x: number | null | undefined, digits = 4): string => (x === null || x === undefined ? '-' : String(Number(x.toPrecision(digits))));
 const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
-const pctInterval = (i: Interval | null): string => (i ? `[${pct(i.low)}, ${pct(i.high)}]` : '');
+const pctInterval = (i: Interval | null): string => (i ? formatBounds(i, pct) : '');
 
 function latencyRow(name: string, s: LatencySummary): string[] {
   return [name, String(s.count), num(s.minMs), num(s.p50Ms), num(s.p90Ms), num(s.p99Ms), num(s.p999Ms), num(s.maxMs)];
@@ -26,10 +26,21 @@ const FIELD_STATES: Readonly<Record<FieldReport['status'], { readonly label: str
   noisy: { label: 'noisy', meaning: 'the incumbent differs from itself here too (baseline), about as often: noise, does not affect the verdict' },
 };
 
-const interval = (i: Interval | null): string => (i ? ` [${num(i.low)}, ${num(i.high)}]` : '');
+/** ` [a, b]`, ` ≥ a` or ` unbounded` (a JSON report carries a missing upper bound as null). */
+const interval = (i: Interval | null): string => (i ? ` ${formatBounds(i, (x) => num(x))}` : '');
 
 function describeCheck(r: Reason): string {
-  return `${r.metric}: ${num(r.observed)}${interval(r.interval)} (threshold ${num(r.threshold)}, n=${r.n})`;
+  return `${r.metric}: ${num(r.observed)}${interval(r.interval)} (threshold ${num(r.threshold)}, n=${r.n})${describePower(r)}`;
+}
+
+/** "; finds ≥ 0.08 now; 0.1 needs 1,240 (~900 more)": what the check can see, and what the planned effect needs. */
+export function describePower(r: Reason): string {
+  const p = r.power;
+  if (p === undefined) return '';
+  const now = p.detectable === null ? '' : `finds ≥ ${num(p.detectable)} now`;
+  const when = p.etaMs ? `, ~${p.etaMs < 120_000 ? `${Math.round(p.etaMs / 1000)} s` : p.etaMs < 7_200_000 ? `${Math.round(p.etaMs / 60_000)} min` : `${Math.round(p.etaMs / 3_600_000)} h`} at the current rate` : '';
+  const plan = p.needed === null ? `${num(p.target)} is not past the threshold` : `${num(p.target)} needs n=${p.needed}${p.more ? ` (~${p.more} more${when})` : ''}`;
+  return `; power: ${now ? `${now}, ` : ''}${plan}`;
 }
 
 function renderSpan(span: SpanReport, title: string, paint: (color: keyof typeof COLORS, text: string) => string): string[] {
@@ -80,6 +91,14 @@ function renderSpan(span: SpanReport, title: string, paint: (color: keyof typeof
   return lines;
 }
 
+/** "300 compared of 384 exchanges; copies dropped before comparison (since start): overload 64, rate_limited 20". */
+export function evidenceLine(r: RouteReport): string {
+  const base = `${r.window.compared} compared of ${r.window.exchanges} exchanges`;
+  if (r.dropped === undefined) return base;
+  const by = Object.entries(r.dropped.byReason).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+  return `${base}; copies dropped before comparison (since start): ${by.length === 0 ? 'none' : by.map(([k, n]) => `${k} ${n}`).join(', ')}`;
+}
+
 const clock = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
 
 /** The window's name as every section of the report repeats it. */
@@ -99,6 +118,7 @@ export function renderReport(reports: readonly RouteReport[], opts: { color?: bo
     const history = opts.scope === 'dataset' ? '' : `  (since start: ${r.sinceStart.verdict})`;
     out.push(`${paint('bold', `route ${r.route}`)}  verdict ${paint(verdictColor[r.verdict], r.verdict.toUpperCase())} (${title})${history}${r.hasBaseline ? '  noise baseline: on' : ''}`);
     if (r.window.reasons.length > 0) out.push(`  because: ${r.window.reasons.map((x) => `${x.metric} ${num(x.observed)}${interval(x.interval)} vs ${num(x.threshold)}`).join('; ')}`);
+    out.push(`  evidence: ${evidenceLine(r)}`);
     out.push(...renderSpan(r.window, title, paint), '');
   }
   if (reports.length === 0) out.push('no routes compare anything yet', '');

@@ -27,6 +27,8 @@ export interface Sample {
 export interface FieldSamples {
   readonly route: string;
   readonly fields: Readonly<Record<string, readonly Sample[]>>;
+  /** compare.ignore of the route: a side-by-side view marks those fields ignored, not differing. */
+  readonly ignore?: readonly string[];
 }
 
 function cut(buf: Buffer, limit: number): { body: string; truncated: boolean } {

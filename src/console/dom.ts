@@ -57,8 +57,11 @@ export function interval(v: unknown, asPct = false): string {
   const o = obj(v);
   const lo = num(o?.low);
   const hi = num(o?.high);
-  if (lo === undefined || hi === undefined) return '';
-  return asPct ? `[${pct(lo)}, ${pct(hi)}]` : `[${fmt(lo)}, ${fmt(hi)}]`;
+  if (lo === undefined) return '';
+  const f = (x: number) => (asPct ? pct(x) : fmt(x));
+  // JSON carries an upper bound nothing bounds yet (Infinity) as null: `≥ low`, or `unbounded` at 0.
+  if (hi === undefined) return lo > 0 ? `≥ ${f(lo)}` : 'unbounded';
+  return `[${f(lo)}, ${f(hi)}]`;
 }
 
 export function time(ms: unknown): string {

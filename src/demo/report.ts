@@ -1,6 +1,6 @@
 // What the demo prints: the progress line and the report's sections (verdict headline, canary,
 // anonymization), read from a RouteReport and from the Prometheus samples an operator would scrape.
-import { windowTitle, type RouteReport } from '../compare/index.js';
+import { evidenceLine, windowTitle, type RouteReport } from '../compare/index.js';
 import { describeRollback } from '../routing/rollout.js';
 import type { RouteView } from '../routing/runtime.js';
 import { byLabel, sumOf, type PromSample } from '../observe/prom-text.js';
@@ -36,6 +36,7 @@ export function headline(report: RouteReport, scope: 'live' | 'dataset' = 'live'
   const lines: string[] = [];
   const since = scope === 'dataset' ? '' : `; since start: ${report.sinceStart.verdict}`;
   lines.push(`  verdict: ${report.verdict.toUpperCase()} (${windowTitle(report, scope)}${since}), over ${s.compared} compared answers`);
+  if (report.dropped !== undefined) lines.push(`  evidence: ${evidenceLine(report)}`);
   if (s.reasons.length > 0) {
     lines.push(`  because: ${s.reasons.map((r) => `${r.metric} ${r.observed ?? '-'}${r.interval ? ` [${r.interval.low}, ${r.interval.high}]` : ''} (threshold ${r.threshold ?? '-'})`).join('; ')}`);
   }

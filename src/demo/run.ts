@@ -12,6 +12,7 @@ import { renderReport, type RouteReport } from '../compare/index.js';
 import { replayDataset } from '../dataset/replay.js';
 import { ShadowgateError } from '../errors.js';
 import { modelServerScript, spawnDemoModel } from './child.js';
+import { agreementLine, deservedLine, deservedReport } from './deserved.js';
 import { startDemoModel } from './model-server.js';
 import type { DemoModelOptions } from './models.js';
 import { parsePromText, sumOf, type PromSample } from '../observe/prom-text.js';
@@ -109,16 +110,22 @@ function scanDataset(dir: string, planted: readonly PlantedValue[]): DatasetSumm
   return { files, bytes, records, leaks: [...leaks] };
 }
 
+/** The demo's three models (the live run starts them; deserved.ts runs them offline). */
+function demoModels(seed: number): Record<'incumbent' | 'candidate' | 'baseline', DemoModelOptions> {
+  // The incumbents stamp served_at too, so the baseline sees it differ between two identical models
+  // and the report calls it noise rather than a regression of the candidate.
+  // 8 ms of service time: the candidate's extra 20% stays measurable above a busy laptop's scheduling noise.
+  return {
+    incumbent: { kind: 'incumbent', seed, servedAt: 'now', baseLatencyMs: DEMO_LATENCY_MS },
+    candidate: { kind: 'candidate', seed, baseLatencyMs: DEMO_LATENCY_MS },
+    baseline: { kind: 'incumbent', seed, servedAt: 'now', baseLatencyMs: DEMO_LATENCY_MS },
+  };
+}
+
 async function startModels(mode: 'child' | 'inline', seed: number): Promise<{ incumbent: RunningModel; candidate: RunningModel; baseline: RunningModel }> {
   const start = (opts: DemoModelOptions): Promise<RunningModel> => (mode === 'child' ? spawnDemoModel(opts) : startDemoModel(opts));
-  const started = await Promise.allSettled([
-    // The incumbents stamp served_at too, so the baseline sees it differ between two identical models
-    // and the report calls it noise rather than a regression of the candidate.
-    // 8 ms of service time: the candidate's extra 20% stays measurable above a busy laptop's scheduling noise.
-    start({ kind: 'incumbent', seed, servedAt: 'now', baseLatencyMs: DEMO_LATENCY_MS }),
-    start({ kind: 'candidate', seed, baseLatencyMs: DEMO_LATENCY_MS }),
-    start({ kind: 'incumbent', seed, servedAt: 'now', baseLatencyMs: DEMO_LATENCY_MS }),
-  ]);
+  const m = demoModels(seed);
+  const started = await Promise.allSettled([start(m.incumbent), start(m.candidate), start(m.baseline)]);
   const ok = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) {
@@ -238,6 +245,9 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     }
 
     say('', '== comparison (live shadow, /admin/report) ==');
+    const compareCfg = config.routes.find((r) => r.name === ROUTE)?.shadow?.compare;
+    const deserved = compareCfg === undefined ? undefined : deservedReport(ROUTE, compareCfg, demoModels(seed), seed);
+    if (deserved) say(deservedLine('fraud-v2', deserved));
     if (report) {
       for (const l of headline(report)) say(l);
       say('');
@@ -275,8 +285,8 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       replayVerdict = replayed?.verdict;
       say(`  replayed ${result.sent} records (${result.failedCalls} failed calls, ${result.skipped.unreadable} unreadable lines)`);
       if (replayed) for (const l of headline(replayed, 'dataset')) say(l);
-      const live = report?.verdict;
-      say(`  live verdict ${live ?? '-'}, replay verdict ${replayVerdict ?? '-'}: ${live !== undefined && live === replayVerdict ? 'the same' : 'DIFFERENT'}`);
+      if (deserved) say(agreementLine(deserved, report, replayed));
+      else say(`  live verdict ${report?.verdict ?? '-'}, replay verdict ${replayVerdict ?? '-'}: ${report !== undefined && report.verdict === replayVerdict ? 'the same' : 'DIFFERENT'}`);
     }
     if (unwired.length > 0) say('', `  not available: ${unwired.join('; ')}`);
 

@@ -66,7 +66,8 @@ export function describeRollback(r: RollbackReason): string {
     p99_ratio: () => `candidate p99 latency ${times(r.value)} the incumbent's${bound(times)}${n}, limit ${times(r.threshold)}`,
     disagreement: () => `disagreement ${pct(r.value)}${bound(pct)}${n}, limit ${pct(r.threshold)}`,
     verdict: () => `comparison verdict ${String(r.value)}${n}`,
-    hard_failure: () => `${pct(r.value)} of ${r.n ?? 'the'} candidate requests failing in the last seconds, limit ${pct(r.threshold)} (hard-failure fast path)`,
+    hard_failure: () => `${pct(r.value)} of the last ${r.n ?? ''} candidate requests failing, limit ${pct(r.threshold)} (hard-failure fast path)`,
+    max_step_duration: () => `the step could not be judged within rollout.maxStepDuration (${r.detail ?? `${String(r.value)} of ${String(r.threshold)} candidate requests`}); the operator chose rollback`,
   }[r.metric];
   return `rolled back automatically at ${at}: ${evidence()}`;
 }

@@ -10,6 +10,7 @@ import type { Metrics } from '../observe/metrics.js';
 import { ALL_DECISIONS, CanarySplit, DECISIONS, type CanaryDecision, type CanaryTarget } from './canary.js';
 import { LiveLimits } from './limits.js';
 import { LiveWindow, isLiveError, type LiveWindowSnapshot, type WindowSnapshot } from './live-stats.js';
+import { observationsNeeded } from '../compare/sequential.js';
 import { hardFailureCheck, isHardFailure, p99BoundZ, type GuardrailCheck } from './guardrails.js';
 import {
   describeRollback, evaluateGuardrails, type PersistedRoute, type PersistedState, type RollbackReason, type RolloutState, type SignalsFn,
@@ -129,6 +130,8 @@ class RouteController {
   changedBy = '';
   status = '';
   lastEvaluation: { at: number; checks: readonly GuardrailCheck[] } | null = null;
+  /** The step waited past rollout.maxStepDuration (alerted once per step). */
+  overdue = false;
   timer: NodeJS.Timeout | undefined;
   intervalMs: number;
   /** Decisions counted in plain numbers on the hot path, added to the Prometheus counter by flushMetrics. */
@@ -228,6 +231,52 @@ function intervalOf(canary: CanaryConfig | undefined): number {
   return canary?.rollout?.interval ?? DEFAULT_EVALUATION_INTERVAL_MS;
 }
 
+/** A route's state in words that mean what they say (a static 30% canary is not "off"). */
+function describeState(c: RouteController): string {
+  const w = c.weight;
+  const rollout = c.config.canary?.rollout;
+  switch (c.state) {
+    case 'rolled_back': return c.rollback ? describeRollback(c.rollback) : 'rolled back';
+    case 'idle': return 'idle: waiting for resume';
+    case 'promoted': return `promoted: the candidate serves ${w}%`;
+    case 'complete': return 'complete: promote to finish';
+    case 'paused': return `paused at ${w}%${rollout ? ` (step ${c.step + 1}/${rollout.steps.length}); resume to continue` : ''}`;
+    case 'running': return `running: step ${c.step + 1}/${rollout?.steps.length ?? 1} at ${w}%`;
+    case 'static': return w > 0 ? `static canary at ${w}%, guardrails watching` : 'off: weight 0, the candidate serves nothing';
+  }
+}
+
+/** "1m 40s", "3 min", "2 h" for a status line. */
+function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 120) return `${s}s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  return `${Math.round(s / 3600)} h`;
+}
+
+/**
+ * What a step still needs and when it should have it: "needs ~180 more candidate requests, ~3 min at
+ * the current rate". The checks' own needs (minRequests on each side) and the step's count whichever is larger.
+ */
+function expectedDecision(c: RouteController, checks: readonly GuardrailCheck[], stepN: number, minRequests: number, elapsedMs: number, now: number): string {
+  const g = c.guardrails;
+  const waiting = checks.filter((k) => k.result === 'insufficient data').map((k) => k.metric);
+  let more = Math.max(minRequests - stepN, waiting.includes('error_rate_delta') || waiting.includes('p99_ratio') ? g.minRequests - stepN : 0);
+  // An error rate past its threshold on the point but not yet on the bound: what the sequence needs to settle it.
+  const errors = checks.find((k) => k.metric === 'error_rate_delta' && k.result === 'insufficient data' && typeof k.value === 'number');
+  if (errors !== undefined && stepN >= g.minRequests) {
+    const cand = c.candidate.snapshot(now).step;
+    const needed = cand.requests > 0 ? observationsNeeded(cand.errors / cand.requests, null, g.maxErrorRateDelta, 1 - g.confidence) : null;
+    if (needed !== null) more = Math.max(more, needed - stepN);
+  }
+  const rate = elapsedMs > 0 ? stepN / (elapsedMs / 1000) : 0;
+  const parts: string[] = [];
+  if (more > 0) parts.push(`needs ~${more} more candidate requests, ${rate > 0 ? `~${duration((more / rate) * 1000)} at the current rate (${Number(rate.toPrecision(2))}/s)` : 'none arriving yet'}`);
+  const other = waiting.filter((m) => m !== 'error_rate_delta' || more <= 0);
+  if (other.length > 0) parts.push(`waiting on ${other.join(', ')}`);
+  return parts.length > 0 ? parts.join('; ') : `${stepN} of ${minRequests} candidate requests`;
+}
+
 export class RoutingRuntime {
   private readonly routes = new Map<string, RouteController>();
   private readonly random: () => number;
@@ -300,8 +349,16 @@ export class RoutingRuntime {
   private beginStep(c: RouteController, now: number): void {
     c.stepStartedAt = now;
     c.stepRequests = 0;
-    // A new step is judged on its own traffic, not on the previous step's.
+    // A new step is judged on its own traffic, not on the previous step's (the incumbent's too).
     c.candidate.clear();
+    c.incumbent.restartStep();
+    this.setOverdue(c, false);
+  }
+
+  private setOverdue(c: RouteController, overdue: boolean): void {
+    if (c.overdue === overdue) return;
+    c.overdue = overdue;
+    this.opts.metrics.rolloutStepOverdue.set({ route: c.config.name }, overdue ? 1 : 0);
   }
 
   private schedule(c: RouteController): void {
@@ -367,8 +424,10 @@ export class RoutingRuntime {
   /** Rolls back now, whatever the evaluation interval, when the candidate fails far past any threshold. */
   private hardFailure(c: RouteController, now: number): boolean {
     const g = c.guardrails;
-    const requests = c.candidate.recent(now, false);
-    const errors = c.candidate.recent(now, true);
+    // The most recent calls only: a candidate that turns bad after healthy traffic is judged on what it
+    // does now, not on an average its healthy history dilutes.
+    const requests = c.candidate.recentCalls(g.hardFailure.minRequests);
+    const errors = c.candidate.recentFailures(g.hardFailure.minRequests);
     if (!isHardFailure(g, requests, errors)) return false;
     const check = hardFailureCheck(g, requests, errors);
     c.lastEvaluation = { at: now, checks: [check] };
@@ -398,7 +457,7 @@ export class RoutingRuntime {
       return;
     }
     if (c.weight === 0 && c.state !== 'running') {
-      c.status = c.state === 'idle' ? 'idle: waiting for resume' : 'off';
+      c.status = describeState(c);
       return;
     }
     if (this.opts.judge !== undefined && !this.opts.judge()) {
@@ -425,7 +484,7 @@ export class RoutingRuntime {
     }
     const rollout = canary.rollout;
     if (c.state !== 'running' || rollout === undefined) {
-      c.status = c.state === 'paused' ? 'paused' : c.state === 'complete' ? 'complete: promote to finish' : 'guarded';
+      c.status = describeState(c);
       return;
     }
     const elapsed = now - c.stepStartedAt;
@@ -434,11 +493,49 @@ export class RoutingRuntime {
       c.status = `holding: ${label}, ${Math.ceil((rollout.stepDuration - elapsed) / 1000)}s left`;
       return;
     }
-    if (Math.max(c.stepRequests, fleet === undefined ? 0 : candidateWindow.requests) < rollout.minRequests || checks.some((k) => k.result === 'insufficient data')) {
-      c.status = 'stalled: insufficient data';
-      return;
+    const stepN = Math.max(c.stepRequests, candidateWindow.step.requests);
+    if (stepN < rollout.minRequests || checks.some((k) => k.result === 'insufficient data')) {
+      const need = `stalled: insufficient data: ${label}, ${expectedDecision(c, checks, stepN, rollout.minRequests, elapsed, now)}`;
+      if (rollout.maxStepDuration === undefined || elapsed < rollout.maxStepDuration) {
+        c.status = need;
+        return;
+      }
+      if (!this.overdueStep(c, now, need, stepN, signals?.verdict)) return;
     }
+    this.advance(c, now);
+  }
+
+  /**
+   * A step that could not be judged within rollout.maxStepDuration does what the operator chose: hold
+   * (and alert), roll back, or advance — the latter only on the shadow comparison's verdict of pass.
+   * Returns true when the step is to advance.
+   */
+  private overdueStep(c: RouteController, now: number, need: string, stepN: number, verdict: string | undefined): boolean {
+    const rollout = c.config.canary!.rollout!;
+    const choice = rollout.onMaxStepDuration;
+    const after = `after ${Math.round(rollout.maxStepDuration! / 1000)}s (rollout.maxStepDuration)`;
+    if (!c.overdue) {
+      this.setOverdue(c, true);
+      this.opts.log.error({ alert: 'rollout_step_overdue', route: c.config.name, step: c.step + 1, requests: stepN, choice },
+        `ALERT rollout step ${c.step + 1} on ${c.config.name} could not be judged ${after}: ${need}; onMaxStepDuration: ${choice}`);
+    }
+    if (choice === 'rollback') {
+      this.rollbackRoute(c, {
+        metric: 'max_step_duration', value: stepN, threshold: rollout.minRequests, at: now, by: 'guardrail', n: stepN, bound: null,
+        detail: `${stepN} candidate requests ${after}, ${rollout.minRequests} needed`,
+      }, SYSTEM_ACTOR, now);
+      return false;
+    }
+    if (choice === 'promote' && verdict === 'pass') return true;
+    c.status = `overdue: ${need.replace(/^stalled: insufficient data: /, '')} ${after}; holding (onMaxStepDuration: ${choice}`
+      + `${choice === 'promote' ? `, which advances only on a shadow verdict of pass, now ${verdict ?? 'no shadow comparison'}` : ''})`;
+    return false;
+  }
+
+  private advance(c: RouteController, now: number): void {
+    const rollout = c.config.canary!.rollout!;
     const before = c.snapshot();
+    this.setOverdue(c, false);
     if (c.step + 1 >= rollout.steps.length) {
       c.state = 'complete';
       c.status = 'complete: promote to finish';
@@ -460,6 +557,7 @@ export class RoutingRuntime {
     c.override = 0;
     c.state = 'rolled_back';
     c.rollback = reason;
+    this.setOverdue(c, false);
     c.status = describeRollback(reason);
     // Weight 0 reaches the split before anything else (persisting may be slow): no request after this.
     c.publish();
@@ -484,6 +582,9 @@ export class RoutingRuntime {
   private changed(c: RouteController, now: number, by: string, fenced = false): void {
     c.changedAt = now;
     c.changedBy = by;
+    // An operator's change shows at once: a status computed before it (weight 0: "off") would lie until
+    // the next evaluation.
+    if (by !== SYSTEM_ACTOR.token) c.status = describeState(c);
     c.publish();
     this.persist({ routes: [c.config.name], fenced });
   }

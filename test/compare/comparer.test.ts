@@ -131,10 +131,10 @@ describe('samples and guard signals', () => {
     const c = new RouteComparer('r', compareConfig({ window: { length: '2m', bucket: '1m' } }));
     for (let i = 0; i < 60; i++) c.record(mismatch(i), 1000);
     const first = c.guardSignals(1000);
-    expect(first).toEqual({ observations: 60, disagreement: 1, disagreementLow: expect.any(Number), verdict: 'fail' });
+    expect(first).toEqual({ observations: 60, disagreement: 1, disagreementLow: expect.any(Number), verdict: 'fail', window: expect.any(Object) });
     c.record(mismatch(99), 1500);
     expect(c.guardSignals(1900)).toBe(first);
     expect(c.guardSignals(2100).observations).toBe(61);
-    expect(c.guardSignals(5 * MIN)).toEqual({ observations: 0, disagreement: null, disagreementLow: null, verdict: 'insufficient data' });
+    expect(c.guardSignals(5 * MIN)).toEqual({ observations: 0, disagreement: null, disagreementLow: null, verdict: 'insufficient data', window: expect.any(Object) });
   });
 });

@@ -106,7 +106,13 @@ describe('a candidate with injected differences', () => {
 
   it('gives the guardrails the window disagreement and the verdict', () => {
     const g = comparer.guardSignals(report.generatedAt);
-    expect(g).toEqual({ observations: 3000, disagreementLow: span.disagreement!.interval!.low, disagreement: span.disagreement!.rate, verdict: 'fail' });
+    // Issue 21: the disagreement the verdict tests (rate minus the baseline's noise, with its anytime-valid
+    // bound), and which window it is.
+    const d = span.disagreement!;
+    expect(g).toEqual({
+      observations: 3000, disagreementLow: d.differenceInterval!.low, disagreement: d.rate - (d.noiseRate ?? 0), verdict: 'fail',
+      window: { fromMs: span.fromMs, toMs: span.toMs },
+    });
   });
 
   it('without a baseline, cannot tell served_at from a regression (that is what the baseline is for)', () => {

@@ -150,6 +150,10 @@ describe('operator console in chromium', () => {
     await page.locator('section[aria-labelledby="latency-title"] canvas').first().waitFor();
     await expect.poll(() => page.locator('table.fields tbody tr').count()).toBeGreaterThan(0);
     await page.locator('table.side-by-side').first().waitFor();
+    // Issue 21: the verdict list opens on the server's per-bucket history (not empty until a verdict
+    // changes), and the copies dropped before comparison are stated by reason ("none" when none).
+    expect(await page.locator('ol.history li').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('p.dropped').textContent()).toMatch(/^Shadow copies dropped before comparison \(since start\): /);
     await shot(page, 'comparison');
     // The token lives in this tab's session storage only; nothing is a cookie.
     expect(await page.evaluate('sessionStorage.getItem("shadowgate.console.token")')).toBe(demo.token);

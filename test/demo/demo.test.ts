@@ -54,7 +54,10 @@ describe('demo --duration 5s', () => {
     const regressed = text.match(/regressed fields: .*/g) ?? [];
     expect(regressed).toHaveLength(2);
     expect(regressed[1]).toBe(regressed[0]);
-    expect(text).toMatch(/live verdict [a-z ]+, replay verdict [a-z ]+: (the same|DIFFERENT)/);
+    // Issue 21: the demo says what its candidate deserves (offline, many exchanges of the same models), and
+    // when live and replay differ from each other or from it, why (which check, on how few observations).
+    expect(text).toMatch(/fraud-v2 deserves (PASS|MARGINAL|FAIL)[^\n]*\(offline, \d+ exchanges of the same models and traffic\)/);
+    expect(text).toMatch(/live verdict [a-z ]+, replay verdict [a-z ]+, deserved [a-z ]+: (the same|DIFFERENT — .+)/);
   });
 
   test('no personal value planted in the demo traffic reaches the recorded dataset', () => {

@@ -41,7 +41,8 @@ routes:
       expect(statuses.slice(last + 1).every((s) => s === 200)).toBe(true);
       const view = gw.app.routing.route('predict')!;
       expect(view).toMatchObject({ state: 'rolled_back', weight: { value: 0 }, rollback: { metric: 'hard_failure', value: 1, by: 'guardrail' } });
-      expect(view.status).toMatch(/^rolled back automatically at .*: 100% of \d+ candidate requests failing in the last seconds, limit 50% \(hard-failure fast path\)$/);
+      // Issue 21 finding 3: the fast path judges the last N requests, not the last seconds (the words say so).
+      expect(view.status).toMatch(/^rolled back automatically at .*: 100% of the last \d+ candidate requests failing, limit 50% \(hard-failure fast path\)$/);
       const rollbacks = await gw.app.metrics.canaryRollbacks.get();
       expect(rollbacks.values).toEqual([expect.objectContaining({ value: 1, labels: { route: 'predict', reason: 'hard_failure' } })]);
     } finally {

@@ -124,7 +124,8 @@ describe('rollout', () => {
     const t = clock.now + 10 * 60_000;
     feed(runtime, 60, { status: 200, ms: 10 }, t);
     const [v] = runtime.evaluateNow(t);
-    expect(v!.status).toBe('stalled: insufficient data');
+    // Issue 21: the status now also says what the step still needs and when (the prefix is unchanged).
+    expect(v!.status).toMatch(/^stalled: insufficient data: step 1\/3 at 1%, needs ~\d+ more candidate requests/);
     expect(v!.weight.value).toBe(1);
     expect(v!.state).toBe('running');
   });
@@ -133,7 +134,7 @@ describe('rollout', () => {
     const { runtime } = setup(ROLLOUT, { signals: () => ({ observations: 0, disagreement: null, verdict: 'insufficient data' }) });
     const t = clock.now + 10 * 60_000;
     feed(runtime, 500, { status: 200, ms: 10 }, t);
-    expect(runtime.evaluateNow(t)[0]!.status).toBe('stalled: insufficient data');
+    expect(runtime.evaluateNow(t)[0]!.status).toMatch(/^stalled: insufficient data: .*waiting on disagreement, verdict/);
   });
 
   it('pauses, resumes, promotes and rolls back on operator request', () => {

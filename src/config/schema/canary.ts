@@ -66,6 +66,10 @@ export const canarySchema = z.object({
     interval: duration.default(10_000),
     /** Start the rollout automatically at load (otherwise an operator resumes it). */
     autoStart: z.boolean().default(true),
+    /** Longest a step may wait for the evidence it needs (minRequests, every check judged); unset: forever. */
+    maxStepDuration: duration.optional(),
+    /** What a step that could not be judged within maxStepDuration does: hold (and alert), roll back, or advance only on a shadow verdict of pass. */
+    onMaxStepDuration: z.enum(['hold', 'rollback', 'promote']).default('hold'),
   }).strict().optional(),
   guardrails: guardrailsSchema.optional(),
 }).strict();

@@ -34,6 +34,7 @@ export const compareSchema = z.object({
   regression: z.object({
     relThreshold: z.number().nonnegative().default(0.2),
     absThreshold: z.number().nonnegative().default(0.03),
+    /** False-alarm rate of every check, held however often the report is looked at (anytime-valid sequences). */
     alpha: z.number().positive().max(0.5).default(0.01),
   }).strict().default({ relThreshold: 0.2, absThreshold: 0.03, alpha: 0.01 }),
   verdict: z.object({
@@ -49,7 +50,22 @@ export const compareSchema = z.object({
     minLatencyEffect: z.number().nonnegative().default(0.05),
     /** ... and the whole interval of the median shift this many milliseconds from 0 (a 50 µs shift is not "slower"). */
     minLatencyEffectMs: z.number().nonnegative().default(1),
-  }).strict().default({ maxDisagreement: 0.05, maxP99Ratio: 1.25, maxErrorRateDelta: 0.01, minObservations: 50, minLatencyEffect: 0.05, minLatencyEffectMs: 1 }),
+    /**
+     * The effects an experiment is sized for: each check's report gives the observations it needs to find
+     * this effect past its threshold with 90% power, and the smallest effect it can find at its current n.
+     */
+    mde: z.object({
+      /** Label or field disagreement above the noise (absolute). */
+      rate: z.number().gt(0).max(1).default(0.1),
+      /** Candidate error rate minus incumbent's. */
+      errorRateDelta: z.number().gt(0).max(1).default(0.03),
+      /** Candidate p99 over incumbent p99. */
+      p99Ratio: z.number().gt(1).default(2),
+    }).strict().default({ rate: 0.1, errorRateDelta: 0.03, p99Ratio: 2 }),
+  }).strict().default({
+    maxDisagreement: 0.05, maxP99Ratio: 1.25, maxErrorRateDelta: 0.01, minObservations: 50, minLatencyEffect: 0.05, minLatencyEffectMs: 1,
+    mde: { rate: 0.1, errorRateDelta: 0.03, p99Ratio: 2 },
+  }),
   window: z.object({ length: duration.default(15 * 60_000), bucket: duration.default(60_000) }).strict()
     .default({ length: 15 * 60_000, bucket: 60_000 }),
   samplesPerField: z.number().int().nonnegative().max(50).default(5),

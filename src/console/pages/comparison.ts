@@ -108,7 +108,36 @@ function flatten(text: string): Flat | undefined {
   return out;
 }
 
-function sideBySide(sample: Record<string, unknown>, field: string): HTMLElement {
+/** A compare.ignore pattern as a RegExp over normalized paths: `*` one segment, `**` anything below, `[*]` any index. */
+export function globToRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    if (glob.startsWith('[*]', i)) {
+      re += '\\[\\*\\]';
+      i += 2;
+    } else if (glob.startsWith('**', i)) {
+      re += '.*';
+      i += 1;
+    } else if (glob[i] === '*') {
+      re += '[^.\\[]*';
+    } else {
+      re += glob[i]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    }
+  }
+  // A pattern ignores the value at its path and everything under it.
+  return new RegExp(`^${re}(?:[.[].*)?$`);
+}
+
+/** "Dropped before comparison (since start): overload 64, rate_limited 20 of 384 offered" — a thin verdict says it is thin. */
+function droppedLine(report: Record<string, unknown> | undefined): HTMLElement | null {
+  const d = obj(report?.dropped);
+  const by = Object.entries(obj(d?.byReason) ?? {}).filter(([, n]) => (num(n) ?? 0) > 0);
+  if (d === undefined) return null;
+  return h('p', { class: 'small dropped' }, by.length === 0 ? 'Shadow copies dropped before comparison (since start): none.'
+    : `Shadow copies dropped before comparison (since start): ${by.map(([k, n]) => `${k} ${fmt(n)}`).join(', ')} — not observations; the verdict rests on the compared ones.`);
+}
+
+function sideBySide(sample: Record<string, unknown>, field: string, ignore: readonly RegExp[] = []): HTMLElement {
   const inc = obj(sample.incumbent);
   const other = obj(sample.other);
   const otherRole = str(other?.role) ?? 'candidate';
@@ -128,11 +157,14 @@ function sideBySide(sample: Record<string, unknown>, field: string): HTMLElement
       h('tbody', {}, paths.map((p) => {
         const a = left.get(p);
         const b = right.get(p);
-        const differs = a?.value !== b?.value;
         const chosen = (a ?? b)!.field;
+        // A field the config ignores is never a difference, whatever its values (a timestamp, an id).
+        const ignored = ignore.some((r) => r.test(chosen));
+        const differs = !ignored && a?.value !== b?.value;
         const focus = chosen === field || chosen.startsWith(`${field}.`) || chosen.startsWith(`${field}[`);
-        return h('tr', { class: `${differs ? 'differs' : ''}${focus ? ' focus' : ''}` },
-          h('th', { scope: 'row' }, h('code', {}, p), differs ? h('span', { class: 'sr-only' }, ' (differs)') : null),
+        return h('tr', { class: `${differs ? 'differs' : ''}${ignored ? ' ignored' : ''}${focus ? ' focus' : ''}` },
+          h('th', { scope: 'row' }, h('code', {}, p), differs ? h('span', { class: 'sr-only' }, ' (differs)') : null,
+            ignored ? h('span', { class: 'small' }, ' (ignored by compare.ignore)') : null),
           h('td', {}, a?.value ?? h('em', {}, 'missing')),
           h('td', {}, b?.value ?? h('em', {}, 'missing')));
       }))));
@@ -152,7 +184,7 @@ export function showComparison(main: HTMLElement, session: Session, route: strin
     h('h1', {}, `${route}: comparison`),
     verdictBox,
     h('section', { 'aria-labelledby': 'agreement-title', class: 'card' }, h('h2', { id: 'agreement-title' }, 'Agreement and verdict over the rolling window'),
-      h('p', { class: 'small' }, 'The rolling window\'s agreement and verdict at each refresh since this page was opened.'),
+      h('p', { class: 'small' }, 'Each window bucket\'s agreement and the verdict as it stood then (from the server, so the chart opens on the whole window), then the rolling window at each refresh.'),
       agreementBox, history),
     h('section', { 'aria-labelledby': 'latency-title', class: 'card' }, h('h2', { id: 'latency-title' }, 'Latency percentiles'), latencyBox, latencyTableBox),
     h('section', { 'aria-labelledby': 'fields-title', class: 'card' }, h('h2', { id: 'fields-title' }, 'Fields'), fieldsBox),
@@ -161,12 +193,14 @@ export function showComparison(main: HTMLElement, session: Session, route: strin
   const latency = new LatencyChart(latencyBox);
   const agreement = new AgreementChart(agreementBox);
   let lastVerdict: string | undefined;
+  let seeded = false;
   let samples: Record<string, unknown[]> = {};
+  let ignore: RegExp[] = [];
 
   const showSamples = () => {
     const field = fieldSelect.value;
     const list = arr(samples[field]).map(obj).filter((s) => s !== undefined).slice(0, 3);
-    replace(samplesBox, list.length === 0 ? h('p', {}, 'No samples stored for this field yet.') : list.map((s) => sideBySide(s, field)));
+    replace(samplesBox, list.length === 0 ? h('p', {}, 'No samples stored for this field yet.') : list.map((s) => sideBySide(s, field, ignore)));
   };
   fieldSelect.addEventListener('change', showSamples);
 
@@ -189,8 +223,24 @@ export function showComparison(main: HTMLElement, session: Session, route: strin
       h('h2', { id: 'verdict-title' }, 'Verdict ', h('span', { class: 'verdict', 'data-verdict': verdict }, badge(verdict))),
       h('p', { class: 'small' }, `Rolling window${lengthMs ? ` of ${fmt(lengthMs / 1000)} s` : ''}: ${fmt(win?.compared)} compared of ${fmt(win?.exchanges)} exchanges.`,
         since ? ` Since start: ${str(since.verdict) ?? '?'}, ${fmt(since.compared)} compared.` : '', ` Updated ${time(report?.generatedAt)}.`),
+      droppedLine(report),
       h('h3', {}, 'Checks'), reasonsList(win));
     const now = num(report?.generatedAt) ?? Date.now();
+    if (!seeded) {
+      // The server's per-bucket history: the page opens on the whole window, not on an empty chart.
+      seeded = true;
+      for (const p of arr(report?.history).map(obj)) {
+        const at = num(p?.fromMs);
+        if (at === undefined) continue;
+        const a = p?.agreement;
+        agreement.push(at, typeof a === 'number' ? a : null);
+        const v = str(p?.verdict);
+        if (v !== undefined && v !== lastVerdict) {
+          history.prepend(h('li', {}, `${time(at)}: `, badge(v)));
+          lastVerdict = v;
+        }
+      }
+    }
     agreement.push(now, agreementOf(win));
     if (verdict !== lastVerdict) {
       history.prepend(h('li', {}, `${time(now)}: `, badge(verdict)));
@@ -209,6 +259,7 @@ export function showComparison(main: HTMLElement, session: Session, route: strin
     try {
       const body = obj(await api('GET', `/admin/samples?route=${encodeURIComponent(route)}`));
       samples = Object.fromEntries(Object.entries(obj(body?.fields) ?? {}).map(([k, v]) => [k, arr(v)]));
+      ignore = arr(body?.ignore).filter((x): x is string => typeof x === 'string').map(globToRegExp);
     } catch (err) {
       if (err instanceof ApiError && err.status === 404) samples = {};
       else return session.fail(err);

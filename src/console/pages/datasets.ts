@@ -11,7 +11,8 @@ function bytes(n: unknown): string {
 }
 
 function reasonTable(caption: string, counts: Record<string, unknown> | undefined): HTMLElement {
-  const rows = Object.entries(counts ?? {}).filter(([, n]) => num(n) !== undefined);
+  // A reason counted 0 is no drop: an all-zero table says "none", not a row of empty counts.
+  const rows = Object.entries(counts ?? {}).filter(([, n]) => (num(n) ?? 0) > 0);
   return h('table', { class: 'drops' }, h('caption', {}, caption),
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Reason'), h('th', { scope: 'col' }, 'Dropped'))),
     h('tbody', {}, rows.length === 0 ? h('tr', {}, h('td', { colspan: 2 }, 'none')) : rows.map(([k, n]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', {}, fmt(n))))));
