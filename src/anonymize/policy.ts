@@ -48,8 +48,8 @@ export function policyId(name: string, cfg: PolicyConfig): string {
 const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json$/;
 const TEXT_TYPE = /^(?:text\/[\w.+-]+|application\/(?:xml|javascript|graphql|[\w.+-]*\+xml))$/;
 
-/** A bare integer token of 10–19 digits in JSON text (a value, not inside a string). */
-const NUMBER_TOKEN = /(?<=[:\[,]\s*)(\d{10,19})(?=\s*[,\]}])/g;
+/** A bare integer token of 10–19 digits (or an integral float, `….0`) in JSON text (a value, not inside a string). */
+const NUMBER_TOKEN = /(?<=[:\[,]\s*)(\d{10,19}(?:\.0+)?)(?=\s*[,\]}])/g;
 
 function header(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
@@ -89,6 +89,7 @@ export function compilePolicy(name: string, cfg: PolicyConfig, hash: KeyedHash, 
   const ctx: EngineContext = {
     hash, maxScanBytes, recent: new BoundedSet(cacheSize), clean: new BoundedSet(cacheSize), cleanStructured: new BoundedSet(cacheSize),
     outputs: new Map(), memoSize: cacheSize,
+    ...(cfg.entities === undefined ? {} : { cards: { uatp: cfg.entities.uatpCards }, geo: cfg.entities.geo }),
   };
   const id = policyId(name, cfg);
 

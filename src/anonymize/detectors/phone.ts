@@ -4,6 +4,9 @@
 import { regexHits, type Span } from './types.js';
 
 const PHONE = /(?<![\w+\-.\/])(?:\+\d{1,3}[ .\-]?|00\d{1,3}[ .\-])?(?:\(0\)[ .\-]?)?(?:\(\d{1,5}\)[ .\-]?)?\d{1,12}(?:[ .\-]\d{1,12}){0,5}(?: ?(?:x|ext\.?) ?\d{1,6})?(?![\w]|[.\-\/]\d)/g;
+// A bare run written as an integral float (4155550132.0, as pandas writes an integer column with a gap):
+// the digits are the phone, the `.0` stays as written.
+const FLOAT = /(?<![\w+\-.\/])\d{10,11}(?=\.0+(?![\w.]|\.\d))/g;
 const DATE = /^(?:\d{4}([\-.\/])\d{1,2}\1\d{1,2}|\d{1,2}([\-.\/])\d{1,2}\2\d{2,4})$/;
 const DATE_PREFIX = /^\d{4}-\d{2}-\d{2}(?!\d)/;
 const EXTENSION = /(?: ?(?:x|ext\.?) ?\d{1,6})$/;
@@ -37,4 +40,5 @@ export function phoneLike(m: string): boolean {
 
 export function detectPhone(text: string, out: Span[]): void {
   regexHits(PHONE, 'phone', text, out, phoneLike);
+  if (text.indexOf('.0') >= 0) regexHits(FLOAT, 'phone', text, out, phoneLike);
 }

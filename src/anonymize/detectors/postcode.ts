@@ -1,0 +1,24 @@
+// Postcodes in address context: UK postcodes in their written form (outward code, a space, inward code:
+// SW1A 1AA, M1 1AE, EC1A 1BB; letters from Royal Mail's sets) and US ZIP codes right after a state
+// ("Springfield, IL 62704", "Austin, Texas 78701-1234"). A bare five-digit number is no ZIP.
+import type { Span } from './types.js';
+
+const UK = /(?<![A-Za-z0-9])(?:[A-PR-UWYZ][A-HK-Y]?\d[A-HJKPSTUW\d]?|GIR) \d[ABD-HJLNP-UW-Z]{2}(?![A-Za-z0-9])/g;
+const STATES = 'AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|PR|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|' +
+  'Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho|Illinois|Indiana|Iowa|' +
+  'Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota|Mississippi|Missouri|Montana|Nebraska|Nevada|' +
+  'New Hampshire|New Jersey|New Mexico|New York|North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode Island|' +
+  'South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|West Virginia|Wisconsin|Wyoming';
+// A state after a place word (a letter or a dot, then an optional comma and a space), then the ZIP.
+const US = new RegExp(`(?<=[\\p{L}.],? )(?:${STATES}),? (\\d{5}(?:-\\d{4})?)(?![\\d\\-])`, 'gu');
+
+export function detectPostcode(text: string, out: Span[]): void {
+  UK.lastIndex = 0;
+  for (let m = UK.exec(text); m !== null; m = UK.exec(text)) out.push({ start: m.index, end: m.index + m[0].length, entity: 'postcode' });
+  US.lastIndex = 0;
+  for (let m = US.exec(text); m !== null; m = US.exec(text)) {
+    const zip = m[1]!;
+    const start = m.index + m[0].length - zip.length;
+    out.push({ start, end: start + zip.length, entity: 'postcode' });
+  }
+}
