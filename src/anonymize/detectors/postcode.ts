@@ -1,6 +1,7 @@
 // Postcodes in address context: UK postcodes in their written form (outward code, a space, inward code:
 // SW1A 1AA, M1 1AE, EC1A 1BB; letters from Royal Mail's sets) and US ZIP codes right after a state
-// ("Springfield, IL 62704", "Austin, Texas 78701-1234"). A bare five-digit number is no ZIP.
+// ("Springfield, IL 62704", "Austin, Texas 78701-1234"), and any postal code after a cue ("ZIP: 3520",
+// "my zip code is 90010-170", "postcode 7412 SL"). A bare five-digit number is no ZIP.
 import type { Span } from './types.js';
 
 const UK = /(?<![A-Za-z0-9])(?:[A-PR-UWYZ][A-HK-Y]?\d[A-HJKPSTUW\d]?|GIR) \d[ABD-HJLNP-UW-Z]{2}(?![A-Za-z0-9])/g;
@@ -12,7 +13,23 @@ const STATES = 'AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|M
 // A state after a place word (a letter or a dot, then an optional comma and a space), then the ZIP.
 const US = new RegExp(`(?<=[\\p{L}.],? )(?:${STATES}),? (\\d{5}(?:-\\d{4})?)(?![\\d\\-])`, 'gu');
 
-export function detectPostcode(text: string, out: Span[]): void {
+// The code: one to eight letters or digits, maybe a second group after a space or dash (B0J 2H0, 394 13).
+const CUED = /(?<![\p{L}])(?:zip(?:[ \-]?code)?|post(?:al)?[ \-]?code|postleitzahl|plz|code postal|c[oó]digo postal)(?![\p{L}])[ \t]{0,3}(?:(?:is|was|:|=|#|no\.?)[ \t]{0,3}){0,2}([A-Za-z0-9]{1,8}(?:[ \-][A-Za-z0-9]{2,4})?)(?![\p{L}\p{N}])/giu;
+const CUE_HINT = /zip|post|plz|code postal|digo postal/i;
+
+/** `upper`: the text has a capital letter (UK codes and US states need one; a cue does not). */
+export function detectPostcode(text: string, out: Span[], upper = true): void {
+  if (CUE_HINT.test(text)) {
+    CUED.lastIndex = 0;
+    for (let m = CUED.exec(text); m !== null; m = CUED.exec(text)) {
+      const code = m[1]!;
+      // At least three digits: "zip it", "postcode lookup" are no codes.
+      if ((code.match(/\d/g)?.length ?? 0) < 3) continue;
+      const start = m.index + m[0].length - code.length;
+      out.push({ start, end: start + code.length, entity: 'postcode' });
+    }
+  }
+  if (!upper) return;
   UK.lastIndex = 0;
   for (let m = UK.exec(text); m !== null; m = UK.exec(text)) out.push({ start: m.index, end: m.index + m[0].length, entity: 'postcode' });
   US.lastIndex = 0;
