@@ -10,11 +10,14 @@ const STATES = 'AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|M
   'Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota|Mississippi|Missouri|Montana|Nebraska|Nevada|' +
   'New Hampshire|New Jersey|New Mexico|New York|North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode Island|' +
   'South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|West Virginia|Wisconsin|Wyoming';
-// A state after a place word (a letter or a dot, then an optional comma and a space), then the ZIP.
-const US = new RegExp(`(?<=[\\p{L}.],? )(?:${STATES}),? (\\d{5}(?:-\\d{4})?)(?![\\d\\-])`, 'gu');
+// A ZIP, then (looking back from it) a state after a place word: a letter or a dot, an optional comma
+// and a space. Five-digit runs are rare, so the state list is only tried before them.
+const ZIP = /(?<![\d\-])\d{5}(?:-\d{4})?(?![\d\-])/g;
+const STATE_BEFORE = new RegExp(`[\\p{L}.],? (?:${STATES}),? $`, 'u');
 
 // The code: one to eight letters or digits, maybe a second group after a space or dash (B0J 2H0, 394 13).
 const CUED = /(?<![\p{L}])(?:zip(?:[ \-]?code)?|post(?:al)?[ \-]?code|postleitzahl|plz|code postal|c[oó]digo postal)(?![\p{L}])[ \t]{0,3}(?:(?:is|was|:|=|#|no\.?)[ \t]{0,3}){0,2}([A-Za-z0-9]{1,8}(?:[ \-][A-Za-z0-9]{2,4})?)(?![\p{L}\p{N}])/giu;
+const FIVE_DIGITS = /\d{5}/;
 const CUE_HINT = /zip|post|plz|code postal|digo postal/i;
 
 /** `upper`: the text has a capital letter (UK codes and US states need one; a cue does not). */
@@ -32,10 +35,9 @@ export function detectPostcode(text: string, out: Span[], upper = true): void {
   if (!upper) return;
   UK.lastIndex = 0;
   for (let m = UK.exec(text); m !== null; m = UK.exec(text)) out.push({ start: m.index, end: m.index + m[0].length, entity: 'postcode' });
-  US.lastIndex = 0;
-  for (let m = US.exec(text); m !== null; m = US.exec(text)) {
-    const zip = m[1]!;
-    const start = m.index + m[0].length - zip.length;
-    out.push({ start, end: start + zip.length, entity: 'postcode' });
+  if (!FIVE_DIGITS.test(text)) return;
+  ZIP.lastIndex = 0;
+  for (let m = ZIP.exec(text); m !== null; m = ZIP.exec(text)) {
+    if (STATE_BEFORE.test(text.slice(Math.max(0, m.index - 24), m.index))) out.push({ start: m.index, end: m.index + m[0].length, entity: 'postcode' });
   }
 }
