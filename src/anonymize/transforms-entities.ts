@@ -25,6 +25,8 @@ const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
  * date itself (its ISO form), so one date maps to one date in every layout and every request.
  */
 export function shiftDob(h: KeyedHash, value: Scalar, maxDays = 365, subject?: string): Scalar {
+  // A year alone (1985, "1985") is what a year-of-birth field holds: kept, as the `year` transform does.
+  if (typeof value === 'number' ? Number.isInteger(value) && value >= 1000 && value <= 9999 : /^\s*\d{4}\s*$/.test(value)) return value;
   const s = typeof value === 'string' ? value.trim() : undefined;
   const p = s === undefined ? undefined : parseDate(s);
   if (p === undefined) return shiftDate(h, value, subject ?? String(value), maxDays);

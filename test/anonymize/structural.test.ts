@@ -135,6 +135,8 @@ describe('finding 6: dates of birth', () => {
     expect(out.date_of_birth).not.toBe('02/03/1985');
     expect(out.patient.birthDate).toMatch(/^\d{4}-\d\d-\d\d$/);
     expect(KEEP.anonymize(jsonRequest({ note: 'my dob is 02/03/1985' }))).toMatchObject({ ok: false, reason: 'leak' });
+    // A year of birth alone stays a year, as the year transform keeps it.
+    expect(JSON.parse(json({ dob: 1985, birth_year: '1985' }))).toEqual({ dob: 1985, birth_year: '1985' });
   });
 });
 
