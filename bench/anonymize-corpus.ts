@@ -20,7 +20,7 @@ import type { Entity, Span } from '../src/anonymize/detectors/types.js';
 
 const LABEL_OF: Partial<Record<Entity, string>> = {
   email: 'EMAIL_ADDRESS', card: 'CREDIT_CARD', phone: 'PHONE_NUMBER', iban: 'IBAN_CODE', ssn: 'US_SSN',
-  ip: 'IP_ADDRESS', person: 'PERSON', address: 'STREET_ADDRESS',
+  ip: 'IP_ADDRESS', person: 'PERSON', address: 'STREET_ADDRESS', dob: 'DATE_TIME', postcode: 'ZIP_CODE',
 };
 
 export interface Sample {

@@ -2,7 +2,7 @@
 // names. Numbers are untouched unless a rule or a revealing key names them, or they are card- or phone-shaped
 // (detectors/numbers.ts). Mutates the parsed tree; used for documents the fast path (json-stream.ts) refuses.
 import { classifyKey } from './detectors/key-names.js';
-import { numberEntity } from './detectors/numbers.js';
+import { integralLength, numberEntity } from './detectors/numbers.js';
 import { step, valueAt, type Segment, type States } from './json-path.js';
 import type { CompiledRule } from './rules.js';
 import { fieldScanOptions, type Run } from './run.js';
@@ -53,10 +53,12 @@ function visit(w: Walk, value: unknown, states: States, key: string | undefined)
  * text, or undefined when the number stays as written.
  */
 export function shapedNumber(run: Run, mode: FieldRules['unknown'], src: string): string | undefined {
-  const e = numberEntity(src);
+  const e = numberEntity(src, run.ctx.cards);
   if (e === undefined || mode === 'drop') return undefined;
   if (mode === 'keep') { run.keyLeak(e); return undefined; }
-  return String(run.replaceEntity(e, src));
+  // An integral float (`4111111111111111.0`) keeps its fraction: the integer is what is replaced.
+  const n = integralLength(src);
+  return n === src.length ? String(run.replaceEntity(e, src)) : String(run.replaceEntity(e, src.slice(0, n))) + src.slice(n);
 }
 
 /** `unknown` for one scalar no rule names (shared with the streaming fast path in json-stream.ts). */

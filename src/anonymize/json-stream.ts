@@ -5,6 +5,7 @@
 import { classifyKey } from './detectors/key-names.js';
 import { step, valueAt, type States } from './json-path.js';
 import { shapedNumber, unknownScalar, type FieldRules } from './json-body.js';
+import { integralLength } from './detectors/numbers.js';
 import type { CompiledRule } from './rules.js';
 import type { Run } from './run.js';
 import type { Scalar } from './transforms.js';
@@ -136,9 +137,13 @@ class Rewriter {
         return false;
       }
       const n = Number(src);
+      const digitsOnly = digitTransform(mode === SPREAD ? rule!.type : key === undefined ? undefined : classifyKey(key));
+      // An integral float under a card or phone rule or key (4111111111111111.0) is its integer; the `.0` stays.
+      const whole = digitsOnly && !INTEGER.test(src) ? integralLength(src) : -1;
+      if (whole > 0) return this.scalar(mode, rule, key, start, src.slice(0, whole), true, src.slice(whole));
       // A card or phone beyond 2^53 is transformed from its digits (exact, and written back as a number);
       // any other transform of such a number reads it rounded, and its result stays a number.
-      const exact = INTEGER.test(src) && !Number.isSafeInteger(n) && digitTransform(mode === SPREAD ? rule!.type : key === undefined ? undefined : classifyKey(key));
+      const exact = INTEGER.test(src) && !Number.isSafeInteger(n) && digitsOnly;
       return this.scalar(mode, rule, key, start, exact ? src : n, true);
     }
     this.literal(c === 116 ? 'true' : c === 102 ? 'false' : 'null');
@@ -147,11 +152,11 @@ class Rewriter {
   }
 
   /** A string or number through its rule or `unknown`; a number stays a number when its result is one. */
-  scalar(mode: number, rule: CompiledRule | undefined, key: string | undefined, start: number, v: Scalar, wasNumber: boolean): boolean {
+  scalar(mode: number, rule: CompiledRule | undefined, key: string | undefined, start: number, v: Scalar, wasNumber: boolean, fraction = ''): boolean {
     const out = mode === SPREAD ? rule!.apply(this.run, v, key, this.subjects.get(rule!)) : unknownScalar(this.run, this.f.unknown, v, key);
     if (out === undefined || typeof out === 'symbol') return true;
     if (out === v) return false;
-    const raw = wasNumber && typeof out === 'string' && /^-?\d+(?:\.\d+)?$/.test(out) ? out : JSON.stringify(out);
+    const raw = wasNumber && typeof out === 'string' && /^-?\d+(?:\.\d+)?$/.test(out) ? out + fraction : JSON.stringify(out);
     this.put(start, this.pos, raw);
     return false;
   }

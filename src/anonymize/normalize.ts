@@ -1,8 +1,12 @@
 // What the detectors read: a normalized view of a string, with a map from every view character back to
 // the source range it came from, so a hit found in the view replaces exactly its source characters.
-// Two layers, each linear: percent-decoding (two levels: `%2540` → `%40` → `@`), then per-code-point
+// Two layers, each linear: percent-decoding (two levels: `%2540` → `%40` → `@`; in a query string — after
+// a `?` that an `=` follows — a literal `+` is a space, as browsers encode GET forms), then per-code-point
 // NFKC (fullwidth `＠`, `４`, NBSP → space), every Unicode decimal digit (\p{Nd}) as its ASCII digit,
-// and zero-width characters dropped. Plain ASCII without `%` is its own view (no copy, no map).
+// every dash (\p{Pd}: en dash, U+2010, minus-like hyphens) as `-`, and every invisible character — format
+// characters (\p{Cf}: U+2063, U+200B, bidi marks, soft hyphen) and the other default-ignorable code points
+// (U+034F, variation selectors) — dropped. Plain ASCII without `%` (and without a query `+`) is its own
+// view (no copy, no map).
 
 /** A view of `source`: `text` is what detectors read; characters [i] came from source[start[i], end[i]). */
 export interface View {
@@ -18,7 +22,9 @@ export function sourceRange(v: View, a: number, b: number): [number, number] {
   return [v.start[a]!, v.end[b - 1]!];
 }
 
-const ZERO_WIDTH = new Set([0x00ad, 0x180e, 0x200b, 0x200c, 0x200d, 0x2060, 0xfeff]);
+/** Invisible characters: dropped from the view (a card with U+2063 between its digits is a card). */
+const INVISIBLE = /^[\p{Cf}\p{Default_Ignorable_Code_Point}]$/u;
+const DASH = /^\p{Pd}$/u;
 
 // The value of every non-ASCII decimal digit: \p{Nd} comes in runs of ten code points, 0 to 9. Built on
 // first use from the Unicode data in the regex engine (a constant table, never mutated after).
@@ -41,10 +47,12 @@ function digitValue(cp: number): number | undefined {
 // NFKC of single code points, memoized (bounded: code points are finite, but the table need not hold them all).
 const nfkcMemo = new Map<number, string>();
 const NFKC_MEMO_MAX = 4096;
+/** What one non-ASCII code point is in the view: '' (invisible), '-' (a dash), or its NFKC form. */
 function nfkc(cp: number): string {
   let out = nfkcMemo.get(cp);
   if (out === undefined) {
-    out = String.fromCodePoint(cp).normalize('NFKC');
+    const ch = String.fromCodePoint(cp);
+    out = INVISIBLE.test(ch) ? '' : DASH.test(ch) ? '-' : ch.normalize('NFKC');
     if (nfkcMemo.size >= NFKC_MEMO_MAX) nfkcMemo.clear();
     nfkcMemo.set(cp, out);
   }
@@ -64,8 +72,10 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
  * One level of percent-decoding: each run of `%XX` escapes that is valid UTF-8 becomes its characters,
  * anything else stays as written. Returns undefined when there is nothing to decode.
  */
-function percentLayer(text: string, prevStart: readonly number[] | undefined, prevEnd: readonly number[] | undefined): View | undefined {
-  if (text.indexOf('%') < 0) return undefined;
+function percentLayer(text: string, prevStart: readonly number[] | undefined, prevEnd: readonly number[] | undefined, plus: boolean): View | undefined {
+  // A literal `+` after the query's `?` is a space (only at the first level: a `+` decoded from %2B is a plus).
+  const plusFrom = plus ? queryStart(text) : -1;
+  if (text.indexOf('%') < 0 && plusFrom < 0) return undefined;
   let out = '';
   const start: number[] = [];
   const end: number[] = [];
@@ -103,7 +113,9 @@ function percentLayer(text: string, prevStart: readonly number[] | undefined, pr
         }
       }
     }
-    out += text[i];
+    const plusSpace = plusFrom >= 0 && i > plusFrom && text.charCodeAt(i) === 43;
+    if (plusSpace) changed = true;
+    out += plusSpace ? ' ' : text[i];
     start.push(from(i));
     end.push(to(i));
     i++;
@@ -111,7 +123,15 @@ function percentLayer(text: string, prevStart: readonly number[] | undefined, pr
   return changed ? { text: out, start, end } : undefined;
 }
 
-/** NFKC per code point, \p{Nd} → ASCII digit, zero-width dropped. Undefined when `text` is ASCII. */
+/** The index of the `?` that starts a query string with a `+` in it (an `=` after the `?`), or -1. */
+function queryStart(text: string): number {
+  const q = text.indexOf('?');
+  if (q < 0) return -1;
+  const eq = text.indexOf('=', q);
+  return eq > q && text.indexOf('+', q) > q ? q : -1;
+}
+
+/** NFKC per code point, \p{Nd} → ASCII digit, \p{Pd} → `-`, invisible dropped. Undefined when `text` is ASCII. */
 function unicodeLayer(text: string, prevStart: readonly number[] | undefined, prevEnd: readonly number[] | undefined): View | undefined {
   let ascii = true;
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 127) { ascii = false; break; }
@@ -126,7 +146,6 @@ function unicodeLayer(text: string, prevStart: readonly number[] | undefined, pr
     const e = prevEnd?.[i + w - 1] ?? i + w;
     i += w;
     if (cp < 128) { out += String.fromCharCode(cp); start.push(s); end.push(e); continue; }
-    if (ZERO_WIDTH.has(cp)) continue;
     const d = digitValue(cp);
     const rep = d !== undefined ? String(d) : nfkc(cp);
     for (let k = 0; k < rep.length; k++) { start.push(s); end.push(e); }
@@ -139,18 +158,20 @@ function unicodeLayer(text: string, prevStart: readonly number[] | undefined, pr
 export function viewOf(text: string): View {
   let v: View = { text };
   for (let level = 0; level < 2; level++) {
-    const next = percentLayer(v.text, v.start, v.end);
+    const next = percentLayer(v.text, v.start, v.end, level === 0);
     if (next === undefined) break;
     v = next;
   }
   return unicodeLayer(v.text, v.start, v.end) ?? v;
 }
 
-/** True when `text` needs a view other than itself (non-ASCII or `%`): the cheap common-case test. */
+/** True when `text` needs no view other than itself (no non-ASCII, `%`, or `+` after a `?`): the cheap common-case test. */
 export function plainAscii(text: string): boolean {
+  let query = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c > 127 || c === 37) return false;
+    if (c > 127 || c === 37 || (c === 43 && query)) return false;
+    if (c === 63) query = true;
   }
   return true;
 }

@@ -38,8 +38,8 @@ export function policyId(name: string, cfg: PolicyConfig): string {
   return `${name}@${createHash('sha256').update(canonicalJson(cfg)).digest('hex').slice(0, 12)}`;
 }
 
-/** A bare integer token of 10–19 digits in JSON text (a value, not inside a string). */
-const NUMBER_TOKEN = /(?<=[:\[,]\s*)(\d{10,19})(?=\s*[,\]}])/g;
+/** A bare integer token of 10–19 digits (or an integral float, `….0`) in JSON text (a value, not inside a string). */
+const NUMBER_TOKEN = /(?<=[:\[,]\s*)(\d{10,19}(?:\.0+)?)(?=\s*[,\]}])/g;
 
 function header(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
@@ -86,6 +86,7 @@ export function compilePolicy(name: string, cfg: PolicyConfig, hash: KeyedHash, 
   const ctx: EngineContext = {
     hash, maxScanBytes, recent: new BoundedSet(cacheSize), clean: new BoundedSet(cacheSize), cleanStructured: new BoundedSet(cacheSize),
     outputs: new Map(), memoSize: cacheSize,
+    ...(cfg.entities === undefined ? {} : { cards: { uatp: cfg.entities.uatpCards }, geo: cfg.entities.geo }),
   };
   const id = policyId(name, cfg);
 

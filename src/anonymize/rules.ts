@@ -4,12 +4,12 @@ import type { TransformSpec } from '../config/schema.js';
 import type { TransformName } from '../config/schema/anonymize.js';
 import { classifyKey, baseEntity } from './detectors/key-names.js';
 import type { Segment } from './json-path.js';
-import type { KeyedHash } from './keyed.js';
 import type { Run } from './run.js';
 import {
   bucketOf, pseudonym, pseudonymizeCard, pseudonymizeEmail, pseudonymizeIban, pseudonymizeIp,
   pseudonymizeName, pseudonymizePhone, pseudonymizeSsn, shiftDate, yearOf, type Scalar,
 } from './transforms.js';
+import { DEFAULT_GEO, pseudonymizeGeo, pseudonymizeNino, pseudonymizePassport, pseudonymizePostcode } from './transforms-entities.js';
 
 export interface CompiledRule {
   readonly type: TransformName;
@@ -21,6 +21,7 @@ export interface CompiledRule {
 const LABEL: Readonly<Record<string, string>> = {
   email: 'email', phone: 'phone', card: 'card', iban: 'iban', ssn: 'ssn', ip: 'ip', name: 'person',
   'date-shift': 'dob', year: 'dob', pseudonym: 'id', bucket: 'bucket', redact: 'redacted',
+  nino: 'nino', passport: 'passport', geo: 'geo', postcode: 'postcode',
 };
 
 /** `id` names the rule's memo namespace; it must be unique within one policy. */
@@ -34,7 +35,8 @@ export function compileRule(spec: TransformSpec, subject: readonly Segment[] | u
   const label = LABEL[type] ?? type;
   // Each compiled rule gets its own short memo namespace, so two rules never share a wrong entry.
   const memoKey = `r${id}`;
-  const keyed = (h: KeyedHash, v: Scalar, subj: string | undefined): Scalar => {
+  const keyed = (run: Run, v: Scalar, subj: string | undefined): Scalar => {
+    const h = run.ctx.hash;
     const str = typeof v === 'string';
     switch (type) {
       case 'email': return str ? pseudonymizeEmail(h, v) : pseudonym(h, v, prefix);
@@ -47,6 +49,10 @@ export function compileRule(spec: TransformSpec, subject: readonly Segment[] | u
       case 'date-shift': return shiftDate(h, v, subj ?? String(v), maxDays);
       case 'year': return yearOf(v);
       case 'bucket': return bucketOf(v, edges);
+      case 'nino': return str ? pseudonymizeNino(h, v) : pseudonym(h, v, prefix);
+      case 'passport': return pseudonymizePassport(h, v);
+      case 'geo': return pseudonymizeGeo(h, v, run.ctx.geo ?? DEFAULT_GEO);
+      case 'postcode': return pseudonymizePostcode(h, v);
       default: return pseudonym(h, v, prefix);
     }
   };
@@ -62,9 +68,9 @@ export function compileRule(spec: TransformSpec, subject: readonly Segment[] | u
       }
       case 'date-shift':
         // The subject chooses the offset: it is part of the input.
-        return run.memo(label, `${memoKey}:d`, `${subj ?? ''}\u0000${typeof v}:${v}`, () => keyed(run.ctx.hash, v, subj));
+        return run.memo(label, `${memoKey}:d`, `${subj ?? ''}\u0000${typeof v}:${v}`, () => keyed(run, v, subj));
       default:
-        return run.memo(label, memoKey, v, () => keyed(run.ctx.hash, v, subj));
+        return run.memo(label, memoKey, v, () => keyed(run, v, subj));
     }
   };
   return subject === undefined ? { type, apply } : { type, subject, apply };

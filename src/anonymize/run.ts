@@ -3,15 +3,17 @@
 // Also the entity → transform table used by scanning and by the key-name classifier.
 import { BoundedMap, type BoundedSet } from './bounded-set.js';
 import { encodedRuns, reencode } from './encoded.js';
-import { mightContain, scanText, type ScanOptions } from './scan.js';
+import { mightContain, scanText, withCards, type ScanOptions } from './scan.js';
+import type { CardOptions } from './detectors/card.js';
 import type { KeyEntity } from './detectors/key-names.js';
 import { baseEntity, isCategoricalKey } from './detectors/key-names.js';
 import type { Entity, Span } from './detectors/types.js';
 import type { KeyedHash } from './keyed.js';
 import {
   pseudonym, pseudonymizeCard, pseudonymizeEmail, pseudonymizeIban, pseudonymizeIp, pseudonymizeMac,
-  pseudonymizeName, pseudonymizePhone, pseudonymizeSsn, yearOf, type Scalar,
+  pseudonymizeName, pseudonymizePhone, pseudonymizeSsn, type Scalar,
 } from './transforms.js';
+import { DEFAULT_GEO, pseudonymizeGeo, pseudonymizeNino, pseudonymizePassport, pseudonymizePostcode, shiftDob, type GeoOptions } from './transforms-entities.js';
 
 export interface MemoTable { readonly str: BoundedMap<Scalar>; readonly num: Map<number, Scalar> }
 
@@ -42,6 +44,10 @@ export interface EngineContext {
    */
   readonly outputs: Map<string, MemoTable>;
   readonly memoSize: number;
+  /** The policy's card networks (`entities.uatpCards`); undefined: the default networks. */
+  readonly cards?: CardOptions;
+  /** How GPS coordinates are pseudonymized (`entities.geo`); undefined: coarsened to two places. */
+  readonly geo?: GeoOptions;
 }
 
 const STRUCTURED: ScanOptions = { structured: true };
@@ -155,7 +161,11 @@ export class Run {
       case 'person_first': out = str ? pseudonymizeName(h, value, 'first') : pseudonym(h, value, ''); break;
       case 'person_last': out = str ? pseudonymizeName(h, value, 'last') : pseudonym(h, value, ''); break;
       case 'address': out = str ? '<ADDRESS>' : pseudonym(h, value, ''); break;
-      case 'dob': out = yearOf(value); break;
+      case 'dob': out = shiftDob(h, value); break;
+      case 'nino': out = str ? pseudonymizeNino(h, value) : pseudonym(h, value, ''); break;
+      case 'passport': out = pseudonymizePassport(h, value); break;
+      case 'geo': out = pseudonymizeGeo(h, value, this.ctx.geo ?? DEFAULT_GEO); break;
+      case 'postcode': out = pseudonymizePostcode(h, value); break;
       case 'id': out = pseudonym(h, value, 'id_'); break;
       case 'credential': out = pseudonym(h, value, 'cred_'); break;
     }
@@ -168,7 +178,7 @@ export class Run {
    */
   replaceByKey(entity: KeyEntity, value: Scalar): Scalar {
     if (typeof value === 'string' && value.length <= this.ctx.maxScanBytes) {
-      const spans = scanText(value);
+      const spans = scanText(value, withCards(undefined, this.ctx.cards));
       const only = spans.length === 1 ? spans[0]! : undefined;
       if (only !== undefined && only.start === 0 && only.end === value.length) return this.replaceEntity(only.entity, value);
     }
@@ -187,7 +197,8 @@ export class Run {
       return '';
     }
     if (!mightContain(text, opts) || this.#knownClean(text, opts)) return text;
-    const spans: Replacement[] = scanText(text, opts);
+    const scanOpts = withCards(opts, this.ctx.cards);
+    const spans: Replacement[] = scanText(text, scanOpts);
     if (depth < MAX_ENCODED_DEPTH) {
       const inner = encodedRuns(text, spans);
       if (inner.length > 0) {
@@ -208,7 +219,7 @@ export class Run {
     // replacement changed its context (Mrs. Barbara Yudina before a replaced Apt. 675) is replaced in a
     // second pass; whatever is still there after that is a leak.
     for (let pass = 0; ; pass++) {
-      const residual = scanText(masked(out, regions), opts).filter((h) => !this.ctx.recent.has(out.slice(h.start, h.end)));
+      const residual = scanText(masked(out, regions), scanOpts).filter((h) => !this.ctx.recent.has(out.slice(h.start, h.end)));
       if (residual.length === 0) break;
       if (pass === 1) { for (const h of residual) this.leaks.add(h.entity); break; }
       ({ out, regions } = this.#write(out, residual, regions));
@@ -237,7 +248,8 @@ export class Run {
       else {
         const source = text.slice(s.start, s.end);
         rep = String(this.replaceEntity(s.entity, s.value ?? source));
-        if (s.value !== undefined && source.includes('%')) rep = encodeURIComponent(rep);
+        // Found through percent-escapes or a query's `+` spaces: written back URL-encoded.
+        if (s.value !== undefined && (source.includes('%') || source.replace(/\+/g, ' ') === s.value)) rep = encodeURIComponent(rep);
       }
       regions.push(out.length, out.length + rep.length);
       out += rep;
@@ -260,7 +272,7 @@ export class Run {
       return;
     }
     if (!mightContain(text, opts) || this.ctx.recent.has(text) || this.#knownClean(text, opts)) return;
-    const hits = scanText(text, opts);
+    const hits = scanText(text, withCards(opts, this.ctx.cards));
     for (const hit of hits) {
       const v = text.slice(hit.start, hit.end);
       if (!this.ctx.recent.has(v)) this.leaks.add(hit.entity);
@@ -285,7 +297,7 @@ export class Run {
     const size = Math.max(this.ctx.maxScanBytes, 2 * LONG_OVERLAP);
     for (let at = 0; at < text.length; at += size - LONG_OVERLAP) {
       const part = text.slice(at, at + size);
-      for (const hit of scanText(part, STRUCTURAL)) {
+      for (const hit of scanText(part, withCards(STRUCTURAL, this.ctx.cards))) {
         const v = part.slice(hit.start, hit.end);
         if (!this.ctx.recent.has(v)) this.leaks.add(hit.entity);
       }

@@ -1,7 +1,11 @@
 // The text scanner: runs only the detectors whose cheap prefilter passes (one pass over the char codes),
 // then resolves overlaps by entity priority so each character belongs to at most one span.
 import { detectAddress } from './detectors/address.js';
-import { detectCard } from './detectors/card.js';
+import { detectCard, type CardOptions } from './detectors/card.js';
+import { detectDob } from './detectors/dob.js';
+import { detectGeo } from './detectors/geo.js';
+import { detectNino, detectPassport } from './detectors/ids.js';
+import { detectPostcode } from './detectors/postcode.js';
 import { detectEmail } from './detectors/email.js';
 import { detectIban } from './detectors/iban.js';
 import { detectIp } from './detectors/ip.js';
@@ -14,9 +18,10 @@ import { detectSsn } from './detectors/ssn.js';
 import type { Entity, Span } from './detectors/types.js';
 import { plainAscii, sourceRange, viewOf } from './normalize.js';
 
+// A postcode ranks below an address: inside an address block the whole block goes, not only its postcode.
 const PRIORITY: Readonly<Record<Entity, number>> = {
-  secret: 0, jwt: 1, url_credentials: 2, email: 3, iban: 4, card: 5, ssn: 6, ip: 7, mac: 8, address: 9,
-  phone: 10, person: 11, dob: 12, id: 13, credential: 14,
+  secret: 0, jwt: 1, url_credentials: 2, email: 3, iban: 4, card: 5, ssn: 6, nino: 7, passport: 8, ip: 9, mac: 10,
+  geo: 11, dob: 12, address: 13, postcode: 14, phone: 15, person: 16, id: 17, credential: 18,
 };
 
 export interface ScanOptions {
@@ -27,13 +32,29 @@ export interface ScanOptions {
    * needs stronger evidence (see detectPerson). Finds a subset of what a free-text scan finds.
    */
   readonly structured?: boolean;
+  /** The policy's card networks (UATP off unless it says so). */
+  readonly cards?: CardOptions;
 }
 
-interface Flags { digits: number; upper: boolean; at: boolean; colon: boolean; dash: boolean }
+const withCardsMemo = new WeakMap<ScanOptions, ScanOptions>();
+const NO_OPTIONS: ScanOptions = {};
+/** `opts` with the policy's card options (one object per (opts, cards) pair: no allocation per scan). */
+export function withCards(opts: ScanOptions | undefined, cards: CardOptions | undefined): ScanOptions | undefined {
+  if (cards === undefined || cards.uatp !== true) return opts;
+  const base = opts ?? NO_OPTIONS;
+  let out = withCardsMemo.get(base);
+  if (out === undefined) {
+    out = { ...base, cards };
+    withCardsMemo.set(base, out);
+  }
+  return out;
+}
+
+interface Flags { digits: number; upper: boolean; at: boolean; colon: boolean; dash: boolean; dot: boolean }
 
 /** One pass over the char codes: what kinds of characters the text holds decides which detectors run. */
 function flagsOf(text: string): Flags {
-  const f: Flags = { digits: 0, upper: false, at: false, colon: false, dash: false };
+  const f: Flags = { digits: 0, upper: false, at: false, colon: false, dash: false, dot: false };
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c >= 48 && c <= 57) f.digits++;
@@ -41,6 +62,7 @@ function flagsOf(text: string): Flags {
     else if (c === 64) f.at = true;
     else if (c === 58) f.colon = true;
     else if (c === 45) f.dash = true;
+    else if (c === 46) f.dot = true;
     else if (c > 127) f.upper = true; // non-ASCII capitals (Š, Ö) are checked by the regex itself
   }
   return f;
@@ -72,17 +94,21 @@ export function scanText(text: string, opts: ScanOptions = {}): Span[] {
 }
 
 function scanView(text: string, opts: ScanOptions): Span[] {
-  const { digits, upper, at, colon, dash } = flagsOf(text);
+  const { digits, upper, at, colon, dash, dot } = flagsOf(text);
   const n = text.length;
   const spans: Span[] = [];
   if (at) detectEmail(text, spans);
   if (n >= 16) { detectSecrets(text, spans); detectJwt(text, spans); }
-  if (digits >= 7) { detectCard(text, spans); detectPhone(text, spans); }
+  if (digits >= 7) { detectCard(text, spans, opts.cards); detectPhone(text, spans); }
   if (digits >= 9) detectSsn(text, spans);
   if (digits >= 2 && n >= 15) detectIban(text, spans);
   if (digits >= 4) detectIp(text, spans);
   else if (colon) detectIp(text, spans);
-  if (colon || dash) detectMac(text, spans);
+  if (colon || dash || (dot && digits >= 2)) detectMac(text, spans);
+  if (digits >= 6) { detectNino(text, spans); detectPassport(text, spans); }
+  if (digits >= 4 && (dot || upper)) detectGeo(text, spans);
+  if (digits >= 4) detectDob(text, spans);
+  if (digits >= 2) detectPostcode(text, spans, upper);
   if (opts.names !== false && (upper || mayNameInLowerCase(text))) {
     if (digits > 0) detectAddress(text, spans);
     detectPerson(text, spans, opts.structured === true && !isProse(text));

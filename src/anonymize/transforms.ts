@@ -1,5 +1,5 @@
 // Shape-keeping transforms, each deterministic under the key (HMAC of entity domain + normalized value):
-// an email stays an email, a card keeps its length, issuer digit and a valid Luhn digit, an IBAN keeps
+// an email stays an email, a card keeps its length, issuer prefix (BIN) and a valid Luhn digit, an IBAN keeps
 // its country and length with valid mod-97, an SSN lands in the never-issued 9xx area, and so on.
 import { isIPv4, isIPv6 } from 'node:net';
 import { ibanCheckDigits, luhnCheckDigit } from './checksums.js';
@@ -98,12 +98,17 @@ function refill(template: string, digits: string): string {
   return out;
 }
 
+/**
+ * The issuer prefix (the first six digits, the BIN that PCI DSS lets a receipt show: network and bank, no
+ * person) stays, so the pseudonym is a card of the same network; the account digits are keyed and the
+ * Luhn digit recomputed.
+ */
 export function pseudonymizeCard(h: KeyedHash, value: Scalar): Scalar {
   const s = String(value);
   const digits = s.replace(/\D/g, '');
   if (digits.length < 12) return pseudonym(h, value, 'cc_');
   const n = digits.length;
-  let body = digits[0]! + h.digits('card', digits, n - 2);
+  let body = digits.slice(0, 6) + h.digits('card', digits, n - 7);
   let out = body + luhnCheckDigit(body);
   if (out === digits) {
     body = body.slice(0, -1) + String((Number(body.at(-1)) + 1) % 10);
@@ -114,7 +119,7 @@ export function pseudonymizeCard(h: KeyedHash, value: Scalar): Scalar {
 }
 
 export function pseudonymizeIban(h: KeyedHash, value: string): string {
-  const compact = value.replace(/\s/g, '').toUpperCase();
+  const compact = value.replace(/[\s\-.]/g, '').toUpperCase();
   if (!/^[A-Z]{2}\d{2}[A-Z0-9]{4,30}$/.test(compact)) return String(pseudonym(h, value, 'iban_'));
   const country = compact.slice(0, 2);
   const bytes = h.bytes('iban', compact);
@@ -130,7 +135,7 @@ export function pseudonymizeIban(h: KeyedHash, value: string): string {
   let j = 0;
   let formatted = '';
   const lower = value === value.toLowerCase();
-  for (const ch of value) formatted += /\s/.test(ch) ? ch : out[j++] ?? '';
+  for (const ch of value) formatted += /[\s\-.]/.test(ch) ? ch : out[j++] ?? '';
   out = formatted + out.slice(j);
   return lower ? out.toLowerCase() : out;
 }
@@ -184,12 +189,13 @@ export function pseudonymizeIp(h: KeyedHash, value: string, mode: 'prefix' | 'do
   return String(pseudonym(h, value, 'ip_'));
 }
 
-/** A keyed, locally administered unicast MAC in the same notation. */
+/** A keyed, locally administered unicast MAC in the same notation (Cisco's dotted 0123.4567.89ab too). */
 export function pseudonymizeMac(h: KeyedHash, value: string): string {
   const sep = value.includes('-') ? '-' : ':';
   const b = h.bytes('mac', value.toLowerCase().replace(/[^0-9a-f]/g, ''));
   const octets = [((b[0]! & 0xfc) | 0x02), b[1]!, b[2]!, b[3]!, b[4]!, b[5]!].map((x) => x.toString(16).padStart(2, '0'));
-  const out = octets.join(sep);
+  const out = /^[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}$/.test(value.trim())
+    ? `${octets[0]}${octets[1]}.${octets[2]}${octets[3]}.${octets[4]}${octets[5]}` : octets.join(sep);
   return value === value.toUpperCase() ? out.toUpperCase() : out;
 }
 

@@ -16,7 +16,8 @@ const digits = (n: number) => fc.array(fc.integer({ min: 0, max: 9 }), { minLeng
 const arbValue: Record<Kind, fc.Arbitrary<string>> = {
   email: fc.tuple(fc.stringMatching(/^[a-z]{5,10}$/), fc.stringMatching(/^[a-z]{4,10}$/), fc.constantFrom('com', 'io', 'de'))
     .map(([l, d, t]) => `${l}.${l.length}@${d}.${t}`),
-  card: fc.tuple(fc.constantFrom('4', '5'), digits(14)).map(([p, d]) => p + d + luhnCheckDigit(p + d)),
+  // A Visa or Mastercard prefix: a card needs its network's IIN (issue 20), not only Luhn.
+  card: fc.tuple(fc.constantFrom('4', '51', '55', '2221'), digits(14)).map(([p, d]) => (p + d).slice(0, 15) + luhnCheckDigit((p + d).slice(0, 15))),
   phone: fc.tuple(fc.integer({ min: 2, max: 9 }), digits(2), fc.integer({ min: 2, max: 9 }), digits(6))
     .map(([a, b, c, d]) => `${a}${b}${c}${d}`),
   iban: digits(18).map((b) => `DE${ibanCheckDigits('DE', b)}${b}`),

@@ -30,8 +30,10 @@ const arbValue: Record<Kind, fc.Arbitrary<string>> = {
     fc.tuple(digits(4), digits(5)).map(([a, b]) => `+91 9${a} ${b}`),
     fc.tuple(digits(4), digits(4)).map(([a, b]) => `+55 11 9${a}-${b}`),
   ),
-  card: fc.tuple(fc.constantFrom('4', '5'), digits(14), fc.boolean()).map(([p, d, spaced]) => {
-    const n = p + d + luhnCheckDigit(p + d);
+  // A Visa or Mastercard prefix: a card needs its network's IIN (issue 20), not only Luhn.
+  card: fc.tuple(fc.constantFrom('4', '51', '55', '2221'), digits(14), fc.boolean()).map(([p, d, spaced]) => {
+    const body = (p + d).slice(0, 15);
+    const n = body + luhnCheckDigit(body);
     return spaced ? n.replace(/(\d{4})(?=\d)/g, '$1 ') : n;
   }),
   iban: digits(18).map((b) => `DE${ibanCheckDigits('DE', b)}${b}`),

@@ -95,7 +95,10 @@ function numberAnchored(text: string, found: Span[]): void {
     while (i < n && isDigit(text.charCodeAt(i))) i++;
     const de = i;
     const next = de < n ? text.charCodeAt(de) : 32;
-    if (de - ds > 6 || (ds > 0 && isWordChar(text.charCodeAt(ds - 1))) || (isLetter(next) && !(next >= 97 && next <= 122))) continue;
+    // A capital right after the digits ends a token like 4K or 3D, unless it is a UK house number's letter
+    // suffix standing alone before a space (221B Baker Street).
+    const suffixed = next >= 65 && next <= 90 && de + 1 < n && text.charCodeAt(de + 1) === 32;
+    if (de - ds > 6 || (ds > 0 && isWordChar(text.charCodeAt(ds - 1))) || (isLetter(next) && !(next >= 97 && next <= 122) && !suffixed)) continue;
     const before = ds > 0 ? text.charCodeAt(ds - 1) : 32;
     if ((before === 32 || before === 35) && ds > 1) endingAt(text, ds, de, found);
     // A number starts a street line only before a space or comma and a capital or another number.

@@ -14,9 +14,13 @@ add('phone', 'phone phonenumber phone_number tel telephone telefon telefono tele
 add('person_first', 'first_name firstname fname given_name givenname forename vorname prenom prénom nombre first');
 add('person_last', 'last_name lastname lname surname family_name familyname nachname nom apellido apellidos cognome sobrenome last');
 add('person', 'name full_name fullname display_name displayname customer customer_name recipient recipient_name sender sender_name owner owner_name holder cardholder card_holder account_holder patient patient_name contact contact_name beneficiary payee payer guardian spouse emergency_contact middle_name maiden_name nickname author signatory');
-add('address', 'address addr street street_address streetaddress address_line address_line1 address_line2 address1 address2 line1 line2 adresse direccion indirizzo endereco strasse house_number postcode postal_code postalcode zip zipcode zip_code plz billing_address shipping_address home_address residence');
+add('address', 'address addr street street_address streetaddress address_line address_line1 address_line2 address1 address2 line1 line2 adresse direccion indirizzo endereco strasse house_number billing_address shipping_address home_address residence');
+add('postcode', 'postcode post_code postal_code postalcode zip zipcode zip_code plz codigo_postal code_postal');
 add('dob', 'dob birth_date birthdate date_of_birth dateofbirth birthday born geburtsdatum fecha_nacimiento data_nascita date_naissance');
-add('ssn', 'ssn social_security social_security_number sin national_id nationalid nin tax_id taxid tin passport passport_number personnummer steuer_id nif dni cpf aadhaar');
+add('ssn', 'ssn social_security social_security_number sin national_id nationalid tax_id taxid tin personnummer steuer_id nif dni cpf aadhaar');
+add('nino', 'nino nin ni_number ni_no national_insurance national_insurance_number national_insurance_no nat_ins_no');
+add('passport', 'passport passport_number passport_no passportnumber passport_id passport_num reisepass passeport pasaporte');
+add('geo', 'latitude longitude lat lng lon latlng lat_lng lat_lon latlon geo x_geo geolocation geo_location gps coordinates coords geopoint geo_point');
 add('id', 'user_id userid uid customer_id customerid client_id account_id accountid member_id memberid patient_id device_id deviceid session_id sessionid subscriber_id employee_id student_id username user_name login handle external_id person_id buyer_id seller_id driver_id rider_id');
 add('card', 'card card_number cardnumber cc cc_number ccnumber credit_card creditcard pan card_no');
 add('iban', 'iban bank_account bankaccount account_number accountnumber bic_iban');
@@ -36,7 +40,11 @@ const TOKEN_RULES: readonly { test: RegExp; entity: KeyEntity }[] = [
   { test: /(?:^|_)(?:e_?mail|correo|courriel)(?:_|$)/, entity: 'email' },
   { test: /(?:^|_)(?:phone|tel|telephone|mobile|msisdn)(?:_|$)/, entity: 'phone' },
   { test: /(?:^|_)(?:password|passwd|secret|token|api_key|apikey|credential)s?(?:_|$)/, entity: 'credential' },
-  { test: /(?:^|_)(?:ssn|passport)(?:_|$)/, entity: 'ssn' },
+  { test: /(?:^|_)ssn(?:_|$)/, entity: 'ssn' },
+  { test: /(?:^|_)passport(?:_|$)/, entity: 'passport' },
+  { test: /(?:^|_)(?:national_insurance|nino)(?:_|$)/, entity: 'nino' },
+  { test: /(?:^|_)(?:latitude|longitude|geolocation|gps|coordinates)(?:_|$)/, entity: 'geo' },
+  { test: /(?:^|_)(?:postcode|postal_code|zip_code|zipcode)(?:_|$)/, entity: 'postcode' },
   { test: /(?:^|_)(?:iban)(?:_|$)/, entity: 'iban' },
   { test: /(?:^|_)(?:birth|dob)(?:_|$)/, entity: 'dob' },
   { test: /(?:^|_)(?:first_name|given_name|firstname)(?:_|$)/, entity: 'person_first' },

@@ -4,6 +4,10 @@
 import { regexHits, type Span } from './types.js';
 
 const PHONE = /(?<![\w+\-.\/])(?:\+\d{1,3}[ .\-]?|00\d{1,3}[ .\-])?(?:\(0\)[ .\-]?)?(?:\(\d{1,5}\)[ .\-]?)?\d{1,12}(?:[ .\-]\d{1,12}){0,5}(?: ?(?:x|ext\.?) ?\d{1,6})?(?![\w]|[.\-\/]\d)/g;
+// A bare run written as an integral float (4155550132.0, as pandas writes an integer column with a gap):
+// the digits are the phone, the `.0` stays as written.
+const FLOAT = /(?<![\w+\-.\/])\d{10,11}(?=\.0+(?![\w.]|\.\d))/g;
+const STREET_AFTER = /^ (?:[\p{L}'’.\-]{1,20} ){0,2}(?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|boulevard|blvd|way|court|ct|place|pl|terrace|crescent|close|highway|hwy)\b/iu;
 const DATE = /^(?:\d{4}([\-.\/])\d{1,2}\1\d{1,2}|\d{1,2}([\-.\/])\d{1,2}\2\d{2,4})$/;
 const DATE_PREFIX = /^\d{4}-\d{2}-\d{2}(?!\d)/;
 const EXTENSION = /(?: ?(?:x|ext\.?) ?\d{1,6})$/;
@@ -36,5 +40,15 @@ export function phoneLike(m: string): boolean {
 }
 
 export function detectPhone(text: string, out: Span[]): void {
+  const from = out.length;
   regexHits(PHONE, 'phone', text, out, phoneLike);
+  // "3747 3911 fourth avenue": a building number and a house number before a street, not a phone: the
+  // span becomes the address it starts.
+  for (let i = from; i < out.length; i++) {
+    const s = out[i]!;
+    if (s.end - s.start > 11 || text.slice(s.start, s.end).includes('+')) continue;
+    const street = STREET_AFTER.exec(text.slice(s.end, s.end + 48));
+    if (street !== null) out[i] = { start: s.start, end: s.end + street[0].length, entity: 'address' };
+  }
+  if (text.indexOf('.0') >= 0) regexHits(FLOAT, 'phone', text, out, phoneLike);
 }

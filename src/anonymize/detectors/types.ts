@@ -1,7 +1,7 @@
 // The bounded set of entity names the engine detects, transforms and counts (also the metric label values).
 export const ENTITIES = [
   'email', 'phone', 'card', 'iban', 'ssn', 'ip', 'mac', 'jwt', 'secret', 'url_credentials', 'person',
-  'address', 'dob', 'id', 'credential',
+  'address', 'dob', 'id', 'credential', 'nino', 'passport', 'geo', 'postcode',
 ] as const;
 export type Entity = (typeof ENTITIES)[number];
 

@@ -4,7 +4,7 @@ import { size } from '../units.js';
 
 export const TRANSFORM_NAMES = [
   'drop', 'redact', 'pseudonym', 'email', 'phone', 'card', 'iban', 'ssn', 'ip', 'name',
-  'date-shift', 'year', 'bucket', 'keep', 'text',
+  'date-shift', 'year', 'bucket', 'keep', 'text', 'nino', 'passport', 'geo', 'postcode',
 ] as const;
 export type TransformName = (typeof TRANSFORM_NAMES)[number];
 
@@ -26,6 +26,18 @@ export const transformSpec = z.union([
 ]);
 export type TransformSpec = z.infer<typeof transformSpec>;
 
+export const entityOptionsSchema = z.object({
+  /** UATP cards (15 digits starting with 1) are cards: off by default, they collide with ordinary ids. */
+  uatpCards: z.boolean().default(false),
+  /** GPS coordinates: rounded to `decimals` places (coarsen, the default: 2 ≈ 1.1 km) or moved by a keyed offset of up to `shiftMeters`. */
+  geo: z.object({
+    mode: z.enum(['coarsen', 'shift']).default('coarsen'),
+    decimals: z.number().int().min(0).max(6).default(2),
+    shiftMeters: z.number().positive().max(100_000).default(2000),
+  }).strict().default({ mode: 'coarsen', decimals: 2, shiftMeters: 2000 }),
+}).strict();
+export type EntityOptions = z.infer<typeof entityOptionsSchema>;
+
 export const policySchema = z.object({
   headers: z.object({ keep: z.array(z.string()).default([]) }).strict().default({ keep: [] }),
   query: z.record(z.string(), transformSpec).default({}),
@@ -40,6 +52,8 @@ export const policySchema = z.object({
   unknown: z.enum(['scan', 'drop', 'keep']).default('scan'),
   /** Send a body no codec reads (octet-stream, images, …) as it is when the byte-level leak guard finds nothing; by default such a copy is dropped as unsupported_body (docs/formats.md). */
   keepUnknownBodies: z.boolean().default(false),
+  /** Options of the structural detectors and their pseudonyms (docs/entities.md). Absent: the defaults. */
+  entities: entityOptionsSchema.optional(),
 }).strict();
 export type PolicyConfig = z.infer<typeof policySchema>;
 
