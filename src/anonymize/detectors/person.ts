@@ -4,6 +4,7 @@
 // as "my name is" or "said", a neighbour in a list of names). A dictionary, capitalisation and context
 // cues: fast, predictable and linear; recall and precision measured in bench/anonymize-corpus.ts.
 import { W_AMBIGUOUS, W_COMMON, W_FIRST, W_LISTED, W_PROPER, W_SURNAME, lowerWordFlags, wordFlags } from '../data/lexicon.js';
+import { classifyKey } from './key-names.js';
 import type { Span } from './types.js';
 
 // Up to five capitalised tokens or initials (`J`, `D.`) separated by single spaces, with lower-case
@@ -38,7 +39,9 @@ const ORG_AFTER = new Set(('inc inc. ltd ltd. llc llp plc corp corp. co co. comp
 // their last word so that no regex runs backwards over the text.
 const CUES_BEFORE = ['name is', "name's", 'name:', 'name?', 'named', 'called', 'call me', 'calls me', 'dear', 'hi', 'hello',
   'hey', 'thanks', 'thank you', 'says', 'said', 'asked', 'told', 'shouted at', 'directed by', 'starring', 'follow up with',
-  'talk to', 'speak to', 'spoke to', 'married', 'producer', 'songwriter', "i'm", 'i am', 'this is', 'user:',
+  'talk to', 'speak to', 'spoke to', 'married', 'producer', 'songwriter', "i'm", 'i’m', 'i am', 'this is', 'user:',
+  "je m'appelle", 'je m’appelle', 'me llamo', 'mi chiamo', 'ich heiße', 'ich heisse', 'mein name ist', 'meu nome é',
+  'меня зовут', 'με λένε',
   ...['son', 'daughter', 'wife', 'husband', 'kid', 'child', 'partner', 'friend', 'boss', 'colleague', 'mother', 'father',
     'mom', 'dad', 'brother', 'sister', 'uncle', 'aunt', 'cousin', 'nephew', 'niece', 'manager', 'doctor', 'lawyer']
     .map((k) => `my ${k}`)];
@@ -53,6 +56,7 @@ const KIN_AFTER = /^(?:'s|’s) (?:son|daughter|wife|husband|kid|child|children|
 
 /** True when the text just before `start` ends with a cue (case-insensitive, on a word boundary). */
 function cuedBefore(text: string, start: number): boolean {
+  if (text.charCodeAt(start - 1) === 34) return jsonKeyCue(text, start - 1);
   let e = start;
   while (e > 0 && e > start - 4 && (text.charCodeAt(e - 1) === 32 || text.charCodeAt(e - 1) === 10)) e--;
   if (e === start) return false;
@@ -62,6 +66,25 @@ function cuedBefore(text: string, start: number): boolean {
   if (cues === undefined) return false;
   const before = text.slice(Math.max(0, e - 20), e).toLowerCase();
   return cues.some((c) => before.endsWith(c) && (before.length === c.length || !/[\p{L}]/u.test(before[before.length - c.length - 1]!)));
+}
+
+/**
+ * JSON text read as text (a decoded base64 layer, a log line): a string value whose key names a person
+ * (`"name":"…"`, `"given":["…"`) is a name. `quote` is the value's opening quote; bounded look-back.
+ */
+function jsonKeyCue(text: string, quote: number): boolean {
+  let e = quote - 1;
+  if (text.charCodeAt(e) === 91) e--; // the first element of an array of names
+  while (e > 0 && quote - e < 8 && text.charCodeAt(e) === 32) e--;
+  if (text.charCodeAt(e) !== 58) return false;
+  e--;
+  while (e > 0 && quote - e < 12 && text.charCodeAt(e) === 32) e--;
+  if (text.charCodeAt(e) !== 34) return false;
+  let b = e - 1;
+  while (b >= 0 && e - b <= 40 && text.charCodeAt(b) !== 34) b--;
+  if (b < 0 || e - b > 40 || e - b < 2) return false;
+  const entity = classifyKey(text.slice(b + 1, e));
+  return entity === 'person' || entity === 'person_first' || entity === 'person_last';
 }
 
 function isSpace(c: number): boolean {
@@ -190,6 +213,7 @@ export function detectPerson(text: string, out: Span[], strict = false): void {
   }
   if (maybe.length > 0) joinLists(text, out, from, maybe);
   if (!strict) lowerCaseCued(text, out);
+  if (NON_ASCII.test(text)) caselessCued(text, out);
   if (out.length > from) dropInside(out, from, firmNames(text));
 }
 
@@ -228,31 +252,55 @@ function joinLists(text: string, out: Span[], from: number, maybe: Span[]): void
 
 // Lower-case text after a cue that names a person: "my name is borna jerković", "call me višeslav",
 // "follow up with patricia desrosiers", "name: hyuuma t. maida". One to three words, each an initial or a
-// word that is no everyday English word. Found by indexOf, so text without the cues costs five scans.
+// word that is no everyday English word.
 const LOWER_CUES = ['my name is', 'name:', 'call me', 'calls me', 'follow up with'];
+// The cues a chat transcript writes before a name it does not capitalise: "this is john smith", "i'm mary
+// jones", "hi anna kowalski". They also come before everyday words ("this is great", "i'm sorry", "hi all"),
+// so after them only a full name counts: a bundled given name that is no everyday word, place or brand,
+// then a listed surname (or a word in no table), each no everyday word.
+const WEAK_CUES = ['this is', "i'm", 'i’m', 'i am', "it's", 'it’s', 'hi', 'hello', 'hey', 'dear', 'thanks', 'thank you',
+  'speaking with', 'talking to', 'talk to', 'speak to', 'spoke to', 'ask for', 'my name’s', "my name's"];
 const LOWER_WORD = /\p{Ll}[\p{Ll}\p{M}'’\-]{0,30}\.?/uy;
+
+// What a text without capitals must hold for any lower-case cue to be in it (a fast pre-check).
+const LOWER_HINTS = ['name', 'call', 'follow up', 'this is', "'m ", '’m ', 'i am', "it's", 'it’s', 'hi ', 'hello', 'hey',
+  'dear', 'thank', 'speak', 'spoke', 'talk', 'ask for'];
 
 /** True when a text without capitals may still hold a name after a cue ("my name is dagny haugland"). */
 export function mayNameInLowerCase(text: string): boolean {
-  return text.includes('name') || text.includes('call') || text.includes('follow up');
+  for (const h of LOWER_HINTS) if (text.includes(h)) return true;
+  return false;
+}
+
+/**
+ * Each place after `cue` (its first letter in either case, on a word boundary) and 1–5 spaces; `spaced`
+ * cues are looked for with the one space that follows them (a cue as short as "hi" is then rare).
+ */
+function afterCue(text: string, cue: string, spaced: boolean, each: (pos: number) => void): void {
+  const tail = spaced ? `${cue.slice(1)} ` : cue.slice(1);
+  const first = cue.charCodeAt(0);
+  for (let at = text.indexOf(tail, 1); at >= 0; at = text.indexOf(tail, at + tail.length)) {
+    const c = text.charCodeAt(at - 1);
+    if (c !== first && c !== first - 32) continue;
+    if (at > 1 && /[\p{L}\p{N}]/u.test(text[at - 2]!)) continue;
+    let pos = at + cue.length - 1;
+    const ws = pos;
+    while (pos < text.length && pos - ws < 6 && (text.charCodeAt(pos) === 32 || text.charCodeAt(pos) === 9)) pos++;
+    if (pos > ws) each(pos);
+  }
 }
 
 function lowerCaseCued(text: string, out: Span[]): void {
   const name = text.indexOf('name') >= 0;
   const call = text.indexOf('call') >= 0;
-  if (!name && !call && text.indexOf('follow up') < 0) return;
-  for (const cue of LOWER_CUES) {
-    if (!name && cue.includes('name')) continue;
-    if (!call && cue.includes('call')) continue;
-    for (let at = text.indexOf(cue); at >= 0; at = text.indexOf(cue, at + cue.length)) {
-      if (at > 0 && /[\p{L}]/u.test(text[at - 1]!)) continue;
-      let pos = at + cue.length;
-      const ws = pos;
-      while (pos < text.length && pos - ws < 6 && (text.charCodeAt(pos) === 32 || text.charCodeAt(pos) === 9)) pos++;
-      if (pos === ws) continue;
-      lowerName(text, pos, out);
+  if (name || call || text.indexOf('follow up') >= 0) {
+    for (const cue of LOWER_CUES) {
+      if (!name && cue.includes('name')) continue;
+      if (!call && cue.includes('call')) continue;
+      afterCue(text, cue, false, (pos) => lowerName(text, pos, out));
     }
   }
+  for (const cue of WEAK_CUES) afterCue(text, cue, true, (pos) => lowerFullName(text, pos, out));
 }
 
 function lowerName(text: string, pos: number, out: Span[]): void {
@@ -273,6 +321,79 @@ function lowerName(text: string, pos: number, out: Span[]): void {
     pos++;
   }
   if (words > 0 && end > start) out.push({ start, end, entity: 'person' });
+}
+
+/** A lower-case full name after a transcript cue: a given name, an optional initial, a surname. */
+function lowerFullName(text: string, pos: number, out: Span[]): void {
+  const start = pos;
+  LOWER_WORD.lastIndex = pos;
+  const given = LOWER_WORD.exec(text);
+  if (given === null || given[0].endsWith('.')) return;
+  const gf = lowerWordFlags(given[0]);
+  if ((gf & W_FIRST) === 0 || (gf & (W_COMMON | W_AMBIGUOUS)) !== 0) return;
+  pos += given[0].length;
+  if (text.charCodeAt(pos) !== 32) return;
+  pos++;
+  LOWER_WORD.lastIndex = pos;
+  let last = LOWER_WORD.exec(text);
+  if (last !== null && isInitial(last[0]) && text.charCodeAt(pos + last[0].length) === 32) {
+    pos += last[0].length + 1;
+    LOWER_WORD.lastIndex = pos;
+    last = LOWER_WORD.exec(text);
+  }
+  if (last === null || isInitial(last[0])) return;
+  const bare = bareToken(last[0]);
+  const lf = lowerWordFlags(bare);
+  if ((lf & W_COMMON) !== 0 || ((lf & (W_SURNAME | W_LISTED)) === 0 && (lf !== 0 || bare.length < 3))) return;
+  out.push({ start, end: pos + bare.length, entity: 'person' });
+}
+
+// Names in scripts without capitals (Han, Kana, Hangul, Arabic, Hebrew, Thai, Devanagari, …) after the
+// same cues ("My name is 王小明", "this is محمد علي") or after the cue of their own language (我叫王小明,
+// اسمي محمد علي). In a script written without spaces the name is cut where the sentence goes on: at
+// punctuation, at the hiragana that follows a kanji name, and after three characters of a longer run.
+const NON_ASCII = /[^\x00-\x7f]/;
+const CASELESS_RUN = /(?<![\p{L}\p{M}\p{N}])\p{Lo}[\p{Lo}\p{M}]{0,30}(?: \p{Lo}[\p{Lo}\p{M}]{0,30}){0,2}/gu;
+const CASELESS_WORDS = /\p{Lo}[\p{Lo}\p{M}]{0,30}(?: \p{Lo}[\p{Lo}\p{M}]{0,30}){0,1}/uy;
+const NATIVE_CUES = ['我叫', '我名叫', '我的名字是', '我的名字叫', '名字叫', '私の名前は', '僕の名前は', '제 이름은', '내 이름은',
+  'اسمي', 'إسمي', 'שמי', 'השם שלי', 'मेरा नाम', 'ชื่อ'];
+
+function caselessCued(text: string, out: Span[]): void {
+  CASELESS_RUN.lastIndex = 0;
+  for (let m = CASELESS_RUN.exec(text); m !== null; m = CASELESS_RUN.exec(text)) {
+    if (cuedBefore(text, m.index)) pushCaseless(m[0], m.index, out);
+  }
+  for (const cue of NATIVE_CUES) {
+    for (let at = text.indexOf(cue); at >= 0; at = text.indexOf(cue, at + cue.length)) {
+      let pos = at + cue.length;
+      while (pos < text.length && pos - at - cue.length < 2 && text.charCodeAt(pos) === 32) pos++;
+      CASELESS_WORDS.lastIndex = pos;
+      const m = CASELESS_WORDS.exec(text);
+      if (m !== null) pushCaseless(m[0], pos, out);
+    }
+  }
+}
+
+function unspaced(c: number): boolean {
+  return (c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x9fff) || (c >= 0xac00 && c <= 0xd7af) || (c >= 0xf900 && c <= 0xfaff);
+}
+
+function pushCaseless(run: string, start: number, out: Span[]): void {
+  let end = run.length;
+  if (unspaced(run.charCodeAt(0))) {
+    // A kanji name ends where hiragana (a particle, です) begins; a long run is cut to three characters.
+    const han = run.charCodeAt(0) >= 0x3400;
+    let k = 1;
+    while (k < end && run.charCodeAt(k) !== 32 && !(han && run.charCodeAt(k) >= 0x3040 && run.charCodeAt(k) <= 0x309f)) k++;
+    end = k > 4 ? 3 : k;
+    // A family name, a space, a given name (山田 太郎, 김 민준).
+    if (k <= 3 && run.charCodeAt(k) === 32) {
+      let k2 = k + 1;
+      while (k2 < run.length && run.charCodeAt(k2) !== 32 && !(han && run.charCodeAt(k2) >= 0x3040 && run.charCodeAt(k2) <= 0x309f)) k2++;
+      if (k2 - k - 1 >= 1 && k2 - k - 1 <= 3) end = k2;
+    }
+  }
+  out.push({ start, end: start + end, entity: 'person' });
 }
 
 // "Jones, Mitchell and Williams": three surnames in a row name a firm (law firms, agencies, bands); a
