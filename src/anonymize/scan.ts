@@ -83,7 +83,7 @@ function scanView(text: string, opts: ScanOptions): Span[] {
   if (digits >= 4) detectIp(text, spans);
   else if (colon) detectIp(text, spans);
   if (colon || dash) detectMac(text, spans);
-  if (opts.names !== false && (upper || mayNameInLowerCase(text))) {
+  if (opts.names !== false && (upper || opts.structured !== true || mayNameInLowerCase(text))) {
     if (digits > 0) detectAddress(text, spans);
     detectPerson(text, spans, opts.structured === true && !isProse(text));
   }

@@ -51,7 +51,7 @@ for (const c of CUES_BEFORE) {
   CUE_BY_LAST_WORD.set(last, [...(CUE_BY_LAST_WORD.get(last) ?? []), c]);
 }
 // Words just after a run that say it was a person (… said, … lives at, … is from) or whose kin follows.
-const CUE_AFTER = /^(?:'s|’s)?\s{1,3}(?:said|says|told|asked|explained|wrote|writes|replied|added|shouted|smiled|laughed|lives|lived|was born|died|married|works|worked|spent|began|started|joined|moved|thinks|thought|feels|felt|loves|loved|wants|wanted|knows|knew|believes|recalled|is from|was from)\b/i;
+const CUE_AFTER = /^(?:'s|’s)?\s{1,3}(?:said|says|told|asked|explained|wrote|writes|replied|added|shouted|smiled|laughed|lives|lived|was born|died|married|works|worked|spent|began|started|joined|moved|thinks|thought|feels|felt|loves|loved|wants|wanted|knows|knew|believes|recalled|is from|was from|will be|is very|was very|is always|had given|has given|gave)\b/i;
 const KIN_AFTER = /^(?:'s|’s) (?:son|daughter|wife|husband|kid|child|children|mother|father|mom|dad|brother|sister|partner|friend|family|birthday)\b/i;
 
 /** True when the text just before `start` ends with a cue (case-insensitive, on a word boundary). */
@@ -181,8 +181,10 @@ function nameish(c: number): boolean {
 export function detectPerson(text: string, out: Span[], strict = false): void {
   const from = out.length;
   const maybe: Span[] = [];
+  let runs = 0;
   RUN.lastIndex = 0;
   for (let m = RUN.exec(text); m !== null; m = RUN.exec(text)) {
+    runs++;
     let tokens: string[];
     let starts: number[];
     let classes: number[];
@@ -213,6 +215,9 @@ export function detectPerson(text: string, out: Span[], strict = false): void {
   }
   if (maybe.length > 0) joinLists(text, out, from, maybe);
   if (!strict) lowerCaseCued(text, out);
+  // A text written all in lower case has lost the capitals' evidence: there a word of the bundled lists
+  // that is no everyday word, place or brand is a name, with the initials and unlisted words beside it.
+  if (!strict && runs === 0 && lowerCaseText(text, out)) dropInside(out, from, lowerFirms(text));
   if (NON_ASCII.test(text)) caselessCued(text, out);
   if (out.length > from) dropInside(out, from, firmNames(text));
 }
@@ -346,6 +351,61 @@ function lowerFullName(text: string, pos: number, out: Span[]): void {
   const lf = lowerWordFlags(bare);
   if ((lf & W_COMMON) !== 0 || ((lf & (W_SURNAME | W_LISTED)) === 0 && (lf !== 0 || bare.length < 3))) return;
   out.push({ start, end: pos + bare.length, entity: 'person' });
+}
+
+const LOWER_TOKEN = /\p{Ll}[\p{Ll}\p{M}'’\-]{0,30}\.?/gu;
+
+// "owens, duran and oneal" in lower case: three words in a list, none a bundled given name, name a firm.
+const LOWER_FIRM = /(?<![\p{L}\p{M}])(\p{Ll}{2,30}), (\p{Ll}{2,30}),? (?:and|&) (\p{Ll}{2,30})(?![\p{L}\p{M}])/gu;
+
+function lowerFirms(text: string): [number, number][] {
+  const firms: [number, number][] = [];
+  LOWER_FIRM.lastIndex = 0;
+  for (let m = LOWER_FIRM.exec(text); m !== null; m = LOWER_FIRM.exec(text)) {
+    if ([m[1]!, m[2]!, m[3]!].every((w) => (lowerWordFlags(w) & W_FIRST) === 0)) firms.push([m.index, m.index + m[0].length]);
+  }
+  return firms;
+}
+
+/** Names in an all-lower-case text; true when one was found. */
+function lowerCaseText(text: string, out: Span[]): boolean {
+  const before = out.length;
+  LOWER_TOKEN.lastIndex = 0;
+  let prevEnd = -2;
+  let prevStart = -1;
+  let prevKind = 0; // 0 none, 1 initial or unlisted word, 2 name
+  let spanStart = -1;
+  let spanEnd = -1;
+  let hasName = false;
+  const flush = () => {
+    if (hasName && spanEnd > spanStart) out.push({ start: spanStart, end: spanEnd, entity: 'person' });
+    spanStart = -1; hasName = false;
+  };
+  for (let m = LOWER_TOKEN.exec(text); m !== null; m = LOWER_TOKEN.exec(text)) {
+    const t = m[0];
+    const adjacent = m.index === prevEnd + 1 && text.charCodeAt(prevEnd) === 32;
+    let kind = 0;
+    if (isInitial(t)) kind = 1;
+    else {
+      const f = lowerWordFlags(bareToken(t));
+      if ((f & (W_FIRST | W_SURNAME)) !== 0 && (f & (W_COMMON | W_AMBIGUOUS | W_PROPER)) === 0) kind = 2;
+      else if (f === 0 && t.length >= 4 && !PARTICLES.has(t)) kind = 1;
+    }
+    const end = m.index + bareToken(t).length + (isInitial(t) && t.endsWith('.') ? 1 : 0);
+    if (kind === 0 || !adjacent) flush();
+    if (kind !== 0) {
+      if (spanStart < 0) {
+        spanStart = m.index;
+        // An unlisted word or initial just before the first name joins it (emidio p lombardo).
+        if (adjacent && prevKind === 1 && kind === 2) spanStart = prevStart;
+      }
+      spanEnd = end;
+      if (kind === 2) hasName = true;
+    }
+    prevEnd = m.index + t.length; prevStart = m.index; prevKind = kind;
+  }
+  flush();
+  return out.length > before;
 }
 
 // Names in scripts without capitals (Han, Kana, Hangul, Arabic, Hebrew, Thai, Devanagari, …) after the
@@ -494,9 +554,43 @@ function judge(text: string, tokens: string[], starts: number[], classes: number
   if (!person) person = titled || cuedBefore(text, start) || cuedAfter(text, end) || (i === j && !strict && speaker(text, start, end));
   // Davis Inc., Williamson Orchestra, Dale Street, Hall Orchestra: a firm, a band or a street, no person.
   if (j + 1 < classes.length && classes[j + 1] === ORG_WORD) return;
+  // Morgan Stanley, Wolters Kluwer: a firm named after its founders.
+  if (j > i && FIRMS.has(`${bareToken(tokens[i]!).toLowerCase()} ${bareToken(tokens[j]!).toLowerCase()}`)) return;
+  // 214 Pavlou Drandaki, on Joaquin Suarez 2906: a street named after a person, with its house number.
+  if (!titled && streetNumbered(text, start, end)) return;
   if (person) out.push({ start, end, entity: 'person' });
   else if (!strict && i === j && (unknown === 1 || names === 1 || ambig === 1)) maybe.push({ start, end, entity: 'person' });
 }
+
+// Firms named after people (their first and last word, lower-cased): well-known ones whose words are all
+// listed names, so nothing else tells them from a person.
+const FIRMS = new Set(['morgan stanley', 'goldman sachs', 'berkshire hathaway', 'wolters kluwer', 'wells fargo', 'charles schwab',
+  'merrill lynch', 'lockheed martin', 'ralph lauren', 'calvin klein', 'tommy hilfiger', 'estee lauder', 'harley davidson',
+  'dow jones', 'ernst young', 'johnson johnson', 'procter gamble', 'marks spencer', 'jack daniels', 'john deere', 'louis vuitton',
+  'christian dior', 'hugo boss', 'giorgio armani', 'dolce gabbana', 'kate spade', 'michael kors', 'tory burch', 'marc jacobs',
+  'vera wang', 'jimmy choo', 'ted baker', 'thomson reuters', 'edward jones', 'raymond james', 'franklin templeton', 'thomas cook',
+  'arthur andersen', 'booz allen', 'kaiser permanente', 'johns hopkins', 'walt disney', 'warner bros', 'baker mckenzie',
+  'clifford chance', 'allen overy', 'skadden arps', 'bain capital', 'aston martin', 'rolls royce', 'mercedes benz', 'ben jerry',
+  'dr pepper', 'jack wolfskin', 'tim hortons', 'wendy s', 'papa john', 'carl jr', 'stanley black', 'black decker',
+  'abercrombie fitch', 'barnes noble', 'bath beyond', 'dick sporting', 'eddie bauer', 'lands end', 'levi strauss']);
+
+/** A house number right before the run, or right after it when a street preposition comes before it. */
+function streetNumbered(text: string, start: number, end: number): boolean {
+  const b = text.charCodeAt(start - 2);
+  if (text.charCodeAt(start - 1) === 32 && b >= 48 && b <= 57) return true;
+  if (text.charCodeAt(end) !== 32) return false;
+  let k = end + 1;
+  while (k < text.length && k - end <= 6 && text.charCodeAt(k) >= 48 && text.charCodeAt(k) <= 57) k++;
+  if (k === end + 1 || k - end > 6) return false;
+  const after = text.charCodeAt(k);
+  if (!(k === text.length || after === 46 || after === 44 || after === 10 || after === 13)) return false;
+  const e = start - 1;
+  if (e < 2 || text.charCodeAt(e) !== 32) return false;
+  let w = e;
+  while (w > 0 && e - w < 8 && !isSpace(text.charCodeAt(w - 1))) w--;
+  return STREET_BEFORE.has(text.slice(w, e).toLowerCase());
+}
+const STREET_BEFORE = new Set(['on', 'of', 'at', 'in', 'along', 'off', 'near']);
 
 // Words before a place: "originally from Dolores", "returned to San Bernardino", "University of Nicosia".
 const PLACE_BEFORE = new Set(['from', 'in', 'at', 'near', 'of', 'visit', 'visited', 'visiting', 'via', 'into']);
