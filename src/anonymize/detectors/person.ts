@@ -33,7 +33,8 @@ const ORG_AFTER = new Set(('inc inc. ltd ltd. llc llp plc corp corp. co co. comp
   'consulting technologies technology systems solutions services labs media records hotel hospital school church ' +
   'corporation research software ratings resources energy insurance financial communications networks industries ' +
   'enterprises international global ventures trust fund realty properties logistics analytics transit ' +
-  'street st st. road rd rd. avenue ave ave. lane ln drive boulevard blvd way place court square park bridge').split(' '));
+  'street st st. road rd rd. avenue ave ave. lane ln drive boulevard blvd way place court square park bridge greens courts ' +
+  'gardens crescent terrace bypass parkway highway plaza mews alley trail circle').split(' '));
 
 // Words just before a run that say a person's name follows (My name is …, Dear …, called …), looked up by
 // their last word so that no regex runs backwards over the text.
@@ -542,8 +543,9 @@ function judge(text: string, tokens: string[], starts: number[], classes: number
     // after a place preposition, joined by a particle or written in capitals are left alone.
     person = (firsts >= 1 || listed >= 1 || initials >= 1 || unknown >= 2) && (firsts >= 1 || initials >= 1 || !placeLike(text, tokens, classes, i, j, start));
   } else {
-    // One word: a listed, unambiguous name (Okafor), or a given name with its initial (Chise T.).
-    person = listed === 1 || (ambig === 1 && initials >= 1);
+    // One word: a listed, unambiguous name (Okafor), a given name with its initial (Chise T.), or a word in
+    // no table with a surname's ending (Ahtisaari, Ásgeirsdóttir, Bošnjak).
+    person = listed === 1 || (ambig === 1 && initials >= 1) || (unknown === 1 && SURNAME_ENDING.test(bareToken(tokens[i]!)));
   }
   // A given name, a particle and a surname (Jack de Vries, Mark van der Berg): the particle is what a place
   // shares (Rio de Janeiro), but a place does not start with a bundled given name, even an everyday one.
@@ -581,9 +583,7 @@ function streetNumbered(text: string, start: number, end: number): boolean {
   if (text.charCodeAt(end) !== 32) return false;
   let k = end + 1;
   while (k < text.length && k - end <= 6 && text.charCodeAt(k) >= 48 && text.charCodeAt(k) <= 57) k++;
-  if (k === end + 1 || k - end > 6) return false;
-  const after = text.charCodeAt(k);
-  if (!(k === text.length || after === 46 || after === 44 || after === 10 || after === 13)) return false;
+  if (k === end + 1 || k - end > 6 || (k < text.length && /[\p{L}\p{N}]/u.test(text[k]!))) return false;
   const e = start - 1;
   if (e < 2 || text.charCodeAt(e) !== 32) return false;
   let w = e;
@@ -591,6 +591,10 @@ function streetNumbered(text: string, start: number, end: number): boolean {
   return STREET_BEFORE.has(text.slice(w, e).toLowerCase());
 }
 const STREET_BEFORE = new Set(['on', 'of', 'at', 'in', 'along', 'off', 'near']);
+
+// Endings that European and Asian surnames share and English words, places and brands (all in the word
+// tables) do not: Nordic -sson/-dóttir/-nen, Slavic -ski/-ová/-vić/-enko, Greek -poulos, Turkish -oğlu, …
+const SURNAME_ENDING = /(?:ss[oe]n|sdótt?ir|dottir|[^aeiou]nen|aara|[sc]k[iyaá]|ck[aiy]|ov[aá]|ev[aá]|ová|[vc]i[cćč]|[jn]a[kk]|jak|enko|escu|poulos|opoulou|o[gğ]lu|ishvili|yan|auskas|aitis|iene|ait[eė]|chuk|shvili|idis|akis|ides|wala|jee|ppa)$/u;
 
 // Words before a place: "originally from Dolores", "returned to San Bernardino", "University of Nicosia".
 const PLACE_BEFORE = new Set(['from', 'in', 'at', 'near', 'of', 'visit', 'visited', 'visiting', 'via', 'into']);
