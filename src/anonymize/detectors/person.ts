@@ -219,7 +219,7 @@ export function detectPerson(text: string, out: Span[], strict = false): void {
   // A text written all in lower case has lost the capitals' evidence: there a word of the bundled lists
   // that is no everyday word, place or brand is a name, with the initials and unlisted words beside it.
   if (!strict && runs === 0 && lowerCaseText(text, out)) dropInside(out, from, lowerFirms(text));
-  if (NON_ASCII.test(text)) caselessCued(text, out);
+  if (text.length > 3) caselessCued(text, out);
   if (out.length > from) dropInside(out, from, firmNames(text));
 }
 
@@ -264,8 +264,8 @@ const LOWER_CUES = ['my name is', 'name:', 'call me', 'calls me', 'follow up wit
 // jones", "hi anna kowalski". They also come before everyday words ("this is great", "i'm sorry", "hi all"),
 // so after them only a full name counts: a bundled given name that is no everyday word, place or brand,
 // then a listed surname (or a word in no table), each no everyday word.
-const WEAK_CUES = ['this is', "i'm", 'i’m', 'i am', "it's", 'it’s', 'hi', 'hello', 'hey', 'dear', 'thanks', 'thank you',
-  'speaking with', 'talking to', 'talk to', 'speak to', 'spoke to', 'ask for', 'my name’s', "my name's"];
+// Each cue costs two scans of the text (as written and capitalised): the list stays short.
+const WEAK_CUES = ['this is', "i'm", 'i’m', 'i am', "it's", 'hi', 'hello', 'hey', 'dear', 'thanks', "name's", 'name’s'];
 const LOWER_WORD = /\p{Ll}[\p{Ll}\p{M}'’\-]{0,30}\.?/uy;
 
 // What a text without capitals must hold for any lower-case cue to be in it (a fast pre-check).
@@ -280,19 +280,19 @@ export function mayNameInLowerCase(text: string): boolean {
 
 /**
  * Each place after `cue` (its first letter in either case, on a word boundary) and 1–5 spaces; `spaced`
- * cues are looked for with the one space that follows them (a cue as short as "hi" is then rare).
+ * cues are looked for with the one space that follows them.
  */
 function afterCue(text: string, cue: string, spaced: boolean, each: (pos: number) => void): void {
-  const tail = spaced ? `${cue.slice(1)} ` : cue.slice(1);
-  const first = cue.charCodeAt(0);
-  for (let at = text.indexOf(tail, 1); at >= 0; at = text.indexOf(tail, at + tail.length)) {
-    const c = text.charCodeAt(at - 1);
-    if (c !== first && c !== first - 32) continue;
-    if (at > 1 && /[\p{L}\p{N}]/u.test(text[at - 2]!)) continue;
-    let pos = at + cue.length - 1;
-    const ws = pos;
-    while (pos < text.length && pos - ws < 6 && (text.charCodeAt(pos) === 32 || text.charCodeAt(pos) === 9)) pos++;
-    if (pos > ws) each(pos);
+  const pattern = spaced ? `${cue} ` : cue;
+  // The cue as written and with a capital first letter (This is, Hi): two fast scans, no false starts.
+  for (const p of [pattern, pattern.charAt(0).toUpperCase() + pattern.slice(1)]) {
+    for (let at = text.indexOf(p); at >= 0; at = text.indexOf(p, at + p.length)) {
+      if (at > 0 && nameChar(text.charCodeAt(at - 1))) continue;
+      let pos = at + cue.length;
+      const ws = pos;
+      while (pos < text.length && pos - ws < 6 && (text.charCodeAt(pos) === 32 || text.charCodeAt(pos) === 9)) pos++;
+      if (pos > ws) each(pos);
+    }
   }
 }
 
@@ -413,23 +413,35 @@ function lowerCaseText(text: string, out: Span[]): boolean {
 // same cues ("My name is 王小明", "this is محمد علي") or after the cue of their own language (我叫王小明,
 // اسمي محمد علي). In a script written without spaces the name is cut where the sentence goes on: at
 // punctuation, at the hiragana that follows a kanji name, and after three characters of a longer run.
-const NON_ASCII = /[^\x00-\x7f]/;
-const CASELESS_RUN = /(?<![\p{L}\p{M}\p{N}])\p{Lo}[\p{Lo}\p{M}]{0,30}(?: \p{Lo}[\p{Lo}\p{M}]{0,30}){0,2}/gu;
-const CASELESS_WORDS = /\p{Lo}[\p{Lo}\p{M}]{0,30}(?: \p{Lo}[\p{Lo}\p{M}]{0,30}){0,1}/uy;
+// The scripts written without case: Hebrew, Arabic, Syriac, Thaana, the Indic scripts, Thai, Lao, Hangul
+// Jamo, Kana, Han, Hangul syllables, CJK compatibility ideographs.
+const CASELESS_RANGES = '\\u0590-\\u08ff\\u0900-\\u0dff\\u0e00-\\u0eff\\u1100-\\u11ff\\u3040-\\u30ff\\u3400-\\u9fff\\uac00-\\ud7af\\uf900-\\ufaff';
+const CASELESS = new RegExp(`[${CASELESS_RANGES}]`);
+// A space, then a letter of such a script: where a name may follow an English cue. Literal-led: fast.
+const SPACE_CASELESS = new RegExp(` [${CASELESS_RANGES}]`, 'g');
+const CASELESS_WORDS = /\p{Lo}[\p{Lo}\p{M}]{0,30}(?: \p{Lo}[\p{Lo}\p{M}]{0,30}){0,2}/uy;
+const NATIVE_WORDS = /\p{Lo}[\p{Lo}\p{M}]{0,30}(?: \p{Lo}[\p{Lo}\p{M}]{0,30}){0,1}/uy;
 const NATIVE_CUES = ['我叫', '我名叫', '我的名字是', '我的名字叫', '名字叫', '私の名前は', '僕の名前は', '제 이름은', '내 이름은',
   'اسمي', 'إسمي', 'שמי', 'השם שלי', 'मेरा नाम', 'ชื่อ'];
 
 function caselessCued(text: string, out: Span[]): void {
-  CASELESS_RUN.lastIndex = 0;
-  for (let m = CASELESS_RUN.exec(text); m !== null; m = CASELESS_RUN.exec(text)) {
-    if (cuedBefore(text, m.index)) pushCaseless(m[0], m.index, out);
+  if (!CASELESS.test(text)) return;
+  SPACE_CASELESS.lastIndex = 0;
+  for (let m = SPACE_CASELESS.exec(text); m !== null; m = SPACE_CASELESS.exec(text)) {
+    const start = m.index + 1;
+    if (!cuedBefore(text, start)) continue;
+    CASELESS_WORDS.lastIndex = start;
+    const w = CASELESS_WORDS.exec(text);
+    if (w === null) continue;
+    pushCaseless(w[0], start, out);
+    SPACE_CASELESS.lastIndex = start + w[0].length;
   }
   for (const cue of NATIVE_CUES) {
     for (let at = text.indexOf(cue); at >= 0; at = text.indexOf(cue, at + cue.length)) {
       let pos = at + cue.length;
       while (pos < text.length && pos - at - cue.length < 2 && text.charCodeAt(pos) === 32) pos++;
-      CASELESS_WORDS.lastIndex = pos;
-      const m = CASELESS_WORDS.exec(text);
+      NATIVE_WORDS.lastIndex = pos;
+      const m = NATIVE_WORDS.exec(text);
       if (m !== null) pushCaseless(m[0], pos, out);
     }
   }
