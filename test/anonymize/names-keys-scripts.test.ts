@@ -124,3 +124,20 @@ describe('categorical keys never switch name detection off inside a decoded laye
     expect(JSON.parse(body)).toEqual({ status: 'Grace Period', type: 'Rose Gold', source: 'Jack Daniels' });
   });
 });
+
+describe('free-text rules tuned on the presidio-synth tune half', () => {
+  test('an all-lower-case text keeps its bundled names; everyday words and three-surname firms stay', () => {
+    expect(persons('selma kristensen is from stillwater supercomputing inc.')).toEqual(['selma kristensen']);
+    expect(persons('emidio p lombardo\nunit 1009 box 0219')).toEqual(['emidio p lombardo']);
+    expect(persons('owens, duran and oneal\n\nthe corner of main street')).toEqual([]);
+    expect(persons('the package will arrive on monday, please keep the receipt')).toEqual([]);
+  });
+
+  test('a word in no table with a surname ending is a name; places, firms and numbered streets are not persons', () => {
+    expect(persons('This song by ex-Zombie Ahtisaari is a perfect example')).toEqual(['Ahtisaari']);
+    expect(persons('Morgan Stanley is hiring analysts')).toEqual([]);
+    expect(persons('The restaurant is at 214 Pavlou Drandaki')).toEqual([]);
+    expect(persons('I was born in Kulusuk and studied at the University of Nicosia')).toEqual([]);
+    expect(persons('Jack Costa moved to Lisbon')).toEqual(['Jack Costa']);
+  });
+});

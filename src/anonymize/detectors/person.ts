@@ -46,10 +46,15 @@ const CUES_BEFORE = ['name is', "name's", 'name:', 'name?', 'named', 'called', '
   ...['son', 'daughter', 'wife', 'husband', 'kid', 'child', 'partner', 'friend', 'boss', 'colleague', 'mother', 'father',
     'mom', 'dad', 'brother', 'sister', 'uncle', 'aunt', 'cousin', 'nephew', 'niece', 'manager', 'doctor', 'lawyer']
     .map((k) => `my ${k}`)];
-const CUE_BY_LAST_WORD = new Map<string, string[]>();
-for (const c of CUES_BEFORE) {
-  const last = c.slice(c.lastIndexOf(' ') + 1);
-  CUE_BY_LAST_WORD.set(last, [...(CUE_BY_LAST_WORD.get(last) ?? []), c]);
+const CUE_BY_LAST_WORD = byLastWord(CUES_BEFORE);
+
+function byLastWord(cues: readonly string[]): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  for (const c of cues) {
+    const last = c.slice(c.lastIndexOf(' ') + 1);
+    m.set(last, [...(m.get(last) ?? []), c]);
+  }
+  return m;
 }
 // Words just after a run that say it was a person (… said, … lives at, … is from) or whose kin follows.
 const CUE_AFTER = /^(?:'s|’s)?\s{1,3}(?:said|says|told|asked|explained|wrote|writes|replied|added|shouted|smiled|laughed|lives|lived|was born|died|married|works|worked|spent|began|started|joined|moved|thinks|thought|feels|felt|loves|loved|wants|wanted|knows|knew|believes|recalled|is from|was from|will be|is very|was very|is always|had given|has given|gave)\b/i;
@@ -60,10 +65,14 @@ function cuedBefore(text: string, start: number): boolean {
   if (text.charCodeAt(start - 1) === 34) return jsonKeyCue(text, start - 1);
   let e = start;
   while (e > 0 && e > start - 4 && (text.charCodeAt(e - 1) === 32 || text.charCodeAt(e - 1) === 10)) e--;
-  if (e === start) return false;
+  return e < start && endsWithCue(text, e, CUE_BY_LAST_WORD);
+}
+
+/** True when the text ending at `e` ends with one of the cues (case-insensitive, on a word boundary). */
+function endsWithCue(text: string, e: number, byLast: ReadonlyMap<string, readonly string[]>): boolean {
   let b = e;
   while (b > 0 && b > e - 12 && !isSpace(text.charCodeAt(b - 1))) b--;
-  const cues = CUE_BY_LAST_WORD.get(text.slice(b, e).toLowerCase());
+  const cues = byLast.get(text.slice(b, e).toLowerCase());
   if (cues === undefined) return false;
   const before = text.slice(Math.max(0, e - 20), e).toLowerCase();
   return cues.some((c) => before.endsWith(c) && (before.length === c.length || !/[\p{L}]/u.test(before[before.length - c.length - 1]!)));
@@ -390,7 +399,7 @@ function lowerCaseText(text: string, out: Span[]): boolean {
     else {
       const f = lowerWordFlags(bareToken(t));
       if ((f & (W_FIRST | W_SURNAME)) !== 0 && (f & (W_COMMON | W_AMBIGUOUS | W_PROPER)) === 0) kind = 2;
-      else if (f === 0 && t.length >= 4 && !PARTICLES.has(t)) kind = 1;
+      else if ((f === 0 || (f & (W_COMMON | W_PROPER | W_AMBIGUOUS)) === 0) && t.length >= 4 && !PARTICLES.has(t)) kind = 1;
     }
     const end = m.index + bareToken(t).length + (isInitial(t) && t.endsWith('.') ? 1 : 0);
     if (kind === 0 || !adjacent) flush();
@@ -572,6 +581,8 @@ function judge(text: string, tokens: string[], starts: number[], classes: number
   if (j > i && FIRMS.has(`${bareToken(tokens[i]!).toLowerCase()} ${bareToken(tokens[j]!).toLowerCase()}`)) return;
   // 214 Pavlou Drandaki, on Joaquin Suarez 2906: a street named after a person, with its house number.
   if (!titled && streetNumbered(text, start, end)) return;
+  // originally from Dolores, based in Kulusuk, University of Nicosia: a place, unless a given name starts it.
+  if (!titled && !strict && firsts === 0 && placeCued(text, start)) return;
   if (person) out.push({ start, end, entity: 'person' });
   else if (!strict && i === j && (unknown === 1 || names === 1 || ambig === 1)) maybe.push({ start, end, entity: 'person' });
 }
@@ -606,7 +617,17 @@ const STREET_BEFORE = new Set(['on', 'of', 'at', 'in', 'along', 'off', 'near']);
 
 // Endings that European and Asian surnames share and English words, places and brands (all in the word
 // tables) do not: Nordic -sson/-dóttir/-nen, Slavic -ski/-ová/-vić/-enko, Greek -poulos, Turkish -oğlu, …
-const SURNAME_ENDING = /(?:ss[oe]n|sdótt?ir|dottir|[^aeiou]nen|aara|[sc]k[iyaá]|ck[aiy]|ov[aá]|ev[aá]|ová|[vc]i[cćč]|[jn]a[kk]|jak|enko|escu|poulos|opoulou|o[gğ]lu|ishvili|yan|auskas|aitis|iene|ait[eė]|chuk|shvili|idis|akis|ides|wala|jee|ppa)$/u;
+const SURNAME_ENDING = /(?:ss[oe]n|sdótt?ir|dottir|nen|aari|[sc]k[iyaá]|ck[aiy]|ov[aá]|ev[aá]|ová|[vc]i[cćč]|[jn]a[kk]|jak|enko|escu|poulos|opoulou|o[gğ]lu|ishvili|yan|auskas|aitis|iene|ait[eė]|chuk|shvili|idis|akis|ides|wala|jee|ppa)$/u;
+
+// Phrases that put a place after them (looked up by their last word, like the person cues).
+const PLACE_CUES = ['originally from', 'based in', 'university of', 'returned to', 'moved to', 'lives in', 'living in',
+  'live in', 'located in', 'born in', 'city of', 'flew to', 'travel to', 'trip to', 'headquartered in', 'town of',
+  'village of', 'state of', 'province of', 'capital of', 'outskirts of', 'downtown', 'grew up in', 'raised in', 'relocated to'];
+const PLACE_CUE_BY_LAST = byLastWord(PLACE_CUES);
+
+function placeCued(text: string, start: number): boolean {
+  return start >= 3 && text.charCodeAt(start - 1) === 32 && endsWithCue(text, start - 1, PLACE_CUE_BY_LAST);
+}
 
 // Words before a place: "originally from Dolores", "returned to San Bernardino", "University of Nicosia".
 const PLACE_BEFORE = new Set(['from', 'in', 'at', 'near', 'of', 'visit', 'visited', 'visiting', 'via', 'into']);
