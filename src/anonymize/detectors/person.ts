@@ -268,18 +268,16 @@ function joinLists(text: string, out: Span[], from: number, maybe: Span[]): void
 // Lower-case text after a cue that names a person: "my name is borna jerković", "call me višeslav",
 // "follow up with patricia desrosiers", "name: hyuuma t. maida". One to three words, each an initial or a
 // word that is no everyday English word.
-const LOWER_CUES = ['my name is', 'name:', 'call me', 'calls me', 'follow up with'];
+const LOWER_CUES = /(?:[Mm]y name is|[Nn]ame:|[Cc]alls? me|[Ff]ollow up with)[ \t]{1,6}/g;
 // The cues a chat transcript writes before a name it does not capitalise: "this is john smith", "i'm mary
 // jones", "hi anna kowalski". They also come before everyday words ("this is great", "i'm sorry", "hi all"),
 // so after them only a full name counts: a bundled given name that is no everyday word, place or brand,
-// then a listed surname (or a word in no table), each no everyday word.
-// Each cue costs two scans of the text (as written and capitalised): the list stays short.
-const WEAK_CUES = ['this is', "i'm", 'i’m', 'i am', "it's", 'hi', 'hello', 'hey', 'dear', 'thanks', "name's", 'name’s'];
+// then a listed surname (or a word in no table), each no everyday word. One regex pass finds them all.
+const WEAK_CUES = /(?:[Tt]his is|[Ii]['’]m|[Ii] am|[Ii]t['’]s|[Hh]i|[Hh]ello|[Hh]ey|[Dd]ear|[Tt]hanks|name['’]s)[ \t]{1,5}(?=[a-z])/g;
 const LOWER_WORD = /\p{Ll}[\p{Ll}\p{M}'’\-]{0,30}\.?/uy;
-
 // What a text without capitals must hold for any lower-case cue to be in it (a fast pre-check).
 const LOWER_HINTS = ['name', 'call', 'follow up', 'this is', "'m ", '’m ', 'i am', "it's", 'it’s', 'hi ', 'hello', 'hey',
-  'dear', 'thank', 'speak', 'spoke', 'talk', 'ask for'];
+  'dear', 'thank'];
 
 /** True when a text without capitals may still hold a name after a cue ("my name is dagny haugland"). */
 export function mayNameInLowerCase(text: string): boolean {
@@ -287,35 +285,17 @@ export function mayNameInLowerCase(text: string): boolean {
   return false;
 }
 
-/**
- * Each place after `cue` (its first letter in either case, on a word boundary) and 1–5 spaces; `spaced`
- * cues are looked for with the one space that follows them.
- */
-function afterCue(text: string, cue: string, spaced: boolean, each: (pos: number) => void): void {
-  const pattern = spaced ? `${cue} ` : cue;
-  // The cue as written and with a capital first letter (This is, Hi): two fast scans, no false starts.
-  for (const p of [pattern, pattern.charAt(0).toUpperCase() + pattern.slice(1)]) {
-    for (let at = text.indexOf(p); at >= 0; at = text.indexOf(p, at + p.length)) {
-      if (at > 0 && nameChar(text.charCodeAt(at - 1))) continue;
-      let pos = at + cue.length;
-      const ws = pos;
-      while (pos < text.length && pos - ws < 6 && (text.charCodeAt(pos) === 32 || text.charCodeAt(pos) === 9)) pos++;
-      if (pos > ws) each(pos);
-    }
-  }
-}
-
 function lowerCaseCued(text: string, out: Span[]): void {
-  const name = text.indexOf('name') >= 0;
-  const call = text.indexOf('call') >= 0;
-  if (name || call || text.indexOf('follow up') >= 0) {
-    for (const cue of LOWER_CUES) {
-      if (!name && cue.includes('name')) continue;
-      if (!call && cue.includes('call')) continue;
-      afterCue(text, cue, false, (pos) => lowerName(text, pos, out));
+  if (text.indexOf('name') >= 0 || text.indexOf('all') >= 0 || text.indexOf('follow up') >= 0) {
+    LOWER_CUES.lastIndex = 0;
+    for (let m = LOWER_CUES.exec(text); m !== null; m = LOWER_CUES.exec(text)) {
+      if (m.index === 0 || !nameChar(text.charCodeAt(m.index - 1))) lowerName(text, m.index + m[0].length, out);
     }
   }
-  for (const cue of WEAK_CUES) afterCue(text, cue, true, (pos) => lowerFullName(text, pos, out));
+  WEAK_CUES.lastIndex = 0;
+  for (let m = WEAK_CUES.exec(text); m !== null; m = WEAK_CUES.exec(text)) {
+    if (m.index === 0 || !nameChar(text.charCodeAt(m.index - 1))) lowerFullName(text, m.index + m[0].length, out);
+  }
 }
 
 function lowerName(text: string, pos: number, out: Span[]): void {
