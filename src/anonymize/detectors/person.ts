@@ -209,6 +209,8 @@ export function detectPerson(text: string, out: Span[], strict = false): void {
       classes = [];
       let offset = m.index;
       for (const t of tokens) { starts.push(offset); offset += t.length + 1; classes.push(classify(t)); }
+      // After a particle a capitalised everyday word is a family name (Willemine ten Pas, Jan de Wit).
+      for (let k = 1; k < classes.length; k++) if (classes[k] === COMMON && classes[k - 1] === PARTICLE_T && !CLOSED.has(tokens[k]!.toLowerCase())) classes[k] = AMBIG;
     }
     // Split the run into segments of name-like tokens; titles, everyday words and places break it.
     let i = 0;
@@ -393,6 +395,8 @@ function lowerCaseText(text: string, out: Span[]): boolean {
       if (kind === 2) hasName = true;
     }
     prevEnd = m.index + t.length; prevStart = m.index; prevKind = kind;
+    // A possessive ends the name (francesco trotta's avatar).
+    if (kind !== 0 && bareToken(t).length !== t.length && !t.endsWith('.')) flush();
   }
   flush();
   return out.length > before;
@@ -542,7 +546,8 @@ function judge(text: string, tokens: string[], starts: number[], classes: number
     // two words in no table at all (Bekbolat Musliyevich).
     // A place reads the same (Villafranca del Cid, San Bernardino): without a bundled given name, words
     // after a place preposition, joined by a particle or written in capitals are left alone.
-    person = (firsts >= 1 || listed >= 1 || initials >= 1 || unknown >= 2) && (firsts >= 1 || initials >= 1 || !placeLike(text, tokens, classes, i, j, start));
+    person = (firsts >= 1 || listed >= 1 || initials >= 1 || unknown >= 2) &&
+      (firsts >= 1 || initials >= 1 || !placeLike(text, tokens, classes, i, j, start) || addressHeader(text, start, end));
   } else {
     // One word: a listed, unambiguous name (Okafor), a given name with its initial (Chise T.), or a word in
     // no table with a surname's ending (Ahtisaari, Ásgeirsdóttir, Bošnjak).
@@ -627,6 +632,25 @@ function placeLike(text: string, tokens: string[], classes: number[], i: number,
   let b = e;
   while (b > 0 && e - b < 10 && !isSpace(text.charCodeAt(b - 1))) b--;
   return PLACE_BEFORE.has(text.slice(b, e).toLowerCase());
+}
+
+/**
+ * The first line of an address block: the run is the whole line, at the text's start or after a blank line,
+ * and a house number starts one of the next two non-empty lines (Dyan van Gijn / 864 Piazzetta …).
+ */
+function addressHeader(text: string, start: number, end: number): boolean {
+  if (!(start === 0 || (text.charCodeAt(start - 1) === 10 && (start === 1 || text.charCodeAt(start - 2) === 10)))) return false;
+  if (end < text.length && text.charCodeAt(end) !== 10) return false;
+  let pos = end;
+  for (let line = 0; line < 2 && pos < text.length; line++) {
+    while (pos < text.length && (text.charCodeAt(pos) === 10 || text.charCodeAt(pos) === 32)) pos++;
+    const c = text.charCodeAt(pos);
+    if (c >= 48 && c <= 57) return true;
+    const nl = text.indexOf('\n', pos);
+    if (nl < 0 || nl - pos > 120) return false;
+    pos = nl;
+  }
+  return false;
 }
 
 /** A speaker's label at the start of a line of a transcript: "Vinka: What a wife." */
