@@ -422,7 +422,9 @@ function caselessCued(text: string, out: Span[]): void {
   SPACE_CASELESS.lastIndex = 0;
   for (let m = SPACE_CASELESS.exec(text); m !== null; m = SPACE_CASELESS.exec(text)) {
     const start = m.index + 1;
-    if (!cuedBefore(text, start)) continue;
+    // The English and European cues end in Latin, Greek or Cyrillic: a caseless word before the space is none.
+    const before = text.charCodeAt(m.index - 1);
+    if (before >= 0x590 || !cuedBefore(text, start)) continue;
     CASELESS_WORDS.lastIndex = start;
     const w = CASELESS_WORDS.exec(text);
     if (w === null) continue;
