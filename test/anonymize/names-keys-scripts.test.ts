@@ -63,6 +63,15 @@ describe('names in scripts without capitals, and in lower case', () => {
     expect(persons('اسمي محمد علي')).toEqual(['محمد علي']);
   });
 
+  test('Hebrew, Devanagari and Thai after the English cue; the cased scripts stay caught', () => {
+    expect(persons('My name is דוד לוי and I live here')).toEqual(['דוד לוי']);
+    expect(persons('My name is राहुल शर्मा.')).toEqual(['राहुल शर्मा']);
+    expect(persons('My name is สมชาย ใจดี')).toEqual(['สมชาย ใจดี']);
+    expect(persons('My name is Иван Петров')).toEqual(['Иван Петров']);
+    expect(persons('My name is Γιώργος Παπαδόπουλος')).toEqual(['Γιώργος Παπαδόπουλος']);
+    expect(persons('My name is Nguyễn Văn An')).toEqual(['Nguyễn Văn An']);
+  });
+
   test('the names reach the sandbox only as pseudonyms', () => {
     const p = policyFrom({ unknown: 'scan' });
     const out = mustAnonymize(p, textRequest('User: My name is 王小明.\nAgent: Thanks. And yours? User: My name is محمد علي')).body;
@@ -117,6 +126,13 @@ describe('categorical keys never switch name detection off inside a decoded laye
     const decoded = Buffer.from(got, 'base64url').toString('utf8');
     expect(decoded).not.toMatch(/Ilmarinen|Quispe/);
     expect(decoded).toContain('"csrf":"c5f1e2"');
+  });
+
+  test('under unknown: keep a name in the layer drops the copy instead of sending it raw', () => {
+    const keep = policyFrom({ unknown: 'keep' });
+    const out = keep.anonymize(jsonRequest({ state: layer({ name: 'Xiadani Wojtaszek', nonce: 'n-1' }) }));
+    expect(out.ok).toBe(false);
+    expect(keep.anonymize(jsonRequest({ state: layer({ nonce: 'n-1', return_to: '/account' }) })).ok).toBe(true);
   });
 
   test('a plain categorical value is still not read for names', () => {

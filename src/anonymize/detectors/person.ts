@@ -220,6 +220,10 @@ export function detectPerson(text: string, out: Span[], strict = false): void {
       while (j + 1 < tokens.length && nameish(classes[j + 1]!)) j++;
       // A trailing particle does not end a name.
       while (j > i && classes[j] === PARTICLE_T) j--;
+      // After a cue, a short capitalised word ending the run is the last given name (Nguyễn Văn An, Lý Long).
+      if (j > i && j + 2 === tokens.length && classes[j + 1] === COMMON && tokens[j + 1]!.length <= 4 && cuedBefore(text, starts[i]!)) {
+        classes[++j] = AMBIG;
+      }
       const titled = i > 0 && classes[i - 1] === TITLE;
       judge(text, tokens, starts, classes, i, j, titled, strict, out, maybe);
       i = j + 1;
