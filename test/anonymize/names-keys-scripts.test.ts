@@ -29,6 +29,8 @@ describe('names by key', () => {
     expect(out.name[0]!.given).toHaveLength(2);
     for (const g of out.name[0]!.given) expect(g).toMatch(/^\S+$/);
     expect(out.name[0]!.family).toMatch(/^\S+$/);
+    // Names are pseudonymized per token: the full text agrees with the split parts.
+    expect(out.name[0]!.text).toBe(`${out.name[0]!.given.join(' ')} ${out.name[0]!.family}`);
     // The tree walker (a document nested deeper than the streaming path goes) reads the same keys.
     const deep = mustAnonymize(scan, { ...jsonRequest(fhir), body: Buffer.from(`${'['.repeat(600)}${JSON.stringify(fhir)}${']'.repeat(600)}`) }).body;
     for (const raw of ['Wojtaszek', 'Xiadani', 'Quispe']) expect(deep).not.toContain(raw);
