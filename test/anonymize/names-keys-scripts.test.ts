@@ -130,6 +130,19 @@ describe('categorical keys never switch name detection off inside a decoded laye
     expect(decoded).toContain('"csrf":"c5f1e2"');
   });
 
+  test('a lower-case or Han name under a name key inside the layer, and JSON sent as text/plain', () => {
+    const value = layer({ name: 'xiadani wojtaszek', given: ['王小明'], nonce: 'n-2' });
+    const out = JSON.parse(mustAnonymize(p, jsonRequest({ state: value })).body) as { state: string };
+    const decoded = Buffer.from(out.state, 'base64url').toString('utf8');
+    expect(decoded).not.toMatch(/xiadani|wojtaszek|王小明/);
+    expect(JSON.parse(decoded)).toMatchObject({ nonce: 'n-2' });
+    const text = mustAnonymize(p, textRequest('event {"customer_name": "ilmarinen quispe", "type": "signup"}')).body;
+    expect(text).not.toMatch(/ilmarinen|quispe/);
+    expect(text).toContain('"type": "signup"');
+    // A tool, a model or a role under `name` in an API payload read as text is no name.
+    expect(persons('data: {"tool_calls":[{"function":{"name":"get_weather"}}]} {"name":"assistant"} {"name":"gpt-4"}')).toEqual([]);
+  });
+
   test('under unknown: keep a name in the layer drops the copy instead of sending it raw', () => {
     const keep = policyFrom({ unknown: 'keep' });
     const out = keep.anonymize(jsonRequest({ state: layer({ name: 'Xiadani Wojtaszek', nonce: 'n-1' }) }));

@@ -62,7 +62,6 @@ const KIN_AFTER = /^(?:'s|’s) (?:son|daughter|wife|husband|kid|child|children|
 
 /** True when the text just before `start` ends with a cue (case-insensitive, on a word boundary). */
 function cuedBefore(text: string, start: number): boolean {
-  if (text.charCodeAt(start - 1) === 34) return jsonKeyCue(text, start - 1);
   let e = start;
   while (e > 0 && e > start - 4 && (text.charCodeAt(e - 1) === 32 || text.charCodeAt(e - 1) === 10)) e--;
   return e < start && endsWithCue(text, e, CUE_BY_LAST_WORD);
@@ -78,23 +77,44 @@ function endsWithCue(text: string, e: number, byLast: ReadonlyMap<string, readon
   return cues.some((c) => before.endsWith(c) && (before.length === c.length || !/[\p{L}]/u.test(before[before.length - c.length - 1]!)));
 }
 
+// JSON read as text (a decoded base64 layer, a log line, a JSON body sent as text/plain): `"name": "…"`,
+// `"given": ["…", "…"]`. Bounded key and value lengths; linear.
+const JSON_MEMBER = /"([A-Za-z_][\w\- ]{0,39})"\s{0,3}:\s{0,3}(\[\s{0,3})?"([^"\\]{1,80})"/g;
+const JSON_NEXT = /\s{0,3},\s{0,3}"([^"\\]{1,80})"/y;
+
+/** Each string value (or array of strings) whose key names a person, whatever its case or script. */
+function jsonKeyedNames(text: string, out: Span[]): void {
+  JSON_MEMBER.lastIndex = 0;
+  for (let m = JSON_MEMBER.exec(text); m !== null; m = JSON_MEMBER.exec(text)) {
+    const entity = classifyKey(m[1]!);
+    if (entity !== 'person' && entity !== 'person_first' && entity !== 'person_last') continue;
+    let end = m.index + m[0].length;
+    if (nameValue(m[3]!)) out.push({ start: end - 1 - m[3]!.length, end: end - 1, entity: 'person' });
+    if (m[2] === undefined) continue;
+    JSON_NEXT.lastIndex = end;
+    for (let n = JSON_NEXT.exec(text); n !== null; n = JSON_NEXT.exec(text)) {
+      end = n.index + n[0].length;
+      if (nameValue(n[1]!)) out.push({ start: end - 1 - n[1]!.length, end: end - 1, entity: 'person' });
+    }
+    JSON_MEMBER.lastIndex = end;
+  }
+}
+
+// What a name's value looks like: letters, marks, apostrophes, dots, hyphens and up to four spaces.
+const NAME_VALUE = /^[\p{L}\p{M}][\p{L}\p{M}'’.\- ]{0,79}$/u;
+
 /**
- * JSON text read as text (a decoded base64 layer, a log line): a string value whose key names a person
- * (`"name":"…"`, `"given":["…"`) is a name. `quote` is the value's opening quote; bounded look-back.
+ * A value under a person key read from text: `get_weather`, `gpt-4` or `assistant` (a tool, a model, a role
+ * under `name` in an API payload) are no names; a single everyday word is not taken either.
  */
-function jsonKeyCue(text: string, quote: number): boolean {
-  let e = quote - 1;
-  if (text.charCodeAt(e) === 91) e--; // the first element of an array of names
-  while (e > 0 && quote - e < 8 && text.charCodeAt(e) === 32) e--;
-  if (text.charCodeAt(e) !== 58) return false;
-  e--;
-  while (e > 0 && quote - e < 12 && text.charCodeAt(e) === 32) e--;
-  if (text.charCodeAt(e) !== 34) return false;
-  let b = e - 1;
-  while (b >= 0 && e - b <= 40 && text.charCodeAt(b) !== 34) b--;
-  if (b < 0 || e - b > 40 || e - b < 2) return false;
-  const entity = classifyKey(text.slice(b + 1, e));
-  return entity === 'person' || entity === 'person_first' || entity === 'person_last';
+function nameValue(v: string): boolean {
+  if (!NAME_VALUE.test(v)) return false;
+  let spaces = 0;
+  for (let i = 0; i < v.length; i++) if (v.charCodeAt(i) === 32) spaces++;
+  if (spaces > 4) return false;
+  if (spaces > 0) return true;
+  const f = wordFlags(v);
+  return (f & W_COMMON) === 0 || (f & (W_FIRST | W_SURNAME)) !== 0;
 }
 
 function isSpace(c: number): boolean {
@@ -235,6 +255,7 @@ export function detectPerson(text: string, out: Span[], strict = false): void {
   // that is no everyday word, place or brand is a name, with the initials and unlisted words beside it.
   if (!strict && runs === 0 && lowerCaseText(text, out)) dropInside(out, from, lowerFirms(text));
   if (text.length > 3) caselessCued(text, out);
+  if (text.indexOf('":') >= 0) jsonKeyedNames(text, out);
   if (out.length > from) dropInside(out, from, firmNames(text));
 }
 
