@@ -71,7 +71,8 @@ function cuedBefore(text: string, start: number): boolean {
 function endsWithCue(text: string, e: number, byLast: ReadonlyMap<string, readonly string[]>): boolean {
   let b = e;
   while (b > 0 && b > e - 12 && !isSpace(text.charCodeAt(b - 1))) b--;
-  const cues = byLast.get(text.slice(b, e).toLowerCase());
+  const word = text.slice(b, e);
+  const cues = byLast.get(word) ?? byLast.get(word.toLowerCase());
   if (cues === undefined) return false;
   const before = text.slice(Math.max(0, e - 20), e).toLowerCase();
   return cues.some((c) => before.endsWith(c) && (before.length === c.length || !/[\p{L}]/u.test(before[before.length - c.length - 1]!)));
@@ -589,14 +590,15 @@ function judge(text: string, tokens: string[], starts: number[], classes: number
   if (!person) person = titled || cuedBefore(text, start) || cuedAfter(text, end) || (i === j && !strict && speaker(text, start, end));
   // Davis Inc., Williamson Orchestra, Dale Street, Hall Orchestra: a firm, a band or a street, no person.
   if (j + 1 < classes.length && classes[j + 1] === ORG_WORD) return;
+  const maybeOne = !person && !strict && i === j && (unknown === 1 || names === 1 || ambig === 1);
+  if (!person && !maybeOne) return;
   // Morgan Stanley, Wolters Kluwer: a firm named after its founders.
-  if (j > i && FIRMS.has(`${bareToken(tokens[i]!).toLowerCase()} ${bareToken(tokens[j]!).toLowerCase()}`)) return;
+  if (j > i && FIRM_FIRST.has(tokens[i]!.toLowerCase()) && FIRMS.has(`${tokens[i]!.toLowerCase()} ${bareToken(tokens[j]!).toLowerCase()}`)) return;
   // 214 Pavlou Drandaki, on Joaquin Suarez 2906: a street named after a person, with its house number.
   if (!titled && streetNumbered(text, start, end)) return;
   // originally from Dolores, based in Kulusuk, University of Nicosia: a place, unless a given name starts it.
   if (!titled && !strict && firsts === 0 && placeCued(text, start)) return;
-  if (person) out.push({ start, end, entity: 'person' });
-  else if (!strict && i === j && (unknown === 1 || names === 1 || ambig === 1)) maybe.push({ start, end, entity: 'person' });
+  (person ? out : maybe).push({ start, end, entity: 'person' });
 }
 
 // Firms named after people (their first and last word, lower-cased): well-known ones whose words are all
@@ -610,6 +612,8 @@ const FIRMS = new Set(['morgan stanley', 'goldman sachs', 'berkshire hathaway', 
   'clifford chance', 'allen overy', 'skadden arps', 'bain capital', 'aston martin', 'rolls royce', 'mercedes benz', 'ben jerry',
   'dr pepper', 'jack wolfskin', 'tim hortons', 'wendy s', 'papa john', 'carl jr', 'stanley black', 'black decker',
   'abercrombie fitch', 'barnes noble', 'bath beyond', 'dick sporting', 'eddie bauer', 'lands end', 'levi strauss']);
+
+const FIRM_FIRST = new Set([...FIRMS].map((f) => f.slice(0, f.indexOf(' '))));
 
 /** A house number right before the run, or right after it when a street preposition comes before it. */
 function streetNumbered(text: string, start: number, end: number): boolean {
