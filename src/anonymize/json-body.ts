@@ -1,7 +1,7 @@
 // The JSON walker: applies field rules by path, and `unknown` (scan | drop | keep) to every value no rule
 // names. Numbers are untouched unless a rule or a revealing key names them, or they are card- or phone-shaped
 // (detectors/numbers.ts). Mutates the parsed tree; used for documents the fast path (json-stream.ts) refuses.
-import { classifyKey } from './detectors/key-names.js';
+import { classifyKey, scopedKey } from './detectors/key-names.js';
 import { integralLength, numberEntity } from './detectors/numbers.js';
 import { step, valueAt, type Segment, type States } from './json-path.js';
 import type { CompiledRule } from './rules.js';
@@ -89,7 +89,8 @@ function applyRule(w: Walk, r: number, value: unknown, key: string | undefined):
 
 /**
  * Replaces each child of an array or object by `f`'s result in place: DROP becomes null in an array (its
- * length is shape) and a deleted member in an object. Array elements inherit the array's key.
+ * length is shape) and a deleted member in an object. Array elements inherit the array's key; a member
+ * is classified by its scoped key (`text` under `name` is a full name).
  */
 function eachChild(run: Run, value: object, key: string | undefined,
   f: (child: string | number, key: string | undefined, v: unknown) => Out | typeof DROP): object {
@@ -104,7 +105,7 @@ function eachChild(run: Run, value: object, key: string | undefined,
   for (const k of Object.keys(obj)) {
     // Keys are never rewritten: personal data in a key fails the copy instead.
     run.guard(k);
-    const r = f(k, k, obj[k]);
+    const r = f(k, scopedKey(key, k), obj[k]);
     if (r === DROP) delete obj[k];
     else obj[k] = r;
   }

@@ -2,7 +2,7 @@
 // walker (json-body.ts) to each string and number in place, removes what is dropped, and copies everything
 // else through as written — no JSON.parse / JSON.stringify round trip, so an untouched number keeps its
 // source text byte for byte (1.0 stays 1.0, 2^53 + 1 stays exact) and a replaced one keeps its type.
-import { classifyKey } from './detectors/key-names.js';
+import { classifyKey, scopedKey } from './detectors/key-names.js';
 import { step, valueAt, type States } from './json-path.js';
 import { shapedNumber, unknownScalar, type FieldRules } from './json-body.js';
 import { integralLength } from './detectors/numbers.js';
@@ -114,7 +114,7 @@ class Rewriter {
     const c = this.text.charCodeAt(this.pos);
     if (c === 123 || c === 91) {
       if (depth >= MAX_DEPTH) throw new NotJson();
-      if (c === 123) this.object(mode, states, rule, depth + 1);
+      if (c === 123) this.object(mode, states, rule, depth + 1, key);
       else this.array(mode, states, rule, key, depth + 1);
       return mode === SKIP;
     }
@@ -169,7 +169,7 @@ class Rewriter {
     return this.value(r.type === 'keep' ? KEEP : r.type === 'drop' ? SKIP : SPREAD, s.states, r, key, depth);
   }
 
-  object(mode: number, states: States, rule: CompiledRule | undefined, depth: number): void {
+  object(mode: number, states: States, rule: CompiledRule | undefined, depth: number, parent: string | undefined): void {
     this.pos++;
     this.ws();
     if (this.text.charCodeAt(this.pos) === 125) { this.pos++; return; }
@@ -188,7 +188,7 @@ class Rewriter {
       this.pos++;
       // No member kept yet: the comma before this one goes (a dropped member then cuts from there on).
       if (mode !== SKIP && !kept && comma >= 0) this.put(comma, comma + 1, '');
-      const dropped = this.child(mode, states, rule, k, k, depth);
+      const dropped = this.child(mode, states, rule, k, scopedKey(parent, k), depth);
       if (mode !== SKIP) {
         if (dropped) this.put(comma >= 0 ? comma : keyStart, this.pos, '');
         else kept = true;

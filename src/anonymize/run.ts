@@ -65,6 +65,15 @@ export function fieldScanOptions(key: string | undefined): ScanOptions {
   return key !== undefined && isCategoricalKey(key) ? CATEGORICAL : STRUCTURED;
 }
 
+/**
+ * A decoded layer (base64 inside a value) is read as a structured value whatever the key outside says: a
+ * categorical key (`state`, `code`, `type`) says what its plain value is, not what an encoded one carries
+ * (an OAuth `state` is often base64url JSON with the user's name in it).
+ */
+function layerOptions(opts: ScanOptions | undefined): ScanOptions | undefined {
+  return opts === CATEGORICAL ? STRUCTURED : opts;
+}
+
 /** Only short strings are worth remembering: they are the ones that repeat across requests. */
 const CLEAN_MAX_LENGTH = 64;
 
@@ -203,7 +212,7 @@ export class Run {
       const inner = encodedRuns(text, spans);
       if (inner.length > 0) {
         for (const r of inner) {
-          const decoded = this.scanReplace(r.decoded, opts, depth + 1);
+          const decoded = this.scanReplace(r.decoded, layerOptions(opts), depth + 1);
           if (decoded !== r.decoded) spans.push({ start: r.start, end: r.end, entity: 'secret', out: reencode(r, decoded) });
         }
         spans.sort((a, b) => a.start - b.start);
@@ -282,7 +291,7 @@ export class Run {
       for (const r of encodedRuns(text, hits)) {
         if (this.ctx.recent.has(r.decoded)) continue;
         const before = this.leaks.size;
-        this.guard(r.decoded, opts, depth + 1);
+        this.guard(r.decoded, layerOptions(opts), depth + 1);
         if (this.leaks.size !== before) encodedClean = false;
       }
     }

@@ -109,7 +109,7 @@ function scanView(text: string, opts: ScanOptions): Span[] {
   if (digits >= 4 && (dot || upper)) detectGeo(text, spans);
   if (digits >= 4) detectDob(text, spans);
   if (digits >= 2) detectPostcode(text, spans, upper);
-  if (opts.names !== false && (upper || mayNameInLowerCase(text))) {
+  if (opts.names !== false && (upper || opts.structured !== true || mayNameInLowerCase(text))) {
     if (digits > 0) detectAddress(text, spans);
     detectPerson(text, spans, opts.structured === true && !isProse(text));
   }

@@ -46,3 +46,22 @@ describe('linear time', () => {
     expect(ratio(make, n)).toBeLessThanOrEqual(12);
   }, 60_000);
 });
+
+// The name cues of issue 20: lower-case transcript cues, caseless scripts after English and native cues, an
+// all-lower-case text, a base64url layer under a categorical key.
+const TEXT = (unit: (i: number) => string) => (n: number): string => JSON.stringify({ note: Array.from({ length: n }, (_, i) => unit(i)).join(' ') });
+const LAYER = (n: number): string => JSON.stringify(Array.from({ length: n }, (_, i) =>
+  ({ state: Buffer.from(JSON.stringify({ name: `Xiadani Wojtaszek${i % 7}`, nonce: `n${i}` })).toString('base64url') })));
+
+describe('linear time of the name cues', () => {
+  test.each([
+    ['lower-case transcript cues', TEXT((i) => `hi, this is john smith ${i}, i'm mary jones and this is great`), 200],
+    // As many values: one long non-ASCII text is near the bound on main already (its normalized view, no name in it).
+    ['caseless names after cues', (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => `My name is 王小明 ${i}. 我叫王小明今年十岁。 اسمي محمد علي و`)), 200],
+    ['all-lower-case text', TEXT((i) => `selma kristensen ${i} met emidio p lombardo and owens, duran and oneal`), 200],
+    ['base64url layers under a categorical key', LAYER, 300],
+  ])('%s: ten times the size costs at most twelve times the time', (_label, make, n) => {
+    expect(request(make(10 * n)).body.length).toBeGreaterThan(100 * 1024);
+    expect(ratio(make, n)).toBeLessThanOrEqual(12);
+  }, 60_000);
+});

@@ -11,9 +11,9 @@ function add(entity: KeyEntity, names: string): void {
 }
 add('email', 'email emailaddress mail email_address e_mail mailaddress correo courriel emailadresse mail_address contact_email user_email');
 add('phone', 'phone phonenumber phone_number tel telephone telefon telefono telefone mobile mobilephone mobile_number cell cellphone handy msisdn fax contact_phone whatsapp');
-add('person_first', 'first_name firstname fname given_name givenname forename vorname prenom prénom nombre first');
-add('person_last', 'last_name lastname lname surname family_name familyname nachname nom apellido apellidos cognome sobrenome last');
-add('person', 'name full_name fullname display_name displayname customer customer_name recipient recipient_name sender sender_name owner owner_name holder cardholder card_holder account_holder patient patient_name contact contact_name beneficiary payee payer guardian spouse emergency_contact middle_name maiden_name nickname author signatory');
+add('person_first', 'first_name firstname fname given_name givenname given given_names givennames forename vorname prenom prénom nombre first');
+add('person_last', 'last_name lastname lname surname family_name familyname family nachname nom apellido apellidos cognome sobrenome last');
+add('person', 'name names full_name fullname name_prefix name_suffix display_name displayname customer customer_name recipient recipient_name sender sender_name owner owner_name holder cardholder card_holder account_holder patient patient_name contact contact_name beneficiary payee payer guardian spouse emergency_contact middle_name maiden_name nickname author signatory');
 add('address', 'address addr street street_address streetaddress address_line address_line1 address_line2 address1 address2 line1 line2 adresse direccion indirizzo endereco strasse house_number billing_address shipping_address home_address residence');
 add('postcode', 'postcode post_code postal_code postalcode zip zipcode zip_code plz codigo_postal code_postal');
 add('dob', 'dob birth_date birthdate date_of_birth dateofbirth birthday born geburtsdatum fecha_nacimiento data_nascita date_naissance');
@@ -98,6 +98,22 @@ export function isCategoricalKey(key: string): boolean {
   if (categoricalMemo.size >= MEMO_MAX) categoricalMemo.clear();
   categoricalMemo.set(key, result);
   return result;
+}
+
+// The parts of a FHIR/HL7 HumanName (`name[].given[]`, `name[].family`, `name[].text`, `prefix`, `suffix`):
+// under a key that names a person they are one, and each part is read as the key it stands for.
+const NAME_PARTS = new Map<string, string>([
+  ['given', 'given_name'], ['family', 'family_name'], ['text', 'full_name'], ['prefix', 'name_prefix'], ['suffix', 'name_suffix'],
+]);
+
+/**
+ * The key a JSON member is classified by: its own, or, for a part of a structured name (`text` under
+ * `name`), the key that part stands for. One map lookup for every other member.
+ */
+export function scopedKey(parent: string | undefined, key: string): string {
+  const part = NAME_PARTS.get(key);
+  if (part === undefined || parent === undefined) return key;
+  return classifyKey(parent) === 'person' ? part : key;
 }
 
 export function baseEntity(e: KeyEntity): Entity {

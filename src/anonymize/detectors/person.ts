@@ -4,6 +4,7 @@
 // as "my name is" or "said", a neighbour in a list of names). A dictionary, capitalisation and context
 // cues: fast, predictable and linear; recall and precision measured in bench/anonymize-corpus.ts.
 import { W_AMBIGUOUS, W_COMMON, W_FIRST, W_LISTED, W_PROPER, W_SURNAME, lowerWordFlags, wordFlags } from '../data/lexicon.js';
+import { classifyKey } from './key-names.js';
 import type { Span } from './types.js';
 
 // Up to five capitalised tokens or initials (`J`, `D.`) separated by single spaces, with lower-case
@@ -32,36 +33,89 @@ const ORG_AFTER = new Set(('inc inc. ltd ltd. llc llp plc corp corp. co co. comp
   'consulting technologies technology systems solutions services labs media records hotel hospital school church ' +
   'corporation research software ratings resources energy insurance financial communications networks industries ' +
   'enterprises international global ventures trust fund realty properties logistics analytics transit ' +
-  'street st st. road rd rd. avenue ave ave. lane ln drive boulevard blvd way place court square park bridge').split(' '));
+  'street st st. road rd rd. avenue ave ave. lane ln drive boulevard blvd way place court square park bridge greens courts ' +
+  'gardens crescent terrace bypass parkway highway plaza mews alley trail circle').split(' '));
 
 // Words just before a run that say a person's name follows (My name is …, Dear …, called …), looked up by
 // their last word so that no regex runs backwards over the text.
 const CUES_BEFORE = ['name is', "name's", 'name:', 'name?', 'named', 'called', 'call me', 'calls me', 'dear', 'hi', 'hello',
   'hey', 'thanks', 'thank you', 'says', 'said', 'asked', 'told', 'shouted at', 'directed by', 'starring', 'follow up with',
-  'talk to', 'speak to', 'spoke to', 'married', 'producer', 'songwriter', "i'm", 'i am', 'this is', 'user:',
+  'talk to', 'speak to', 'spoke to', 'married', 'producer', 'songwriter', "i'm", 'i’m', 'i am', 'this is', 'user:',
+  "je m'appelle", 'je m’appelle', 'me llamo', 'mi chiamo', 'ich heiße', 'ich heisse', 'mein name ist', 'meu nome é',
+  'меня зовут', 'με λένε',
   ...['son', 'daughter', 'wife', 'husband', 'kid', 'child', 'partner', 'friend', 'boss', 'colleague', 'mother', 'father',
     'mom', 'dad', 'brother', 'sister', 'uncle', 'aunt', 'cousin', 'nephew', 'niece', 'manager', 'doctor', 'lawyer']
     .map((k) => `my ${k}`)];
-const CUE_BY_LAST_WORD = new Map<string, string[]>();
-for (const c of CUES_BEFORE) {
-  const last = c.slice(c.lastIndexOf(' ') + 1);
-  CUE_BY_LAST_WORD.set(last, [...(CUE_BY_LAST_WORD.get(last) ?? []), c]);
+const CUE_BY_LAST_WORD = byLastWord(CUES_BEFORE);
+
+function byLastWord(cues: readonly string[]): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  for (const c of cues) {
+    const last = c.slice(c.lastIndexOf(' ') + 1);
+    m.set(last, [...(m.get(last) ?? []), c]);
+  }
+  return m;
 }
 // Words just after a run that say it was a person (… said, … lives at, … is from) or whose kin follows.
-const CUE_AFTER = /^(?:'s|’s)?\s{1,3}(?:said|says|told|asked|explained|wrote|writes|replied|added|shouted|smiled|laughed|lives|lived|was born|died|married|works|worked|spent|began|started|joined|moved|thinks|thought|feels|felt|loves|loved|wants|wanted|knows|knew|believes|recalled|is from|was from)\b/i;
+const CUE_AFTER = /^(?:'s|’s)?\s{1,3}(?:said|says|told|asked|explained|wrote|writes|replied|added|shouted|smiled|laughed|lives|lived|was born|died|married|works|worked|spent|began|started|joined|moved|thinks|thought|feels|felt|loves|loved|wants|wanted|knows|knew|believes|recalled|is from|was from|will be|is very|was very|is always|had given|has given|gave)\b/i;
 const KIN_AFTER = /^(?:'s|’s) (?:son|daughter|wife|husband|kid|child|children|mother|father|mom|dad|brother|sister|partner|friend|family|birthday)\b/i;
 
 /** True when the text just before `start` ends with a cue (case-insensitive, on a word boundary). */
 function cuedBefore(text: string, start: number): boolean {
   let e = start;
   while (e > 0 && e > start - 4 && (text.charCodeAt(e - 1) === 32 || text.charCodeAt(e - 1) === 10)) e--;
-  if (e === start) return false;
+  return e < start && endsWithCue(text, e, CUE_BY_LAST_WORD);
+}
+
+/** True when the text ending at `e` ends with one of the cues (case-insensitive, on a word boundary). */
+function endsWithCue(text: string, e: number, byLast: ReadonlyMap<string, readonly string[]>): boolean {
   let b = e;
   while (b > 0 && b > e - 12 && !isSpace(text.charCodeAt(b - 1))) b--;
-  const cues = CUE_BY_LAST_WORD.get(text.slice(b, e).toLowerCase());
+  const word = text.slice(b, e);
+  const cues = byLast.get(word) ?? byLast.get(word.toLowerCase());
   if (cues === undefined) return false;
   const before = text.slice(Math.max(0, e - 20), e).toLowerCase();
   return cues.some((c) => before.endsWith(c) && (before.length === c.length || !/[\p{L}]/u.test(before[before.length - c.length - 1]!)));
+}
+
+// JSON read as text (a decoded base64 layer, a log line, a JSON body sent as text/plain): `"name": "…"`,
+// `"given": ["…", "…"]`. Bounded key and value lengths; linear.
+const JSON_MEMBER = /"([A-Za-z_][\w\- ]{0,39})"\s{0,3}:\s{0,3}(\[\s{0,3})?"([^"\\]{1,80})"/g;
+const JSON_NEXT = /\s{0,3},\s{0,3}"([^"\\]{1,80})"/y;
+
+/** Each string value (or array of strings) whose key names a person, whatever its case or script. */
+function jsonKeyedNames(text: string, out: Span[]): void {
+  JSON_MEMBER.lastIndex = 0;
+  for (let m = JSON_MEMBER.exec(text); m !== null; m = JSON_MEMBER.exec(text)) {
+    const entity = classifyKey(m[1]!);
+    if (entity !== 'person' && entity !== 'person_first' && entity !== 'person_last') continue;
+    let end = m.index + m[0].length;
+    if (nameValue(m[3]!)) out.push({ start: end - 1 - m[3]!.length, end: end - 1, entity: 'person' });
+    if (m[2] === undefined) continue;
+    JSON_NEXT.lastIndex = end;
+    for (let n = JSON_NEXT.exec(text); n !== null; n = JSON_NEXT.exec(text)) {
+      end = n.index + n[0].length;
+      if (nameValue(n[1]!)) out.push({ start: end - 1 - n[1]!.length, end: end - 1, entity: 'person' });
+    }
+    JSON_MEMBER.lastIndex = end;
+  }
+}
+
+// What a name's value looks like: letters, marks, apostrophes, dots, hyphens and up to four spaces.
+const NAME_VALUE = /^[\p{L}\p{M}][\p{L}\p{M}'’.\- ]{0,79}$/u;
+
+/**
+ * A value under a person key read from text: `get_weather`, `gpt-4` or `assistant` (a tool, a model, a role
+ * under `name` in an API payload) are no names; a single everyday word is not taken either.
+ */
+function nameValue(v: string): boolean {
+  if (!NAME_VALUE.test(v)) return false;
+  let spaces = 0;
+  for (let i = 0; i < v.length; i++) if (v.charCodeAt(i) === 32) spaces++;
+  if (spaces > 4) return false;
+  if (spaces > 0) return true;
+  const f = wordFlags(v);
+  return (f & W_COMMON) === 0 || (f & (W_FIRST | W_SURNAME)) !== 0;
 }
 
 function isSpace(c: number): boolean {
@@ -158,8 +212,10 @@ function nameish(c: number): boolean {
 export function detectPerson(text: string, out: Span[], strict = false): void {
   const from = out.length;
   const maybe: Span[] = [];
+  let runs = 0;
   RUN.lastIndex = 0;
   for (let m = RUN.exec(text); m !== null; m = RUN.exec(text)) {
+    runs++;
     let tokens: string[];
     let starts: number[];
     let classes: number[];
@@ -174,6 +230,8 @@ export function detectPerson(text: string, out: Span[], strict = false): void {
       classes = [];
       let offset = m.index;
       for (const t of tokens) { starts.push(offset); offset += t.length + 1; classes.push(classify(t)); }
+      // After a particle a capitalised everyday word is a family name (Willemine ten Pas, Jan de Wit).
+      for (let k = 1; k < classes.length; k++) if (classes[k] === COMMON && classes[k - 1] === PARTICLE_T && !CLOSED.has(tokens[k]!.toLowerCase())) classes[k] = AMBIG;
     }
     // Split the run into segments of name-like tokens; titles, everyday words and places break it.
     let i = 0;
@@ -183,6 +241,10 @@ export function detectPerson(text: string, out: Span[], strict = false): void {
       while (j + 1 < tokens.length && nameish(classes[j + 1]!)) j++;
       // A trailing particle does not end a name.
       while (j > i && classes[j] === PARTICLE_T) j--;
+      // After a cue, a short capitalised word ending the run is the last given name (Nguyễn Văn An, Lý Long).
+      if (j > i && j + 2 === tokens.length && classes[j + 1] === COMMON && tokens[j + 1]!.length <= 4 && cuedBefore(text, starts[i]!)) {
+        classes[++j] = AMBIG;
+      }
       const titled = i > 0 && classes[i - 1] === TITLE;
       judge(text, tokens, starts, classes, i, j, titled, strict, out, maybe);
       i = j + 1;
@@ -190,6 +252,11 @@ export function detectPerson(text: string, out: Span[], strict = false): void {
   }
   if (maybe.length > 0) joinLists(text, out, from, maybe);
   if (!strict) lowerCaseCued(text, out);
+  // A text written all in lower case has lost the capitals' evidence: there a word of the bundled lists
+  // that is no everyday word, place or brand is a name, with the initials and unlisted words beside it.
+  if (!strict && runs === 0 && lowerCaseText(text, out)) dropInside(out, from, lowerFirms(text));
+  if (text.length > 3) caselessCued(text, out);
+  if (text.indexOf('":') >= 0) jsonKeyedNames(text, out);
   if (out.length > from) dropInside(out, from, firmNames(text));
 }
 
@@ -228,30 +295,34 @@ function joinLists(text: string, out: Span[], from: number, maybe: Span[]): void
 
 // Lower-case text after a cue that names a person: "my name is borna jerković", "call me višeslav",
 // "follow up with patricia desrosiers", "name: hyuuma t. maida". One to three words, each an initial or a
-// word that is no everyday English word. Found by indexOf, so text without the cues costs five scans.
-const LOWER_CUES = ['my name is', 'name:', 'call me', 'calls me', 'follow up with'];
+// word that is no everyday English word.
+const LOWER_CUES = /(?:[Mm]y name is|[Nn]ame:|[Cc]alls? me|[Ff]ollow up with)[ \t]{1,6}/g;
+// The cues a chat transcript writes before a name it does not capitalise: "this is john smith", "i'm mary
+// jones", "hi anna kowalski". They also come before everyday words ("this is great", "i'm sorry", "hi all"),
+// so after them only a full name counts: a bundled given name that is no everyday word, place or brand,
+// then a listed surname (or a word in no table), each no everyday word. One regex pass finds them all.
+const WEAK_CUES = /(?:[Tt]his is|[Ii]['’]m|[Ii] am|[Ii]t['’]s|[Hh]i|[Hh]ello|[Hh]ey|[Dd]ear|[Tt]hanks|name['’]s)[ \t]{1,5}(?=[a-z])/g;
 const LOWER_WORD = /\p{Ll}[\p{Ll}\p{M}'’\-]{0,30}\.?/uy;
+// What a text without capitals must hold for any lower-case cue to be in it (a fast pre-check).
+const LOWER_HINTS = ['name', 'call', 'follow up', 'this is', "'m ", '’m ', 'i am', "it's", 'it’s', 'hi ', 'hello', 'hey',
+  'dear', 'thank'];
 
 /** True when a text without capitals may still hold a name after a cue ("my name is dagny haugland"). */
 export function mayNameInLowerCase(text: string): boolean {
-  return text.includes('name') || text.includes('call') || text.includes('follow up');
+  for (const h of LOWER_HINTS) if (text.includes(h)) return true;
+  return false;
 }
 
 function lowerCaseCued(text: string, out: Span[]): void {
-  const name = text.indexOf('name') >= 0;
-  const call = text.indexOf('call') >= 0;
-  if (!name && !call && text.indexOf('follow up') < 0) return;
-  for (const cue of LOWER_CUES) {
-    if (!name && cue.includes('name')) continue;
-    if (!call && cue.includes('call')) continue;
-    for (let at = text.indexOf(cue); at >= 0; at = text.indexOf(cue, at + cue.length)) {
-      if (at > 0 && /[\p{L}]/u.test(text[at - 1]!)) continue;
-      let pos = at + cue.length;
-      const ws = pos;
-      while (pos < text.length && pos - ws < 6 && (text.charCodeAt(pos) === 32 || text.charCodeAt(pos) === 9)) pos++;
-      if (pos === ws) continue;
-      lowerName(text, pos, out);
+  if (text.indexOf('name') >= 0 || text.indexOf('all') >= 0 || text.indexOf('follow up') >= 0) {
+    LOWER_CUES.lastIndex = 0;
+    for (let m = LOWER_CUES.exec(text); m !== null; m = LOWER_CUES.exec(text)) {
+      if (m.index === 0 || !nameChar(text.charCodeAt(m.index - 1))) lowerName(text, m.index + m[0].length, out);
     }
+  }
+  WEAK_CUES.lastIndex = 0;
+  for (let m = WEAK_CUES.exec(text); m !== null; m = WEAK_CUES.exec(text)) {
+    if (m.index === 0 || !nameChar(text.charCodeAt(m.index - 1))) lowerFullName(text, m.index + m[0].length, out);
   }
 }
 
@@ -273,6 +344,150 @@ function lowerName(text: string, pos: number, out: Span[]): void {
     pos++;
   }
   if (words > 0 && end > start) out.push({ start, end, entity: 'person' });
+}
+
+/** A lower-case full name after a transcript cue: a given name, an optional initial, a surname. */
+function lowerFullName(text: string, pos: number, out: Span[]): void {
+  const start = pos;
+  LOWER_WORD.lastIndex = pos;
+  const given = LOWER_WORD.exec(text);
+  if (given === null || given[0].endsWith('.')) return;
+  const gf = lowerWordFlags(given[0]);
+  if ((gf & W_FIRST) === 0 || (gf & (W_COMMON | W_AMBIGUOUS)) !== 0) return;
+  pos += given[0].length;
+  if (text.charCodeAt(pos) !== 32) return;
+  pos++;
+  LOWER_WORD.lastIndex = pos;
+  let last = LOWER_WORD.exec(text);
+  if (last !== null && isInitial(last[0]) && text.charCodeAt(pos + last[0].length) === 32) {
+    pos += last[0].length + 1;
+    LOWER_WORD.lastIndex = pos;
+    last = LOWER_WORD.exec(text);
+  }
+  if (last === null || isInitial(last[0])) return;
+  const bare = bareToken(last[0]);
+  const lf = lowerWordFlags(bare);
+  if ((lf & W_COMMON) !== 0 || ((lf & (W_SURNAME | W_LISTED)) === 0 && (lf !== 0 || bare.length < 3))) return;
+  out.push({ start, end: pos + bare.length, entity: 'person' });
+}
+
+const LOWER_TOKEN = /\p{Ll}[\p{Ll}\p{M}'’\-]{0,30}\.?/gu;
+
+// "owens, duran and oneal" in lower case: three words in a list, none a bundled given name, name a firm.
+const LOWER_FIRM = /(?<![\p{L}\p{M}])(\p{Ll}{2,30}), (\p{Ll}{2,30}),? (?:and|&) (\p{Ll}{2,30})(?![\p{L}\p{M}])/gu;
+
+function lowerFirms(text: string): [number, number][] {
+  const firms: [number, number][] = [];
+  LOWER_FIRM.lastIndex = 0;
+  for (let m = LOWER_FIRM.exec(text); m !== null; m = LOWER_FIRM.exec(text)) {
+    if ([m[1]!, m[2]!, m[3]!].every((w) => (lowerWordFlags(w) & W_FIRST) === 0)) firms.push([m.index, m.index + m[0].length]);
+  }
+  return firms;
+}
+
+/** Names in an all-lower-case text; true when one was found. */
+function lowerCaseText(text: string, out: Span[]): boolean {
+  const before = out.length;
+  LOWER_TOKEN.lastIndex = 0;
+  let prevEnd = -2;
+  let prevStart = -1;
+  let prevKind = 0; // 0 none, 1 initial or unlisted word, 2 name
+  let spanStart = -1;
+  let spanEnd = -1;
+  let hasName = false;
+  const flush = () => {
+    if (hasName && spanEnd > spanStart) out.push({ start: spanStart, end: spanEnd, entity: 'person' });
+    spanStart = -1; hasName = false;
+  };
+  for (let m = LOWER_TOKEN.exec(text); m !== null; m = LOWER_TOKEN.exec(text)) {
+    const t = m[0];
+    const adjacent = m.index === prevEnd + 1 && text.charCodeAt(prevEnd) === 32;
+    let kind = 0;
+    if (isInitial(t)) kind = 1;
+    else {
+      const f = lowerWordFlags(bareToken(t));
+      if ((f & (W_FIRST | W_SURNAME)) !== 0 && (f & (W_COMMON | W_AMBIGUOUS | W_PROPER)) === 0) kind = 2;
+      else if ((f === 0 || (f & (W_COMMON | W_PROPER | W_AMBIGUOUS)) === 0) && t.length >= 4 && !PARTICLES.has(t)) kind = 1;
+    }
+    const end = m.index + bareToken(t).length + (isInitial(t) && t.endsWith('.') ? 1 : 0);
+    if (kind === 0 || !adjacent) flush();
+    if (kind !== 0) {
+      if (spanStart < 0) {
+        spanStart = m.index;
+        // An unlisted word or initial just before the first name joins it (emidio p lombardo).
+        if (adjacent && prevKind === 1 && kind === 2) spanStart = prevStart;
+      }
+      spanEnd = end;
+      if (kind === 2) hasName = true;
+    }
+    prevEnd = m.index + t.length; prevStart = m.index; prevKind = kind;
+    // A possessive ends the name (francesco trotta's avatar).
+    if (kind !== 0 && bareToken(t).length !== t.length && !t.endsWith('.')) flush();
+  }
+  flush();
+  return out.length > before;
+}
+
+// Names in scripts without capitals (Han, Kana, Hangul, Arabic, Hebrew, Thai, Devanagari, …) after the
+// same cues ("My name is 王小明", "this is محمد علي") or after the cue of their own language (我叫王小明,
+// اسمي محمد علي). In a script written without spaces the name is cut where the sentence goes on: at
+// punctuation, at the hiragana that follows a kanji name, and after three characters of a longer run.
+// The scripts written without case: Hebrew, Arabic, Syriac, Thaana, the Indic scripts, Thai, Lao, Hangul
+// Jamo, Kana, Han, Hangul syllables, CJK compatibility ideographs.
+const CASELESS_RANGES = '\\u0590-\\u08ff\\u0900-\\u0dff\\u0e00-\\u0eff\\u1100-\\u11ff\\u3040-\\u30ff\\u3400-\\u9fff\\uac00-\\ud7af\\uf900-\\ufaff';
+const CASELESS = new RegExp(`[${CASELESS_RANGES}]`);
+// A space, then a letter of such a script: where a name may follow an English cue. Literal-led: fast.
+const SPACE_CASELESS = new RegExp(` [${CASELESS_RANGES}]`, 'g');
+const CASELESS_WORDS = /\p{Lo}[\p{Lo}\p{M}]{0,30}(?: \p{Lo}[\p{Lo}\p{M}]{0,30}){0,2}/uy;
+const NATIVE_WORDS = /\p{Lo}[\p{Lo}\p{M}]{0,30}(?: \p{Lo}[\p{Lo}\p{M}]{0,30}){0,1}/uy;
+const NATIVE_CUES = ['我叫', '我名叫', '我的名字是', '我的名字叫', '名字叫', '私の名前は', '僕の名前は', '제 이름은', '내 이름은',
+  'اسمي', 'إسمي', 'שמי', 'השם שלי', 'मेरा नाम', 'ชื่อ'];
+
+function caselessCued(text: string, out: Span[]): void {
+  if (!CASELESS.test(text)) return;
+  SPACE_CASELESS.lastIndex = 0;
+  for (let m = SPACE_CASELESS.exec(text); m !== null; m = SPACE_CASELESS.exec(text)) {
+    const start = m.index + 1;
+    // The English and European cues end in Latin, Greek or Cyrillic: a caseless word before the space is none.
+    const before = text.charCodeAt(m.index - 1);
+    if (before >= 0x590 || !cuedBefore(text, start)) continue;
+    CASELESS_WORDS.lastIndex = start;
+    const w = CASELESS_WORDS.exec(text);
+    if (w === null) continue;
+    pushCaseless(w[0], start, out);
+    SPACE_CASELESS.lastIndex = start + w[0].length;
+  }
+  for (const cue of NATIVE_CUES) {
+    for (let at = text.indexOf(cue); at >= 0; at = text.indexOf(cue, at + cue.length)) {
+      let pos = at + cue.length;
+      while (pos < text.length && pos - at - cue.length < 2 && text.charCodeAt(pos) === 32) pos++;
+      NATIVE_WORDS.lastIndex = pos;
+      const m = NATIVE_WORDS.exec(text);
+      if (m !== null) pushCaseless(m[0], pos, out);
+    }
+  }
+}
+
+function unspaced(c: number): boolean {
+  return (c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x9fff) || (c >= 0xac00 && c <= 0xd7af) || (c >= 0xf900 && c <= 0xfaff);
+}
+
+function pushCaseless(run: string, start: number, out: Span[]): void {
+  let end = run.length;
+  if (unspaced(run.charCodeAt(0))) {
+    // A kanji name ends where hiragana (a particle, です) begins; a long run is cut to three characters.
+    const han = run.charCodeAt(0) >= 0x3400;
+    let k = 1;
+    while (k < end && run.charCodeAt(k) !== 32 && !(han && run.charCodeAt(k) >= 0x3040 && run.charCodeAt(k) <= 0x309f)) k++;
+    end = k > 4 ? 3 : k;
+    // A family name, a space, a given name (山田 太郎, 김 민준).
+    if (k <= 3 && run.charCodeAt(k) === 32) {
+      let k2 = k + 1;
+      while (k2 < run.length && run.charCodeAt(k2) !== 32 && !(han && run.charCodeAt(k2) >= 0x3040 && run.charCodeAt(k2) <= 0x309f)) k2++;
+      if (k2 - k - 1 >= 1 && k2 - k - 1 <= 3) end = k2;
+    }
+  }
+  out.push({ start, end: start + end, entity: 'person' });
 }
 
 // "Jones, Mitchell and Williams": three surnames in a row name a firm (law firms, agencies, bands); a
@@ -359,10 +574,12 @@ function judge(text: string, tokens: string[], starts: number[], classes: number
     // two words in no table at all (Bekbolat Musliyevich).
     // A place reads the same (Villafranca del Cid, San Bernardino): without a bundled given name, words
     // after a place preposition, joined by a particle or written in capitals are left alone.
-    person = (firsts >= 1 || listed >= 1 || initials >= 1 || unknown >= 2) && (firsts >= 1 || initials >= 1 || !placeLike(text, tokens, classes, i, j, start));
+    person = (firsts >= 1 || listed >= 1 || initials >= 1 || unknown >= 2) &&
+      (firsts >= 1 || initials >= 1 || !placeLike(text, tokens, classes, i, j, start) || addressHeader(text, start, end));
   } else {
-    // One word: a listed, unambiguous name (Okafor), or a given name with its initial (Chise T.).
-    person = listed === 1 || (ambig === 1 && initials >= 1);
+    // One word: a listed, unambiguous name (Okafor), a given name with its initial (Chise T.), or a word in
+    // no table with a surname's ending (Ahtisaari, Ásgeirsdóttir, Bošnjak).
+    person = listed === 1 || (ambig === 1 && initials >= 1) || (unknown === 1 && SURNAME_ENDING.test(bareToken(tokens[i]!)));
   }
   // A given name, a particle and a surname (Jack de Vries, Mark van der Berg): the particle is what a place
   // shares (Rio de Janeiro), but a place does not start with a bundled given name, even an everyday one.
@@ -373,8 +590,59 @@ function judge(text: string, tokens: string[], starts: number[], classes: number
   if (!person) person = titled || cuedBefore(text, start) || cuedAfter(text, end) || (i === j && !strict && speaker(text, start, end));
   // Davis Inc., Williamson Orchestra, Dale Street, Hall Orchestra: a firm, a band or a street, no person.
   if (j + 1 < classes.length && classes[j + 1] === ORG_WORD) return;
-  if (person) out.push({ start, end, entity: 'person' });
-  else if (!strict && i === j && (unknown === 1 || names === 1 || ambig === 1)) maybe.push({ start, end, entity: 'person' });
+  const maybeOne = !person && !strict && i === j && (unknown === 1 || names === 1 || ambig === 1);
+  if (!person && !maybeOne) return;
+  // Morgan Stanley, Wolters Kluwer: a firm named after its founders.
+  if (j > i && FIRM_FIRST.has(tokens[i]!.toLowerCase()) && FIRMS.has(`${tokens[i]!.toLowerCase()} ${bareToken(tokens[j]!).toLowerCase()}`)) return;
+  // 214 Pavlou Drandaki, on Joaquin Suarez 2906: a street named after a person, with its house number.
+  if (!titled && streetNumbered(text, start, end)) return;
+  // originally from Dolores, based in Kulusuk, University of Nicosia: a place, unless a given name starts it.
+  if (!titled && !strict && firsts === 0 && placeCued(text, start)) return;
+  (person ? out : maybe).push({ start, end, entity: 'person' });
+}
+
+// Firms named after people (their first and last word, lower-cased): well-known ones whose words are all
+// listed names, so nothing else tells them from a person.
+const FIRMS = new Set(['morgan stanley', 'goldman sachs', 'berkshire hathaway', 'wolters kluwer', 'wells fargo', 'charles schwab',
+  'merrill lynch', 'lockheed martin', 'ralph lauren', 'calvin klein', 'tommy hilfiger', 'estee lauder', 'harley davidson',
+  'dow jones', 'ernst young', 'johnson johnson', 'procter gamble', 'marks spencer', 'jack daniels', 'john deere', 'louis vuitton',
+  'christian dior', 'hugo boss', 'giorgio armani', 'dolce gabbana', 'kate spade', 'michael kors', 'tory burch', 'marc jacobs',
+  'vera wang', 'jimmy choo', 'ted baker', 'thomson reuters', 'edward jones', 'raymond james', 'franklin templeton', 'thomas cook',
+  'arthur andersen', 'booz allen', 'kaiser permanente', 'johns hopkins', 'walt disney', 'warner bros', 'baker mckenzie',
+  'clifford chance', 'allen overy', 'skadden arps', 'bain capital', 'aston martin', 'rolls royce', 'mercedes benz', 'ben jerry',
+  'dr pepper', 'jack wolfskin', 'tim hortons', 'wendy s', 'papa john', 'carl jr', 'stanley black', 'black decker',
+  'abercrombie fitch', 'barnes noble', 'bath beyond', 'dick sporting', 'eddie bauer', 'lands end', 'levi strauss']);
+
+const FIRM_FIRST = new Set([...FIRMS].map((f) => f.slice(0, f.indexOf(' '))));
+
+/** A house number right before the run, or right after it when a street preposition comes before it. */
+function streetNumbered(text: string, start: number, end: number): boolean {
+  const b = text.charCodeAt(start - 2);
+  if (text.charCodeAt(start - 1) === 32 && b >= 48 && b <= 57) return true;
+  if (text.charCodeAt(end) !== 32) return false;
+  let k = end + 1;
+  while (k < text.length && k - end <= 6 && text.charCodeAt(k) >= 48 && text.charCodeAt(k) <= 57) k++;
+  if (k === end + 1 || k - end > 6 || (k < text.length && /[\p{L}\p{N}]/u.test(text[k]!))) return false;
+  const e = start - 1;
+  if (e < 2 || text.charCodeAt(e) !== 32) return false;
+  let w = e;
+  while (w > 0 && e - w < 8 && !isSpace(text.charCodeAt(w - 1))) w--;
+  return STREET_BEFORE.has(text.slice(w, e).toLowerCase());
+}
+const STREET_BEFORE = new Set(['on', 'of', 'at', 'in', 'along', 'off', 'near']);
+
+// Endings that European and Asian surnames share and English words, places and brands (all in the word
+// tables) do not: Nordic -sson/-dóttir/-nen, Slavic -ski/-ová/-vić/-enko, Greek -poulos, Turkish -oğlu, …
+const SURNAME_ENDING = /(?:ss[oe]n|sdótt?ir|dottir|nen|aari|[sc]k[iyaá]|ck[aiy]|ov[aá]|ev[aá]|ová|[vc]i[cćč]|[jn]a[kk]|jak|enko|escu|poulos|opoulou|o[gğ]lu|ishvili|yan|auskas|aitis|iene|ait[eė]|chuk|shvili|idis|akis|ides|wala|jee|ppa)$/u;
+
+// Phrases that put a place after them (looked up by their last word, like the person cues).
+const PLACE_CUES = ['originally from', 'based in', 'university of', 'returned to', 'moved to', 'lives in', 'living in',
+  'live in', 'located in', 'born in', 'city of', 'flew to', 'travel to', 'trip to', 'headquartered in', 'town of',
+  'village of', 'state of', 'province of', 'capital of', 'outskirts of', 'downtown', 'grew up in', 'raised in', 'relocated to'];
+const PLACE_CUE_BY_LAST = byLastWord(PLACE_CUES);
+
+function placeCued(text: string, start: number): boolean {
+  return start >= 3 && text.charCodeAt(start - 1) === 32 && endsWithCue(text, start - 1, PLACE_CUE_BY_LAST);
 }
 
 // Words before a place: "originally from Dolores", "returned to San Bernardino", "University of Nicosia".
@@ -395,6 +663,25 @@ function placeLike(text: string, tokens: string[], classes: number[], i: number,
   let b = e;
   while (b > 0 && e - b < 10 && !isSpace(text.charCodeAt(b - 1))) b--;
   return PLACE_BEFORE.has(text.slice(b, e).toLowerCase());
+}
+
+/**
+ * The first line of an address block: the run is the whole line, at the text's start or after a blank line,
+ * and a house number starts one of the next two non-empty lines (Dyan van Gijn / 864 Piazzetta …).
+ */
+function addressHeader(text: string, start: number, end: number): boolean {
+  if (!(start === 0 || (text.charCodeAt(start - 1) === 10 && (start === 1 || text.charCodeAt(start - 2) === 10)))) return false;
+  if (end < text.length && text.charCodeAt(end) !== 10) return false;
+  let pos = end;
+  for (let line = 0; line < 2 && pos < text.length; line++) {
+    while (pos < text.length && (text.charCodeAt(pos) === 10 || text.charCodeAt(pos) === 32)) pos++;
+    const c = text.charCodeAt(pos);
+    if (c >= 48 && c <= 57) return true;
+    const nl = text.indexOf('\n', pos);
+    if (nl < 0 || nl - pos > 120) return false;
+    pos = nl;
+  }
+  return false;
 }
 
 /** A speaker's label at the start of a line of a transcript: "Vinka: What a wife." */
