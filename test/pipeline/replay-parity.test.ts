@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouteReport } from '../../src/compare/index.js';
 import { parseConfig } from '../../src/config/load.js';
 import { replayDataset, type ReplayResult } from '../../src/dataset/replay.js';
+import { oipProtoPath } from '../../src/grpc/route.js';
 import { TEST_KEY, send, sendMany, startFromYaml } from '../helpers/app.js';
 
 const PROTO = fileURLToPath(new URL('../protocols/fixtures/scorer.proto', import.meta.url));
@@ -20,6 +21,7 @@ const LOAD = { keepCase: true, longs: String, enums: String, defaults: true } as
 type Client = grpc.Client & Record<string, (...args: unknown[]) => unknown>;
 type Ctor = new (address: string, creds: grpc.ChannelCredentials) => Client;
 const Scorer = (grpc.loadPackageDefinition(protoLoader.loadSync(PROTO, LOAD)) as unknown as { demo: { v1: { Scorer: Ctor & { service: grpc.ServiceDefinition } } } }).demo.v1.Scorer;
+const Oip = (grpc.loadPackageDefinition(protoLoader.loadSync(oipProtoPath(), LOAD)) as unknown as { inference: { GRPCInferenceService: Ctor & { service: grpc.ServiceDefinition } } }).inference.GRPCInferenceService;
 
 /** What a sandbox target received: the parts a replay must reproduce. */
 interface Seen { shadow: string; key: string }
@@ -80,15 +82,34 @@ async function grpcModel(candidate: boolean): Promise<Sandbox> {
   return { url: `http://127.0.0.1:${port}`, seen, close: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())) };
 }
 
+/** An Open Inference Protocol model: its own name and id, a tensor within the preset's tolerance of the other's. */
+async function oipModel(name: string, value: number): Promise<Sandbox> {
+  const seen: Seen[] = [];
+  const server = new grpc.Server();
+  server.addService(Oip.service, {
+    ModelInfer(call: grpc.ServerUnaryCall<{ id: string }, unknown>, cb: grpc.sendUnaryData<unknown>) {
+      const md = call.metadata.getMap();
+      const shadow = typeof md['x-shadowgate-shadow'] === 'string' ? md['x-shadowgate-shadow'] : '';
+      seen.push({ shadow, key: JSON.stringify({ path: call.getPath(), metadata: stable(md), request: call.request }) });
+      cb(null, { model_name: name, model_version: '1', id: `${name}-${call.request.id}`, outputs: [{ name: 'prob', datatype: 'FP32', shape: ['1'], contents: { fp32_contents: [value] } }] });
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+  return { url: `http://127.0.0.1:${port}`, seen, close: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())) };
+}
+
 const N = 12;
+const ROUTES = ['chat', 'scorer', 'infer'];
 const verdict = '{ minObservations: 5, maxP99Ratio: 1000, minLatencyEffect: 1000 }';
-const yaml = (s: { inc: string; cand: string; ginc: string; gcand: string }, recordPath: string) => `
+const yaml = (s: { inc: string; cand: string; ginc: string; gcand: string; oinc: string; ocand: string }, recordPath: string) => `
 server: { http2: true, maxEventLoopDelay: 60s }
 upstreams:
   incumbent: { url: "${s.inc}", timeout: 10s }
   candidate: { url: "${s.cand}", timeout: 10s }
   g-incumbent: { url: "${s.ginc}", timeout: 10s }
   g-candidate: { url: "${s.gcand}", timeout: 10s }
+  o-incumbent: { url: "${s.oinc}", timeout: 10s }
+  o-candidate: { url: "${s.ocand}", timeout: 10s }
 routes:
   - name: chat
     match: { pathPrefix: /v1/chat }
@@ -112,6 +133,18 @@ routes:
       policy: users
       rewrite: { g-candidate: { body: { "$.features[0]": 2 }, headers: { set: { x-model: scorer-v2 } } } }
       compare: { label: $.label, verdict: ${verdict} }
+  - name: infer
+    protocol: grpc
+    grpc: { preset: oip }
+    primary: o-incumbent
+    shadow:
+      targets: [o-incumbent, o-candidate]
+      maxRps: 100000
+      maxInFlight: 1000
+      policy: none
+      allowRawData: true
+      rewrite: { o-candidate: { body: { "$.model_name": fraud-v2 } } }
+      compare: { verdict: ${verdict} }
 anonymize:
   key: \${SHADOWGATE_KEY}
   policies:
@@ -146,15 +179,17 @@ const copies = (s: Sandbox, mark: string) => s.seen.filter((x) => x.shadow === m
 describe('replay through the one copy pipeline', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sg-parity-'));
   const sandboxes: Sandbox[] = [];
-  let inc: Sandbox, cand: Sandbox, ginc: Sandbox, gcand: Sandbox;
+  let inc: Sandbox, cand: Sandbox, ginc: Sandbox, gcand: Sandbox, oinc: Sandbox, ocand: Sandbox;
   const live = new Map<string, RouteReport>();
   let replay: ReplayResult;
 
   beforeAll(async () => {
     sandboxes.push(inc = await httpModel(false), cand = await httpModel(true), ginc = await grpcModel(false), gcand = await grpcModel(true));
-    const text = yaml({ inc: inc.url, cand: cand.url, ginc: ginc.url, gcand: gcand.url }, join(dir, 'data', 'shadow.jsonl'));
+    sandboxes.push(oinc = await oipModel('fraud-v1', 0.5), ocand = await oipModel('fraud-v2', 0.50001));
+    const text = yaml({ inc: inc.url, cand: cand.url, ginc: ginc.url, gcand: gcand.url, oinc: oinc.url, ocand: ocand.url }, join(dir, 'data', 'shadow.jsonl'));
     const gw = await startFromYaml(text);
     const client = new Scorer(`127.0.0.1:${gw.port}`, grpc.credentials.createInsecure());
+    const oipClient = new Oip(`127.0.0.1:${gw.port}`, grpc.credentials.createInsecure());
     try {
       await sendMany(N, 3, (i) => send(gw.url, {
         method: 'POST', path: `/v1/chat?n=${i}`,
@@ -165,14 +200,19 @@ describe('replay through the one copy pipeline', () => {
         await new Promise<void>((resolve, reject) => {
           client.Score!({ user: { email: `person${i}@example.org`, name: 'Amelia Hart', id: '7' }, features: [0.5, 1.5], note: String(i) }, new grpc.Metadata(), { deadline: Date.now() + 30_000 }, (err: grpc.ServiceError | null) => (err ? reject(err) : resolve()));
         });
+        await new Promise<void>((resolve, reject) => {
+          const req = { model_name: 'fraud-v1', id: `r${i}`, inputs: [{ name: 'x', datatype: 'FP32', shape: ['1'], contents: { fp32_contents: [i] } }] };
+          oipClient.ModelInfer!(req, new grpc.Metadata(), { deadline: Date.now() + 30_000 }, (err: grpc.ServiceError | null) => (err ? reject(err) : resolve()));
+        });
       }
       // Every copy answered and compared: N live copies at each target, nothing in flight.
-      await until('the live copies', () => [inc, cand, ginc, gcand].every((s) => copies(s, '1').length === N)
-        && gw.app.routeShadow('chat')!.inFlightCount === 0 && gw.app.routeShadow('scorer')!.inFlightCount === 0);
-      await until('the live comparisons', () => ['chat', 'scorer'].every((r) => (gw.app.report(r) as RouteReport).sinceStart.exchanges === N));
-      for (const r of ['chat', 'scorer']) live.set(r, gw.app.report(r) as RouteReport);
+      await until('the live copies', () => sandboxes.every((s) => copies(s, '1').length === N)
+        && ROUTES.every((r) => gw.app.routeShadow(r)!.inFlightCount === 0));
+      await until('the live comparisons', () => ROUTES.every((r) => (gw.app.report(r) as RouteReport).sinceStart.exchanges === N));
+      for (const r of ROUTES) live.set(r, gw.app.report(r) as RouteReport);
     } finally {
       client.close();
+      oipClient.close();
       await gw.close();
     }
     replay = await replayDataset({ config: parseConfig(text, { env: { SHADOWGATE_KEY: TEST_KEY } }), datasets: [join(dir, 'data')] });
@@ -184,7 +224,7 @@ describe('replay through the one copy pipeline', () => {
   });
 
   it('replays every recorded copy with no failed call', () => {
-    expect(replay).toMatchObject({ sent: 2 * N, failedCalls: 0, skipped: { unknownRoute: 0, notAnonymized: 0, unreadable: 0 } });
+    expect(replay).toMatchObject({ sent: ROUTES.length * N, failedCalls: 0, skipped: { unknownRoute: 0, notAnonymized: 0, unreadable: 0 } });
   });
 
   it('a rewritten route: each target receives the same request from replay as from the live copy', () => {
@@ -203,14 +243,23 @@ describe('replay through the one copy pipeline', () => {
       expect(copies(target, 'replay')).toEqual(copies(target, '1'));
     }
     expect(copies(gcand, '1').every((k) => k.includes('scorer-v2'))).toBe(true);
+    for (const target of [oinc, ocand]) expect(copies(target, 'replay')).toEqual(copies(target, '1'));
+    expect(copies(ocand, '1').every((k) => k.includes('fraud-v2'))).toBe(true);
   });
 
   it('the replayed verdict and comparison match the live ones, route by route', () => {
-    for (const route of ['chat', 'scorer']) {
+    for (const route of ROUTES) {
       const replayed = replay.reports.find((r) => r.route === route)!;
       expect(replayed, route).toBeDefined();
       expect(essence(replayed)).toEqual(essence(live.get(route)!));
     }
     expect(essence(live.get('chat')!).verdict).toBe('fail');
+  });
+
+  it('a gRPC preset route is judged by the preset\'s rules in replay too (other ids, names, tensors within tolerance)', () => {
+    const replayed = replay.reports.find((r) => r.route === 'infer')!;
+    expect(replayed.sinceStart.compared).toBe(N);
+    expect(replayed.sinceStart.fields.filter((f) => f.candidateDiffs > 0)).toEqual([]);
+    expect(live.get('infer')!.sinceStart.fields.filter((f) => f.candidateDiffs > 0)).toEqual([]);
   });
 });
