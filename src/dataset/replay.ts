@@ -207,7 +207,8 @@ export async function replayDataset(opts: ReplayOptions): Promise<ReplayResult> 
     const request = sendable(recordRequest(rec));
     const copy = await sendCopy(run.route, sender, request, { shadow: 'replay', policy: rec.policy }, orderRandom);
     if (!copy.ok) {
-      rewriteError++;
+      // The live copy of such a request was dropped as rewrite_error: it never reached a target, nor does its replay.
+      if (rewriteError++ === 0) opts.onWarning?.(`${item.file}:${item.line}: the route's shadow.rewrite cannot apply to this record (its live copy was dropped as rewrite_error); records like it are skipped`);
       return;
     }
     for (const r of copy.answers) if (r.error !== undefined) failedCalls++;

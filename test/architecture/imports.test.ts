@@ -24,7 +24,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   // both the shadow threads and replay.
   pipeline: ['config', 'errors', 'exchange', 'observe', 'compare', 'grpc', 'http'],
   dataset: ['config', 'errors', 'exchange', 'compare', 'observe', 'http', 'pipeline'],
-  shadow: ['config', 'errors', 'exchange', 'observe', 'compare', 'shadow-threads', 'http', 'pipeline'],
+  shadow: ['config', 'errors', 'exchange', 'observe', 'compare', 'shadow-threads', 'http'],
   'shadow-threads': ['config', 'errors', 'exchange', 'observe', 'anonymize', 'compare', 'grpc', 'shadow', 'http', 'pipeline'],
   grpc: ['config', 'errors', 'exchange', 'observe', 'proxy', 'http'],
   proxy: ['config', 'errors', 'observe', 'routing', 'shadow', 'grpc', 'http'],
