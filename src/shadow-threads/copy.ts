@@ -1,6 +1,7 @@
-// One copy's life inside a shadow thread: anonymize (the policy's leak guard fails closed) → the same
-// anonymized copy to every target in a random order → diff the answers → the dataset line
-// (leak-guarded) → one compact CopyResult. Bodies never go back to the live thread.
+// One copy's life inside a shadow thread: anonymize (the policy's leak guard fails closed) → the copy
+// pipeline (src/pipeline/: marks, per-target rewrite, every target in a random order, the same code replay
+// uses) → diff the answers → the dataset line (leak-guarded) → one compact CopyResult. Bodies never go
+// back to the live thread.
 import { threadId } from 'node:worker_threads';
 import type { Config, RouteConfig, ShadowConfig } from '../config/schema.js';
 import { CompiledRules, SampleGate, diffExchange } from '../compare/index.js';
@@ -15,7 +16,7 @@ import { childContext, parseTraceparent, type TraceContext } from '../observe/tr
 import { decodeGrpcRequest } from '../pipeline/grpc.js';
 import type { Sender } from '../pipeline/dispatch.js';
 import { toDatasetRecord } from '../pipeline/record.js';
-import { pipelineRoute, targetRoles, type GrpcCodec, type PipelineRoute } from '../pipeline/route.js';
+import { pipelineRoute, type GrpcCodec, type PipelineRoute } from '../pipeline/route.js';
 import { comparable, copyExchange, sendCopy } from '../pipeline/send.js';
 
 /** What a thread holds for one route of one generation: the pipeline's route and the live side's own parts. */
@@ -31,9 +32,6 @@ export interface ThreadRoute extends PipelineRoute {
   /** Seeded per thread and route: the order targets are called in. */
   readonly random: () => number;
 }
-
-/** The route's target roles (derived once, in the pipeline). */
-export const routeRoles = targetRoles;
 
 export function threadRoute(r: RouteConfig & { shadow: ShadowConfig }, config: Config, policyOf: (name: string) => CompiledPolicy | undefined, gate: SampleGate | undefined, grpc?: GrpcCodec): ThreadRoute {
   const cfg = r.shadow;
