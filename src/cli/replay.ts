@@ -200,6 +200,7 @@ async function finish(result: ReplayResult, opts: ReplayCliOptions, io: ReplayIo
   io.stderr.write(`replayed ${result.sent} records in ${(elapsedMs / 1000).toFixed(1)}s`
     + `${result.failedCalls > 0 ? `, ${result.failedCalls} calls failed` : ''}`
     + `${skipped > 0 ? `, skipped ${s.unreadable} unreadable, ${s.notAnonymized} not anonymized, ${s.unknownRoute} of unknown routes, ${s.filtered} of other routes` : ''}`
+    + `${s.rewriteError > 0 ? `, ${s.rewriteError} not sent (shadow.rewrite cannot apply)` : ''}`
     + `; verdict ${verdict}${result.interrupted ? ' (partial: interrupted)' : ''}\n`);
   // A route without a verdict says why on stderr too (with --json the table is not printed).
   for (const r of result.reports) {

@@ -1,16 +1,19 @@
 // Offline evaluation: sends each recorded anonymized request again to its route's shadow targets (and
 // baseline) in parallel, paced and bounded, and feeds the answers to the same comparison engine as the
-// live proxy, so the report and verdict mean exactly what /admin/report means.
+// live proxy, so the report and verdict mean exactly what /admin/report means. A thin adapter over the
+// copy pipeline (src/pipeline/): the same roles, per-target rewrite, gRPC codec and comparison rules as a
+// live copy, so a replayed record reaches each target exactly as its live copy did.
 import { copyHeaders } from '../http/headers.js';
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Config, RouteConfig, ShadowConfig } from '../config/schema.js';
+import type { Config, ShadowConfig } from '../config/schema.js';
 import { RouteComparer, type RouteReport } from '../compare/index.js';
 import { ShadowgateError } from '../errors.js';
-import type { AnonymizedRequest, ShadowExchange, ShadowResponse, ShadowRole } from '../exchange.js';
-import { ShadowDispatcher, sendToAll } from '../shadow/dispatch.js';
+import type { AnonymizedRequest, ShadowRole } from '../exchange.js';
 import { seededRandom } from '../compare/stats.js';
-import { assembleExchange } from '../compare/stream.js';
+import { ShadowDispatcher } from '../pipeline/dispatch.js';
+import { PipelineRoutes, targetRoles, type PipelineRoute } from '../pipeline/route.js';
+import { comparable, copyExchange, sendCopy } from '../pipeline/send.js';
 import { readDataset, type ReadIssue, type ReadItem } from './reader.js';
 import { recordRequest } from './record.js';
 
@@ -69,6 +72,8 @@ export interface ReplayResult {
     readonly filtered: number;
     /** Lines the reader could not use (torn, malformed, future version, too long). */
     readonly unreadable: number;
+    /** Records whose per-target rewrite cannot apply (dropped as `rewrite_error` live too): never sent. */
+    readonly rewriteError: number;
   };
   readonly interrupted: boolean;
 }
@@ -91,13 +96,8 @@ function usage(message: string): ShadowgateError {
   return new ShadowgateError('SG_ERR_USAGE', message, 400);
 }
 
-/** The targets a route's copy goes to, by role: targets[0] is the control, targets[1] the candidate. */
-export function shadowRoles(shadow: Readonly<ShadowConfig>): [string, ShadowRole][] {
-  const roles: [string, ShadowRole][] = [[shadow.targets[0]!, 'incumbent']];
-  if (shadow.targets[1] !== undefined) roles.push([shadow.targets[1], 'candidate']);
-  if (shadow.baseline !== undefined) roles.push([shadow.baseline, 'baseline']);
-  return roles;
-}
+/** The targets a route's copy goes to, by role (derived once, in the pipeline). */
+export const shadowRoles: (shadow: Readonly<ShadowConfig>) => [string, ShadowRole][] = targetRoles;
 
 /** A recorded (or hand-converted) request without the headers the HTTP client sets itself. */
 function sendable(req: AnonymizedRequest): AnonymizedRequest {
@@ -118,9 +118,8 @@ class Pacer {
 }
 
 interface RouteRun {
-  readonly route: RouteConfig;
+  readonly route: PipelineRoute;
   readonly shadow: Readonly<ShadowConfig>;
-  readonly roles: readonly [string, ShadowRole][];
   readonly comparer: RouteComparer;
 }
 
@@ -135,13 +134,14 @@ export async function replayDataset(opts: ReplayOptions): Promise<ReplayResult> 
   const now = opts.now ?? (() => frozen);
 
   const runs = new Map<string, RouteRun>();
+  // gRPC routes send through their codec over HTTP/2, as live copies do (one session per upstream).
+  const routes = new PipelineRoutes(config);
   const runFor = (name: string): RouteRun | undefined => {
     let run = runs.get(name);
     if (run) return run;
-    const route = config.routes.find((r) => r.name === name);
-    if (!route?.shadow) return undefined;
-    const shadow = route.shadow;
-    run = { route, shadow, roles: shadowRoles(shadow), comparer: new RouteComparer(name, shadow.compare, { hasBaseline: shadow.baseline !== undefined }) };
+    const p = routes.get(name);
+    if (p === undefined) return undefined;
+    run = { route: p, shadow: p.cfg, comparer: new RouteComparer(name, p.compare, { hasBaseline: p.cfg.baseline !== undefined }) };
     runs.set(name, run);
     return run;
   };
@@ -178,6 +178,7 @@ export async function replayDataset(opts: ReplayOptions): Promise<ReplayResult> 
   let filtered = 0;
   let sent = 0;
   let failedCalls = 0;
+  let rewriteError = 0;
   let seq = 0;
 
   const replayOne = async (item: ReadItem): Promise<void> => {
@@ -204,17 +205,16 @@ export async function replayDataset(opts: ReplayOptions): Promise<ReplayResult> 
     await pacer?.wait(opts.signal);
     if (opts.signal?.aborted) return;
     const request = sendable(recordRequest(rec));
-    const headers = { 'x-shadowgate-shadow': 'replay', 'x-shadowgate-policy': rec.policy };
-    const sendOpts = { timeoutMs: run.shadow.timeout, maxResponseBytes: run.shadow.maxResponseBytes, streamTimeoutMs: run.shadow.streamTimeout, headers };
-    const answers = await sendToAll(sender, run.roles, () => request, sendOpts, orderRandom);
-    const responses: Partial<Record<ShadowRole, ShadowResponse>> = {};
-    for (const r of answers) {
-      responses[r.role] = r;
-      if (r.error !== undefined) failedCalls++;
+    const copy = await sendCopy(run.route, sender, request, { shadow: 'replay', policy: rec.policy }, orderRandom);
+    if (!copy.ok) {
+      // The live copy of such a request was dropped as rewrite_error: it never reached a target, nor does its replay.
+      if (rewriteError++ === 0) opts.onWarning?.(`${item.file}:${item.line}: the route's shadow.rewrite cannot apply to this record (its live copy was dropped as rewrite_error); records like it are skipped`);
+      return;
     }
-    const ex: ShadowExchange = { route: rec.route, requestId: `replay-${++seq}`, policyId: rec.policy, ts: rec.ts, request, responses };
+    for (const r of copy.answers) if (r.error !== undefined) failedCalls++;
+    const ex = copyExchange(rec.route, `replay-${++seq}`, rec.policy, rec.ts, request, copy.answers);
     // Streamed answers compare as their assembled text, as on the live shadow path.
-    run.comparer.record(assembleExchange(ex)?.exchange ?? ex, now());
+    run.comparer.record(comparable(ex).exchange, now());
     sent++;
     opts.onProgress?.({ sent, bytesRead, totalBytes });
   };
@@ -234,6 +234,7 @@ export async function replayDataset(opts: ReplayOptions): Promise<ReplayResult> 
     if (failure) throw failure.reason;
   } finally {
     await items.return(undefined);
+    routes.close();
     await sender.close();
   }
   opts.onProgress?.({ sent, bytesRead, totalBytes });
@@ -242,7 +243,7 @@ export async function replayDataset(opts: ReplayOptions): Promise<ReplayResult> 
     reports: [...runs.values()].map((r) => r.comparer.report(at)),
     sent,
     failedCalls,
-    skipped: { unknownRoute, notAnonymized, filtered, unreadable },
+    skipped: { unknownRoute, notAnonymized, filtered, unreadable, rewriteError },
     interrupted: opts.signal?.aborted === true,
   };
 }

@@ -1,6 +1,6 @@
 // A gRPC route's parts, built once per configuration generation: its methods (from the operator's .proto
 // files or the OIP preset), the live forwarder with its grpc-status metric, and the preset's comparison rules.
-// (The shadow threads decode, anonymize and send with src/grpc/shadow.ts.)
+// (The copy pipeline decodes, anonymizes and sends with src/pipeline/grpc.ts.)
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';

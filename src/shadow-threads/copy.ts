@@ -1,30 +1,27 @@
-// One copy's life inside a shadow thread: anonymize (the policy's leak guard fails closed) → the same
-// anonymized copy to every target in a random order → diff the answers → the dataset line
-// (leak-guarded) → one compact CopyResult. Bodies never go back to the live thread.
+// One copy's life inside a shadow thread: anonymize (the policy's leak guard fails closed) → the copy
+// pipeline (src/pipeline/: marks, per-target rewrite, every target in a random order, the same code replay
+// uses) → diff the answers → the dataset line (leak-guarded) → one compact CopyResult. Bodies never go
+// back to the live thread.
 import { threadId } from 'node:worker_threads';
 import type { Config, RouteConfig, ShadowConfig } from '../config/schema.js';
 import { CompiledRules, SampleGate, diffExchange } from '../compare/index.js';
 import { seededRandom } from '../compare/stats.js';
 import type { CompiledPolicy } from '../anonymize/index.js';
-import { toDatasetRecord } from '../dataset/record.js';
-import type { AnonymizedRequest, RawRequest, ShadowExchange, ShadowResponse, ShadowRole } from '../exchange.js';
+import type { AnonymizedRequest, RawRequest, ShadowResponse, ShadowRole } from '../exchange.js';
 import { copyHeaders } from '../http/headers.js';
-import { sendToAll, type ShadowDispatcher } from '../shadow/dispatch.js';
 import type { DropReason } from '../shadow/shadow.js';
 import type { CopyMessage, CopyResult, TargetCall } from './protocol.js';
-import { compileRewrites, type TargetRewriter } from '../shadow/rewrite.js';
-import { assembleExchange } from '../compare/stream.js';
 import { observeStreams } from '../compare/stream-book.js';
-import { childContext, formatTraceparent, parseTraceparent, type TraceContext } from '../observe/trace.js';
-import { decodeGrpcRequest, type GrpcShadowDispatcher } from '../grpc/shadow.js';
-import { withOipRules } from '../grpc/route.js';
+import { childContext, parseTraceparent, type TraceContext } from '../observe/trace.js';
+import { decodeGrpcRequest } from '../pipeline/grpc.js';
+import type { Sender } from '../pipeline/dispatch.js';
+import { toDatasetRecord } from '../pipeline/record.js';
+import { pipelineRoute, type GrpcCodec, type PipelineRoute } from '../pipeline/route.js';
+import { comparable, copyExchange, sendCopy } from '../pipeline/send.js';
 import { seedOf } from '../kernel/hash.js';
 
-/** What a thread holds for one route of one generation. */
-export interface ThreadRoute {
-  readonly name: string;
-  readonly cfg: Readonly<ShadowConfig>;
-  readonly roles: readonly (readonly [string, ShadowRole])[];
+/** What a thread holds for one route of one generation: the pipeline's route and the live side's own parts. */
+export interface ThreadRoute extends PipelineRoute {
   /** The compiled policy; `none` copies raw (allowRawData only); undefined fails closed. */
   readonly policy: CompiledPolicy | 'none' | undefined;
   readonly policyId: string;
@@ -35,35 +32,21 @@ export interface ThreadRoute {
   readonly record: boolean;
   /** Seeded per thread and route: the order targets are called in. */
   readonly random: () => number;
-  /** shadow.rewrite, compiled: the copy a named target receives instead of the common one. */
-  readonly rewrites: ReadonlyMap<string, TargetRewriter>;
-  /** protocol: grpc — messages decoded with the route's .proto before the policy, sent as protobuf. */
-  readonly grpc?: { readonly dispatcher: GrpcShadowDispatcher; readonly methods: Parameters<typeof decodeGrpcRequest>[1]; readonly maxMessages: number };
 }
 
-export function routeRoles(cfg: Readonly<ShadowConfig>): [string, ShadowRole][] {
-  const roles: [string, ShadowRole][] = [[cfg.targets[0]!, 'incumbent']];
-  if (cfg.targets[1] !== undefined) roles.push([cfg.targets[1], 'candidate']);
-  if (cfg.baseline !== undefined) roles.push([cfg.baseline, 'baseline']);
-  return roles;
-}
-
-export function threadRoute(r: RouteConfig & { shadow: ShadowConfig }, config: Config, policyOf: (name: string) => CompiledPolicy | undefined, gate: SampleGate | undefined, grpc?: ThreadRoute['grpc']): ThreadRoute {
+export function threadRoute(r: RouteConfig & { shadow: ShadowConfig }, config: Config, policyOf: (name: string) => CompiledPolicy | undefined, gate: SampleGate | undefined, grpc?: GrpcCodec): ThreadRoute {
   const cfg = r.shadow;
   const policy = cfg.policy === 'none' ? (cfg.allowRawData ? 'none' : undefined) : cfg.policy !== undefined ? policyOf(cfg.policy) : undefined;
+  const route = pipelineRoute(r, grpc);
   return {
-    name: r.name,
-    cfg,
-    roles: routeRoles(cfg),
+    ...route,
     policy,
     policyId: policy === 'none' ? 'none' : policy?.id ?? 'none',
     // grpc.preset oip brings its comparison rules (the live thread's comparer applies the same).
-    rules: cfg.compare.enabled ? new CompiledRules(r.grpc?.preset === 'oip' ? withOipRules(cfg.compare) : cfg.compare) : undefined,
+    rules: cfg.compare.enabled ? new CompiledRules(route.compare) : undefined,
     gate: cfg.compare.enabled ? gate : undefined,
     record: config.record?.enabled === true && cfg.record,
     random: seededRandom(seedOf(r.name) ^ threadId),
-    rewrites: compileRewrites(cfg.rewrite),
-    ...(grpc ? { grpc } : {}),
   };
 }
 
@@ -102,32 +85,6 @@ function anonymizeCopy(route: ThreadRoute, wire: RawRequest): Anonymized {
   return out.ok ? { ok: true, request: out.request, replacements } : { ok: false, drop: dropReasonOf(out.reason), replacements };
 }
 
-/**
- * The request each target receives, by role: the anonymized copy with the shadow marks, then the target's
- * rewrite (shadow.rewrite), then its own child of the live trace context. null when a rewrite cannot apply:
- * the copy is then dropped for every target.
- */
-function targetRequests(route: ThreadRoute, anonymized: AnonymizedRequest, traces: readonly TraceContext[] | undefined): Map<ShadowRole, AnonymizedRequest> | null {
-  const marked: AnonymizedRequest = {
-    method: anonymized.method, url: anonymized.url, body: anonymized.body,
-    headers: { ...anonymized.headers, 'x-shadowgate-shadow': '1', 'x-shadowgate-policy': route.policyId },
-  };
-  const out = new Map<ShadowRole, AnonymizedRequest>();
-  for (let i = 0; i < route.roles.length; i++) {
-    const [target, role] = route.roles[i]!;
-    let req = marked;
-    const rw = route.rewrites.get(target);
-    if (rw !== undefined) {
-      const r = rw.apply(marked);
-      if (!r.ok) return null;
-      req = r.request;
-    }
-    if (traces !== undefined) req = { ...req, headers: { ...req.headers, traceparent: formatTraceparent(traces[i]!) } };
-    out.set(role, req);
-  }
-  return out;
-}
-
 function targetCall(r: ShadowResponse, trace: TraceContext | undefined): TargetCall {
   const call: TargetCall = r.error === undefined
     ? { target: r.target, role: r.role, status: r.status, latencyMs: r.latencyMs }
@@ -135,7 +92,7 @@ function targetCall(r: ShadowResponse, trace: TraceContext | undefined): TargetC
   return trace === undefined ? call : { ...call, spanId: trace.spanId };
 }
 
-export async function processCopy(route: ThreadRoute, dispatcher: ShadowDispatcher, msg: CopyMessage): Promise<CopyResult> {
+export async function processCopy(route: ThreadRoute, dispatcher: Sender, msg: CopyMessage): Promise<CopyResult> {
   const raw: RawRequest = { method: msg.method, url: msg.url, headers: msg.headers, body: Buffer.from(msg.body.buffer, msg.body.byteOffset, msg.body.byteLength) };
   let anonymized: Anonymized;
   try {
@@ -148,22 +105,19 @@ export async function processCopy(route: ThreadRoute, dispatcher: ShadowDispatch
   // Each copy is a child of the live call in its trace: the same trace id, its own span id per target.
   const live = msg.traceparent !== undefined ? parseTraceparent(msg.traceparent) : parseTraceparent(msg.headers.traceparent);
   const traces = live === undefined ? undefined : route.roles.map(() => childContext(live));
-  const requests = targetRequests(route, request, traces);
-  if (requests === null) return { id: msg.id, threadId, drop: 'rewrite_error', replacements: anonymized.replacements, calls: [] };
   const ts = Date.now();
-  const opts = { timeoutMs: route.cfg.timeout, maxResponseBytes: route.cfg.maxResponseBytes, streamTimeoutMs: route.cfg.streamTimeout };
-  const answers = await sendToAll(route.grpc?.dispatcher ?? dispatcher, route.roles, (_t, role) => requests.get(role)!, opts, route.random);
+  const sent = await sendCopy(route, dispatcher, request, { shadow: '1', policy: route.policyId }, route.random, traces);
+  if (!sent.ok) return { id: msg.id, threadId, drop: sent.drop, replacements: anonymized.replacements, calls: [] };
+  const answers = sent.answers;
   const traceOf = (role: ShadowRole) => traces?.[route.roles.findIndex(([, r]) => r === role)];
   const calls = answers.map((a) => targetCall(a, traceOf(a.role)));
   const base = { id: msg.id, threadId, replacements: anonymized.replacements, calls, ...(live ? { trace: live } : {}) };
   try {
-    const responses: Partial<Record<ShadowRole, ShadowResponse>> = {};
-    for (const r of answers) responses[r.role] = r;
-    const ex: ShadowExchange = { route: route.name, requestId: msg.requestId, policyId: route.policyId, ts, request, responses };
+    const ex = copyExchange(route.name, msg.requestId, route.policyId, ts, request, answers);
     // Streamed answers are compared as their assembled text; their token timing travels back beside the diff.
-    const streamed = assembleExchange(ex);
+    const { exchange, streamed } = comparable(ex);
     const streams = streamed === undefined ? undefined : observeStreams(streamed.incumbent, streamed.candidate);
-    const diff = route.rules ? diffExchange(streamed?.exchange ?? ex, route.rules, { gate: route.gate, maxSampleBytes: route.cfg.compare.maxSampleBytes }) : undefined;
+    const diff = route.rules ? diffExchange(exchange, route.rules, { gate: route.gate, maxSampleBytes: route.cfg.compare.maxSampleBytes }) : undefined;
     const withStreams = streams === undefined ? base : { ...base, streams };
     if (!route.record) return diff ? { ...withStreams, diff } : withStreams;
     // Sandbox answers may echo what they received; anything that still looks personal is not stored.

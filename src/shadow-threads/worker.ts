@@ -7,11 +7,10 @@ import { parentPort, threadId, workerData } from 'node:worker_threads';
 import type { Config, RouteConfig, ShadowConfig } from '../config/schema.js';
 import { createAnonymizer, warmDetectors } from '../anonymize/index.js';
 import { SampleGate } from '../compare/index.js';
-import { ShadowDispatcher } from '../shadow/dispatch.js';
+import { ShadowDispatcher } from '../pipeline/dispatch.js';
 import { processCopy, threadRoute, type ThreadRoute } from './copy.js';
 import { GrpcChannels } from '../grpc/channels.js';
-import { grpcMethods } from '../grpc/route.js';
-import { GrpcShadowDispatcher } from '../grpc/shadow.js';
+import { grpcCodec } from '../pipeline/route.js';
 import { STARTED_BYTES, STARTED_COPIES, type CopyMessage, type CopyResult, type FromThread, type ToThread } from './protocol.js';
 
 interface Generation {
@@ -72,16 +71,10 @@ function configure(generation: number, config: Config, threads: number): void {
   const routes = new Map<string, ThreadRoute>();
   const wantsGrpc = config.routes.some((r) => r.protocol === 'grpc' && r.shadow !== undefined);
   const channels = wantsGrpc ? new GrpcChannels(config.upstreams) : undefined;
-  const timeouts = new Map(Object.entries(config.upstreams).map(([name, u]) => [name, u.timeout] as const));
   for (const r of config.routes) {
     if (r.shadow === undefined) continue;
     const withShadow = r as RouteConfig & { shadow: ShadowConfig };
-    let grpc: ThreadRoute['grpc'];
-    if (r.protocol === 'grpc' && channels !== undefined) {
-      const methods = grpcMethods(r);
-      const maxMessages = r.grpc?.maxMessages ?? 1000;
-      grpc = { methods, maxMessages, dispatcher: new GrpcShadowDispatcher(channels, methods, maxMessages, timeouts) };
-    }
+    const grpc = channels === undefined ? undefined : grpcCodec(r, channels, config.upstreams);
     routes.set(r.name, threadRoute(withShadow, config, (name) => anonymizer.policy(name), gateFor(withShadow), grpc));
   }
   const prev = latest;

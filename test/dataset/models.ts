@@ -15,7 +15,7 @@ import { DatasetWriter } from '../../src/dataset/writer.js';
 import type { ShadowExchange, ShadowResponse, ShadowRole } from '../../src/exchange.js';
 import { silentLogger } from '../../src/observe/log.js';
 import { createMetrics } from '../../src/observe/metrics.js';
-import { ShadowDispatcher } from '../../src/shadow/dispatch.js';
+import { ShadowDispatcher } from '../../src/pipeline/dispatch.js';
 import { tempDir } from './fixtures.js';
 
 /** The comparison clock of live runs in tests. */

@@ -1,6 +1,6 @@
 // shadow.rewrite: each target's copy with its own body values and headers, applied to the anonymized copy.
 import { describe, expect, it } from 'vitest';
-import { TargetRewriter, compileRewrites, parseBodyPath } from '../../src/shadow/rewrite.js';
+import { TargetRewriter, compileRewrites, parseBodyPath } from '../../src/pipeline/rewrite.js';
 import { targetRewriteSchema } from '../../src/config/schema/protocols.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { AnonymizedRequest } from '../../src/exchange.js';

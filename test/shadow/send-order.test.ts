@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/compare/stats.js';
-import { ShadowDispatcher, sendToAll } from '../../src/shadow/dispatch.js';
+import { ShadowDispatcher, sendToAll } from '../../src/pipeline/dispatch.js';
 import { json, startUpstream, type TestUpstream } from '../helpers/upstream.js';
 import { sendMany, send, startFromYaml } from '../helpers/app.js';
 

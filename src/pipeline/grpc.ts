@@ -1,13 +1,13 @@
-// gRPC on the shadow path (in the shadow threads). The anonymizer sees a copy's message as JSON (decoded with the operator's
+// gRPC on the copy pipeline (shadow threads and replay): the protocol codec. The anonymizer sees a copy's message as JSON (decoded with the operator's
 // .proto files), so policy field rules address the message's fields by JSON paths; the copy stays JSON
 // (samples, dataset, per-target rewrite) and becomes protobuf again only on the wire to each target,
 // whose answer is decoded back to JSON for the same comparison engine.
 import http2 from 'node:http2';
 import type { AnonymizedRequest, RawRequest, ShadowResponse, ShadowRole } from '../exchange.js';
-import type { SendOptions } from '../shadow/dispatch.js';
-import type { GrpcChannels } from './channels.js';
-import { decodeBody, encodeBody, type GrpcMethod } from './proto.js';
-import { formatGrpcTimeout, httpStatusOfGrpc, readGrpcStatus } from './status.js';
+import type { SendOptions } from './dispatch.js';
+import type { GrpcChannels } from '../grpc/channels.js';
+import { decodeBody, encodeBody, type GrpcMethod } from '../grpc/proto.js';
+import { formatGrpcTimeout, httpStatusOfGrpc, readGrpcStatus } from '../grpc/status.js';
 
 const EMPTY = Buffer.alloc(0);
 
