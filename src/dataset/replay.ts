@@ -13,6 +13,8 @@ import { seededRandom } from '../compare/stats.js';
 import { assembleExchange } from '../compare/stream.js';
 import { readDataset, type ReadIssue, type ReadItem } from './reader.js';
 import { recordRequest } from './record.js';
+import { loadDataKeys } from './crypt.js';
+import { loadPrivateKey, signerOf, verifierOf } from '../ledger/keys.js';
 
 export interface ReplayProgress {
   /** Records replayed so far. */
@@ -153,8 +155,13 @@ export async function replayDataset(opts: ReplayOptions): Promise<ReplayResult> 
   let unreadable = 0;
   let bytesRead = 0;
   let totalBytes = 0;
+  // Encrypted files decrypt with record.encryption's keys; manifests verify under the ledger's public key.
+  const decryptKeys = config.record?.encryption ? loadDataKeys(config.record.encryption).byId : undefined;
+  const manifestVerifiers = config.ledger ? [verifierOf(signerOf(loadPrivateKey(config.ledger, 'ledger')).publicKey)] : [];
   const items = readDataset(opts.datasets, {
     signal: opts.signal,
+    decryptKeys,
+    manifestVerifiers,
     onIssue: (issue) => {
       unreadable++;
       opts.onIssue?.(issue);

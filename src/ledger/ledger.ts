@@ -93,25 +93,25 @@ export function headPath(path: string): string {
 export class Ledger {
   readonly path: string;
   readonly signer: Signer;
-  private seq: number;
-  private last: string;
+  private seq = 0;
+  private last = GENESIS;
+  private loaded = false;
   private chain: Promise<unknown> = Promise.resolve();
   private handle: FileHandle | undefined;
 
-  private constructor(path: string, signer: Signer, seq: number, last: string) {
+  /** A ledger at `path`; its last entry is read on the first append, to continue the chain. */
+  constructor(path: string, signer: Signer) {
     this.path = path;
     this.signer = signer;
-    this.seq = seq;
-    this.last = last;
   }
 
-  /** Opens (or starts) the ledger at `cfg.path`: reads its last entry to continue the chain. */
-  static async open(cfg: { path: string; key?: string | undefined; keyFile?: string | undefined }): Promise<Ledger> {
-    const signer = signerOf(loadPrivateKey(cfg, 'ledger'));
-    return Ledger.openWith(cfg.path, signer);
+  /** The ledger of a `ledger:` config section: its key is loaded now (throws SG_ERR_LEDGER naming the place). */
+  static fromConfig(cfg: { path: string; key?: string | undefined; keyFile?: string | undefined }, path: string = cfg.path): Ledger {
+    return new Ledger(path, signerOf(loadPrivateKey(cfg, 'ledger')));
   }
 
-  static async openWith(path: string, signer: Signer): Promise<Ledger> {
+  private async load(): Promise<void> {
+    const path = this.path;
     let text = '';
     try {
       text = await readFile(path, 'utf8');
@@ -130,7 +130,8 @@ export class Ledger {
       text = text.slice(0, end);
     }
     const lines = text.split('\n').filter((l) => l !== '');
-    if (lines.length === 0) return new Ledger(path, signer, 0, GENESIS);
+    this.loaded = true;
+    if (lines.length === 0) return;
     const lastLine = lines[lines.length - 1]!;
     let seq: number;
     try {
@@ -139,7 +140,8 @@ export class Ledger {
       throw ledgerError(`ledger ${path}: its last entry (line ${lines.length}) is not JSON; run shadowgate ledger verify`, err);
     }
     if (seq !== lines.length) throw ledgerError(`ledger ${path}: its last entry has seq ${seq} on line ${lines.length}; run shadowgate ledger verify`);
-    return new Ledger(path, signer, seq, sha256Hex(lastLine));
+    this.seq = seq;
+    this.last = sha256Hex(lastLine);
   }
 
   /** Appends one signed entry (durable: fsynced, head rewritten) and returns it. Appends run in call order. */
@@ -150,6 +152,7 @@ export class Ledger {
   }
 
   private async write(input: EntryInput, at: Date): Promise<LedgerEntry> {
+    if (!this.loaded) await this.load();
     const unsigned = { ...input, v: LEDGER_VERSION, seq: this.seq + 1, at: at.toISOString(), codeVersion: packageVersion(), prev: this.last, keyId: this.signer.keyId } as const;
     const entry: LedgerEntry = { ...unsigned, sig: this.signer.sign(canonicalJson(unsigned)) };
     const line = canonicalJson(entry);

@@ -20,7 +20,7 @@ const verifiers = [verifierOf(signer.publicKey)];
 /** A small ledger of five entries of every kind; returns its text and head. */
 async function sample(name: string): Promise<{ path: string; text: string; head: string }> {
   const path = join(dir, `${name}.jsonl`);
-  const ledger = await Ledger.openWith(path, signer);
+  const ledger = new Ledger(path, signer);
   const policies = [policyRef('default@0123456789ab', '3')];
   await ledger.append({ type: 'config.loaded', configDigest: configDigest({ a: 1 }), policies });
   await ledger.append({ type: 'created', experiment: 'exp-1', seeds: { traffic: 7 } });
@@ -63,7 +63,7 @@ describe('ledger', () => {
 
   it('reopening continues the chain', async () => {
     const more = await sample('reopen');
-    const ledger = await Ledger.openWith(more.path, signer);
+    const ledger = new Ledger(more.path, signer);
     await ledger.append({ type: 'overridden', experiment: 'exp-1', details: { reason: 'hotfix', operator: 'ops' } });
     await ledger.close();
     const r = verifyLedger(readFileSync(more.path, 'utf8'), { verifiers, head: readFileSync(headPath(more.path), 'utf8') });
@@ -121,7 +121,7 @@ describe('ledger', () => {
   it('a signature by another key fails; a rewritten chain signed by another key fails', async () => {
     const other = signerOf(generateKeyPairSync('ed25519').privateKey);
     const forged = join(dir, 'forged.jsonl');
-    const l = await Ledger.openWith(forged, other);
+    const l = new Ledger(forged, other);
     await l.append({ type: 'created', experiment: 'x' });
     await l.close();
     expect(verifyLedger(readFileSync(forged, 'utf8'), { verifiers })).toMatchObject({ ok: false, line: 1, reason: expect.stringContaining('not among') });
@@ -136,7 +136,7 @@ describe('ledger', () => {
   it('a torn last line is cut on open (an unacknowledged append), and the chain continues', async () => {
     const t = await sample('torn');
     writeFileSync(t.path, `${t.text}{"v":1,"seq":6,"ty`);
-    const l = await Ledger.openWith(t.path, signer);
+    const l = new Ledger(t.path, signer);
     await l.append({ type: 'started', experiment: 'exp-2' });
     await l.close();
     expect(verifyLedger(readFileSync(t.path, 'utf8'), { verifiers, head: readFileSync(headPath(t.path), 'utf8') })).toMatchObject({ ok: true, entries: 6 });

@@ -29,7 +29,10 @@ export const recordSchema = z.object({
   flushInterval: duration.default(200),
   /** AES-256-GCM of each rotated file (streamed in authenticated chunks, key id in its header). */
   encryption: encryptionSchema.optional(),
-  /** Each rotated file gets `<file>.manifest.json` (digest, records, time range; signed with the ledger key). */
-  manifest: z.boolean().default(true),
+  /**
+   * Each rotated file gets `<file>.manifest.json` (digest, records, time range; signed with the ledger
+   * key). Default: on when a `ledger:` is configured, off otherwise.
+   */
+  manifest: z.boolean().optional(),
 }).strict();
 export type RecordConfig = z.infer<typeof recordSchema>;
