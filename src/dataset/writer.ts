@@ -251,8 +251,13 @@ export class DatasetWriter {
     this.background = this.background.then(async () => {
       const stats = (this.cfg.manifest ?? this.ledger !== undefined) ? await scanRecords(rotated) : undefined;
       const file = this.cfg.gzip ? await gzipFile(rotated) : rotated;
-      if (this.dataKeys) await encryptFileInPlace(file, this.dataKeys, this.cfg.gzip);
-      if (stats) await this.seal(file, stats);
+      try {
+        if (this.dataKeys) await encryptFileInPlace(file, this.dataKeys, this.cfg.gzip);
+        if (stats) await this.seal(file, stats);
+      } catch (err) {
+        // Not a write failure (no record is lost): the file stays as it is, unsealed, and says so.
+        this.log.error({ path: file, err: (err as Error).message }, 'sealing a rotated dataset file failed (encryption, manifest or ledger entry)');
+      }
       await this.prune();
     }).catch((err: unknown) => this.ioError('rotate', err));
   }
