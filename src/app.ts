@@ -34,6 +34,7 @@ import { FieldLabelTracker, observeComparison } from './observe/comparisons.js';
 import { DatasetWriter, perWorkerPath } from './dataset/writer.js';
 import { loadDataKeys } from './dataset/crypt.js';
 import { configDigest, Ledger, policyRef } from './ledger/ledger.js';
+import { ledgerVerifiers } from './ledger/keys.js';
 import cluster from 'node:cluster';
 import { publishRouteUpstreams } from './observe/route-info.js';
 import { createTracer, type Tracer } from './observe/trace.js';
@@ -159,7 +160,7 @@ export class Shadowgate {
     createAnonymizer(config.anonymize, inUse);
     // The ledger's key and the keys of encryption at rest are checked before anything is swapped.
     if (config.record?.encryption) loadDataKeys(config.record.encryption);
-    if (config.ledger) Ledger.fromConfig(config.ledger);
+    if (config.ledger) ledgerVerifiers(config.ledger);
     const generation = ++this.generations;
     const pools = new Map<string, Pool>();
     const retryPools = new Map<string, Pool>();

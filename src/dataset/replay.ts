@@ -14,7 +14,7 @@ import { assembleExchange } from '../compare/stream.js';
 import { readDataset, type ReadIssue, type ReadItem } from './reader.js';
 import { recordRequest } from './record.js';
 import { loadDataKeys } from './crypt.js';
-import { loadPrivateKey, signerOf, verifierOf } from '../ledger/keys.js';
+import { ledgerVerifiers } from '../ledger/keys.js';
 
 export interface ReplayProgress {
   /** Records replayed so far. */
@@ -157,7 +157,7 @@ export async function replayDataset(opts: ReplayOptions): Promise<ReplayResult> 
   let totalBytes = 0;
   // Encrypted files decrypt with record.encryption's keys; manifests verify under the ledger's public key.
   const decryptKeys = config.record?.encryption ? loadDataKeys(config.record.encryption).byId : undefined;
-  const manifestVerifiers = config.ledger ? [verifierOf(signerOf(loadPrivateKey(config.ledger, 'ledger')).publicKey)] : [];
+  const manifestVerifiers = config.ledger ? ledgerVerifiers(config.ledger) : [];
   const items = readDataset(opts.datasets, {
     signal: opts.signal,
     decryptKeys,

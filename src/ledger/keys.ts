@@ -92,6 +92,20 @@ export function verifierOf(publicKey: KeyObject): Verifier {
   };
 }
 
+/** The verifiers of a `ledger:` section: its own key's public half and its previousPublicKeys files. */
+export function ledgerVerifiers(cfg: { key?: string | undefined; keyFile?: string | undefined; previousPublicKeys: readonly string[] }): Verifier[] {
+  const own = verifierOf(signerOf(loadPrivateKey(cfg, 'ledger')).publicKey);
+  return [own, ...cfg.previousPublicKeys.map((file, i) => {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw ledgerError(`ledger.previousPublicKeys[${i}]: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, err);
+    }
+    return parsePublicKey(text, `ledger.previousPublicKeys[${i}] ${file}`);
+  })];
+}
+
 export function exportPublicKey(publicKey: KeyObject): string {
   return publicKey.export({ type: 'spki', format: 'pem' }).toString();
 }

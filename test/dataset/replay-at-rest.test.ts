@@ -9,7 +9,7 @@ import type { Config } from '../../src/config/schema.js';
 import { encryptFileInPlace, loadDataKeys } from '../../src/dataset/crypt.js';
 import { scanRecords, writeManifest } from '../../src/dataset/manifest.js';
 import { replayDataset } from '../../src/dataset/replay.js';
-import { generatePrivateKeyPem, parsePrivateKey, signerOf } from '../../src/ledger/keys.js';
+import { exportPublicKey, generatePrivateKeyPem, parsePrivateKey, signerOf } from '../../src/ledger/keys.js';
 import { label, liveRun, useModelRoom } from './models.js';
 
 const room = useModelRoom();
@@ -24,7 +24,7 @@ describe('replay of datasets at rest', () => {
     const sealed: Config = {
       ...config,
       record: recordSchema.parse({ path: join(room.dir, 'shadow.jsonl'), encryption }),
-      ledger: { path: join(room.dir, 'ledger.jsonl'), key: pem },
+      ledger: { path: join(room.dir, 'ledger.jsonl'), key: pem, previousPublicKeys: [] },
     };
     // As the writer seals a rotated file: stats of the plaintext, encryption, then the signed manifest.
     const stats = await scanRecords(path);
@@ -35,6 +35,14 @@ describe('replay of datasets at rest', () => {
     expect(result.sent).toBe(64);
     expect(result.reports[0]!.verdict).toBe(live.verdict);
     expect(result.reports[0]!.sinceStart.compared).toBe(live.sinceStart.compared);
+
+    // After a ledger key rotation the manifest still verifies under the old public key, listed as previous.
+    const rotated = generatePrivateKeyPem();
+    const oldPub = join(room.dir, 'old.pub');
+    await writeFile(oldPub, exportPublicKey(signerOf(parsePrivateKey(pem, 'k')).publicKey));
+    await expect(replayDataset({ config: { ...sealed, ledger: { ...sealed.ledger!, key: rotated } }, datasets: [path] })).rejects.toThrow(/not the configured ledger key/);
+    const again = await replayDataset({ config: { ...sealed, ledger: { ...sealed.ledger!, key: rotated, previousPublicKeys: [oldPub] } }, datasets: [path] });
+    expect(again.sent).toBe(64);
 
     // Without the keys configured, the encrypted file cannot be read.
     await expect(replayDataset({ config: { ...sealed, record: undefined, ledger: undefined }, datasets: [path] })).rejects.toThrow(/which is not among the configured record.encryption keys/);

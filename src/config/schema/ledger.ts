@@ -8,5 +8,7 @@ export const ledgerSchema = z.object({
   /** A file holding the private key (PEM or base64 seed); or `key` (e.g. `${SHADOWGATE_LEDGER_KEY}`). */
   keyFile: z.string().min(1).optional(),
   key: z.string().min(1).optional(),
+  /** PEM public-key files of earlier ledger keys: manifests they signed still verify after a key rotation. */
+  previousPublicKeys: z.array(z.string().min(1)).default([]),
 }).strict().refine((l) => (l.keyFile === undefined) !== (l.key === undefined), { message: 'ledger needs exactly one of keyFile or key (an Ed25519 private key)' });
 export type LedgerConfig = z.infer<typeof ledgerSchema>;
