@@ -176,5 +176,9 @@ describe('shadowgate ledger (CLI)', () => {
 
     const usage = await runCli(['ledger', 'verify']);
     expect(usage.code).toBe(2);
+
+    const made = await runCli(['ledger', 'keygen']);
+    expect(made.code).toBe(0);
+    expect(parsePrivateKey(made.stdout, 'keygen').asymmetricKeyType).toBe('ed25519');
   }, 60_000);
 });
