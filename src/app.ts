@@ -31,7 +31,11 @@ import type { CopyResult } from './shadow-threads/protocol.js';
 import { createAnonymizer } from './anonymize/index.js';
 import { RouteComparer, withDropped, type RouteReport } from './compare/index.js';
 import { FieldLabelTracker, observeComparison } from './observe/comparisons.js';
-import { DatasetWriter } from './dataset/writer.js';
+import { DatasetWriter, perWorkerPath } from './dataset/writer.js';
+import { loadDataKeys } from './dataset/crypt.js';
+import { configDigest, Ledger, policyRef } from './ledger/ledger.js';
+import { ledgerVerifiers } from './ledger/keys.js';
+import cluster from 'node:cluster';
 import { publishRouteUpstreams } from './observe/route-info.js';
 import { createTracer, type Tracer } from './observe/trace.js';
 import { GrpcChannels } from './grpc/channels.js';
@@ -82,6 +86,8 @@ export class Shadowgate {
   private readonly streamBooks = new Map<string, { comparer: RouteComparer; book: StreamBook }>();
   private readonly fieldTrackers = new Map<string, FieldLabelTracker>();
   private writer: { key: string; writer: DatasetWriter } | undefined;
+  /** The lineage ledger (config `ledger:`); workers of a cluster write their own `.w<id>` file. */
+  private ledger: { key: string; ledger: Ledger } | undefined;
   private closing: Promise<void> | undefined;
   readonly routing: RoutingRuntime;
   readonly audit: AuditLog;
@@ -152,6 +158,9 @@ export class Shadowgate {
     const inUse = config.routes.flatMap((r) => (r.shadow?.policy && r.shadow.policy !== 'none' ? [r.shadow.policy] : []));
     // Validation only (key, policies): the compiled policies live in the shadow threads, not here.
     createAnonymizer(config.anonymize, inUse);
+    // The ledger's key and the keys of encryption at rest are checked before anything is swapped.
+    if (config.record?.encryption) loadDataKeys(config.record.encryption);
+    if (config.ledger) ledgerVerifiers(config.ledger);
     const generation = ++this.generations;
     const pools = new Map<string, Pool>();
     const retryPools = new Map<string, Pool>();
@@ -411,12 +420,31 @@ export class Shadowgate {
   }
 
   private applyRecording(config: Config): void {
+    this.applyLedger(config);
     const rec = config.record;
-    const key = rec && rec.enabled ? JSON.stringify(rec) : undefined;
+    const key = rec && rec.enabled ? JSON.stringify([rec, this.ledger?.key]) : undefined;
     if (this.writer?.key === key) return;
     const old = this.writer?.writer;
-    this.writer = rec && rec.enabled ? { key: key!, writer: new DatasetWriter(rec, { metrics: this.metrics, log: this.log }) } : undefined;
+    this.writer = rec && rec.enabled ? { key: key!, writer: new DatasetWriter(rec, { metrics: this.metrics, log: this.log, ledger: this.ledger?.ledger }) } : undefined;
     void old?.close();
+  }
+
+  /** Opens (or keeps) the ledger and appends `config.loaded` with the config's digest and policies. */
+  private applyLedger(config: Config): void {
+    const cfg = config.ledger;
+    const key = cfg ? JSON.stringify(cfg) : undefined;
+    if (this.ledger?.key !== key) {
+      const old = this.ledger?.ledger;
+      const path = cfg && cluster.isWorker && cluster.worker ? perWorkerPath(cfg.path, cluster.worker.id) : cfg?.path;
+      this.ledger = cfg ? { key: key!, ledger: Ledger.fromConfig(cfg, path) } : undefined;
+      void old?.close();
+    }
+    if (!this.ledger) return;
+    const inUse = config.routes.flatMap((r) => (r.shadow?.policy && r.shadow.policy !== 'none' ? [r.shadow.policy] : []));
+    const anonymizer = createAnonymizer(config.anonymize, inUse);
+    const policies = [...new Set(inUse)].flatMap((n) => { const p = anonymizer.policy(n); return p ? [policyRef(p.id)] : []; });
+    this.ledger.ledger.append({ type: 'config.loaded', configDigest: configDigest(config), policies, details: { configPath: this.opts.configPath } })
+      .catch((err: unknown) => this.log.error({ err: errorSummary(err) }, 'ledger append failed'));
   }
 
   /** SIGTERM: stop accepting, finish in-flight live requests, abandon shadow work, flush, close. */
@@ -430,6 +458,7 @@ export class Shadowgate {
       await Promise.all([...this.gen.pools.values(), ...this.gen.retryPools.values()].map((p) => p.close().catch(() => undefined)));
       this.gen.passthrough?.close();
       await this.writer?.writer.close();
+      await this.ledger?.ledger.close();
       await this.gen.tracer?.close();
       this.gen.grpc?.close();
       await this.stopAdmin();

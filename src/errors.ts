@@ -39,6 +39,7 @@ export const ERROR_CODES = {
   SG_ERR_BAD_SNAPSHOT: { status: 400, meaning: 'an evidence snapshot from another process is malformed' },
   SG_ERR_THREADS: { status: 500, meaning: 'the shadow threads could not start or were misconfigured' },
   SG_ERR_DATASET: { status: 400, meaning: 'a dataset (replay input) could not be read' },
+  SG_ERR_LEDGER: { status: 500, meaning: 'the lineage ledger or a signing/encryption key could not be read, written or verified' },
   SG_ERR_IO: { status: 500, meaning: 'a file named on the command line could not be read or written' },
   // Command line and demo (the CLI exits 2 on SG_ERR_USAGE, 1 on the others)
   SG_ERR_USAGE: { status: 400, meaning: 'wrong command-line flags or arguments' },

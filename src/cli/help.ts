@@ -12,6 +12,7 @@ export const OVERVIEW = `usage: shadowgate <command> [options]      (shadowgate 
   demo           the end-to-end demo on embedded models
   canary         steer a running shadowgate's canary (set, clear, rollback, promote, pause, resume, status)
   report         the comparison report of a running shadowgate
+  ledger         verify the signed lineage ledger; export its public key; make a key
 
   --version      print the version
   --help         print this text
@@ -65,9 +66,28 @@ const DEMO = `usage: shadowgate demo [--duration 30s] [--keep-running] [--seed N
 exit status: 0 the demo ran and its checks held, 1 a check failed, 2 usage error
 `;
 
+const LEDGER = `usage: shadowgate ledger verify --ledger FILE [--public-key FILE]... [--head FILE]
+       shadowgate ledger export-key (--config FILE | --key-file FILE)
+       shadowgate ledger keygen
+
+  verify              checks every entry: canonical JSON, seq order, the hash chain, the signatures,
+                      and the head file (FILE.head) against the last entry
+    -l, --ledger FILE   the ledger (JSONL) to check
+    --public-key FILE   a PEM public key (repeat for rotated keys); without one, signatures are not checked
+    --head FILE         the head file (default FILE.head; a missing default head is a note, not a failure)
+  export-key          prints the PEM public key of the ledger's private key (its key id on stderr)
+    -c, --config FILE   take the key from the configuration's ledger.key / ledger.keyFile
+    --key-file FILE     take the key from this file (PEM, or a base64 32-byte seed)
+  keygen              prints a fresh Ed25519 private key (PEM) for ledger.keyFile
+  -h, --help          print this text
+
+exit status: 0 intact (or done), 1 verification failed (the first bad line is named) or a key/file
+error, 2 usage error
+`;
+
 /** Commands whose own parser prints their help (replay, canary, report) are not listed here. */
 export const COMMAND_HELP: Readonly<Record<string, string>> = {
-  serve: SERVE, 'check-config': CHECK_CONFIG, keygen: KEYGEN, anonymize: ANONYMIZE, demo: DEMO,
+  serve: SERVE, 'check-config': CHECK_CONFIG, keygen: KEYGEN, anonymize: ANONYMIZE, demo: DEMO, ledger: LEDGER,
 };
 
 export function wantsHelp(args: readonly string[]): boolean {

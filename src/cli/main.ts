@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // shadowgate's one entry: subcommands serve, check-config, keygen, anonymize, replay, demo, canary,
-// report. Each loads only its own room, so `check-config` never opens a socket.
+// report, ledger. Each loads only its own room, so `check-config` never opens a socket.
 import { parseArgs } from 'node:util';
 import { ConfigError, ShadowgateError } from '../errors.js';
 import { loadConfigFile } from '../config/load.js';
@@ -91,6 +91,10 @@ async function main(argv: string[]): Promise<number> {
     case 'canary': {
       const { runCanaryCli } = await import('./admin-client.js');
       return runCanaryCli(args, io);
+    }
+    case 'ledger': {
+      const { runLedgerCli } = await import('./ledger.js');
+      return runLedgerCli(args, io);
     }
     case 'report': {
       const { runReportCli } = await import('./admin-client.js');

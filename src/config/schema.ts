@@ -6,6 +6,7 @@ import { anonymizeSchema } from './schema/anonymize.js';
 import { compareSchema } from './schema/compare.js';
 import { adminSchema, canarySchema, limitsSchema } from './schema/canary.js';
 import { recordSchema } from './schema/record.js';
+import { ledgerSchema } from './schema/ledger.js';
 import { stateSchema } from './schema/state.js';
 import { rewriteProblems, rewriteSchema, streamTimeout } from './schema/protocols.js';
 import { tracingSchema } from './schema/tracing.js';
@@ -146,6 +147,8 @@ export const configSchema = z.object({
   routes: z.array(routeSchema).default([]),
   anonymize: anonymizeSchema.default(() => anonymizeSchema.parse({})),
   record: recordSchema.optional(),
+  /** The signed, hash-chained lineage ledger (docs/lineage.md). */
+  ledger: ledgerSchema.optional(),
   state: stateSchema.default(() => stateSchema.parse({})),
   tracing: tracingSchema.optional(),
 }).strict();
@@ -207,7 +210,8 @@ export type ClientTimeouts = z.infer<typeof clientTimeoutsSchema>;
 export type { AnonymizeConfig, PolicyConfig, TransformSpec } from './schema/anonymize.js';
 export type { CompareConfig } from './schema/compare.js';
 export type { AdminConfig, CanaryConfig, GuardrailsConfig, LimitsConfig } from './schema/canary.js';
-export type { RecordConfig } from './schema/record.js';
+export type { DataKeyConfig, EncryptionConfig, RecordConfig } from './schema/record.js';
+export type { LedgerConfig } from './schema/ledger.js';
 export type { RedisStateConfig, StateConfig } from './schema/state.js';
 export type { RewriteConfig, TargetRewrite } from './schema/protocols.js';
 export type { TracingConfig } from './schema/tracing.js';

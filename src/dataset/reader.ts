@@ -1,10 +1,16 @@
 // Reads dataset records from several files in order, plain or gzip (detected by magic bytes). A bad
 // line is reported with its file and line number and skipped; every readable record still comes out.
+// A file with a manifest beside it is checked against it first (refused when it does not match); an
+// encrypted file (crypt.ts) is decrypted with the key its header names.
 import { createReadStream } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { ShadowgateError } from '../errors.js';
+import type { Verifier } from '../ledger/keys.js';
+import { isEncrypted, openEncrypted } from './crypt.js';
+import { checkManifest } from './manifest.js';
 import { expandGlob, isGlob } from './glob.js';
 import { checkRecord, DATASET_VERSION, type DatasetRecord } from './record.js';
 
@@ -25,6 +31,10 @@ export interface ReadOptions {
   /** Longest line accepted; longer lines are skipped without being held in memory. */
   maxLineBytes?: number;
   signal?: AbortSignal;
+  /** Keys of encrypted files by key id (record.encryption); an encrypted file without its key is refused. */
+  decryptKeys?: ReadonlyMap<string, Buffer>;
+  /** Public keys a manifest's signature must verify under; none: manifests are checked by digest only. */
+  manifestVerifiers?: readonly Verifier[];
 }
 
 export interface ReadItem {
@@ -96,6 +106,8 @@ export async function* readDataset(paths: readonly string[], opts: ReadOptions =
   for (const file of files) {
     if (opts.signal?.aborted) return;
     let fileBytes = 0;
+    // Before any record of it comes out: a file whose manifest does not match is refused whole.
+    await checkManifest(file, opts.manifestVerifiers ?? []);
     yield* readFile(file, opts, (n) => {
       fileBytes = n;
       opts.onProgress?.(doneBytes + n, totalBytes);
@@ -106,10 +118,13 @@ export async function* readDataset(paths: readonly string[], opts: ReadOptions =
 
 async function* readFile(file: string, opts: ReadOptions, progress: (bytesRead: number) => void): AsyncGenerator<ReadItem> {
   const maxLine = opts.maxLineBytes ?? 64 * 1024 * 1024;
-  const gzip = await isGzip(file);
-  const raw = createReadStream(file);
+  let encryptedBytes = 0;
+  const enc = (await isEncrypted(file)) ? await openEncrypted(file, opts.decryptKeys, (n) => { encryptedBytes = n; }) : undefined;
+  const gzip = enc ? enc.gzip : await isGzip(file);
+  const raw = enc ? Readable.from(enc.chunks, { objectMode: false }) : createReadStream(file);
+  const bytesRead = () => (enc ? encryptedBytes : (raw as ReturnType<typeof createReadStream>).bytesRead);
   const source = gzip ? raw.pipe(createGunzip()) : raw;
-  if (gzip) raw.on('error', (err) => source.destroy(err));
+  if (gzip) raw.on('error', (err: Error) => source.destroy(err));
   const issue = (kind: ReadIssueKind, line: number, message: string) => opts.onIssue?.({ kind, file, line, message: `${file}:${line}: ${message}` });
 
   let lineNo = 0;
@@ -170,9 +185,11 @@ async function* readFile(file: string, opts: ReadOptions, progress: (bytesRead: 
           pending.push(Buffer.from(rest));
         }
       }
-      progress(raw.bytesRead);
+      progress(bytesRead());
     }
   } catch (err) {
+    // A decryption failure (a changed byte, a truncation, a wrong key) names the file itself.
+    if (err instanceof ShadowgateError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     if (gzip && (code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR')) {
       // A gzip file cut short still yields everything before the cut; say where it stopped.
@@ -184,5 +201,5 @@ async function* readFile(file: string, opts: ReadOptions, progress: (bytesRead: 
     raw.destroy();
   }
   if (pendingBytes > 0 || oversized) yield* emit(Buffer.concat(pending), false);
-  progress(raw.bytesRead);
+  progress(bytesRead());
 }

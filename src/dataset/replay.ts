@@ -16,6 +16,8 @@ import { PipelineRoutes, targetRoles, type PipelineRoute } from '../pipeline/rou
 import { comparable, copyExchange, sendCopy } from '../pipeline/send.js';
 import { readDataset, type ReadIssue, type ReadItem } from './reader.js';
 import { recordRequest } from './record.js';
+import { loadDataKeys } from './crypt.js';
+import { ledgerVerifiers } from '../ledger/keys.js';
 
 export interface ReplayProgress {
   /** Records replayed so far. */
@@ -153,8 +155,13 @@ export async function replayDataset(opts: ReplayOptions): Promise<ReplayResult> 
   let unreadable = 0;
   let bytesRead = 0;
   let totalBytes = 0;
+  // Encrypted files decrypt with record.encryption's keys; manifests verify under the ledger's public key.
+  const decryptKeys = config.record?.encryption ? loadDataKeys(config.record.encryption).byId : undefined;
+  const manifestVerifiers = config.ledger ? ledgerVerifiers(config.ledger) : [];
   const items = readDataset(opts.datasets, {
     signal: opts.signal,
+    decryptKeys,
+    manifestVerifiers,
     onIssue: (issue) => {
       unreadable++;
       opts.onIssue?.(issue);

@@ -1,5 +1,7 @@
 // Rotating JSONL dataset writer: the shadow path enqueues records into a bounded queue and returns at
 // once; batches of whole lines go to disk off the hot path. A full queue drops and counts, never grows.
+// A rotated file is sealed in the background: gzipped, encrypted (record.encryption), given a signed
+// manifest and a `dataset.rotated` ledger entry (docs/lineage.md).
 import cluster from 'node:cluster';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
@@ -9,6 +11,9 @@ import { createGzip } from 'node:zlib';
 import type { Logger } from 'pino';
 import type { RecordConfig } from '../config/schema.js';
 import type { Metrics } from '../observe/metrics.js';
+import { policyRef, type Ledger } from '../ledger/ledger.js';
+import { encryptFileInPlace, loadDataKeys, type DataKeys } from './crypt.js';
+import { manifestPath, scanRecords, writeManifest, type RecordStats } from './manifest.js';
 import type { DatasetRecord } from './record.js';
 
 export type DropReason = 'queue_full' | 'too_large' | 'closed' | 'io_error';
@@ -53,13 +58,17 @@ export class DatasetWriter {
   private lastStamp = '';
   private stampSeq = 0;
   private readonly counts = { written: 0, dropped: 0, rotations: 0 };
+  private readonly ledger: Ledger | undefined;
+  private readonly dataKeys: DataKeys | undefined;
 
   /**
    * `workerId` defaults to this node:cluster worker's id: workers then write `shadow.w<id>.jsonl` each,
    * since one file needs one owner for its size accounting and rotation.
    */
-  constructor(cfg: Readonly<RecordConfig>, deps: { metrics: Metrics; log: Logger; workerId?: number }) {
+  constructor(cfg: Readonly<RecordConfig>, deps: { metrics: Metrics; log: Logger; workerId?: number; ledger?: Ledger | undefined }) {
     this.cfg = cfg;
+    this.ledger = deps.ledger;
+    this.dataKeys = cfg.encryption ? loadDataKeys(cfg.encryption) : undefined;
     this.metrics = deps.metrics;
     this.log = deps.log;
     const workerId = deps.workerId ?? (cluster.isWorker ? cluster.worker?.id : undefined);
@@ -240,9 +249,28 @@ export class DatasetWriter {
     this.counts.rotations++;
     // One background job at a time, in rotation order: pruning must never delete a file being gzipped.
     this.background = this.background.then(async () => {
-      if (this.cfg.gzip) await gzipFile(rotated);
+      const stats = (this.cfg.manifest ?? this.ledger !== undefined) ? await scanRecords(rotated) : undefined;
+      const file = this.cfg.gzip ? await gzipFile(rotated) : rotated;
+      try {
+        if (this.dataKeys) await encryptFileInPlace(file, this.dataKeys, this.cfg.gzip);
+        if (stats) await this.seal(file, stats);
+      } catch (err) {
+        // Not a write failure (no record is lost): the file stays as it is, unsealed, and says so.
+        this.log.error({ path: file, err: (err as Error).message }, 'sealing a rotated dataset file failed (encryption, manifest or ledger entry)');
+      }
       await this.prune();
     }).catch((err: unknown) => this.ioError('rotate', err));
+  }
+
+  /** The manifest beside a rotated file (signed with the ledger's key), and its ledger entry. */
+  private async seal(file: string, stats: RecordStats): Promise<void> {
+    const m = await writeManifest(file, stats, { gzip: this.cfg.gzip, encryptionKeyId: this.dataKeys?.current.id, signer: this.ledger?.signer });
+    await this.ledger?.append({
+      type: 'dataset.rotated',
+      datasets: [{ file, sha256: m.sha256, bytes: m.bytes, records: m.records }],
+      policies: m.policies.map((id) => policyRef(id)),
+      details: { manifest: manifestPath(file), ...(m.timeRange ? { timeRange: m.timeRange } : {}), ...(m.encryption ? { encryptionKeyId: m.encryption.keyId } : {}) },
+    });
   }
 
   /** Sortable UTC stamps (names sort in write order); a same-millisecond rotation gets a sequence suffix. */
@@ -258,7 +286,10 @@ export class DatasetWriter {
     const rotated = (await readdir(this.dir)).filter((f) => rotatedName.test(f)).sort();
     // keepFiles counts the active file too.
     const excess = rotated.length - (this.cfg.keepFiles - 1);
-    for (const f of rotated.slice(0, Math.max(0, excess))) await unlink(join(this.dir, f)).catch(() => undefined);
+    for (const f of rotated.slice(0, Math.max(0, excess))) {
+      await unlink(join(this.dir, f)).catch(() => undefined);
+      await unlink(manifestPath(join(this.dir, f))).catch(() => undefined);
+    }
   }
 }
 
@@ -305,7 +336,7 @@ async function trimTornTail(h: FileHandle, log: Logger, path: string, ours: bool
   return 0;
 }
 
-async function gzipFile(path: string): Promise<void> {
+async function gzipFile(path: string): Promise<string> {
   const tmp = `${path}.gz.tmp`;
   await pipeline(createReadStream(path), createGzip(), createWriteStream(tmp));
   const h = await open(tmp, 'r+');
@@ -317,6 +348,7 @@ async function gzipFile(path: string): Promise<void> {
   await rename(tmp, `${path}.gz`);
   await unlink(path);
   await syncDir(dirname(path));
+  return `${path}.gz`;
 }
 
 /** A rename is durable only once its directory is fsynced; some filesystems refuse, which is harmless. */

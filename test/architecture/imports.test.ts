@@ -24,16 +24,17 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   // The one copy pipeline (roles, rewrite, dispatch, the gRPC codec, compare, the dataset record), below
   // both the shadow threads and replay.
   pipeline: ['config', 'errors', 'exchange', 'observe', 'compare', 'grpc', 'http'],
-  dataset: ['config', 'errors', 'exchange', 'compare', 'observe', 'http', 'pipeline'],
+  ledger: ['config', 'errors', 'version'],
+  dataset: ['config', 'errors', 'exchange', 'compare', 'observe', 'http', 'pipeline', 'ledger'],
   shadow: ['config', 'errors', 'exchange', 'observe', 'compare', 'shadow-threads', 'http'],
   'shadow-threads': ['config', 'errors', 'exchange', 'observe', 'anonymize', 'compare', 'grpc', 'shadow', 'http', 'pipeline'],
   grpc: ['config', 'errors', 'exchange', 'observe', 'proxy', 'http'],
   proxy: ['config', 'errors', 'observe', 'routing', 'shadow', 'grpc', 'http'],
   admin: ['config', 'errors', 'observe', 'routing', 'state'],
   console: [], // browser code: talks to the admin API over HTTP only
-  app: ['config', 'errors', 'exchange', 'version', 'observe', 'http', 'anonymize', 'compare', 'routing', 'state', 'dataset', 'shadow', 'shadow-threads', 'grpc', 'proxy', 'admin'],
+  app: ['config', 'errors', 'exchange', 'version', 'observe', 'http', 'anonymize', 'compare', 'routing', 'state', 'dataset', 'shadow', 'shadow-threads', 'grpc', 'proxy', 'admin', 'ledger'],
   demo: ['config', 'errors', 'exchange', 'observe', 'compare', 'routing', 'dataset', 'app'],
-  cli: ['config', 'errors', 'exchange', 'version', 'observe', 'anonymize', 'compare', 'routing', 'state', 'dataset', 'shadow', 'proxy', 'admin', 'app', 'demo'],
+  cli: ['config', 'errors', 'exchange', 'version', 'observe', 'anonymize', 'compare', 'routing', 'state', 'dataset', 'shadow', 'proxy', 'admin', 'app', 'demo', 'ledger'],
 };
 
 /** file → rooms it may import beyond its room's rule, and why (each one is debt, named in the doc). */

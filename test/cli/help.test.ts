@@ -19,6 +19,7 @@ const FLAGS: Record<string, string[]> = {
   demo: ['--duration', '--keep-running', '--seed', '--rps'],
   canary: ['set', 'clear', 'rollback', 'promote', 'pause', 'resume', 'status', '--json'],
   report: ['--json'],
+  ledger: ['verify', 'export-key', 'keygen', '--ledger', '--public-key', '--head', '--config', '--key-file'],
 };
 
 function configFile(): string {

@@ -1,0 +1,86 @@
+// `shadowgate ledger verify|export-key|keygen`: checks a lineage ledger's chain and signatures, prints
+// the public key that verifies it, or a fresh private key.
+import { readFile } from 'node:fs/promises';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { loadConfigFile } from '../config/load.js';
+import { ShadowgateError } from '../errors.js';
+import { exportPublicKey, generatePrivateKeyPem, ledgerError, loadPrivateKey, parsePublicKey, signerOf } from '../ledger/keys.js';
+import { headPath } from '../ledger/ledger.js';
+import { verifyLedger } from '../ledger/verify.js';
+
+export interface LedgerIo {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+}
+
+function usage(message: string): ShadowgateError {
+  return new ShadowgateError('SG_ERR_USAGE', `ledger: ${message}`, 400);
+}
+
+type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>): Values {
+  try {
+    const { values, positionals } = parseArgs({ args, options, strict: true, allowPositionals: true });
+    if (positionals.length > 0) throw usage(`unexpected argument "${positionals[0]!}"`);
+    return values;
+  } catch (err) {
+    if (err instanceof ShadowgateError) throw err;
+    throw usage((err as Error).message);
+  }
+}
+
+async function readText(file: string, what: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw ledgerError(`cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, err);
+  }
+}
+
+export async function runLedgerCli(argv: string[], io: LedgerIo): Promise<number> {
+  const [sub, ...args] = argv;
+  switch (sub) {
+    case 'verify': {
+      const v = parse(args, { ledger: { type: 'string', short: 'l' }, 'public-key': { type: 'string', multiple: true }, head: { type: 'string' } });
+      if (typeof v.ledger !== 'string') throw usage('verify: --ledger FILE is required');
+      const keys = (v['public-key'] ?? []) as string[];
+      const verifiers = await Promise.all(keys.map(async (k) => parsePublicKey(await readText(k, 'public key'), k)));
+      const text = await readText(v.ledger, 'ledger');
+      const headFile = typeof v.head === 'string' ? v.head : headPath(v.ledger);
+      const head = await readFile(headFile, 'utf8').catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT' && typeof v.head !== 'string') return undefined;
+        throw ledgerError(`cannot read head ${headFile}: ${err.code ?? 'error'}`, err);
+      });
+      const result = verifyLedger(text, { verifiers, head });
+      if (!result.ok) {
+        io.stderr.write(`${v.ledger}:${result.line}: ${result.reason}\n${result.line === 0 ? `(${headFile})\n` : ''}ledger verification FAILED\n`);
+        return 1;
+      }
+      io.stdout.write(`${v.ledger}: intact (${result.entries} entr${result.entries === 1 ? 'y' : 'ies'}; last hash ${result.lastHash}${result.signaturesChecked ? `; signatures checked with ${verifiers.map((x) => x.keyId).join(', ')}` : ''})\n`);
+      for (const note of result.notes) io.stderr.write(`note: ${note}\n`);
+      return 0;
+    }
+    case 'export-key': {
+      const v = parse(args, { config: { type: 'string', short: 'c' }, 'key-file': { type: 'string' } });
+      let source: { key?: string | undefined; keyFile?: string | undefined };
+      if (typeof v['key-file'] === 'string') source = { keyFile: v['key-file'] };
+      else if (typeof v.config === 'string') {
+        const cfg = loadConfigFile(v.config).ledger;
+        if (!cfg) throw usage(`export-key: ${v.config} has no ledger section`);
+        source = cfg;
+      } else throw usage('export-key: --config FILE or --key-file FILE is required');
+      const signer = signerOf(loadPrivateKey(source, 'ledger'));
+      io.stdout.write(exportPublicKey(signer.publicKey));
+      io.stderr.write(`key id ${signer.keyId}\n`);
+      return 0;
+    }
+    case 'keygen': {
+      parse(args, {});
+      io.stdout.write(generatePrivateKeyPem());
+      return 0;
+    }
+    default:
+      throw usage(sub === undefined ? 'a subcommand is required (verify, export-key, keygen)' : `unknown subcommand "${sub}" (verify, export-key, keygen)`);
+  }
+}
