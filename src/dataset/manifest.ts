@@ -6,7 +6,7 @@ import { createReadStream } from 'node:fs';
 import { open, readFile, rename } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ShadowgateError } from '../errors.js';
-import { canonicalJson } from '../ledger/canonical.js';
+import { canonicalJson } from '../kernel/canonical-json.js';
 import type { Signer, Verifier } from '../ledger/keys.js';
 
 export const MANIFEST_VERSION = 1;

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { packageVersion } from '../version.js';
-import { canonicalJson } from './canonical.js';
+import { canonicalJson } from '../kernel/canonical-json.js';
 import { ledgerError, loadPrivateKey, signerOf, type Signer } from './keys.js';
 
 export const LEDGER_VERSION = 1;

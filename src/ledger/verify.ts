@@ -1,7 +1,7 @@
 // Verifies a ledger: every line canonical JSON, seq 1, 2, 3…, each `prev` the SHA-256 of the line before,
 // each signature valid under a known public key, and the head (when present) matching an entry. The
 // first bad line is named: any changed byte, dropped, inserted or reordered entry fails here.
-import { canonicalJson } from './canonical.js';
+import { canonicalJson } from '../kernel/canonical-json.js';
 import type { Verifier } from './keys.js';
 import { ENTRY_TYPES, GENESIS, sha256Hex, signedPart, type LedgerEntry, type LedgerHead } from './ledger.js';
 
