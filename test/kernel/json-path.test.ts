@@ -61,6 +61,19 @@ describe('compare rules mean what policies mean', () => {
   });
 });
 
+describe('the compare tree stays lean', () => {
+  it('elements share one node unless a rule names an index there; a field reports its threshold from the field alone', () => {
+    const any = new CompiledRules(compareConfig({ scores: ['$.items[*].v'] }));
+    expect(any.root.member('items').element(0)).toBe(any.root.member('items').element(7));
+    const one = new CompiledRules(compareConfig({ pathSyntax: 'rfc9535', scores: ['$.items[0].v'], text: { '$.items[1].t': { minSimilarity: 0.7 } } }));
+    const items = one.root.member('items');
+    expect(items.element(0)).not.toBe(items.element(1));
+    expect([0, 1, 2].map((i) => items.element(i).member('v').rule.score)).toEqual([true, false, false]);
+    // The comparer's tallies know the field, not the index: its threshold is the one any index names.
+    expect(one.at('$.items[*].t').minSimilarity).toBe(0.7);
+  });
+});
+
 describe('a compare path whose meaning changed is refused at load', () => {
   const config = (compare: string) => `
 upstreams: { incumbent: { url: "http://127.0.0.1:9101" }, candidate: { url: "http://127.0.0.1:9102" } }
