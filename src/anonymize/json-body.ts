@@ -3,7 +3,7 @@
 // (detectors/numbers.ts). Mutates the parsed tree; used for documents the fast path (json-stream.ts) refuses.
 import { classifyKey, scopedKey } from './detectors/key-names.js';
 import { integralLength, numberEntity } from './detectors/numbers.js';
-import { step, valueAt, type Segment, type States } from './json-path.js';
+import { initialStates, step, valueAt, type Segment, type States } from '../kernel/json-path.js';
 import type { CompiledRule } from './rules.js';
 import { fieldScanOptions, type Run } from './run.js';
 import type { Scalar } from './transforms.js';
@@ -30,8 +30,7 @@ export function anonymizeJson(run: Run, f: FieldRules, root: unknown): unknown {
     const v = valueAt(root, r.subject);
     return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
   });
-  const initial: number[] = [];
-  for (let r = 0; r < f.paths.length; r++) initial.push(r, 0);
+  const initial = initialStates(f.paths.length);
   const w: Walk = { run, f, subjects };
   const out = visit(w, root, initial, undefined);
   return out === DROP ? null : out;

@@ -3,7 +3,7 @@
 // else through as written — no JSON.parse / JSON.stringify round trip, so an untouched number keeps its
 // source text byte for byte (1.0 stays 1.0, 2^53 + 1 stays exact) and a replaced one keeps its type.
 import { classifyKey, scopedKey } from './detectors/key-names.js';
-import { step, valueAt, type States } from './json-path.js';
+import { initialStates, step, valueAt, type States } from '../kernel/json-path.js';
 import { shapedNumber, unknownScalar, type FieldRules } from './json-body.js';
 import { integralLength } from './detectors/numbers.js';
 import type { CompiledRule } from './rules.js';
@@ -227,8 +227,7 @@ class Rewriter {
  * one JSON.parse first. Returns `text` itself when nothing changed.
  */
 export function rewriteJson(run: Run, f: FieldRules, text: string): string | undefined {
-  const initial: number[] = [];
-  for (let r = 0; r < f.paths.length; r++) initial.push(r, 0);
+  const initial = initialStates(f.paths.length);
   const subjects = new Map<CompiledRule, string | undefined>();
   if (f.rules.some((r) => r.subject !== undefined)) {
     // A date-shift subject may come later in the document than the dates it shifts: read it first.

@@ -6,7 +6,7 @@ import type { AnonymizedRequest, RawRequest } from '../exchange.js';
 import { BoundedSet } from './bounded-set.js';
 import { anonymizeHeaders } from './headers.js';
 import { shapedNumber, type FieldRules } from './json-body.js';
-import { parseJsonPath, type Segment } from './json-path.js';
+import { compileStreamPath, isSingular, parseJsonPath, type Segment } from '../kernel/json-path.js';
 import type { KeyedHash } from './keyed.js';
 import type { PairRules } from './pairs.js';
 import { compileRule, type CompiledRule } from './rules.js';
@@ -56,12 +56,12 @@ export function compilePolicy(name: string, cfg: PolicyConfig, hash: KeyedHash, 
   const paths: Segment[][] = [];
   const rules: CompiledRule[] = [];
   for (const [path, spec] of Object.entries(cfg.fields)) {
-    const segs = parseJsonPath(path);
+    const segs = compileStreamPath(path);
     if (typeof segs === 'string') { problems.push(`anonymize.policies.${name}.fields["${path}"]: ${segs}`); continue; }
     let subject: Segment[] | undefined;
     if (typeof spec === 'object' && spec.subject !== undefined) {
       const s = parseJsonPath(spec.subject);
-      if (typeof s === 'string' || s.some((x) => x.kind !== 'child' && x.kind !== 'index')) {
+      if (typeof s === 'string' || !isSingular(s)) {
         problems.push(`anonymize.policies.${name}.fields["${path}"].subject: expected a path without wildcards, e.g. $.user.id`);
         continue;
       }
@@ -77,7 +77,7 @@ export function compilePolicy(name: string, cfg: PolicyConfig, hash: KeyedHash, 
   const formRules = new Map<string, CompiledRule>();
   for (let r = 0; r < paths.length; r++) {
     const only = paths[r]!.length === 1 ? paths[r]![0]! : undefined;
-    if ((only?.kind === 'child' || only?.kind === 'descendant') && only.name !== '*' && !formRules.has(only.name)) formRules.set(only.name, rules[r]!);
+    if ((only?.kind === 'child' || only?.kind === 'descendant') && only.name !== null && !formRules.has(only.name)) formRules.set(only.name, rules[r]!);
   }
   for (const [k, v] of rulesMap(cfg.form, ids)) formRules.set(k, v);
   const form: PairRules = { rules: formRules, unknown: cfg.unknown };

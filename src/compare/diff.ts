@@ -125,9 +125,8 @@ function diffArray(a: unknown[], b: unknown[], node: PathNode, rules: CompiledRu
   if (a.length !== b.length) out.differences.push([path, 'length']);
   const mark = out.differences.length;
   const scoreMark = out.scoreDeltas.length;
-  const child = node.element();
   const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) diffJson(a[i], b[i], rules, out, child);
+  for (let i = 0; i < n; i++) diffJson(a[i], b[i], rules, out, node.element(i));
   // Same elements in another order: one `order` difference, not one per shifted element.
   if (out.differences.length > mark && a.length === b.length && multisetEqual(a, b)) {
     out.differences.length = mark;

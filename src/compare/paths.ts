@@ -1,6 +1,10 @@
 // Normalized JSON paths (`$.items[*].score`: every array index becomes [*], so one field is one path
-// whatever the list length) and the glob patterns config rules are written in.
+// whatever the list length), which answers are reported under, and the compilation of rule paths (the
+// one grammar of src/kernel/json-path.ts, where `[0]` is index 0, `[*]` any element, `..` any depth).
 import { ShadowgateError } from '../errors.js';
+import { compileComparePath, compileLabelPath, formatJsonPath, type CompareSyntax, type Segment } from '../kernel/json-path.js';
+
+export { valueAt } from '../kernel/json-path.js';
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
@@ -19,62 +23,31 @@ function invalidPattern(pattern: string, why: string): ShadowgateError {
 }
 
 /**
- * Compiles a rule pattern. `$` is the body root; `.name` a member; `[*]` or `[3]` any element (paths
- * never keep indices); `*` one member name; `**` anything, across levels. With `descendants`, the
- * pattern also matches everything below what it names (ignoring `$.usage` ignores `$.usage.tokens`).
+ * Compiles a rule path of the one JSON-path grammar (src/kernel/json-path.ts, docs/json-paths.md) for
+ * compare rules; a path whose meaning changed from the old glob dialect is refused with the reason.
  */
-export function compilePattern(pattern: string, descendants = false): RegExp {
-  if (!pattern.startsWith('$')) throw invalidPattern(pattern, 'a path starts with $');
-  const normalized = pattern.replace(/\[\s*\d+\s*\]/g, '[*]');
-  let source = '';
-  for (let i = 0; i < normalized.length; i++) {
-    const ch = normalized[i]!;
-    if (normalized.startsWith('[*]', i)) {
-      source += '\\[\\*\\]';
-      i += 2;
-    } else if (normalized.startsWith('**', i)) {
-      source += '.*';
-      i += 1;
-    } else if (ch === '*') {
-      source += '[^.\\[]*';
-    } else {
-      source += ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    }
-  }
-  return new RegExp(`^${source}${descendants ? '(?:$|[.\\[])' : '$'}`);
+export function compilePattern(pattern: string, syntax: CompareSyntax = { rfc9535: false }): Segment[] {
+  const segs = compileComparePath(pattern, syntax);
+  if (typeof segs === 'string') throw invalidPattern(pattern, segs);
+  return segs;
 }
 
-type Step = { key: string } | { index: number };
-
-/** Parses a concrete path such as `$.choices[0].message` (`[*]` means the first element). */
-export function parseConcretePath(path: string): readonly Step[] {
-  if (!path.startsWith('$')) throw invalidPattern(path, 'a path starts with $');
-  const steps: Step[] = [];
-  const re = /\.([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+|\*)\]|\[("(?:[^"\\]|\\.)*")\]/y;
-  re.lastIndex = 1;
-  while (re.lastIndex < path.length) {
-    const m = re.exec(path);
-    if (!m) throw invalidPattern(path, `cannot read it from position ${re.lastIndex}`);
-    if (m[1] !== undefined) steps.push({ key: m[1] });
-    else if (m[2] !== undefined) steps.push({ index: m[2] === '*' ? 0 : Number(m[2]) });
-    else steps.push({ key: JSON.parse(m[3]!) as string });
-  }
-  return steps;
+/** Compiles the label path (one value: members and indices). */
+export function compileLabel(path: string): Segment[] {
+  const segs = compileLabelPath(path);
+  if (typeof segs === 'string') throw invalidPattern(path, segs);
+  return segs;
 }
 
-/** The value at a concrete path, or undefined. */
-export function valueAt(doc: unknown, steps: readonly Step[]): unknown {
-  let cur = doc;
-  for (const step of steps) {
-    if ('key' in step) {
-      if (cur === null || typeof cur !== 'object' || Array.isArray(cur)) return undefined;
-      cur = (cur as Record<string, unknown>)[step.key];
-    } else {
-      if (!Array.isArray(cur)) return undefined;
-      cur = cur[step.index];
-    }
+/** The normalized field a configured path reports under (`$.items[0].score` → `$.items[*].score`). */
+export function fieldOf(segs: readonly Segment[]): string {
+  let out = '$';
+  for (const s of segs) {
+    if (s.kind === 'child') out = childPath(out, s.name);
+    else if (s.kind === 'index' || s.kind === 'any') out = elementPath(out);
+    else return formatJsonPath(segs);
   }
-  return cur;
+  return out;
 }
 
 

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { BoundedSet } from '../../src/anonymize/bounded-set.js';
 import { anonymizeJson, type FieldRules } from '../../src/anonymize/json-body.js';
-import { parseJsonPath, type Segment } from '../../src/anonymize/json-path.js';
+import { parseJsonPath, type Segment } from '../../src/kernel/json-path.js';
 import { rewriteJson } from '../../src/anonymize/json-stream.js';
 import { KeyedHash } from '../../src/anonymize/keyed.js';
 import { compileRule } from '../../src/anonymize/rules.js';

@@ -10,9 +10,9 @@ const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 
 /** Room → the rooms it may import (its own files always). The same table is in docs/architecture.md. */
 export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
-  kernel: [], // the ground floor: one hash, one token bucket, one canonical JSON; every room but the console may import it
   errors: [],
   version: [],
+  kernel: [], // the ground floor: one hash, one token bucket, one canonical JSON, one JSON-path grammar; every room but the console may import it
   config: ['errors'],
   exchange: ['compare'], // types only: a streamed answer's chunk marks (compare/stream.ts)
   anonymize: ['config', 'errors', 'exchange'],

@@ -3,7 +3,7 @@
 // the one function that applies a rule or `unknown` to one string field. The path form is JSON's
 // (json-path.ts): a codec only says which names make up a field's path (docs/formats.md).
 import { DROP, unknownScalar, type FieldRules } from '../json-body.js';
-import { step, type Segment, type States } from '../json-path.js';
+import { step, type Segment, type States } from '../../kernel/json-path.js';
 import type { PairRules } from '../pairs.js';
 import type { Run } from '../run.js';
 

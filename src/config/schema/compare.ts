@@ -1,12 +1,18 @@
 // Config schema of the comparison engine (`routes[].shadow.compare`). Owned by src/compare/.
 import { z } from 'zod';
+import { compileComparePath, compileLabelPath } from '../../kernel/json-path.js';
 import { duration, size } from '../units.js';
 
-/** A rule path or glob over normalized paths: `$.items[*].score`, `$.meta.*`, `$.predictions**`. */
-const pathPattern = z.string().regex(/^\$/, { message: 'a path starts with $ (for example $.items[*].score)' });
-/** A concrete path to one value (the label): members, quoted members and indices; [*] means the first. */
-const concretePath = z.string().regex(/^\$(?:\.[A-Za-z_][A-Za-z0-9_-]*|\[(?:\d+|\*)\]|\["(?:[^"\\]|\\.)*"\])*$/, {
-  message: 'expected a path to one value such as $.prediction or $.choices[0].label',
+/** A rule path of the one JSON-path grammar (docs/json-paths.md): `$.items[*].score`, `$.meta.*`, `$..email`. */
+const pathPattern = z.string().regex(/^\$/, { message: 'a path starts with $ (for example $.items[*].score)' }).superRefine((p, ctx) => {
+  // Syntax and the old glob forms here; an index (whose reading depends on pathSyntax) below, on the whole section.
+  const r = compileComparePath(p, { rfc9535: true });
+  if (typeof r === 'string' && p.startsWith('$')) ctx.addIssue({ code: 'custom', message: `\`${p}\`: ${r}` });
+});
+/** A path to one value (the label): members, quoted members and indices. */
+const concretePath = z.string().superRefine((p, ctx) => {
+  const r = compileLabelPath(p);
+  if (typeof r === 'string') ctx.addIssue({ code: 'custom', message: `expected a path to one value such as $.prediction or $.choices[0].label: \`${p}\`: ${r}` });
 });
 
 export const toleranceSchema = z.object({
@@ -18,6 +24,11 @@ export const compareSchema = z.object({
   /** Off: mirror only (e.g. to warm a candidate); no comparison, no report for the route. */
   enabled: z.boolean().default(true),
   preset: z.enum(['generic', 'kserve-v2', 'tf-serving', 'openai-chat']).default('generic'),
+  /**
+   * `rfc9535`: rule paths read `[N]` as index N, as anonymize policies do. Unset, a rule path with an index
+   * is refused at load (in the old compare dialect `[0]` meant any element; docs/json-paths.md).
+   */
+  pathSyntax: z.enum(['rfc9535']).optional(),
   /** Paths or globs whose differences are never counted. */
   ignore: z.array(pathPattern).default([]),
   tolerance: z.record(pathPattern, toleranceSchema).default({}),
@@ -74,5 +85,17 @@ export const compareSchema = z.object({
   topFields: z.number().int().nonnegative().max(200).default(20),
   /** Bounded reservoir per side for the Mann-Whitney test. */
   reservoirSize: z.number().int().min(50).max(100_000).default(2000),
-}).strict();
+}).strict().superRefine((c, ctx) => {
+  // A rule path whose meaning changed with the one grammar (`[0]`: any element → index 0) is refused here,
+  // with the rewrite to use, never reinterpreted; `pathSyntax: rfc9535` says the index is meant.
+  if (c.pathSyntax === 'rfc9535') return;
+  const check = (path: string, where: (string | number)[]) => {
+    const r = compileComparePath(path, { rfc9535: false });
+    if (typeof r === 'string') ctx.addIssue({ code: 'custom', path: where, message: `\`${path}\` in compare.${String(where[0])}: ${r}` });
+  };
+  c.ignore.forEach((p, i) => check(p, ['ignore', i]));
+  c.unordered.forEach((p, i) => check(p, ['unordered', i]));
+  c.scores.forEach((p, i) => check(p, ['scores', i]));
+  for (const key of ['tolerance', 'topK', 'text'] as const) for (const p of Object.keys(c[key])) check(p, [key, p]);
+});
 export type CompareConfig = z.infer<typeof compareSchema>;
