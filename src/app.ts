@@ -132,6 +132,10 @@ export class Shadowgate {
       tls: config.server.tls,
       http2: config.server.http2,
     });
+    const scrape = this.metrics.scrape;
+    scrape.liveInFlight = () => this.proxy.inFlightCount;
+    scrape.slotsInUse = () => this.routing.slotsInUse();
+    scrape.upstreamConnections = () => [...this.gen.pools].map(([name, pool]) => [name, pool.stats]);
   }
 
   get config(): Config {

@@ -55,8 +55,10 @@ function onStreamClose(this: Tagged<http2.ServerHttp2Stream>): void {
   const state = this[kState]!;
   this[kState] = undefined;
   if (--state.open === 0) state.since = state.book.now;
-  // Streams cut because their session ended (the peer left, or was sent away) are not cancellations.
-  if (this.rstCode !== NGHTTP2_NO_ERROR && !state.closing && !state.session.destroyed && !state.session.closed) state.reset();
+  // Cancelled: closed before the proxy ended its answer, or by a reset (a peer's RST_STREAM does not
+  // always leave its code on the stream). Streams cut because their session ended are not counted.
+  const cancelled = !this.writableEnded || this.rstCode !== NGHTTP2_NO_ERROR;
+  if (cancelled && !state.closing && !state.session.destroyed && !state.session.closed) state.reset();
 }
 
 export class H2Sessions {
@@ -113,6 +115,7 @@ export class H2Sessions {
     this.onClosed(reason);
     // A final GOAWAY (ENHANCE_YOUR_CALM for resets, else no error), then the connection closes; streams
     // still open release what they hold through their answers' close.
-    s.session.destroy(undefined, reason === 'resets' ? NGHTTP2_ENHANCE_YOUR_CALM : NGHTTP2_NO_ERROR);
+    if (reason === 'resets') s.session.destroy(new Error('HTTP/2 reset budget spent'), NGHTTP2_ENHANCE_YOUR_CALM);
+    else s.session.destroy();
   }
 }

@@ -152,6 +152,9 @@ function secureH2(opts: ListenerOptions, tls: ListenerTlsConfig, h: ListenerHand
   // With allowHTTP1 both protocols arrive as compat request/response objects with the same surface.
   server.on('request', h.request as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
   server.on('unknownProtocol', (socket: TLSSocket) => socket.destroy());
+  // HTTP/1.1 by ALPN: malformed or slow heads and upgrades are the proxy's to answer, as on plain HTTPS.
+  server.on('clientError', h.clientError);
+  server.on('upgrade', h.upgrade);
   server.on('secureConnection', (socket: Carrier) => {
     socket[kTransport] = socket;
     h.connection(socket);
@@ -250,6 +253,8 @@ function clearH2(opts: ListenerOptions, h: ListenerHandlers): ProxyListener {
     h1Sockets.add(s);
     s.once('close', () => h1Sockets.delete(s));
   });
+  // node:http sweeps for expired heads (headersTimeout) from its 'listening' event; h1 never listens itself.
+  front.on('listening', () => h1.emit('listening'));
   return Object.assign(front, {
     closeIdleConnections: () => {
       h1.closeIdleConnections();
