@@ -19,7 +19,7 @@ export function createMetrics(registry = new Registry(), opts: { defaults?: bool
   const scrape: {
     liveInFlight?: () => number;
     slotsInUse?: () => [string, number][];
-    upstreamConnections?: () => [string, { connected: number; running: number }][];
+    upstreamConnections?: () => [string, { connected: number; running: number; pending: number }][];
   } = {};
   const buildInfo = new Gauge({ name: 'shadowgate_build_info', help: 'Always 1; the labels say which shadowgate and Node.js are running.', labelNames: ['version', 'node'] as const, registers: r });
   buildInfo.set({ version: opts.version ?? packageVersion(), node: process.versions.node }, 1);
@@ -56,11 +56,12 @@ export function createMetrics(registry = new Registry(), opts: { defaults?: bool
       collect() { if (scrape.liveInFlight) this.set(scrape.liveInFlight()); } }),
     routeSlotsInUse: new Gauge({ name: 'shadowgate_route_slots_in_use', help: 'Live concurrency slots in use by route (routes with limits; read at scrape time).', labelNames: ['route'] as const, registers: r,
       collect() { for (const [route, n] of scrape.slotsInUse?.() ?? []) this.set({ route }, n); } }),
-    upstreamConnections: new Gauge({ name: 'shadowgate_upstream_connections', help: 'Live pool connections by upstream and state (open: connected; busy: carrying a call), read at scrape time.', labelNames: ['upstream', 'state'] as const, registers: r,
+    upstreamConnections: new Gauge({ name: 'shadowgate_upstream_connections', help: 'Live pool connections by upstream and state (open: connected; busy: carrying a call; queued: calls waiting for one), read at scrape time.', labelNames: ['upstream', 'state'] as const, registers: r,
       collect() {
         for (const [upstream, s] of scrape.upstreamConnections?.() ?? []) {
           this.set({ upstream, state: 'open' }, s.connected);
           this.set({ upstream, state: 'busy' }, s.running);
+          this.set({ upstream, state: 'queued' }, s.pending);
         }
       } }),
     traceSpans: new Counter({ name: 'shadowgate_trace_spans_total', help: 'Spans given to the OTLP exporter, by outcome (exported, dropped when the queue was full, failed to send).', labelNames: ['outcome'] as const, registers: r }),

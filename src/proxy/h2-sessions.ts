@@ -7,7 +7,7 @@ import http2 from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { H2Limits } from '../config/schema.js';
 
-const { NGHTTP2_NO_ERROR, NGHTTP2_ENHANCE_YOUR_CALM } = http2.constants;
+const { NGHTTP2_NO_ERROR, NGHTTP2_ENHANCE_YOUR_CALM, NGHTTP2_REFUSED_STREAM } = http2.constants;
 
 export type SessionCloseReason = 'headers' | 'idle' | 'resets';
 
@@ -45,6 +45,10 @@ class H2Session {
 function onStream(this: Tagged<http2.ServerHttp2Session>, stream: Tagged<http2.ServerHttp2Stream>): void {
   const state = this[kState];
   if (state === undefined) return;
+  if (state.closing) {
+    stream.close(NGHTTP2_REFUSED_STREAM); // the session is being sent away
+    return;
+  }
   state.open++;
   state.served = true;
   stream[kState] = state;
@@ -59,6 +63,11 @@ function onStreamClose(this: Tagged<http2.ServerHttp2Stream>): void {
   // always leave its code on the stream). Streams cut because their session ended are not counted.
   const cancelled = !this.writableEnded || this.rstCode !== NGHTTP2_NO_ERROR;
   if (cancelled && !state.closing && !state.session.destroyed && !state.session.closed) state.reset();
+}
+
+function closeSession(session: http2.ServerHttp2Session, code: number): void {
+  if (code === NGHTTP2_NO_ERROR) session.destroy();
+  else session.destroy(new Error('HTTP/2 reset budget spent'), code);
 }
 
 export class H2Sessions {
@@ -115,7 +124,9 @@ export class H2Sessions {
     this.onClosed(reason);
     // A final GOAWAY (ENHANCE_YOUR_CALM for resets, else no error), then the connection closes; streams
     // still open release what they hold through their answers' close.
-    if (reason === 'resets') s.session.destroy(new Error('HTTP/2 reset budget spent'), NGHTTP2_ENHANCE_YOUR_CALM);
-    else s.session.destroy();
+    // Out of nghttp2's callbacks: streams of the frames still being parsed are made before it runs, and
+    // destroying the session then closes each of them (a destroy from within a stream's close left
+    // later streams of the same read open, their requests and route slots held).
+    setImmediate(closeSession, s.session, reason === 'resets' ? NGHTTP2_ENHANCE_YOUR_CALM : NGHTTP2_NO_ERROR);
   }
 }

@@ -169,11 +169,11 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
 
   // ---- undici handler: the primary call ----
   onRequestStart(controller: Dispatcher.DispatchController): void {
-    // The deadline passed while this call waited for a connection: it was answered 504 already.
-    if (this.done) {
-      controller.abort(new Error('the live deadline passed while queued'));
-      return;
-    }
+    // The client left, or the deadline passed (answered 504), while this call waited for a connection.
+    // Throwing here makes undici drop the call before writing it and keep the connection for the next
+    // one (onResponseError runs; callEnded releases the load); controller.abort() would destroy the
+    // pooled connection, and a storm of cancelled requests then churns every connection of the pool.
+    if (this.done) throw new Error('the exchange ended while its call was queued');
     this.controller = controller;
   }
 
@@ -292,7 +292,7 @@ function onDeadline(ex: ProxyExchange): void {
     ex.controller.abort(Object.assign(new Error('live deadline'), { code: 'UND_ERR_HEADERS_TIMEOUT' }));
     return;
   }
-  // Still queued for a connection: answer now; onRequestStart aborts the call when it gets one.
+  // Still queued for a connection: answer now; onRequestStart drops the call when it gets one.
   ex.fail(errors.upstreamTimeout(ex.upstream));
 }
 

@@ -55,12 +55,12 @@ export async function closedCount(gw: Gateway, reason: string): Promise<number> 
   return m.values.find((v) => v.labels.reason === reason)?.value ?? 0;
 }
 
-/** The proxy's live state from its Prometheus gauges: requests in progress, route slots, busy pool connections. */
+/** The proxy's live state from its Prometheus gauges: requests in progress, route slots, busy or queued upstream calls. */
 export async function liveState(gw: Gateway): Promise<{ inFlight: number; slots: number; busy: number }> {
   const m = gw.app.metrics;
   const inFlight = (await m.liveInFlight.get()).values[0]?.value ?? 0;
   const slots = (await m.routeSlotsInUse.get()).values.reduce((n, v) => n + v.value, 0);
-  const busy = (await m.upstreamConnections.get()).values.filter((v) => v.labels.state === 'busy').reduce((n, v) => n + v.value, 0);
+  const busy = (await m.upstreamConnections.get()).values.filter((v) => v.labels.state !== 'open').reduce((n, v) => n + v.value, 0);
   return { inFlight, slots, busy };
 }
 
@@ -134,7 +134,7 @@ async function control(env: CaseEnv, gw: Gateway = env.gw): Promise<void> {
 const STORM_BATCH = 8;
 
 /** Runs `count` cancelled requests against the proxy: HTTP/2 resets streams in flight, HTTP/1.1 drops connections. */
-async function resetStorm(env: CaseEnv, count: number): Promise<number[]> {
+export async function resetStorm(env: CaseEnv, count: number): Promise<number[]> {
   const goaways: number[] = [];
   const { surface, gw } = env;
   let sent = 0;
