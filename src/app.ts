@@ -138,6 +138,10 @@ export class Shadowgate {
       tls: config.server.tls,
       http2: config.server.http2,
     });
+    const scrape = this.metrics.scrape;
+    scrape.liveInFlight = () => this.proxy.inFlightCount;
+    scrape.slotsInUse = () => this.routing.slotsInUse();
+    scrape.upstreamConnections = () => [...this.gen.pools].map(([name, pool]) => [name, pool.stats]);
   }
 
   get config(): Config {
@@ -183,10 +187,10 @@ export class Shadowgate {
     const routes = new RouteTable(config.routes.map((r) => this.buildRoute(r, generation, tracer, grpc)));
     const pt = config.server.passthrough;
     const passthrough = pt !== undefined ? createPassthrough(pt, config.upstreams[pt]!.url, config.upstreams[pt]!.timeout, config.upstreams[pt]!.connections) : undefined;
-    const { timeouts: clientTimeouts, maxConnections, maxHeaders } = config.server;
+    const { timeouts: clientTimeouts, maxConnections, maxHeaders, h2 } = config.server;
     return {
       config, generation, pools, retryPools, timeouts, queueLimits, routes, grpc, maxBodyBytes: config.server.maxBodyBytes, passthrough,
-      client: { timeouts: clientTimeouts, maxConnections, maxHeaders },
+      client: { timeouts: clientTimeouts, maxConnections, maxHeaders, h2 },
       ...(tracer ? { tracer } : {}),
     };
   }

@@ -96,6 +96,20 @@ export const clientTimeoutsSchema = z.object({
   send: positiveDuration.default(60_000),
 }).strict();
 
+/** HTTP/2 session limits (server.http2): what one session may open and cancel. */
+export const h2LimitsSchema = z.object({
+  /** SETTINGS_MAX_CONCURRENT_STREAMS advertised to every client (NGINX's http2_max_concurrent_streams: 128). */
+  maxConcurrentStreams: z.number().int().min(1).max(10_000).default(128),
+  /**
+   * Streams a session may cancel (RST_STREAM from the client, or reset by the proxy for a timeout) in a
+   * burst, refilled at `resetsPerSecond`; past it the session gets GOAWAY ENHANCE_YOUR_CALM and is closed
+   * (the Rapid Reset bound, CVE-2023-44487, as NGINX and Envoy do).
+   */
+  resetBurst: z.number().int().min(1).default(256),
+  resetsPerSecond: z.number().min(0).default(32),
+}).strict();
+export type H2Limits = z.infer<typeof h2LimitsSchema>;
+
 export const serverSchema = z.object({
   host: z.string().default('0.0.0.0'),
   port: z.number().int().min(0).max(65535).default(8080),
@@ -111,6 +125,7 @@ export const serverSchema = z.object({
   tls: listenerTlsSchema.optional(),
   /** Also accept HTTP/2: h2c with prior knowledge in clear, h2 by ALPN with tls; HTTP/1.1 stays. Default false. */
   http2: z.boolean().optional(),
+  h2: h2LimitsSchema.default(() => h2LimitsSchema.parse({})),
   timeouts: clientTimeoutsSchema.default(() => clientTimeoutsSchema.parse({})),
   /**
    * Open client connections per process (at most 3/4 of the open-file limit); at the limit the oldest idle

@@ -15,6 +15,12 @@ export function createMetrics(registry = new Registry(), opts: { defaults?: bool
     }
   }
   const r = [registry];
+  // Read when scraped (nothing on the live path): the app points these at the proxy, routing and pools.
+  const scrape: {
+    liveInFlight?: () => number;
+    slotsInUse?: () => [string, number][];
+    upstreamConnections?: () => [string, { connected: number; running: number; pending: number }][];
+  } = {};
   const buildInfo = new Gauge({ name: 'shadowgate_build_info', help: 'Always 1; the labels say which shadowgate and Node.js are running.', labelNames: ['version', 'node'] as const, registers: r });
   buildInfo.set({ version: opts.version ?? packageVersion(), node: process.versions.node }, 1);
   return {
@@ -43,10 +49,23 @@ export function createMetrics(registry = new Registry(), opts: { defaults?: bool
     anonymizerReplacements: new Counter({ name: 'shadowgate_anonymizer_replacements_total', help: 'Values replaced by the anonymizer by route and entity.', labelNames: ['route', 'entity'] as const, registers: r }),
     anonymizerLeaksBlocked: new Counter({ name: 'shadowgate_anonymizer_leaks_blocked_total', help: 'Shadow copies dropped because the leak guard found personal data.', labelNames: ['route'] as const, registers: r }),
     configReloads: new Counter({ name: 'shadowgate_config_reloads_total', help: 'Configuration reloads by result.', labelNames: ['result'] as const, registers: r }),
-    connectionsClosed: new Counter({ name: 'shadowgate_connections_closed_total', help: 'Client connections the proxy closed itself, by reason (headers, body, idle, send timeouts; evicted or max_connections at the connection limit; invalid requests).', labelNames: ['reason'] as const, registers: r }),
+    connectionsClosed: new Counter({ name: 'shadowgate_connections_closed_total', help: 'Client connections the proxy closed itself, by reason (headers, body, idle, send timeouts; evicted or max_connections at the connection limit; invalid requests; resets: an HTTP/2 session past its reset budget). HTTP/2 streams reset or answered 408 for a body or send timeout count under body and send.', labelNames: ['reason'] as const, registers: r }),
     datasetRecords: new Counter({ name: 'shadowgate_dataset_records_total', help: 'Dataset records written.', registers: r }),
     datasetRecordsDropped: new Counter({ name: 'shadowgate_dataset_records_dropped_total', help: 'Dataset records dropped, by reason.', labelNames: ['reason'] as const, registers: r }),
     grpcResponses: new Counter({ name: 'shadowgate_grpc_responses_total', help: 'Live gRPC calls by route, upstream and grpc-status (name, or none when the call was cut).', labelNames: ['route', 'upstream', 'grpc_status'] as const, registers: r }),
+    scrape,
+    liveInFlight: new Gauge({ name: 'shadowgate_live_in_flight', help: 'Live requests in progress (read at scrape time): back to its resting value once cancelled or finished requests have released everything.', registers: r,
+      collect() { if (scrape.liveInFlight) this.set(scrape.liveInFlight()); } }),
+    routeSlotsInUse: new Gauge({ name: 'shadowgate_route_slots_in_use', help: 'Live concurrency slots in use by route (routes with limits; read at scrape time).', labelNames: ['route'] as const, registers: r,
+      collect() { for (const [route, n] of scrape.slotsInUse?.() ?? []) this.set({ route }, n); } }),
+    upstreamConnections: new Gauge({ name: 'shadowgate_upstream_connections', help: 'Live pool connections by upstream and state (open: connected; busy: carrying a call; queued: calls waiting for one), read at scrape time.', labelNames: ['upstream', 'state'] as const, registers: r,
+      collect() {
+        for (const [upstream, s] of scrape.upstreamConnections?.() ?? []) {
+          this.set({ upstream, state: 'open' }, s.connected);
+          this.set({ upstream, state: 'busy' }, s.running);
+          this.set({ upstream, state: 'queued' }, s.pending);
+        }
+      } }),
     traceSpans: new Counter({ name: 'shadowgate_trace_spans_total', help: 'Spans given to the OTLP exporter, by outcome (exported, dropped when the queue was full, failed to send).', labelNames: ['outcome'] as const, registers: r }),
   };
 }

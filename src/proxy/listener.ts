@@ -14,8 +14,15 @@ export interface ListenerHandlers {
   request(req: IncomingMessage, res: ServerResponse): void;
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   clientError(err: Error, socket: Duplex): void;
-  /** Settings and events of the HTTP/1.1 server (connection and header limits, socket timeouts). */
-  http1?(server: http.Server): void;
+  /**
+   * Every client connection, whatever the listener kind: a clear socket when accepted (before the h2c
+   * preface or HTTP/1.1 head is read), a TLS socket once its handshake is done. One admission for all.
+   */
+  connection(transport: Duplex): void;
+  /** An HTTP/2 session began on a connection `connection` admitted (the same object). */
+  session(session: http2.ServerHttp2Session, transport: Duplex): void;
+  /** The HTTP/1.1 side of the listener (header limits, socket timeouts), the secure h2 server's included. */
+  http1(server: http.Server): void;
 }
 
 /** What the proxy needs of its server: listen/close/address (net.Server) and the drain controls. */
@@ -29,18 +36,32 @@ export interface ProxyListener extends net.Server {
 export interface ListenerOptions {
   readonly tls?: ListenerTlsConfig | undefined;
   readonly http2?: boolean | undefined;
-  /** node:http options of the HTTP/1.1 server (timeouts, header size). */
+  /** node:http options of the HTTP/1.1 side (timeouts, header size), on every listener kind. */
   readonly http: http.ServerOptions;
+  /** HTTP/2 session options: the SETTINGS advertised and the header-list bound. */
+  readonly h2: { readonly settings: http2.Settings; readonly maxHeaderListPairs: number };
 }
 
 /** The client's connection prefix of HTTP/2 with prior knowledge (RFC 9113 §3.4). */
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+
+/**
+ * Mozilla's "intermediate" TLS 1.2 suites less the DHE ones: ECDHE key exchange with AEAD ciphers only
+ * (no CBC: LUCKY13), and the TLS 1.3 suites Node.js offers (named, or naming TLS 1.2 suites alone would
+ * leave TLS 1.3 without any).
+ */
+export const TLS_CIPHERS = [
+  'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_GCM_SHA256',
+  'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384', 'ECDHE-ECDSA-CHACHA20-POLY1305', 'ECDHE-RSA-CHACHA20-POLY1305',
+].join(':');
 
 function secureOptions(tls: ListenerTlsConfig): https.ServerOptions {
   return {
     cert: tls.cert.pem,
     key: tls.key.pem,
     minVersion: tls.minVersion,
+    ciphers: TLS_CIPHERS,
     ...(tls.clientCa ? { ca: tls.clientCa.pem, requestCert: true, rejectUnauthorized: true } : {}),
   };
 }
@@ -50,14 +71,30 @@ export function isEncrypted(socket: Duplex | null | undefined): boolean {
   return (socket as TLSSocket | null | undefined)?.encrypted === true;
 }
 
+/**
+ * The admitted connection object itself, reachable through the proxy socket node:http2 puts in front of
+ * a session's socket (which forwards property reads, not identity).
+ */
+const kTransport = Symbol('shadowgate.transport');
+type Carrier = Duplex & { [kTransport]?: Duplex };
+
+function transportOf(session: http2.ServerHttp2Session): Duplex {
+  const carrier = session.socket as unknown as Carrier;
+  return carrier[kTransport] ?? carrier;
+}
+
 export function createListener(opts: ListenerOptions, h: ListenerHandlers): ProxyListener {
   const base = opts.http;
   if (!opts.http2) {
-    const server = opts.tls ? https.createServer({ ...base, ...secureOptions(opts.tls) }) : http.createServer(base);
+    const server = opts.tls
+      ? https.createServer({ ...base, ...secureOptions(opts.tls), handshakeTimeout: base.headersTimeout })
+      : http.createServer(base);
     server.on('request', h.request);
     server.on('upgrade', h.upgrade);
     server.on('clientError', h.clientError);
-    h.http1?.(server);
+    // Over TLS the connection is admitted with its handshake done (the handshake has the head's timeout).
+    server.on(opts.tls ? 'secureConnection' : 'connection', h.connection);
+    h.http1(server);
     return Object.assign(server, {
       reloadTls: (tls: ListenerTlsConfig) => {
         if (!(server instanceof https.Server)) return false;
@@ -66,17 +103,18 @@ export function createListener(opts: ListenerOptions, h: ListenerHandlers): Prox
       },
     });
   }
-  if (opts.tls) return secureH2(opts.tls, h);
-  return clearH2(base, h);
+  if (opts.tls) return secureH2(opts, opts.tls, h);
+  return clearH2(opts, h);
 }
 
 /** Tracks sockets and HTTP/2 sessions of servers that lack closeIdleConnections/closeAllConnections. */
-function sessionBook(server: net.Server): { closeIdle(): void; closeAll(): void } {
+function sessionBook(server: net.Server, h: ListenerHandlers): { closeIdle(): void; closeAll(): void } {
   const sessions = new Set<http2.ServerHttp2Session>();
   const sockets = new Set<Duplex>();
   server.on('session', (s: http2.ServerHttp2Session) => {
     sessions.add(s);
     s.once('close', () => sessions.delete(s));
+    h.session(s, transportOf(s));
   });
   const track = (s: Duplex) => {
     sockets.add(s);
@@ -94,12 +132,36 @@ function sessionBook(server: net.Server): { closeIdle(): void; closeAll(): void 
   };
 }
 
-function secureH2(tls: ListenerTlsConfig, h: ListenerHandlers): ProxyListener {
-  const server = http2.createSecureServer({ ...secureOptions(tls), allowHTTP1: true, settings: { enableConnectProtocol: false } });
+/** The HTTP/1.1 options node:http reads from its server object (http2's secure server takes none of them). */
+function carryHttp1Options(server: http2.Http2SecureServer, base: http.ServerOptions): http.Server {
+  const h1 = server as unknown as http.Server & { maxHeaderSize?: number };
+  if (base.headersTimeout !== undefined) h1.headersTimeout = base.headersTimeout;
+  if (base.requestTimeout !== undefined) h1.requestTimeout = base.requestTimeout;
+  if (base.keepAliveTimeout !== undefined) h1.keepAliveTimeout = base.keepAliveTimeout;
+  // Read when the server starts listening (the sweep that finds expired heads).
+  if (base.connectionsCheckingInterval !== undefined) Object.assign(h1, { connectionsCheckingInterval: base.connectionsCheckingInterval });
+  if (base.maxHeaderSize !== undefined) h1.maxHeaderSize = base.maxHeaderSize;
+  return h1;
+}
+
+function secureH2(opts: ListenerOptions, tls: ListenerTlsConfig, h: ListenerHandlers): ProxyListener {
+  const server = http2.createSecureServer({
+    ...secureOptions(tls), allowHTTP1: true, settings: opts.h2.settings, maxHeaderListPairs: opts.h2.maxHeaderListPairs,
+    handshakeTimeout: opts.http.headersTimeout,
+  });
   // With allowHTTP1 both protocols arrive as compat request/response objects with the same surface.
   server.on('request', h.request as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
   server.on('unknownProtocol', (socket: TLSSocket) => socket.destroy());
-  const book = sessionBook(server);
+  // HTTP/1.1 by ALPN: malformed or slow heads and upgrades are the proxy's to answer, as on plain HTTPS.
+  server.on('clientError', h.clientError);
+  server.on('upgrade', h.upgrade);
+  server.on('secureConnection', (socket: Carrier) => {
+    socket[kTransport] = socket;
+    h.connection(socket);
+  });
+  // HTTP/1.1 by ALPN gets what plain HTTPS gets: head timeout, keep-alive, header size and count limits.
+  h.http1(carryHttp1Options(server, opts.http));
+  const book = sessionBook(server, h);
   return Object.assign(server, {
     closeIdleConnections: book.closeIdle,
     closeAllConnections: book.closeAll,
@@ -142,20 +204,25 @@ function replayingStream(socket: Socket, first: Buffer): Duplex {
     remoteAddress: { get: () => socket.remoteAddress },
     remotePort: { get: () => socket.remotePort },
     encrypted: { value: false },
+    [kTransport]: { value: socket },
   });
   return stream;
 }
 
-function clearH2(base: http.ServerOptions, h: ListenerHandlers): ProxyListener {
+function clearH2(opts: ListenerOptions, h: ListenerHandlers): ProxyListener {
+  const base = opts.http;
   const h1 = http.createServer(base);
   h1.on('request', h.request);
   h1.on('upgrade', h.upgrade);
   h1.on('clientError', h.clientError);
-  h.http1?.(h1);
-  const h2 = http2.createServer({ settings: { enableConnectProtocol: false } });
+  h.http1(h1);
+  const h2 = http2.createServer({ settings: opts.h2.settings, maxHeaderListPairs: opts.h2.maxHeaderListPairs });
   h2.on('request', h.request as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
-  const book = sessionBook(h2);
+  const book = sessionBook(h2, h);
   const front = net.createServer((socket: Socket) => {
+    // Admitted as it is accepted, before the first bytes say which protocol it speaks.
+    h.connection(socket);
+    if (socket.destroyed) return;
     // The first bytes choose the protocol: the h2 preface, or anything else for HTTP/1.1. They are put
     // back before the chosen server reads. A client that sends nothing is closed by the keep-alive timeout.
     // The h2 session writes through a JS stream (below), where Nagle's algorithm would hold small frames.
@@ -186,6 +253,8 @@ function clearH2(base: http.ServerOptions, h: ListenerHandlers): ProxyListener {
     h1Sockets.add(s);
     s.once('close', () => h1Sockets.delete(s));
   });
+  // node:http sweeps for expired heads (headersTimeout) from its 'listening' event; h1 never listens itself.
+  front.on('listening', () => h1.emit('listening'));
   return Object.assign(front, {
     closeIdleConnections: () => {
       h1.closeIdleConnections();

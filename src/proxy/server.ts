@@ -4,11 +4,12 @@
 // shadow offer, after the client's answer has ended. Nothing after the offer can touch the answer.
 import { readFileSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import http2 from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Dispatcher, Pool } from 'undici';
 import type { Logger } from 'pino';
-import type { ClientTimeouts, RouteConfig } from '../config/schema.js';
+import type { ClientTimeouts, H2Limits, RouteConfig } from '../config/schema.js';
 import { errorBody, errors, type ShadowgateError } from '../errors.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { RouteShadow } from '../shadow/shadow.js';
@@ -19,6 +20,7 @@ import { formatTraceparent, type LiveSpan, type Tracer } from '../observe/trace.
 import { createListener, isEncrypted, type ProxyListener } from './listener.js';
 import type { ListenerTlsConfig } from '../config/schema.js';
 import { canonicalTarget } from './target.js';
+import { H2Sessions } from './h2-sessions.js';
 
 export type LiveTarget = 'incumbent' | 'candidate';
 
@@ -51,6 +53,8 @@ export interface ClientLimits {
   readonly timeouts: Readonly<ClientTimeouts>;
   readonly maxConnections: number;
   readonly maxHeaders: number;
+  /** HTTP/2 sessions: streams advertised, reset budget. */
+  readonly h2: Readonly<H2Limits>;
 }
 
 export interface Generation {
@@ -174,11 +178,11 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
 
   // ---- undici handler: the primary call ----
   onRequestStart(controller: Dispatcher.DispatchController): void {
-    // The deadline passed while this call waited for a connection: it was answered 504 already.
-    if (this.done) {
-      controller.abort(new Error('the live deadline passed while queued'));
-      return;
-    }
+    // The client left, or the deadline passed (answered 504), while this call waited for a connection.
+    // Throwing here makes undici drop the call before writing it and keep the connection for the next
+    // one (onResponseError runs; callEnded releases the load); controller.abort() would destroy the
+    // pooled connection, and a storm of cancelled requests then churns every connection of the pool.
+    if (this.done) throw new Error('the exchange ended while its call was queued');
     this.controller = controller;
   }
 
@@ -198,7 +202,7 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
     this.res.writeHead(statusCode, clientResponseHeaders(headers, this.requestId));
     this.headersSent = true;
     // From here the client must keep reading: `send` without progress cuts it and cancels this call.
-    this.req.socket.setTimeout(this.gen.client.timeouts.send);
+    armTimeout(this.req, this.gen.client.timeouts.send);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -271,7 +275,8 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
         'content-type': 'application/json',
         'content-length': Buffer.byteLength(body),
         'x-request-id': this.requestId,
-        ...(CLOSES_CONNECTION.has(err.status) ? { connection: 'close' } : {}),
+        // HTTP/2 has no connection field (a reset stream ends the exchange, not the session).
+        ...(CLOSES_CONNECTION.has(err.status) && this.req.httpVersionMajor !== 2 ? { connection: 'close' } : {}),
       });
       this.res.end(body);
     }
@@ -299,7 +304,7 @@ function onDeadline(ex: ProxyExchange): void {
     ex.controller.abort(Object.assign(new Error('live deadline'), { code: 'UND_ERR_HEADERS_TIMEOUT' }));
     return;
   }
-  // Still queued for a connection: answer now; onRequestStart aborts the call when it gets one.
+  // Still queued for a connection: answer now; onRequestStart drops the call when it gets one.
   ex.fail(errors.upstreamTimeout(ex.upstream));
 }
 
@@ -341,6 +346,31 @@ function upstreamCall(ex: ProxyExchange, timeout: number): Dispatcher.DispatchOp
   };
 }
 
+/** Pseudo-header fields (:method, :path…) in an HTTP/2 request's raw headers; maxHeaders counts the rest. */
+function pseudoFields(raw: readonly string[]): number {
+  let n = 0;
+  for (let i = 0; i < raw.length && raw[i]!.charCodeAt(0) === 0x3a; i += 2) n++;
+  return n;
+}
+
+type H2Request = IncomingMessage & { stream?: Tagged<http2.ServerHttp2Stream> };
+
+/**
+ * Arms the inactivity timeout of the request's current phase (body, send): on its socket for HTTP/1.1,
+ * on its stream for HTTP/2 (the compat socket's setTimeout would time the whole session).
+ */
+function armTimeout(req: IncomingMessage, ms: number): void {
+  const stream = (req as H2Request).stream;
+  if (stream !== undefined) stream.setTimeout(ms);
+  else req.socket.setTimeout(ms);
+}
+
+/** An HTTP/2 stream was inactive for its phase's timeout (armTimeout). */
+function onStreamTimeout(this: Tagged<http2.ServerHttp2Stream>): void {
+  const ex = this[kExchange];
+  if (ex !== undefined) ex.proxy.streamTimeout(ex, this);
+}
+
 // ---- request body: bounded, read with module-level listeners (no closures per request) ----
 function onRequestData(this: Tagged<IncomingMessage>, chunk: Buffer): void {
   const ex = this[kExchange]!;
@@ -367,10 +397,13 @@ function onRequestEnd(this: Tagged<IncomingMessage>): void {
 
 function onResponseClose(this: Tagged<ServerResponse>): void {
   const ex = this[kExchange];
-  const socket = ex?.req.socket as Tagged<Socket> | undefined;
+  // An HTTP/1.1 connection carries one exchange at a time (HTTP/2 streams never tag their session's socket).
+  const socket = ex === undefined || ex.req.httpVersionMajor === 2 ? undefined : ex.req.socket as Tagged<Socket>;
   if (socket !== undefined && socket[kExchange] === ex) socket[kExchange] = undefined;
-  if (ex && !ex.done && !this.writableFinished) {
-    // The client went away: cancel the upstream call.
+  // The answer ended only when the proxy ended it and it was flushed: an HTTP/2 compat response whose
+  // stream the client reset or whose session closed reports writableFinished too, but never writableEnded.
+  if (ex && !ex.done && !(this.writableEnded && this.writableFinished)) {
+    // The client went away (reset, closed, timed out): cancel the upstream call, release the slot.
     ex.controller?.abort(new Error('client closed the connection'));
     ex.status = 499;
     ex.finish();
@@ -387,14 +420,22 @@ export class ProxyServer {
   /** Open client connections, oldest first. */
   private readonly sockets = new Set<Tagged<Socket>>();
   private readonly connectionLimit: number;
+  /** HTTP/2 sessions: idle and head timeouts, reset budget, and whether one is busy (for eviction). */
+  private readonly h2: H2Sessions;
 
   constructor(readonly deps: ProxyDeps) {
     const limits = deps.generation().client;
     const t = limits.timeouts;
     this.connectionLimit = connectionLimit(limits.maxConnections, deps.log);
+    this.h2 = new H2Sessions(limits.h2, t, (reason) => deps.metrics.connectionsClosed.inc({ reason }));
     this.server = createListener({
       tls: deps.tls,
       http2: deps.http2,
+      h2: {
+        settings: { maxConcurrentStreams: limits.h2.maxConcurrentStreams, maxHeaderListSize: MAX_HEAD_BYTES, enableConnectProtocol: false },
+        // Enough pairs for any head within MAX_HEAD_BYTES, so that a flood gets hygiene()'s 431, not a reset.
+        maxHeaderListPairs: MAX_HEAD_BYTES / 32 + 8,
+      },
       http: {
         // node:http's headersTimeout is NGINX's client_header_timeout (it runs from a connection's or a
         // request's first byte until its head is complete); its requestTimeout would bound a whole upload,
@@ -412,11 +453,12 @@ export class ProxyServer {
       request: (req: IncomingMessage, res: ServerResponse) => this.handle(req, res),
       upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head),
       clientError: (err: Error, socket: Duplex) => this.clientError(err, socket as Tagged<Socket>, t.send),
+      // node's own server.maxConnections would refuse the newcomer; at the limit the oldest idle one gives way.
+      connection: (transport: Duplex) => this.admit(transport as Tagged<Socket>),
+      session: (session, transport) => this.h2.add(session, transport),
       http1: (server) => {
         // One over the limit is kept, so that "too many" can be seen (node drops the rest silently).
         server.maxHeadersCount = limits.maxHeaders + 1;
-        // node's own server.maxConnections would refuse the newcomer; at the limit the oldest idle one gives way.
-        server.on('connection', (socket: Tagged<Socket>) => this.admit(socket));
         server.on('timeout', (socket: Socket) => this.socketTimeout(socket));
       },
     });
@@ -451,8 +493,9 @@ export class ProxyServer {
   }
 
   /**
-   * Past the connection limit, the oldest connection with no request in progress (one that has sent no
-   * complete head yet, or idles between requests) is closed to make room, so that idle or slow-head
+   * Every listener kind's connections (HTTP/1.1, h2c, TLS with either protocol) are admitted here. Past
+   * the connection limit, the oldest connection with no request in progress (one that has sent no complete
+   * head yet, idles between requests, or is an HTTP/2 session with no open stream) is closed to make room, so that idle or slow-head
    * connections can never lock new clients out; only when every connection is busy is the newcomer refused.
    */
   private admit(socket: Tagged<Socket>): void {
@@ -461,7 +504,7 @@ export class ProxyServer {
     if (this.sockets.size <= this.connectionLimit) return;
     const closed = this.deps.metrics.connectionsClosed;
     for (const s of this.sockets) {
-      if (s !== socket && s[kExchange] === undefined && s[kUpgraded] !== true) {
+      if (s !== socket && s[kExchange] === undefined && s[kUpgraded] !== true && H2Sessions.busy(s) !== true) {
         closed.inc({ reason: 'evicted' });
         s.destroy();
         return;
@@ -477,32 +520,51 @@ export class ProxyServer {
    */
   private socketTimeout(socket: Tagged<Socket>): void {
     const ex = socket[kExchange];
-    const closed = this.deps.metrics.connectionsClosed;
     if (socket[kClosing] === true) {
       socket.destroy(); // an error answer the peer did not take; counted when it was sent
       return;
     }
-    if (ex === undefined || ex.res.writableFinished) {
-      closed.inc({ reason: 'idle' });
+    const phase = ex === undefined || ex.res.writableFinished ? 'idle' : this.stalled(ex);
+    if (phase === 'body') {
+      // The 408 goes out with connection: close; a client that does not take it is cut after `send`.
+      socket.setTimeout(ex!.gen.client.timeouts.send);
+    } else if (phase !== 'upstream') {
+      // Idle between requests, or the client stopped reading its answer: onResponseClose cancels the call.
+      this.deps.metrics.connectionsClosed.inc({ reason: phase });
       socket.destroy();
-      return;
     }
+  }
+
+  /**
+   * An HTTP/2 stream was inactive for its phase's timeout: the same phases as a socket's, on the stream
+   * alone (its session and the other streams carry on); `send` resets it with CANCEL.
+   */
+  streamTimeout(ex: ProxyExchange, stream: http2.ServerHttp2Stream): void {
+    // Finished: an answer (a 408) the client does not take; counted when it was given.
+    const phase = ex.done ? 'unread' : this.stalled(ex);
+    if (phase === 'body') {
+      stream.setTimeout(ex.gen.client.timeouts.send);
+    } else if (phase !== 'upstream') {
+      if (phase === 'send') this.deps.metrics.connectionsClosed.inc({ reason: 'send' });
+      stream.close(http2.constants.NGHTTP2_CANCEL);
+    }
+  }
+
+  /**
+   * What an inactive exchange was doing: a body that stopped coming is answered 408 here (slot released);
+   * an answer the client stopped taking is `send`; otherwise it waits on its upstream, which has its own
+   * deadline.
+   */
+  private stalled(ex: ProxyExchange): 'body' | 'send' | 'upstream' {
     if (!ex.req.complete && !ex.res.headersSent) {
-      closed.inc({ reason: 'body' });
+      this.deps.metrics.connectionsClosed.inc({ reason: 'body' });
       ex.req.removeListener('data', onRequestData);
       ex.req.removeListener('end', onRequestEnd);
       ex.chunks = [];
       ex.fail(errors.clientTimeout(`request body bytes for ${Math.round(ex.gen.client.timeouts.body / 1000)}s`));
-      // The 408 goes out with connection: close; a client that does not take it is cut after `send`.
-      socket.setTimeout(ex.gen.client.timeouts.send);
-      return;
+      return 'body';
     }
-    if (ex.res.headersSent) {
-      // The client stopped reading its answer: cut it; onResponseClose cancels the upstream call.
-      closed.inc({ reason: 'send' });
-      socket.destroy();
-    }
-    // Otherwise the request is complete and waits on its upstream, which has its own deadline.
+    return ex.res.headersSent ? 'send' : 'upstream';
   }
 
   get inFlightCount(): number {
@@ -516,11 +578,18 @@ export class ProxyServer {
     const ex = new ProxyExchange(this, gen, req, res);
     req[kExchange] = ex;
     res[kExchange] = ex;
-    (req.socket as Tagged<Socket>)[kExchange] = ex;
     res.on('close', onResponseClose);
-    if (this.draining) res.setHeader('connection', 'close');
+    const stream = (req as H2Request).stream;
+    if (stream === undefined) {
+      (req.socket as Tagged<Socket>)[kExchange] = ex;
+      if (this.draining) res.setHeader('connection', 'close');
+    } else {
+      // HTTP/2: the phases' timeouts are the stream's own (the session's idle is the H2Sessions sweep).
+      stream[kExchange] = ex;
+      stream.on('timeout', onStreamTimeout);
+    }
     // The body (if any) must keep coming: no gap longer than `body` (NGINX's client_body_timeout).
-    req.socket.setTimeout(gen.client.timeouts.body);
+    armTimeout(req, gen.client.timeouts.body);
 
     // ---- phase 1a: the request's shape (limits, one canonical target) before anything reads it ----
     const refused = this.hygiene(req, gen);
@@ -596,7 +665,7 @@ export class ProxyServer {
     const { req, res, gen } = ex;
     res.setHeader('x-request-id', ex.requestId);
     pt.web(req, res, ex.requestId, ex.body, {
-      onResponse: () => req.socket.setTimeout(gen.client.timeouts.send),
+      onResponse: () => armTimeout(req, gen.client.timeouts.send),
       done: (status: number) => {
         ex.status = ex.status || status;
         ex.finish();
@@ -623,7 +692,7 @@ export class ProxyServer {
   /** NGINX's request limits: header count, request-line length, one Host. */
   private hygiene(req: IncomingMessage, gen: Generation): ShadowgateError | undefined {
     const raw = req.rawHeaders;
-    if (raw.length / 2 > gen.client.maxHeaders) return errors.headersTooLarge(`more than ${gen.client.maxHeaders} fields`);
+    if ((raw.length / 2) - (req.httpVersionMajor === 2 ? pseudoFields(raw) : 0) > gen.client.maxHeaders) return errors.headersTooLarge(`more than ${gen.client.maxHeaders} fields`);
     if ((req.url ?? '').length > MAX_REQUEST_LINE_BYTES) return errors.uriTooLong(MAX_REQUEST_LINE_BYTES);
     let hosts = 0;
     for (let i = 0; i < raw.length; i += 2) {

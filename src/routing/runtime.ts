@@ -404,6 +404,13 @@ export class RoutingRuntime {
     this.routes.get(route)?.limits?.release();
   }
 
+  /** Live slots in use (routes[].limits), by route; routes without limits hold none. For the metrics scrape. */
+  slotsInUse(): [string, number][] {
+    const out: [string, number][] = [];
+    for (const [name, c] of this.routes) if (c.limits !== undefined) out.push([name, c.limits.inFlightCount]);
+    return out;
+  }
+
   /**
    * One finished live call. A candidate call that failed and was retried on the incumbent must be
    * reported as the candidate's failure (target candidate, its status), or guardrails never see it.
