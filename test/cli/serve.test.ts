@@ -1,14 +1,14 @@
 // The real process: check-config names every mistake, serve reloads on SIGHUP and drains on SIGTERM
 // without losing an accepted request.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, request } from 'undici';
 import { runCli, startCli } from '../helpers/cli.js';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
+import { tempDir } from '../helpers/run.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'sg-cli-'));
+const dir = tempDir('sg-cli-');
 let a: TestUpstream;
 let b: TestUpstream;
 const held: (() => void)[] = [];

@@ -69,7 +69,7 @@ routes:
     cand = await startUpstream((_q, _b, res) => res.end('candidate'));
     bad = await startUpstream((_q, _b, res) => { res.statusCode = 500; res.end('bad'); });
     replicas = await Promise.all(['A', 'B', 'C'].map(startReplica));
-  }, 30_000);
+  });
 
   afterAll(async () => {
     for (const r of replicas) if (r.child.exitCode === null) r.child.kill('SIGKILL');
