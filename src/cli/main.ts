@@ -4,6 +4,8 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, ShadowgateError } from '../errors.js';
 import { loadConfigFile } from '../config/load.js';
+import { closest } from '../config/diagnose.js';
+import { flagProblem } from './flags.js';
 import { COMMAND_HELP, OVERVIEW, version, wantsHelp } from './help.js';
 
 const io = { stdout: process.stdout, stderr: process.stderr };
@@ -12,10 +14,11 @@ const io = { stdout: process.stdout, stderr: process.stderr };
 function configOption(command: string, argv: string[]): string {
   let values: { config?: string | boolean | undefined };
   let positionals: string[];
+  const options = { config: { type: 'string', short: 'c' } } as const;
   try {
-    ({ values, positionals } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } }, strict: true, allowPositionals: true }));
+    ({ values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals: true }));
   } catch (err) {
-    throw usageError(command, (err as Error).message);
+    throw usageError(command, flagProblem(err, options));
   }
   if (positionals.length > 0) throw usageError(command, `unexpected argument "${positionals[0]!}"`);
   if (typeof values.config !== 'string') throw usageError(command, '--config FILE is required');
@@ -48,7 +51,15 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'check-config': {
       const file = configOption('check-config', args);
-      const config = loadConfigFile(file);
+      let config;
+      try {
+        config = loadConfigFile(file);
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        // As a compiler reports: one `file:line:column: path: problem` per line, the root cause first.
+        io.stderr.write(`${err.located.join('\n')}\n${file}: invalid configuration (${plural(err.located.length, 'problem')})\n`);
+        return 1;
+      }
       const { createAnonymizer } = await import('../anonymize/index.js');
       const inUse = config.routes.flatMap((r) => (r.shadow?.policy && r.shadow.policy !== 'none' ? [r.shadow.policy] : []));
       createAnonymizer(config.anonymize, inUse);
@@ -63,13 +74,11 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'anonymize': {
       let values: { config?: string; policy?: string; in?: string; out?: string; strict?: boolean };
+      const options = { config: { type: 'string', short: 'c' }, policy: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' }, strict: { type: 'boolean', default: false } } as const;
       try {
-        ({ values } = parseArgs({
-          args, strict: true,
-          options: { config: { type: 'string', short: 'c' }, policy: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' }, strict: { type: 'boolean', default: false } },
-        }));
+        ({ values } = parseArgs({ args, strict: true, options }));
       } catch (err) {
-        throw usageError('anonymize', (err as Error).message);
+        throw usageError('anonymize', flagProblem(err, options));
       }
       if (!values.config || !values.policy) throw usageError('anonymize', '--config FILE and --policy NAME are required');
       const config = loadConfigFile(values.config);
@@ -109,9 +118,11 @@ async function main(argv: string[]): Promise<number> {
     case undefined:
       io.stderr.write(OVERVIEW);
       return 2;
-    default:
-      io.stderr.write(`shadowgate: unknown command "${command}"\n\n${OVERVIEW}`);
+    default: {
+      const guess = closest(command, Object.keys(COMMAND_HELP));
+      io.stderr.write(`shadowgate: unknown command "${command}"${guess !== undefined ? ` (did you mean "${guess}"?)` : ''}\n\n${OVERVIEW}`);
       return 2;
+    }
   }
 }
 
