@@ -1,6 +1,6 @@
 // A command-line parse error in the operator's words: an unknown flag with the nearest known one
 // ("unknown flag --confg (did you mean --config?)"), not node:util's advice about positionals.
-import { closest } from '../config/diagnose.js';
+import { closest } from '../config/did-you-mean.js';
 
 /** The message for an error thrown by node:util parseArgs, given the flags the command knows. */
 export function flagProblem(err: unknown, options: Readonly<Record<string, unknown>>): string {

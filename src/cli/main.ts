@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // shadowgate's one entry: subcommands serve, check-config, keygen, anonymize, replay, demo, canary,
-// report. Each loads only its own room, so `check-config` never opens a socket.
+// report. Each loads only its own room, so `check-config` never opens a socket, and `--version` and
+// `--help` load nothing but this file and the help text (the configuration's schema, zod and yaml are
+// imported by the commands that read a configuration).
 import { parseArgs } from 'node:util';
 import { ConfigError, ShadowgateError } from '../errors.js';
-import { loadConfigFile } from '../config/load.js';
-import { closest } from '../config/diagnose.js';
+import { closest } from '../config/did-you-mean.js';
 import { flagProblem } from './flags.js';
 import { COMMAND_HELP, OVERVIEW, version, wantsHelp } from './help.js';
 
@@ -39,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'serve': {
       const file = configOption('serve', args);
-      const config = loadConfigFile(file);
+      const config = (await import('../config/load.js')).loadConfigFile(file);
       const { startShadowgate } = await import('../app.js');
       if (config.server.workers > 1) {
         const { serveCluster } = await import('../proxy/cluster.js');
@@ -53,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
       const file = configOption('check-config', args);
       let config;
       try {
-        config = loadConfigFile(file);
+        config = (await import('../config/load.js')).loadConfigFile(file);
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         // As a compiler reports: one `file:line:column: path: problem` per line, the root cause first.
@@ -81,7 +82,7 @@ async function main(argv: string[]): Promise<number> {
         throw usageError('anonymize', flagProblem(err, options));
       }
       if (!values.config || !values.policy) throw usageError('anonymize', '--config FILE and --policy NAME are required');
-      const config = loadConfigFile(values.config);
+      const config = (await import('../config/load.js')).loadConfigFile(values.config);
       const { runAnonymize, openInput, openOutput } = await import('./anonymize.js');
       return runAnonymize({
         config, policy: values.policy, strict: values.strict ?? false, stderr: io.stderr,
