@@ -15,6 +15,9 @@ export default function setup(): () => Promise<void> {
   mkdirSync(tmp);
   mkdirSync(join(runDir, 'procs'));
   const outerTmp = process.env.TMPDIR;
+  // Node 22+ keeps its module compile cache (vitest turns it on) in os.tmpdir(): a cache shared across runs,
+  // not something this run leaves behind, so it stays where it would be without the run's TMPDIR.
+  process.env.NODE_COMPILE_CACHE ??= join(tmpdir(), 'node-compile-cache');
   process.env.SG_TEST_RUN = runDir;
   process.env.TMPDIR = tmp;
 
