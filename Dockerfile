@@ -1,13 +1,16 @@
 # Multi-stage build: compile TypeScript with dev dependencies, ship only dist/src and production modules.
-# Node 20 (the oldest line package.json's engines accept and the one CI tests on).
-FROM node:20-bookworm-slim AS build
+# Node 24, the recommended line (active LTS; CI's second pass runs the suite on it, docs/testing.md), pinned
+# to the release CI's `npm install node@24` resolved on 2026-12-07. Bump both stages together.
+ARG NODE_IMAGE=node:24.21.0-bookworm-slim
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
 COPY src ./src
-# `npm ci` runs `prepare` (the build); bench/ is not copied, so the image carries no benchmark.
+# `npm ci` runs `prepare` (no dist/ here: the build); bench/ is not copied, so the image carries no benchmark.
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev && find dist -name '*.map' -delete
 
-FROM node:20-bookworm-slim
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules

@@ -3,8 +3,14 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Generous limits (docs/testing.md): tests wait on events and poll conditions, never on a fixed short
+    // timer, so a machine at load 10+ makes them slower, not red. A hung test is still caught.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    teardownTimeout: 60_000,
+    // The run's registry of children and temp directories, and the final check that nothing is left.
+    globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/setup-file.ts'],
     // Integration tests bind real loopback sockets and spawn servers: keep the 2-core machine calm.
     maxWorkers: 2,
     coverage: {

@@ -67,10 +67,13 @@ export class ShadowgateError extends Error {
 export class ConfigError extends ShadowgateError {
   /** One line per problem, each starting with the path in the file (`routes[0].shadow.maxRps: …`). */
   readonly problems: readonly string[];
-  constructor(problems: readonly string[], source?: string) {
+  /** The same problems as a compiler prints them (`file:line:column: path: message`), root cause first. */
+  readonly located: readonly string[];
+  constructor(problems: readonly string[], source?: string, located?: readonly string[]) {
     super('SG_ERR_CONFIG', `${source ? `${source}: ` : ''}invalid configuration:\n  ${problems.join('\n  ')}`);
     this.name = 'ConfigError';
     this.problems = problems;
+    this.located = located ?? problems.map((p) => (source ? `${source}: ${p}` : p));
   }
 }
 

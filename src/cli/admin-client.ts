@@ -2,6 +2,7 @@
 // SHADOWGATE_TOKEN). Human output by default, --json for scripts; exit 0 done, 1 refused or
 // unreachable, 2 usage.
 import { parseArgs } from 'node:util';
+import { flagProblem } from './flags.js';
 import { renderReport, type RouteReport } from '../compare/index.js';
 import type { RouteView } from '../routing/runtime.js';
 import { describeRollback, type GuardrailCheck } from '../routing/rollout.js';
@@ -84,15 +85,14 @@ function client(env: NodeJS.ProcessEnv): Client {
   };
 }
 
+const FLAGS = { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } as const;
+
 function parse(argv: string[]): { positionals: string[]; json: boolean; help: boolean } {
   try {
-    const { values, positionals } = parseArgs({
-      args: argv, allowPositionals: true, strict: true,
-      options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
-    });
+    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: FLAGS });
     return { positionals, json: values.json === true, help: values.help === true };
   } catch (err) {
-    throw new CliFailure((err as Error).message, EXIT.usage);
+    throw new CliFailure(flagProblem(err, FLAGS), EXIT.usage);
   }
 }
 

@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // shadowgate's one entry: subcommands serve, check-config, keygen, anonymize, replay, demo, canary,
-// report, ledger. Each loads only its own room, so `check-config` never opens a socket.
+// report, ledger. Each loads only its own room, so `check-config` never opens a socket, and `--version` and
+// `--help` load nothing but this file and the help text (the configuration's schema, zod and yaml are
+// imported by the commands that read a configuration).
 import { parseArgs } from 'node:util';
 import { ConfigError, ShadowgateError } from '../errors.js';
-import { loadConfigFile } from '../config/load.js';
+import { closest } from '../config/did-you-mean.js';
+import { flagProblem } from './flags.js';
 import { COMMAND_HELP, OVERVIEW, version, wantsHelp } from './help.js';
 
 const io = { stdout: process.stdout, stderr: process.stderr };
@@ -12,10 +15,11 @@ const io = { stdout: process.stdout, stderr: process.stderr };
 function configOption(command: string, argv: string[]): string {
   let values: { config?: string | boolean | undefined };
   let positionals: string[];
+  const options = { config: { type: 'string', short: 'c' } } as const;
   try {
-    ({ values, positionals } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } }, strict: true, allowPositionals: true }));
+    ({ values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals: true }));
   } catch (err) {
-    throw usageError(command, (err as Error).message);
+    throw usageError(command, flagProblem(err, options));
   }
   if (positionals.length > 0) throw usageError(command, `unexpected argument "${positionals[0]!}"`);
   if (typeof values.config !== 'string') throw usageError(command, '--config FILE is required');
@@ -36,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'serve': {
       const file = configOption('serve', args);
-      const config = loadConfigFile(file);
+      const config = (await import('../config/load.js')).loadConfigFile(file);
       const { startShadowgate } = await import('../app.js');
       if (config.server.workers > 1) {
         const { serveCluster } = await import('../proxy/cluster.js');
@@ -48,7 +52,15 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'check-config': {
       const file = configOption('check-config', args);
-      const config = loadConfigFile(file);
+      let config;
+      try {
+        config = (await import('../config/load.js')).loadConfigFile(file);
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        // As a compiler reports: one `file:line:column: path: problem` per line, the root cause first.
+        io.stderr.write(`${err.located.join('\n')}\n${file}: invalid configuration (${plural(err.located.length, 'problem')})\n`);
+        return 1;
+      }
       const { createAnonymizer } = await import('../anonymize/index.js');
       const inUse = config.routes.flatMap((r) => (r.shadow?.policy && r.shadow.policy !== 'none' ? [r.shadow.policy] : []));
       createAnonymizer(config.anonymize, inUse);
@@ -63,16 +75,14 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'anonymize': {
       let values: { config?: string; policy?: string; in?: string; out?: string; strict?: boolean };
+      const options = { config: { type: 'string', short: 'c' }, policy: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' }, strict: { type: 'boolean', default: false } } as const;
       try {
-        ({ values } = parseArgs({
-          args, strict: true,
-          options: { config: { type: 'string', short: 'c' }, policy: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' }, strict: { type: 'boolean', default: false } },
-        }));
+        ({ values } = parseArgs({ args, strict: true, options }));
       } catch (err) {
-        throw usageError('anonymize', (err as Error).message);
+        throw usageError('anonymize', flagProblem(err, options));
       }
       if (!values.config || !values.policy) throw usageError('anonymize', '--config FILE and --policy NAME are required');
-      const config = loadConfigFile(values.config);
+      const config = (await import('../config/load.js')).loadConfigFile(values.config);
       const { runAnonymize, openInput, openOutput } = await import('./anonymize.js');
       return runAnonymize({
         config, policy: values.policy, strict: values.strict ?? false, stderr: io.stderr,
@@ -113,9 +123,11 @@ async function main(argv: string[]): Promise<number> {
     case undefined:
       io.stderr.write(OVERVIEW);
       return 2;
-    default:
-      io.stderr.write(`shadowgate: unknown command "${command}"\n\n${OVERVIEW}`);
+    default: {
+      const guess = closest(command, Object.keys(COMMAND_HELP));
+      io.stderr.write(`shadowgate: unknown command "${command}"${guess !== undefined ? ` (did you mean "${guess}"?)` : ''}\n\n${OVERVIEW}`);
       return 2;
+    }
   }
 }
 

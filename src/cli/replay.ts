@@ -3,6 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadConfigFile } from '../config/load.js';
+import { flagProblem } from './flags.js';
 import { renderReport, type RouteReport } from '../compare/index.js';
 import { ConfigError, ShadowgateError } from '../errors.js';
 import type { ReadIssue } from '../dataset/reader.js';
@@ -59,24 +60,20 @@ function positiveNumber(name: string, text: string | undefined, integer: boolean
 
 export function parseReplayArgs(argv: readonly string[]): ReplayCliOptions {
   let parsed;
+  const options = {
+    config: { type: 'string', short: 'c' },
+    dataset: { type: 'string', multiple: true, short: 'd' },
+    route: { type: 'string' },
+    rate: { type: 'string' },
+    concurrency: { type: 'string' },
+    out: { type: 'string', short: 'o' },
+    json: { type: 'boolean', default: false },
+    'fail-on': { type: 'string', default: 'marginal' },
+  } as const;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        config: { type: 'string', short: 'c' },
-        dataset: { type: 'string', multiple: true, short: 'd' },
-        route: { type: 'string' },
-        rate: { type: 'string' },
-        concurrency: { type: 'string' },
-        out: { type: 'string', short: 'o' },
-        json: { type: 'boolean', default: false },
-        'fail-on': { type: 'string', default: 'marginal' },
-      },
-    });
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options });
   } catch (err) {
-    throw usage((err as Error).message);
+    throw usage(flagProblem(err, options));
   }
   const { values, positionals } = parsed;
   if (!values.config) throw usage('--config FILE is required');

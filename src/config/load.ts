@@ -1,22 +1,15 @@
 // Loading a configuration: YAML → `${ENV}` interpolation → zod validation. Every problem is reported
-// with its path in the file (`routes[0].shadow.maxRps`) and its line, all at once, never one by one.
+// with its path in the file (`routes[0].shadow.maxRps`), its line and column, all at once, the root cause
+// first (src/config/diagnose.ts).
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node } from 'yaml';
-import type { z } from 'zod';
-import { ConfigError } from '../errors.js';
+import { LineCounter, parseDocument } from 'yaml';
+import { ConfigError, ShadowgateError } from '../errors.js';
+import { compilerLine, diagnose, formatPath, problemLine, syntaxDiagnostics, type Diagnostic } from './diagnose.js';
 import { configSchema, crossCheck, type Config } from './schema.js';
 
 type Path = readonly PropertyKey[];
 
-/** `routes[0].shadow.maxRps` */
-export function formatPath(path: Path): string {
-  let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else out += out ? `.${String(seg)}` : String(seg);
-  }
-  return out || '(root)';
-}
+export { formatPath };
 
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 const WHOLE_REF = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}$/;
@@ -52,26 +45,6 @@ function interpolate(value: unknown, env: NodeJS.ProcessEnv, path: PropertyKey[]
   return value;
 }
 
-function lineOf(doc: ReturnType<typeof parseDocument>, lines: LineCounter, path: Path): number | undefined {
-  // Walk as deep as the document goes: a missing key is reported at its parent's line.
-  let node: unknown = doc.contents;
-  let found: Node | undefined;
-  for (const seg of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === seg);
-      if (!pair) break;
-      found = (pair.key as Node | null) ?? found;
-      node = pair.value;
-      if (node && (isMap(node) || isSeq(node) || isScalar(node))) found = isScalar(node) ? node : found;
-    } else if (isSeq(node) && typeof seg === 'number') {
-      node = node.items[seg];
-      if (node && (isMap(node) || isSeq(node) || isScalar(node))) found = node;
-    } else break;
-  }
-  const offset = found?.range?.[0];
-  return offset === undefined ? undefined : lines.linePos(offset).line;
-}
-
 export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   /** Name shown in messages. */
@@ -82,29 +55,30 @@ export interface LoadOptions {
 export function parseConfig(text: string, opts: LoadOptions = {}): Config {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(doc.errors.map((e) => `line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`), opts.source);
-  }
-  const problems: { path: Path; message: string }[] = [];
-  const raw = interpolate(doc.toJS() ?? {}, opts.env ?? process.env, [], problems);
+  if (doc.errors.length > 0) throw configError(syntaxDiagnostics(doc.errors), opts.source);
+  const envProblems: { path: Path; message: string }[] = [];
+  const raw = interpolate(doc.toJS() ?? {}, opts.env ?? process.env, [], envProblems);
   const result = configSchema.safeParse(raw);
-  problems.push(...crossCheck(raw));
-  if (!result.success) problems.push(...result.error.issues.map((i: z.core.$ZodIssue) => ({ path: i.path, message: i.message })));
-  if (problems.length > 0) {
-    throw new ConfigError(problems.map((p) => {
-      const line = lineOf(doc, lines, p.path);
-      return `${formatPath(p.path)}${line ? ` (line ${line})` : ''}: ${p.message}`;
-    }), opts.source);
+  const cross = crossCheck(raw);
+  if (!result.success || cross.length > 0 || envProblems.length > 0) {
+    throw configError(diagnose({ doc, lines, schema: configSchema, raw }, result.success ? [] : result.error.issues, cross, envProblems), opts.source);
   }
-  return deepFreeze(result.data!) as Config;
+  return deepFreeze(result.data) as Config;
 }
 
+function configError(diagnostics: readonly Diagnostic[], source: string | undefined): ConfigError {
+  return new ConfigError(diagnostics.map(problemLine), source, diagnostics.map((d) => compilerLine(source ?? '(config)', d)));
+}
+
+/** Reads and parses a configuration file; a file that cannot be read is a usage error (SG_ERR_USAGE), not an invalid configuration. */
 export function loadConfigFile(file: string, opts: LoadOptions = {}): Config {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError([`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message;
+    throw new ShadowgateError('SG_ERR_USAGE', `cannot read the configuration file ${file}: ${why}${code ? ` (${code})` : ''}`, 400);
   }
   return parseConfig(text, { ...opts, source: opts.source ?? file });
 }

@@ -219,7 +219,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     const interrupted = interrupt.signal.aborted;
     say(`  traffic: ${traffic.completed} answered in ${(traffic.durationMs / 1000).toFixed(1)} s (${traffic.rps.toFixed(0)} req/s), statuses ${Object.entries(traffic.byStatus).map(([k, v]) => `${k}:${v}`).join(' ') || '-'}${Object.keys(traffic.errors).length ? `, failed ${JSON.stringify(traffic.errors)}` : ''}, client p50 ${traffic.latencyMs.p50} ms p99 ${traffic.latencyMs.p99} ms`);
 
-    await settleShadow(app.metrics.registry.metrics.bind(app.metrics.registry), 3000);
+    await settleShadow(app.metrics.registry.metrics.bind(app.metrics.registry), 30_000);
 
     // What an operator sees: the admin API and the scrape endpoint.
     let report: RouteReport | undefined;

@@ -1,7 +1,5 @@
 // A real admin server over a stub AdminContext (real routing runtime and audit log, fake report,
 // samples, metrics and reload), bound to 127.0.0.1 port 0, plus a small JSON client.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { adminSchema } from '../../src/config/schema/canary.js';
@@ -15,6 +13,7 @@ import { AuditLog } from '../../src/state/audit.js';
 import { sha256Hex } from '../../src/admin/auth.js';
 import type { AdminContext } from '../../src/admin/context.js';
 import { startAdminServer } from '../../src/admin/server.js';
+import { tempDir } from '../helpers/run.js';
 
 export const TOKENS = { viewer: 'viewer-secret-1', operator: 'operator-secret-2', admin: 'admin-secret-3' } as const;
 
@@ -36,7 +35,7 @@ export interface Fixture {
 }
 
 export async function startFixture(admin: Record<string, unknown> = {}): Promise<Fixture> {
-  const dir = mkdtempSync(join(tmpdir(), 'sg-admin-'));
+  const dir = tempDir('sg-admin-');
   const log = silentLogger();
   const metrics = createMetrics(new Registry(), { defaults: false });
   const runtime = new RoutingRuntime(CONFIG, { metrics, log, timers: false });

@@ -1,8 +1,6 @@
 // Durable runtime state: a restart restores weights, rollout progress and rollbacks; a process killed
 // while writing in a loop leaves a readable state file; a damaged file is reported, never reset.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
@@ -13,6 +11,7 @@ import { silentLogger } from '../../src/observe/log.js';
 import { RoutingRuntime } from '../../src/routing/runtime.js';
 import { AuditLog, auditRoutingEvents, describeAudit } from '../../src/state/audit.js';
 import { StateFile } from '../../src/state/state-file.js';
+import { spawnTracked, tempDir } from '../helpers/run.js';
 
 const BUILT = fileURLToPath(new URL('../../dist/src/state/state-file.js', import.meta.url));
 
@@ -32,7 +31,7 @@ function runtime(dir: string, audit?: AuditLog): RoutingRuntime {
 
 describe('state file', () => {
   it('restores a runtime weight and an automatic rollback after a restart', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sg-state-'));
+    const dir = tempDir('sg-state-');
     const first = runtime(dir);
     first.setWeight('predict', 35, op);
     await first.flush();
@@ -65,7 +64,7 @@ describe('state file', () => {
   });
 
   it('an operator\'s rollback reads in plain words in the audit trail and the status', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sg-state-'));
+    const dir = tempDir('sg-state-');
     const rt = runtime(dir);
     rt.setWeight('predict', 20, op);
     rt.rollback('predict', { token: 'demo', role: 'operator', source: '127.0.0.1' });
@@ -81,7 +80,7 @@ describe('state file', () => {
   });
 
   it('writes a hard-failure rollback off the live thread: in force at once, on disk once flushed, restored after a restart (issue 22)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sg-state-'));
+    const dir = tempDir('sg-state-');
     try {
       const path = join(dir, 'state.json');
       const rt = runtime(dir);
@@ -104,7 +103,7 @@ describe('state file', () => {
   });
 
   it('reports a damaged state file instead of silently starting from scratch', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sg-state-'));
+    const dir = tempDir('sg-state-');
     writeFileSync(join(dir, 'state.json'), '{"v":1,"savedAt":1,"routes":{"predict":{"override":');
     expect(() => runtime(dir)).toThrow(expect.objectContaining({ code: 'SG_ERR_STATE_FILE' }));
     writeFileSync(join(dir, 'state.json'), '{"v":1,"savedAt":1,"routes":{"predict":{"override":500}}}');
@@ -113,7 +112,7 @@ describe('state file', () => {
 
   it('survives SIGKILL in the middle of a write loop: the file always parses and holds a complete state', async () => {
     if (!existsSync(BUILT)) throw new Error(`${BUILT} is missing: run \`npm run build\` (npm test does it first)`);
-    const dir = mkdtempSync(join(tmpdir(), 'sg-state-'));
+    const dir = tempDir('sg-state-');
     const path = join(dir, 'state.json');
     // The child saves as fast as it can; stdout to a pipe is synchronous on Linux, so "ready" arrives mid-loop.
     const child = `
@@ -125,9 +124,9 @@ describe('state file', () => {
         if (i === 50) process.stdout.write('ready\\n');
       }`;
     for (let round = 0; round < 3; round++) {
-      const p = spawn(process.execPath, ['--input-type=module', '-e', child], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const p = spawnTracked(process.execPath, ['--input-type=module', '-e', child], { stdio: ['ignore', 'pipe', 'inherit'] });
       const exited = new Promise<NodeJS.Signals | null>((resolve) => p.on('exit', (_code, signal) => resolve(signal)));
-      await new Promise<void>((resolve) => p.stdout.once('data', () => resolve()));
+      await new Promise<void>((resolve) => p.stdout!.once('data', () => resolve()));
       p.kill('SIGKILL');
       expect(await exited).toBe('SIGKILL');
       const state = new StateFile(path).load();

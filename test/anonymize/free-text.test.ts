@@ -138,12 +138,12 @@ describe('free-text detectors: linear work', () => {
     ['list joiners', 'Bekzod, '], ['cues', 'my name is '], ['speakers', 'Halvard: \n'], ['house numbers', '12 Main '],
     ['suffixed streets', 'Koskikatu 1 '], ['unit lines', 'Apt. 1\n'], ['address lines', 'Apt 12\nDenver\n'],
     ['on + name + number', 'on Xq 12, '], ['digit groups', '1 '], ['military', 'USNS Xy\nFPO AE 12345\n'],
-  ])('%s: ten times the input costs at most twenty times the work', (_name, unit) => {
+  ])('%s: ten times the input costs at most forty times the CPU time (linear: 10, super-linear: ~100)', (_name, unit) => {
     const small = fill(unit, 20_000);
     const large = fill(unit, 200_000);
     const run = (t: string) => () => { const out: Span[] = []; detectPerson(t, out); detectAddress(t, out); };
     run(small)(); // warm up
     const ratio = cpu(run(large)) / Math.max(1, cpu(run(small)));
-    expect(ratio).toBeLessThan(20);
-  }, 30_000);
+    expect(ratio).toBeLessThan(40);
+  });
 });

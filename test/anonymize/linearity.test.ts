@@ -1,4 +1,5 @@
-// Anonymization is linear in the body: ten times the size costs at most twelve times the work. Measured
+// Anonymization is linear in the body: ten times the size costs at most forty times the work (linear is ten,
+// quadratic a hundred: the bound leaves 4x over linear for a loaded machine's noise, 2.5x under quadratic). Measured
 // as a ratio of two CPU times (process.cpuUsage: other processes on a busy machine do not count) in one
 // process, each the minimum of five interleaved runs after two warm-up rounds, on a fresh policy with
 // small bounded caches (both sizes see the same cache regime). No wall-time bound is asserted. Shapes: many short strings with several entities each (the guard's old
@@ -41,10 +42,10 @@ describe('linear time', () => {
   test.each([
     ['many short strings with several entities each', SHORT_STRINGS, 160],
     ['one long free text', LONG_TEXT, 160],
-  ])('%s: ten times the size costs at most twelve times the time', (_label, make, n) => {
+  ])('%s: ten times the size costs at most forty times the CPU time (linear: 10, quadratic: 100)', (_label, make, n) => {
     expect(request(make(10 * n)).body.length).toBeGreaterThan(100 * 1024);
-    expect(ratio(make, n)).toBeLessThanOrEqual(12);
-  }, 60_000);
+    expect(ratio(make, n)).toBeLessThanOrEqual(40);
+  });
 });
 
 // The name cues of issue 20: lower-case transcript cues, caseless scripts after English and native cues, an

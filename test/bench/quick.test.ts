@@ -1,10 +1,10 @@
 // The CI smoke test of the bench: `run.js --quick` runs every case as a child process and exits 0,
 // every case that can run here served requests without errors, and only absent binaries are skipped.
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findNginx } from '../../bench/nginx.js';
+import { signalGroup, spawnTracked, RUN_DIR } from '../helpers/run.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const runner = `${root}dist/bench/run.js`;
@@ -14,10 +14,21 @@ const nginxInstalled = findNginx() !== undefined;
 type Case = { name: string; group: string; status: string; reason?: string; load?: { requests: number; errors: number; non2xx: number } };
 
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  // In its own process group (the runner's NGINX and shadowgate children go with it): on the deadline the
+  // whole group is killed, not only the runner.
   return new Promise((resolve) => {
-    execFile(process.execPath, [runner, ...args], { cwd: root, timeout: 280_000, maxBuffer: 8 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
-      resolve({ code, stdout, stderr });
+    const child = spawnTracked(process.execPath, [runner, ...args], { cwd: root });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const timer = setTimeout(() => {
+      if (RUN_DIR !== undefined && child.pid !== undefined) signalGroup(RUN_DIR, child.pid, 'SIGKILL');
+      else child.kill('SIGKILL');
+    }, 570_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout, stderr });
     });
   });
 }
@@ -63,7 +74,7 @@ describe('bench --quick', () => {
     } finally {
       rmSync(out, { force: true });
     }
-  }, 300_000);
+  }, 600_000);
 
   it('rejects an unknown case name with a clear message and a non-zero exit', async () => {
     const { code, stderr } = await run(['--only', 'no-such-case']);

@@ -1,12 +1,12 @@
 // Issue #10 finding 8: in cluster mode /readyz answers 200 only once every worker listens on the
 // proxy port, so a load balancer that trusts it never sends a connection that is refused.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { request } from 'undici';
 import { startCli } from '../helpers/cli.js';
 import { closedPort, startUpstream, type TestUpstream } from '../helpers/upstream.js';
+import { tempDir } from '../helpers/run.js';
 
 let upstream: TestUpstream;
 beforeAll(async () => {
@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 it('answers /readyz 503 until both workers listen, then 200, and then the proxy port accepts', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sg-ready-'));
+  const dir = tempDir('sg-ready-');
   const port = await closedPort();
   const file = join(dir, 'shadowgate.yaml');
   writeFileSync(file, `
@@ -32,7 +32,7 @@ routes: [{ name: r, match: { pathPrefix: / }, primary: a }]
   try {
     const admin = `http://127.0.0.1:${line.adminPort as number}/readyz`;
     const seen: number[] = [];
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + 60_000;
     let body: { listening?: number } = {};
     for (;;) {
       const res = await request(admin);

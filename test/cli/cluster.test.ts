@@ -1,12 +1,12 @@
 // server.workers: N — node:cluster workers share the proxy port; the primary serves /metrics
 // aggregated across workers, and SIGTERM drains them all.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Agent, request } from 'undici';
 import { startCli } from '../helpers/cli.js';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
+import { tempDir } from '../helpers/run.js';
 
 let upstream: TestUpstream;
 
@@ -20,7 +20,7 @@ afterAll(async () => {
 
 /** A two-worker config in a fresh directory, proxying everything to the test upstream. */
 function clusterConfig(extra = ''): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sg-cluster-'));
+  const dir = tempDir('sg-cluster-');
   const file = join(dir, 'shadowgate.yaml');
   writeFileSync(file, `
 server: { host: 127.0.0.1, port: 0, workers: 2 }

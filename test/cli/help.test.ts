@@ -1,12 +1,12 @@
 // The command line as a new user meets it: every subcommand's --help exits 0 and names every flag it
 // accepts, --version answers, unknown flags are refused, and errors carry one prefix and name the file.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/run.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'sg-help-'));
+const dir = tempDir('sg-help-');
 const KEY = 'k'.repeat(43);
 
 /** Each subcommand with the flags its parser accepts: the help text must document every one. */

@@ -2,15 +2,15 @@
 // byte must not lock new clients out (on main accept() failed with EMFILE and every new client was
 // reset). The enforced connection limit stays below the open-file limit, and at that limit the oldest
 // idle connection gives way to the newcomer.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { request } from 'undici';
 import { startCli } from '../helpers/cli.js';
 import { connect } from '../helpers/raw.js';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
+import { tempDir } from '../helpers/run.js';
 
 let upstream: TestUpstream;
 beforeAll(async () => {
@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 it('serves a new client while 300 silent connections are open under ulimit -n 256', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sg-nofile-'));
+  const dir = tempDir('sg-nofile-');
   const file = join(dir, 'shadowgate.yaml');
   writeFileSync(file, `
 server: { host: 127.0.0.1, port: 0 }

@@ -1,14 +1,14 @@
 // The real process: check-config names every mistake, serve reloads on SIGHUP and drains on SIGTERM
 // without losing an accepted request.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, request } from 'undici';
 import { runCli, startCli } from '../helpers/cli.js';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
+import { tempDir } from '../helpers/run.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'sg-cli-'));
+const dir = tempDir('sg-cli-');
 let a: TestUpstream;
 let b: TestUpstream;
 const held: (() => void)[] = [];
@@ -40,10 +40,11 @@ routes:
 `);
     const out = await runCli(['check-config', '--config', file]);
     expect(out.code).toBe(1);
+    // As a compiler prints them (issue 22): `file:line:column: path: problem`.
     for (const path of ['server.port', 'upstreams.incumbent.timeout', 'routes[0].primary', 'routes[0].shadow.maxRps', 'routes[0].shadow.policy']) {
-      expect(out.stderr).toContain(`${path} (line `);
+      expect(out.stderr).toMatch(new RegExp(`^${file.replace(/[.[\]]/g, '\\$&')}:\\d+:\\d+: ${path.replace(/[.[\]]/g, '\\$&')}: `, 'm'));
     }
-    expect(out.stderr).toContain('routes[0].shadow.maxRps (line 8): expected a positive number');
+    expect(out.stderr).toContain(`${file}:8:37: routes[0].shadow.maxRps: expected a positive number`);
   });
 
   it('accepts a valid file', async () => {

@@ -3,12 +3,12 @@
 // exists on those metrics, and promtool (when installed) parses every expression.
 import { hasBinary, skipNote } from '../helpers/binaries.js';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/observe/metrics.js';
+import { tempDir } from '../helpers/run.js';
 
 const dashboardPath = new URL('../../deploy/grafana/shadowgate.json', import.meta.url);
 
@@ -80,7 +80,7 @@ describe('deploy/grafana/shadowgate.json', () => {
 
   it('every expression parses with promtool', async (ctx) => {
     if (!hasBinary('promtool')) return ctx.skip(skipNote('promtool', 'dashboard PromQL syntax'));
-    const dir = mkdtempSync(join(tmpdir(), 'sg-grafana-'));
+    const dir = tempDir('sg-grafana-');
     try {
       const rules = exprs.filter((e) => e.includes('(') || e.includes('{'))
         .map((e, i) => `      - record: dashboard:expr_${i}\n        expr: ${JSON.stringify(e.replaceAll('$route', '.*').replaceAll('$instance', '.*'))}`);

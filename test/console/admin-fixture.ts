@@ -1,7 +1,5 @@
 // A real admin server over real routing and comparison engines for several routes, fed synthetic
 // exchanges: the analysis hook and the console endpoints are tested against what they would read live.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { AuditLog } from '../../src/state/audit.js';
@@ -17,6 +15,7 @@ import { silentLogger } from '../../src/observe/log.js';
 import { RoutingRuntime } from '../../src/routing/runtime.js';
 import { TOKENS } from '../admin/fixture.js';
 import { answer, compareConfig, exchange } from '../compare/helpers.js';
+import { tempDir } from '../helpers/run.js';
 
 export { TOKENS, call } from '../admin/fixture.js';
 
@@ -46,7 +45,7 @@ export function feedBroken(c: RouteComparer, n: number, nowMs: number): void {
 }
 
 export async function startConsoleFixture(routes: readonly string[], opts: { record?: RecordConfig } = {}): Promise<ConsoleFixture> {
-  const dir = mkdtempSync(join(tmpdir(), 'sg-console-'));
+  const dir = tempDir('sg-console-');
   const log = silentLogger();
   const metrics = createMetrics(new Registry(), { defaults: false });
   const config = parseConfig(JSON.stringify({

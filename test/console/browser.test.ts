@@ -2,8 +2,7 @@
 // downloaded one) against the real demo kept running: sign in by keyboard, the demo's verdict and its
 // reasons, an operator's weight change and a confirmed rollback taking effect on live traffic, a viewer
 // without controls, the datasets page; a screenshot of each page goes to test-artifacts/console/.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -14,6 +13,7 @@ import { buildConsole } from '../../src/console/build.mjs';
 import { createTrafficGenerator } from '../../src/demo/traffic.js';
 import { demoConfigPath, runDemo } from '../../src/demo/run.js';
 import { hasBinary, skipNote } from '../helpers/binaries.js';
+import { tempDir } from '../helpers/run.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const present = hasBinary(CHROMIUM);
@@ -88,7 +88,7 @@ async function shot(page: Page, name: string): Promise<void> {
 beforeAll(async () => {
   if (!present) return;
   mkdirSync(ARTIFACTS, { recursive: true });
-  dir = mkdtempSync(join(tmpdir(), 'sg-console-browser-'));
+  dir = tempDir('sg-console-browser-');
   await buildConsole();
   const configPath = join(dir, 'demo.yaml');
   writeFileSync(configPath, configWithTokens());
@@ -115,7 +115,7 @@ beforeAll(async () => {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     viewport: { width: 1366, height: 860 },
   });
-}, 90_000);
+});
 
 afterAll(async () => {
   await context?.close();

@@ -1,20 +1,19 @@
 // The console's server side: /ui and its two assets are served without a token under a strict CSP
 // (no inline script or style anywhere), whoami names the caller, and /admin/datasets counts records.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordSchema } from '../../src/config/schema/record.js';
 import { buildConsole } from '../../src/console/build.mjs';
 import { TOKENS, call, startConsoleFixture, type ConsoleFixture } from './admin-fixture.js';
+import { tempDir } from '../helpers/run.js';
 
 let f: ConsoleFixture;
 let dataDir: string;
 beforeAll(async () => {
   await buildConsole();
-  const dir = (await import('node:os')).tmpdir();
-  dataDir = join(dir, `sg-console-ds-${process.pid}-${Date.now()}`);
-  mkdirSync(dataDir, { recursive: true });
+  dataDir = tempDir('sg-console-ds-');
   f = await startConsoleFixture(['fraud'], { record: recordSchema.parse({ path: join(dataDir, 'shadow.jsonl') }) });
 });
 afterAll(async () => f.close());

@@ -1,9 +1,8 @@
 // Shared test fixtures for the dataset room: deterministic exchanges, temp dirs, a silent logger.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import type { ShadowExchange } from '../../src/exchange.js';
 import { readDataset, type ReadIssue, type ReadItem } from '../../src/dataset/reader.js';
+import { tempDir as registeredTempDir } from '../helpers/run.js';
 
 export function exchange(i: number, over: Partial<ShadowExchange> = {}): ShadowExchange {
   const body = (v: unknown) => Buffer.from(JSON.stringify(v));
@@ -22,7 +21,7 @@ export function exchange(i: number, over: Partial<ShadowExchange> = {}): ShadowE
 }
 
 export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'sg-dataset-'));
+  const dir = registeredTempDir('sg-dataset-');
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 

@@ -2,9 +2,8 @@
 // not written is counted as io_error with the right count, the file keeps whole lines only, no false
 // "torn line (earlier crash)" warning appears, and writing resumes once space returns.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,8 +12,9 @@ import { toDatasetRecord } from '../../src/dataset/record.js';
 import { DatasetWriter } from '../../src/dataset/writer.js';
 import { createMetrics } from '../../src/observe/metrics.js';
 import { exchange, readAll } from './fixtures.js';
+import { tempDir } from '../helpers/run.js';
 
-const mountPoint = mkdtempSync(join(tmpdir(), 'sg-fulldisk-'));
+const mountPoint = tempDir('sg-fulldisk-');
 let mounted = false;
 let why = '';
 try {

@@ -1,10 +1,10 @@
 // `shadowgate replay` as a real process (the compiled CLI): Ctrl-C stops it cleanly with a partial
 // report and exit status 130, and a gate failure is the process's exit status.
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, assertBuilt, runCli } from '../helpers/cli.js';
 import { label, liveRun, useModelRoom } from './models.js';
+import { spawnTracked } from '../helpers/run.js';
 
 const room = useModelRoom();
 
@@ -18,11 +18,11 @@ describe('shadowgate replay (process)', () => {
 
     // Paced at 40 records/s the replay would take 3.75 s; the signal comes at its 10th record.
     cand.stats.requests = 0;
-    const child = spawn(process.execPath, [CLI, 'replay', '--config', configFile, '--dataset', dataset, '--rate', '40', '--concurrency', '2', '--json']);
+    const child = spawnTracked(process.execPath, [CLI, 'replay', '--config', configFile, '--dataset', dataset, '--rate', '40', '--concurrency', '2', '--json']);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
     onCandidate = (n) => {
       if (n === 10) child.kill('SIGINT');
     };

@@ -74,7 +74,7 @@ describe('driveTraffic', () => {
     const m = await startDemoModel({ kind: 'incumbent', failRate: 0.2, baseLatencyMs: 0 });
     servers.push(m);
     const progress: number[] = [];
-    const r = await driveTraffic({ url: m.url, path: '/v1/predict', durationMs: 400, concurrency: 4, seed: 1, onProgress: (p) => progress.push(p.completed), progressIntervalMs: 100 });
+    const r = await driveTraffic({ url: m.url, path: '/v1/predict', durationMs: 3000, concurrency: 4, seed: 1, onProgress: (p) => progress.push(p.completed), progressIntervalMs: 100 });
     expect(r.completed).toBeGreaterThan(20);
     expect(r.completed).toBe(m.requests());
     expect(Object.values(r.byStatus).reduce((a, b) => a + b, 0)).toBe(r.completed);

@@ -1,7 +1,5 @@
 // The judge's fencing token: a judge whose lease another replica now holds (it stalled past its lease)
 // cannot write its decision over the fleet's state; the fleet's state comes back to it.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
@@ -13,6 +11,7 @@ import { RoutingRuntime } from '../../src/routing/runtime.js';
 import { RedisBackend } from '../../src/state/redis.js';
 import { until } from './helpers.js';
 import { redisAvailable, startRedis, type TestRedis } from './redis-server.js';
+import { tempDir } from '../helpers/run.js';
 
 describe.runIf(redisAvailable())('fencing', () => {
   let redis: TestRedis;
@@ -46,7 +45,7 @@ routes:
       guardrails: { minRequests: 20, hardFailure: { enabled: false } }
 `);
     const log = silentLogger();
-    const backend = new RedisBackend({ cfg: config.state.redis!, evidenceIntervalMs: 100, stateFile: join(mkdtempSync(join(tmpdir(), 'sg-fence-')), 'state.json'), log });
+    const backend = new RedisBackend({ cfg: config.state.redis!, evidenceIntervalMs: 100, stateFile: join(tempDir('sg-fence-'), 'state.json'), log });
     const runtime = new RoutingRuntime(config, {
       metrics: createMetrics(new Registry(), { defaults: false }), log, store: backend.store, timers: false,
       judge: () => backend.isJudge(),

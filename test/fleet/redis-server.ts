@@ -1,8 +1,9 @@
 // A real redis-server for the fleet tests: started on a free loopback port, with no persistence (or,
 // given a directory, with an RDB file there that SAVE writes and a restart loads), and stopped by the test. Absent binary: the test skips with a message, unless CI=true (then it fails).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { hasBinary, skipNote } from '../helpers/binaries.js';
 import { closedPort } from '../helpers/upstream.js';
+import { spawnTracked } from '../helpers/run.js';
 
 export const REDIS_BIN = 'redis-server';
 
@@ -25,10 +26,10 @@ export interface TestRedis {
 async function launch(port: number, dir: string | undefined): Promise<ChildProcess> {
   // No automatic snapshots either way: with a directory, the test decides when the RDB is taken (SAVE).
   const persistence = dir === undefined ? [] : ['--dir', dir, '--dbfilename', 'dump.rdb'];
-  const child = spawn(REDIS_BIN, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no', ...persistence], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnTracked(REDIS_BIN, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no', ...persistence], { stdio: ['ignore', 'pipe', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10_000);
+    const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 60_000);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       if (out.includes('Ready to accept connections')) {

@@ -1,14 +1,14 @@
 // Datasets at fleet scale (issue 13 point 7): every replica writes its own files; one replay takes
 // them all through a glob (quoted: the shell leaves it to shadowgate) and merges them into one report.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runReplayCli } from '../../src/cli/replay.js';
 import { expandGlob } from '../../src/dataset/glob.js';
 import { label, liveRun, useModelRoom } from '../dataset/models.js';
+import { tempDir } from '../helpers/run.js';
 
 const room = useModelRoom();
 
@@ -20,7 +20,7 @@ function sink(): Writable & { text: () => string } {
 
 describe('dataset globs', () => {
   it('expands *, ?, [..] and ** in sorted order, and nothing else', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sg-glob-'));
+    const dir = tempDir('sg-glob-');
     for (const p of ['r-a/shadow.jsonl', 'r-b/shadow.jsonl', 'r-b/shadow-2026.jsonl.gz', 'r-c/other.txt', 'x/deep/r-d/shadow.jsonl']) {
       mkdirSync(join(dir, p, '..'), { recursive: true });
       writeFileSync(join(dir, p), '');

@@ -1,19 +1,18 @@
 // Starts a real shadowgate (proxy + admin on 127.0.0.1:0) from YAML text, with a silent logger.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { Agent, request } from 'undici';
 import { parseConfig } from '../../src/config/load.js';
 import { startShadowgate, type StartedShadowgate, type StartOptions } from '../../src/app.js';
 import { silentLogger } from '../../src/observe/log.js';
+import { tempDir } from './run.js';
 
 export const TEST_KEY = 'test-key-0123456789abcdef0123456789abcdef';
 
 export async function startFromYaml(yaml: string, opts: StartOptions = {}): Promise<StartedShadowgate & { url: string; adminUrl: string }> {
   const parsed = parseConfig(yaml, { env: { SHADOWGATE_KEY: TEST_KEY } });
   // Unless the test names them, state and audit files go to a fresh directory: tests never share state.
-  const dir = mkdtempSync(join(tmpdir(), 'sg-test-'));
+  const dir = tempDir('sg-test-');
   const config = /stateFile|auditFile/.test(yaml) ? parsed
     : { ...parsed, admin: { ...parsed.admin, stateFile: join(dir, 'state.json'), auditFile: join(dir, 'audit.jsonl') } };
   const started = await startShadowgate(config, { logger: silentLogger(), registry: new Registry(), port: 0, adminPort: 0, ...opts });

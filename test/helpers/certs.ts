@@ -2,10 +2,10 @@
 // localhost, and a client certificate, all in a fresh directory. Without openssl the caller skips (with
 // a message), except under CI=true where a missing binary fails.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasBinary, skipNote } from './binaries.js';
+import { tempDir } from './run.js';
 
 export interface TestPki {
   readonly dir: string;
@@ -45,7 +45,7 @@ function makeCa(dir: string, name: string): void {
 }
 
 export function makePki(): TestPki {
-  const dir = mkdtempSync(join(tmpdir(), 'sg-pki-'));
+  const dir = tempDir('sg-pki-');
   makeCa(dir, 'ca');
   makeCa(dir, 'other-ca');
   const serverExt = 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth';

@@ -1,7 +1,8 @@
 // Runs the compiled CLI (dist/, built by `npm test` before vitest) as a real child process.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { spawnTracked } from './run.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 
@@ -14,7 +15,7 @@ export interface Finished { code: number | null; stdout: string; stderr: string 
 export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<Finished> {
   assertBuilt();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...opts.env } });
+    const child = spawnTracked(process.execPath, [CLI, ...args], { env: { ...process.env, ...opts.env } }) as ChildProcessWithoutNullStreams;
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
@@ -31,8 +32,8 @@ export function startCli(args: string[], match: (line: Record<string, unknown>) 
   assertBuilt();
   // openFiles: run under `ulimit -n N` (bash sets the limit, then execs node in its place).
   const child = opts.openFiles === undefined
-    ? spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } })
-    : spawn('bash', ['-c', `ulimit -n ${opts.openFiles} && exec "$0" "$@"`, process.execPath, CLI, ...args], { env: { ...process.env, ...env } });
+    ? spawnTracked(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } }) as ChildProcessWithoutNullStreams
+    : spawnTracked('bash', ['-c', `ulimit -n ${opts.openFiles} && exec "$0" "$@"`, process.execPath, CLI, ...args], { env: { ...process.env, ...env } }) as ChildProcessWithoutNullStreams;
   const lines: Record<string, unknown>[] = [];
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return new Promise((resolve, reject) => {

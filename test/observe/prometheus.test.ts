@@ -1,14 +1,14 @@
 // A real Prometheus scrapes a running shadowgate, and PromQL over its histograms answers per upstream:
 // the metrics are not only well-formed text but usable the way dashboards and alerts use them.
 import { hasBinary, skipNote } from '../helpers/binaries.js';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { request } from 'undici';
 import { closedPort, startUpstream, type TestUpstream } from '../helpers/upstream.js';
 import { send, startFromYaml } from '../helpers/app.js';
+import { spawnTracked, tempDir } from '../helpers/run.js';
 
 const available = hasBinary('prometheus');
 let incumbent: TestUpstream;
@@ -48,7 +48,7 @@ async function query(base: string, promql: string): Promise<{ metric: Record<str
 
 it('is scraped by a real Prometheus, and a p99 per upstream comes back through PromQL', async (ctx) => {
   if (!available) return ctx.skip(skipNote('prometheus', 'the real scrape'));
-  const dir = mkdtempSync(join(tmpdir(), 'sg-prom-'));
+  const dir = tempDir('sg-prom-');
   writeFileSync(join(dir, 'prometheus.yml'), `
 global: { scrape_interval: 1s, evaluation_interval: 1s }
 scrape_configs:
@@ -56,7 +56,7 @@ scrape_configs:
     static_configs: [{ targets: ["127.0.0.1:${gw.adminPort}"] }]
 `);
   const port = await closedPort();
-  prom = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`,
+  prom = spawnTracked('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`,
     `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
   const base = `http://127.0.0.1:${port}`;
   const promql = 'histogram_quantile(0.99, sum by (le, upstream) (rate(shadowgate_request_duration_seconds_bucket[1m])))';
@@ -75,4 +75,4 @@ scrape_configs:
   }
   const up = await query(base, 'up{job="shadowgate"}');
   expect(up[0]?.value[1]).toBe('1');
-}, 60_000);
+});

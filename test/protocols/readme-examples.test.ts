@@ -1,18 +1,18 @@
 // Every YAML example in docs/protocols.md is a whole configuration that check-config accepts.
 // Examples that name files under /etc/shadowgate/ get real ones: certificates made for the test.
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { makePki, opensslMissing } from '../helpers/certs.js';
+import { tempDir } from '../helpers/run.js';
 
 const section = readFileSync(fileURLToPath(new URL('../../docs/protocols.md', import.meta.url)), 'utf8');
 const examples = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
 const missing = opensslMissing();
 if (missing) console.warn(missing);
-const etc = mkdtempSync(join(tmpdir(), 'sg-readme-etc-'));
+const etc = tempDir('sg-readme-etc-');
 
 beforeAll(() => {
   if (missing) return;
@@ -27,7 +27,7 @@ it('docs/protocols.md has its examples', () => {
 });
 
 examples.forEach((text, i) => it.skipIf(text.includes('/etc/shadowgate/') && missing !== undefined)(`example ${i} passes check-config`, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sg-readme-'));
+  const dir = tempDir('sg-readme-');
   const file = join(dir, `example-${i}.yaml`);
   writeFileSync(file, text.replaceAll('/etc/shadowgate/', `${etc}/`));
   const out = await runCli(['check-config', '--config', file], { env: { SHADOWGATE_KEY: 'readme-example-key-0123456789abcdef0123' } });

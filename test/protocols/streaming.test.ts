@@ -8,12 +8,12 @@ import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
 import { send, sendMany, startFromYaml } from '../helpers/app.js';
 import { answerChat, chatAnswer, chatRequest } from '../../src/demo/llm.js';
 import type { StreamReport } from '../../src/compare/stream-book.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/load.js';
 import { replayDataset } from '../../src/dataset/replay.js';
 import { toDatasetRecord } from '../../src/dataset/record.js';
+import { tempDir } from '../helpers/run.js';
 
 describe('SSE pass-through on the live path', () => {
   it('the first event reaches the client while the upstream still holds the stream open', async () => {
@@ -199,7 +199,7 @@ routes:
   });
 
   it('offline replay compares streamed answers by their assembled text too', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sg-replay-stream-'));
+    const dir = tempDir('sg-replay-stream-');
     const file = join(dir, 'chat.jsonl');
     const lines = Array.from({ length: 6 }, (_, i) => JSON.stringify(toDatasetRecord({
       route: 'chat', requestId: `r${i}`, policyId: 'none', ts: 0,

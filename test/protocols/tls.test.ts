@@ -1,10 +1,9 @@
 // TLS on both sides with certificates made in the test: the listener (TLS 1.2 at least, configurable
 // higher, its certificate re-read on reload), X-Forwarded-Proto https, upstreams trusted by a CA bundle,
 // and mTLS to live and shadow upstreams (no client certificate, no answer).
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls, { type TLSSocket } from 'node:tls';
 import { Agent, request } from 'undici';
@@ -13,6 +12,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { makePki, opensslMissing, type TestPki } from '../helpers/certs.js';
 import { startFromYaml } from '../helpers/app.js';
 import { json, startUpstream, type TestUpstream } from '../helpers/upstream.js';
+import { tempDir } from '../helpers/run.js';
 
 const missing = opensslMissing();
 if (missing) console.warn(missing);
@@ -96,7 +96,7 @@ routes: [{ name: r, primary: a }]
   });
 
   it('re-reads the certificate files on reload: new connections get the new certificate', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sg-tls-reload-'));
+    const dir = tempDir('sg-tls-reload-');
     const cert = join(dir, 'tls.crt');
     const key = join(dir, 'tls.key');
     copyFileSync(pki.server.cert, cert);

@@ -1,11 +1,11 @@
 // Invariant 5: a configuration change is atomic. A bad file keeps the running configuration, says
 // which path is wrong and counts result="error"; a good one swaps routes without dropping traffic.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startUpstream, type TestUpstream } from '../helpers/upstream.js';
 import { send, startFromYaml } from '../helpers/app.js';
+import { tempDir } from '../helpers/run.js';
 
 let a: TestUpstream;
 let b: TestUpstream;
@@ -26,7 +26,7 @@ routes: [{ name: predict, match: { pathPrefix: /v1 }, primary: ${primary} }]
 `;
 
 it('keeps the running config when the new file is invalid, and swaps when it is valid', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sg-reload-'));
+  const dir = tempDir('sg-reload-');
   const file = join(dir, 'shadowgate.yaml');
   writeFileSync(file, yamlFor('a'));
   const gw = await startFromYaml(yamlFor('a'), { configPath: file });

@@ -56,7 +56,7 @@ afterAll(async () => {
 
 /** Polls state the proxy changes on its own schedule, with a deadline (the shadow copy leaves after the answer). */
 async function until(cond: () => Promise<boolean> | boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + 60_000;
   while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
