@@ -196,13 +196,13 @@ class Step {
   }
 
   /** A change made here: who and when, the weight first, then durability. */
-  changed(by: string, fenced: boolean): void {
+  changed(by: string, fenced: boolean, published = false): void {
     this.s.changedAt = this.now;
     this.s.changedBy = by;
     // An operator's change shows at once: a status computed before it (weight 0: "off") would lie until
     // the next evaluation.
     if (by !== SYSTEM_BY) this.s.status = describeState(this.s, this.cfg);
-    this.publish();
+    if (!published) this.publish();
     this.effects.push({ type: 'persist', fenced });
   }
 
@@ -213,9 +213,11 @@ class Step {
     this.s.rollback = reason;
     this.setOverdue(false);
     this.s.status = describeRollback(reason);
+    // Weight 0 reaches the split before anything else (persisting may be slow): no request after this.
+    this.publish();
     this.effects.push({ type: 'metric', metric: 'rollback', reason: reason.metric });
     // The judge's guardrail decisions are fenced; the hard-failure fast path is every replica's own.
-    this.changed(by, reason.by === 'guardrail' && reason.metric !== 'hard_failure');
+    this.changed(by, reason.by === 'guardrail' && reason.metric !== 'hard_failure', true);
     if (reason.by === 'guardrail') {
       this.effects.push({
         type: 'alert', alert: 'canary_rollback', fields: { metric: reason.metric, value: reason.value, threshold: reason.threshold },
