@@ -13,6 +13,10 @@ import { LiveWindow, isLiveError, type LiveWindowSnapshot, type WindowSnapshot }
 import { observationsNeeded } from '../compare/sequential.js';
 import { hardFailureCheck, isHardFailure, p99BoundZ, type GuardrailCheck } from './guardrails.js';
 import {
+  INITIAL_ROLLOUT, SYSTEM_BY, persistedOf, snapshotOf, transition, weightOf,
+  type RolloutEffect, type RolloutEvent, type RolloutMachineState, type RouteSnapshot, type Transition,
+} from './rollout-machine.js';
+import {
   describeRollback, evaluateGuardrails, type PersistedRoute, type PersistedState, type RollbackReason, type RolloutState, type SignalsFn,
 } from './rollout.js';
 
@@ -22,13 +26,9 @@ export interface Actor {
   readonly role: string;
   readonly source: string;
 }
-export const SYSTEM_ACTOR: Actor = Object.freeze({ token: 'shadowgate', role: 'system', source: 'local' });
+export const SYSTEM_ACTOR: Actor = Object.freeze({ token: SYSTEM_BY, role: 'system', source: 'local' });
 
-export interface RouteSnapshot {
-  readonly weight: number;
-  readonly state: RolloutState;
-  readonly step: number | null;
-}
+export type { RouteSnapshot } from './rollout-machine.js';
 
 export interface RoutingEvent {
   readonly action: 'rollback' | 'rollout.advance' | 'rollout.complete';
@@ -118,20 +118,10 @@ class RouteController {
   limits: LiveLimits | undefined;
   readonly incumbent: LiveWindow;
   readonly candidate: LiveWindow;
-  override: number | null = null;
-  state: RolloutState = 'static';
-  step = 0;
-  stepStartedAt = 0;
+  /** The rollout's state: assigned only from a transition of rollout-machine.ts (RoutingRuntime.apply). */
+  rollout: RolloutMachineState = INITIAL_ROLLOUT;
   stepRequests = 0;
-  rollback: RollbackReason | null = null;
-  /** Order of shared changes: a remote state applies only when its revision is newer. */
-  rev = 0;
-  changedAt = 0;
-  changedBy = '';
-  status = '';
   lastEvaluation: { at: number; checks: readonly GuardrailCheck[] } | null = null;
-  /** The step waited past rollout.maxStepDuration (alerted once per step). */
-  overdue = false;
   timer: NodeJS.Timeout | undefined;
   intervalMs: number;
   /** Decisions counted in plain numbers on the hot path, added to the Prometheus counter by flushMetrics. */
@@ -181,17 +171,22 @@ class RouteController {
     return this.config.canary?.guardrails ?? DEFAULT_GUARDRAILS;
   }
 
+  get override(): number | null { return this.rollout.override; }
+  get state(): RolloutState { return this.rollout.state; }
+  get step(): number { return this.rollout.step; }
+  get stepStartedAt(): number { return this.rollout.stepStartedAt; }
+  get rollback(): RollbackReason | null { return this.rollout.rollback; }
+  get rev(): number { return this.rollout.rev; }
+  get changedAt(): number { return this.rollout.changedAt; }
+  get changedBy(): string { return this.rollout.changedBy; }
+  get status(): string { return this.rollout.status; }
+
   get weight(): number {
-    if (this.config.canary === undefined) return 0;
-    return this.override ?? this.config.canary.weight;
+    return weightOf(this.rollout, this.config.canary);
   }
 
   snapshot(): RouteSnapshot {
-    return { weight: this.weight, state: this.state, step: this.config.canary?.rollout && this.stepActive() ? this.step : null };
-  }
-
-  stepActive(): boolean {
-    return this.state === 'running' || this.state === 'paused' || this.state === 'complete';
+    return snapshotOf(this.rollout, this.config.canary);
   }
 
   /** Pushes the effective weight into the split and the gauge. */
@@ -203,47 +198,13 @@ class RouteController {
     this.metrics.canaryWeight.set({ route: this.config.name }, w);
   }
 
-  restore(saved: PersistedRoute): void {
-    this.override = saved.override;
-    this.state = saved.state;
-    this.step = saved.step;
-    this.stepStartedAt = saved.stepStartedAt;
-    this.rollback = saved.rollback;
-    this.changedAt = saved.changedAt;
-    this.changedBy = saved.changedBy;
-    this.rev = saved.rev ?? 0;
-  }
-
   persisted(): PersistedRoute {
-    return {
-      override: this.override, state: this.state, step: this.step, stepStartedAt: this.stepStartedAt,
-      rollback: this.rollback, changedAt: this.changedAt, changedBy: this.changedBy, rev: this.rev,
-    };
+    return persistedOf(this.rollout);
   }
-}
-
-/** An automatic rollback's reason, with the check's evidence. */
-function reasonOf(check: GuardrailCheck, at: number): RollbackReason {
-  return { metric: check.metric, value: check.value, threshold: check.threshold, at, by: 'guardrail', n: check.n, bound: check.bound, detail: check.detail };
 }
 
 function intervalOf(canary: CanaryConfig | undefined): number {
   return canary?.rollout?.interval ?? DEFAULT_EVALUATION_INTERVAL_MS;
-}
-
-/** A route's state in words that mean what they say (a static 30% canary is not "off"). */
-function describeState(c: RouteController): string {
-  const w = c.weight;
-  const rollout = c.config.canary?.rollout;
-  switch (c.state) {
-    case 'rolled_back': return c.rollback ? describeRollback(c.rollback) : 'rolled back';
-    case 'idle': return 'idle: waiting for resume';
-    case 'promoted': return `promoted: the candidate serves ${w}%`;
-    case 'complete': return 'complete: promote to finish';
-    case 'paused': return `paused at ${w}%${rollout ? ` (step ${c.step + 1}/${rollout.steps.length}); resume to continue` : ''}`;
-    case 'running': return `running: step ${c.step + 1}/${rollout?.steps.length ?? 1} at ${w}%`;
-    case 'static': return w > 0 ? `static canary at ${w}%, guardrails watching` : 'off: weight 0, the candidate serves nothing';
-  }
 }
 
 /** "1m 40s", "3 min", "2 h" for a status line. */
@@ -307,58 +268,56 @@ export class RoutingRuntime {
     if (restored !== undefined) opts.log.info({ routes: Object.keys(restored.routes) }, 'canary state restored');
   }
 
+  /**
+   * One event on a route's rollout: the machine decides (rollout-machine.ts), the runtime assigns its
+   * next state and applies its effects in order. An operator action the state refuses is a 409.
+   */
+  private apply(c: RouteController, event: RolloutEvent, now: number): Transition {
+    const t = transition(c.rollout, event, now, c.config.canary);
+    if (t.refused !== undefined) throw new ShadowgateError('SG_ERR_CONFLICT', `route "${c.config.name}" ${t.refused}`, 409);
+    c.rollout = t.next;
+    for (const effect of t.effects) this.effect(c, effect, now);
+    return t;
+  }
+
+  private effect(c: RouteController, e: RolloutEffect, now: number): void {
+    const route = c.config.name;
+    switch (e.type) {
+      case 'set-weight':
+        // Weight 0 reaches the split before anything else (persisting may be slow): no request after this.
+        c.publish();
+        return;
+      case 'persist':
+        this.persist({ routes: [route], fenced: e.fenced });
+        return;
+      case 'reset-step':
+        c.stepRequests = 0;
+        c.candidate.clear();
+        if (e.incumbent) c.incumbent.restartStep();
+        return;
+      case 'evaluate':
+        this.judgeRoute(c, now);
+        return;
+      case 'audit':
+        this.emit({ action: e.action, route, actor: SYSTEM_ACTOR, before: e.before, after: e.after, ...(e.reason !== undefined ? { reason: e.reason } : {}) });
+        return;
+      case 'alert':
+        this.opts.log.error({ alert: e.alert, route, ...e.fields }, e.alert === 'canary_rollback'
+          ? `ALERT canary rolled back on ${route}: ${e.message}`
+          : `ALERT rollout step ${String(e.fields.step)} on ${route} ${e.message}`);
+        return;
+      case 'log':
+        this.opts.log.info({ route, ...e.fields }, e.message);
+        return;
+      case 'metric':
+        if (e.metric === 'rollback') this.opts.metrics.canaryRollbacks.inc({ route, reason: e.reason });
+        else this.opts.metrics.rolloutStepOverdue.set({ route }, e.value);
+        return;
+    }
+  }
+
   private initialState(c: RouteController, saved: PersistedRoute | undefined, now: number): void {
-    const canary = c.config.canary;
-    if (canary === undefined) return;
-    if (saved !== undefined) {
-      c.restore(saved);
-      this.reconcileRollout(c, now);
-      return;
-    }
-    const rollout = canary.rollout;
-    if (rollout === undefined) c.state = 'static';
-    else if (rollout.autoStart) this.startRollout(c, now, SYSTEM_ACTOR.token);
-    else c.state = 'idle';
-  }
-
-  /** A config whose rollout changed under a saved state: keep what still makes sense. */
-  private reconcileRollout(c: RouteController, now: number): void {
-    const rollout = c.config.canary?.rollout;
-    if (rollout === undefined) {
-      if (c.stepActive() || c.state === 'idle') c.state = 'static';
-      return;
-    }
-    if (c.state === 'static') {
-      if (rollout.autoStart) this.startRollout(c, now, SYSTEM_ACTOR.token);
-      else c.state = 'idle';
-    }
-    if (c.step >= rollout.steps.length) c.step = rollout.steps.length - 1;
-  }
-
-  private startRollout(c: RouteController, now: number, by: string): void {
-    const steps = c.config.canary!.rollout!.steps;
-    c.state = 'running';
-    c.step = 0;
-    c.override = steps[0]!;
-    c.rollback = null;
-    this.beginStep(c, now);
-    c.changedAt = now;
-    c.changedBy = by;
-  }
-
-  private beginStep(c: RouteController, now: number): void {
-    c.stepStartedAt = now;
-    c.stepRequests = 0;
-    // A new step is judged on its own traffic, not on the previous step's (the incumbent's too).
-    c.candidate.clear();
-    c.incumbent.restartStep();
-    this.setOverdue(c, false);
-  }
-
-  private setOverdue(c: RouteController, overdue: boolean): void {
-    if (c.overdue === overdue) return;
-    c.overdue = overdue;
-    this.opts.metrics.rolloutStepOverdue.set({ route: c.config.name }, overdue ? 1 : 0);
+    this.apply(c, saved === undefined ? { type: 'init' } : { type: 'init', saved }, now);
   }
 
   private schedule(c: RouteController): void {
@@ -438,7 +397,7 @@ export class RoutingRuntime {
     if (!isHardFailure(g, requests, errors)) return false;
     const check = hardFailureCheck(g, requests, errors);
     c.lastEvaluation = { at: now, checks: [check] };
-    this.rollbackRoute(c, reasonOf(check, now), SYSTEM_ACTOR, now);
+    this.apply(c, { type: 'hard-failure', check }, now);
     return true;
   }
 
@@ -457,20 +416,12 @@ export class RoutingRuntime {
   }
 
   private evaluateRoute(c: RouteController, now: number): void {
-    const canary = c.config.canary;
-    if (canary === undefined || this.closed) return;
-    if (c.state === 'rolled_back') {
-      c.status = c.rollback ? describeRollback(c.rollback) : 'rolled back';
-      return;
-    }
-    if (c.weight === 0 && c.state !== 'running') {
-      c.status = describeState(c);
-      return;
-    }
-    if (this.opts.judge !== undefined && !this.opts.judge()) {
-      c.status = 'following the fleet judge';
-      return;
-    }
+    if (c.config.canary === undefined || this.closed) return;
+    this.apply(c, { type: 'tick', judging: this.opts.judge === undefined || this.opts.judge() }, now);
+  }
+
+  /** The guardrails' verdict on a route (the machine asked for it on a tick). */
+  private judgeRoute(c: RouteController, now: number): void {
     let signals;
     try {
       signals = this.opts.signals?.(c.config.name, now);
@@ -484,99 +435,17 @@ export class RoutingRuntime {
     const candidateWindow = fleet?.candidate ?? c.candidate.snapshot(now, z);
     const checks = evaluateGuardrails(c.guardrails, fleet?.incumbent ?? c.incumbent.snapshot(now, z), candidateWindow, signals);
     c.lastEvaluation = { at: now, checks };
-    const breach = checks.find((k) => k.result === 'breach');
-    if (breach !== undefined) {
-      this.rollbackRoute(c, reasonOf(breach, now), SYSTEM_ACTOR, now);
-      return;
-    }
-    const rollout = canary.rollout;
-    if (c.state !== 'running' || rollout === undefined) {
-      c.status = describeState(c);
-      return;
-    }
-    const elapsed = now - c.stepStartedAt;
-    const label = `step ${c.step + 1}/${rollout.steps.length} at ${c.weight}%`;
-    if (elapsed < rollout.stepDuration) {
-      c.status = `holding: ${label}, ${Math.ceil((rollout.stepDuration - elapsed) / 1000)}s left`;
-      return;
-    }
+    const rollout = c.config.canary?.rollout;
     const stepN = Math.max(c.stepRequests, candidateWindow.step.requests);
-    if (stepN < rollout.minRequests || checks.some((k) => k.result === 'insufficient data')) {
-      const need = `stalled: insufficient data: ${label}, ${expectedDecision(c, checks, stepN, rollout.minRequests, elapsed, now)}`;
-      if (rollout.maxStepDuration === undefined || elapsed < rollout.maxStepDuration) {
-        c.status = need;
-        return;
-      }
-      if (!this.overdueStep(c, now, need, stepN, signals?.verdict)) return;
-    }
-    this.advance(c, now);
+    const insufficient = rollout !== undefined && c.state === 'running' && !checks.some((k) => k.result === 'breach')
+      && (stepN < rollout.minRequests || checks.some((k) => k.result === 'insufficient data'));
+    const need = insufficient ? expectedDecision(c, checks, stepN, rollout.minRequests, now - c.stepStartedAt, now) : '';
+    this.apply(c, {
+      type: 'verdict', judging: this.opts.judge === undefined || this.opts.judge(), checks, stepN, need,
+      ...(signals?.verdict !== undefined ? { shadowVerdict: signals.verdict } : {}),
+    }, now);
   }
 
-  /**
-   * A step that could not be judged within rollout.maxStepDuration does what the operator chose: hold
-   * (and alert), roll back, or advance — the latter only on the shadow comparison's verdict of pass.
-   * Returns true when the step is to advance.
-   */
-  private overdueStep(c: RouteController, now: number, need: string, stepN: number, verdict: string | undefined): boolean {
-    const rollout = c.config.canary!.rollout!;
-    const choice = rollout.onMaxStepDuration;
-    const after = `after ${Math.round(rollout.maxStepDuration! / 1000)}s (rollout.maxStepDuration)`;
-    if (!c.overdue) {
-      this.setOverdue(c, true);
-      this.opts.log.error({ alert: 'rollout_step_overdue', route: c.config.name, step: c.step + 1, requests: stepN, choice },
-        `ALERT rollout step ${c.step + 1} on ${c.config.name} could not be judged ${after}: ${need}; onMaxStepDuration: ${choice}`);
-    }
-    if (choice === 'rollback') {
-      this.rollbackRoute(c, {
-        metric: 'max_step_duration', value: stepN, threshold: rollout.minRequests, at: now, by: 'guardrail', n: stepN, bound: null,
-        detail: `${stepN} candidate requests ${after}, ${rollout.minRequests} needed`,
-      }, SYSTEM_ACTOR, now);
-      return false;
-    }
-    if (choice === 'promote' && verdict === 'pass') return true;
-    c.status = `overdue: ${need.replace(/^stalled: insufficient data: /, '')} ${after}; holding (onMaxStepDuration: ${choice}`
-      + `${choice === 'promote' ? `, which advances only on a shadow verdict of pass, now ${verdict ?? 'no shadow comparison'}` : ''})`;
-    return false;
-  }
-
-  private advance(c: RouteController, now: number): void {
-    const rollout = c.config.canary!.rollout!;
-    const before = c.snapshot();
-    this.setOverdue(c, false);
-    if (c.step + 1 >= rollout.steps.length) {
-      c.state = 'complete';
-      c.status = 'complete: promote to finish';
-      this.changed(c, now, SYSTEM_ACTOR.token, true);
-      this.emit({ action: 'rollout.complete', route: c.config.name, actor: SYSTEM_ACTOR, before, after: c.snapshot() });
-      return;
-    }
-    c.step++;
-    c.override = rollout.steps[c.step]!;
-    this.beginStep(c, now);
-    c.status = `advanced: step ${c.step + 1}/${rollout.steps.length} at ${c.weight}%`;
-    this.changed(c, now, SYSTEM_ACTOR.token, true);
-    this.opts.log.info({ route: c.config.name, step: c.step + 1, weight: c.weight }, 'canary rollout advanced');
-    this.emit({ action: 'rollout.advance', route: c.config.name, actor: SYSTEM_ACTOR, before, after: c.snapshot() });
-  }
-
-  private rollbackRoute(c: RouteController, reason: RollbackReason, actor: Actor, now: number): void {
-    const before = c.snapshot();
-    c.override = 0;
-    c.state = 'rolled_back';
-    c.rollback = reason;
-    this.setOverdue(c, false);
-    c.status = describeRollback(reason);
-    // Weight 0 reaches the split before anything else (persisting may be slow): no request after this.
-    c.publish();
-    this.opts.metrics.canaryRollbacks.inc({ route: c.config.name, reason: reason.metric });
-    // The judge's guardrail decisions are fenced; the hard-failure fast path is every replica's own.
-    this.changed(c, now, actor.token, reason.by === 'guardrail' && reason.metric !== 'hard_failure');
-    if (reason.by === 'guardrail') {
-      this.opts.log.error({ alert: 'canary_rollback', route: c.config.name, metric: reason.metric, value: reason.value, threshold: reason.threshold },
-        `ALERT canary rolled back on ${c.config.name}: ${reason.metric} ${String(reason.value)} > ${String(reason.threshold)}`);
-      this.emit({ action: 'rollback', route: c.config.name, actor, before, after: c.snapshot(), reason });
-    }
-  }
 
   private emit(event: RoutingEvent): void {
     try {
@@ -584,16 +453,6 @@ export class RoutingRuntime {
     } catch (err) {
       this.opts.log.error({ route: event.route, err: (err as Error).message }, 'routing event sink failed');
     }
-  }
-
-  private changed(c: RouteController, now: number, by: string, fenced = false): void {
-    c.changedAt = now;
-    c.changedBy = by;
-    // An operator's change shows at once: a status computed before it (weight 0: "off") would lie until
-    // the next evaluation.
-    if (by !== SYSTEM_ACTOR.token) c.status = describeState(c);
-    c.publish();
-    this.persist({ routes: [c.config.name], fenced });
   }
 
   private persist(change: StoreChange = { routes: [], fenced: false }): void {
@@ -627,71 +486,35 @@ export class RoutingRuntime {
   /** Sets a runtime weight; a running rollout pauses (the operator took the wheel). */
   setWeight(route: string, weight: number, actor: Actor): { before: RouteSnapshot; after: RouteSnapshot } {
     if (!(weight >= 0 && weight <= 100)) throw new ShadowgateError('SG_ERR_BAD_REQUEST', 'weight must be between 0 and 100', 400);
-    const c = this.canaryRoute(route);
-    const before = c.snapshot();
-    c.override = Math.round(weight * 100) / 100;
-    if (c.state === 'running' || c.state === 'complete') c.state = 'paused';
-    else if (c.state === 'rolled_back' || c.state === 'promoted') c.state = c.config.canary!.rollout ? 'paused' : 'static';
-    else if (c.state === 'idle') c.state = 'paused';
-    c.rollback = null;
-    this.changed(c, this.now(), actor.token);
-    return { before, after: c.snapshot() };
+    return this.operator(route, { type: 'set', weight, by: actor.token });
   }
 
   /** Drops the runtime override: the config weight applies again (a rollout, if any, stays as it is). */
   clearOverride(route: string, actor: Actor): { before: RouteSnapshot; after: RouteSnapshot } {
-    const c = this.canaryRoute(route);
-    const before = c.snapshot();
-    c.override = null;
-    if (c.state === 'rolled_back' || c.state === 'promoted') c.state = c.config.canary!.rollout ? 'idle' : 'static';
-    c.rollback = null;
-    this.changed(c, this.now(), actor.token);
-    return { before, after: c.snapshot() };
+    return this.operator(route, { type: 'clear', by: actor.token });
   }
 
   rollback(route: string, actor: Actor): { before: RouteSnapshot; after: RouteSnapshot } {
-    const c = this.canaryRoute(route);
-    const before = c.snapshot();
-    const now = this.now();
-    this.rollbackRoute(c, { metric: 'manual', value: null, threshold: null, at: now, by: actor.token }, actor, now);
-    return { before, after: c.snapshot() };
+    return this.operator(route, { type: 'rollback', by: actor.token });
   }
 
   promote(route: string, actor: Actor): { before: RouteSnapshot; after: RouteSnapshot } {
-    const c = this.canaryRoute(route);
-    const before = c.snapshot();
-    c.override = 100;
-    c.state = 'promoted';
-    c.rollback = null;
-    this.changed(c, this.now(), actor.token);
-    return { before, after: c.snapshot() };
+    return this.operator(route, { type: 'promote', by: actor.token });
   }
 
   pause(route: string, actor: Actor): { before: RouteSnapshot; after: RouteSnapshot } {
-    const c = this.canaryRoute(route);
-    if (c.state !== 'running') throw new ShadowgateError('SG_ERR_CONFLICT', `route "${route}" has no running rollout (state ${c.state})`, 409);
-    const before = c.snapshot();
-    c.state = 'paused';
-    this.changed(c, this.now(), actor.token);
-    return { before, after: c.snapshot() };
+    return this.operator(route, { type: 'pause', by: actor.token });
   }
 
   /** Resumes a paused rollout (the step clock restarts), or starts it from step 1 when idle or rolled back. */
   resume(route: string, actor: Actor): { before: RouteSnapshot; after: RouteSnapshot } {
+    return this.operator(route, { type: 'resume', by: actor.token });
+  }
+
+  private operator(route: string, event: RolloutEvent): { before: RouteSnapshot; after: RouteSnapshot } {
     const c = this.canaryRoute(route);
-    const rollout = c.config.canary!.rollout;
-    if (rollout === undefined) throw new ShadowgateError('SG_ERR_CONFLICT', `route "${route}" has no rollout configured`, 409);
-    if (c.state === 'running') throw new ShadowgateError('SG_ERR_CONFLICT', `route "${route}" is already running`, 409);
     const before = c.snapshot();
-    const now = this.now();
-    if (c.state === 'paused') {
-      c.state = 'running';
-      c.override = rollout.steps[Math.min(c.step, rollout.steps.length - 1)]!;
-      this.beginStep(c, now);
-    } else {
-      this.startRollout(c, now, actor.token);
-    }
-    this.changed(c, now, actor.token);
+    this.apply(c, event, this.now());
     return { before, after: c.snapshot() };
   }
 
@@ -708,19 +531,9 @@ export class RoutingRuntime {
     const now = this.now();
     for (const [name, saved] of Object.entries(routes)) {
       const c = this.routes.get(name);
-      if (c === undefined || c.config.canary === undefined) continue;
-      const rev = saved.rev ?? 0;
-      if (rev <= c.rev && opts.force !== true) continue;
-      const newStep = saved.step !== c.step || saved.stepStartedAt !== c.stepStartedAt;
-      c.restore(saved);
-      if (newStep) {
-        c.stepRequests = 0;
-        c.candidate.clear();
-      }
-      if (c.state === 'rolled_back') c.status = 'rolled back';
-      this.reconcileRollout(c, now);
-      c.publish();
-      applied.push(name);
+      if (c === undefined) continue;
+      const t = this.apply(c, opts.force === true ? { type: 'remote', saved, force: true } : { type: 'remote', saved }, now);
+      if (t.ignored !== true) applied.push(name);
     }
     return applied;
   }
@@ -728,7 +541,7 @@ export class RoutingRuntime {
   /** Records the revision a shared store gave to this process's own change (so its echo is not re-applied). */
   acknowledge(route: string, rev: number): void {
     const c = this.routes.get(route);
-    if (c !== undefined && rev > c.rev) c.rev = rev;
+    if (c !== undefined) this.apply(c, { type: 'ack', rev }, this.now());
   }
 
   /** This process's live windows of every canary route, as plain JSON for the fleet's judge. */
@@ -761,14 +574,8 @@ export class RoutingRuntime {
       } else {
         const hadCanary = c.config.canary !== undefined;
         c.configure(r, this.random, now);
-        if (r.canary === undefined) {
-          c.state = 'static';
-          c.override = null;
-        } else if (!hadCanary) {
-          this.initialState(c, undefined, now);
-        } else {
-          this.reconcileRollout(c, now);
-        }
+        if (r.canary !== undefined && !hadCanary) this.initialState(c, undefined, now);
+        else this.apply(c, { type: 'config' }, now);
         const interval = intervalOf(r.canary);
         if (interval !== c.intervalMs) c.intervalMs = interval;
       }
