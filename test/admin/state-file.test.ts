@@ -53,14 +53,14 @@ describe('state file', () => {
     // 20 failing candidate requests trip the hard-failure fast path, before any evaluation.
     expect(fourth.route('predict')).toMatchObject({ state: 'rolled_back', weight: { value: 0 }, rollback: { metric: 'hard_failure', by: 'guardrail', n: 20, at: 1000 } });
     // Nothing was evaluated since the restart, and the route still says why and when it was rolled back.
-    expect(fourth.route('predict')!.status).toBe('rolled back automatically at 1970-01-01T00:00:01.000Z: 100% of 20 candidate requests failing in the last seconds, limit 50% (hard-failure fast path)');
+    expect(fourth.route('predict')!.status).toBe('rolled back automatically at 1970-01-01T00:00:01.000Z: 100% of the last 20 candidate requests failing, limit 50% (hard-failure fast path)');
     expect(fourth.decide('predict', {}, undefined)).toBe('incumbent');
     // The automatic rollback is in the audit trail, with before and after.
     const records = readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(records).toEqual([expect.objectContaining({ action: 'rollback', token: 'shadowgate', role: 'system', before: { weight: 35, state: 'static', step: null }, after: { weight: 0, state: 'rolled_back', step: null } })]);
     // …and in plain words.
     expect(records[0]!.summary).toBe('shadowgate (automatic) rolled back the canary of predict: weight 35% → 0%, state static → rolled_back; '
-      + 'rolled back automatically at 1970-01-01T00:00:01.000Z: 100% of 20 candidate requests failing in the last seconds, limit 50% (hard-failure fast path)');
+      + 'rolled back automatically at 1970-01-01T00:00:01.000Z: 100% of the last 20 candidate requests failing, limit 50% (hard-failure fast path)');
   });
 
   it('an operator\'s rollback reads in plain words in the audit trail and the status', async () => {
