@@ -4,7 +4,6 @@ import type { TransformSpec } from '../config/schema.js';
 import type { TransformName } from '../config/schema/anonymize.js';
 import { classifyKey, baseEntity } from './detectors/key-names.js';
 import type { Segment } from '../kernel/json-path.js';
-import type { KeyedHash } from './keyed.js';
 import type { Run } from './run.js';
 import {
   bucketOf, pseudonym, pseudonymizeCard, pseudonymizeEmail, pseudonymizeIban, pseudonymizeIp,
