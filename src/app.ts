@@ -24,6 +24,7 @@ import { IpcBackend, type FleetQuery } from './state/ipc.js';
 import { RedisBackend, assertRedisConfig } from './state/redis.js';
 import { startAdminServer } from './admin/server.js';
 import type { AdminContext } from './admin/context.js';
+import { ExperimentRegistry } from './experiments/index.js';
 import { OverloadMonitor } from './shadow/admission.js';
 import { RouteShadow } from './shadow/shadow.js';
 import { ShadowThreadPool, defaultShadowThreads } from './shadow-threads/pool.js';
@@ -89,6 +90,8 @@ export class Shadowgate {
   readonly backend: StateBackend;
   /** The audit trail as the fleet sees it (this process's file, plus the fleet's where there is one). */
   readonly auditTrail: AuditSink;
+  /** Experiments and the canary gate (docs/experiments.md); configured ones join on reload. */
+  readonly experiments: ExperimentRegistry;
   private admin: { port: number; close(): Promise<void> } | undefined;
   /** Anonymization, the leak guard, comparison and dataset serialization run there, never here. */
   readonly shadowThreads: ShadowThreadPool;
@@ -101,6 +104,7 @@ export class Shadowgate {
     this.audit = new AuditLog(config.admin.auditFile, this.log);
     this.backend = createBackend(config, opts, (what, route) => this.answer(what, route), this.log, this.metrics);
     this.auditTrail = this.backend.auditSink(this.audit);
+    this.experiments = new ExperimentRegistry(config.experiments);
     const backend = this.backend;
     const fleetSignals = new FleetSignals();
     this.routing = new RoutingRuntime(config, {
@@ -270,6 +274,7 @@ export class Shadowgate {
       const gen = this.build(config, previous);
       this.reloadListenerTls(previous.config, config);
       this.routing.applyConfig(config);
+      this.experiments.sync(config.experiments);
       publishRouteUpstreams(this.metrics, config);
       this.gen = gen;
       // A route the reload removed takes its comparison with it: report(route) no longer answers for it.
@@ -360,6 +365,7 @@ export class Shadowgate {
       reload: () => this.reload(),
       routing: this.routing,
       audit: this.auditTrail,
+      experiments: this.experiments,
       fleet: () => this.fleetView(),
     };
   }

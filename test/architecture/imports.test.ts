@@ -29,9 +29,11 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   'shadow-threads': ['config', 'errors', 'exchange', 'observe', 'anonymize', 'compare', 'grpc', 'shadow', 'http', 'pipeline'],
   grpc: ['config', 'errors', 'exchange', 'observe', 'proxy', 'http'],
   proxy: ['config', 'errors', 'observe', 'routing', 'shadow', 'grpc', 'http'],
-  admin: ['config', 'errors', 'observe', 'routing', 'state'],
+  // Experiments: pure lifecycle and criteria over a report read as JSON, and the in-memory registry.
+  experiments: ['config', 'errors'],
+  admin: ['config', 'errors', 'observe', 'routing', 'state', 'experiments'],
   console: [], // browser code: talks to the admin API over HTTP only
-  app: ['config', 'errors', 'exchange', 'version', 'observe', 'http', 'anonymize', 'compare', 'routing', 'state', 'dataset', 'shadow', 'shadow-threads', 'grpc', 'proxy', 'admin'],
+  app: ['config', 'errors', 'exchange', 'version', 'observe', 'http', 'anonymize', 'compare', 'routing', 'state', 'dataset', 'shadow', 'shadow-threads', 'grpc', 'proxy', 'admin', 'experiments'],
   demo: ['config', 'errors', 'exchange', 'observe', 'compare', 'routing', 'dataset', 'app'],
   cli: ['config', 'errors', 'exchange', 'version', 'observe', 'anonymize', 'compare', 'routing', 'state', 'dataset', 'shadow', 'proxy', 'admin', 'app', 'demo'],
 };

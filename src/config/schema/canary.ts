@@ -88,6 +88,8 @@ export const adminSchema = z.object({
   tokens: z.array(z.object({
     name: z.string().min(1),
     role: z.enum(['viewer', 'operator', 'admin']),
+    /** May approve experiments (four eyes: never one it proposed); a capability beside the role, which must be operator or admin. */
+    approver: z.boolean().default(false),
     sha256: z.string().regex(/^[0-9a-f]{64}$/i, { message: 'expected 64 hex digits (sha256 of the token)' }),
   }).strict()).default([]),
   /** Serve /metrics without a token. */
