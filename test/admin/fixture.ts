@@ -15,6 +15,7 @@ import { AuditLog } from '../../src/state/audit.js';
 import { sha256Hex } from '../../src/admin/auth.js';
 import type { AdminContext } from '../../src/admin/context.js';
 import { startAdminServer } from '../../src/admin/server.js';
+import type { ExperimentRegistry } from '../../src/experiments/index.js';
 
 export const TOKENS = { viewer: 'viewer-secret-1', operator: 'operator-secret-2', admin: 'admin-secret-3' } as const;
 
@@ -31,11 +32,13 @@ export interface Fixture {
   readonly dir: string;
   readonly runtime: RoutingRuntime;
   readonly audit: AuditLog;
+  /** The route's comparer: tests record exchanges into it, the report is built from it. */
+  readonly comparer: RouteComparer;
   reloadResult: { ok: true } | { ok: false; problems: string[] };
   close(): Promise<void>;
 }
 
-export async function startFixture(admin: Record<string, unknown> = {}): Promise<Fixture> {
+export async function startFixture(admin: Record<string, unknown> = {}, opts: { compare?: Record<string, unknown>; experiments?: ExperimentRegistry; now?: () => number } = {}): Promise<Fixture> {
   const dir = mkdtempSync(join(tmpdir(), 'sg-admin-'));
   const log = silentLogger();
   const metrics = createMetrics(new Registry(), { defaults: false });
@@ -48,22 +51,24 @@ export async function startFixture(admin: Record<string, unknown> = {}): Promise
     ...admin,
   });
   const audit = new AuditLog(cfg.auditFile, log);
-  const comparer = new RouteComparer('predict', compareSchema.parse({}));
+  const comparer = new RouteComparer('predict', compareSchema.parse(opts.compare ?? {}));
+  const now = opts.now ?? Date.now;
   const fixture = {
     reloadResult: { ok: true } as Fixture['reloadResult'],
   };
   const ctx: AdminContext = {
     ready: () => true,
     metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
-    report: (route) => (route === undefined || route === 'predict' ? { reports: [comparer.report(Date.now())] } : undefined),
+    report: (route) => (route === undefined || route === 'predict' ? { reports: [comparer.report(now())] } : undefined),
     samples: (route) => (route === 'predict' ? { route, samples: [] } : undefined),
     reload: async () => fixture.reloadResult,
     routing: runtime,
     audit,
+    experiments: opts.experiments,
   };
   const server = await startAdminServer(ctx, cfg, log);
   return Object.assign(fixture, {
-    url: `http://127.0.0.1:${server.port}`, dir, runtime, audit,
+    url: `http://127.0.0.1:${server.port}`, dir, runtime, audit, comparer,
     close: async () => {
       await server.close();
       await audit.close();
