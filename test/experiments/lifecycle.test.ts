@@ -117,3 +117,13 @@ describe('registry and config', () => {
       .toThrow(/unknown route "ghost"[\s\S]*unknown upstream "z"[\s\S]*duplicate experiment id "exp-1"/);
   });
 });
+
+describe('config/example.yaml', () => {
+  it('its commented experiment parses once uncommented', async () => {
+    const { readFileSync } = await import('node:fs');
+    const text = readFileSync(new URL('../../config/example.yaml', import.meta.url), 'utf8');
+    const block = text.slice(text.indexOf('# experiments:')).split('\n').map((l) => l.replace(/^# ?/, '')).join('\n');
+    const cfg = parseConfig(text.slice(0, text.indexOf('# experiments:')) + block, { env: { SHADOWGATE_KEY: 'k'.repeat(44) } });
+    expect(cfg.experiments).toMatchObject([{ id: 'predict-v2', route: 'predict', criteria: [{ metric: 'disagreement' }, { metric: 'error rate delta' }, { metric: 'latency p99 ratio' }] }]);
+  });
+});
