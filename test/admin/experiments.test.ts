@@ -106,6 +106,10 @@ describe('experiments over the admin API', () => {
     expect(((await call(fx.url, 'GET', '/admin/analysis/predict', { token: T.viewer })).body as { experiment: { gate: string } }).experiment.gate).toBe('open');
     const one = await call(fx.url, 'GET', '/admin/experiments/exp-1', { token: T.viewer });
     expect(one.body).toMatchObject({ state: 'concluded', outcome: 'pass', current: { outcome: 'pass' }, history: [{ action: 'propose' }, { action: 'approve', by: 'bob' }, { action: 'start' }, { action: 'conclude' }] });
+    // Every transition is in the audit trail, with who and the state before and after.
+    expect(auditLines(fx).filter((r) => String(r.action).startsWith('experiment.')).map((r) => [r.action, r.token, (r.after as { state?: string } | null)?.state])).toEqual([
+      ['experiment.propose', 'alice', 'proposed'], ['experiment.approve', 'bob', 'approved'], ['experiment.start', 'alice', 'running'], ['experiment.conclude', 'alice', 'concluded'],
+    ]);
   });
 
   it('concludes fail on evidence of a worse candidate, and the gate stays closed', async () => {
