@@ -2,9 +2,11 @@
 // capability) → start → conclude on the route's real report; the canary gate (409, then 200 after a
 // pass), an operator's override with its reason in the audit trail, and the analysis endpoint's criteria.
 import { readFileSync, rmSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/admin/auth.js';
+import { runCanaryCli } from '../../src/cli/admin-client.js';
 import { ExperimentRegistry } from '../../src/experiments/index.js';
 import { answer, exchange } from '../compare/helpers.js';
 import { call, startFixture, type Fixture } from './fixture.js';
@@ -139,5 +141,21 @@ describe('experiments over the admin API', () => {
     expect(audit.at(-1)).toMatchObject({ action: 'canary.set', token: 'bob', result: 'ok', after: { weight: 10 } });
     const promoted = await post(fx, '/admin/routes/predict/promote', T.bob, { override: true, reason: 'rollback plan rehearsal' });
     expect(promoted.status).toBe(200);
+  });
+
+  it('shadowgate canary set: refused (exit 1) with the gate\'s reason; --override REASON passes, audited', async () => {
+    const fx = await start();
+    await post(fx, '/admin/experiments', T.alice, EXPERIMENT);
+    let err = '';
+    const io = {
+      stdout: new Writable({ write(_c: Buffer, _e, cb) { cb(); } }),
+      stderr: new Writable({ write(c: Buffer, _e, cb) { err += c.toString(); cb(); } }),
+      env: { SHADOWGATE_ADMIN_URL: fx.url, SHADOWGATE_TOKEN: T.bob },
+    };
+    expect(await runCanaryCli(['set', 'predict', '20'], io)).toBe(1);
+    expect(err).toMatch(/SG_ERR_EXPERIMENT_GATE|experiment "exp-1"/);
+    expect(await runCanaryCli(['set', 'predict', '20', '--override', 'load test in staging'], io)).toBe(0);
+    expect(auditLines(fx).find((r) => r.action === 'experiment.override')).toMatchObject({ token: 'bob', reason: 'load test in staging' });
+    expect(await runCanaryCli(['rollback', 'predict', '--override', 'x'], io)).toBe(2);
   });
 });
