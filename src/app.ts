@@ -366,6 +366,10 @@ export class Shadowgate {
       routing: this.routing,
       audit: this.auditTrail,
       experiments: this.experiments,
+      reportConfidence: (route) => {
+        const r = this.gen.config.routes.find((x) => x.name === route);
+        return r?.shadow === undefined ? undefined : 1 - r.shadow.compare.regression.alpha;
+      },
       fleet: () => this.fleetView(),
     };
   }

@@ -86,7 +86,7 @@ async function analysisOf(c: Parameters<Endpoint['handle']>[0]): Promise<Analysi
   const analysis = analyse(route, view, report, Date.now());
   const e = c.ctx.experiments?.current(route, view?.candidate ?? null);
   if (e === undefined) return analysis;
-  const evaluation = e.state === 'concluded' && e.conclusion !== null ? e.conclusion : evaluate(e, routeReportOf(report, route));
+  const evaluation = e.state === 'concluded' && e.conclusion !== null ? e.conclusion : evaluate(e, routeReportOf(report, route), c.ctx.reportConfidence?.(route));
   const gate = c.ctx.experiments!.gate(route, view?.candidate ?? null) === undefined ? 'open' : 'closed';
   return { ...analysis, experiment: { id: e.id, hypothesis: e.hypothesis, state: e.state, outcome: e.outcome, gate, evaluation } };
 }

@@ -34,4 +34,6 @@ export interface AdminContext {
   fleet?(): FleetView;
   /** The experiments (docs/experiments.md): their endpoints and the canary gate; absent: none and no gate. */
   readonly experiments?: ExperimentRegistry;
+  /** The confidence a route's report bounds hold at (1 − its compare.regression.alpha): criteria asking more stay pending. */
+  reportConfidence?(route: string): number | undefined;
 }

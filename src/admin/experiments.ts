@@ -24,7 +24,7 @@ function registryOf(c: Call): ExperimentRegistry {
 
 /** A route's report, judged against an experiment's criteria. */
 async function evaluationOf(c: Call, e: Pick<Experiment, 'route' | 'criteria' | 'minSamples'>): Promise<Evaluation> {
-  return evaluate(e, routeReportOf(await c.ctx.report(e.route), e.route));
+  return evaluate(e, routeReportOf(await c.ctx.report(e.route), e.route), c.ctx.reportConfidence?.(e.route));
 }
 
 function step(action: ExperimentAction): Endpoint {

@@ -100,6 +100,10 @@ async function runPrimary(initial: Config, configPath: string): Promise<void> {
   const experiments = new ExperimentRegistry(config.experiments);
   const ctx: AdminContext = {
     experiments,
+    reportConfidence: (route) => {
+      const r = config.routes.find((x) => x.name === route);
+      return r?.shadow === undefined ? undefined : 1 - r.shadow.compare.regression.alpha;
+    },
     ready: () => !stopping && listening.size >= config.server.workers,
     readiness: () => ({ workers: workerCount(), listening: listening.size, ...(stopping ? { draining: true } : {}) }),
     metrics: async () => {

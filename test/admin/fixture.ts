@@ -65,6 +65,7 @@ export async function startFixture(admin: Record<string, unknown> = {}, opts: { 
     routing: runtime,
     audit,
     experiments: opts.experiments,
+    reportConfidence: () => 1 - compareSchema.parse(opts.compare ?? {}).regression.alpha,
   };
   const server = await startAdminServer(ctx, cfg, log);
   return Object.assign(fixture, {
