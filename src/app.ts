@@ -104,7 +104,7 @@ export class Shadowgate {
     this.audit = new AuditLog(config.admin.auditFile, this.log);
     this.backend = createBackend(config, opts, (what, route) => this.answer(what, route), this.log, this.metrics);
     this.auditTrail = this.backend.auditSink(this.audit);
-    this.experiments = new ExperimentRegistry(config.experiments);
+    this.experiments = new ExperimentRegistry(config.experiments, config.admin.experimentsFile);
     const backend = this.backend;
     const fleetSignals = new FleetSignals();
     this.routing = new RoutingRuntime(config, {

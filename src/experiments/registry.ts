@@ -1,7 +1,10 @@
 // The experiments a process knows: seeded from config (`experiments:`), proposed through the admin API,
-// moved along their lifecycle by named identities. Kept in memory: a restart brings the configured ones
-// back `proposed` (the gate then stays closed: the safe side). The rollout gate asks it whether a route's
-// candidate may take live traffic.
+// moved along their lifecycle by named identities. With a file (admin.experimentsFile) every change is
+// written before the caller answers (temp file, fsync, rename) and read back at start, so a restart keeps
+// each experiment's state; without one, a restart brings the configured ones back `proposed` (the gate
+// closed: the safe side). The rollout gate asks it whether a route's candidate may take live traffic.
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { ExperimentConfig } from '../config/schema.js';
 import { errors, ShadowgateError } from '../errors.js';
 import type { Evaluation } from './evaluate.js';
@@ -24,8 +27,42 @@ export interface Identity { readonly name: string; readonly approver: boolean }
 export class ExperimentRegistry {
   private readonly byId = new Map<string, Experiment>();
 
-  constructor(configured: readonly ExperimentConfig[] = []) {
+  constructor(configured: readonly ExperimentConfig[] = [], private readonly file?: string) {
+    if (file !== undefined) this.load(file);
     this.sync(configured);
+  }
+
+  private load(file: string): void {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw new ShadowgateError('SG_ERR_STATE_FILE', `experiments file ${file} could not be read: ${(err as Error).message}`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new ShadowgateError('SG_ERR_STATE_FILE', `experiments file ${file} is not valid JSON: fix or remove it`);
+    }
+    const list = (parsed as { experiments?: unknown }).experiments;
+    if (!Array.isArray(list)) throw new ShadowgateError('SG_ERR_STATE_FILE', `experiments file ${file} has no experiments list`);
+    for (const e of list as Experiment[]) if (typeof e?.id === 'string') this.byId.set(e.id, e);
+  }
+
+  private save(): void {
+    if (this.file === undefined) return;
+    mkdirSync(dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.tmp`;
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      writeSync(fd, `${JSON.stringify({ experiments: this.list() }, null, 1)}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.file);
   }
 
   /** Adds configured experiments not known yet (a reload keeps the lifecycle of those already here). */
@@ -47,6 +84,7 @@ export class ExperimentRegistry {
     if (this.byId.has(cfg.id)) throw new ShadowgateError('SG_ERR_CONFLICT', `experiment "${cfg.id}" exists already`);
     const e = fresh(cfg, by);
     this.byId.set(cfg.id, e);
+    this.save();
     return e;
   }
 
@@ -68,6 +106,7 @@ export class ExperimentRegistry {
       history: [...before.history, { action, by: who.name, at: new Date().toISOString(), state: t.next }],
     };
     this.byId.set(id, after);
+    this.save();
     return { before, after };
   }
 

@@ -97,7 +97,7 @@ async function runPrimary(initial: Config, configPath: string): Promise<void> {
   const workerCount = () => Object.keys(cluster.workers ?? {}).length;
 
   // The admin API lives here in cluster mode: so do the experiments and the canary gate.
-  const experiments = new ExperimentRegistry(config.experiments);
+  const experiments = new ExperimentRegistry(config.experiments, config.admin.experimentsFile);
   const ctx: AdminContext = {
     experiments,
     reportConfidence: (route) => {

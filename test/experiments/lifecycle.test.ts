@@ -118,6 +118,28 @@ describe('registry and config', () => {
   });
 });
 
+describe('experiments file', () => {
+  it('keeps each experiment\'s state across a restart; a configured one is not reset by it', async () => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'sg-exp-'));
+    try {
+      const file = join(dir, 'sub', 'experiments.json');
+      const reg = new ExperimentRegistry([EXPERIMENT], file);
+      reg.apply('exp-1', 'approve', { name: 'bob', approver: true });
+      reg.propose({ ...EXPERIMENT, id: 'exp-2' }, 'alice');
+      const again = new ExperimentRegistry([EXPERIMENT], file);
+      expect(again.get('exp-1')).toMatchObject({ state: 'approved', approvedBy: 'bob' });
+      expect(again.get('exp-2')).toMatchObject({ state: 'proposed', proposedBy: 'alice' });
+      writeFileSync(file, '{not json');
+      expect(() => new ExperimentRegistry([], file)).toThrow(/not valid JSON/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('config/example.yaml', () => {
   it('its commented experiment parses once uncommented', async () => {
     const { readFileSync } = await import('node:fs');

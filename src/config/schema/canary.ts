@@ -98,6 +98,8 @@ export const adminSchema = z.object({
   openHealth: z.boolean().default(true),
   stateFile: z.string().default('data/state.json'),
   auditFile: z.string().default('data/audit.jsonl'),
+  /** Experiments and their lifecycle state (docs/experiments.md), kept across restarts. */
+  experimentsFile: z.string().default('data/experiments.json'),
   /** Failed authentications allowed per source address per window. */
   authFailures: z.object({ max: z.number().int().positive().default(10), window: duration.default(60_000) }).strict()
     .default({ max: 10, window: 60_000 }),
