@@ -24,6 +24,7 @@ import { IpcBackend, type FleetQuery } from './state/ipc.js';
 import { RedisBackend, assertRedisConfig } from './state/redis.js';
 import { startAdminServer } from './admin/server.js';
 import type { AdminContext } from './admin/context.js';
+import { ExperimentRegistry } from './experiments/index.js';
 import { OverloadMonitor } from './shadow/admission.js';
 import { RouteShadow } from './shadow/shadow.js';
 import { ShadowThreadPool, defaultShadowThreads } from './shadow-threads/pool.js';
@@ -33,7 +34,7 @@ import { RouteComparer, withDropped, type RouteReport } from './compare/index.js
 import { FieldLabelTracker, observeComparison } from './observe/comparisons.js';
 import { DatasetWriter, perWorkerPath } from './dataset/writer.js';
 import { loadDataKeys } from './dataset/crypt.js';
-import { configDigest, Ledger, policyRef } from './ledger/ledger.js';
+import { configDigest, Ledger, policyRef, type EntryType } from './ledger/ledger.js';
 import { ledgerVerifiers } from './ledger/keys.js';
 import cluster from 'node:cluster';
 import { publishRouteUpstreams } from './observe/route-info.js';
@@ -95,6 +96,8 @@ export class Shadowgate {
   readonly backend: StateBackend;
   /** The audit trail as the fleet sees it (this process's file, plus the fleet's where there is one). */
   readonly auditTrail: AuditSink;
+  /** Experiments and the canary gate (docs/experiments.md); configured ones join on reload. */
+  readonly experiments: ExperimentRegistry;
   private admin: { port: number; close(): Promise<void> } | undefined;
   /** Anonymization, the leak guard, comparison and dataset serialization run there, never here. */
   readonly shadowThreads: ShadowThreadPool;
@@ -107,6 +110,7 @@ export class Shadowgate {
     this.audit = new AuditLog(config.admin.auditFile, this.log);
     this.backend = createBackend(config, opts, (what, route) => this.answer(what, route), this.log, this.metrics);
     this.auditTrail = this.backend.auditSink(this.audit);
+    this.experiments = new ExperimentRegistry(config.experiments, config.admin.experimentsFile);
     const backend = this.backend;
     const fleetSignals = new FleetSignals();
     this.routing = new RoutingRuntime(config, {
@@ -283,6 +287,7 @@ export class Shadowgate {
       const gen = this.build(config, previous);
       this.reloadListenerTls(previous.config, config);
       this.routing.applyConfig(config);
+      this.experiments.sync(config.experiments);
       publishRouteUpstreams(this.metrics, config);
       this.gen = gen;
       // A route the reload removed takes its comparison with it: report(route) no longer answers for it.
@@ -372,7 +377,12 @@ export class Shadowgate {
       recordConfig: () => this.gen.config.record,
       reload: () => this.reload(),
       routing: this.routing,
-      audit: this.auditTrail,
+      audit: ledgeredAudit(this.auditTrail, () => this.ledger?.ledger, () => configDigest(this.gen.config), this.log),
+      experiments: this.experiments,
+      reportConfidence: (route) => {
+        const r = this.gen.config.routes.find((x) => x.name === route);
+        return r?.shadow === undefined ? undefined : 1 - r.shadow.compare.regression.alpha;
+      },
       fleet: () => this.fleetView(),
     };
   }
@@ -551,4 +561,33 @@ function installSignals(app: Shadowgate): void {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+}
+
+/** Experiment actions and the ledger entry each one becomes (lineage: who moved an experiment, and overrides). */
+const LEDGER_OF_ACTION: Readonly<Record<string, EntryType>> = {
+  'experiment.propose': 'created', 'experiment.approve': 'approved', 'experiment.start': 'started',
+  'experiment.conclude': 'concluded', 'experiment.override': 'overridden',
+};
+
+/**
+ * The admin API's audit sink, with every accepted experiment transition and gate override also appended to
+ * the lineage ledger (when one is configured), so the ledger holds the experiment's whole story.
+ */
+function ledgeredAudit(sink: AuditSink, ledger: () => Ledger | undefined, digest: () => string, log: Logger): AuditSink {
+  return {
+    latest: (limit) => sink.latest(limit),
+    async append(rec) {
+      await sink.append(rec);
+      const type = LEDGER_OF_ACTION[rec.action];
+      const l = ledger();
+      if (type === undefined || l === undefined || rec.result !== 'ok') return;
+      const after = rec.after as { id?: unknown } | null | undefined;
+      const before = rec.before as { id?: unknown } | null | undefined;
+      const id = typeof after?.id === 'string' ? after.id : typeof before?.id === 'string' ? before.id : undefined;
+      await l.append({
+        type, configDigest: digest(), ...(id !== undefined ? { experiment: id } : {}),
+        details: { by: rec.token, role: rec.role, route: rec.route, ...(rec.reason !== undefined ? { reason: rec.reason } : {}), summary: rec.summary ?? null },
+      }).catch((err: unknown) => log.error({ err: errorSummary(err) }, 'ledger append failed'));
+    },
+  };
 }

@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   SG_ERR_RELOAD: { status: 409, meaning: 'the process was started without a config file to re-read' },
   SG_ERR_CONSOLE_NOT_BUILT: { status: 404, meaning: 'the console bundle is missing from dist/console (npm run build)' },
   SG_ERR_ADMIN_INSECURE: { status: 500, meaning: 'the admin port binds a non-loopback address with no tokens: refused at start' },
+  SG_ERR_EXPERIMENT_GATE: { status: 409, meaning: 'a canary of a candidate bound to an experiment that has not concluded pass (override: operator, with a reason)' },
   SG_ERR_AUDIT: { status: 500, meaning: 'the audit trail could not be written or read' },
   // Configuration, state and data
   SG_ERR_CONFIG: { status: 422, meaning: 'an invalid configuration (at start: exit 1; on reload: 422 and the running one stays); every problem names its path in the file' },

@@ -15,6 +15,8 @@ export function roleAllows(have: Role, need: Role): boolean {
 export interface Principal {
   readonly token: string;
   readonly role: Role;
+  /** May approve experiments (admin.tokens[].approver). */
+  readonly approver?: boolean;
 }
 
 export type AuthResult =
@@ -32,11 +34,11 @@ export function sha256Hex(token: string): string {
 }
 
 export class Authenticator {
-  private readonly hashes: readonly { name: string; role: Role; digest: Buffer }[];
+  private readonly hashes: readonly { name: string; role: Role; approver: boolean; digest: Buffer }[];
   private readonly failures: LRUCache<string, { count: number; resetAt: number; nextAt: number }>;
 
   constructor(private readonly cfg: Readonly<Pick<AdminConfig, 'tokens' | 'authFailures'>>) {
-    this.hashes = cfg.tokens.map((t) => ({ name: t.name, role: t.role, digest: Buffer.from(t.sha256.toLowerCase(), 'hex') }));
+    this.hashes = cfg.tokens.map((t) => ({ name: t.name, role: t.role, approver: t.approver, digest: Buffer.from(t.sha256.toLowerCase(), 'hex') }));
     this.failures = new LRUCache({ max: MAX_TRACKED_SOURCES });
   }
 
@@ -95,7 +97,7 @@ export class Authenticator {
     let found: Principal | undefined;
     // Every configured hash is compared, so timing says nothing about which one (if any) matched.
     for (const h of this.hashes) {
-      if (timingSafeEqual(h.digest, digest) && found === undefined) found = { token: h.name, role: h.role };
+      if (timingSafeEqual(h.digest, digest) && found === undefined) found = { token: h.name, role: h.role, approver: h.approver };
     }
     return found;
   }

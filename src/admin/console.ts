@@ -6,7 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ShadowgateError, errors } from '../errors.js';
-import { WEBHOOK_STATUS, analyse, type Analysis } from './analysis.js';
+import { WEBHOOK_STATUS, analyse, routeReportOf, type Analysis } from './analysis.js';
+import { evaluate, type Evaluation } from '../experiments/index.js';
 import { datasetsView } from './datasets.js';
 import type { Endpoint } from './server.js';
 
@@ -70,13 +71,24 @@ export const CONSOLE_ENDPOINTS: readonly Endpoint[] = [
   },
 ];
 
-async function analysisOf(c: Parameters<Endpoint['handle']>[0]): Promise<Analysis> {
+/** The experiment deciding a route's candidate, with its criteria one by one on the current report. */
+export interface AnalysisExperiment {
+  readonly id: string; readonly hypothesis: string; readonly state: string; readonly outcome: string | null;
+  readonly gate: 'open' | 'closed'; readonly evaluation: Evaluation;
+}
+
+async function analysisOf(c: Parameters<Endpoint['handle']>[0]): Promise<Analysis & { readonly experiment?: AnalysisExperiment }> {
   const route = c.params[0]!;
   const view = c.ctx.routing.route(route);
   // A cluster primary gathers the report from its workers: it may be a promise.
   const report: unknown = await c.ctx.report(route);
   if (view === undefined && report === undefined) throw errors.notFound(`route "${route}"`);
-  return analyse(route, view, report, Date.now());
+  const analysis = analyse(route, view, report, Date.now());
+  const e = c.ctx.experiments?.current(route, view?.candidate ?? null);
+  if (e === undefined) return analysis;
+  const evaluation = e.state === 'concluded' && e.conclusion !== null ? e.conclusion : evaluate(e, routeReportOf(report, route), c.ctx.reportConfidence?.(route));
+  const gate = c.ctx.experiments!.gate(route, view?.candidate ?? null) === undefined ? 'open' : 'closed';
+  return { ...analysis, experiment: { id: e.id, hypothesis: e.hypothesis, state: e.state, outcome: e.outcome, gate, evaluation } };
 }
 
 export const ANALYSIS_ENDPOINTS: readonly Endpoint[] = [

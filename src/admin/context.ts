@@ -3,6 +3,7 @@
 import type { AuditSink, FleetView } from '../state/backend.js';
 import type { RecordConfig } from '../config/schema.js';
 import type { RoutingRuntime } from '../routing/runtime.js';
+import type { ExperimentRegistry } from '../experiments/index.js';
 
 export type AdminRouting = Pick<RoutingRuntime, 'list' | 'route' | 'setWeight' | 'clearOverride' | 'rollback' | 'promote' | 'pause' | 'resume'>
   // An operator's change is answered once it is durable (the store writes off the request's thread).
@@ -31,4 +32,8 @@ export interface AdminContext {
   readonly audit: AuditSink;
   /** GET /admin/fleet: the state backend, whether this process judges, whose evidence it sees. */
   fleet?(): FleetView;
+  /** The experiments (docs/experiments.md): their endpoints and the canary gate; absent: none and no gate. */
+  readonly experiments?: ExperimentRegistry;
+  /** The confidence a route's report bounds hold at (1 − its compare.regression.alpha): criteria asking more stay pending. */
+  reportConfidence?(route: string): number | undefined;
 }

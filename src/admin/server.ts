@@ -14,9 +14,11 @@ import type { AuditRecord } from '../state/audit.js';
 import { Authenticator, browserSafe, isLoopbackHost, roleAllows, type Principal, type Role } from './auth.js';
 import { ANALYSIS_ENDPOINTS, CONSOLE_ENDPOINTS } from './console.js';
 import type { AdminContext } from './context.js';
+import { readJson } from './body.js';
+import { EXPERIMENT_ENDPOINTS, gateCanary, overrideFields } from './experiments.js';
 
-const MAX_BODY_BYTES = 16 * 1024;
-const weightBody = z.object({ weight: z.number().min(0).max(100) }).strict();
+const weightBody = z.object({ weight: z.number().min(0).max(100), ...overrideFields }).strict();
+const promoteBody = z.object(overrideFields).strict();
 const limitParam = z.coerce.number().int().min(1).max(1000).default(100);
 
 export interface Call {
@@ -25,6 +27,8 @@ export interface Call {
   readonly url: URL;
   readonly params: readonly string[];
   readonly actor: Actor;
+  /** Who called, with the capabilities beyond the role (approver). */
+  readonly principal: Principal;
   readonly requestId: string;
 }
 
@@ -46,7 +50,7 @@ export interface Endpoint {
 
 const ROUTE = '([A-Za-z0-9_.-]{1,64})';
 
-function routeAction(action: 'rollback' | 'promote' | 'pause' | 'resume'): Endpoint {
+function routeAction(action: 'rollback' | 'pause' | 'resume'): Endpoint {
   return {
     method: 'POST', path: new RegExp(`^/admin/routes/${ROUTE}/${action}$`), role: 'operator', action: `canary.${action}`,
     handle: (c) => changed(c.ctx.routing[action](c.params[0]!, c.actor)),
@@ -101,6 +105,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
     handle: async (c) => {
       const body = weightBody.safeParse(await readJson(c.req));
       if (!body.success) throw errors.badRequest(`expected {"weight": 0..100}: ${body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`);
+      if (body.data.weight > 0) await gateCanary(c, c.params[0]!, body.data);
       return changed(c.ctx.routing.setWeight(c.params[0]!, body.data.weight, c.actor));
     },
   },
@@ -109,7 +114,16 @@ export const ENDPOINTS: readonly Endpoint[] = [
     handle: (c) => changed(c.ctx.routing.clearOverride(c.params[0]!, c.actor)),
   },
   routeAction('rollback'),
-  routeAction('promote'),
+  {
+    // Promotion gives the candidate all traffic: the experiment gate applies as it does to a canary weight.
+    method: 'POST', path: new RegExp(`^/admin/routes/${ROUTE}/promote$`), role: 'operator', action: 'canary.promote',
+    handle: async (c) => {
+      const body = promoteBody.safeParse(await readJson(c.req));
+      if (!body.success) throw errors.badRequest(`expected {} or {"override": true, "reason": "..."}: ${body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`);
+      await gateCanary(c, c.params[0]!, body.data);
+      return changed(c.ctx.routing.promote(c.params[0]!, c.actor));
+    },
+  },
   routeAction('pause'),
   routeAction('resume'),
   {
@@ -130,25 +144,11 @@ export const ENDPOINTS: readonly Endpoint[] = [
   },
   ...CONSOLE_ENDPOINTS,
   ...ANALYSIS_ENDPOINTS,
+  ...EXPERIMENT_ENDPOINTS,
 ];
 
 function notFound(what: string): never {
   throw errors.notFound(what);
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw errors.bodyTooLarge(MAX_BODY_BYTES);
-    chunks.push(chunk);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw errors.badRequest('the body is not valid JSON');
-  }
 }
 
 function isJson(contentType: string | undefined): boolean {
@@ -266,7 +266,7 @@ export async function startAdminServer(ctx: AdminContext, cfg: Readonly<AdminCon
       }
     }
     const actor: Actor = { token: principal.token, role: principal.role, source };
-    const call: Call = { ctx, req, url, params, actor, requestId };
+    const call: Call = { ctx, req, url, params, actor, principal, requestId };
     let reply: Reply | undefined;
     let failure: ShadowgateError | undefined;
     try {

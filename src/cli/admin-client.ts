@@ -17,7 +17,7 @@ export interface AdminCliIo {
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 export const DEFAULT_ADMIN_URL = 'http://127.0.0.1:9090';
 
-export const CANARY_USAGE = `usage: shadowgate canary <command> [--json]
+export const CANARY_USAGE = `usage: shadowgate canary <command> [--json] [--override REASON]
 
   set ROUTE PERCENT     give the candidate PERCENT (0..100) of live traffic (pauses a running rollout)
   clear ROUTE           drop the runtime weight: the configuration's weight applies again
@@ -26,6 +26,8 @@ export const CANARY_USAGE = `usage: shadowgate canary <command> [--json]
   pause ROUTE           hold a running rollout at its step
   resume ROUTE          continue a paused rollout (or start it again from step 1)
   status [ROUTE]        weights, where they come from, rollout state and the last guardrail checks
+
+  --override REASON     set/promote past the experiment gate (docs/experiments.md): operator, audited with REASON
 
 environment: SHADOWGATE_ADMIN_URL (default ${DEFAULT_ADMIN_URL}), SHADOWGATE_TOKEN
 exit status: 0 done, 1 refused by the admin API or unreachable, 2 usage error
@@ -85,12 +87,12 @@ function client(env: NodeJS.ProcessEnv): Client {
   };
 }
 
-const FLAGS = { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } as const;
+const FLAGS = { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false }, override: { type: 'string' } } as const;
 
-function parse(argv: string[]): { positionals: string[]; json: boolean; help: boolean } {
+function parse(argv: string[]): { positionals: string[]; json: boolean; help: boolean; override: string | undefined } {
   try {
     const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: FLAGS });
-    return { positionals, json: values.json === true, help: values.help === true };
+    return { positionals, json: values.json === true, help: values.help === true, override: values.override };
   } catch (err) {
     throw new CliFailure(flagProblem(err, FLAGS), EXIT.usage);
   }
@@ -112,7 +114,7 @@ const ROUTE_ACTIONS = ['rollback', 'promote', 'pause', 'resume'] as const;
 
 export function runCanaryCli(argv: string[], io: AdminCliIo): Promise<number> {
   return run(io, CANARY_USAGE, async () => {
-    const { positionals, json, help } = parse(argv);
+    const { positionals, json, help, override } = parse(argv);
     if (help) {
       io.stdout.write(CANARY_USAGE);
       return;
@@ -126,6 +128,9 @@ export function runCanaryCli(argv: string[], io: AdminCliIo): Promise<number> {
     if (command !== 'set' && (percent !== undefined || extra.length > 0)) {
       throw new CliFailure(`canary ${command ?? ''}: unexpected argument "${percent ?? extra[0]!}"`, EXIT.usage);
     }
+    if (override !== undefined && command !== 'set' && command !== 'promote') throw new CliFailure('--override applies to set and promote only', EXIT.usage);
+    if (override !== undefined && override.trim() === '') throw new CliFailure('--override needs a reason', EXIT.usage);
+    const past = override === undefined ? {} : { override: true, reason: override };
     let result: unknown;
     if (command === 'set') {
       const name = needRoute();
@@ -133,11 +138,11 @@ export function runCanaryCli(argv: string[], io: AdminCliIo): Promise<number> {
       if (percent === undefined || percent.trim() === '' || !Number.isFinite(weight) || weight < 0 || weight > 100 || extra.length > 0) {
         throw new CliFailure('canary set ROUTE PERCENT: PERCENT must be a number from 0 to 100', EXIT.usage);
       }
-      result = await api.request('PUT', `/admin/routes/${name}/canary`, { weight });
+      result = await api.request('PUT', `/admin/routes/${name}/canary`, { weight, ...past });
     } else if (command === 'clear') {
       result = await api.request('DELETE', `/admin/routes/${needRoute()}/canary`);
     } else if ((ROUTE_ACTIONS as readonly string[]).includes(command ?? '')) {
-      result = await api.request('POST', `/admin/routes/${needRoute()}/${command!}`);
+      result = await api.request('POST', `/admin/routes/${needRoute()}/${command!}`, command === 'promote' && override !== undefined ? past : undefined);
     } else if (command === 'status') {
       result = route === undefined ? await api.request('GET', '/admin/routes') : await api.request('GET', `/admin/routes/${encodeURIComponent(route)}`);
       io.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : renderStatus(result));

@@ -10,6 +10,7 @@ import { ledgerSchema } from './schema/ledger.js';
 import { stateSchema } from './schema/state.js';
 import { rewriteProblems, rewriteSchema, streamTimeout } from './schema/protocols.js';
 import { tracingSchema } from './schema/tracing.js';
+import { experimentSchema } from './schema/experiments.js';
 import { listenerTlsSchema, upstreamTlsSchema } from './schema/tls.js';
 import { grpcProblems, grpcRouteSchema, routeProtocol } from './schema/grpc.js';
 
@@ -166,6 +167,8 @@ export const configSchema = z.object({
   ledger: ledgerSchema.optional(),
   state: stateSchema.default(() => stateSchema.parse({})),
   tracing: tracingSchema.optional(),
+  /** Experiments binding a route's candidate to a hypothesis and success criteria (docs/experiments.md). */
+  experiments: z.array(experimentSchema).default([]),
 }).strict();
 
 type Problem = { path: (string | number)[]; message: string };
@@ -216,6 +219,16 @@ export function crossCheck(raw: unknown): Problem[] {
       problems.push({ path: ['routes', i, 'shadow', 'policy'], message: `unknown policy "${policy}" (${policies.length > 0 ? `defined: ${policies.join(', ')}` : 'no policy is defined under anonymize.policies'})` });
     }
   });
+  const ids = new Set<string>();
+  (Array.isArray(cfg.experiments) ? cfg.experiments : []).forEach((e: unknown, i: number) => {
+    const x = obj(e);
+    const id = str(x.id);
+    if (id !== undefined && ids.has(id)) problems.push({ path: ['experiments', i, 'id'], message: `duplicate experiment id "${id}"` });
+    if (id !== undefined) ids.add(id);
+    const route = str(x.route);
+    if (route !== undefined && !seen.has(route)) problems.push({ path: ['experiments', i, 'route'], message: `unknown route "${route}"` });
+    upstream(x.candidate, ['experiments', i, 'candidate']);
+  });
   return problems;
 }
 
@@ -227,6 +240,7 @@ export type { CompareConfig } from './schema/compare.js';
 export type { AdminConfig, CanaryConfig, GuardrailsConfig, LimitsConfig } from './schema/canary.js';
 export type { DataKeyConfig, EncryptionConfig, RecordConfig } from './schema/record.js';
 export type { LedgerConfig } from './schema/ledger.js';
+export type { CriterionConfig, CriterionMetric, ExperimentConfig } from './schema/experiments.js';
 export type { RedisStateConfig, StateConfig } from './schema/state.js';
 export type { RewriteConfig, TargetRewrite } from './schema/protocols.js';
 export type { TracingConfig } from './schema/tracing.js';

@@ -11,6 +11,7 @@ import { AggregatorRegistry, Registry, type MetricObjectWithValues, type MetricV
 import { AuditLog, auditRoutingEvents } from '../state/audit.js';
 import type { AdminContext } from '../admin/context.js';
 import { startAdminServer } from '../admin/server.js';
+import { ExperimentRegistry } from '../experiments/index.js';
 import { StateFile } from '../state/state-file.js';
 import { loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -95,7 +96,14 @@ async function runPrimary(initial: Config, configPath: string): Promise<void> {
   };
   const workerCount = () => Object.keys(cluster.workers ?? {}).length;
 
+  // The admin API lives here in cluster mode: so do the experiments and the canary gate.
+  const experiments = new ExperimentRegistry(config.experiments, config.admin.experimentsFile);
   const ctx: AdminContext = {
+    experiments,
+    reportConfidence: (route) => {
+      const r = config.routes.find((x) => x.name === route);
+      return r?.shadow === undefined ? undefined : 1 - r.shadow.compare.regression.alpha;
+    },
     ready: () => !stopping && listening.size >= config.server.workers,
     readiness: () => ({ workers: workerCount(), listening: listening.size, ...(stopping ? { draining: true } : {}) }),
     metrics: async () => {
@@ -123,6 +131,7 @@ async function runPrimary(initial: Config, configPath: string): Promise<void> {
       try {
         const next = loadConfigFile(configPath);
         routing.applyConfig(next);
+        experiments.sync(next.experiments);
         config = next;
         relay('SIGHUP');
         metrics.configReloads.inc({ result: 'success' });

@@ -29,12 +29,15 @@ const ACTION_WORDS: Readonly<Record<string, string>> = {
   'canary.promote': 'promoted the canary of', 'canary.pause': 'paused the rollout of', 'canary.resume': 'resumed the rollout of',
   'config.reload': 'reloaded the configuration', rollback: 'rolled back the canary of', 'rollout.advance': 'advanced the rollout of',
   'rollout.complete': 'completed the rollout of',
+  'experiment.propose': 'proposed an experiment', 'experiment.approve': 'approved the experiment', 'experiment.start': 'started the experiment',
+  'experiment.conclude': 'concluded the experiment', 'experiment.override': 'overrode the experiment gate of',
 };
 
 function snapshotWords(before: unknown, after: unknown): string {
   const b = before as { weight?: unknown; state?: unknown } | null;
   const a = after as { weight?: unknown; state?: unknown } | null;
   if (!b || !a || typeof b !== 'object' || typeof a !== 'object') return '';
+  if (b.weight === undefined && a.weight === undefined) return `: state ${String(b.state)} → ${String(a.state)}`;
   return `: weight ${String(b.weight)}% → ${String(a.weight)}%, state ${String(b.state)} → ${String(a.state)}`;
 }
 
@@ -52,7 +55,7 @@ export function describeAudit(rec: AuditRecord): string {
   const what = ACTION_WORDS[rec.action] ?? rec.action;
   const target = rec.route === null ? '' : ` ${rec.route}`;
   if (rec.result !== 'ok') return `${who} tried: ${what}${target}; refused (${rec.result})`;
-  const why = isRollbackReason(rec.reason) ? `; ${describeRollback(rec.reason)}` : '';
+  const why = isRollbackReason(rec.reason) ? `; ${describeRollback(rec.reason)}` : typeof rec.reason === 'string' ? `; reason: ${rec.reason}` : '';
   return `${who} ${what}${target}${snapshotWords(rec.before, rec.after)}${why}`;
 }
 

@@ -14,6 +14,7 @@ import { sha256Hex } from '../../src/admin/auth.js';
 import type { AdminContext } from '../../src/admin/context.js';
 import { startAdminServer } from '../../src/admin/server.js';
 import { tempDir } from '../helpers/run.js';
+import type { ExperimentRegistry } from '../../src/experiments/index.js';
 
 export const TOKENS = { viewer: 'viewer-secret-1', operator: 'operator-secret-2', admin: 'admin-secret-3' } as const;
 
@@ -30,11 +31,13 @@ export interface Fixture {
   readonly dir: string;
   readonly runtime: RoutingRuntime;
   readonly audit: AuditLog;
+  /** The route's comparer: tests record exchanges into it, the report is built from it. */
+  readonly comparer: RouteComparer;
   reloadResult: { ok: true } | { ok: false; problems: string[] };
   close(): Promise<void>;
 }
 
-export async function startFixture(admin: Record<string, unknown> = {}): Promise<Fixture> {
+export async function startFixture(admin: Record<string, unknown> = {}, opts: { compare?: Record<string, unknown>; experiments?: ExperimentRegistry; now?: () => number } = {}): Promise<Fixture> {
   const dir = tempDir('sg-admin-');
   const log = silentLogger();
   const metrics = createMetrics(new Registry(), { defaults: false });
@@ -47,22 +50,25 @@ export async function startFixture(admin: Record<string, unknown> = {}): Promise
     ...admin,
   });
   const audit = new AuditLog(cfg.auditFile, log);
-  const comparer = new RouteComparer('predict', compareSchema.parse({}));
+  const comparer = new RouteComparer('predict', compareSchema.parse(opts.compare ?? {}));
+  const now = opts.now ?? Date.now;
   const fixture = {
     reloadResult: { ok: true } as Fixture['reloadResult'],
   };
   const ctx: AdminContext = {
     ready: () => true,
     metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
-    report: (route) => (route === undefined || route === 'predict' ? { reports: [comparer.report(Date.now())] } : undefined),
+    report: (route) => (route === undefined || route === 'predict' ? { reports: [comparer.report(now())] } : undefined),
     samples: (route) => (route === 'predict' ? { route, samples: [] } : undefined),
     reload: async () => fixture.reloadResult,
     routing: runtime,
     audit,
+    experiments: opts.experiments,
+    reportConfidence: () => 1 - compareSchema.parse(opts.compare ?? {}).regression.alpha,
   };
   const server = await startAdminServer(ctx, cfg, log);
   return Object.assign(fixture, {
-    url: `http://127.0.0.1:${server.port}`, dir, runtime, audit,
+    url: `http://127.0.0.1:${server.port}`, dir, runtime, audit, comparer,
     close: async () => {
       await server.close();
       await audit.close();

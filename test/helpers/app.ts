@@ -14,7 +14,7 @@ export async function startFromYaml(yaml: string, opts: StartOptions = {}): Prom
   // Unless the test names them, state and audit files go to a fresh directory: tests never share state.
   const dir = tempDir('sg-test-');
   const config = /stateFile|auditFile/.test(yaml) ? parsed
-    : { ...parsed, admin: { ...parsed.admin, stateFile: join(dir, 'state.json'), auditFile: join(dir, 'audit.jsonl') } };
+    : { ...parsed, admin: { ...parsed.admin, stateFile: join(dir, 'state.json'), auditFile: join(dir, 'audit.jsonl'), experimentsFile: join(dir, 'experiments.json') } };
   const started = await startShadowgate(config, { logger: silentLogger(), registry: new Registry(), port: 0, adminPort: 0, ...opts });
   // The proxy listens while its shadow threads load; tests that count copies start once they can take them.
   await started.app.shadowThreads.ready;

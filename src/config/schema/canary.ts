@@ -88,6 +88,8 @@ export const adminSchema = z.object({
   tokens: z.array(z.object({
     name: z.string().min(1),
     role: z.enum(['viewer', 'operator', 'admin']),
+    /** May approve experiments (four eyes: never one it proposed); a capability beside the role, which must be operator or admin. */
+    approver: z.boolean().default(false),
     sha256: z.string().regex(/^[0-9a-f]{64}$/i, { message: 'expected 64 hex digits (sha256 of the token)' }),
   }).strict()).default([]),
   /** Serve /metrics without a token. */
@@ -96,6 +98,8 @@ export const adminSchema = z.object({
   openHealth: z.boolean().default(true),
   stateFile: z.string().default('data/state.json'),
   auditFile: z.string().default('data/audit.jsonl'),
+  /** Experiments and their lifecycle state (docs/experiments.md), kept across restarts. */
+  experimentsFile: z.string().default('data/experiments.json'),
   /** Failed authentications allowed per source address per window. */
   authFailures: z.object({ max: z.number().int().positive().default(10), window: duration.default(60_000) }).strict()
     .default({ max: 10, window: 60_000 }),
