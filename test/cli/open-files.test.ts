@@ -30,7 +30,10 @@ log: { access: false }
 upstreams: { a: { url: "${upstream.url}" } }
 routes: [{ name: r, match: { pathPrefix: / }, primary: a }]
 `);
-  const { child, line, lines } = await startCli(['serve', '--config', file], (l) => l.msg === 'shadowgate listening', {}, { openFiles: 256 });
+  // The shadow threads load while the proxy already listens (their module reads take descriptors too):
+  // the probe starts once they are ready, the steady state this test is about.
+  const { child, lines } = await startCli(['serve', '--config', file], (l) => l.msg === 'shadow threads ready', {}, { openFiles: 256 });
+  const line = lines.find((l) => l.msg === 'shadowgate listening')!;
   const silent: Socket[] = [];
   try {
     expect(lines.find((l) => /open-file limit/.test(String(l.msg)))).toMatchObject({ openFileLimit: 256, enforced: 192 });

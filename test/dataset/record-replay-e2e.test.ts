@@ -55,7 +55,7 @@ function essence(r: RouteReport) {
 
 describe('record → replay through a real shadowgate', () => {
   it('replays the recorded, anonymized dataset to the live verdict and field rates, with no planted value in it', async () => {
-    const { inc, cand } = await room.models((i) => (i % 8 === 0 ? 'fish' : label(i)));
+    const { inc, cand } = await room.models((i) => (i % 2 === 0 ? 'fish' : label(i)));
     const recordPath = join(room.dir, 'data', 'shadow.jsonl');
     const gw = await startFromYaml(gatewayYaml(inc.url, cand.url, recordPath));
     const N = 80;

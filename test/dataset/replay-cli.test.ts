@@ -37,7 +37,7 @@ async function run(argv: string[], tty = false) {
 
 describe('shadowgate replay', () => {
   it('exits 1 on a fail verdict and prints the JSON report, the same as the --out file', async () => {
-    const { config, dataset } = await setup((i) => (i % 8 === 0 ? 'fish' : label(i)), 80);
+    const { config, dataset } = await setup((i) => (i % 2 === 0 ? 'fish' : label(i)), 80);
     const out = join(room.dir, 'report.json');
     const r = await run(['--config', config, '--dataset', dataset, '--json', '--out', out]);
     expect(r.code).toBe(1);

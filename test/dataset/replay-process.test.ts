@@ -37,7 +37,7 @@ describe('shadowgate replay (process)', () => {
   });
 
   it('exits 1 when the candidate fails the gate', async () => {
-    const { config, configFile } = await room.models((i) => (i % 5 === 0 ? 'fish' : label(i)));
+    const { config, configFile } = await room.models((i) => (i % 2 === 0 ? 'fish' : label(i)));
     const dataset = join(room.dir, 'shadow.jsonl');
     await liveRun(config, 60, dataset);
     const r = await runCli(['replay', '--config', configFile, '--dataset', dataset]);

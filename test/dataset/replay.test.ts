@@ -26,8 +26,9 @@ function essence(r: RouteReport) {
 
 describe('replayDataset', () => {
   it('gives the same fail verdict and per-field rates as the live run that recorded the dataset', async () => {
-    // The candidate disagrees on every 8th request (12.5% > maxDisagreement 5%): a clear fail.
-    const { config } = await models((i) => (i % 8 === 0 ? 'fish' : label(i)));
+    // The candidate disagrees on every 2nd request (50% > maxDisagreement 5%): a clear fail for the
+    // anytime-valid bound of (candidate − noise) at 120 exchanges (12.5% was only marginal there).
+    const { config } = await models((i) => (i % 2 === 0 ? 'fish' : label(i)));
     const path = join(room.dir, 'shadow.jsonl');
     const live = await liveRun(config, 120, path);
     expect(live.verdict).toBe('fail');

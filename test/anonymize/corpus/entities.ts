@@ -27,7 +27,7 @@ export const ENTITIES: readonly EntitySpec[] = [
   { entity: 'email', key: 'email', rule: 'email', sentence: (v) => `Write to ${v} today.`,
     value: fc.tuple(fc.stringMatching(/^[a-z]{4,9}$/), fc.stringMatching(/^[a-z]{4,9}$/), fc.constantFrom('com', 'io', 'de', 'org')).map(([l, d, t]) => `${l}.${l.length}@${d}.${t}`) },
   { entity: 'card', key: 'card_number', rule: 'card', sentence: (v) => `Card ${v} was charged.`, forbidden: onlyDigits,
-    value: fc.tuple(fc.constantFrom('4', '51', '52', '55'), digits(13)).map(([p, d]) => { const b = (p + d).slice(0, 15); return b + luhnCheckDigit(b); }) },
+    value: fc.tuple(fc.constantFrom('4', '51', '52', '55'), digits(14)).map(([p, d]) => { const b = (p + d).slice(0, 15); return b + luhnCheckDigit(b); }) },
   { entity: 'phone', key: 'phone', rule: 'phone', sentence: (v) => `Call me on ${v} please.`, forbidden: (v) => [v, v.replace(/\D/g, '').slice(1)],
     value: fc.tuple(fc.integer({ min: 2, max: 9 }), digits(2), fc.integer({ min: 2, max: 9 }), digits(6)).map(([a, b, c, d]) => `+1 ${a}${b} ${c}${d.slice(0, 2)} ${d.slice(2)}`) },
   { entity: 'iban', key: 'iban', rule: 'iban', sentence: (v) => `Pay to ${v} by Friday.`, forbidden: (v) => [v, v.replace(/\s/g, '')],
