@@ -12,7 +12,7 @@
 // with 1 − α at every n). Quantiles: the count of observations at or below the true q-quantile is
 // Binomial(n, q), so the same sequence inverted in k gives anytime-valid order-statistic ranks
 // (Howard & Ramdas, "Sequential estimation of quantiles with applications to A/B-testing", Bernoulli 2022).
-import type { Interval } from './stats.js';
+import { boundsAtRanks, type Interval, type RankedCounts } from './stats.js';
 
 /** Prior of the mixture: Jeffreys' Beta(½, ½), which keeps mass near 0 where error and flip rates live. */
 const PRIOR_A = 0.5;
@@ -120,22 +120,16 @@ export function sequentialQuantileRanks(n: number, q: number, alpha: number): { 
 }
 
 /** What the quantile bounds read of a histogram (hdr-histogram-js's Histogram has it). */
-export interface RankedHistogram {
-  readonly totalCount: number;
-  getValueAtPercentile(percentile: number): number;
-}
+export type RankedHistogram = RankedCounts;
 
 /**
  * Anytime-valid bounds on the q-quantile a histogram samples (1 − α for both sides together), in the
- * histogram's unit: `low` 0 and `high` Infinity when too few values bound that side. A bucket's value
- * is its highest, so the lower bound is lowered by the histogram's relative `resolution`.
+ * histogram's unit: `low` 0 and `high` Infinity when too few values bound that side (stats.ts
+ * boundsAtRanks reads them at this test's ranks).
  */
 export function sequentialQuantileBounds(h: RankedHistogram, q: number, alpha: number, resolution = 0.01): Interval {
-  const n = h.totalCount;
-  if (n === 0) return { low: 0, high: Infinity };
-  const r = sequentialQuantileRanks(n, q, alpha);
-  const at = (rank: number) => h.getValueAtPercentile((100 * rank) / n);
-  return { low: r.low < 1 ? 0 : at(r.low) / (1 + resolution), high: r.high > n ? Infinity : at(r.high) };
+  if (h.totalCount === 0) return { low: 0, high: Infinity };
+  return boundsAtRanks(h, sequentialQuantileRanks(h.totalCount, q, alpha), resolution);
 }
 
 // ---- power: what a check can see now, and what it needs ----

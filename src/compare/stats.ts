@@ -345,12 +345,18 @@ export interface RankedCounts {
  * In the histogram's unit.
  */
 export function quantileBounds(h: RankedCounts, q: number, z: number, resolution = 0.01): Interval {
+  if (h.totalCount === 0) return { low: 0, high: Infinity };
+  return boundsAtRanks(h, quantileRankBounds(h.totalCount, q, z), resolution);
+}
+
+/**
+ * The order statistics of a histogram at 1-based ranks, as bounds: a rank below 1 leaves the lower side
+ * unbounded (0), one above the count the upper side (Infinity). A bucket's value is its highest, so the
+ * lower bound is lowered by the histogram's relative `resolution`. Fixed-sample and anytime-valid quantile
+ * bounds differ only in the ranks they ask for.
+ */
+export function boundsAtRanks(h: RankedCounts, ranks: { readonly low: number; readonly high: number }, resolution: number): Interval {
   const n = h.totalCount;
-  if (n === 0) return { low: 0, high: Infinity };
-  const r = quantileRankBounds(n, q, z);
   const at = (rank: number) => h.getValueAtPercentile((100 * rank) / n);
-  return {
-    low: r.low < 1 ? 0 : at(r.low) / (1 + resolution),
-    high: r.high > n ? Infinity : at(r.high),
-  };
+  return { low: ranks.low < 1 ? 0 : at(ranks.low) / (1 + resolution), high: ranks.high > n ? Infinity : at(ranks.high) };
 }
