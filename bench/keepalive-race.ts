@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 import { Registry } from 'prom-client';
 import { parseConfig } from '../src/config/load.js';
-import { startShadowgate } from '../src/app.js';
+import { startShadowgate } from '../src/app/app.js';
 import { silentLogger } from '../src/observe/log.js';
 import { parseDuration } from '../src/config/units.js';
 

@@ -11,7 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { Registry } from 'prom-client';
 import { Agent, request } from 'undici';
-import { startShadowgate } from '../src/app.js';
+import { startShadowgate } from '../src/app/app.js';
 import { parseConfig } from '../src/config/load.js';
 import { silentLogger } from '../src/observe/log.js';
 import { oipProtoPath } from '../src/grpc/route.js';

@@ -1,4 +1,4 @@
-// What the admin API needs from the rest of the process, and nothing more: app.ts implements it,
+// What the admin API needs from the rest of the process, and nothing more: app/wiring.ts builds it,
 // tests stub it. The routing part is the RoutingRuntime itself (or anything shaped like it).
 import type { AuditSink, FleetView } from '../state/backend.js';
 import type { RecordConfig } from '../config/schema.js';

@@ -41,9 +41,9 @@ async function main(argv: string[]): Promise<number> {
     case 'serve': {
       const file = configOption('serve', args);
       const config = (await import('../config/load.js')).loadConfigFile(file);
-      const { startShadowgate } = await import('../app.js');
+      const { startShadowgate } = await import('../app/app.js');
       if (config.server.workers > 1) {
-        const { serveCluster } = await import('../proxy/cluster.js');
+        const { serveCluster } = await import('../app/primary.js');
         await serveCluster(config, file);
       } else {
         await startShadowgate(config, { configPath: file, handleSignals: true });

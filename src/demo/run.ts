@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
-import { startShadowgate, type StartedShadowgate } from '../app.js';
+import { startShadowgate, type StartedShadowgate } from '../app/app.js';
 import { loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { renderReport, type RouteReport } from '../compare/index.js';

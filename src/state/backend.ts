@@ -4,6 +4,8 @@
 //   ipc    a node:cluster worker; the primary owns the state, judges, serves the admin API and the
 //          report, and pushes every change to the workers (see ipc.ts).
 //   redis  any number of processes; Redis holds the state, a lease elects the judge (see redis.ts).
+//   primary  a node:cluster primary: its workers' backend (over the state file, or one Redis replica
+//          of a larger fleet); it serves no traffic and judges on its workers' evidence (primary.ts).
 // A replica always applies its own decisions at once (weight 0 after a rollback reaches its split
 // before anything is written), and keeps serving on its last known state when the backend is gone.
 import type { Logger } from 'pino';
@@ -36,7 +38,8 @@ export interface Contributor {
 
 /** GET /admin/fleet: this process in its fleet. */
 export interface FleetView {
-  readonly backend: StateBackend['kind'];
+  /** The store the fleet shares (a cluster primary shows the one underneath it: file or redis). */
+  readonly backend: 'file' | 'ipc' | 'redis';
   readonly replica: string;
   readonly up: boolean;
   readonly judge: boolean;
@@ -62,7 +65,9 @@ export interface ReplicaLink {
 }
 
 export interface StateBackend {
-  readonly kind: 'file' | 'ipc' | 'redis';
+  readonly kind: 'file' | 'ipc' | 'redis' | 'primary';
+  /** A cluster primary: the store underneath it (what /admin/fleet shows). */
+  readonly shared?: 'file' | 'redis';
   /** This process's name in the fleet (host:pid). */
   readonly replica: string;
   readonly store: RoutingStore;

@@ -1,7 +1,7 @@
 // The fleet's evidence: every process's latest snapshot, kept while fresh, merged for the judge.
 import { LiveWindow, type LiveWindowSnapshot, type WindowSnapshot } from '../routing/live-stats.js';
 import type { FleetEvidence } from '../routing/runtime.js';
-import type { Contributor, EvidenceSnapshot } from './backend.js';
+import type { Contributor, EvidenceSnapshot, FleetView, StateBackend } from './backend.js';
 
 /** Snapshots older than this many evidence intervals are a process that is gone (or cut off). */
 export const STALE_INTERVALS = 3;
@@ -68,4 +68,12 @@ function mergeWindows(parts: readonly LiveWindowSnapshot[], nowMs: number, z: nu
 export function contributorsOf(snaps: readonly EvidenceSnapshot[], nowMs: number): Contributor[] {
   return snaps.map((s) => ({ replica: s.replica, at: s.at, ageMs: Math.max(0, nowMs - s.at) }))
     .sort((a, b) => a.replica.localeCompare(b.replica));
+}
+
+/** GET /admin/fleet: who this process is in its fleet, whether it judges, and whose evidence it sees. */
+export function fleetViewOf(backend: StateBackend, nowMs: number): FleetView {
+  return {
+    backend: backend.kind === 'primary' ? backend.shared ?? 'file' : backend.kind, replica: backend.replica, up: backend.up(), judge: backend.isJudge(),
+    contributors: contributorsOf(backend.snapshots(nowMs), nowMs), pending: backend.pendingChanges?.() ?? [],
+  };
 }

@@ -40,10 +40,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** file → rooms it may import beyond its room's rule, and why (each one is debt, named in the doc). */
-const EXCEPTIONS: Readonly<Record<string, readonly string[]>> = {
-  // The cluster primary is a composition root like app.ts (admin API, state backends) though it sits in proxy/.
-  'proxy/cluster.ts': ['admin', 'state', 'app', 'experiments'],
-};
+const EXCEPTIONS: Readonly<Record<string, readonly string[]>> = {};
 
 function roomOf(file: string): string {
   const rel = relative(SRC, file);

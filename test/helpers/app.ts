@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { Agent, request } from 'undici';
 import { parseConfig } from '../../src/config/load.js';
-import { startShadowgate, type StartedShadowgate, type StartOptions } from '../../src/app.js';
+import { startShadowgate, type StartedShadowgate, type StartOptions } from '../../src/app/app.js';
 import { silentLogger } from '../../src/observe/log.js';
 import { tempDir } from './run.js';
 

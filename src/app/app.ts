@@ -2,46 +2,41 @@
 // config, swaps it atomically on reload, and connects the rooms — proxy → shadow → compare / dataset,
 // live results → canary guardrails, and the admin API over all of it.
 import { isDeepStrictEqual } from 'node:util';
+import cluster from 'node:cluster';
 import { Pool } from 'undici';
 import { Registry } from 'prom-client';
-import { loadConfigFile } from './config/load.js';
-import type { Config, RouteConfig } from './config/schema.js';
-import { ConfigError, ShadowgateError } from './errors.js';
-import { createMetrics, type Metrics } from './observe/metrics.js';
-import { createLogger, type Logger } from './observe/log.js';
-import { ProxyServer, type Generation, type LiveRoute, type LiveTarget } from './proxy/server.js';
-import { createPassthrough } from './proxy/passthrough.js';
-import { upstreamPoolOptions } from './http/upstream.js';
-import { RouteTable } from './routing/route-table.js';
-import { stickyKeyReader } from './routing/canary.js';
-import { RoutingRuntime } from './routing/runtime.js';
-import { AuditLog, auditRoutingEvents } from './state/audit.js';
-import type { AuditSink, EvidenceSnapshot, FleetView, RouteEvidence, StateBackend } from './state/backend.js';
-import { FleetSignals, comparerSnapshots, fleetReport } from './state/report.js';
-import { contributorsOf } from './state/evidence.js';
-import { FileBackend } from './state/file.js';
-import { IpcBackend, type FleetQuery } from './state/ipc.js';
-import { RedisBackend, assertRedisConfig } from './state/redis.js';
-import { startAdminServer } from './admin/server.js';
-import type { AdminContext } from './admin/context.js';
-import { ExperimentRegistry } from './experiments/index.js';
-import { OverloadMonitor } from './shadow/admission.js';
-import { RouteShadow } from './shadow/shadow.js';
-import { ShadowThreadPool, defaultShadowThreads } from './shadow-threads/pool.js';
-import type { CopyResult } from './shadow-threads/protocol.js';
-import { createAnonymizer } from './anonymize/index.js';
-import { RouteComparer, withDropped, type RouteReport } from './compare/index.js';
-import { FieldLabelTracker, observeComparison } from './observe/comparisons.js';
-import { DatasetWriter, perWorkerPath } from './dataset/writer.js';
-import { loadDataKeys } from './dataset/crypt.js';
-import { configDigest, Ledger, policyRef, type EntryType } from './ledger/ledger.js';
-import { ledgerVerifiers } from './ledger/keys.js';
-import cluster from 'node:cluster';
-import { publishRouteUpstreams } from './observe/route-info.js';
-import { createTracer, type Tracer } from './observe/trace.js';
-import { GrpcChannels } from './grpc/channels.js';
-import { grpcMethods, liveGrpc, withOipRules } from './grpc/route.js';
-import { StreamBook, type StreamReport } from './compare/stream-book.js';
+import type { Config, RouteConfig } from '../config/schema.js';
+import { createMetrics, type Metrics } from '../observe/metrics.js';
+import { createLogger, type Logger } from '../observe/log.js';
+import { ProxyServer, type Generation, type LiveRoute, type LiveTarget } from '../proxy/server.js';
+import { createPassthrough } from '../proxy/passthrough.js';
+import { upstreamPoolOptions } from '../http/upstream.js';
+import { RouteTable } from '../routing/route-table.js';
+import { stickyKeyReader } from '../routing/canary.js';
+import type { RoutingRuntime } from '../routing/runtime.js';
+import type { AuditLog } from '../state/audit.js';
+import type { AuditSink, EvidenceSnapshot, FleetView, RouteEvidence, StateBackend } from '../state/backend.js';
+import { comparerSnapshots, fleetReport } from '../state/report.js';
+import type { FleetQuery } from '../state/ipc.js';
+import type { ExperimentRegistry } from '../experiments/index.js';
+import { OverloadMonitor } from '../shadow/admission.js';
+import { RouteShadow } from '../shadow/shadow.js';
+import { ShadowThreadPool, defaultShadowThreads } from '../shadow-threads/pool.js';
+import { createAnonymizer } from '../anonymize/index.js';
+import { withDropped, type RouteComparer, type RouteReport } from '../compare/index.js';
+import { DatasetWriter, perWorkerPath } from '../dataset/writer.js';
+import { loadDataKeys } from '../dataset/crypt.js';
+import { configDigest, Ledger, policyRef, type EntryType } from '../ledger/ledger.js';
+import { ledgerVerifiers } from '../ledger/keys.js';
+import { publishRouteUpstreams } from '../observe/route-info.js';
+import { createTracer, type Tracer } from '../observe/trace.js';
+import { GrpcChannels } from '../grpc/channels.js';
+import { grpcMethods, liveGrpc } from '../grpc/route.js';
+import type { StreamReport } from '../compare/stream-book.js';
+import { RouteResults } from './route-results.js';
+import { Wiring, errorSummary, installSignals, type AdminPlane, type ReloadResult } from './wiring.js';
+
+export type { ReloadResult } from './wiring.js';
 
 export interface StartOptions {
   /** The file to re-read on reload (SIGHUP, POST /admin/reload). */
@@ -59,10 +54,10 @@ export interface StartOptions {
   readonly worker?: boolean;
 }
 
-export type ReloadResult = { ok: true } | { ok: false; problems: string[] };
-
 interface RouteRuntime extends LiveRoute {
   readonly comparer: RouteComparer | undefined;
+  /** The route's results in this generation (comparer, stream book, field labels, dataset line). */
+  readonly results: RouteResults;
 }
 
 interface AppGeneration extends Generation {
@@ -72,6 +67,8 @@ interface AppGeneration extends Generation {
   /** The shadow threads process this generation's copies under the same number. */
   readonly generation: number;
   readonly routes: RouteTable<RouteRuntime>;
+  /** The compared routes' results, by route name. */
+  readonly compared: ReadonlyMap<string, RouteResults & { readonly comparer: RouteComparer }>;
 }
 
 export class Shadowgate {
@@ -82,10 +79,9 @@ export class Shadowgate {
   port = 0;
   adminPort = 0;
   private gen!: AppGeneration;
-  private readonly comparers = new Map<string, { key: string; comparer: RouteComparer }>();
-  /** Streamed answers' token timing per route, created on a route's first streamed exchange. */
-  private readonly streamBooks = new Map<string, { comparer: RouteComparer; book: StreamBook }>();
-  private readonly fieldTrackers = new Map<string, FieldLabelTracker>();
+  /** The control plane: state backend, audit, experiments, routing runtime, admin API, reload (wiring.ts). */
+  readonly wiring: Wiring;
+  /** The one dataset writer of the process (every route's results append to it). */
   private writer: { key: string; writer: DatasetWriter } | undefined;
   /** The lineage ledger (config `ledger:`); workers of a cluster write their own `.w<id>` file. */
   private ledger: { key: string; ledger: Ledger } | undefined;
@@ -98,7 +94,6 @@ export class Shadowgate {
   readonly auditTrail: AuditSink;
   /** Experiments and the canary gate (docs/experiments.md); configured ones join on reload. */
   readonly experiments: ExperimentRegistry;
-  private admin: { port: number; close(): Promise<void> } | undefined;
   /** Anonymization, the leak guard, comparison and dataset serialization run there, never here. */
   readonly shadowThreads: ShadowThreadPool;
   private generations = 0;
@@ -107,24 +102,13 @@ export class Shadowgate {
     this.log = opts.logger ?? createLogger(config.log.level);
     this.metrics = createMetrics(opts.registry ?? new Registry());
     this.overload = new OverloadMonitor(config.server.maxEventLoopDelay);
-    this.audit = new AuditLog(config.admin.auditFile, this.log);
-    this.backend = createBackend(config, opts, (what, route) => this.answer(what, route), this.log, this.metrics);
-    this.auditTrail = this.backend.auditSink(this.audit);
-    this.experiments = new ExperimentRegistry(config.experiments, config.admin.experimentsFile);
-    const backend = this.backend;
-    const fleetSignals = new FleetSignals();
-    this.routing = new RoutingRuntime(config, {
-      metrics: this.metrics,
-      log: this.log,
-      // A redis judge reads the fleet's merged comparers; every other process its own.
-      signals: (route, nowMs) => (backend.kind === 'redis'
-        ? fleetSignals.get(this.gen.config.routes.find((r) => r.name === route), backend.snapshots(nowMs), nowMs)
-        : this.comparers.get(route)?.comparer.guardSignals(nowMs)),
-      store: backend.store,
-      judge: () => backend.isJudge(),
-      evidence: (route, nowMs, z) => backend.evidence(route, nowMs, z),
-      onEvent: auditRoutingEvents(this.auditTrail, this.log),
+    this.wiring = new Wiring({
+      config, log: this.log, metrics: this.metrics, role: opts.worker ? 'worker' : 'process',
+      ...(opts.configPath !== undefined ? { configPath: opts.configPath } : {}),
+      answer: (what, route) => this.answer(what, route),
+      localSignals: (route, nowMs) => this.gen.compared.get(route)?.comparer.guardSignals(nowMs),
     });
+    ({ routing: this.routing, audit: this.audit, backend: this.backend, auditTrail: this.auditTrail, experiments: this.experiments } = this.wiring);
     this.shadowThreads = new ShadowThreadPool({
       threads: config.server.shadowThreads ?? defaultShadowThreads(),
       queue: config.server.shadowQueue,
@@ -188,34 +172,23 @@ export class Shadowgate {
     const tracer = sameTracing ? previous!.tracer : createTracer(config.tracing, this.metrics.traceSpans);
     const wantsGrpc = config.routes.some((r) => r.protocol === 'grpc');
     const grpc = !wantsGrpc ? undefined : sameUpstreams && previous!.grpc ? previous!.grpc : new GrpcChannels(config.upstreams);
-    const routes = new RouteTable(config.routes.map((r) => this.buildRoute(r, generation, tracer, grpc)));
+    const routes = new RouteTable(config.routes.map((r) => this.buildRoute(r, generation, tracer, grpc, previous?.routes.get(r.name)?.results)));
+    const compared = new Map<string, RouteResults & { readonly comparer: RouteComparer }>();
+    for (const r of routes.all()) if (r.results.comparer !== undefined) compared.set(r.name, r.results as RouteResults & { readonly comparer: RouteComparer });
     const pt = config.server.passthrough;
     const passthrough = pt !== undefined ? createPassthrough(pt, config.upstreams[pt]!.url, config.upstreams[pt]!.timeout, config.upstreams[pt]!.connections) : undefined;
     const { timeouts: clientTimeouts, maxConnections, maxHeaders, h2 } = config.server;
     return {
-      config, generation, pools, retryPools, timeouts, queueLimits, routes, grpc, maxBodyBytes: config.server.maxBodyBytes, passthrough,
+      config, generation, pools, retryPools, timeouts, queueLimits, routes, compared, grpc, maxBodyBytes: config.server.maxBodyBytes, passthrough,
       client: { timeouts: clientTimeouts, maxConnections, maxHeaders, h2 },
       ...(tracer ? { tracer } : {}),
     };
   }
 
-  private comparerFor(route: RouteConfig): RouteComparer | undefined {
-    if (route.shadow === undefined || !route.shadow.compare.enabled) {
-      this.comparers.delete(route.name);
-      return undefined;
-    }
-    const compare = route.grpc?.preset === 'oip' ? withOipRules(route.shadow.compare) : route.shadow.compare;
-    const key = JSON.stringify([compare, route.shadow.targets, route.shadow.baseline]);
-    const existing = this.comparers.get(route.name);
-    if (existing?.key === key) return existing.comparer;
-    const comparer = new RouteComparer(route.name, compare, { hasBaseline: route.shadow.baseline !== undefined });
-    this.comparers.set(route.name, { key, comparer });
-    return comparer;
-  }
-
-  private buildRoute(r: RouteConfig, generation: number, tracer: Tracer | undefined, grpc: GrpcChannels | undefined): RouteRuntime {
+  private buildRoute(r: RouteConfig, generation: number, tracer: Tracer | undefined, grpc: GrpcChannels | undefined, previous: RouteResults | undefined): RouteRuntime {
     const metrics = this.metrics;
-    const comparer = this.comparerFor(r);
+    const results = new RouteResults(r, previous, { metrics, writer: () => this.writer?.writer });
+    const comparer = results.comparer;
     const policyName = r.shadow?.policy;
     // gRPC: the .proto files load here too, so a bad one fails the configuration (the threads decode with them).
     const methods = r.protocol === 'grpc' ? grpcMethods(r) : undefined;
@@ -225,7 +198,7 @@ export class Shadowgate {
       policy: policyName === 'none' && !r.shadow.allowRawData ? undefined : policyName,
       metrics,
       overload: this.overload,
-      onResult: (result) => this.onShadowResult(result, comparer, r),
+      onResult: (result) => results.record(result),
       onError: (err) => this.log.error({ route: r.name, err: errorSummary(err) }, 'shadow hook failed'),
       ...(tracer ? { tracer } : {}),
     });
@@ -236,7 +209,7 @@ export class Shadowgate {
     const durations = new Map<string, { observe(v: number): void }>();
     const routing = this.routing;
     return {
-      config: r, name: r.name, upstreams, shadow, comparer,
+      config: r, name: r.name, upstreams, shadow, comparer, results,
       ...(methods && grpc ? { grpc: liveGrpc(r.name, grpc, metrics) } : {}),
       fallbackToIncumbent: r.canary?.fallbackToIncumbent ?? false,
       decide: (headers, remote) => routing.decide(r.name, headers, remote),
@@ -280,31 +253,21 @@ export class Shadowgate {
   }
 
   /** Reads the config file again (or takes the given config), validates it fully, then swaps. */
-  async reload(next?: Config): Promise<ReloadResult> {
-    try {
-      const config = next ?? loadConfigFile(this.requireConfigPath());
+  reload(next?: Config): Promise<ReloadResult> {
+    return this.wiring.reload(next, (config) => {
       const previous = this.gen;
       const gen = this.build(config, previous);
       this.reloadListenerTls(previous.config, config);
-      this.routing.applyConfig(config);
-      this.experiments.sync(config.experiments);
-      publishRouteUpstreams(this.metrics, config);
-      this.gen = gen;
-      // A route the reload removed takes its comparison with it: report(route) no longer answers for it.
-      for (const name of [...this.comparers.keys()]) if (!config.routes.some((r) => r.name === name)) this.comparers.delete(name);
-      // In the same turn as the swap: every copy of the new generation reaches a thread after its config.
-      this.shadowThreads.configure(config, gen.generation);
-      this.applyRecording(config);
-      this.retire(previous, gen);
-      this.metrics.configReloads.inc({ result: 'success' });
-      this.log.info({ routes: config.routes.map((r) => r.name) }, 'configuration reloaded');
-      return { ok: true };
-    } catch (err) {
-      this.metrics.configReloads.inc({ result: 'error' });
-      const problems = err instanceof ConfigError ? [...err.problems] : [errorSummary(err).message];
-      this.log.error({ problems }, 'configuration reload failed; the running configuration stays');
-      return { ok: false, problems };
-    }
+      return () => {
+        publishRouteUpstreams(this.metrics, config);
+        // A route the reload removed takes its comparison with it: report(route) no longer answers for it.
+        this.gen = gen;
+        // In the same turn as the swap: every copy of the new generation reaches a thread after its config.
+        this.shadowThreads.configure(config, gen.generation);
+        this.applyRecording(config);
+        this.retire(previous, gen);
+      };
+    });
   }
 
   /** A new certificate (the files are re-read on every reload) serves new connections; the protocol stays. */
@@ -322,9 +285,7 @@ export class Shadowgate {
 
   private async startAdmin(): Promise<void> {
     if (this.opts.admin === false || this.opts.worker) return;
-    const cfg = this.gen.config.admin;
-    this.admin = await startAdminServer(this.adminContext(), this.opts.adminPort === undefined ? cfg : { ...cfg, port: this.opts.adminPort }, this.log);
-    this.adminPort = this.admin.port;
+    this.adminPort = await this.wiring.startAdmin(this.adminPlane(), this.opts.adminPort);
   }
 
   /** The report of every route, or of one (undefined when it is unknown); a fleet's when there is one. */
@@ -333,7 +294,7 @@ export class Shadowgate {
     if (this.backend.kind === 'redis') {
       // The other replicas' latest snapshots, and this one's as of now.
       const snaps = this.backend.snapshots(now).filter((s) => s.replica !== this.backend.replica);
-      snaps.push({ replica: this.backend.replica, at: now, routes: comparerSnapshots(this.comparers) });
+      snaps.push({ replica: this.backend.replica, at: now, routes: comparerSnapshots(this.gen.compared) });
       return fleetReport(this.gen.config, snaps, route, now);
     }
     if (route !== undefined) return this.routeReport(route, now);
@@ -357,40 +318,25 @@ export class Shadowgate {
 
   /** A route's report, with its streaming section when the route's answers stream. */
   private routeReport(route: string, now: number): (RouteReport & { streams?: StreamReport }) | undefined {
-    const c = this.comparers.get(route)?.comparer;
-    if (c === undefined) return undefined;
-    const book = this.streamBooks.get(route);
-    return book !== undefined && book.comparer === c ? { ...c.report(now), streams: book.book.report() } : c.report(now);
+    return this.gen.compared.get(route)?.report(now);
   }
 
-  private adminContext(): AdminContext {
+  private adminPlane(): AdminPlane {
     return {
       ready: () => this.ready,
-      metrics: async () => {
-        this.routing.flushMetrics();
-        this.metrics.fleetJudge.set(this.backend.isJudge() ? 1 : 0);
-        return { contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() };
-      },
+      exposition: async () => ({ contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() }),
       // With the copies dropped before comparison, by reason: a verdict on few of many offered says so.
       report: async (route) => withDropped(this.report(route), await this.droppedByRoute()),
-      samples: (route) => this.comparers.get(route)?.comparer.samples(),
-      recordConfig: () => this.gen.config.record,
+      samples: (route) => this.gen.compared.get(route)?.comparer.samples(),
       reload: () => this.reload(),
-      routing: this.routing,
       audit: ledgeredAudit(this.auditTrail, () => this.ledger?.ledger, () => configDigest(this.gen.config), this.log),
-      experiments: this.experiments,
-      reportConfidence: (route) => {
-        const r = this.gen.config.routes.find((x) => x.name === route);
-        return r?.shadow === undefined ? undefined : 1 - r.shadow.compare.regression.alpha;
-      },
-      fleet: () => this.fleetView(),
     };
   }
 
   /** This process's evidence: canary routes' live windows, shadowed routes' comparer snapshots. */
   evidence(): EvidenceSnapshot['routes'] {
     const out: Record<string, RouteEvidence> = {};
-    const compare = comparerSnapshots(this.comparers);
+    const compare = comparerSnapshots(this.gen.compared);
     for (const [name, live] of Object.entries(this.routing.exportEvidence())) out[name] = { ...live, ...compare[name] };
     for (const [name, c] of Object.entries(compare)) out[name] ??= c;
     return out;
@@ -398,8 +344,7 @@ export class Shadowgate {
 
   /** Who this process is in its fleet, whether it judges, and whose evidence it sees. */
   fleetView(): FleetView {
-    const now = Date.now();
-    return { backend: this.backend.kind, replica: this.backend.replica, up: this.backend.up(), judge: this.backend.isJudge(), contributors: contributorsOf(this.backend.snapshots(now), now), pending: this.backend.pendingChanges?.() ?? [] };
+    return this.wiring.fleetView();
   }
 
   /** A question from the cluster primary (the ipc backend). */
@@ -409,18 +354,10 @@ export class Shadowgate {
         this.routing.flushMetrics();
         return this.metrics.registry.getMetricsAsJSON();
       case 'samples':
-        return route === undefined ? null : this.comparers.get(route)?.comparer.samples() ?? null;
+        return route === undefined ? null : this.gen.compared.get(route)?.comparer.samples() ?? null;
       case 'report':
-        return comparerSnapshots(this.comparers);
+        return comparerSnapshots(this.gen.compared);
     }
-  }
-  private async stopAdmin(): Promise<void> {
-    await this.admin?.close();
-  }
-
-  private requireConfigPath(): string {
-    if (this.opts.configPath === undefined) throw new ShadowgateError('SG_ERR_RELOAD', 'this process was started without a config file to re-read', 409);
-    return this.opts.configPath;
   }
 
   /** Closes what the new generation no longer uses, once its in-flight work is done. */
@@ -475,7 +412,7 @@ export class Shadowgate {
       await this.ledger?.ledger.close();
       await this.gen.tracer?.close();
       this.gen.grpc?.close();
-      await this.stopAdmin();
+      await this.wiring.stopAdmin();
       this.routing.close();
       await this.backend.close();
       await this.audit.close();
@@ -486,30 +423,6 @@ export class Shadowgate {
     return this.closing;
   }
 
-  /** The one onShadowResult hook: a shadow thread diffed and serialized; here only tallies and appends. */
-  private onShadowResult(result: CopyResult, comparer: RouteComparer | undefined, route: RouteConfig): void {
-    if (comparer && result.streams) {
-      // Streamed answers: the thread compared their assembled text; their token timing goes to the stream book.
-      let book = this.streamBooks.get(route.name);
-      if (book?.comparer !== comparer) this.streamBooks.set(route.name, (book = { comparer, book: new StreamBook(route.shadow!.compare) }));
-      book.book.record(result.streams);
-    }
-    if (comparer && result.diff) {
-      const outcome = comparer.recordDiff(result.diff, Date.now());
-      let tracker = this.fieldTrackers.get(route.name);
-      if (!tracker) this.fieldTrackers.set(route.name, (tracker = new FieldLabelTracker(route.shadow!.compare)));
-      observeComparison(this.metrics, route.name, outcome, tracker);
-    }
-    const w = this.writer?.writer;
-    if (w === undefined) return;
-    if (result.recordDrop === 'leak') this.metrics.datasetRecordsDropped.inc({ reason: 'leak' });
-    else if (result.line !== undefined) w.writeLine(result.line);
-  }
-}
-
-function errorSummary(err: unknown): { code?: string; message: string } {
-  if (err instanceof ShadowgateError) return { code: err.code, message: err.message };
-  return { message: err instanceof Error ? err.message : String(err) };
 }
 
 export interface StartedShadowgate {
@@ -522,24 +435,6 @@ export interface StartedShadowgate {
 
 const noKey = (): undefined => undefined;
 
-function createBackend(config: Config, opts: StartOptions, answer: (what: FleetQuery, route: string | undefined) => unknown,
-  log: Logger, metrics: Metrics): StateBackend {
-  const up = metrics.stateBackendUp;
-  if (opts.worker) {
-    up.set({ backend: 'ipc' }, 1);
-    return new IpcBackend(config.state.evidenceInterval, answer);
-  }
-  if (config.state.backend === 'redis') {
-    up.set({ backend: 'redis' }, 0);
-    return new RedisBackend({
-      cfg: assertRedisConfig(config.state.redis), evidenceIntervalMs: config.state.evidenceInterval, stateFile: config.admin.stateFile, log,
-      onUp: (ok) => up.set({ backend: 'redis' }, ok ? 1 : 0),
-    });
-  }
-  up.set({ backend: 'file' }, 1);
-  return new FileBackend(config.admin.stateFile);
-}
-
 /** Starts a shadowgate for `config`: the proxy, the admin API, signal handling when asked. */
 export async function startShadowgate(config: Config, opts: StartOptions = {}): Promise<StartedShadowgate> {
   const app = new Shadowgate(config, opts);
@@ -549,18 +444,16 @@ export async function startShadowgate(config: Config, opts: StartOptions = {}): 
     await app.shutdown();
     throw err;
   }
-  if (opts.handleSignals) installSignals(app);
+  if (opts.handleSignals) {
+    installSignals({
+      reload: () => void app.reload(),
+      stop: (signal) => {
+        app.log.info({ signal }, 'signal received');
+        void app.shutdown().then(() => process.exit(0), () => process.exit(1));
+      },
+    });
+  }
   return { app, port: app.port, adminPort: app.adminPort, close: () => app.shutdown() };
-}
-
-function installSignals(app: Shadowgate): void {
-  process.on('SIGHUP', () => void app.reload());
-  const stop = (signal: string) => {
-    app.log.info({ signal }, 'signal received');
-    void app.shutdown().then(() => process.exit(0), () => process.exit(1));
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
 }
 
 /** Experiment actions and the ledger entry each one becomes (lineage: who moved an experiment, and overrides). */
