@@ -7,7 +7,7 @@ import { flagProblem } from './flags.js';
 import { renderReport, type RouteReport } from '../compare/index.js';
 import { ConfigError, ShadowgateError } from '../errors.js';
 import type { ReadIssue } from '../dataset/reader.js';
-import { replayDataset, type ReplayProgress, type ReplayResult } from '../dataset/replay.js';
+import { replayDataset, type ReplayProgress, type ReplayResult } from '../replay/replay.js';
 
 export interface ReplayIo {
   readonly stdout: NodeJS.WritableStream;

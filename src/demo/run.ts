@@ -9,7 +9,7 @@ import { startShadowgate, type StartedShadowgate } from '../app/app.js';
 import { loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { renderReport, type RouteReport } from '../compare/index.js';
-import { replayDataset } from '../dataset/replay.js';
+import { replayDataset } from '../replay/replay.js';
 import { ShadowgateError } from '../errors.js';
 import { modelServerScript, spawnDemoModel } from './child.js';
 import { agreementLine, deservedLine, deservedReport } from './deserved.js';

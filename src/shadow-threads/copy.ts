@@ -15,7 +15,7 @@ import { observeStreams } from '../compare/stream-book.js';
 import { childContext, parseTraceparent, type TraceContext } from '../observe/trace.js';
 import { decodeGrpcRequest } from '../pipeline/grpc.js';
 import type { Sender } from '../pipeline/dispatch.js';
-import { toDatasetRecord } from '../pipeline/record.js';
+import { toDatasetRecord } from '../dataset/record.js';
 import { pipelineRoute, type GrpcCodec, type PipelineRoute } from '../pipeline/route.js';
 import { comparable, copyExchange, sendCopy } from '../pipeline/send.js';
 import { seedOf } from '../kernel/hash.js';

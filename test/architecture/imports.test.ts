@@ -21,13 +21,16 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   http: ['config'],
   routing: ['config', 'errors', 'observe', 'compare'],
   state: ['config', 'errors', 'routing', 'compare', 'observe'],
-  // The one copy pipeline (roles, rewrite, dispatch, the gRPC codec, compare, the dataset record), below
-  // both the shadow threads and replay.
+  // The one copy pipeline (roles, rewrite, dispatch, the gRPC codec, compare), below both the shadow
+  // threads and replay.
   pipeline: ['config', 'errors', 'exchange', 'observe', 'compare', 'grpc', 'http'],
   ledger: ['config', 'errors', 'version'],
-  dataset: ['config', 'errors', 'exchange', 'compare', 'observe', 'http', 'pipeline', 'ledger'],
+  // The dataset: its record format, the rotating writer, the reader (below the pipeline's users).
+  dataset: ['config', 'errors', 'exchange', 'observe', 'ledger'],
+  // Replay: recorded anonymized requests through the copy pipeline, into the comparison engine.
+  replay: ['config', 'errors', 'exchange', 'compare', 'http', 'pipeline', 'dataset', 'ledger'],
   shadow: ['config', 'errors', 'exchange', 'observe', 'compare', 'shadow-threads', 'http'],
-  'shadow-threads': ['config', 'errors', 'exchange', 'observe', 'anonymize', 'compare', 'grpc', 'shadow', 'http', 'pipeline'],
+  'shadow-threads': ['config', 'errors', 'exchange', 'observe', 'anonymize', 'compare', 'grpc', 'shadow', 'http', 'pipeline', 'dataset'],
   grpc: ['config', 'errors', 'exchange', 'observe', 'proxy', 'http'],
   proxy: ['config', 'errors', 'observe', 'routing', 'shadow', 'grpc', 'http'],
   // Experiments: pure lifecycle and criteria over a report read as JSON, and the in-memory registry.
@@ -35,8 +38,8 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   admin: ['config', 'errors', 'observe', 'routing', 'state', 'experiments'],
   console: [], // browser code: talks to the admin API over HTTP only
   app: ['config', 'errors', 'exchange', 'version', 'observe', 'http', 'anonymize', 'compare', 'routing', 'state', 'dataset', 'shadow', 'shadow-threads', 'grpc', 'proxy', 'admin', 'ledger', 'experiments'],
-  demo: ['config', 'errors', 'exchange', 'observe', 'compare', 'routing', 'dataset', 'app'],
-  cli: ['config', 'errors', 'exchange', 'version', 'observe', 'anonymize', 'compare', 'routing', 'state', 'dataset', 'shadow', 'proxy', 'admin', 'app', 'demo', 'ledger'],
+  demo: ['config', 'errors', 'exchange', 'observe', 'compare', 'routing', 'dataset', 'replay', 'app'],
+  cli: ['config', 'errors', 'exchange', 'version', 'observe', 'anonymize', 'compare', 'routing', 'state', 'dataset', 'shadow', 'proxy', 'admin', 'app', 'demo', 'ledger', 'pipeline', 'replay'],
 };
 
 /** file → rooms it may import beyond its room's rule, and why (each one is debt, named in the doc). */

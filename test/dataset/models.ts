@@ -10,7 +10,7 @@ import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { recordSchema } from '../../src/config/schema/record.js';
 import { toDatasetRecord } from '../../src/dataset/record.js';
-import { shadowRoles } from '../../src/dataset/replay.js';
+import { shadowRoles } from '../../src/replay/replay.js';
 import { DatasetWriter } from '../../src/dataset/writer.js';
 import type { ShadowExchange, ShadowResponse, ShadowRole } from '../../src/exchange.js';
 import { silentLogger } from '../../src/observe/log.js';

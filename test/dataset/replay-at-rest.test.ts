@@ -8,7 +8,7 @@ import { recordSchema } from '../../src/config/schema/record.js';
 import type { Config } from '../../src/config/schema.js';
 import { encryptFileInPlace, loadDataKeys } from '../../src/dataset/crypt.js';
 import { scanRecords, writeManifest } from '../../src/dataset/manifest.js';
-import { replayDataset } from '../../src/dataset/replay.js';
+import { replayDataset } from '../../src/replay/replay.js';
 import { exportPublicKey, generatePrivateKeyPem, parsePrivateKey, signerOf } from '../../src/ledger/keys.js';
 import { label, liveRun, useModelRoom } from './models.js';
 

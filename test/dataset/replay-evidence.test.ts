@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runReplayCli } from '../../src/cli/replay.js';
 import { parseConfig } from '../../src/config/load.js';
-import { replayDataset } from '../../src/dataset/replay.js';
+import { replayDataset } from '../../src/replay/replay.js';
 import { label, liveRun, useModelRoom } from './models.js';
 
 const room = useModelRoom();

@@ -5,7 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RouteReport } from '../../src/compare/index.js';
-import { replayDataset } from '../../src/dataset/replay.js';
+import { replayDataset } from '../../src/replay/replay.js';
 import { NOW, label, liveRun, useModelRoom, type Answer } from './models.js';
 
 const room = useModelRoom();

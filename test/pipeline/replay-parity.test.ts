@@ -12,7 +12,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouteReport } from '../../src/compare/index.js';
 import { parseConfig } from '../../src/config/load.js';
-import { replayDataset, type ReplayResult } from '../../src/dataset/replay.js';
+import { replayDataset, type ReplayResult } from '../../src/replay/replay.js';
 import { oipProtoPath } from '../../src/grpc/route.js';
 import { TEST_KEY, send, sendMany, startFromYaml } from '../helpers/app.js';
 

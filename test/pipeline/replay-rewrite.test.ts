@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
-import { replayDataset, type ReplaySender } from '../../src/dataset/replay.js';
+import { replayDataset, type ReplaySender } from '../../src/replay/replay.js';
 import type { AnonymizedRequest, ShadowResponse, ShadowRole } from '../../src/exchange.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sg-replay-rewrite-'));

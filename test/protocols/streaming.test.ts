@@ -11,7 +11,7 @@ import type { StreamReport } from '../../src/compare/stream-book.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/load.js';
-import { replayDataset } from '../../src/dataset/replay.js';
+import { replayDataset } from '../../src/replay/replay.js';
 import { toDatasetRecord } from '../../src/dataset/record.js';
 import { tempDir } from '../helpers/run.js';
 

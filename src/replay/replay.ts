@@ -14,9 +14,9 @@ import { seededRandom } from '../compare/stats.js';
 import { ShadowDispatcher } from '../pipeline/dispatch.js';
 import { PipelineRoutes, targetRoles, type PipelineRoute } from '../pipeline/route.js';
 import { comparable, copyExchange, sendCopy } from '../pipeline/send.js';
-import { readDataset, type ReadIssue, type ReadItem } from './reader.js';
-import { recordRequest } from './record.js';
-import { loadDataKeys } from './crypt.js';
+import { readDataset, type ReadIssue, type ReadItem } from '../dataset/reader.js';
+import { recordRequest } from '../dataset/record.js';
+import { loadDataKeys } from '../dataset/crypt.js';
 import { ledgerVerifiers } from '../ledger/keys.js';
 
 export interface ReplayProgress {
