@@ -5,6 +5,7 @@ import type { UpstreamConfig } from '../config/schema.js';
 import type { AnonymizedRequest, ShadowFailure, ShadowResponse, ShadowRole } from '../exchange.js';
 import { StreamTimeline, streamFormatOf } from '../compare/stream.js';
 import { upstreamPoolOptions } from '../http/upstream.js';
+import { classifyUpstreamFailure } from '../http/failure.js';
 
 export interface SendOptions {
   timeoutMs?: number;
@@ -24,15 +25,11 @@ class StreamDeadline extends Error {
 
 const DEFAULT_STREAM_TIMEOUT_MS = 60_000;
 
+/** A copy's failure kind: the one upstream classifier (http/failure.ts); a copy we cancelled is an error, not a timeout. */
 export function classifyFailure(err: unknown): ShadowFailure {
   if (err instanceof ResponseTooLarge) return 'too_large';
-  const code = (err as { code?: string } | null)?.code ?? '';
-  const name = (err as { name?: string } | null)?.name ?? '';
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT'
-    || name === 'TimeoutError' || name === 'AbortError' || code === 'UND_ERR_ABORTED') return 'timeout';
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH') return 'refused';
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED') return 'reset';
-  return 'error';
+  const kind = classifyUpstreamFailure(err);
+  return kind === 'aborted' ? 'error' : kind;
 }
 
 export class ShadowDispatcher {

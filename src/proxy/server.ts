@@ -15,6 +15,7 @@ import type { Metrics } from '../observe/metrics.js';
 import type { RouteShadow } from '../shadow/shadow.js';
 import type { RouteTable } from '../routing/route-table.js';
 import { clientResponseHeaders, requestIdOf, upstreamRequestHeaders } from '../http/headers.js';
+import { classifyUpstreamFailure } from '../http/failure.js';
 import type { Passthrough } from './passthrough.js';
 import { formatTraceparent, type LiveSpan, type Tracer } from '../observe/trace.js';
 import { createListener, isEncrypted, type ProxyListener } from './listener.js';
@@ -327,8 +328,7 @@ function lostConnection(err: Error): 'closed' | 'reset' | undefined {
 }
 
 function isTimeout(err: Error): boolean {
-  const code = (err as { code?: string }).code;
-  return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
+  return classifyUpstreamFailure(err) === 'timeout';
 }
 
 /** The primary call as undici dispatches it: the request's forwarded head and its buffered body. */
