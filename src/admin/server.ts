@@ -3,7 +3,7 @@
 // (on disk before the answer); errors are {"error":{code,message,requestId}}.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
+import { requestIdOf } from '../kernel/request-id.js';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { AdminConfig } from '../config/schema.js';
@@ -183,11 +183,6 @@ function asShadowgateError(err: unknown): ShadowgateError {
   return new ShadowgateError('SG_ERR_INTERNAL', 'internal error', 500, { cause: err });
 }
 
-function requestIdOf(req: IncomingMessage): string {
-  const v = req.headers['x-request-id'];
-  return typeof v === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(v) ? v : randomUUID();
-}
-
 /** Refuses an admin API any network could reach without a token (Envoy's admin port is the cautionary tale). */
 export function assertAdminSafe(cfg: Readonly<AdminConfig>): void {
   if (cfg.tokens.length === 0 && !isLoopbackHost(cfg.host)) {
@@ -202,7 +197,7 @@ export async function startAdminServer(ctx: AdminContext, cfg: Readonly<AdminCon
   if (auth.open) log.warn({ host: cfg.host }, 'admin API has no tokens: open to loopback callers only');
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const requestId = requestIdOf(req);
+    const requestId = requestIdOf(req.headers['x-request-id']);
     const url = new URL(req.url ?? '/', 'http://admin.invalid');
     const source = req.socket.remoteAddress ?? 'unknown';
     let matchedPath = false;

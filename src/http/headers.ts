@@ -2,6 +2,7 @@
 // forwarded, in either direction; the proxy then adds its own (X-Forwarded-*, Via, x-request-id),
 // which no Connection field can remove.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { requestIdOf as requestIdFrom } from '../kernel/request-id.js';
 
 const HOP_BY_HOP = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade',
@@ -90,10 +91,7 @@ export function clientResponseHeaders(headers: IncomingHttpHeaders, requestId: s
   return out;
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/** The client's x-request-id when it is a plain token; otherwise a fresh one. */
+/** The client's x-request-id when it is a plain token; otherwise a fresh one (the one rule: kernel/request-id.ts). */
 export function requestIdOf(headers: IncomingHttpHeaders): string {
-  const given = headers['x-request-id'];
-  return typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+  return requestIdFrom(headers['x-request-id']);
 }
