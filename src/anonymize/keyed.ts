@@ -1,7 +1,7 @@
 // Keyed, memoized HMAC-SHA256 over (entity, normalized value): the one source of determinism for every
 // pseudonym. Same key + same value → same bytes across requests and restarts; no key → nothing.
 import { createHmac } from 'node:crypto';
-import { BoundedMap } from './bounded-set.js';
+import { BoundedMap } from '../kernel/bounded-map.js';
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 /** Domains whose inputs recur across different values (see bytes). */
@@ -9,12 +9,12 @@ const SHARED_PARTS = new Set(['email-domain', 'date-shift', 'first-name', 'surna
 
 export class KeyedHash {
   readonly #key: Buffer;
-  readonly #memo: BoundedMap<Buffer>;
+  readonly #memo: BoundedMap<string, Buffer>;
 
   constructor(key: Buffer, cacheSize: number) {
     this.#key = key;
     // Two generations, not an LRU: under churn (many distinct users) its bookkeeping cost more than it saved.
-    this.#memo = new BoundedMap<Buffer>(Math.max(2, cacheSize));
+    this.#memo = new BoundedMap<string, Buffer>(Math.max(2, cacheSize));
   }
 
   /** 32 keyed bytes for `value` in the `entity` domain (domains keep equal strings of different kinds apart). */

@@ -7,6 +7,7 @@
 // characters (\p{Cf}: U+2063, U+200B, bidi marks, soft hyphen) and the other default-ignorable code points
 // (U+034F, variation selectors) — dropped. Plain ASCII without `%` (and without a query `+`) is its own
 // view (no copy, no map).
+import { BoundedMap } from '../kernel/bounded-map.js';
 
 /** A view of `source`: `text` is what detectors read; characters [i] came from source[start[i], end[i]). */
 export interface View {
@@ -45,15 +46,14 @@ function digitValue(cp: number): number | undefined {
 }
 
 // NFKC of single code points, memoized (bounded: code points are finite, but the table need not hold them all).
-const nfkcMemo = new Map<number, string>();
 const NFKC_MEMO_MAX = 4096;
+const nfkcMemo = new BoundedMap<number, string>(NFKC_MEMO_MAX);
 /** What one non-ASCII code point is in the view: '' (invisible), '-' (a dash), or its NFKC form. */
 function nfkc(cp: number): string {
   let out = nfkcMemo.get(cp);
   if (out === undefined) {
     const ch = String.fromCodePoint(cp);
     out = INVISIBLE.test(ch) ? '' : DASH.test(ch) ? '-' : ch.normalize('NFKC');
-    if (nfkcMemo.size >= NFKC_MEMO_MAX) nfkcMemo.clear();
     nfkcMemo.set(cp, out);
   }
   return out;

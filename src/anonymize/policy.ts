@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { PolicyConfig, TransformSpec } from '../config/schema.js';
 import type { AnonymizedRequest, RawRequest } from '../exchange.js';
-import { BoundedSet } from './bounded-set.js';
+import { BoundedSet } from '../kernel/bounded-map.js';
 import { anonymizeHeaders } from './headers.js';
 import { shapedNumber, type FieldRules } from './json-body.js';
 import { compileStreamPath, isSingular, parseJsonPath, type Segment } from '../kernel/json-path.js';

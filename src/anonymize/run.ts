@@ -1,7 +1,7 @@
 // One request's anonymization state: replacement counts per entity, leaks found, and the first failure
 // (the values this engine wrote go to the policy's bounded `recent` set, which the leak guard allows).
 // Also the entity → transform table used by scanning and by the key-name classifier.
-import { BoundedMap, type BoundedSet } from './bounded-set.js';
+import { BoundedMap, type BoundedSet } from '../kernel/bounded-map.js';
 import { encodedRuns, reencode } from './encoded.js';
 import { mightContain, scanText, withCards, type ScanOptions } from './scan.js';
 import type { CardOptions } from './detectors/card.js';
@@ -15,7 +15,7 @@ import {
 } from './transforms.js';
 import { DEFAULT_GEO, pseudonymizeGeo, pseudonymizeNino, pseudonymizePassport, pseudonymizePostcode, shiftDob, type GeoOptions } from './transforms-entities.js';
 
-export interface MemoTable { readonly str: BoundedMap<Scalar>; readonly num: Map<number, Scalar> }
+export interface MemoTable { readonly str: BoundedMap<string, Scalar>; readonly num: BoundedMap<number, Scalar> }
 
 /**
  * Why a copy is not sent. `unsupported_body`: no codec reads the body's type; `malformed_body`: its codec
@@ -124,7 +124,7 @@ export class Run {
     // One table per namespace and key type: lookups hash the value itself, never a concatenated key.
     let table = this.ctx.outputs.get(ns);
     if (table === undefined) {
-      table = { str: new BoundedMap<Scalar>(this.ctx.memoSize), num: new Map<number, Scalar>() };
+      table = { str: new BoundedMap<string, Scalar>(this.ctx.memoSize), num: new BoundedMap<number, Scalar>(this.ctx.memoSize) };
       this.ctx.outputs.set(ns, table);
     }
     let out: Scalar | undefined;
@@ -132,8 +132,6 @@ export class Run {
       out = table.num.get(key);
       if (out === undefined) {
         out = compute();
-        // Numbers keyed by a rule are rare (ids as numbers): a plain map, emptied when full.
-        if (table.num.size >= this.ctx.memoSize) table.num.clear();
         table.num.set(key, out);
       }
     } else {

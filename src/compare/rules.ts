@@ -3,6 +3,7 @@
 // (the walk asks about every node of every answer).
 import type { CompareConfig } from '../config/schema.js';
 import { indexSensitive, initialStates, parseJsonPath, stepAll, type Segment, type States } from '../kernel/json-path.js';
+import { BoundedMap } from '../kernel/bounded-map.js';
 import { childPath, compileLabel, compilePattern, elementPath, fieldOf } from './paths.js';
 
 type Tolerance = { readonly abs?: number | undefined; readonly rel?: number | undefined };
@@ -132,7 +133,7 @@ export class CompiledRules {
   private readonly paths: readonly (readonly Segment[])[];
   private readonly entries: readonly Entry[];
   /** Rules by reported field (`at`), bounded like the tree. */
-  private readonly byField = new Map<string, PathRule>();
+  private readonly byField = new BoundedMap<string, PathRule>(CACHE_LIMIT);
   private nodes = 0;
   /** The body root `$`. */
   readonly root: PathNode;
@@ -212,7 +213,6 @@ export class CompiledRules {
         states = next;
       }
     }
-    if (this.byField.size >= CACHE_LIMIT) this.byField.clear();
     this.byField.set(path, rule);
     return rule;
   }

@@ -7,6 +7,7 @@ import type { CanaryConfig } from '../config/schema.js';
 import { isAddressOrCidr } from '../config/schema/canary.js';
 import { ShadowgateError } from '../errors.js';
 import { keyedHash } from '../kernel/hash.js';
+import { BoundedMap } from '../kernel/bounded-map.js';
 
 export type CanaryTarget = 'incumbent' | 'candidate';
 export type CanaryReason = 'override' | 'sticky' | 'random' | 'off';
@@ -99,8 +100,8 @@ export function compileSources(sources: readonly string[]): ((address: string | 
     list.addSubnet(addr, bits === undefined ? (family === 4 ? 32 : 128) : Number(bits), family === 4 ? 'ipv4' : 'ipv6');
   }
   // BlockList.check costs microseconds; testers come from few addresses, so answers are remembered
-  // (bounded: the cache is dropped whole when full rather than tracking recency on the hot path).
-  const cache = new Map<string, boolean>();
+  // (bounded, two generations: no recency tracking on the hot path).
+  const cache = new BoundedMap<string, boolean>(TRUSTED_CACHE_MAX);
   return (address) => {
     if (address === undefined) return false;
     let ok = cache.get(address);
@@ -108,7 +109,6 @@ export function compileSources(sources: readonly string[]): ((address: string | 
       ok = address.startsWith('::ffff:') && address.includes('.')
         ? list.check(address.slice(7), 'ipv4')
         : isIP(address) !== 0 && list.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
-      if (cache.size >= TRUSTED_CACHE_MAX) cache.clear();
       cache.set(address, ok);
     }
     return ok;

@@ -3,7 +3,7 @@
 // counts and leaks; invalid JSON is refused so the caller can fall back.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { BoundedSet } from '../../src/anonymize/bounded-set.js';
+import { BoundedSet } from '../../src/kernel/bounded-map.js';
 import { anonymizeJson, type FieldRules } from '../../src/anonymize/json-body.js';
 import { parseJsonPath, type Segment } from '../../src/kernel/json-path.js';
 import { rewriteJson } from '../../src/anonymize/json-stream.js';

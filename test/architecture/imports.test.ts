@@ -12,7 +12,7 @@ const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   errors: [],
   version: [],
-  kernel: [], // the ground floor: one hash, one token bucket, one canonical JSON, one JSON-path grammar, one request-id rule; every room but the console may import it
+  kernel: [], // the ground floor: one hash, one token bucket, one canonical JSON, one JSON-path grammar, one request-id rule, one bounded map; every room but the console may import it
   config: ['errors'],
   exchange: ['compare'], // types only: a streamed answer's chunk marks (compare/stream.ts)
   anonymize: ['config', 'errors', 'exchange'],

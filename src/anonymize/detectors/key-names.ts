@@ -1,6 +1,7 @@
 // The key-name classifier: a JSON key, header or parameter name (snake, camel, kebab, a few languages)
 // picks the entity when the value alone cannot say (names, addresses, dates of birth, ids, secrets).
 import type { Entity } from './types.js';
+import { BoundedMap } from '../../kernel/bounded-map.js';
 
 /** person_first / person_last narrow `person` so the name transform keeps a single given or family name. */
 export type KeyEntity = Entity | 'person_first' | 'person_last';
@@ -56,8 +57,8 @@ const TOKEN_RULES: readonly { test: RegExp; entity: KeyEntity }[] = [
 ];
 
 // Keys come from user input: memoize a bounded number of them.
-const memo = new Map<string, KeyEntity | null>();
 const MEMO_MAX = 4096;
+const memo = new BoundedMap<string, KeyEntity | null>(MEMO_MAX);
 
 export function classifyKey(key: string): KeyEntity | undefined {
   const hit = memo.get(key);
@@ -67,7 +68,6 @@ export function classifyKey(key: string): KeyEntity | undefined {
   if (entity === undefined) {
     for (const rule of TOKEN_RULES) if (rule.test.test(norm)) { entity = rule.entity; break; }
   }
-  if (memo.size >= MEMO_MAX) memo.clear();
   memo.set(key, entity ?? null);
   return entity;
 }
@@ -84,7 +84,7 @@ const CATEGORICAL = new Set((
   'code format unit mcc team league sport cuisine airline airport'
 ).split(' '));
 
-const categoricalMemo = new Map<string, boolean>();
+const categoricalMemo = new BoundedMap<string, boolean>(MEMO_MAX);
 
 /** True when the key names non-personal categorical data and does not reveal an entity. */
 export function isCategoricalKey(key: string): boolean {
@@ -95,7 +95,6 @@ export function isCategoricalKey(key: string): boolean {
     const norm = normalizeKey(key);
     result = CATEGORICAL.has(norm.slice(norm.lastIndexOf('_') + 1));
   }
-  if (categoricalMemo.size >= MEMO_MAX) categoricalMemo.clear();
   categoricalMemo.set(key, result);
   return result;
 }

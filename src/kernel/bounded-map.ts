@@ -1,15 +1,17 @@
-// Bounded memo tables with two generations: O(1) set and lookup, at most `max` entries, forgetting the
-// older half at a time. Much cheaper than an LRU under churn, where only approximate recency matters.
-export class BoundedMap<V> {
-  #current = new Map<string, V>();
-  #previous = new Map<string, V>();
+// The one bounded map: memo tables and caches with two generations, O(1) set and lookup, at most `max`
+// entries, forgetting the older half at a time (an entry still in use is carried over, so it survives).
+// Much cheaper than an LRU under churn, where only approximate recency matters, and never the
+// everything-at-once forgetting of a map cleared when full. `undefined` is not a storable value (a miss).
+export class BoundedMap<K, V> {
+  #current = new Map<K, V>();
+  #previous = new Map<K, V>();
   readonly #half: number;
 
   constructor(max: number) {
     this.#half = Math.max(1, Math.floor(max / 2));
   }
 
-  get(key: string): V | undefined {
+  get(key: K): V | undefined {
     const v = this.#current.get(key);
     if (v !== undefined) return v;
     const old = this.#previous.get(key);
@@ -19,11 +21,11 @@ export class BoundedMap<V> {
   }
 
   /** True when `key` is in the current generation (no carry-over: the cheap test before a set). */
-  hasCurrent(key: string): boolean {
+  hasCurrent(key: K): boolean {
     return this.#current.has(key);
   }
 
-  set(key: string, value: V): void {
+  set(key: K, value: V): void {
     if (this.#current.size >= this.#half) {
       this.#previous = this.#current;
       this.#current = new Map();
@@ -33,10 +35,10 @@ export class BoundedMap<V> {
 }
 
 export class BoundedSet {
-  readonly #map: BoundedMap<true>;
+  readonly #map: BoundedMap<string, true>;
 
   constructor(max: number) {
-    this.#map = new BoundedMap<true>(max);
+    this.#map = new BoundedMap<string, true>(max);
   }
 
   has(value: string): boolean {
