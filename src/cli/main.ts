@@ -57,8 +57,7 @@ async function main(argv: string[]): Promise<number> {
         config = (await import('../config/load.js')).loadConfigFile(file);
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
-        // As a compiler reports: one `file:line:column: path: problem` per line, the root cause first.
-        io.stderr.write(`${err.located.join('\n')}\n${file}: invalid configuration (${plural(err.located.length, 'problem')})\n`);
+        io.stderr.write(configErrorText(err, file));
         return 1;
       }
       const { createAnonymizer } = await import('../anonymize/index.js');
@@ -137,7 +136,8 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     if (err instanceof ConfigError) {
-      io.stderr.write(`${err.message}\n`);
+      // serve, anonymize and every other command that reads a configuration report as check-config does.
+      io.stderr.write(configErrorText(err, configFileOf(process.argv.slice(3))));
       process.exitCode = 1;
     } else if (err instanceof ShadowgateError && err.code === 'SG_ERR_USAGE') {
       io.stderr.write(`shadowgate: ${err.message}\n(shadowgate ${process.argv[2] ?? ''} --help lists the flags)\n`);
@@ -151,6 +151,24 @@ main(process.argv.slice(2)).then(
     }
   },
 );
+
+/**
+ * A configuration's problems as a compiler reports them (`check-config`'s form, for every command): one
+ * `file:line:column: path: problem` per line, the root cause first, then the count.
+ */
+function configErrorText(err: ConfigError, file: string | undefined): string {
+  return `${err.located.join('\n')}\n${file ?? 'configuration'}: invalid configuration (${plural(err.located.length, 'problem')})\n`;
+}
+
+/** The --config (-c) value of a command line, for the error report's last line. */
+function configFileOf(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--config' || a === '-c') return args[i + 1];
+    if (a.startsWith('--config=')) return a.slice('--config='.length);
+  }
+  return undefined;
+}
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
