@@ -43,18 +43,13 @@ export interface WiringOptions {
   readonly localSignals?: (route: string, nowMs: number) => GuardSignals | undefined;
 }
 
-/** What each kind of process serves through the admin API. */
-export interface AdminPlane {
-  ready(): boolean;
-  readiness?(): Record<string, unknown>;
+/** What each kind of process serves through the admin API (the rest of its context is the wiring's). */
+export type AdminPlane = Pick<AdminContext, 'ready' | 'readiness' | 'report' | 'samples' | 'reload'> & {
   /** The Prometheus exposition (after the routing runtime's gauges are flushed). */
   exposition(): Promise<{ contentType: string; body: string }>;
-  report(route?: string): unknown;
-  samples(route: string): unknown;
-  reload(): Promise<ReloadResult>;
   /** The audit sink the admin API appends to (default: the fleet's trail). */
   readonly audit?: AuditSink;
-}
+};
 
 export class Wiring {
   /** The configuration in force (swapped by a successful reload). */
