@@ -34,7 +34,7 @@ import { GrpcChannels } from '../grpc/channels.js';
 import { grpcMethods, liveGrpc } from '../grpc/route.js';
 import type { StreamReport } from '../compare/stream-book.js';
 import { RouteResults } from './route-results.js';
-import { Wiring, errorSummary, installSignals, type AdminPlane, type ReloadResult } from './wiring.js';
+import { Wiring, errorSummary, installSignals, stateBackend, type AdminPlane, type ReloadResult } from './wiring.js';
 
 export type { ReloadResult } from './wiring.js';
 
@@ -103,9 +103,9 @@ export class Shadowgate {
     this.metrics = createMetrics(opts.registry ?? new Registry());
     this.overload = new OverloadMonitor(config.server.maxEventLoopDelay);
     this.wiring = new Wiring({
-      config, log: this.log, metrics: this.metrics, role: opts.worker ? 'worker' : 'process',
+      config, log: this.log, metrics: this.metrics,
+      backend: stateBackend(config, this.log, this.metrics, opts.worker ? { answer: (what, route) => this.answer(what, route) } : undefined),
       ...(opts.configPath !== undefined ? { configPath: opts.configPath } : {}),
-      answer: (what, route) => this.answer(what, route),
       localSignals: (route, nowMs) => this.gen.compared.get(route)?.comparer.guardSignals(nowMs),
     });
     ({ routing: this.routing, audit: this.audit, backend: this.backend, auditTrail: this.auditTrail, experiments: this.experiments } = this.wiring);

@@ -11,10 +11,9 @@ import { createLogger } from '../observe/log.js';
 import { createMetrics } from '../observe/metrics.js';
 import { WorkerFleet, exitWithPrimary, isClusterPrimary } from '../proxy/cluster.js';
 import type { EvidenceSnapshot } from '../state/backend.js';
-import { PrimaryBackend } from '../state/primary.js';
 import { fleetReport } from '../state/report.js';
 import { startShadowgate } from './app.js';
-import { Wiring, installSignals, type AdminPlane } from './wiring.js';
+import { Wiring, installSignals, primaryBackend, type AdminPlane } from './wiring.js';
 
 /** How long the primary waits for its workers' metrics, samples or report. */
 const ASK_TIMEOUT_MS = 2000;
@@ -30,9 +29,9 @@ export async function serveCluster(config: Config, configPath: string): Promise<
 async function runPrimary(config: Config, configPath: string): Promise<void> {
   const log = createLogger(config.log.level);
   const metrics = createMetrics(new Registry(), { defaults: false });
-  const wiring = new Wiring({ config, log, metrics, role: 'primary', configPath });
+  const backend = primaryBackend(config, log, metrics);
+  const wiring = new Wiring({ config, log, metrics, backend, configPath });
   const { routing, audit } = wiring;
-  const backend = wiring.backend as PrimaryBackend;
   // The fleet's state before any worker starts serving.
   await backend.start({ routing, log, evidence: () => ({}) });
 

@@ -25,20 +25,16 @@ import { ExperimentRegistry } from '../experiments/index.js';
 
 export type ReloadResult = { ok: true } | { ok: false; problems: string[] };
 
-/** What this process is in its deployment: the state backend kind follows from it and the config. */
-export type ProcessRole = 'process' | 'worker' | 'primary';
-
 type GuardSignals = ReturnType<RouteComparer['guardSignals']>;
 
 export interface WiringOptions {
   readonly config: Config;
   readonly log: Logger;
   readonly metrics: Metrics;
-  readonly role: ProcessRole;
+  /** The process's state backend (`stateBackend` or `primaryBackend` below). */
+  readonly backend: StateBackend;
   /** The file to re-read on reload (SIGHUP, POST /admin/reload). */
   readonly configPath?: string;
-  /** A cluster worker's answers to its primary (the ipc backend). */
-  readonly answer?: (what: FleetQuery, route: string | undefined) => unknown;
   /** This process's own comparers' signals, for a judge that reads no fleet (file, ipc). */
   readonly localSignals?: (route: string, nowMs: number) => GuardSignals | undefined;
 }
@@ -72,7 +68,7 @@ export class Wiring {
     this.log = log;
     this.metrics = metrics;
     this.audit = new AuditLog(config.admin.auditFile, log);
-    this.backend = createBackend(config, opts);
+    this.backend = opts.backend;
     this.auditTrail = this.backend.auditSink(this.audit);
     this.experiments = new ExperimentRegistry(config.experiments, config.admin.experimentsFile);
     const backend = this.backend;
@@ -180,24 +176,35 @@ export function errorSummary(err: unknown): { code?: string; message: string } {
   return { message: err instanceof Error ? err.message : String(err) };
 }
 
-/** The state backend of this process: ipc for a cluster worker, primary for its primary, else file or redis. */
-function createBackend(config: Config, opts: WiringOptions): StateBackend {
-  const { log, metrics } = opts;
+/**
+ * The state backend of a process that serves traffic: ipc for a cluster worker (`answer`: its answers to
+ * the primary), else file or redis as `state.backend` says.
+ */
+export function stateBackend(config: Config, log: Logger, metrics: Metrics, worker?: { answer: (what: FleetQuery, route: string | undefined) => unknown }): StateBackend {
+  if (worker !== undefined) {
+    metrics.stateBackendUp.set({ backend: 'ipc' }, 1);
+    return new IpcBackend(config.state.evidenceInterval, worker.answer);
+  }
+  return redisBackend(config, log, metrics)?.() ?? new FileBackend(config.admin.stateFile);
+}
+
+/** The state backend of a cluster primary: its workers' hub over the state file, or over a Redis replica. */
+export function primaryBackend(config: Config, log: Logger, metrics: Metrics): PrimaryBackend {
+  const redis = redisBackend(config, log, metrics);
+  return new PrimaryBackend({ log, evidenceIntervalMs: config.state.evidenceInterval, stateFile: config.admin.stateFile, ...(redis ? { redis } : {}) });
+}
+
+/** With state.backend redis, the Redis replica's factory (its up gauge starts at 0); else the file's gauge is 1. */
+function redisBackend(config: Config, log: Logger, metrics: Metrics): ((onApplied?: (routes: readonly string[]) => void) => RedisBackend) | undefined {
   const up = metrics.stateBackendUp;
-  if (opts.role === 'worker') {
-    up.set({ backend: 'ipc' }, 1);
-    return new IpcBackend(config.state.evidenceInterval, opts.answer ?? (() => null));
+  if (config.state.backend !== 'redis') {
+    up.set({ backend: 'file' }, 1);
+    return undefined;
   }
-  const redis = config.state.backend === 'redis'
-    ? (onApplied?: (routes: readonly string[]) => void) => new RedisBackend({
-      cfg: assertRedisConfig(config.state.redis), evidenceIntervalMs: config.state.evidenceInterval, stateFile: config.admin.stateFile, log,
-      onUp: (ok) => up.set({ backend: 'redis' }, ok ? 1 : 0),
-      ...(onApplied ? { onApplied } : {}),
-    })
-    : undefined;
-  up.set({ backend: redis ? 'redis' : 'file' }, redis ? 0 : 1);
-  if (opts.role === 'primary') {
-    return new PrimaryBackend({ log, evidenceIntervalMs: config.state.evidenceInterval, stateFile: config.admin.stateFile, ...(redis ? { redis } : {}) });
-  }
-  return redis ? redis() : new FileBackend(config.admin.stateFile);
+  up.set({ backend: 'redis' }, 0);
+  return (onApplied) => new RedisBackend({
+    cfg: assertRedisConfig(config.state.redis), evidenceIntervalMs: config.state.evidenceInterval, stateFile: config.admin.stateFile, log,
+    onUp: (ok) => up.set({ backend: 'redis' }, ok ? 1 : 0),
+    ...(onApplied ? { onApplied } : {}),
+  });
 }
