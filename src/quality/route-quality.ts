@@ -7,7 +7,7 @@
 import type { QualityConfig } from '../config/schema.js';
 import { compileFeatures, type CompiledFeature, type Observed } from './features.js';
 import {
-  binCounts, chiSquaredDrift, chiSquaredSf, jensenShannon, ksTwoSample, normalizedWasserstein, psi, quantileEdges,
+  binCounts, chiSquaredDrift, jensenShannon, ksTwoSample, normalizedWasserstein, psi, quantileEdges,
 } from './stats.js';
 
 /** Evidently's switch: a reference of at most this many rows is tested (KS, chi²), a larger one measured (Wasserstein, JS). */
@@ -23,8 +23,6 @@ const MISSING = 0;
 const NUMBER = 1;
 const STRING = 2;
 const PSEUDONYMIZED = 6;
-const OTHER = '(other)';
-const UNSEEN = '(unseen)';
 
 export type FeatureKind = 'numeric' | 'categorical' | 'shape';
 export type QualityCheck = 'drift' | 'missing' | 'type' | 'range' | 'unseen';
@@ -34,9 +32,9 @@ export interface FeatureDrift {
   readonly statistic: DriftStatistic;
   /** KS D, chi² statistic, normalized Wasserstein or JS distance. */
   readonly value: number;
-  /** KS and chi²: the p-value compared with the route's (Bonferroni-shared) threshold. */
+  /** The two-sample test's p-value (KS or chi²): what decides for a small reference, what confirms a distance for a large one. */
   readonly pValue: number | null;
-  /** What drifts: a p-value below it (tests), a distance at or above it (distances). */
+  /** What drifts: a p-value below it (small reference), a distance at or above it (large; its test's p-value below the shared threshold too). */
   readonly threshold: number;
   readonly drifted: boolean;
   readonly psi: number | null;
@@ -258,12 +256,13 @@ class FeatureTrack {
       const ref = this.refSample();
       if (ref.length > 1 && values.length > 1) {
         const p = psi(binCounts(ref, this.edges), binCounts(values, this.edges));
+        const t = ksTwoSample(ref, values);
         if (small) {
-          const t = ksTwoSample(ref, values);
           drift = { statistic: 'ks', value: t.statistic, pValue: t.pValue, threshold: pPerFeature, drifted: t.pValue < pPerFeature, psi: p, psiFlagged: p >= cfg.psiThreshold };
         } else {
+          // The distance decides, confirmed by the test: a heavy tail alone moves a sample's Wasserstein past 0.1.
           const d = normalizedWasserstein(ref, values);
-          drift = { statistic: 'wasserstein', value: d, pValue: null, threshold: cfg.driftThreshold, drifted: d >= cfg.driftThreshold, psi: p, psiFlagged: p >= cfg.psiThreshold };
+          drift = { statistic: 'wasserstein', value: d, pValue: t.pValue, threshold: cfg.driftThreshold, drifted: d >= cfg.driftThreshold && t.pValue < pPerFeature, psi: p, psiFlagged: p >= cfg.psiThreshold };
         }
       }
     } else {
@@ -280,16 +279,15 @@ class FeatureTrack {
       const n = [...counts.values()].reduce((s, x) => s + x, 0);
       if (!overflowed && n > 0) unseen = unseenCount / n;
       if (n > 0 && this.rows > this.missing) {
-        // An unseen category gets half a count in the reference (Evidently gives it none: one stray value would make p 0).
-        const refCounts = [...keys.map((k) => this.cats.get(k)!), this.other, unseenCount > 0 ? 0.5 : 0];
+        const refCounts = [...keys.map((k) => this.cats.get(k)!), this.other, 0];
         const curCounts = [...keys.map((k) => counts.get(k) ?? 0), otherCount, unseenCount];
         const p = psi(refCounts, curCounts);
+        const t = chiSquaredDrift(refCounts, curCounts);
         if (small) {
-          const t = chiSquaredDrift(refCounts, curCounts);
           drift = { statistic: 'chi2', value: t.statistic, pValue: t.pValue, threshold: pPerFeature, drifted: t.pValue < pPerFeature, psi: p, psiFlagged: p >= cfg.psiThreshold };
         } else {
           const d = jensenShannon(refCounts, curCounts);
-          drift = { statistic: 'jensen-shannon', value: d, pValue: null, threshold: cfg.driftThreshold, drifted: d >= cfg.driftThreshold, psi: p, psiFlagged: p >= cfg.psiThreshold };
+          drift = { statistic: 'jensen-shannon', value: d, pValue: t.pValue, threshold: cfg.driftThreshold, drifted: d >= cfg.driftThreshold && t.pValue < pPerFeature, psi: p, psiFlagged: p >= cfg.psiThreshold };
         }
       }
     }
@@ -301,7 +299,7 @@ class FeatureTrack {
       reference: {
         type: TYPES[this.dominant]!, required: this.missing === 0, missing: this.rows === 0 ? 0 : this.missing / this.rows,
         min: this.kind === 'numeric' && Number.isFinite(this.min) ? this.min : null, max: this.kind === 'numeric' && Number.isFinite(this.max) ? this.max : null,
-        categories: refCats, other: this.rows === 0 ? 0 : this.other / this.rows,
+        categories: refCats, other: this.kind !== 'categorical' || this.rows === 0 ? 0 : this.other / this.rows,
       },
       window: { rows: w.length, missing: w.length === 0 ? 0 : missing / w.length, typeChanged: present === 0 ? 0 : typeChanged / present, outOfRange, unseen },
       drift,
@@ -333,10 +331,10 @@ function alertsOf(f: FeatureReport, cfg: QualityConfig): Omit<QualityAlert, 'sin
   }
   const d = f.drift;
   if (d?.drifted) {
-    const what = d.pValue !== null
-      ? `${STAT_NAME[d.statistic]} p ${d.pValue.toExponential(2)} < ${fmtNum(d.threshold)}`
+    const what = d.statistic === 'ks' || d.statistic === 'chi2'
+      ? `${STAT_NAME[d.statistic]} p ${(d.pValue ?? 1).toExponential(2)} < ${fmtNum(d.threshold)}`
       : `${STAT_NAME[d.statistic]} ${d.value.toFixed(2)} > ${fmtNum(d.threshold)}`;
-    out.push({ ...base, check: 'drift', statistic: d.statistic, value: d.pValue ?? d.value, threshold: d.threshold, message: `\`${f.name}\` ${what}` });
+    out.push({ ...base, check: 'drift', statistic: d.statistic, value: d.statistic === 'ks' || d.statistic === 'chi2' ? d.pValue ?? 1 : d.value, threshold: d.threshold, message: `\`${f.name}\` ${what}` });
   }
   return out;
 }
@@ -354,22 +352,15 @@ class PredictionRing {
   }
 }
 
-/** Chi-squared test of homogeneity of two samples of categories (a 2×k table). */
-function homogeneity(a: readonly (number | string)[], b: readonly (number | string)[]): { pValue: number; counts: [number[], number[]] } {
-  const keys = [...new Set([...a, ...b].map(String))];
-  const ca = keys.map((k) => a.filter((x) => String(x) === k).length);
-  const cb = keys.map((k) => b.filter((x) => String(x) === k).length);
-  const na = a.length;
-  const nb = b.length;
-  let stat = 0;
-  for (let i = 0; i < keys.length; i++) {
-    const tot = ca[i]! + cb[i]!;
-    const ea = (tot * na) / (na + nb);
-    const eb = (tot * nb) / (na + nb);
-    if (ea > 0) stat += (ca[i]! - ea) ** 2 / ea;
-    if (eb > 0) stat += (cb[i]! - eb) ** 2 / eb;
-  }
-  return { pValue: keys.length < 2 ? 1 : chiSquaredSf(stat, keys.length - 1), counts: [ca, cb] };
+/** Aligned category counts of two samples. */
+function categoryCounts(a: readonly (number | string)[], b: readonly (number | string)[]): [number[], number[]] {
+  const index = new Map<string, number>();
+  for (const x of [...a, ...b]) if (!index.has(String(x))) index.set(String(x), index.size);
+  const ca = new Array<number>(index.size).fill(0);
+  const cb = new Array<number>(index.size).fill(0);
+  for (const x of a) ca[index.get(String(x))!]!++;
+  for (const x of b) cb[index.get(String(x))!]!++;
+  return [ca, cb];
 }
 
 export interface QualityObservation {
@@ -450,8 +441,9 @@ export class RouteQuality {
     const small = (n: number) => n <= SMALL_REFERENCE_ROWS;
     const alpha = this.cfg.pValue;
     if (this.labels.inc.length >= this.minWindow) {
-      const h = homogeneity(this.labels.inc, this.labels.cand);
-      const d = jensenShannon(h.counts[0], h.counts[1]);
+      const [ca, cb] = categoryCounts(this.labels.inc, this.labels.cand);
+      const h = chiSquaredDrift(ca, cb);
+      const d = jensenShannon(ca, cb);
       const n = this.labels.inc.length;
       out.push({ kind: 'label', rows: n, statistic: small(n) ? 'chi2' : 'jensen-shannon', pValue: h.pValue, distance: d, drifted: small(n) ? h.pValue < alpha : d >= this.cfg.driftThreshold });
     }

@@ -32,8 +32,11 @@ describe('drift statistics', () => {
     expect(s.chiSquaredSf(100, 40) / 4.791357300338064e-7).toBeCloseTo(1, 8);
     // A category the reference never saw (expected 0): infinite statistic, p 0 (Evidently's reading).
     expect(s.chiSquaredTest([5, 5, 1], [5.5, 5.5, 0]).pValue).toBe(0);
-    // Evidently's drift form: current counts against the reference's shares scaled to the current total.
-    expect(s.chiSquaredDrift([32, 36, 32, 28, 24, 24].map((x) => x / 2), [16, 18, 16, 14, 12, 12]).pValue).toBe(1);
+    // The two-sample form the drift check uses: scipy.stats.chi2_contingency(..., correction=False).
+    const h = s.chiSquaredDrift([16, 18, 16, 14, 12, 12], [30, 20, 10, 14, 12, 0]);
+    expect(h.statistic).toBeCloseTo(17.73010206492991, 10);
+    expect(h.pValue).toBeCloseTo(0.003304393980938964, 10);
+    expect(s.chiSquaredDrift([32, 36, 32, 28, 24, 24], [16, 18, 16, 14, 12, 12]).pValue).toBeCloseTo(1, 12);
   });
 
   it('Wasserstein: scipy.stats.wasserstein_distance; normalized by the reference std (numpy ddof 0)', () => {

@@ -29,8 +29,12 @@ export const qualitySchema = z.object({
   }).strict().default({ samples: 1000, categories: 50 }),
   /** Evidently's default threshold of the normalized Wasserstein and Jensen–Shannon distances (large references): at or above drifts. */
   driftThreshold: z.number().positive().max(10).default(0.1),
-  /** Evidently's p-value threshold of KS and chi² (small references), shared by the route's features (Bonferroni): below drifts. */
-  pValue: z.number().positive().max(0.5).default(0.05),
+  /**
+   * The family-wise p-value threshold of KS and chi² over the route's features (Bonferroni: each feature's test
+   * is held to pValue / features). Evidently flags each feature at 0.05; a gate holds the route at 0.01, as
+   * compare.regression.alpha does. A large reference's distance needs its test below the same threshold.
+   */
+  pValue: z.number().positive().max(0.5).default(0.01),
   /** PSI at or above this is flagged in the report (reported beside the test; it does not gate). */
   psiThreshold: z.number().positive().default(0.1),
   /** Profile checks (shares of the current window). */

@@ -1,0 +1,115 @@
+// Data quality and drift on demo-shaped traffic (the demo's seeded fraud-scoring requests), through the
+// pure engine: one feature drifted at a time (a numeric shift, a new category, missingness) concludes an
+// otherwise passing experiment inconclusive naming that feature; an identical stream never does (A/A
+// over 20 seeds, small and large references).
+import { describe, expect, it } from 'vitest';
+import { qualitySchema } from '../../src/config/schema/quality.js';
+import { evaluate } from '../../src/experiments/index.js';
+import { compileFeatures, observeFeatures, RouteQuality, type QualityReport } from '../../src/quality/index.js';
+import { TrafficGenerator, type DemoRequestBody } from '../../src/demo/traffic.js';
+
+const FEATURES = ['$.transaction.amount', '$.transaction.country', '$.transaction.device', '$.transaction.hour', '$.transaction.merchant_category',
+  '$.transaction.distance_km', '$.transaction.card_present', '$.user.email'];
+
+type Mutable = { transaction: Record<string, unknown>; user: Record<string, unknown> } & Record<string, unknown>;
+type Drift = (body: Mutable, i: number) => void;
+
+/** The anonymized copy as a policy makes it: the email replaced by a same-length pseudonym (shape only). */
+function anonymized(body: DemoRequestBody): Mutable {
+  const copy = structuredClone(body) as unknown as Mutable;
+  const email = String(copy.user.email);
+  copy.user.email = `${'x'.repeat(Math.max(0, email.length - 12))}@example.org`;
+  return copy;
+}
+
+/** referenceSize copies of the seed's traffic, then `window` more, each drifted by `drift` when given. */
+function run(seed: number, referenceSize: number, drift?: Drift, window = 1000): { q: RouteQuality; report: QualityReport } {
+  const cfg = qualitySchema.parse({ features: FEATURES, referenceSize, windowSize: window });
+  const q = new RouteQuality('predict', cfg);
+  const compiled = compileFeatures(cfg.features);
+  const gen = new TrafficGenerator(seed);
+  const t0 = Date.UTC(2026, 11, 7, 14, 0);
+  for (let i = 0; i < referenceSize + window; i++) {
+    // The traffic itself drifts (before the policy runs): the client sends something else.
+    const body = structuredClone(gen.next()) as unknown as Mutable;
+    if (drift && i >= referenceSize) drift(body, i);
+    q.observe({ features: observeFeatures(compiled, anonymized(body as unknown as DemoRequestBody), body) }, t0 + i * 100);
+  }
+  return { q, report: q.report(t0 + (referenceSize + window) * 100) };
+}
+
+/** A report whose comparison would pass (no regressed field, enough exchanges), with the quality section. */
+function conclude(quality: QualityReport) {
+  return evaluate({ criteria: [{ metric: 'field regressions', comparator: '<=', threshold: 0, confidence: 0.95 }], minSamples: 100 },
+    { route: 'predict', window: { compared: 5000, fields: [] }, quality });
+}
+
+const shift: Drift = (b) => { b.transaction.amount = Number(b.transaction.amount) * 1.6 + 20; };
+const newCategory: Drift = (b, i) => { if (i % 4 === 0) b.transaction.country = 'ZZ'; };
+const missing: Drift = (b, i) => { if (i % 4 === 0) delete b.transaction.device; };
+
+describe('data quality and drift on demo traffic', () => {
+  for (const [regime, size] of [['small (KS, chi²)', 1000], ['large (Wasserstein, Jensen–Shannon)', 2000]] as const) {
+    describe(`${regime} reference`, () => {
+      it('a shifted numeric feature concludes inconclusive, naming it', () => {
+        const { report } = run(7, size, shift);
+        expect(report.status).toBe('alert');
+        const e = conclude(report);
+        expect(e.outcome).toBe('inconclusive');
+        const stat = size <= 1000 ? 'KS p' : 'Wasserstein';
+        expect(e.reasons.find((r) => r.startsWith('inputs drifted: `amount`'))).toMatch(new RegExp(`^inputs drifted: \`amount\` ${stat} .* since 14:\\d\\d UTC$`));
+        expect(report.alerts.every((a) => a.feature === 'amount')).toBe(true);
+      });
+
+      it('a new category concludes inconclusive, naming the feature', () => {
+        const { report } = run(8, size, newCategory);
+        const e = conclude(report);
+        expect(e.outcome).toBe('inconclusive');
+        expect(e.reasons.some((r) => r.startsWith('data quality: `country` has categories the reference never saw in 25'))).toBe(true);
+        expect(e.reasons.some((r) => r.startsWith('inputs drifted: `country`'))).toBe(true);
+        expect(new Set(report.alerts.map((a) => a.feature))).toEqual(new Set(['country']));
+      });
+
+      it('missingness concludes inconclusive, naming the feature', () => {
+        const { report } = run(9, size, missing);
+        const e = conclude(report);
+        expect(e.outcome).toBe('inconclusive');
+        expect(e.reasons).toContain(`data quality: \`device\` missing in 25% of the window (reference 0.0%, a required field) since ${new Date(Date.UTC(2026, 11, 7, 14, 0) + (size + 199) * 100).toISOString().slice(11, 16)} UTC`);
+        expect(new Set(report.alerts.map((a) => a.feature))).toEqual(new Set(['device']));
+      });
+
+      it('A/A: an identical stream never closes the gate (20 seeds)', () => {
+        const flagged: string[] = [];
+        for (let seed = 1; seed <= 20; seed++) {
+          const { report } = run(1000 + seed, size);
+          expect(report.status).not.toBe('learning');
+          const e = conclude(report);
+          if (e.outcome !== 'pass') flagged.push(`seed ${1000 + seed}: ${e.reasons.join('; ')}`);
+        }
+        expect(flagged).toEqual([]);
+      });
+    });
+  }
+
+  it('the pseudonymized field is profiled by its shape only: no value of it in the report', () => {
+    const { report } = run(3, 1000);
+    const email = report.features.find((f) => f.name === 'email')!;
+    expect(email).toMatchObject({ mode: 'shape', kind: 'shape', reference: { type: 'string', categories: null, min: null, max: null } });
+    expect(JSON.stringify(report)).not.toMatch(/@/);
+    const amount = report.features.find((f) => f.name === 'amount')!;
+    expect(amount).toMatchObject({ mode: 'value', kind: 'numeric', drift: { statistic: 'ks' } });
+    expect(report.features.find((f) => f.name === 'country')).toMatchObject({ mode: 'value', kind: 'categorical', drift: { statistic: 'chi2' } });
+  });
+
+  it('the gate is closed while the reference is learned, and the drift criterion counts drifted features', () => {
+    const cfg = qualitySchema.parse({ features: FEATURES, referenceSize: 100 });
+    const q = new RouteQuality('predict', cfg);
+    expect(conclude(q.report(0))).toMatchObject({ outcome: 'inconclusive', reasons: ['data quality: the reference is being learned (0 of 100 copies)'] });
+    const drifted = run(7, 1000, shift).report;
+    const e = evaluate({ criteria: [{ metric: 'drift', comparator: '<=', threshold: 0, confidence: 0.95 }], minSamples: 1 }, { window: { compared: 10 }, quality: drifted });
+    expect(e.criteria[0]).toMatchObject({ metric: 'drift', value: 1, status: 'fail' });
+    expect(e.outcome).toBe('fail');
+    const clean = run(7, 1000).report;
+    expect(evaluate({ criteria: [{ metric: 'drift', comparator: '<=', threshold: 0, confidence: 0.95 }], minSamples: 1 }, { window: { compared: 10 }, quality: clean }).outcome).toBe('pass');
+  });
+});
