@@ -42,6 +42,7 @@ import { createTracer, type Tracer } from './observe/trace.js';
 import { GrpcChannels } from './grpc/channels.js';
 import { grpcMethods, liveGrpc, withOipRules } from './grpc/route.js';
 import { StreamBook, type StreamReport } from './compare/stream-book.js';
+import { QualityBook } from './quality/index.js';
 
 export interface StartOptions {
   /** The file to re-read on reload (SIGHUP, POST /admin/reload). */
@@ -86,6 +87,8 @@ export class Shadowgate {
   /** Streamed answers' token timing per route, created on a route's first streamed exchange. */
   private readonly streamBooks = new Map<string, { comparer: RouteComparer; book: StreamBook }>();
   private readonly fieldTrackers = new Map<string, FieldLabelTracker>();
+  /** Each route's data quality and drift (routes[].quality, docs/quality.md). */
+  private readonly quality = new QualityBook();
   private writer: { key: string; writer: DatasetWriter } | undefined;
   /** The lineage ledger (config `ledger:`); workers of a cluster write their own `.w<id>` file. */
   private ledger: { key: string; ledger: Ledger } | undefined;
@@ -146,6 +149,7 @@ export class Shadowgate {
     scrape.liveInFlight = () => this.proxy.inFlightCount;
     scrape.slotsInUse = () => this.routing.slotsInUse();
     scrape.upstreamConnections = () => [...this.gen.pools].map(([name, pool]) => [name, pool.stats]);
+    scrape.quality = () => this.quality.reports(Date.now());
   }
 
   get config(): Config {
@@ -216,6 +220,7 @@ export class Shadowgate {
   private buildRoute(r: RouteConfig, generation: number, tracer: Tracer | undefined, grpc: GrpcChannels | undefined): RouteRuntime {
     const metrics = this.metrics;
     const comparer = this.comparerFor(r);
+    this.quality.forRoute(r);
     const policyName = r.shadow?.policy;
     // gRPC: the .proto files load here too, so a bad one fails the configuration (the threads decode with them).
     const methods = r.protocol === 'grpc' ? grpcMethods(r) : undefined;
@@ -292,6 +297,7 @@ export class Shadowgate {
       this.gen = gen;
       // A route the reload removed takes its comparison with it: report(route) no longer answers for it.
       for (const name of [...this.comparers.keys()]) if (!config.routes.some((r) => r.name === name)) this.comparers.delete(name);
+      this.quality.keep(config.routes.map((r) => r.name));
       // In the same turn as the swap: every copy of the new generation reaches a thread after its config.
       this.shadowThreads.configure(config, gen.generation);
       this.applyRecording(config);
@@ -360,7 +366,9 @@ export class Shadowgate {
     const c = this.comparers.get(route)?.comparer;
     if (c === undefined) return undefined;
     const book = this.streamBooks.get(route);
-    return book !== undefined && book.comparer === c ? { ...c.report(now), streams: book.book.report() } : c.report(now);
+    const quality = this.quality.report(route, now);
+    const report = quality === undefined ? c.report(now) : { ...c.report(now), quality };
+    return book !== undefined && book.comparer === c ? { ...report, streams: book.book.report() } : report;
   }
 
   private adminContext(): AdminContext {
@@ -488,6 +496,7 @@ export class Shadowgate {
 
   /** The one onShadowResult hook: a shadow thread diffed and serialized; here only tallies and appends. */
   private onShadowResult(result: CopyResult, comparer: RouteComparer | undefined, route: RouteConfig): void {
+    if (result.quality) this.quality.observe(route.name, result.quality, Date.now(), result.diff?.labels);
     if (comparer && result.streams) {
       // Streamed answers: the thread compared their assembled text; their token timing goes to the stream book.
       let book = this.streamBooks.get(route.name);

@@ -5,4 +5,5 @@ export {
   RouteQuality, SMALL_REFERENCE_ROWS, type FeatureDrift, type FeatureReport, type PredictionDrift, type QualityAlert, type QualityCheck,
   type QualityObservation, type QualityReport,
 } from './route-quality.js';
+export { QualityBook } from './book.js';
 export * as qualityStats from './stats.js';
