@@ -91,6 +91,28 @@ describe('data quality and drift on demo traffic', () => {
     });
   }
 
+  it('a type change and out-of-range values are named; a kept field the policy starts replacing is a type change', () => {
+    const types = run(21, 1000, (b, i) => { if (i % 5 === 0) b.transaction.amount = String(b.transaction.amount); }).report;
+    expect(types.alerts.map((a) => [a.feature, a.check])).toContainEqual(['amount', 'type']);
+    expect(conclude(types).reasons).toContainEqual(expect.stringMatching(/^data quality: `amount` is not number in 20% of the window \(type changed\) since/));
+    const range = run(22, 1000, (b, i) => { if (i % 10 === 0) b.transaction.hour = 30; }).report;
+    expect(range.alerts.map((a) => [a.feature, a.check])).toContainEqual(['hour', 'range']);
+    // The policy starts replacing the device (a new rule): the sandbox sees a pseudonym, the profile a type change.
+    const cfg = qualitySchema.parse({ features: ['$.transaction.device'], referenceSize: 100, windowSize: 100, minWindow: 50 });
+    const q = new RouteQuality('predict', cfg);
+    const compiled = compileFeatures(cfg.features);
+    const gen = new TrafficGenerator(5);
+    for (let i = 0; i < 200; i++) {
+      const body = gen.next();
+      const anon = structuredClone(body) as unknown as Mutable;
+      if (i >= 100) anon.transaction.device = 'zzzzzz';
+      q.observe({ features: observeFeatures(compiled, anon, body) }, i);
+    }
+    const r = q.report(200);
+    expect(r.features[0]).toMatchObject({ mode: 'value', window: { typeChanged: 1 } });
+    expect(JSON.stringify(r)).not.toContain('zzzzzz');
+  });
+
   it('the pseudonymized field is profiled by its shape only: no value of it in the report', () => {
     const { report } = run(3, 1000);
     const email = report.features.find((f) => f.name === 'email')!;
