@@ -340,7 +340,10 @@ export class Shadowgate {
       // The other replicas' latest snapshots, and this one's as of now.
       const snaps = this.backend.snapshots(now).filter((s) => s.replica !== this.backend.replica);
       snaps.push({ replica: this.backend.replica, at: now, routes: comparerSnapshots(this.comparers) });
-      return fleetReport(this.gen.config, snaps, route, now);
+      const fleet = fleetReport(this.gen.config, snaps, route, now);
+      // Each replica learns its own reference: the fleet's report carries this replica's quality section.
+      const withQuality = (r: RouteReport) => { const quality = this.quality.report(r.route, now); return quality === undefined ? r : { ...r, quality }; };
+      return fleet === undefined ? undefined : Array.isArray(fleet) ? fleet.map(withQuality) : withQuality(fleet);
     }
     if (route !== undefined) return this.routeReport(route, now);
     return this.gen.config.routes.flatMap((r) => {
