@@ -7,7 +7,7 @@
 import type { QualityConfig } from '../config/schema.js';
 import { compileFeatures, type CompiledFeature, type Observed } from './features.js';
 import {
-  binCounts, chiSquaredDrift, jensenShannon, ksTwoSample, normalizedWasserstein, psi, quantileEdges,
+  binCounts, chiSquaredDrift, jensenShannon, ksSorted, ksTwoSample, normalizeWasserstein, normalizedWasserstein, psi, quantileEdges, std, wassersteinSorted,
 } from './stats.js';
 
 /** Evidently's switch: a reference of at most this many rows is tested (KS, chi²), a larger one measured (Wasserstein, JS). */
@@ -151,13 +151,13 @@ const STAT_NAME: Readonly<Record<DriftStatistic, string>> = { ks: 'KS', chi2: 'c
 
 class FeatureTrack {
   // The reference, while it is learned and after.
-  rows = 0;
+  refRows = 0;
   missing = 0;
   replaced = 0;
-  readonly types = new Array<number>(TYPES.length).fill(0);
+  readonly refTypes = new Array<number>(TYPES.length).fill(0);
   min = Infinity;
   max = -Infinity;
-  readonly nums: Reservoir;
+  readonly refNums: Reservoir;
   readonly lens: Reservoir;
   readonly cats = new Map<string, number>();
   other = 0;
@@ -166,23 +166,35 @@ class FeatureTrack {
   shape = false;
   dominant = MISSING;
   edges: number[] = [];
-  // The window: a ring of the latest entries.
-  readonly ring: Entry[] = [];
+  /** The reference's sample sorted, its spread and its bins: computed once, when the reference is complete. */
+  private refSorted = new Float64Array(0);
+  private refStd = 0;
+  private refBins: number[] = [];
+  // The window: a ring of the latest entries (typed: no allocation per copy), and a scratch for its values.
+  private readonly types: Uint8Array;
+  private readonly nums: Float64Array;
+  private readonly catRing: (string | undefined)[];
+  private readonly scratch: Float64Array;
+  rows = 0;
   next = 0;
 
   constructor(readonly f: CompiledFeature, private readonly cfg: QualityConfig, seed: number) {
-    this.nums = new Reservoir(cfg.sketch.samples, rng(seed));
+    this.refNums = new Reservoir(cfg.sketch.samples, rng(seed));
     this.lens = new Reservoir(cfg.sketch.samples, rng(seed ^ 0x9e3779b9));
+    this.types = new Uint8Array(cfg.windowSize);
+    this.nums = new Float64Array(cfg.windowSize);
+    this.catRing = new Array<string | undefined>(cfg.windowSize);
+    this.scratch = new Float64Array(cfg.windowSize);
   }
 
   learn(o: Observed): void {
     const e = entryOf(o);
-    this.rows++;
+    this.refRows++;
     if (e.replaced) this.replaced++;
-    this.types[e.type]!++;
+    this.refTypes[e.type]!++;
     if (e.type === MISSING) { this.missing++; return; }
     if (e.type === NUMBER) {
-      this.nums.add(e.num);
+      this.refNums.add(e.num);
       if (e.num < this.min) this.min = e.num;
       if (e.num > this.max) this.max = e.num;
     }
@@ -200,7 +212,7 @@ class FeatureTrack {
     // Any replaced value in the reference: the feature is profiled by its shape only, its kept values too.
     this.shape = this.replaced > 0;
     let dom = MISSING;
-    for (let t = 1; t < TYPES.length; t++) if (this.types[t]! > (dom === MISSING ? 0 : this.types[dom]!)) dom = t;
+    for (let t = 1; t < TYPES.length; t++) if (this.refTypes[t]! > (dom === MISSING ? 0 : this.refTypes[dom]!)) dom = t;
     this.dominant = dom;
     if (this.shape) {
       this.kind = 'shape';
@@ -209,9 +221,15 @@ class FeatureTrack {
       if (this.lens.values.length > 0) this.edges = quantileEdges(this.lens.values, PSI_BINS);
     } else if (dom === NUMBER && (this.cats.size >= NUMERIC_MIN_UNIQUE || this.other > 0)) {
       this.kind = 'numeric';
-      this.edges = quantileEdges(this.nums.values, PSI_BINS);
+      this.edges = quantileEdges(this.refNums.values, PSI_BINS);
     } else {
       this.kind = 'categorical';
+    }
+    if (this.kind !== 'categorical') {
+      const ref = this.kind === 'shape' ? this.lens.values : this.refNums.values;
+      this.refSorted = Float64Array.from(ref).sort();
+      this.refStd = std(ref);
+      this.refBins = binCounts(ref, this.edges);
     }
   }
 
@@ -222,46 +240,53 @@ class FeatureTrack {
 
   watch(o: Observed, windowSize: number): void {
     const e = entryOf(o);
-    const entry: Entry = { type: this.typeOf(e), num: e.num, cat: this.shape ? undefined : e.cat };
-    if (this.ring.length < windowSize) this.ring.push(entry);
-    else this.ring[this.next] = entry;
+    this.types[this.next] = this.typeOf(e);
+    this.nums[this.next] = e.num;
+    this.catRing[this.next] = this.shape ? undefined : e.cat;
+    if (this.rows < windowSize) this.rows++;
     this.next = (this.next + 1) % windowSize;
-  }
-
-  /** The reference's numbers the drift tests use: values (numeric) or lengths (shape). */
-  private refSample(): number[] {
-    return this.kind === 'shape' ? this.lens.values : this.nums.values;
   }
 
   report(small: boolean, pPerFeature: number): FeatureReport {
     const cfg = this.cfg;
-    const w = this.ring;
+    const rows = this.rows;
     let missing = 0;
     let present = 0;
     let typeChanged = 0;
-    const values: number[] = [];
+    let n = 0;
+    let outside = 0;
     const counts = new Map<string, number>();
-    for (const e of w) {
-      if (e.type === MISSING) { missing++; continue; }
+    const categorical = this.kind === 'categorical';
+    for (let i = 0; i < rows; i++) {
+      const type = this.types[i]!;
+      if (type === MISSING) { missing++; continue; }
       present++;
-      if (e.type !== this.dominant) { typeChanged++; continue; }
-      if (this.kind === 'categorical') counts.set(e.cat ?? '', (counts.get(e.cat ?? '') ?? 0) + 1);
-      else if (!Number.isNaN(e.num)) values.push(e.num);
+      if (type !== this.dominant) { typeChanged++; continue; }
+      if (categorical) {
+        const c = this.catRing[i] ?? '';
+        counts.set(c, (counts.get(c) ?? 0) + 1);
+      } else {
+        const x = this.nums[i]!;
+        if (Number.isNaN(x)) continue;
+        this.scratch[n++] = x;
+        if (x < this.min || x > this.max) outside++;
+      }
     }
     let outOfRange: number | null = null;
     let unseen: number | null = null;
     let drift: FeatureDrift | null = null;
-    if (this.kind === 'numeric' || this.kind === 'shape') {
-      if (this.kind === 'numeric' && values.length > 0) outOfRange = values.filter((x) => x < this.min || x > this.max).length / values.length;
-      const ref = this.refSample();
-      if (ref.length > 1 && values.length > 1) {
-        const p = psi(binCounts(ref, this.edges), binCounts(values, this.edges));
-        const t = ksTwoSample(ref, values);
+    if (!categorical) {
+      if (this.kind === 'numeric' && n > 0) outOfRange = outside / n;
+      const ref = this.refSorted;
+      if (ref.length > 1 && n > 1) {
+        const values = this.scratch.subarray(0, n).sort();
+        const p = psi(this.refBins, binCounts(values, this.edges));
+        const t = ksSorted(ref, values);
         if (small) {
           drift = { statistic: 'ks', value: t.statistic, pValue: t.pValue, threshold: pPerFeature, drifted: t.pValue < pPerFeature, psi: p, psiFlagged: p >= cfg.psiThreshold };
         } else {
           // The distance decides, confirmed by the test: a heavy tail alone moves a sample's Wasserstein past 0.1.
-          const d = normalizedWasserstein(ref, values);
+          const d = normalizeWasserstein(wassersteinSorted(ref, values), this.refStd);
           drift = { statistic: 'wasserstein', value: d, pValue: t.pValue, threshold: cfg.driftThreshold, drifted: d >= cfg.driftThreshold && t.pValue < pPerFeature, psi: p, psiFlagged: p >= cfg.psiThreshold };
         }
       }
@@ -276,9 +301,10 @@ class FeatureTrack {
         if (overflowed) otherCount += c;
         else unseenCount += c;
       }
-      const n = [...counts.values()].reduce((s, x) => s + x, 0);
-      if (!overflowed && n > 0) unseen = unseenCount / n;
-      if (n > 0 && this.rows > this.missing) {
+      let total = 0;
+      for (const c of counts.values()) total += c;
+      if (!overflowed && total > 0) unseen = unseenCount / total;
+      if (total > 0 && this.refRows > this.missing) {
         const refCounts = [...keys.map((k) => this.cats.get(k)!), this.other, 0];
         const curCounts = [...keys.map((k) => counts.get(k) ?? 0), otherCount, unseenCount];
         const p = psi(refCounts, curCounts);
@@ -292,16 +318,16 @@ class FeatureTrack {
       }
     }
     const refCats = this.kind === 'categorical'
-      ? [...this.cats].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([k, c]): [string, number] => [k, c / Math.max(1, this.rows)])
+      ? [...this.cats].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([k, c]): [string, number] => [k, c / Math.max(1, this.refRows)])
       : null;
     return {
       name: this.f.name, path: this.f.path, mode: this.shape ? 'shape' : 'value', kind: this.kind,
       reference: {
-        type: TYPES[this.dominant]!, required: this.missing === 0, missing: this.rows === 0 ? 0 : this.missing / this.rows,
+        type: TYPES[this.dominant]!, required: this.missing === 0, missing: this.refRows === 0 ? 0 : this.missing / this.refRows,
         min: this.kind === 'numeric' && Number.isFinite(this.min) ? this.min : null, max: this.kind === 'numeric' && Number.isFinite(this.max) ? this.max : null,
-        categories: refCats, other: this.kind !== 'categorical' || this.rows === 0 ? 0 : this.other / this.rows,
+        categories: refCats, other: this.kind !== 'categorical' || this.refRows === 0 ? 0 : this.other / this.refRows,
       },
-      window: { rows: w.length, missing: w.length === 0 ? 0 : missing / w.length, typeChanged: present === 0 ? 0 : typeChanged / present, outOfRange, unseen },
+      window: { rows, missing: rows === 0 ? 0 : missing / rows, typeChanged: present === 0 ? 0 : typeChanged / present, outOfRange, unseen },
       drift,
     };
   }
@@ -378,7 +404,9 @@ export class RouteQuality {
   private referenceFrom: number | null = null;
   private referenceTo: number | null = null;
   private rowsSinceCheck = 0;
-  private last: { at: number; alerts: QualityAlert[]; features: FeatureReport[] } | undefined;
+  /** The features of a check in progress (one more per copy observed). */
+  private partial: FeatureReport[] | undefined;
+  private last: { at: number; alerts: QualityAlert[]; features: FeatureReport[]; predictions: PredictionDrift[] } | undefined;
   private readonly labels: PredictionRing;
   private readonly scores: PredictionRing;
 
@@ -406,11 +434,24 @@ export class RouteQuality {
       return;
     }
     for (let i = 0; i < this.tracks.length; i++) this.tracks[i]!.watch(obs.features[i]!, this.cfg.windowSize);
-    if (++this.rowsSinceCheck >= this.cfg.checkEvery) this.check(nowMs);
+    this.rowsSinceCheck++;
+    // A check on the live thread is spread over the copies that follow: one feature per copy (a sort of the
+    // window at most), so no copy's result waits for all the features' tests at once.
+    const partial = this.partial;
+    if (partial !== undefined) {
+      partial.push(this.tracks[partial.length]!.report(this.small, this.pPerFeature));
+      if (partial.length === this.tracks.length) {
+        this.partial = undefined;
+        this.finish(partial, nowMs);
+      }
+    } else if (this.rowsSinceCheck >= this.cfg.checkEvery && this.windowRows >= this.minWindow) {
+      this.rowsSinceCheck = 0;
+      this.partial = [];
+    }
   }
 
   private get windowRows(): number {
-    return this.tracks[0]?.ring.length ?? 0;
+    return this.tracks[0]?.rows ?? 0;
   }
 
   private get minWindow(): number {
@@ -429,11 +470,15 @@ export class RouteQuality {
   /** Compares the window with the reference now; an alert keeps the time it was first found while checks keep finding it. */
   check(nowMs: number): void {
     this.rowsSinceCheck = 0;
+    this.partial = undefined;
     if (this.learning || this.windowRows < this.minWindow) return;
-    const features = this.tracks.map((t) => t.report(this.small, this.pPerFeature));
+    this.finish(this.tracks.map((t) => t.report(this.small, this.pPerFeature)), nowMs);
+  }
+
+  private finish(features: FeatureReport[], nowMs: number): void {
     const before = new Map((this.last?.alerts ?? []).map((a) => [`${a.path}\u0000${a.check}`, a.since]));
     const alerts = features.flatMap((f) => alertsOf(f, this.cfg)).map((a) => ({ ...a, since: before.get(`${a.path}\u0000${a.check}`) ?? nowMs }));
-    this.last = { at: nowMs, alerts, features };
+    this.last = { at: nowMs, alerts, features, predictions: this.predictionDrift() };
   }
 
   private predictionDrift(): PredictionDrift[] {
@@ -477,7 +522,7 @@ export class RouteQuality {
       thresholds: { driftThreshold: this.cfg.driftThreshold, pValue: this.cfg.pValue, pValuePerFeature: this.pPerFeature, psi: this.cfg.psiThreshold },
       alerts,
       features: learning ? [] : this.last?.features ?? [],
-      predictions: this.predictionDrift(),
+      predictions: learning ? [] : this.last?.predictions ?? [],
       gate: { enabled: this.cfg.gate, open: !this.cfg.gate || reasons.length === 0, reasons },
     };
   }

@@ -76,8 +76,11 @@ export interface TestResult { readonly statistic: number; readonly pValue: numbe
  * (within a few percent of scipy's `ks_2samp`, exact at large n).
  */
 export function ksTwoSample(reference: readonly number[], current: readonly number[]): TestResult {
-  const a = Float64Array.from(reference).sort();
-  const b = Float64Array.from(current).sort();
+  return ksSorted(Float64Array.from(reference).sort(), Float64Array.from(current).sort());
+}
+
+/** ksTwoSample over samples already sorted ascending (the reference is sorted once, when it is learned). */
+export function ksSorted(a: Float64Array, b: Float64Array): TestResult {
   const n = a.length;
   const m = b.length;
   if (n === 0 || m === 0) return { statistic: 0, pValue: 1 };
@@ -143,18 +146,21 @@ function mean(xs: ArrayLike<number>): number {
 }
 
 /** Population standard deviation (numpy's default ddof 0, as Evidently's np.std). */
-export function std(xs: readonly number[]): number {
+export function std(xs: ArrayLike<number>): number {
   if (xs.length === 0) return 0;
   const mu = mean(xs);
   let s = 0;
-  for (const x of xs) s += (x - mu) * (x - mu);
+  for (let i = 0; i < xs.length; i++) s += (xs[i]! - mu) * (xs[i]! - mu);
   return Math.sqrt(s / xs.length);
 }
 
 /** The first Wasserstein distance between two samples: ∫ |F_a − F_b| (scipy.stats.wasserstein_distance). */
 export function wasserstein(a: readonly number[], b: readonly number[]): number {
-  const x = Float64Array.from(a).sort();
-  const y = Float64Array.from(b).sort();
+  return wassersteinSorted(Float64Array.from(a).sort(), Float64Array.from(b).sort());
+}
+
+/** wasserstein over samples already sorted ascending. */
+export function wassersteinSorted(x: Float64Array, y: Float64Array): number {
   const n = x.length;
   const m = y.length;
   if (n === 0 || m === 0) return 0;
@@ -176,9 +182,12 @@ export function wasserstein(a: readonly number[], b: readonly number[]): number 
  * Evidently's normalized Wasserstein: W1(reference, current) / std(reference). A reference without spread
  * (std 0) cannot be normalized: the distance is then 0 when the current sample sits on it, else Infinity.
  */
-export function normalizedWasserstein(reference: readonly number[], current: readonly number[]): number {
-  const w = wasserstein(reference, current);
-  const s = std(reference);
+export function normalizedWasserstein(reference: readonly number[], current: readonly number[], sd = std(reference)): number {
+  return normalizeWasserstein(wasserstein(reference, current), sd);
+}
+
+/** A Wasserstein distance over the reference's standard deviation (0 or Infinity when it has none). */
+export function normalizeWasserstein(w: number, s: number): number {
   if (s > 0) return w / s;
   return w === 0 ? 0 : Infinity;
 }
@@ -229,9 +238,10 @@ export function quantileEdges(sample: readonly number[], bins: number): number[]
 }
 
 /** Counts of a sample in the bins the edges make: (−∞, e0), [e0, e1), …, [e_last, ∞). */
-export function binCounts(sample: readonly number[], edges: readonly number[]): number[] {
+export function binCounts(sample: ArrayLike<number>, edges: readonly number[]): number[] {
   const out = new Array<number>(edges.length + 1).fill(0);
-  for (const x of sample) {
+  for (let i = 0; i < sample.length; i++) {
+    const x = sample[i]!;
     let lo = 0;
     let hi = edges.length;
     while (lo < hi) {

@@ -70,11 +70,12 @@ describe('data quality and drift on demo traffic', () => {
         expect(new Set(report.alerts.map((a) => a.feature))).toEqual(new Set(['country']));
       });
 
-      it('missingness concludes inconclusive, naming the feature', () => {
+      it('missingness concludes inconclusive, naming the feature, since the check that found it', () => {
+        // The first check starts once the window holds minWindow (200) copies and takes one feature per copy.
         const { report } = run(9, size, missing);
         const e = conclude(report);
         expect(e.outcome).toBe('inconclusive');
-        expect(e.reasons).toContain(`data quality: \`device\` missing in 25% of the window (reference 0.0%, a required field) since ${new Date(Date.UTC(2026, 11, 7, 14, 0) + (size + 199) * 100).toISOString().slice(11, 16)} UTC`);
+        expect(e.reasons).toContain(`data quality: \`device\` missing in 25% of the window (reference 0.0%, a required field) since ${new Date(Date.UTC(2026, 11, 7, 14, 0) + (size + 199 + FEATURES.length) * 100).toISOString().slice(11, 16)} UTC`);
         expect(new Set(report.alerts.map((a) => a.feature))).toEqual(new Set(['device']));
       });
 
