@@ -136,3 +136,29 @@ describe('data quality and drift on demo traffic', () => {
     expect(evaluate({ criteria: [{ metric: 'drift', comparator: '<=', threshold: 0, confidence: 0.95 }], minSamples: 1 }, { window: { compared: 10 }, quality: clean }).outcome).toBe('pass');
   });
 });
+
+describe('prediction drift (reported, not gated)', () => {
+  it('the candidate\'s labels and scores against the incumbent\'s, over the window', () => {
+    const cfg = qualitySchema.parse({ features: ['$.x'], referenceSize: 100, windowSize: 500, minWindow: 200 });
+    const same = new RouteQuality('p', cfg);
+    const moved = new RouteQuality('p', cfg);
+    let s = 12345;
+    const u = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296);
+    for (let i = 0; i < 600; i++) {
+      const label = u() < 0.3 ? 'fraud' : 'legit';
+      const score = u();
+      same.observe({ features: [u()], scores: [score, score] }, i, [label, label]);
+      // The candidate calls 40% of the legit ones fraud and scores 0.2 higher.
+      const flipped = label === 'legit' && u() < 0.4 ? 'fraud' : label;
+      moved.observe({ features: [u()], scores: [score, score + 0.2] }, i, [label, flipped]);
+    }
+    const a = same.report(600);
+    expect(a.predictions.map((p) => [p.kind, p.statistic, p.drifted])).toEqual([['label', 'chi2', false], ['score', 'ks', false]]);
+    expect(a.gate.open).toBe(true);
+    const b = moved.report(600);
+    expect(b.predictions.map((p) => [p.kind, p.drifted])).toEqual([['label', true], ['score', true]]);
+    expect(b.predictions.find((p) => p.kind === 'score')!.distance).toBeGreaterThan(0.5);
+    // Reported beside the inputs: the prediction drift alone does not close the gate.
+    expect(b.gate.open).toBe(true);
+  });
+});
