@@ -36,7 +36,42 @@ export interface Analysis {
     /** Which window decided: the report's rolling window, from and to (ms since the epoch). */
     readonly window: { readonly fromMs: number | null; readonly toMs: number | null; readonly lengthMs: number | null } | null;
   };
+  /** The route's data quality and drift (routes[].quality, docs/quality.md), or null when it profiles nothing. */
+  readonly quality: AnalysisQuality | null;
   readonly checkedAt: string;
+}
+
+export interface AnalysisQuality {
+  /** learning | waiting | ok | alert */
+  readonly status: string;
+  /** Whether data quality lets a pass stand (closed: the analysis is inconclusive, and so is an experiment's conclusion). */
+  readonly gate: 'open' | 'closed';
+  readonly reasons: readonly string[];
+  readonly features: readonly {
+    readonly name: string; readonly mode: string | null; readonly statistic: string | null; readonly value: number | null;
+    readonly pValue: number | null; readonly threshold: number | null; readonly drifted: boolean; readonly psi: number | null;
+  }[];
+  readonly predictions: readonly { readonly kind: string; readonly statistic: string | null; readonly pValue: number | null; readonly distance: number | null; readonly drifted: boolean }[];
+}
+
+/** The report's quality section, read as JSON (a fleet's gathered report reads the same way). */
+export function qualityOf(report: Record<string, unknown> | undefined): AnalysisQuality | null {
+  const q = obj(report?.quality);
+  if (q === undefined) return null;
+  const gate = obj(q.gate);
+  const str = (v: unknown) => (typeof v === 'string' ? v : null);
+  return {
+    status: str(q.status) ?? 'unknown',
+    gate: gate?.enabled === false || gate?.open !== false ? 'open' : 'closed',
+    reasons: (Array.isArray(gate?.reasons) ? gate.reasons : []).filter((x): x is string => typeof x === 'string'),
+    features: (Array.isArray(q.features) ? q.features : []).map(obj).filter((f) => f !== undefined).map((f) => {
+      const d = obj(f.drift);
+      return { name: str(f.name) ?? '', mode: str(f.mode), statistic: str(d?.statistic), value: num(d?.value), pValue: num(d?.pValue), threshold: num(d?.threshold), drifted: d?.drifted === true, psi: num(d?.psi) };
+    }),
+    predictions: (Array.isArray(q.predictions) ? q.predictions : []).map(obj).filter((p) => p !== undefined).map((p) => ({
+      kind: str(p.kind) ?? '', statistic: str(p.statistic), pValue: num(p.pValue), distance: num(p.distance), drifted: p.drifted === true,
+    })),
+  };
 }
 
 /**
@@ -114,8 +149,14 @@ export function analyse(route: string, view: RouteView | undefined, reportBody: 
     status = verdict === 'pass' ? 'pass' : verdict === 'fail' ? 'fail' : 'inconclusive';
     if (status === 'inconclusive') reasons.push(`comparison verdict ${verdict}`);
   }
+  // Data quality: inputs that left their profile (or a reference still learned) keep a pass from standing.
+  const quality = qualityOf(report);
+  if (quality?.gate === 'closed' && status === 'pass') {
+    status = 'inconclusive';
+    reasons.push(...quality.reasons);
+  }
   // The checks that failed or warned explain a verdict; a pass is explained by all of them.
-  const telling = status === 'pass' ? checks : checks.filter((c) => c.outcome !== 'ok');
+  const telling = status === 'pass' || (quality?.gate === 'closed' && verdict === 'pass') ? checks : checks.filter((c) => c.outcome !== 'ok');
   for (const c of telling) reasons.push(reasonLine(c));
   if (status !== 'pass') reasons.push(...hints);
   return {
@@ -124,6 +165,7 @@ export function analyse(route: string, view: RouteView | undefined, reportBody: 
       compared: num(window?.compared), windowMs: num(window?.lengthMs), rolloutState: view?.state ?? null, weight: view?.weight.value ?? null,
       window: window === undefined ? null : { fromMs: num(window.fromMs), toMs: num(window.toMs), lengthMs: num(window.lengthMs) },
     },
+    quality,
     checkedAt: new Date(nowMs).toISOString(),
   };
 }

@@ -33,6 +33,7 @@ import { createTracer, type Tracer } from '../observe/trace.js';
 import { GrpcChannels } from '../grpc/channels.js';
 import { grpcMethods, liveGrpc } from '../grpc/route.js';
 import type { StreamReport } from '../compare/stream-book.js';
+import { QualityBook } from '../quality/index.js';
 import { RouteResults } from './route-results.js';
 import { Wiring, errorSummary, installSignals, stateBackend, type AdminPlane, type ReloadResult } from './wiring.js';
 
@@ -81,6 +82,8 @@ export class Shadowgate {
   private gen!: AppGeneration;
   /** The control plane: state backend, audit, experiments, routing runtime, admin API, reload (wiring.ts). */
   readonly wiring: Wiring;
+  /** Each route's data quality and drift (routes[].quality, docs/quality.md). */
+  private readonly quality = new QualityBook();
   /** The one dataset writer of the process (every route's results append to it). */
   private writer: { key: string; writer: DatasetWriter } | undefined;
   /** The lineage ledger (config `ledger:`); workers of a cluster write their own `.w<id>` file. */
@@ -130,6 +133,7 @@ export class Shadowgate {
     scrape.liveInFlight = () => this.proxy.inFlightCount;
     scrape.slotsInUse = () => this.routing.slotsInUse();
     scrape.upstreamConnections = () => [...this.gen.pools].map(([name, pool]) => [name, pool.stats]);
+    scrape.quality = () => this.quality.reports(Date.now());
   }
 
   get config(): Config {
@@ -189,6 +193,7 @@ export class Shadowgate {
     const metrics = this.metrics;
     const results = new RouteResults(r, previous, { metrics, writer: () => this.writer?.writer });
     const comparer = results.comparer;
+    this.quality.forRoute(r);
     const policyName = r.shadow?.policy;
     // gRPC: the .proto files load here too, so a bad one fails the configuration (the threads decode with them).
     const methods = r.protocol === 'grpc' ? grpcMethods(r) : undefined;
@@ -198,7 +203,10 @@ export class Shadowgate {
       policy: policyName === 'none' && !r.shadow.allowRawData ? undefined : policyName,
       metrics,
       overload: this.overload,
-      onResult: (result) => results.record(result),
+      onResult: (result) => {
+        if (result.quality) this.quality.observe(r.name, result.quality, Date.now(), result.diff?.labels);
+        results.record(result);
+      },
       onError: (err) => this.log.error({ route: r.name, err: errorSummary(err) }, 'shadow hook failed'),
       ...(tracer ? { tracer } : {}),
     });
@@ -262,6 +270,7 @@ export class Shadowgate {
         publishRouteUpstreams(this.metrics, config);
         // A route the reload removed takes its comparison with it: report(route) no longer answers for it.
         this.gen = gen;
+        this.quality.keep(config.routes.map((r) => r.name));
         // In the same turn as the swap: every copy of the new generation reaches a thread after its config.
         this.shadowThreads.configure(config, gen.generation);
         this.applyRecording(config);
@@ -295,7 +304,9 @@ export class Shadowgate {
       // The other replicas' latest snapshots, and this one's as of now.
       const snaps = this.backend.snapshots(now).filter((s) => s.replica !== this.backend.replica);
       snaps.push({ replica: this.backend.replica, at: now, routes: comparerSnapshots(this.gen.compared) });
-      return fleetReport(this.gen.config, snaps, route, now);
+      const fleet = fleetReport(this.gen.config, snaps, route, now);
+      // Each replica learns its own reference: the fleet's report carries this replica's quality section.
+      return fleet === undefined ? undefined : Array.isArray(fleet) ? fleet.map((r) => this.withQuality(r, now)) : this.withQuality(fleet, now);
     }
     if (route !== undefined) return this.routeReport(route, now);
     return this.gen.config.routes.flatMap((r) => {
@@ -318,7 +329,14 @@ export class Shadowgate {
 
   /** A route's report, with its streaming section when the route's answers stream. */
   private routeReport(route: string, now: number): (RouteReport & { streams?: StreamReport }) | undefined {
-    return this.gen.compared.get(route)?.report(now);
+    const report = this.gen.compared.get(route)?.report(now);
+    return report === undefined ? undefined : this.withQuality(report, now);
+  }
+
+  /** A report with the route's quality section (routes[].quality), when it has one. */
+  private withQuality<R extends RouteReport>(r: R, now: number): R {
+    const quality = this.quality.report(r.route, now);
+    return quality === undefined ? r : { ...r, quality };
   }
 
   private adminPlane(): AdminPlane {

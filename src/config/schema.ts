@@ -11,6 +11,7 @@ import { stateSchema } from './schema/state.js';
 import { rewriteProblems, rewriteSchema, streamTimeout } from './schema/protocols.js';
 import { tracingSchema } from './schema/tracing.js';
 import { experimentSchema } from './schema/experiments.js';
+import { qualityProblems, qualitySchema } from './schema/quality.js';
 import { listenerTlsSchema, upstreamTlsSchema } from './schema/tls.js';
 import { grpcProblems, grpcRouteSchema, routeProtocol } from './schema/grpc.js';
 
@@ -81,6 +82,8 @@ export const routeSchema = z.object({
   /** grpc: calls are proxied over HTTP/2 with trailers, and shadow copies decoded with `grpc.protos`. */
   protocol: routeProtocol,
   grpc: grpcRouteSchema.optional(),
+  /** Data quality and drift of the shadow copies' inputs (docs/quality.md). */
+  quality: qualitySchema.optional(),
 }).strict();
 export type RouteConfig = z.infer<typeof routeSchema>;
 
@@ -210,6 +213,7 @@ export function crossCheck(raw: unknown): Problem[] {
     if (Array.isArray(shadow.targets)) shadow.targets.forEach((t: unknown, j: number) => upstream(t, ['routes', i, 'shadow', 'targets', j]));
     upstream(shadow.baseline, ['routes', i, 'shadow', 'baseline']);
     problems.push(...rewriteProblems(shadow, ['routes', i, 'shadow']));
+    problems.push(...qualityProblems(r, ['routes', i]));
     const policy = str(shadow.policy);
     if (policy === 'none') {
       if (shadow.allowRawData !== true) {
@@ -246,3 +250,4 @@ export type { RewriteConfig, TargetRewrite } from './schema/protocols.js';
 export type { TracingConfig } from './schema/tracing.js';
 export type { ListenerTlsConfig, UpstreamTlsConfig } from './schema/tls.js';
 export type { GrpcRouteConfig } from './schema/grpc.js';
+export type { QualityConfig } from './schema/quality.js';

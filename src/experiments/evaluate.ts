@@ -29,6 +29,8 @@ export interface Evaluation {
   readonly criteria: readonly CriterionStatus[];
   readonly outcome: Outcome;
   readonly reasons: readonly string[];
+  /** The route's data quality (routes[].quality) as the gate read it: a closed gate keeps the outcome from pass. */
+  readonly quality?: { readonly status: string; readonly open: boolean; readonly reasons: readonly string[] };
 }
 
 type Json = Record<string, unknown>;
@@ -75,6 +77,15 @@ function read(metric: CriterionMetric, report: Json): Reading {
       const fields = Array.isArray(w.fields) ? w.fields.map(obj) : [];
       const count = fields.filter((f) => f?.status === 'regression').length;
       return { value: count, bounds: { low: count, high: count }, n: num(w.compared) };
+    }
+    case 'drift': {
+      // The count of input features whose drift test or distance is past its threshold (docs/quality.md): exact.
+      const q = obj(report.quality);
+      if (q === undefined) return { value: null, bounds: null, n: null, missing: 'the route has no data-quality profile (routes[].quality)' };
+      if (q.status === 'learning' || q.status === 'waiting') return { value: null, bounds: null, n: null, missing: `data quality is ${String(q.status)}: ${String((obj(q.gate)?.reasons as unknown[] | undefined)?.[0] ?? '')}` };
+      const features = Array.isArray(q.features) ? q.features.map(obj) : [];
+      const count = features.filter((f) => obj(f?.drift)?.drifted === true).length;
+      return { value: count, bounds: { low: count, high: count }, n: num(obj(q.window)?.rows) };
     }
     case 'stream ttft ratio': {
       const t = obj(obj(obj(report.streams)?.comparison)?.timeToFirstToken);
@@ -164,5 +175,22 @@ export function evaluate(exp: Pick<ExperimentConfig, 'criteria' | 'minSamples'>,
     outcome = reasons.length === 0 ? 'pass' : 'inconclusive';
     if (outcome === 'pass') reasons.push(...criteria.map((c) => `passed: ${c.detail}`), `${samples} compared exchanges (${min.minSamples} needed)`);
   }
-  return { samples, ...min, criteria, outcome, reasons };
+  // Data quality gates the conclusion (docs/quality.md): while the route's inputs have left their profile (or
+  // the reference is still learned), the outcome is never pass; a failed criterion still fails.
+  const q = qualityGate(report);
+  if (q !== undefined && !q.open && outcome !== 'fail') {
+    if (outcome === 'pass') reasons.length = 0;
+    outcome = 'inconclusive';
+    reasons.unshift(...q.reasons);
+  }
+  return { samples, ...min, criteria, outcome, reasons, ...(q !== undefined ? { quality: q } : {}) };
+}
+
+/** The report's quality section as the gate reads it (plain JSON), or undefined when the route profiles nothing. */
+function qualityGate(report: Json): Evaluation['quality'] {
+  const q = obj(report.quality);
+  const gate = obj(q?.gate);
+  if (q === undefined || gate === undefined) return undefined;
+  const reasons = (Array.isArray(gate.reasons) ? gate.reasons : []).filter((r): r is string => typeof r === 'string');
+  return { status: typeof q.status === 'string' ? q.status : 'unknown', open: gate.enabled === false || gate.open !== false, reasons };
 }

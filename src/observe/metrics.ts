@@ -20,6 +20,8 @@ export function createMetrics(registry = new Registry(), opts: { defaults?: bool
     liveInFlight?: () => number;
     slotsInUse?: () => [string, number][];
     upstreamConnections?: () => [string, { connected: number; running: number; pending: number }][];
+    /** Each route's data-quality report (src/quality, read structurally). */
+    quality?: () => [string, QualityScrape][];
   } = {};
   const buildInfo = new Gauge({ name: 'shadowgate_build_info', help: 'Always 1; the labels say which shadowgate and Node.js are running.', labelNames: ['version', 'node'] as const, registers: r });
   buildInfo.set({ version: opts.version ?? packageVersion(), node: process.versions.node }, 1);
@@ -66,11 +68,50 @@ export function createMetrics(registry = new Registry(), opts: { defaults?: bool
           this.set({ upstream, state: 'queued' }, s.pending);
         }
       } }),
+    ...qualityGauges(r, scrape),
     traceSpans: new Counter({ name: 'shadowgate_trace_spans_total', help: 'Spans given to the OTLP exporter, by outcome (exported, dropped when the queue was full, failed to send).', labelNames: ['outcome'] as const, registers: r }),
   };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** The part of a route's quality report the metrics read (docs/quality.md). */
+export interface QualityScrape {
+  readonly status: string;
+  readonly reference: { readonly rows: number };
+  readonly alerts: readonly { readonly check: string }[];
+  readonly features: readonly { readonly name: string; readonly drift: { readonly statistic: string; readonly value: number; readonly pValue: number | null; readonly drifted: boolean; readonly psi: number | null } | null }[];
+  readonly gate: { readonly open: boolean };
+}
+
+const QUALITY_CHECKS = ['drift', 'missing', 'type', 'range', 'unseen'] as const;
+
+/**
+ * Data quality and drift, read at scrape time. Labels are bounded: routes, the route's features (at most
+ * 32 each, from the config), the five checks and four statistics.
+ */
+function qualityGauges(r: Registry[], scrape: { quality?: () => [string, QualityScrape][] }) {
+  const each = (g: Gauge, set: (route: string, q: QualityScrape) => void) => {
+    g.reset();
+    for (const [route, q] of scrape.quality?.() ?? []) set(route, q);
+  };
+  return {
+    qualityDrift: new Gauge({ name: 'shadowgate_quality_drift', help: 'Drift of an input feature from the route\'s reference, by the statistic that judged it (ks: D, chi2: the statistic, wasserstein: normalized distance, jensen-shannon: distance).', labelNames: ['route', 'feature', 'statistic'] as const, registers: r, aggregator: 'max',
+      collect() { each(this, (route, q) => { for (const f of q.features) if (f.drift) this.set({ route, feature: f.name, statistic: f.drift.statistic }, f.drift.value); }); } }),
+    qualityDriftPValue: new Gauge({ name: 'shadowgate_quality_drift_p_value', help: 'p-value of an input feature\'s two-sample test (KS or chi-squared) against the reference.', labelNames: ['route', 'feature'] as const, registers: r, aggregator: 'min',
+      collect() { each(this, (route, q) => { for (const f of q.features) if (f.drift?.pValue != null) this.set({ route, feature: f.name }, f.drift.pValue); }); } }),
+    qualityDrifted: new Gauge({ name: 'shadowgate_quality_drifted', help: '1 while an input feature has drifted from the route\'s reference (past its threshold).', labelNames: ['route', 'feature'] as const, registers: r, aggregator: 'max',
+      collect() { each(this, (route, q) => { for (const f of q.features) if (f.drift) this.set({ route, feature: f.name }, f.drift.drifted ? 1 : 0); }); } }),
+    qualityPsi: new Gauge({ name: 'shadowgate_quality_psi', help: 'Population stability index of an input feature against the route\'s reference (reported, not gated).', labelNames: ['route', 'feature'] as const, registers: r, aggregator: 'max',
+      collect() { each(this, (route, q) => { for (const f of q.features) if (f.drift?.psi != null) this.set({ route, feature: f.name }, f.drift.psi); }); } }),
+    qualityAlerts: new Gauge({ name: 'shadowgate_quality_alerts', help: 'Data-quality alerts standing on a route, by check (drift, missing, type, range, unseen).', labelNames: ['route', 'check'] as const, registers: r, aggregator: 'max',
+      collect() { each(this, (route, q) => { for (const check of QUALITY_CHECKS) this.set({ route, check }, q.alerts.filter((a) => a.check === check).length); }); } }),
+    qualityReferenceRows: new Gauge({ name: 'shadowgate_quality_reference_rows', help: 'Copies in the route\'s data-quality reference (learned from its first quality.referenceSize copies).', labelNames: ['route'] as const, registers: r, aggregator: 'min',
+      collect() { each(this, (route, q) => this.set({ route }, q.reference.rows)); } }),
+    qualityGateOpen: new Gauge({ name: 'shadowgate_quality_gate_open', help: '1 while the route\'s data quality lets its experiments pass; 0 while the reference is learned or an alert stands.', labelNames: ['route'] as const, registers: r, aggregator: 'min',
+      collect() { each(this, (route, q) => this.set({ route }, q.gate.open ? 1 : 0)); } }),
+  };
+}
 
 /** Metric label for an HTTP status: the code itself (a bounded set). */
 export function codeLabel(status: number): string {

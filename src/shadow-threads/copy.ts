@@ -19,6 +19,7 @@ import { toDatasetRecord } from '../dataset/record.js';
 import { pipelineRoute, type GrpcCodec, type PipelineRoute } from '../pipeline/route.js';
 import { comparable, copyExchange, sendCopy } from '../pipeline/send.js';
 import { seedOf } from '../kernel/hash.js';
+import { observeCopy, threadQuality, type ThreadQuality } from './quality.js';
 
 /** What a thread holds for one route of one generation: the pipeline's route and the live side's own parts. */
 export interface ThreadRoute extends PipelineRoute {
@@ -32,6 +33,8 @@ export interface ThreadRoute extends PipelineRoute {
   readonly record: boolean;
   /** Seeded per thread and route: the order targets are called in. */
   readonly random: () => number;
+  /** The data-quality features read on each copy (routes[].quality), or undefined. */
+  readonly quality: ThreadQuality | undefined;
 }
 
 export function threadRoute(r: RouteConfig & { shadow: ShadowConfig }, config: Config, policyOf: (name: string) => CompiledPolicy | undefined, gate: SampleGate | undefined, grpc?: GrpcCodec): ThreadRoute {
@@ -47,6 +50,7 @@ export function threadRoute(r: RouteConfig & { shadow: ShadowConfig }, config: C
     gate: cfg.compare.enabled ? gate : undefined,
     record: config.record?.enabled === true && cfg.record,
     random: seededRandom(seedOf(r.name) ^ threadId),
+    quality: threadQuality(r),
   };
 }
 
@@ -64,7 +68,7 @@ export function dropReasonOf(reason: string): DropReason {
 }
 
 type Anonymized =
-  | { ok: true; request: AnonymizedRequest; replacements: readonly (readonly [string, number])[] }
+  | { ok: true; request: AnonymizedRequest; replacements: readonly (readonly [string, number])[]; source: RawRequest }
   | { ok: false; drop: DropReason; replacements: readonly (readonly [string, number])[] };
 
 /** The one place a policy runs on a live request's copy. */
@@ -78,11 +82,11 @@ function anonymizeCopy(route: ThreadRoute, wire: RawRequest): Anonymized {
     if (!decoded.ok) return { ok: false, drop: decoded.reason === 'unsupported' ? 'no_policy' : 'anonymize_error', replacements: [] };
     raw = decoded.request;
   }
-  if (policy === 'none') return { ok: true, request: { method: raw.method, url: raw.url, headers: copyHeaders(raw.headers), body: raw.body }, replacements: [] };
+  if (policy === 'none') return { ok: true, request: { method: raw.method, url: raw.url, headers: copyHeaders(raw.headers), body: raw.body }, replacements: [], source: raw };
   // A compressed body is bounded once decoded by the same limit as the body the copy was admitted with.
   const out = policy.anonymize(raw, { maxDecodedBytes: route.cfg.maxBodyBytes });
   const replacements = [...out.replacements];
-  return out.ok ? { ok: true, request: out.request, replacements } : { ok: false, drop: dropReasonOf(out.reason), replacements };
+  return out.ok ? { ok: true, request: out.request, replacements, source: raw } : { ok: false, drop: dropReasonOf(out.reason), replacements };
 }
 
 function targetCall(r: ShadowResponse, trace: TraceContext | undefined): TargetCall {
@@ -111,7 +115,8 @@ export async function processCopy(route: ThreadRoute, dispatcher: Sender, msg: C
   const answers = sent.answers;
   const traceOf = (role: ShadowRole) => traces?.[route.roles.findIndex(([, r]) => r === role)];
   const calls = answers.map((a) => targetCall(a, traceOf(a.role)));
-  const base = { id: msg.id, threadId, replacements: anonymized.replacements, calls, ...(live ? { trace: live } : {}) };
+  const quality = route.quality && observeCopy(route.quality, anonymized.source, request, route.policy === 'none', answers);
+  const base = { id: msg.id, threadId, replacements: anonymized.replacements, calls, ...(live ? { trace: live } : {}), ...(quality ? { quality } : {}) };
   try {
     const ex = copyExchange(route.name, msg.requestId, route.policyId, ts, request, answers);
     // Streamed answers are compared as their assembled text; their token timing travels back beside the diff.

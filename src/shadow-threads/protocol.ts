@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.js';
 import type { CallSummary, ExchangeDiff } from '../compare/index.js';
 import type { DropReason } from '../shadow/shadow.js';
 import type { StreamObservation } from '../compare/stream-book.js';
+import type { QualityObservation } from '../quality/index.js';
 
 /** One admitted copy, as the live thread hands it over (the raw request: anonymization happens there). */
 export interface CopyMessage {
@@ -48,6 +49,8 @@ export interface CopyResult {
   readonly error?: string;
   /** Streamed answers (SSE, NDJSON): token timing and agreement for the route's stream book. */
   readonly streams?: StreamObservation;
+  /** The copy's data-quality features (routes[].quality): kept fields by value, replaced fields by shape. */
+  readonly quality?: QualityObservation;
   /** The live call's context the copies were children of (for their spans). */
   readonly trace?: { readonly traceId: string; readonly spanId: string; readonly flags: string };
 }

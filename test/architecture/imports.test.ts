@@ -17,6 +17,8 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   exchange: ['compare'], // types only: a streamed answer's chunk marks (compare/stream.ts)
   anonymize: ['config', 'errors', 'exchange'],
   compare: ['config', 'errors', 'exchange'],
+  // Data quality and drift: a pure engine like compare/ (features observed in the shadow threads, one profile per route live).
+  quality: ['config', 'errors'],
   observe: ['config', 'version', 'compare'],
   http: ['config'],
   routing: ['config', 'errors', 'observe', 'compare'],
@@ -30,14 +32,14 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   // Replay: recorded anonymized requests through the copy pipeline, into the comparison engine.
   replay: ['config', 'errors', 'exchange', 'compare', 'http', 'pipeline', 'dataset', 'ledger'],
   shadow: ['config', 'errors', 'exchange', 'observe', 'compare', 'shadow-threads', 'http'],
-  'shadow-threads': ['config', 'errors', 'exchange', 'observe', 'anonymize', 'compare', 'grpc', 'shadow', 'http', 'pipeline', 'dataset'],
+  'shadow-threads': ['config', 'errors', 'exchange', 'observe', 'anonymize', 'compare', 'grpc', 'shadow', 'http', 'pipeline', 'dataset', 'quality'],
   grpc: ['config', 'errors', 'exchange', 'observe', 'proxy', 'http'],
   proxy: ['config', 'errors', 'observe', 'routing', 'shadow', 'grpc', 'http'],
   // Experiments: pure lifecycle and criteria over a report read as JSON, and the in-memory registry.
   experiments: ['config', 'errors'],
   admin: ['config', 'errors', 'observe', 'routing', 'state', 'experiments'],
   console: [], // browser code: talks to the admin API over HTTP only
-  app: ['config', 'errors', 'exchange', 'version', 'observe', 'http', 'anonymize', 'compare', 'routing', 'state', 'dataset', 'shadow', 'shadow-threads', 'grpc', 'proxy', 'admin', 'ledger', 'experiments'],
+  app: ['config', 'errors', 'exchange', 'version', 'observe', 'http', 'anonymize', 'compare', 'routing', 'state', 'dataset', 'shadow', 'shadow-threads', 'grpc', 'proxy', 'admin', 'ledger', 'experiments', 'quality'],
   demo: ['config', 'errors', 'exchange', 'observe', 'compare', 'routing', 'dataset', 'replay', 'app'],
   cli: ['config', 'errors', 'exchange', 'version', 'observe', 'anonymize', 'compare', 'routing', 'state', 'dataset', 'shadow', 'proxy', 'admin', 'app', 'demo', 'ledger', 'pipeline', 'replay'],
 };

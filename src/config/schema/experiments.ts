@@ -6,6 +6,8 @@ import { z } from 'zod';
 /** The report's checks an experiment criterion can name (docs/experiments.md says where each is read). */
 export const CRITERION_METRICS = [
   'agreement', 'disagreement', 'field regressions', 'error rate delta', 'latency median ratio', 'latency p99 ratio', 'stream ttft ratio',
+  // Input features drifted from the route's reference (routes[].quality, docs/quality.md): a count, exact.
+  'drift',
 ] as const;
 export type CriterionMetric = (typeof CRITERION_METRICS)[number];
 
