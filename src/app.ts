@@ -42,6 +42,7 @@ import { createTracer, type Tracer } from './observe/trace.js';
 import { GrpcChannels } from './grpc/channels.js';
 import { grpcMethods, liveGrpc, withOipRules } from './grpc/route.js';
 import { StreamBook, type StreamReport } from './compare/stream-book.js';
+import { RouteSliceBooks, sliceMetricRows, type SliceReport } from './quality/slices.js';
 
 export interface StartOptions {
   /** The file to re-read on reload (SIGHUP, POST /admin/reload). */
@@ -86,6 +87,8 @@ export class Shadowgate {
   /** Streamed answers' token timing per route, created on a route's first streamed exchange. */
   private readonly streamBooks = new Map<string, { comparer: RouteComparer; book: StreamBook }>();
   private readonly fieldTrackers = new Map<string, FieldLabelTracker>();
+  /** compare.slices: per-segment tables (docs/slices.md), fed by the slice keys the shadow threads read. */
+  private readonly sliceBooks = new RouteSliceBooks<RouteComparer>();
   private writer: { key: string; writer: DatasetWriter } | undefined;
   /** The lineage ledger (config `ledger:`); workers of a cluster write their own `.w<id>` file. */
   private ledger: { key: string; ledger: Ledger } | undefined;
@@ -145,6 +148,7 @@ export class Shadowgate {
     const scrape = this.metrics.scrape;
     scrape.liveInFlight = () => this.proxy.inFlightCount;
     scrape.slotsInUse = () => this.routing.slotsInUse();
+    scrape.slices = () => sliceMetricRows(this.sliceBooks.reports());
     scrape.upstreamConnections = () => [...this.gen.pools].map(([name, pool]) => [name, pool.stats]);
   }
 
@@ -355,12 +359,14 @@ export class Shadowgate {
     return out;
   }
 
-  /** A route's report, with its streaming section when the route's answers stream. */
-  private routeReport(route: string, now: number): (RouteReport & { streams?: StreamReport }) | undefined {
+  /** A route's report, with its streaming section when the route's answers stream, and its slices when configured. */
+  private routeReport(route: string, now: number): (RouteReport & { streams?: StreamReport; slices?: SliceReport }) | undefined {
     const c = this.comparers.get(route)?.comparer;
     if (c === undefined) return undefined;
     const book = this.streamBooks.get(route);
-    return book !== undefined && book.comparer === c ? { ...c.report(now), streams: book.book.report() } : c.report(now);
+    const slices = this.sliceBooks.report(route, c);
+    const report = book !== undefined && book.comparer === c ? { ...c.report(now), streams: book.book.report() } : c.report(now);
+    return slices === undefined ? report : { ...report, slices };
   }
 
   private adminContext(): AdminContext {
@@ -496,6 +502,7 @@ export class Shadowgate {
     }
     if (comparer && result.diff) {
       const outcome = comparer.recordDiff(result.diff, Date.now());
+      if (result.slices) this.sliceBooks.record(route.name, comparer, route.shadow!.compare.slices, result.slices, result.diff);
       let tracker = this.fieldTrackers.get(route.name);
       if (!tracker) this.fieldTrackers.set(route.name, (tracker = new FieldLabelTracker(route.shadow!.compare)));
       observeComparison(this.metrics, route.name, outcome, tracker);

@@ -37,6 +37,8 @@ export interface Analysis {
     readonly window: { readonly fromMs: number | null; readonly toMs: number | null; readonly lengthMs: number | null } | null;
   };
   readonly checkedAt: string;
+  /** compare.slices (docs/slices.md): the tests run and the segments flagged; absent without slices. */
+  readonly slices?: { readonly fdr: number | null; readonly tested: number | null; readonly flagged: readonly { readonly path: string; readonly value: string; readonly metric: string; readonly detail: string }[] };
 }
 
 /**
@@ -118,7 +120,9 @@ export function analyse(route: string, view: RouteView | undefined, reportBody: 
   const telling = status === 'pass' ? checks : checks.filter((c) => c.outcome !== 'ok');
   for (const c of telling) reasons.push(reasonLine(c));
   if (status !== 'pass') reasons.push(...hints);
+  const slices = slicesOf(report);
   return {
+    ...(slices === undefined ? {} : { slices }),
     route, status, verdict, pass: status === 'pass', reasons, checks,
     evidence: {
       compared: num(window?.compared), windowMs: num(window?.lengthMs), rolloutState: view?.state ?? null, weight: view?.weight.value ?? null,
@@ -126,6 +130,14 @@ export function analyse(route: string, view: RouteView | undefined, reportBody: 
     },
     checkedAt: new Date(nowMs).toISOString(),
   };
+}
+
+function slicesOf(report: Record<string, unknown> | undefined): Analysis['slices'] {
+  const s = obj(report?.slices);
+  if (s === undefined) return undefined;
+  const flagged = (Array.isArray(s.flagged) ? s.flagged : []).map(obj).filter((f): f is Record<string, unknown> => f !== undefined)
+    .map((f) => ({ path: String(f.path ?? ''), value: String(f.value ?? ''), metric: String(f.metric ?? ''), detail: typeof f.detail === 'string' ? f.detail : '' }));
+  return { fdr: num(s.fdr), tested: num(s.tested), flagged };
 }
 
 /**

@@ -29,6 +29,8 @@ export interface Evaluation {
   readonly criteria: readonly CriterionStatus[];
   readonly outcome: Outcome;
   readonly reasons: readonly string[];
+  /** compare.slices: the segments flagged now (docs/slices.md), shown whether or not a criterion names them. */
+  readonly flaggedSlices?: readonly string[];
 }
 
 type Json = Record<string, unknown>;
@@ -75,6 +77,15 @@ function read(metric: CriterionMetric, report: Json): Reading {
       const fields = Array.isArray(w.fields) ? w.fields.map(obj) : [];
       const count = fields.filter((f) => f?.status === 'regression').length;
       return { value: count, bounds: { low: count, high: count }, n: num(w.compared) };
+    }
+    case 'flagged slices': {
+      // A count, like field regressions: each segment already judged (anytime-valid, Benjamini–Hochberg).
+      const s = obj(report.slices);
+      if (s === undefined) return { value: null, bounds: null, n: null, missing: 'the route has no slices (compare.slices) or no compared exchange yet' };
+      const tested = num(s.tested) ?? 0;
+      const count = Array.isArray(s.flagged) ? s.flagged.length : 0;
+      if (count === 0 && tested === 0) return { value: null, bounds: null, n: 0, missing: `no segment has compare.slices.minSamples (${num(s.minSamples) ?? '?'}) exchanges yet` };
+      return { value: count, bounds: { low: count, high: count }, n: tested };
     }
     case 'stream ttft ratio': {
       const t = obj(obj(obj(report.streams)?.comparison)?.timeToFirstToken);
@@ -164,5 +175,13 @@ export function evaluate(exp: Pick<ExperimentConfig, 'criteria' | 'minSamples'>,
     outcome = reasons.length === 0 ? 'pass' : 'inconclusive';
     if (outcome === 'pass') reasons.push(...criteria.map((c) => `passed: ${c.detail}`), `${samples} compared exchanges (${min.minSamples} needed)`);
   }
-  return { samples, ...min, criteria, outcome, reasons };
+  const flagged = flaggedSlices(report);
+  if (flagged.length > 0) reasons.push(...flagged.map((d) => `slice flagged: ${d}`));
+  return flagged.length > 0 ? { samples, ...min, criteria, outcome, reasons, flaggedSlices: flagged } : { samples, ...min, criteria, outcome, reasons };
+}
+
+/** The report's flagged slices, one line each (empty without compare.slices). */
+function flaggedSlices(report: Json): string[] {
+  const f = obj(report.slices)?.flagged;
+  return Array.isArray(f) ? f.map((x) => obj(x)?.detail).filter((d): d is string => typeof d === 'string') : [];
 }

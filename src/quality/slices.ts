@@ -368,3 +368,59 @@ function buildReport(cfg: SlicesConfig, tables: readonly PathTable[]): SliceRepo
   }));
   return { fdr: cfg.fdr, minSamples: cfg.minSamples, tested: tests.length, paths, flagged };
 }
+
+/**
+ * Each route's SliceBook, kept while the route's comparer (`owner`) lives: a new comparer (its compare
+ * settings changed) starts a new table, as it starts a new report.
+ */
+export class RouteSliceBooks<Owner> {
+  private readonly books = new Map<string, { owner: Owner; book: SliceBook }>();
+
+  record(route: string, owner: Owner, cfg: SlicesConfig | undefined, keys: readonly string[], d: ExchangeDiff): void {
+    if (cfg === undefined) return;
+    let b = this.books.get(route);
+    if (b?.owner !== owner) this.books.set(route, (b = { owner, book: new SliceBook(cfg) }));
+    b.book.record(keys, d);
+  }
+
+  /** The route's slice report, when its current comparer has a table. */
+  report(route: string, owner: Owner): SliceReport | undefined {
+    const b = this.books.get(route);
+    return b !== undefined && b.owner === owner ? b.book.report() : undefined;
+  }
+
+  /** Every route's current report (for the metrics scrape). */
+  reports(): [string, SliceReport][] {
+    return [...this.books].map(([route, b]) => [route, b.book.report()]);
+  }
+}
+
+/** The report as metric rows: route × path × shown segment × metric (bounded by the paths' top-k). */
+export function sliceMetricRows(reports: readonly (readonly [string, SliceReport])[]): { route: string; path: string; segment: string; metric: string; rate: number | null; flagged: boolean }[] {
+  return reports.flatMap(([route, rep]) => rep.paths.flatMap((p) => p.segments.flatMap((s) => s.metrics.map((m) => ({
+    route, path: p.path, segment: s.value, metric: m.metric, rate: m.rate, flagged: m.status === 'flagged',
+  })))));
+}
+
+/** The slices section of `shadowgate report` / `replay` as text lines: flagged segments first, then each path's table. */
+export function renderSlices(route: string, rep: SliceReport): string[] {
+  const out = [`route ${route}  slices: ${rep.flagged.length === 0 ? 'none flagged' : `${rep.flagged.length} FLAGGED`} (${rep.tested} tests, false discovery rate ${rep.fdr}, segments of ≥ ${rep.minSamples} exchanges tested)`];
+  for (const f of rep.flagged) out.push(`  FLAGGED ${f.detail}`);
+  const cell = (m: SliceMetricReport) => (m.rate === null ? '-' : `${pct(m.rate)}${m.status === 'flagged' ? ' !' : m.status === 'insufficient' ? ' ?' : ''}`);
+  for (const p of rep.paths) {
+    const rows = [[p.path, 'exchanges', ...SLICE_METRICS], ...p.segments.map((s) => [`  ${s.value}`, String(s.exchanges), ...s.metrics.map(cell)])];
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    for (const r of rows) out.push(`  ${r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}`);
+  }
+  out.push('  (! flagged: worse than in the rest of the traffic; ? too few exchanges to test)', '');
+  return out;
+}
+
+/** The slices sections of reports that carry one (a report read back as JSON included), as text. */
+export function slicesText(reports: readonly object[]): string {
+  const lines = reports.flatMap((r) => {
+    const o = r as { route?: unknown; slices?: SliceReport };
+    return typeof o.route === 'string' && o.slices !== undefined && Array.isArray(o.slices.paths) ? renderSlices(o.route, o.slices) : [];
+  });
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}

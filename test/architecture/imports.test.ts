@@ -17,15 +17,17 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   exchange: ['compare'], // types only: a streamed answer's chunk marks (compare/stream.ts)
   anonymize: ['config', 'errors', 'exchange'],
   compare: ['config', 'errors', 'exchange'],
+  // Data quality and drift: a pure engine like compare/; slices read compare's diffs and anytime-valid sequences.
+  quality: ['config', 'errors', 'compare'],
   observe: ['config', 'version', 'compare'],
   http: ['config'],
   routing: ['config', 'errors', 'observe', 'compare'],
   state: ['config', 'errors', 'routing', 'compare', 'observe'],
   // The one copy pipeline (roles, rewrite, dispatch, the gRPC codec, compare, the dataset record), below
   // both the shadow threads and replay.
-  pipeline: ['config', 'errors', 'exchange', 'observe', 'compare', 'grpc', 'http'],
+  pipeline: ['config', 'errors', 'exchange', 'observe', 'compare', 'grpc', 'http', 'quality'],
   ledger: ['config', 'errors', 'version'],
-  dataset: ['config', 'errors', 'exchange', 'compare', 'observe', 'http', 'pipeline', 'ledger'],
+  dataset: ['config', 'errors', 'exchange', 'compare', 'observe', 'http', 'pipeline', 'ledger', 'quality'],
   shadow: ['config', 'errors', 'exchange', 'observe', 'compare', 'shadow-threads', 'http'],
   'shadow-threads': ['config', 'errors', 'exchange', 'observe', 'anonymize', 'compare', 'grpc', 'shadow', 'http', 'pipeline'],
   grpc: ['config', 'errors', 'exchange', 'observe', 'proxy', 'http'],
@@ -34,9 +36,9 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   experiments: ['config', 'errors'],
   admin: ['config', 'errors', 'observe', 'routing', 'state', 'experiments'],
   console: [], // browser code: talks to the admin API over HTTP only
-  app: ['config', 'errors', 'exchange', 'version', 'observe', 'http', 'anonymize', 'compare', 'routing', 'state', 'dataset', 'shadow', 'shadow-threads', 'grpc', 'proxy', 'admin', 'ledger', 'experiments'],
+  app: ['config', 'errors', 'exchange', 'version', 'observe', 'http', 'anonymize', 'compare', 'routing', 'state', 'dataset', 'shadow', 'shadow-threads', 'grpc', 'proxy', 'admin', 'ledger', 'experiments', 'quality'],
   demo: ['config', 'errors', 'exchange', 'observe', 'compare', 'routing', 'dataset', 'app'],
-  cli: ['config', 'errors', 'exchange', 'version', 'observe', 'anonymize', 'compare', 'routing', 'state', 'dataset', 'shadow', 'proxy', 'admin', 'app', 'demo', 'ledger'],
+  cli: ['config', 'errors', 'exchange', 'version', 'observe', 'anonymize', 'compare', 'routing', 'state', 'dataset', 'shadow', 'proxy', 'admin', 'app', 'demo', 'ledger', 'quality'],
 };
 
 /** file → rooms it may import beyond its room's rule, and why (each one is debt, named in the doc). */

@@ -6,6 +6,8 @@ import { z } from 'zod';
 /** The report's checks an experiment criterion can name (docs/experiments.md says where each is read). */
 export const CRITERION_METRICS = [
   'agreement', 'disagreement', 'field regressions', 'error rate delta', 'latency median ratio', 'latency p99 ratio', 'stream ttft ratio',
+  // compare.slices (docs/slices.md): segments where the candidate is significantly worse than in the rest.
+  'flagged slices',
 ] as const;
 export type CriterionMetric = (typeof CRITERION_METRICS)[number];
 
