@@ -1,14 +1,19 @@
 // The fairness check end to end: a real shadowgate from YAML, real incumbent and candidate HTTP models,
 // demo-shaped traffic (`features.country`, ten countries) whose candidate flips 10% of its labels for one
 // country only. That country — and nothing else — is flagged in the report, on /metrics, and in the
-// analysis endpoint; an experiment with the `flagged slices` criterion fails on it; the report's text shows it.
+// analysis endpoint; an experiment with the `flagged slices` criterion fails on it; the report's text shows it;
+// and the recorded dataset, replayed, slices exactly as the live copies did.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import { replayDataset } from '../../src/dataset/replay.js';
 import type { RouteReport } from '../../src/compare/index.js';
 import type { SliceReport } from '../../src/quality/slices.js';
 import { slicesText } from '../../src/quality/slices.js';
-import { send, sendMany, startFromYaml } from '../helpers/app.js';
+import { TEST_KEY, send, sendMany, startFromYaml } from '../helpers/app.js';
+import { removeTempDir, tempDir } from '../helpers/run.js';
 
 const COUNTRIES = ['US', 'DE', 'GB', 'FR', 'IN', 'BR', 'JP', 'NG', 'ES', 'IT'];
 const N = 2000;
@@ -43,12 +48,14 @@ describe('slices through a real proxy', () => {
   const models: Model[] = [];
   let gw: Awaited<ReturnType<typeof startFromYaml>> | undefined;
   let report: RouteReport & { slices?: SliceReport };
+  const dir = tempDir('sg-slices-');
+  let yaml = '';
 
   beforeAll(async () => {
     const inc = await model(false);
     const cand = await model(true);
     models.push(inc, cand);
-    gw = await startFromYaml(`
+    yaml = `
 upstreams: { incumbent: { url: "${inc.url}", timeout: 10s }, candidate: { url: "${cand.url}", timeout: 10s } }
 server: { maxEventLoopDelay: 60s }
 routes:
@@ -76,7 +83,9 @@ anonymize:
   policies:
     txn:
       fields: { "$.user.email": email, "$.features.country": keep }
-`);
+record: { path: "${join(dir, 'data', 'shadow.jsonl')}", flushInterval: 10ms }
+`;
+    gw = await startFromYaml(yaml);
     const g = gw;
     await sendMany(N, 16, (i) => send(g.url, {
       method: 'POST', path: '/score', headers: { 'content-type': 'application/json' },
@@ -89,6 +98,7 @@ anonymize:
   afterAll(async () => {
     await gw?.close();
     await Promise.all(models.map((m) => m.close()));
+    removeTempDir(dir);
   });
 
   it('flags France, and only France, only on disagreement', () => {
@@ -120,4 +130,14 @@ anonymize:
     expect(a.experiment.evaluation.outcome).toBe('fail');
     expect(a.experiment.evaluation.reasons.join('\n')).toContain('$.features.country = FR: disagreement');
   });
+
+  it('replay of the recorded dataset slices the same way (the values read from the recorded anonymized request)', async () => {
+    await gw!.close();
+    gw = undefined;
+    const replay = await replayDataset({ config: parseConfig(yaml, { env: { SHADOWGATE_KEY: TEST_KEY } }), datasets: [join(dir, 'data')] });
+    expect(replay.sent).toBe(N);
+    const offline = replay.reports[0]!.slices!;
+    const essence = (x: SliceReport) => ({ tested: x.tested, flagged: x.flagged, segments: x.paths[0]!.segments.map((seg) => [seg.value, seg.exchanges, seg.metrics[0]!.k, seg.metrics[0]!.n]).sort() });
+    expect(essence(offline)).toEqual(essence(report.slices!));
+  }, 120_000);
 });

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { slicesSchema } from '../../src/config/schema/slices.js';
 import type { ExchangeDiff } from '../../src/compare/index.js';
 import { seededRandom } from '../../src/compare/stats.js';
+import { evaluate } from '../../src/experiments/evaluate.js';
 import { MISSING, OTHER, SliceBook, benjaminiHochberg, compileSlicePaths, differencePValue, observationOf, sliceKeys } from '../../src/quality/slices.js';
 
 const COUNTRIES = ['US', 'DE', 'GB', 'FR', 'IN', 'BR', 'JP', 'NG', 'ES', 'IT'];
@@ -153,5 +154,36 @@ describe('slice keys and observations', () => {
     const calls = [{ role: 'incumbent', status: 200, latencyMs: 5 }, { role: 'candidate', status: 200, latencyMs: 9 }] as const;
     expect(observationOf({ ...base, state: 'compared', calls, fields: [['$.ts', 'value']], noise: ['$.ts'] })).toMatchObject({ compared: true, disagree: false, slower: true });
     expect(observationOf({ ...base, state: 'compared', calls, fields: [['$.score', 'value']], noise: [] }).disagree).toBe(true);
+  });
+});
+
+describe('the experiment criterion "flagged slices"', () => {
+  const criterion = { metric: 'flagged slices', comparator: '<=', threshold: 0, confidence: 0.95 } as const;
+  const window = { compared: 5000, checks: [{ metric: 'compared exchanges', threshold: 50 }] };
+  const flagged = (n: number) => Array.from({ length: n }, (_, i) => ({ path: '$.c', value: `v${i}`, metric: 'disagreement', detail: `$.c = v${i}: disagreement …` }));
+
+  it('fails while a segment is flagged, passes with none flagged once segments were tested', () => {
+    const bad = evaluate({ criteria: [criterion] }, { window, slices: { tested: 30, minSamples: 100, flagged: flagged(1) } });
+    expect(bad.criteria[0]).toMatchObject({ status: 'fail', value: 1, n: 30 });
+    expect(bad.outcome).toBe('fail');
+    const good = evaluate({ criteria: [criterion] }, { window, slices: { tested: 30, minSamples: 100, flagged: [] } });
+    expect(good.criteria[0]).toMatchObject({ status: 'pass', value: 0 });
+    expect(good.outcome).toBe('pass');
+    expect(good.flaggedSlices).toBeUndefined();
+  });
+
+  it('blocks pass (pending) without slices, or before any segment has minSamples exchanges', () => {
+    const none = evaluate({ criteria: [criterion] }, { window });
+    expect(none.criteria[0]!.status).toBe('pending');
+    expect(none.outcome).toBe('inconclusive');
+    const early = evaluate({ criteria: [criterion] }, { window, slices: { tested: 0, minSamples: 100, flagged: [] } });
+    expect(early.criteria[0]).toMatchObject({ status: 'pending', detail: 'no segment has compare.slices.minSamples (100) exchanges yet' });
+  });
+
+  it('shows flagged slices beside the criteria even when no criterion names them', () => {
+    const e = evaluate({ criteria: [{ metric: 'field regressions', comparator: '<=', threshold: 0, confidence: 0.95 }] }, { window: { ...window, fields: [] }, slices: { tested: 30, flagged: flagged(2) } });
+    expect(e.outcome).toBe('pass');
+    expect(e.flaggedSlices).toEqual(['$.c = v0: disagreement …', '$.c = v1: disagreement …']);
+    expect(e.reasons).toContain('slice flagged: $.c = v0: disagreement …');
   });
 });
