@@ -69,7 +69,7 @@ routes:
       policy: txn
       compare:
         label: $.label
-        slices: { paths: [{ path: $.features.country, topK: 10 }] }
+        slices: { paths: [{ path: $.features.country, topK: 10 }, { path: $.user.email, topK: 3 }] }
 experiments:
   - id: score-v2
     route: score
@@ -112,12 +112,26 @@ record: { path: "${join(dir, 'data', 'shadow.jsonl')}", flushInterval: 10ms }
     expect(slicesText([report])).toContain('FLAGGED $.features.country = FR: disagreement 10.0% vs 0.0% in the rest');
   });
 
+  it('reads slice values from the anonymized copy: a pseudonymized field segments by its pseudonyms, never the raw value', () => {
+    const emails = report.slices!.paths[1]!;
+    expect(emails.segments.map((x) => x.value)).toHaveLength(4);
+    expect(emails.segments.at(-1)).toMatchObject({ value: '(other)', exchanges: N - 3 });
+    for (const seg of emails.segments.slice(0, 3)) {
+      expect(seg.value).not.toMatch(/person\d+@example\.org/);
+      expect(seg.value).toContain('@');
+    }
+    // Every address is distinct, so no email segment (and no (other) without its rest) is tested: still 30 tests.
+    expect(report.slices!.tested).toBe(30);
+  });
+
   it('exports the flag on /metrics, with the top-k segments as bounded labels', async () => {
     const text = (await send(gw!.adminUrl, { path: '/metrics' })).body;
     expect(text).toContain('shadowgate_slice_flagged{route="score",path="$.features.country",segment="FR",metric="disagreement"} 1');
     expect(text).toContain('shadowgate_slice_flagged{route="score",path="$.features.country",segment="DE",metric="disagreement"} 0');
     expect(text).toContain('shadowgate_slice_rate{route="score",path="$.features.country",segment="FR",metric="disagreement"} 0.1');
-    expect(text.match(/^shadowgate_slice_flagged\{/gm)).toHaveLength(30);
+    // 10 countries + top-3 emails and (other), 3 metrics each: bounded by topK, whatever the number of distinct values.
+    expect(text.match(/^shadowgate_slice_flagged\{/gm)).toHaveLength((10 + 4) * 3);
+    expect(text).not.toMatch(/person\d+@example\.org/);
   });
 
   it('the analysis endpoint shows the flagged slice with the experiment\'s criteria, and the criterion fails', async () => {
