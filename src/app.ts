@@ -337,7 +337,7 @@ export class Shadowgate {
     if (this.backend.kind === 'redis') {
       // The other replicas' latest snapshots, and this one's as of now.
       const snaps = this.backend.snapshots(now).filter((s) => s.replica !== this.backend.replica);
-      snaps.push({ replica: this.backend.replica, at: now, routes: comparerSnapshots(this.comparers) });
+      snaps.push({ replica: this.backend.replica, at: now, routes: comparerSnapshots(this.comparers, this.sliceBooks) });
       return fleetReport(this.gen.config, snaps, route, now);
     }
     if (route !== undefined) return this.routeReport(route, now);
@@ -396,7 +396,7 @@ export class Shadowgate {
   /** This process's evidence: canary routes' live windows, shadowed routes' comparer snapshots. */
   evidence(): EvidenceSnapshot['routes'] {
     const out: Record<string, RouteEvidence> = {};
-    const compare = comparerSnapshots(this.comparers);
+    const compare = comparerSnapshots(this.comparers, this.sliceBooks);
     for (const [name, live] of Object.entries(this.routing.exportEvidence())) out[name] = { ...live, ...compare[name] };
     for (const [name, c] of Object.entries(compare)) out[name] ??= c;
     return out;
@@ -417,7 +417,7 @@ export class Shadowgate {
       case 'samples':
         return route === undefined ? null : this.comparers.get(route)?.comparer.samples() ?? null;
       case 'report':
-        return comparerSnapshots(this.comparers);
+        return comparerSnapshots(this.comparers, this.sliceBooks);
     }
   }
   private async stopAdmin(): Promise<void> {

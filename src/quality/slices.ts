@@ -9,6 +9,7 @@
 // later). A segment is flagged when the rate in it exceeds the rate in the rest of the traffic by more than
 // `minEffect` — the bound of the difference past it, as every check of the report is judged — so a
 // candidate uniformly worse is the verdict's business, and a candidate worse *for some* is this one's.
+import { z } from 'zod';
 import type { SlicesConfig } from '../config/schema.js';
 import type { CallSummary, ExchangeDiff } from '../compare/index.js';
 import { differenceSequence, proportionSequence } from '../compare/sequential.js';
@@ -148,6 +149,24 @@ function counts(c: Cell, m: SliceMetric): readonly [number, number] {
     case 'slower': return [c.slower, c.answered];
   }
 }
+
+const count = z.number().int().nonnegative();
+const cellSchema = z.tuple([count, count, count, count, count, count, count]);
+type CellTuple = z.infer<typeof cellSchema>;
+const cellTuple = (c: Cell): CellTuple => [c.exchanges, c.compared, c.disagree, c.paired, c.candidateOnlyFailed, c.answered, c.slower];
+const cellOf = (t: CellTuple): Cell => ({ exchanges: t[0], compared: t[1], disagree: t[2], paired: t[3], candidateOnlyFailed: t[4], answered: t[5], slower: t[6] });
+
+/** A SliceBook as plain JSON: bounded by the table's own bound (≤ 4 paths × ≤ 200 values). */
+export const sliceSnapshotSchema = z.object({
+  v: z.literal(1),
+  paths: z.array(z.object({
+    path: z.string(),
+    values: z.array(z.tuple([z.string().max(MAX_SLICE_VALUE_CHARS), cellSchema])).max(MAX_TRACKED),
+    overflow: cellSchema,
+    total: cellSchema,
+  })).max(4),
+});
+export type SliceSnapshot = z.infer<typeof sliceSnapshotSchema>;
 
 interface PathTable {
   readonly path: string;
@@ -293,6 +312,36 @@ export class SliceBook {
     }
   }
 
+  /** The table as bounded plain JSON (a fleet's processes publish it with their comparer snapshots). */
+  snapshot(): SliceSnapshot {
+    return {
+      v: 1,
+      paths: this.tables.map((t) => ({ path: t.path, values: [...t.values].map(([v, c]) => [v, cellTuple(c)]), overflow: cellTuple(t.overflow), total: cellTuple(t.total) })),
+    };
+  }
+
+  /**
+   * Adds another process's table (validated first: it comes from IPC or Redis). A path configured
+   * differently there (mid-reload) is left out; values beyond this table's bound go to its overflow.
+   */
+  merge(data: unknown): boolean {
+    const parsed = sliceSnapshotSchema.safeParse(data);
+    if (!parsed.success) return false;
+    this.version++;
+    parsed.data.paths.forEach((p, i) => {
+      const t = this.tables[i];
+      if (t === undefined || t.path !== p.path) return;
+      for (const [value, tuple] of p.values) {
+        let c = t.values.get(value);
+        if (c === undefined && t.values.size < t.capacity) t.values.set(value, (c = emptyCell()));
+        addCell(c ?? t.overflow, cellOf(tuple));
+      }
+      addCell(t.overflow, cellOf(p.overflow));
+      addCell(t.total, cellOf(p.total));
+    });
+    return true;
+  }
+
   report(): SliceReport {
     if (this.cached?.version === this.version) return this.cached.report;
     const report = buildReport(this.cfg, this.tables);
@@ -387,6 +436,12 @@ export class RouteSliceBooks<Owner> {
   report(route: string, owner: Owner): SliceReport | undefined {
     const b = this.books.get(route);
     return b !== undefined && b.owner === owner ? b.book.report() : undefined;
+  }
+
+  /** The route's table as a snapshot, when its current comparer has one (a fleet's evidence). */
+  snapshot(route: string, owner: Owner): SliceSnapshot | undefined {
+    const b = this.books.get(route);
+    return b !== undefined && b.owner === owner ? b.book.snapshot() : undefined;
   }
 
   /** Every route's current report (for the metrics scrape). */

@@ -22,7 +22,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   observe: ['config', 'version', 'compare'],
   http: ['config'],
   routing: ['config', 'errors', 'observe', 'compare'],
-  state: ['config', 'errors', 'routing', 'compare', 'observe'],
+  state: ['config', 'errors', 'routing', 'compare', 'observe', 'quality'],
   // The one copy pipeline (roles, rewrite, dispatch, the gRPC codec, compare, the dataset record), below
   // both the shadow threads and replay.
   pipeline: ['config', 'errors', 'exchange', 'observe', 'compare', 'grpc', 'http', 'quality'],

@@ -6,6 +6,9 @@ import { slicesSchema } from '../../src/config/schema/slices.js';
 import type { ExchangeDiff } from '../../src/compare/index.js';
 import { seededRandom } from '../../src/compare/stats.js';
 import { evaluate } from '../../src/experiments/evaluate.js';
+import { RouteComparer } from '../../src/compare/index.js';
+import { parseConfig } from '../../src/config/load.js';
+import { fleetReport, type FleetReport } from '../../src/state/report.js';
 import { MISSING, OTHER, SliceBook, benjaminiHochberg, compileSlicePaths, differencePValue, observationOf, sliceKeys } from '../../src/quality/slices.js';
 
 const COUNTRIES = ['US', 'DE', 'GB', 'FR', 'IN', 'BR', 'JP', 'NG', 'ES', 'IT'];
@@ -185,5 +188,38 @@ describe('the experiment criterion "flagged slices"', () => {
     expect(e.outcome).toBe('pass');
     expect(e.flaggedSlices).toEqual(['$.c = v0: disagreement …', '$.c = v1: disagreement …']);
     expect(e.reasons).toContain('slice flagged: $.c = v0: disagreement …');
+  });
+});
+
+describe('slices in a fleet', () => {
+  it('a fleet\'s report merges every process\'s slice table: the same flags as one process that saw everything', () => {
+    const config = parseConfig(`
+upstreams: { a: { url: "http://127.0.0.1:9" }, b: { url: "http://127.0.0.1:9" } }
+routes: [{ name: r, primary: a, shadow: { targets: [a, b], policy: none, allowRawData: true, compare: { label: $.label, slices: { paths: [{ path: $.c, topK: 3 }] } } } }]
+`);
+    const cfg = config.routes[0]!.shadow!.compare;
+    const whole = new SliceBook(cfg.slices!);
+    const parts = [new SliceBook(cfg.slices!), new SliceBook(cfg.slices!)];
+    const comparers = [new RouteComparer('r', cfg), new RouteComparer('r', cfg)];
+    const r = seededRandom(7);
+    for (let i = 0; i < 6000; i++) {
+      const c = ['a', 'b', 'c', 'd', 'e'][i % 5]!;
+      const flip = c === 'b' && r() < 0.15;
+      const diff: ExchangeDiff = {
+        calls: [{ role: 'incumbent', status: 200, latencyMs: 5 }, { role: 'candidate', status: 200, latencyMs: 5 + r() }], state: 'compared',
+        fields: flip ? [['$.label', 'value']] : [], noise: undefined, labels: ['x', flip ? 'y' : 'x'], scoreDeltas: [], similarities: [], overlaps: [], sample: undefined,
+      };
+      whole.record([c], diff);
+      parts[i % 2]!.record([c], diff);
+      comparers[i % 2]!.recordDiff(diff, 1_000);
+    }
+    const snaps = [0, 1].map((i) => ({ replica: `p${i}`, at: 1_000, routes: { r: { compare: comparers[i]!.snapshot(), slices: parts[i]!.snapshot() } } }));
+    const fleet = fleetReport(config, snaps, 'r', 1_000) as FleetReport;
+    expect(fleet.slices).toEqual(whole.report());
+    expect(fleet.slices!.flagged.map((f) => f.value)).toEqual(['b']);
+    // (other) folds d and e: 3 shown + (other), as in one process.
+    expect(fleet.slices!.paths[0]!.segments.map((x) => x.value)).toEqual([...whole.report().paths[0]!.segments.map((x) => x.value)]);
+    // A damaged table is refused, not merged.
+    expect(new SliceBook(cfg.slices!).merge({ v: 1, paths: [{ path: '$.c', values: [['a', [1, 2]]], overflow: [0, 0, 0, 0, 0, 0, 0], total: [0, 0, 0, 0, 0, 0, 0] }] })).toBe(false);
   });
 });
