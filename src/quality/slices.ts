@@ -227,7 +227,7 @@ export interface FlaggedSlice {
   readonly restRate: number;
   readonly differenceInterval: Bounds;
   readonly adjusted: number;
-  /** `$.features.country = DE: disagreement 10.2% vs 0.4% in the rest (difference ≥ +6.1 points > 2; BH-adjusted p 0.0003)`. */
+  /** `$.features.country = DE: disagreement 10.2% vs 0.4% in the rest (difference ≥ +6.1 points > +2.0; BH-adjusted p 0.0003)`. */
   readonly detail: string;
 }
 
