@@ -39,6 +39,8 @@ export interface Analysis {
   /** The route's data quality and drift (routes[].quality, docs/quality.md), or null when it profiles nothing. */
   readonly quality: AnalysisQuality | null;
   readonly checkedAt: string;
+  /** compare.slices (docs/slices.md): the tests run and the segments flagged; absent without slices. */
+  readonly slices?: { readonly fdr: number | null; readonly tested: number | null; readonly flagged: readonly { readonly path: string; readonly value: string; readonly metric: string; readonly detail: string }[] };
 }
 
 export interface AnalysisQuality {
@@ -159,7 +161,9 @@ export function analyse(route: string, view: RouteView | undefined, reportBody: 
   const telling = status === 'pass' || (quality?.gate === 'closed' && verdict === 'pass') ? checks : checks.filter((c) => c.outcome !== 'ok');
   for (const c of telling) reasons.push(reasonLine(c));
   if (status !== 'pass') reasons.push(...hints);
+  const slices = slicesOf(report);
   return {
+    ...(slices === undefined ? {} : { slices }),
     route, status, verdict, pass: status === 'pass', reasons, checks,
     evidence: {
       compared: num(window?.compared), windowMs: num(window?.lengthMs), rolloutState: view?.state ?? null, weight: view?.weight.value ?? null,
@@ -168,6 +172,14 @@ export function analyse(route: string, view: RouteView | undefined, reportBody: 
     quality,
     checkedAt: new Date(nowMs).toISOString(),
   };
+}
+
+function slicesOf(report: Record<string, unknown> | undefined): Analysis['slices'] {
+  const s = obj(report?.slices);
+  if (s === undefined) return undefined;
+  const flagged = (Array.isArray(s.flagged) ? s.flagged : []).map(obj).filter((f): f is Record<string, unknown> => f !== undefined)
+    .map((f) => ({ path: String(f.path ?? ''), value: String(f.value ?? ''), metric: String(f.metric ?? ''), detail: typeof f.detail === 'string' ? f.detail : '' }));
+  return { fdr: num(s.fdr), tested: num(s.tested), flagged };
 }
 
 /**

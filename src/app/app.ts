@@ -34,6 +34,7 @@ import { GrpcChannels } from '../grpc/channels.js';
 import { grpcMethods, liveGrpc } from '../grpc/route.js';
 import type { StreamReport } from '../compare/stream-book.js';
 import { QualityBook } from '../quality/index.js';
+import { sliceMetricRows, type SliceReport } from '../quality/slices.js';
 import { RouteResults } from './route-results.js';
 import { Wiring, errorSummary, installSignals, stateBackend, type AdminPlane, type ReloadResult } from './wiring.js';
 
@@ -134,6 +135,7 @@ export class Shadowgate {
     scrape.slotsInUse = () => this.routing.slotsInUse();
     scrape.upstreamConnections = () => [...this.gen.pools].map(([name, pool]) => [name, pool.stats]);
     scrape.quality = () => this.quality.reports(Date.now());
+    scrape.slices = () => sliceMetricRows([...this.gen.compared].flatMap(([name, r]): [string, SliceReport][] => { const s = r.sliceReport(); return s === undefined ? [] : [[name, s]]; }));
   }
 
   get config(): Config {
@@ -303,7 +305,7 @@ export class Shadowgate {
     if (this.backend.kind === 'redis') {
       // The other replicas' latest snapshots, and this one's as of now.
       const snaps = this.backend.snapshots(now).filter((s) => s.replica !== this.backend.replica);
-      snaps.push({ replica: this.backend.replica, at: now, routes: comparerSnapshots(this.gen.compared) });
+      snaps.push({ replica: this.backend.replica, at: now, routes: comparerSnapshots(this.gen.compared, this.sliceSnapshots) });
       const fleet = fleetReport(this.gen.config, snaps, route, now);
       // Each replica learns its own reference: the fleet's report carries this replica's quality section.
       return fleet === undefined ? undefined : Array.isArray(fleet) ? fleet.map((r) => this.withQuality(r, now)) : this.withQuality(fleet, now);
@@ -333,6 +335,9 @@ export class Shadowgate {
     return report === undefined ? undefined : this.withQuality(report, now);
   }
 
+  /** compare.slices: each compared route's table for a fleet's evidence. */
+  private readonly sliceSnapshots = { snapshot: (route: string) => this.gen.compared.get(route)?.sliceSnapshot() };
+
   /** A report with the route's quality section (routes[].quality), when it has one. */
   private withQuality<R extends RouteReport>(r: R, now: number): R {
     const quality = this.quality.report(r.route, now);
@@ -354,7 +359,7 @@ export class Shadowgate {
   /** This process's evidence: canary routes' live windows, shadowed routes' comparer snapshots. */
   evidence(): EvidenceSnapshot['routes'] {
     const out: Record<string, RouteEvidence> = {};
-    const compare = comparerSnapshots(this.gen.compared);
+    const compare = comparerSnapshots(this.gen.compared, this.sliceSnapshots);
     for (const [name, live] of Object.entries(this.routing.exportEvidence())) out[name] = { ...live, ...compare[name] };
     for (const [name, c] of Object.entries(compare)) out[name] ??= c;
     return out;
@@ -374,7 +379,7 @@ export class Shadowgate {
       case 'samples':
         return route === undefined ? null : this.gen.compared.get(route)?.comparer.samples() ?? null;
       case 'report':
-        return comparerSnapshots(this.gen.compared);
+        return comparerSnapshots(this.gen.compared, this.sliceSnapshots);
     }
   }
 

@@ -11,6 +11,7 @@ import { withOipRules } from '../grpc/route.js';
 import { FieldLabelTracker, observeComparison } from '../observe/comparisons.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { CopyResult } from '../shadow-threads/protocol.js';
+import { SliceBook, type SliceReport, type SliceSnapshot } from '../quality/slices.js';
 
 /** Where every route's results go beyond the route: the metrics and the process's one dataset writer. */
 export interface ResultSinks {
@@ -24,6 +25,8 @@ export class RouteResults {
   readonly comparer: RouteComparer | undefined;
   private readonly key: string | undefined;
   private book: StreamBook | undefined;
+  /** compare.slices: the per-segment table (docs/slices.md), kept with the comparer it tallies beside. */
+  private slices: SliceBook | undefined;
   /** Shared with the route's next generations (see the header). */
   private readonly labels: { tracker?: FieldLabelTracker };
 
@@ -36,6 +39,7 @@ export class RouteResults {
     if (previous?.comparer !== undefined && previous.key === this.key) {
       this.comparer = previous.comparer;
       this.book = previous.book;
+      this.slices = previous.slices;
     } else {
       this.comparer = new RouteComparer(route.name, compare, { hasBaseline: route.shadow.baseline !== undefined });
     }
@@ -50,6 +54,8 @@ export class RouteResults {
     }
     if (comparer && result.diff) {
       const outcome = comparer.recordDiff(result.diff, Date.now());
+      const cfg = this.route.shadow!.compare.slices;
+      if (cfg !== undefined && result.slices) (this.slices ??= new SliceBook(cfg)).record(result.slices, result.diff);
       observeComparison(this.sinks.metrics, this.route.name, outcome, (this.labels.tracker ??= new FieldLabelTracker(this.route.shadow!.compare)));
     }
     const w = this.sinks.writer();
@@ -58,11 +64,21 @@ export class RouteResults {
     else if (result.line !== undefined) w.writeLine(result.line);
   }
 
-  /** The route's report, with its streaming section when the route's answers stream. */
-  report(nowMs: number): (RouteReport & { streams?: StreamReport }) | undefined {
+  /** The route's report, with its streaming section when the route's answers stream, and its slices when configured. */
+  report(nowMs: number): (RouteReport & { streams?: StreamReport; slices?: SliceReport }) | undefined {
     const c = this.comparer;
     if (c === undefined) return undefined;
-    return this.book !== undefined ? { ...c.report(nowMs), streams: this.book.report() } : c.report(nowMs);
+    const report = this.book !== undefined ? { ...c.report(nowMs), streams: this.book.report() } : c.report(nowMs);
+    return this.slices !== undefined ? { ...report, slices: this.slices.report() } : report;
+  }
+
+  /** compare.slices: the table's report (metrics) and snapshot (a fleet's evidence), once a segment was recorded. */
+  sliceReport(): SliceReport | undefined {
+    return this.slices?.report();
+  }
+
+  sliceSnapshot(): SliceSnapshot | undefined {
+    return this.slices?.snapshot();
   }
 
   snapshot(): ComparerSnapshot | undefined {

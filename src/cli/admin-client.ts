@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { flagProblem } from './flags.js';
 import { renderReport, type RouteReport } from '../compare/index.js';
+import { slicesText } from '../quality/slices.js';
 import type { RouteView } from '../routing/runtime.js';
 import { describeRollback, type GuardrailCheck } from '../routing/rollout.js';
 
@@ -169,7 +170,7 @@ export function runReportCli(argv: string[], io: AdminCliIo): Promise<number> {
       return;
     }
     const reports = reportsOf(result);
-    io.stdout.write(reports === undefined ? `${JSON.stringify(result, null, 2)}\n` : renderReport(reports, { color: io.stdout.isTTY === true }));
+    io.stdout.write(reports === undefined ? `${JSON.stringify(result, null, 2)}\n` : renderReport(reports, { color: io.stdout.isTTY === true }) + slicesText(reports));
   });
 }
 

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { loadConfigFile } from '../config/load.js';
 import { flagProblem } from './flags.js';
 import { renderReport, type RouteReport } from '../compare/index.js';
+import { slicesText } from '../quality/slices.js';
 import { ConfigError, ShadowgateError } from '../errors.js';
 import type { ReadIssue } from '../dataset/reader.js';
 import { replayDataset, type ReplayProgress, type ReplayResult } from '../replay/replay.js';
@@ -191,7 +192,7 @@ async function finish(result: ReplayResult, opts: ReplayCliOptions, io: ReplayIo
     replay: { sent: result.sent, failedCalls: result.failedCalls, skipped: result.skipped, interrupted: result.interrupted },
   }, null, 2);
   if (opts.out !== undefined) await writeFile(opts.out, json + '\n');
-  io.stdout.write(opts.json ? json + '\n' : renderReport(result.reports, { scope: 'dataset' }));
+  io.stdout.write(opts.json ? json + '\n' : renderReport(result.reports, { scope: 'dataset' }) + slicesText(result.reports));
   const s = result.skipped;
   const skipped = s.unknownRoute + s.notAnonymized + s.filtered + s.unreadable;
   io.stderr.write(`replayed ${result.sent} records in ${(elapsedMs / 1000).toFixed(1)}s`

@@ -241,6 +241,7 @@ export type ServerConfig = z.infer<typeof serverSchema>;
 export type ClientTimeouts = z.infer<typeof clientTimeoutsSchema>;
 export type { AnonymizeConfig, PolicyConfig, TransformSpec } from './schema/anonymize.js';
 export type { CompareConfig } from './schema/compare.js';
+export type { SlicesConfig } from './schema/slices.js';
 export type { AdminConfig, CanaryConfig, GuardrailsConfig, LimitsConfig } from './schema/canary.js';
 export type { DataKeyConfig, EncryptionConfig, RecordConfig } from './schema/record.js';
 export type { LedgerConfig } from './schema/ledger.js';

@@ -31,6 +31,8 @@ export interface Evaluation {
   readonly reasons: readonly string[];
   /** The route's data quality (routes[].quality) as the gate read it: a closed gate keeps the outcome from pass. */
   readonly quality?: { readonly status: string; readonly open: boolean; readonly reasons: readonly string[] };
+  /** compare.slices: the segments flagged now (docs/slices.md), shown whether or not a criterion names them. */
+  readonly flaggedSlices?: readonly string[];
 }
 
 type Json = Record<string, unknown>;
@@ -86,6 +88,15 @@ function read(metric: CriterionMetric, report: Json): Reading {
       const features = Array.isArray(q.features) ? q.features.map(obj) : [];
       const count = features.filter((f) => obj(f?.drift)?.drifted === true).length;
       return { value: count, bounds: { low: count, high: count }, n: num(obj(q.window)?.rows) };
+    }
+    case 'flagged slices': {
+      // A count, like field regressions: each segment already judged (anytime-valid, Benjamini–Hochberg).
+      const s = obj(report.slices);
+      if (s === undefined) return { value: null, bounds: null, n: null, missing: 'the route has no slices (compare.slices) or no compared exchange yet' };
+      const tested = num(s.tested) ?? 0;
+      const count = Array.isArray(s.flagged) ? s.flagged.length : 0;
+      if (count === 0 && tested === 0) return { value: null, bounds: null, n: 0, missing: `no segment has compare.slices.minSamples (${num(s.minSamples) ?? '?'}) exchanges yet` };
+      return { value: count, bounds: { low: count, high: count }, n: tested };
     }
     case 'stream ttft ratio': {
       const t = obj(obj(obj(report.streams)?.comparison)?.timeToFirstToken);
@@ -183,7 +194,9 @@ export function evaluate(exp: Pick<ExperimentConfig, 'criteria' | 'minSamples'>,
     outcome = 'inconclusive';
     reasons.unshift(...q.reasons);
   }
-  return { samples, ...min, criteria, outcome, reasons, ...(q !== undefined ? { quality: q } : {}) };
+  const flagged = flaggedSlices(report);
+  if (flagged.length > 0) reasons.push(...flagged.map((d) => `slice flagged: ${d}`));
+  return { samples, ...min, criteria, outcome, reasons, ...(q !== undefined ? { quality: q } : {}), ...(flagged.length > 0 ? { flaggedSlices: flagged } : {}) };
 }
 
 /** The report's quality section as the gate reads it (plain JSON), or undefined when the route profiles nothing. */
@@ -193,4 +206,10 @@ function qualityGate(report: Json): Evaluation['quality'] {
   if (q === undefined || gate === undefined) return undefined;
   const reasons = (Array.isArray(gate.reasons) ? gate.reasons : []).filter((r): r is string => typeof r === 'string');
   return { status: typeof q.status === 'string' ? q.status : 'unknown', open: gate.enabled === false || gate.open !== false, reasons };
+}
+
+/** The report's flagged slices, one line each (empty without compare.slices). */
+function flaggedSlices(report: Json): string[] {
+  const f = obj(report.slices)?.flagged;
+  return Array.isArray(f) ? f.map((x) => obj(x)?.detail).filter((d): d is string => typeof d === 'string') : [];
 }

@@ -22,6 +22,8 @@ export function createMetrics(registry = new Registry(), opts: { defaults?: bool
     upstreamConnections?: () => [string, { connected: number; running: number; pending: number }][];
     /** Each route's data-quality report (src/quality, read structurally). */
     quality?: () => [string, QualityScrape][];
+    /** compare.slices: one row per route × path × shown segment (top-k and (other): bounded) × metric. */
+    slices?: () => { route: string; path: string; segment: string; metric: string; rate: number | null; flagged: boolean }[];
   } = {};
   const buildInfo = new Gauge({ name: 'shadowgate_build_info', help: 'Always 1; the labels say which shadowgate and Node.js are running.', labelNames: ['version', 'node'] as const, registers: r });
   buildInfo.set({ version: opts.version ?? packageVersion(), node: process.versions.node }, 1);
@@ -69,6 +71,16 @@ export function createMetrics(registry = new Registry(), opts: { defaults?: bool
         }
       } }),
     ...qualityGauges(r, scrape),
+    sliceFlagged: new Gauge({ name: 'shadowgate_slice_flagged', help: 'compare.slices: 1 while the candidate is significantly worse in this segment than in the rest of the traffic on this metric (Benjamini–Hochberg at compare.slices.fdr), read at scrape time; segments are each path\'s top-k values and (other).', labelNames: ['route', 'path', 'segment', 'metric'] as const, registers: r, aggregator: 'max',
+      collect() {
+        this.reset();
+        for (const x of scrape.slices?.() ?? []) this.set({ route: x.route, path: x.path, segment: x.segment, metric: x.metric }, x.flagged ? 1 : 0);
+      } }),
+    sliceRate: new Gauge({ name: 'shadowgate_slice_rate', help: 'compare.slices: the rate of the candidate-worse event in this segment (disagreement; errors: the candidate failed where the incumbent answered; slower: the candidate answered later), read at scrape time.', labelNames: ['route', 'path', 'segment', 'metric'] as const, registers: r, aggregator: 'average',
+      collect() {
+        this.reset();
+        for (const x of scrape.slices?.() ?? []) if (x.rate !== null) this.set({ route: x.route, path: x.path, segment: x.segment, metric: x.metric }, x.rate);
+      } }),
     traceSpans: new Counter({ name: 'shadowgate_trace_spans_total', help: 'Spans given to the OTLP exporter, by outcome (exported, dropped when the queue was full, failed to send).', labelNames: ['outcome'] as const, registers: r }),
   };
 }

@@ -9,6 +9,7 @@ import type { GrpcMethod } from '../grpc/proto.js';
 import { grpcMethods, withOipRules } from '../grpc/route.js';
 import { GrpcShadowDispatcher } from './grpc.js';
 import { compileRewrites, type TargetRewriter } from './rewrite.js';
+import { compileSlicePaths, type SlicePaths } from '../quality/slices.js';
 
 /** The targets a route's copy goes to, by role: targets[0] is the control, targets[1] the candidate, then the baseline. */
 export function targetRoles(cfg: Readonly<ShadowConfig>): [string, ShadowRole][] {
@@ -50,6 +51,8 @@ export interface PipelineRoute {
   readonly compare: CompareConfig;
   /** protocol: grpc — messages decoded with the route's .proto before the policy, sent as protobuf. */
   readonly grpc?: GrpcCodec;
+  /** compare.slices' request paths (docs/slices.md): read from the anonymized copy, live and in replay alike. */
+  readonly slices?: SlicePaths;
 }
 
 export function pipelineRoute(r: RouteConfig & { shadow: ShadowConfig }, grpc?: GrpcCodec): PipelineRoute {
@@ -60,6 +63,7 @@ export function pipelineRoute(r: RouteConfig & { shadow: ShadowConfig }, grpc?: 
     rewrites: compileRewrites(r.shadow.rewrite),
     compare: routeCompareConfig(r),
     ...(grpc ? { grpc } : {}),
+    ...(r.shadow.compare.enabled && r.shadow.compare.slices ? { slices: compileSlicePaths(r.shadow.compare.slices) } : {}),
   };
 }
 

@@ -7,6 +7,7 @@ import type { AnonymizedRequest, ShadowExchange, ShadowResponse, ShadowRole } fr
 import { formatTraceparent, type TraceContext } from '../observe/trace.js';
 import { sendToAll, type Sender } from './dispatch.js';
 import type { PipelineRoute } from './route.js';
+import { sliceKeys } from '../quality/slices.js';
 
 /** The headers every copy carries: `shadow` is `1` for a live copy, `replay` for a replayed one. */
 export interface CopyMarks {
@@ -65,4 +66,12 @@ export function copyExchange(route: string, requestId: string, policyId: string,
 export function comparable(ex: ShadowExchange): { exchange: ShadowExchange; streamed: ReturnType<typeof assembleExchange> } {
   const streamed = assembleExchange(ex);
   return { exchange: streamed?.exchange ?? ex, streamed };
+}
+
+/**
+ * The copy's slice values (compare.slices, one per path), read from the anonymized request as recorded —
+ * before marks and rewrite — so a replayed record falls in the segment its live copy fell in.
+ */
+export function sliceKeysOf(route: PipelineRoute, request: AnonymizedRequest): string[] | undefined {
+  return route.slices === undefined ? undefined : sliceKeys(route.slices, request.body);
 }

@@ -7,7 +7,7 @@ import { copyHeaders } from '../http/headers.js';
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config, ShadowConfig } from '../config/schema.js';
-import { RouteComparer, type RouteReport } from '../compare/index.js';
+import { RouteComparer, SampleGate, diffExchange, type RouteReport } from '../compare/index.js';
 import { ShadowgateError } from '../errors.js';
 import type { AnonymizedRequest, ShadowRole } from '../exchange.js';
 import { seededRandom } from '../compare/stats.js';
@@ -17,6 +17,8 @@ import { comparable, copyExchange, sendCopy } from '../pipeline/send.js';
 import { readDataset, type ReadIssue, type ReadItem } from '../dataset/reader.js';
 import { recordRequest } from '../dataset/record.js';
 import { loadDataKeys } from '../dataset/crypt.js';
+import { sliceKeysOf } from '../pipeline/send.js';
+import { SliceBook, type SliceReport } from '../quality/slices.js';
 import { ledgerVerifiers } from '../ledger/keys.js';
 
 export interface ReplayProgress {
@@ -56,8 +58,8 @@ export interface ReplayOptions {
 }
 
 export interface ReplayResult {
-  /** One report per route that had at least one record replayed (or the --route one). */
-  readonly reports: RouteReport[];
+  /** One report per route that had at least one record replayed (or the --route one); `slices` with compare.slices. */
+  readonly reports: (RouteReport & { slices?: SliceReport })[];
   /** Records replayed (sent to the targets and compared). */
   readonly sent: number;
   /** Shadow calls that got no answer (timeout, refused, reset, too large). */
@@ -123,6 +125,10 @@ interface RouteRun {
   readonly route: PipelineRoute;
   readonly shadow: Readonly<ShadowConfig>;
   readonly comparer: RouteComparer;
+  /** compare.slices: the same segments as live (the keys read from the recorded anonymized request). */
+  readonly slices: SliceBook | undefined;
+  /** Samples chosen as a shadow thread chooses them (the diff is made here, then tallied). */
+  readonly gate: SampleGate;
 }
 
 export async function replayDataset(opts: ReplayOptions): Promise<ReplayResult> {
@@ -143,7 +149,8 @@ export async function replayDataset(opts: ReplayOptions): Promise<ReplayResult> 
     if (run) return run;
     const p = routes.get(name);
     if (p === undefined) return undefined;
-    run = { route: p, shadow: p.cfg, comparer: new RouteComparer(name, p.compare, { hasBaseline: p.cfg.baseline !== undefined }) };
+    const slices = p.slices !== undefined && p.compare.slices !== undefined ? new SliceBook(p.compare.slices) : undefined;
+    run = { route: p, shadow: p.cfg, comparer: new RouteComparer(name, p.compare, { hasBaseline: p.cfg.baseline !== undefined }), slices, gate: new SampleGate(p.compare.samplesPerField) };
     runs.set(name, run);
     return run;
   };
@@ -221,7 +228,10 @@ export async function replayDataset(opts: ReplayOptions): Promise<ReplayResult> 
     for (const r of copy.answers) if (r.error !== undefined) failedCalls++;
     const ex = copyExchange(rec.route, `replay-${++seq}`, rec.policy, rec.ts, request, copy.answers);
     // Streamed answers compare as their assembled text, as on the live shadow path.
-    run.comparer.record(comparable(ex).exchange, now());
+    const diff = diffExchange(comparable(ex).exchange, run.comparer.rules, { gate: run.gate, maxSampleBytes: run.route.compare.maxSampleBytes });
+    run.comparer.recordDiff(diff, now());
+    const keys = sliceKeysOf(run.route, request);
+    if (run.slices !== undefined && keys !== undefined) run.slices.record(keys, diff);
     sent++;
     opts.onProgress?.({ sent, bytesRead, totalBytes });
   };
@@ -247,7 +257,7 @@ export async function replayDataset(opts: ReplayOptions): Promise<ReplayResult> 
   opts.onProgress?.({ sent, bytesRead, totalBytes });
   const at = now();
   return {
-    reports: [...runs.values()].map((r) => r.comparer.report(at)),
+    reports: [...runs.values()].map((r) => (r.slices === undefined ? r.comparer.report(at) : { ...r.comparer.report(at), slices: r.slices.report() })),
     sent,
     failedCalls,
     skipped: { unknownRoute, notAnonymized, filtered, unreadable, rewriteError },

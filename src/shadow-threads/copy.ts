@@ -17,7 +17,7 @@ import { decodeGrpcRequest } from '../pipeline/grpc.js';
 import type { Sender } from '../pipeline/dispatch.js';
 import { toDatasetRecord } from '../dataset/record.js';
 import { pipelineRoute, type GrpcCodec, type PipelineRoute } from '../pipeline/route.js';
-import { comparable, copyExchange, sendCopy } from '../pipeline/send.js';
+import { comparable, copyExchange, sendCopy, sliceKeysOf } from '../pipeline/send.js';
 import { seedOf } from '../kernel/hash.js';
 import { observeCopy, threadQuality, type ThreadQuality } from './quality.js';
 
@@ -123,7 +123,9 @@ export async function processCopy(route: ThreadRoute, dispatcher: Sender, msg: C
     const { exchange, streamed } = comparable(ex);
     const streams = streamed === undefined ? undefined : observeStreams(streamed.incumbent, streamed.candidate);
     const diff = route.rules ? diffExchange(exchange, route.rules, { gate: route.gate, maxSampleBytes: route.cfg.compare.maxSampleBytes }) : undefined;
-    const withStreams = streams === undefined ? base : { ...base, streams };
+    const slices = diff === undefined ? undefined : sliceKeysOf(route, request);
+    const withSlices = slices === undefined ? base : { ...base, slices };
+    const withStreams = streams === undefined ? withSlices : { ...withSlices, streams };
     if (!route.record) return diff ? { ...withStreams, diff } : withStreams;
     // Sandbox answers may echo what they received; anything that still looks personal is not stored.
     const policy = route.policy;

@@ -45,6 +45,8 @@ export interface CopyResult {
   readonly line?: string;
   /** Why the dataset line was not made although the route records. */
   readonly recordDrop?: 'leak';
+  /** compare.slices: the copy's value of each slice path (top-k and `(other)` are decided on the live thread). */
+  readonly slices?: readonly string[];
   /** A failure after the calls (comparison or serialization threw): reported, the copy's counts kept. */
   readonly error?: string;
   /** Streamed answers (SSE, NDJSON): token timing and agreement for the route's stream book. */

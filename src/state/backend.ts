@@ -11,6 +11,7 @@
 import type { Logger } from 'pino';
 import type { AuditRecord } from './audit.js';
 import type { ComparerSnapshot } from '../compare/index.js';
+import type { SliceSnapshot } from '../quality/slices.js';
 import type { LiveWindowSnapshot } from '../routing/live-stats.js';
 import type { FleetEvidence, RoutingRuntime, RoutingStore } from '../routing/runtime.js';
 
@@ -19,6 +20,8 @@ export interface RouteEvidence {
   readonly incumbent?: LiveWindowSnapshot;
   readonly candidate?: LiveWindowSnapshot;
   readonly compare?: ComparerSnapshot;
+  /** compare.slices: the route's slice table (docs/slices.md), merged into the fleet's report. */
+  readonly slices?: SliceSnapshot;
 }
 
 /** What one process publishes every evidenceInterval. */

@@ -4,16 +4,23 @@ import type { Config, RouteConfig } from '../config/schema.js';
 import { RouteComparer, parseComparerSnapshot, type ComparerSnapshot, type RouteReport } from '../compare/index.js';
 import type { Contributor, EvidenceSnapshot } from './backend.js';
 import { contributorsOf } from './evidence.js';
+import { SliceBook, type SliceReport, type SliceSnapshot } from '../quality/slices.js';
 
 export interface FleetReport extends RouteReport {
   /** How many processes' evidence this report merges, and how old each part is. */
   readonly fleet: { readonly replicas: number; readonly contributors: readonly Contributor[] };
+  /** compare.slices: every contributor's slice table merged. */
+  readonly slices?: SliceReport;
 }
 
 /** The shadowed routes' comparers' snapshots of this process. */
-export function comparerSnapshots(comparers: ReadonlyMap<string, { comparer: RouteComparer }>): Record<string, { compare: ComparerSnapshot }> {
-  const out: Record<string, { compare: ComparerSnapshot }> = {};
-  for (const [name, c] of comparers) out[name] = { compare: c.comparer.snapshot() };
+export function comparerSnapshots(comparers: ReadonlyMap<string, { comparer: RouteComparer }>,
+  slices?: { snapshot(route: string, comparer: RouteComparer): SliceSnapshot | undefined }): Record<string, { compare: ComparerSnapshot; slices?: SliceSnapshot }> {
+  const out: Record<string, { compare: ComparerSnapshot; slices?: SliceSnapshot }> = {};
+  for (const [name, c] of comparers) {
+    const s = slices?.snapshot(name, c.comparer);
+    out[name] = s === undefined ? { compare: c.comparer.snapshot() } : { compare: c.comparer.snapshot(), slices: s };
+  }
   return out;
 }
 
@@ -21,6 +28,8 @@ function reportRoute(r: RouteConfig, snaps: readonly EvidenceSnapshot[], nowMs: 
   if (r.shadow === undefined || !r.shadow.compare.enabled) return undefined;
   const merged = new RouteComparer(r.name, r.shadow.compare, { hasBaseline: r.shadow.baseline !== undefined });
   const parts: EvidenceSnapshot[] = [];
+  const cfg = r.shadow.compare.slices;
+  const slices = cfg === undefined ? undefined : new SliceBook(cfg);
   for (const s of snaps) {
     const c = s.routes[r.name]?.compare;
     if (c === undefined) continue;
@@ -29,9 +38,13 @@ function reportRoute(r: RouteConfig, snaps: readonly EvidenceSnapshot[], nowMs: 
       parts.push(s);
     } catch {
       // A process on another compare config (mid-reload) or a damaged snapshot: left out, and not counted.
+      continue;
     }
+    const sl = s.routes[r.name]?.slices;
+    if (slices !== undefined && sl !== undefined) slices.merge(sl);
   }
-  return { ...merged.report(nowMs), fleet: { replicas: parts.length, contributors: contributorsOf(parts, nowMs) } };
+  const report = { ...merged.report(nowMs), fleet: { replicas: parts.length, contributors: contributorsOf(parts, nowMs) } };
+  return slices === undefined ? report : { ...report, slices: slices.report() };
 }
 
 /** The report of every shadowed route, or of one (undefined when it is unknown or not compared). */

@@ -17,20 +17,21 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   exchange: ['compare'], // types only: a streamed answer's chunk marks (compare/stream.ts)
   anonymize: ['config', 'errors', 'exchange'],
   compare: ['config', 'errors', 'exchange'],
-  // Data quality and drift: a pure engine like compare/ (features observed in the shadow threads, one profile per route live).
-  quality: ['config', 'errors'],
+  // Data quality and drift: a pure engine like compare/ (features observed in the shadow threads, one profile per route live);
+  // slices read compare's diffs and anytime-valid sequences.
+  quality: ['config', 'errors', 'compare'],
   observe: ['config', 'version', 'compare'],
   http: ['config'],
   routing: ['config', 'errors', 'observe', 'compare'],
-  state: ['config', 'errors', 'routing', 'compare', 'observe'],
+  state: ['config', 'errors', 'routing', 'compare', 'observe', 'quality'],
   // The one copy pipeline (roles, rewrite, dispatch, the gRPC codec, compare), below both the shadow
   // threads and replay.
-  pipeline: ['config', 'errors', 'exchange', 'observe', 'compare', 'grpc', 'http'],
+  pipeline: ['config', 'errors', 'exchange', 'observe', 'compare', 'grpc', 'http', 'quality'],
   ledger: ['config', 'errors', 'version'],
   // The dataset: its record format, the rotating writer, the reader (below the pipeline's users).
   dataset: ['config', 'errors', 'exchange', 'observe', 'ledger'],
   // Replay: recorded anonymized requests through the copy pipeline, into the comparison engine.
-  replay: ['config', 'errors', 'exchange', 'compare', 'http', 'pipeline', 'dataset', 'ledger'],
+  replay: ['config', 'errors', 'exchange', 'compare', 'http', 'pipeline', 'dataset', 'ledger', 'quality'],
   shadow: ['config', 'errors', 'exchange', 'observe', 'compare', 'shadow-threads', 'http'],
   'shadow-threads': ['config', 'errors', 'exchange', 'observe', 'anonymize', 'compare', 'grpc', 'shadow', 'http', 'pipeline', 'dataset', 'quality'],
   grpc: ['config', 'errors', 'exchange', 'observe', 'proxy', 'http'],
@@ -41,7 +42,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   console: [], // browser code: talks to the admin API over HTTP only
   app: ['config', 'errors', 'exchange', 'version', 'observe', 'http', 'anonymize', 'compare', 'routing', 'state', 'dataset', 'shadow', 'shadow-threads', 'grpc', 'proxy', 'admin', 'ledger', 'experiments', 'quality'],
   demo: ['config', 'errors', 'exchange', 'observe', 'compare', 'routing', 'dataset', 'replay', 'app'],
-  cli: ['config', 'errors', 'exchange', 'version', 'observe', 'anonymize', 'compare', 'routing', 'state', 'dataset', 'shadow', 'proxy', 'admin', 'app', 'demo', 'ledger', 'pipeline', 'replay'],
+  cli: ['config', 'errors', 'exchange', 'version', 'observe', 'anonymize', 'compare', 'routing', 'state', 'dataset', 'shadow', 'proxy', 'admin', 'app', 'demo', 'ledger', 'pipeline', 'replay', 'quality'],
 };
 
 /** file → rooms it may import beyond its room's rule, and why (each one is debt, named in the doc). */

@@ -154,7 +154,7 @@ const sumOf = (metrics: string, re: RegExp): number => [...metrics.matchAll(re)]
 
 it('answers /admin/report for both workers: its counts are the sum of what each compared', async () => {
   const c = await startCluster(cluster('{ upstream: cand, weight: 0 }', '',
-    '    shadow: { targets: [inc, cand], policy: none, allowRawData: true, maxRps: 100000, burst: 1000, maxInFlight: 1000 }'));
+    '    shadow: { targets: [inc, cand], policy: none, allowRawData: true, maxRps: 100000, burst: 1000, maxInFlight: 1000, compare: { slices: { paths: [{ path: $.x }] } } }'));
   try {
     await traffic(c.port, 60, { concurrency: 4 });
     // Shadow copies finish after the live answers: wait until none is in flight (bounded).
@@ -169,6 +169,8 @@ it('answers /admin/report for both workers: its counts are the sum of what each 
     // The two workers' comparers merged: exactly what they compared between them (Prometheus sums it per worker).
     expect(report.json.sinceStart.exchanges).toBe(compared);
     expect(report.json.fleet.replicas).toBe(2);
+    // compare.slices: the workers' slice tables merged too (every body is {}: one (missing) segment).
+    expect(report.json.slices.paths[0]).toMatchObject({ path: '$.x', exchanges: compared, segments: [{ value: '(missing)', exchanges: compared }] });
   } finally {
     c.child.kill('SIGTERM');
     await c.exited;

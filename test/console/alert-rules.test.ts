@@ -23,7 +23,7 @@ describe('alert rules', () => {
   it('ships the alerts the operator needs', () => {
     expect(rules.flatMap((r) => (r.alert ? [r.alert] : [])).sort()).toEqual([
       'ShadowgateCanaryRolledBack', 'ShadowgateLeakGuardDropping', 'ShadowgateNoFleetJudge', 'ShadowgateP99Regression', 'ShadowgateRolloutStepOverdue', 'ShadowgateShadowCopiesShed',
-      'ShadowgateStateBackendDown',
+      'ShadowgateSliceFlagged', 'ShadowgateStateBackendDown',
     ]);
   });
 
@@ -44,7 +44,7 @@ describe('alert rules', () => {
   it('promtool check rules accepts the file', async (ctx) => {
     if (!promtool) return ctx.skip(skipNote('promtool', 'the alert rules\' syntax'));
     const { stdout } = await run('promtool', ['check', 'rules', rulesPath]);
-    expect(stdout).toMatch(/SUCCESS: 9 rules found/);
+    expect(stdout).toMatch(/SUCCESS: 10 rules found/);
   });
 
   it('promtool test rules: each alert fires on its incident and is quiet before and after', async (ctx) => {

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { compileComparePath, compileLabelPath } from '../../kernel/json-path.js';
 import { duration, size } from '../units.js';
+import { slicesSchema } from './slices.js';
 
 /** A rule path of the one JSON-path grammar (docs/json-paths.md): `$.items[*].score`, `$.meta.*`, `$..email`. */
 const pathPattern = z.string().regex(/^\$/, { message: 'a path starts with $ (for example $.items[*].score)' }).superRefine((p, ctx) => {
@@ -85,6 +86,8 @@ export const compareSchema = z.object({
   topFields: z.number().int().nonnegative().max(200).default(20),
   /** Bounded reservoir per side for the Mann-Whitney test. */
   reservoirSize: z.number().int().min(50).max(100_000).default(2000),
+  /** Per-segment agreement, errors and latency with false-discovery control (docs/slices.md); off when absent. */
+  slices: slicesSchema.optional(),
 }).strict().superRefine((c, ctx) => {
   // A rule path whose meaning changed with the one grammar (`[0]`: any element → index 0) is refused here,
   // with the rewrite to use, never reinterpreted; `pathSyntax: rfc9535` says the index is meant.

@@ -8,6 +8,8 @@ export const CRITERION_METRICS = [
   'agreement', 'disagreement', 'field regressions', 'error rate delta', 'latency median ratio', 'latency p99 ratio', 'stream ttft ratio',
   // Input features drifted from the route's reference (routes[].quality, docs/quality.md): a count, exact.
   'drift',
+  // compare.slices (docs/slices.md): segments where the candidate is significantly worse than in the rest.
+  'flagged slices',
 ] as const;
 export type CriterionMetric = (typeof CRITERION_METRICS)[number];
 
