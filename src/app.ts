@@ -34,7 +34,8 @@ import { RouteComparer, withDropped, type RouteReport } from './compare/index.js
 import { FieldLabelTracker, observeComparison } from './observe/comparisons.js';
 import { DatasetWriter, perWorkerPath } from './dataset/writer.js';
 import { loadDataKeys } from './dataset/crypt.js';
-import { configDigest, Ledger, policyRef, type EntryType } from './ledger/ledger.js';
+import { configDigest, Ledger, type EntryInput, type EntryType } from './ledger/ledger.js';
+import { experimentLineage, policiesInUse, type LineageSources } from './app/experiment-lineage.js';
 import { ledgerVerifiers } from './ledger/keys.js';
 import cluster from 'node:cluster';
 import { publishRouteUpstreams } from './observe/route-info.js';
@@ -377,7 +378,10 @@ export class Shadowgate {
       recordConfig: () => this.gen.config.record,
       reload: () => this.reload(),
       routing: this.routing,
-      audit: ledgeredAudit(this.auditTrail, () => this.ledger?.ledger, () => configDigest(this.gen.config), this.log),
+      audit: ledgeredAudit(this.auditTrail, () => this.ledger?.ledger, () => configDigest(this.gen.config), this.log, {
+        ledger: () => this.ledger?.ledger, config: () => this.gen.config, configPath: this.opts.configPath,
+        writer: () => this.writer?.writer, experiment: (id) => this.experiments.list().find((e) => e.id === id),
+      }),
       experiments: this.experiments,
       reportConfidence: (route) => {
         const r = this.gen.config.routes.find((x) => x.name === route);
@@ -454,10 +458,7 @@ export class Shadowgate {
       void old?.close();
     }
     if (!this.ledger) return;
-    const inUse = config.routes.flatMap((r) => (r.shadow?.policy && r.shadow.policy !== 'none' ? [r.shadow.policy] : []));
-    const anonymizer = createAnonymizer(config.anonymize, inUse);
-    const policies = [...new Set(inUse)].flatMap((n) => { const p = anonymizer.policy(n); return p ? [policyRef(p.id)] : []; });
-    this.ledger.ledger.append({ type: 'config.loaded', configDigest: configDigest(config), policies, details: { configPath: this.opts.configPath } })
+    this.ledger.ledger.append({ type: 'config.loaded', configDigest: configDigest(config), policies: policiesInUse(config), details: { configPath: this.opts.configPath } })
       .catch((err: unknown) => this.log.error({ err: errorSummary(err) }, 'ledger append failed'));
   }
 
@@ -573,7 +574,7 @@ const LEDGER_OF_ACTION: Readonly<Record<string, EntryType>> = {
  * The admin API's audit sink, with every accepted experiment transition and gate override also appended to
  * the lineage ledger (when one is configured), so the ledger holds the experiment's whole story.
  */
-function ledgeredAudit(sink: AuditSink, ledger: () => Ledger | undefined, digest: () => string, log: Logger): AuditSink {
+function ledgeredAudit(sink: AuditSink, ledger: () => Ledger | undefined, digest: () => string, log: Logger, lineage: LineageSources): AuditSink {
   return {
     latest: (limit) => sink.latest(limit),
     async append(rec) {
@@ -584,9 +585,14 @@ function ledgeredAudit(sink: AuditSink, ledger: () => Ledger | undefined, digest
       const after = rec.after as { id?: unknown } | null | undefined;
       const before = rec.before as { id?: unknown } | null | undefined;
       const id = typeof after?.id === 'string' ? after.id : typeof before?.id === 'string' ? before.id : undefined;
+      // What a reproduction needs (datasets cut and sealed, policies, seeds, the verdict): src/app/experiment-lineage.ts.
+      const extra: Partial<EntryInput> = await experimentLineage(type, id, lineage).catch((err: unknown) => {
+        log.error({ err: errorSummary(err) }, 'experiment lineage could not be gathered');
+        return {};
+      });
       await l.append({
-        type, configDigest: digest(), ...(id !== undefined ? { experiment: id } : {}),
-        details: { by: rec.token, role: rec.role, route: rec.route, ...(rec.reason !== undefined ? { reason: rec.reason } : {}), summary: rec.summary ?? null },
+        type, configDigest: digest(), ...(id !== undefined ? { experiment: id } : {}), ...extra,
+        details: { by: rec.token, role: rec.role, route: rec.route, ...(rec.reason !== undefined ? { reason: rec.reason } : {}), summary: rec.summary ?? null, ...extra.details },
       }).catch((err: unknown) => log.error({ err: errorSummary(err) }, 'ledger append failed'));
     },
   };

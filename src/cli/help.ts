@@ -13,6 +13,7 @@ export const OVERVIEW = `usage: shadowgate <command> [options]      (shadowgate 
   canary         steer a running shadowgate's canary (set, clear, rollback, promote, pause, resume, status)
   report         the comparison report of a running shadowgate
   ledger         verify the signed lineage ledger; export its public key; make a key
+  experiment     reproduce a concluded experiment from its ledger entry (same verdict, or the diff)
 
   --version      print the version
   --help         print this text

@@ -53,6 +53,8 @@ export interface ReplayOptions {
   readonly now?: () => number;
   /** Seeds the per-record random order in which the targets are called (default 1). */
   readonly orderSeed?: number;
+  /** Seeds each route's comparer (its sample reservoirs); default: the route's own seed, as live. */
+  readonly compareSeed?: number;
 }
 
 export interface ReplayResult {
@@ -143,7 +145,7 @@ export async function replayDataset(opts: ReplayOptions): Promise<ReplayResult> 
     if (run) return run;
     const p = routes.get(name);
     if (p === undefined) return undefined;
-    run = { route: p, shadow: p.cfg, comparer: new RouteComparer(name, p.compare, { hasBaseline: p.cfg.baseline !== undefined }) };
+    run = { route: p, shadow: p.cfg, comparer: new RouteComparer(name, p.compare, { hasBaseline: p.cfg.baseline !== undefined, seed: opts.compareSeed }) };
     runs.set(name, run);
     return run;
   };
