@@ -225,7 +225,11 @@ export async function reproduceExperiment(args: Args, onWarning: (m: string) => 
 
   // 5. The dataset files, each by its SHA-256.
   const datasets: readonly DatasetRef[] = entry.datasets ?? [];
-  if (datasets.length === 0) throw new Refusal(`experiment "${args.id}" recorded no dataset file (record: must be configured while it runs)`);
+  if (datasets.length === 0) {
+    throw new Refusal(details.recording === true
+      ? `experiment "${args.id}" recorded no dataset file: no record was written between its start and its conclusion`
+      : `experiment "${args.id}" recorded no dataset file (record: must be configured while it runs)`);
+  }
   const files: string[] = [];
   for (const d of datasets) {
     const file = args.datasetDir === undefined ? d.file : join(args.datasetDir, basename(d.file));
