@@ -46,6 +46,8 @@ export interface DemoOptions {
   readonly configPath?: string;
   /** Stops the demo early, as Ctrl-C does. */
   readonly signal?: AbortSignal;
+  /** Run fraud-v2 as an experiment gating the rollout (default true); false starts the rollout at once. */
+  readonly experiment?: boolean;
 }
 
 /** config/demo.yaml, found from this module whether it runs from src/ or from dist/src/. */
@@ -195,8 +197,14 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     say(`  shadowgate: proxy http://127.0.0.1:${gate.port}${PATH}  admin http://127.0.0.1:${gate.adminPort}  (config ${configPath})`);
     say(`  console: ${consoleUrl(gate.adminPort)}  (sign in with the demo token ${DEMO_ADMIN_TOKEN})`);
     const admin = adminClient(gate.adminPort);
-    say('', '== experiment (before any traffic) ==');
-    for (const l of await openExperiment(admin, DEMO_ADMIN_TOKEN)) say(l);
+    const asExperiment = opts.experiment !== false;
+    if (asExperiment) {
+      say('', '== experiment (before any traffic) ==');
+      for (const l of await openExperiment(admin, DEMO_ADMIN_TOKEN)) say(l);
+    } else {
+      const started = await admin('POST', `/admin/routes/${ROUTE}/resume`, DEMO_ADMIN_TOKEN);
+      if (started.status !== 200) throw new ShadowgateError('SG_ERR_DEMO_START', `the rollout did not start: ${JSON.stringify(started.body)}`);
+    }
     say('');
 
     let latest: PromSample[] = [];
@@ -213,7 +221,9 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       });
     };
     // The experiment concludes once its evidence decides (or at 60% of the run); then the gate opens or is overridden.
-    const conclusion = concludeExperiment(admin, DEMO_ADMIN_TOKEN, { startedAt: Date.now(), deadlineMs: opts.durationMs * 0.6, signal: interrupt.signal });
+    const conclusion = asExperiment
+      ? concludeExperiment(admin, DEMO_ADMIN_TOKEN, { startedAt: Date.now(), deadlineMs: opts.durationMs * 0.6, signal: interrupt.signal })
+      : Promise.resolve(undefined);
     conclusion.catch(() => undefined); // awaited after the traffic; a failure is reported there
     // A few streaming chat conversations run beside the scoring traffic (route chat).
     const chat = driveChat({ url: `http://127.0.0.1:${gate.port}`, durationMs: opts.durationMs, concurrency: 2, people: createUsers(seed + 7, 50), signal: interrupt.signal });
