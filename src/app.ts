@@ -25,6 +25,7 @@ import { RedisBackend, assertRedisConfig } from './state/redis.js';
 import { startAdminServer } from './admin/server.js';
 import type { AdminContext } from './admin/context.js';
 import { ExperimentRegistry } from './experiments/index.js';
+import { configGateRefusals } from './experiments/config-gate.js';
 import { OverloadMonitor } from './shadow/admission.js';
 import { RouteShadow } from './shadow/shadow.js';
 import { ShadowThreadPool, defaultShadowThreads } from './shadow-threads/pool.js';
@@ -285,6 +286,15 @@ export class Shadowgate {
     try {
       const config = next ?? loadConfigFile(this.requireConfigPath());
       const previous = this.gen;
+      // The experiment gate: a reload may not give a gated candidate live traffic (src/experiments/config-gate.ts).
+      // A cluster worker's registry is not the primary's (the primary holds the experiments and asks the gate).
+      const refused = cluster.isWorker ? [] : configGateRefusals(previous.config, config, (route, candidate) => {
+        const known = this.experiments.gate(route, candidate)?.reason;
+        // An experiment this configuration adds starts proposed: it closes the gate too.
+        const added = config.experiments.find((e) => e.route === route && (e.candidate === undefined || e.candidate === candidate) && !this.experiments.list().some((k) => k.id === e.id));
+        return known ?? (added === undefined ? undefined : `route "${route}"'s candidate is bound to experiment "${added.id}" (new in this configuration: proposed)`);
+      });
+      if (refused.length > 0) throw new ShadowgateError('SG_ERR_EXPERIMENT_GATE', `the experiment gate refuses this configuration: ${refused.join('; ')}`);
       const gen = this.build(config, previous);
       this.reloadListenerTls(previous.config, config);
       this.routing.applyConfig(config);

@@ -12,6 +12,7 @@ import { AuditLog, auditRoutingEvents } from '../state/audit.js';
 import type { AdminContext } from '../admin/context.js';
 import { startAdminServer } from '../admin/server.js';
 import { ExperimentRegistry } from '../experiments/index.js';
+import { configGateRefusals } from '../experiments/config-gate.js';
 import { StateFile } from '../state/state-file.js';
 import { loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -130,6 +131,9 @@ async function runPrimary(initial: Config, configPath: string): Promise<void> {
     reload: async () => {
       try {
         const next = loadConfigFile(configPath);
+        // The experiment gate (the primary holds the experiments): no reload gives a gated candidate traffic.
+        const refused = configGateRefusals(config, next, (route, candidate) => experiments.gate(route, candidate)?.reason);
+        if (refused.length > 0) throw new Error(`the experiment gate refuses this configuration: ${refused.join('; ')}`);
         routing.applyConfig(next);
         experiments.sync(next.experiments);
         config = next;
