@@ -242,7 +242,7 @@ export async function reproduceExperiment(args: Args, onWarning: (m: string) => 
     if (actual.sha256 !== d.sha256) throw new Refusal(`dataset file ${file} changed: its SHA-256 ${actual.sha256} (${actual.bytes} bytes) does not match the ledger's ${d.sha256}${d.bytes === undefined ? '' : ` (${d.bytes} bytes)`}`);
     files.push(file);
   }
-  checks.push(`${files.length} dataset file${files.length === 1 ? '' : 's'} match their SHA-256 (${datasets.reduce((n, d) => n + (d.records ?? 0), 0)} records)`);
+  checks.push(`${files.length} dataset ${files.length === 1 ? 'file matches its' : 'files match their'} SHA-256 (${datasets.reduce((n, d) => n + (d.records ?? 0), 0)} records)`);
 
   // 6. Replay with the recorded seeds, and judge the criteria on its report.
   const seeds = entry.seeds ?? {};
