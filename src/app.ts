@@ -36,7 +36,8 @@ import { FieldLabelTracker, observeComparison } from './observe/comparisons.js';
 import { DatasetWriter, perWorkerPath } from './dataset/writer.js';
 import { loadDataKeys } from './dataset/crypt.js';
 import { configDigest, Ledger, type EntryInput, type EntryType } from './ledger/ledger.js';
-import { experimentLineage, policiesInUse, type LineageSources } from './app/experiment-lineage.js';
+import { experimentLineage, openLedgerStream, policiesInUse, type LineageSources, type OpenStream } from './app/experiment-lineage.js';
+import type { LedgerStream } from './ledger/stream.js';
 import { ledgerVerifiers } from './ledger/keys.js';
 import cluster from 'node:cluster';
 import { publishRouteUpstreams } from './observe/route-info.js';
@@ -91,6 +92,8 @@ export class Shadowgate {
   private writer: { key: string; writer: DatasetWriter } | undefined;
   /** The lineage ledger (config `ledger:`); workers of a cluster write their own `.w<id>` file. */
   private ledger: { key: string; ledger: Ledger } | undefined;
+  /** With `ledger.stream: redis`: the fleet's one ledger, where experiment entries go (the judge chains them). */
+  private ledgerStream: OpenStream | undefined;
   private closing: Promise<void> | undefined;
   readonly routing: RoutingRuntime;
   readonly audit: AuditLog;
@@ -388,7 +391,7 @@ export class Shadowgate {
       recordConfig: () => this.gen.config.record,
       reload: () => this.reload(),
       routing: this.routing,
-      audit: ledgeredAudit(this.auditTrail, () => this.ledger?.ledger, () => configDigest(this.gen.config), this.log, {
+      audit: ledgeredAudit(this.auditTrail, () => this.ledgerStream?.stream ?? this.ledger?.ledger, () => configDigest(this.gen.config), this.log, {
         ledger: () => this.ledger?.ledger, config: () => this.gen.config, configPath: this.opts.configPath,
         writer: () => this.writer?.writer, experiment: (id) => this.experiments.list().find((e) => e.id === id),
       }),
@@ -467,6 +470,11 @@ export class Shadowgate {
       this.ledger = cfg ? { key: key!, ledger: Ledger.fromConfig(cfg, path) } : undefined;
       void old?.close();
     }
+    if (this.ledgerStream?.key !== (cfg?.stream === 'redis' ? JSON.stringify([cfg, config.state.redis]) : undefined)) {
+      this.ledgerStream?.close();
+      this.ledgerStream = this.ledger === undefined ? undefined
+        : openLedgerStream(config, this.ledger.ledger.signer, () => this.backend.isJudge(), (err) => this.log.error({ err: errorSummary(err) }, 'ledger stream append failed'));
+    }
     if (!this.ledger) return;
     this.ledger.ledger.append({ type: 'config.loaded', configDigest: configDigest(config), policies: policiesInUse(config), details: { configPath: this.opts.configPath } })
       .catch((err: unknown) => this.log.error({ err: errorSummary(err) }, 'ledger append failed'));
@@ -483,6 +491,7 @@ export class Shadowgate {
       await Promise.all([...this.gen.pools.values(), ...this.gen.retryPools.values()].map((p) => p.close().catch(() => undefined)));
       this.gen.passthrough?.close();
       await this.writer?.writer.close();
+      this.ledgerStream?.close();
       await this.ledger?.ledger.close();
       await this.gen.tracer?.close();
       this.gen.grpc?.close();
@@ -584,7 +593,7 @@ const LEDGER_OF_ACTION: Readonly<Record<string, EntryType>> = {
  * The admin API's audit sink, with every accepted experiment transition and gate override also appended to
  * the lineage ledger (when one is configured), so the ledger holds the experiment's whole story.
  */
-function ledgeredAudit(sink: AuditSink, ledger: () => Ledger | undefined, digest: () => string, log: Logger, lineage: LineageSources): AuditSink {
+function ledgeredAudit(sink: AuditSink, ledger: () => Pick<Ledger, 'append'> | LedgerStream | undefined, digest: () => string, log: Logger, lineage: LineageSources): AuditSink {
   return {
     latest: (limit) => sink.latest(limit),
     async append(rec) {

@@ -9,7 +9,13 @@ import type { Config } from '../config/schema.js';
 import type { DatasetWriter } from '../dataset/writer.js';
 import type { Experiment } from '../experiments/index.js';
 import { seedOf } from '../kernel/hash.js';
+import { Redis } from 'ioredis';
+import type { Signer } from '../ledger/keys.js';
 import { policyRef, type DatasetRef, type EntryInput, type EntryType, type Ledger, type LedgerEntry, type PolicyRef } from '../ledger/ledger.js';
+import { LedgerStream } from '../ledger/stream.js';
+
+/** How often the judge chains what replicas forwarded to the fleet's ledger stream. */
+const PUMP_MS = 250;
 
 /** The seed replay orders each record's target calls with (replayDataset's default). */
 export const REPLAY_ORDER_SEED = 1;
@@ -39,8 +45,12 @@ export function experimentTerms(e: Experiment): Record<string, unknown> {
   };
 }
 
-/** The dataset files sealed after the experiment's last `started` entry, from the ledger file itself. */
-export async function datasetsSinceStart(ledgerPath: string, id: string): Promise<DatasetRef[]> {
+/**
+ * The dataset files sealed after the experiment's last `started` entry, from the ledger file itself. When
+ * the file has no such entry (`ledger.stream: redis` sends experiment entries to the fleet's stream), the
+ * files holding a record from `startedAt` on (their manifest's time range).
+ */
+export async function datasetsSinceStart(ledgerPath: string, id: string, startedAt?: string): Promise<DatasetRef[]> {
   let text = '';
   try {
     text = await readFile(ledgerPath, 'utf8');
@@ -48,6 +58,8 @@ export async function datasetsSinceStart(ledgerPath: string, id: string): Promis
     return [];
   }
   let out: DatasetRef[] = [];
+  let marked = false;
+  const byTime: DatasetRef[] = [];
   for (const line of text.split('\n')) {
     if (line === '') continue;
     let e: LedgerEntry;
@@ -56,10 +68,16 @@ export async function datasetsSinceStart(ledgerPath: string, id: string): Promis
     } catch {
       continue;
     }
-    if (e.type === 'started' && e.experiment === id) out = [];
-    else if (e.type === 'dataset.rotated') out.push(...(e.datasets ?? []));
+    if (e.type === 'started' && e.experiment === id) {
+      out = [];
+      marked = true;
+    } else if (e.type === 'dataset.rotated') {
+      out.push(...(e.datasets ?? []));
+      const to = (e.details?.timeRange as { to?: unknown } | undefined)?.to;
+      if (startedAt !== undefined && typeof to === 'string' && to >= startedAt) byTime.push(...(e.datasets ?? []));
+    }
   }
-  return out;
+  return marked || startedAt === undefined ? out : byTime;
 }
 
 export interface LineageSources {
@@ -84,7 +102,8 @@ export async function experimentLineage(type: EntryType, id: string | undefined,
   const base = { policies: policiesInUse(config, [e.route]), seeds: experimentSeeds(e.route) };
   if (type === 'started') return { ...base, details: { configPath: src.configPath ?? null, recording: writer !== undefined } };
   const ledger = src.ledger();
-  const datasets = ledger === undefined ? [] : await datasetsSinceStart(ledger.path, id);
+  const startedAt = [...e.history].reverse().find((h) => h.action === 'start')?.at;
+  const datasets = ledger === undefined ? [] : await datasetsSinceStart(ledger.path, id, startedAt);
   const c = e.conclusion;
   return {
     ...base,
@@ -96,5 +115,36 @@ export async function experimentLineage(type: EntryType, id: string | undefined,
       },
     }),
     details: { configPath: src.configPath ?? null, recording: writer !== undefined, experiment: experimentTerms(e) },
+  };
+}
+
+/** The fleet's ledger stream of a configuration (`ledger.stream: redis`), pumped by this replica while it judges. */
+export interface OpenStream {
+  readonly key: string;
+  readonly stream: LedgerStream;
+  close(): void;
+}
+
+export function openLedgerStream(config: Config, signer: Signer, isJudge: () => boolean, onError: (err: unknown) => void): OpenStream | undefined {
+  const redis = config.state.redis;
+  if (config.ledger?.stream !== 'redis' || redis === undefined) return undefined;
+  const conn = new Redis(redis.url, { lazyConnect: false, maxRetriesPerRequest: 1, commandTimeout: redis.commandTimeout, connectionName: 'shadowgate-ledger' });
+  conn.on('error', () => undefined);
+  const stream = new LedgerStream(conn, redis.keyPrefix, signer, isJudge);
+  let pumping = false;
+  const timer = setInterval(() => {
+    if (pumping || !isJudge()) return;
+    pumping = true;
+    void stream.pump().catch(onError).finally(() => {
+      pumping = false;
+    });
+  }, PUMP_MS).unref();
+  return {
+    key: JSON.stringify([config.ledger, redis]),
+    stream,
+    close: () => {
+      clearInterval(timer);
+      conn.disconnect();
+    },
   };
 }
