@@ -50,7 +50,7 @@ export interface Endpoint {
 
 const ROUTE = '([A-Za-z0-9_.-]{1,64})';
 
-function routeAction(action: 'rollback' | 'pause' | 'resume'): Endpoint {
+function routeAction(action: 'rollback' | 'pause'): Endpoint {
   return {
     method: 'POST', path: new RegExp(`^/admin/routes/${ROUTE}/${action}$`), role: 'operator', action: `canary.${action}`,
     handle: (c) => changed(c.ctx.routing[action](c.params[0]!, c.actor)),
@@ -125,7 +125,16 @@ export const ENDPOINTS: readonly Endpoint[] = [
     },
   },
   routeAction('pause'),
-  routeAction('resume'),
+  {
+    // Resuming (or starting) a rollout sets a step's weight above 0: gated like a canary weight.
+    method: 'POST', path: new RegExp(`^/admin/routes/${ROUTE}/resume$`), role: 'operator', action: 'canary.resume',
+    handle: async (c) => {
+      const body = promoteBody.safeParse(await readJson(c.req));
+      if (!body.success) throw errors.badRequest(`expected {} or {"override": true, "reason": "..."}: ${body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`);
+      await gateCanary(c, c.params[0]!, body.data);
+      return changed(c.ctx.routing.resume(c.params[0]!, c.actor));
+    },
+  },
   {
     method: 'POST', path: /^\/admin\/reload$/, role: 'admin', action: 'config.reload',
     handle: async (c) => {

@@ -26,7 +26,9 @@ import { createAnonymizer } from '../anonymize/index.js';
 import { withDropped, type RouteComparer, type RouteReport } from '../compare/index.js';
 import { DatasetWriter, perWorkerPath } from '../dataset/writer.js';
 import { loadDataKeys } from '../dataset/crypt.js';
-import { configDigest, Ledger, policyRef, type EntryType } from '../ledger/ledger.js';
+import { configDigest, Ledger, type EntryInput, type EntryType } from '../ledger/ledger.js';
+import type { LedgerStream } from '../ledger/stream.js';
+import { experimentLineage, openLedgerStream, policiesInUse, type LineageSources, type OpenStream } from './experiment-lineage.js';
 import { ledgerVerifiers } from '../ledger/keys.js';
 import { publishRouteUpstreams } from '../observe/route-info.js';
 import { createTracer, type Tracer } from '../observe/trace.js';
@@ -89,6 +91,8 @@ export class Shadowgate {
   private writer: { key: string; writer: DatasetWriter } | undefined;
   /** The lineage ledger (config `ledger:`); workers of a cluster write their own `.w<id>` file. */
   private ledger: { key: string; ledger: Ledger } | undefined;
+  /** With `ledger.stream: redis`: the fleet's one ledger, where experiment entries go (the judge chains them). */
+  private ledgerStream: OpenStream | undefined;
   private closing: Promise<void> | undefined;
   readonly routing: RoutingRuntime;
   readonly audit: AuditLog;
@@ -352,7 +356,10 @@ export class Shadowgate {
       report: async (route) => withDropped(this.report(route), await this.droppedByRoute()),
       samples: (route) => this.gen.compared.get(route)?.comparer.samples(),
       reload: () => this.reload(),
-      audit: ledgeredAudit(this.auditTrail, () => this.ledger?.ledger, () => configDigest(this.gen.config), this.log),
+      audit: ledgeredAudit(this.auditTrail, () => this.ledgerStream?.stream ?? this.ledger?.ledger, () => configDigest(this.gen.config), this.log, {
+        ledger: () => this.ledger?.ledger, config: () => this.gen.config, configPath: this.opts.configPath,
+        writer: () => this.writer?.writer, experiment: (id) => this.experiments.list().find((e) => e.id === id),
+      }),
     };
   }
 
@@ -413,11 +420,13 @@ export class Shadowgate {
       this.ledger = cfg ? { key: key!, ledger: Ledger.fromConfig(cfg, path) } : undefined;
       void old?.close();
     }
+    if (this.ledgerStream?.key !== (cfg?.stream === 'redis' ? JSON.stringify([cfg, config.state.redis]) : undefined)) {
+      this.ledgerStream?.close();
+      this.ledgerStream = this.ledger === undefined ? undefined
+        : openLedgerStream(config, this.ledger.ledger.signer, () => this.backend.isJudge(), (err) => this.log.error({ err: errorSummary(err) }, 'ledger stream append failed'));
+    }
     if (!this.ledger) return;
-    const inUse = config.routes.flatMap((r) => (r.shadow?.policy && r.shadow.policy !== 'none' ? [r.shadow.policy] : []));
-    const anonymizer = createAnonymizer(config.anonymize, inUse);
-    const policies = [...new Set(inUse)].flatMap((n) => { const p = anonymizer.policy(n); return p ? [policyRef(p.id)] : []; });
-    this.ledger.ledger.append({ type: 'config.loaded', configDigest: configDigest(config), policies, details: { configPath: this.opts.configPath } })
+    this.ledger.ledger.append({ type: 'config.loaded', configDigest: configDigest(config), policies: policiesInUse(config), details: { configPath: this.opts.configPath } })
       .catch((err: unknown) => this.log.error({ err: errorSummary(err) }, 'ledger append failed'));
   }
 
@@ -432,6 +441,7 @@ export class Shadowgate {
       await Promise.all([...this.gen.pools.values(), ...this.gen.retryPools.values()].map((p) => p.close().catch(() => undefined)));
       this.gen.passthrough?.close();
       await this.writer?.writer.close();
+      this.ledgerStream?.close();
       await this.ledger?.ledger.close();
       await this.gen.tracer?.close();
       this.gen.grpc?.close();
@@ -489,7 +499,7 @@ const LEDGER_OF_ACTION: Readonly<Record<string, EntryType>> = {
  * The admin API's audit sink, with every accepted experiment transition and gate override also appended to
  * the lineage ledger (when one is configured), so the ledger holds the experiment's whole story.
  */
-function ledgeredAudit(sink: AuditSink, ledger: () => Ledger | undefined, digest: () => string, log: Logger): AuditSink {
+function ledgeredAudit(sink: AuditSink, ledger: () => Pick<Ledger, 'append'> | LedgerStream | undefined, digest: () => string, log: Logger, lineage: LineageSources): AuditSink {
   return {
     latest: (limit) => sink.latest(limit),
     async append(rec) {
@@ -500,9 +510,14 @@ function ledgeredAudit(sink: AuditSink, ledger: () => Ledger | undefined, digest
       const after = rec.after as { id?: unknown } | null | undefined;
       const before = rec.before as { id?: unknown } | null | undefined;
       const id = typeof after?.id === 'string' ? after.id : typeof before?.id === 'string' ? before.id : undefined;
+      // What a reproduction needs (datasets cut and sealed, policies, seeds, the verdict): src/app/experiment-lineage.ts.
+      const extra: Partial<EntryInput> = await experimentLineage(type, id, lineage).catch((err: unknown) => {
+        log.error({ err: errorSummary(err) }, 'experiment lineage could not be gathered');
+        return {};
+      });
       await l.append({
-        type, configDigest: digest(), ...(id !== undefined ? { experiment: id } : {}),
-        details: { by: rec.token, role: rec.role, route: rec.route, ...(rec.reason !== undefined ? { reason: rec.reason } : {}), summary: rec.summary ?? null },
+        type, configDigest: digest(), ...(id !== undefined ? { experiment: id } : {}), ...extra,
+        details: { by: rec.token, role: rec.role, route: rec.route, ...(rec.reason !== undefined ? { reason: rec.reason } : {}), summary: rec.summary ?? null, ...extra.details },
       }).catch((err: unknown) => log.error({ err: errorSummary(err) }, 'ledger append failed'));
     },
   };

@@ -22,6 +22,7 @@ import { FleetSignals } from '../state/report.js';
 import { startAdminServer } from '../admin/server.js';
 import type { AdminContext } from '../admin/context.js';
 import { ExperimentRegistry } from '../experiments/index.js';
+import { configGateRefusals } from '../experiments/config-gate.js';
 
 export type ReloadResult = { ok: true } | { ok: false; problems: string[] };
 
@@ -102,6 +103,7 @@ export class Wiring {
   async reload(next: Config | undefined, prepare: (config: Config) => () => void, done = 'configuration reloaded'): Promise<ReloadResult> {
     try {
       const config = next ?? loadConfigFile(this.requireConfigPath());
+      this.gate(config);
       const swap = prepare(config);
       this.routing.applyConfig(config);
       this.experiments.sync(config.experiments);
@@ -116,6 +118,22 @@ export class Wiring {
       this.log.error({ problems }, 'configuration reload failed; the running configuration stays');
       return { ok: false, problems };
     }
+  }
+
+  /**
+   * The experiment gate (src/experiments/config-gate.ts): a reload may not give a gated candidate live
+   * traffic. A cluster worker (ipc) skips it: its registry is a copy, the primary holds the experiments
+   * and asks the gate on its own reload.
+   */
+  private gate(config: Config): void {
+    if (this.backend.kind === 'ipc') return;
+    const refused = configGateRefusals(this.config, config, (route, candidate) => {
+      const known = this.experiments.gate(route, candidate)?.reason;
+      // An experiment this configuration adds starts proposed: it closes the gate too.
+      const added = config.experiments.find((e) => e.route === route && (e.candidate === undefined || e.candidate === candidate) && !this.experiments.list().some((k) => k.id === e.id));
+      return known ?? (added === undefined ? undefined : `route "${route}"'s candidate is bound to experiment "${added.id}" (new in this configuration: proposed)`);
+    });
+    if (refused.length > 0) throw new ShadowgateError('SG_ERR_EXPERIMENT_GATE', `the experiment gate refuses this configuration: ${refused.join('; ')}`);
   }
 
   private requireConfigPath(): string {

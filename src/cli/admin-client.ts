@@ -28,7 +28,7 @@ export const CANARY_USAGE = `usage: shadowgate canary <command> [--json] [--over
   resume ROUTE          continue a paused rollout (or start it again from step 1)
   status [ROUTE]        weights, where they come from, rollout state and the last guardrail checks
 
-  --override REASON     set/promote past the experiment gate (docs/experiments.md): operator, audited with REASON
+  --override REASON     set/promote/resume past the experiment gate (docs/experiments.md): operator, audited with REASON
 
 environment: SHADOWGATE_ADMIN_URL (default ${DEFAULT_ADMIN_URL}), SHADOWGATE_TOKEN
 exit status: 0 done, 1 refused by the admin API or unreachable, 2 usage error
@@ -129,7 +129,7 @@ export function runCanaryCli(argv: string[], io: AdminCliIo): Promise<number> {
     if (command !== 'set' && (percent !== undefined || extra.length > 0)) {
       throw new CliFailure(`canary ${command ?? ''}: unexpected argument "${percent ?? extra[0]!}"`, EXIT.usage);
     }
-    if (override !== undefined && command !== 'set' && command !== 'promote') throw new CliFailure('--override applies to set and promote only', EXIT.usage);
+    if (override !== undefined && command !== 'set' && command !== 'promote' && command !== 'resume') throw new CliFailure('--override applies to set, promote and resume only', EXIT.usage);
     if (override !== undefined && override.trim() === '') throw new CliFailure('--override needs a reason', EXIT.usage);
     const past = override === undefined ? {} : { override: true, reason: override };
     let result: unknown;
@@ -143,7 +143,7 @@ export function runCanaryCli(argv: string[], io: AdminCliIo): Promise<number> {
     } else if (command === 'clear') {
       result = await api.request('DELETE', `/admin/routes/${needRoute()}/canary`);
     } else if ((ROUTE_ACTIONS as readonly string[]).includes(command ?? '')) {
-      result = await api.request('POST', `/admin/routes/${needRoute()}/${command!}`, command === 'promote' && override !== undefined ? past : undefined);
+      result = await api.request('POST', `/admin/routes/${needRoute()}/${command!}`, (command === 'promote' || command === 'resume') && override !== undefined ? past : undefined);
     } else if (command === 'status') {
       result = route === undefined ? await api.request('GET', '/admin/routes') : await api.request('GET', `/admin/routes/${encodeURIComponent(route)}`);
       io.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : renderStatus(result));

@@ -13,6 +13,7 @@ export const OVERVIEW = `usage: shadowgate <command> [options]      (shadowgate 
   canary         steer a running shadowgate's canary (set, clear, rollback, promote, pause, resume, status)
   report         the comparison report of a running shadowgate
   ledger         verify the signed lineage ledger; export its public key; make a key
+  experiment     reproduce a concluded experiment from its ledger entry (same verdict, or the diff)
 
   --version      print the version
   --help         print this text
@@ -67,6 +68,7 @@ exit status: 0 the demo ran and its checks held, 1 a check failed, 2 usage error
 `;
 
 const LEDGER = `usage: shadowgate ledger verify --ledger FILE [--public-key FILE]... [--head FILE]
+       shadowgate ledger export --redis URL [--prefix P] --out FILE
        shadowgate ledger export-key (--config FILE | --key-file FILE)
        shadowgate ledger keygen
 
@@ -75,6 +77,10 @@ const LEDGER = `usage: shadowgate ledger verify --ledger FILE [--public-key FILE
     -l, --ledger FILE   the ledger (JSONL) to check
     --public-key FILE   a PEM public key (repeat for rotated keys); without one, signatures are not checked
     --head FILE         the head file (default FILE.head; a missing default head is a note, not a failure)
+  export              writes the fleet's ledger stream (ledger.stream: redis) to FILE and its head to FILE.head
+    --redis URL         the fleet's Redis (state.redis.url)
+    --prefix P          its key prefix (state.redis.keyPrefix, default shadowgate:)
+    -o, --out FILE      where to write the ledger (then: shadowgate ledger verify --ledger FILE)
   export-key          prints the PEM public key of the ledger's private key (its key id on stderr)
     -c, --config FILE   take the key from the configuration's ledger.key / ledger.keyFile
     --key-file FILE     take the key from this file (PEM, or a base64 32-byte seed)

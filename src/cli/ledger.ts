@@ -1,6 +1,6 @@
 // `shadowgate ledger verify|export-key|keygen`: checks a lineage ledger's chain and signatures, prints
 // the public key that verifies it, or a fresh private key.
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfigFile } from '../config/load.js';
 import { ShadowgateError } from '../errors.js';
@@ -75,12 +75,33 @@ export async function runLedgerCli(argv: string[], io: LedgerIo): Promise<number
       io.stderr.write(`key id ${signer.keyId}\n`);
       return 0;
     }
+    case 'export': {
+      // The fleet's ledger stream (ledger.stream: redis) as a ledger file and its head, for verify.
+      const v = parse(args, { redis: { type: 'string' }, prefix: { type: 'string' }, out: { type: 'string', short: 'o' } });
+      if (typeof v.redis !== 'string' || typeof v.out !== 'string') throw usage('export: --redis URL and --out FILE are required');
+      const { Redis } = await import('ioredis');
+      const { exportStream } = await import('../ledger/stream.js');
+      const conn = new Redis(v.redis, { lazyConnect: true, maxRetriesPerRequest: 1 });
+      conn.on('error', () => undefined);
+      try {
+        await conn.connect().catch((err: unknown) => {
+          throw ledgerError(`cannot reach ${v.redis as string}: ${(err as Error).message}`, err);
+        });
+        const out = await exportStream(conn, typeof v.prefix === 'string' ? v.prefix : 'shadowgate:');
+        await writeFile(v.out, out.text);
+        if (out.head !== undefined) await writeFile(headPath(v.out), out.head);
+        io.stdout.write(`${v.out}: ${out.entries} entr${out.entries === 1 ? 'y' : 'ies'} from the fleet's ledger stream${out.head === undefined ? ' (no head yet)' : `; head ${headPath(v.out)}`}\n`);
+      } finally {
+        conn.disconnect();
+      }
+      return 0;
+    }
     case 'keygen': {
       parse(args, {});
       io.stdout.write(generatePrivateKeyPem());
       return 0;
     }
     default:
-      throw usage(sub === undefined ? 'a subcommand is required (verify, export-key, keygen)' : `unknown subcommand "${sub}" (verify, export-key, keygen)`);
+      throw usage(sub === undefined ? 'a subcommand is required (verify, export, export-key, keygen)' : `unknown subcommand "${sub}" (verify, export, export-key, keygen)`);
   }
 }

@@ -105,6 +105,10 @@ async function main(argv: string[]): Promise<number> {
       const { runLedgerCli } = await import('./ledger.js');
       return runLedgerCli(args, io);
     }
+    case 'experiment': {
+      const { runExperimentCli } = await import('./experiment.js');
+      return runExperimentCli(args, io);
+    }
     case 'report': {
       const { runReportCli } = await import('./admin-client.js');
       return runReportCli(args, io);

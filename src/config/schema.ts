@@ -223,6 +223,9 @@ export function crossCheck(raw: unknown): Problem[] {
       problems.push({ path: ['routes', i, 'shadow', 'policy'], message: `unknown policy "${policy}" (${policies.length > 0 ? `defined: ${policies.join(', ')}` : 'no policy is defined under anonymize.policies'})` });
     }
   });
+  if (obj(cfg.ledger).stream === 'redis' && obj(cfg.state).backend !== 'redis') {
+    problems.push({ path: ['ledger', 'stream'], message: 'stream redis is the fleet\'s ledger: it needs state.backend redis' });
+  }
   const ids = new Set<string>();
   (Array.isArray(cfg.experiments) ? cfg.experiments : []).forEach((e: unknown, i: number) => {
     const x = obj(e);

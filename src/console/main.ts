@@ -1,9 +1,10 @@
 // The operator console's entry: sign-in, the shell (skip link, navigation, who is signed in) and a hash
-// router over three pages. Each page starts polling when shown and stops when left.
+// router over four pages. Each page starts polling when shown and stops when left.
 import { api, ApiError, forgetToken, storedToken, storeToken } from './api.js';
 import { h, replace } from './dom.js';
 import { showComparison } from './pages/comparison.js';
 import { showDatasets } from './pages/datasets.js';
+import { showExperiments } from './pages/experiments.js';
 import { showRoutes } from './pages/routes.js';
 
 export type Role = 'viewer' | 'operator' | 'admin';
@@ -71,7 +72,7 @@ async function start(): Promise<void> {
   };
   const main = h('main', { id: 'main', tabindex: -1 });
   const nav = h('nav', { 'aria-label': 'Console pages' },
-    h('a', { href: '#/routes' }, 'Routes'), h('a', { href: '#/datasets' }, 'Datasets'));
+    h('a', { href: '#/routes' }, 'Routes'), h('a', { href: '#/experiments' }, 'Experiments'), h('a', { href: '#/datasets' }, 'Datasets'));
   const signOut = h('button', { type: 'button', class: 'link' }, 'Sign out');
   signOut.addEventListener('click', () => {
     forgetToken();
@@ -94,6 +95,7 @@ async function start(): Promise<void> {
     }
     if (page === 'route' && name) stopPage = showComparison(main, session, decodeURIComponent(name));
     else if (page === 'datasets') stopPage = showDatasets(main, session);
+    else if (page === 'experiments') stopPage = showExperiments(main, session);
     else stopPage = showRoutes(main, session);
     main.focus({ preventScroll: true });
   };

@@ -113,6 +113,27 @@ export class DatasetWriter {
     }
   }
 
+  /**
+   * Writes what is queued, rotates the active file when it holds records, and resolves once every rotated
+   * file is sealed (gzip, encryption, manifest, ledger entry): an experiment's data ends (and the next
+   * one's begins) at a file boundary. The file cut, as stored; undefined when there was nothing to cut.
+   */
+  async cut(): Promise<string | undefined> {
+    await this.flush();
+    while (this.flushing) await this.flushing;
+    let cut: string | undefined;
+    // Runs as a flush does, so no batch is written while the file is renamed.
+    this.flushing = (async () => {
+      if (this.handle !== undefined && this.fileBytes > 0) cut = await this.rotate();
+    })().catch((err: unknown) => this.ioError('rotate', err)).finally(() => {
+      this.flushing = undefined;
+      if (this.queue.length > 0) this.timer ??= setTimeout(() => this.kick(), 0).unref();
+    });
+    await this.flushing;
+    await this.background;
+    return cut === undefined ? undefined : this.cfg.gzip ? `${cut}.gz` : cut;
+  }
+
   /** Stops accepting records, writes the queue, fsyncs and closes the file, waits for gzip jobs. */
   close(): Promise<void> {
     this.closing ??= this.shutDown().finally(() => {
@@ -237,7 +258,7 @@ export class DatasetWriter {
   }
 
   /** fsync and close the active file, move it to a timestamped name, then gzip and prune in the background. */
-  private async rotate(): Promise<void> {
+  private async rotate(): Promise<string> {
     const h = this.handle!;
     this.handle = undefined;
     await h.sync();
@@ -260,6 +281,7 @@ export class DatasetWriter {
       }
       await this.prune();
     }).catch((err: unknown) => this.ioError('rotate', err));
+    return rotated;
   }
 
   /** The manifest beside a rotated file (signed with the ledger's key), and its ledger entry. */

@@ -18,6 +18,7 @@ import type { DemoModelOptions } from './models.js';
 import { parsePromText, sumOf, type PromSample } from '../observe/prom-text.js';
 import { anonymizationLines, canaryLines, headline, pickReport, progressLine } from './report.js';
 import { chatLines, driveChat } from './llm.js';
+import { adminClient, concludeExperiment, DEMO_EXPERIMENT, openExperiment } from './experiment.js';
 import { createUsers } from './people.js';
 import { PlantedScanner, driveTraffic, type DriveResult, type PlantedValue, type TrafficProgress } from './traffic.js';
 
@@ -45,6 +46,8 @@ export interface DemoOptions {
   readonly configPath?: string;
   /** Stops the demo early, as Ctrl-C does. */
   readonly signal?: AbortSignal;
+  /** Run fraud-v2 as an experiment gating the rollout (default true); false starts the rollout at once. */
+  readonly experiment?: boolean;
 }
 
 /** config/demo.yaml, found from this module whether it runs from src/ or from dist/src/. */
@@ -68,7 +71,7 @@ interface RunningModel {
 function clearDemoFiles(dir: string): void {
   if (!existsSync(dir)) return;
   for (const f of readdirSync(dir)) {
-    if (/^(state\.json|audit\.jsonl|shadow.*\.jsonl(\.gz)?)$/.test(f)) rmSync(join(dir, f), { force: true });
+    if (/^(state\.json|audit\.jsonl|experiments\.json|ledger\.jsonl(\.head)?|shadow.*\.jsonl(\.gz)?(\.manifest\.json)?)$/.test(f)) rmSync(join(dir, f), { force: true });
   }
 }
 
@@ -193,6 +196,15 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     const app = gate.app;
     say(`  shadowgate: proxy http://127.0.0.1:${gate.port}${PATH}  admin http://127.0.0.1:${gate.adminPort}  (config ${configPath})`);
     say(`  console: ${consoleUrl(gate.adminPort)}  (sign in with the demo token ${DEMO_ADMIN_TOKEN})`);
+    const admin = adminClient(gate.adminPort);
+    const asExperiment = opts.experiment !== false;
+    if (asExperiment) {
+      say('', '== experiment (before any traffic) ==');
+      for (const l of await openExperiment(admin, DEMO_ADMIN_TOKEN)) say(l);
+    } else {
+      const started = await admin('POST', `/admin/routes/${ROUTE}/resume`, DEMO_ADMIN_TOKEN);
+      if (started.status !== 200) throw new ShadowgateError('SG_ERR_DEMO_START', `the rollout did not start: ${JSON.stringify(started.body)}`);
+    }
     say('');
 
     let latest: PromSample[] = [];
@@ -208,6 +220,11 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
         pending = false;
       });
     };
+    // The experiment concludes once its evidence decides (or at 60% of the run); then the gate opens or is overridden.
+    const conclusion = asExperiment
+      ? concludeExperiment(admin, DEMO_ADMIN_TOKEN, { startedAt: Date.now(), deadlineMs: opts.durationMs * 0.6, signal: interrupt.signal })
+      : Promise.resolve(undefined);
+    conclusion.catch(() => undefined); // awaited after the traffic; a failure is reported there
     // A few streaming chat conversations run beside the scoring traffic (route chat).
     const chat = driveChat({ url: `http://127.0.0.1:${gate.port}`, durationMs: opts.durationMs, concurrency: 2, people: createUsers(seed + 7, 50), signal: interrupt.signal });
     const traffic: DriveResult = await driveTraffic({
@@ -215,6 +232,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       rps: opts.rps ?? 200, seed, userHeader: 'x-user-id', onProgress, progressIntervalMs: tty ? 500 : 5000, signal: interrupt.signal,
     });
     const chatted = await chat;
+    const concluded = await conclusion;
     if (tty) say();
     const interrupted = interrupt.signal.aborted;
     say(`  traffic: ${traffic.completed} answered in ${(traffic.durationMs / 1000).toFixed(1)} s (${traffic.rps.toFixed(0)} req/s), statuses ${Object.entries(traffic.byStatus).map(([k, v]) => `${k}:${v}`).join(' ') || '-'}${Object.keys(traffic.errors).length ? `, failed ${JSON.stringify(traffic.errors)}` : ''}, client p50 ${traffic.latencyMs.p50} ms p99 ${traffic.latencyMs.p99} ms`);
@@ -244,6 +262,10 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       samples = parsePromText(await app.metrics.registry.metrics());
     }
 
+    if (concluded !== undefined) {
+      say('', `== experiment ${DEMO_EXPERIMENT}: conclusion ==`);
+      for (const l of concluded.lines) say(l);
+    }
     say('', '== comparison (live shadow, /admin/report) ==');
     const compareCfg = config.routes.find((r) => r.name === ROUTE)?.shadow?.compare;
     const deserved = compareCfg === undefined ? undefined : deservedReport(ROUTE, compareCfg, demoModels(seed), seed);
@@ -301,6 +323,11 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
         say('  replay the recorded dataset against the running demo models:');
         say(`    DEMO_INCUMBENT_URL=${models.incumbent.url} DEMO_CANDIDATE_URL=${models.candidate.url} DEMO_BASELINE_URL=${models.baseline.url} \\`);
         say(`    shadowgate replay --config ${configPath} --dataset '${join(dataDir, 'shadow*.jsonl*')}'`);
+        if (concluded !== undefined) {
+          say(`  reproduce the experiment from its ledger entry (same models, same configuration digest):`);
+          say(`    DEMO_DATA_DIR=${dataDir} DEMO_INCUMBENT_URL=${models.incumbent.url} DEMO_CANDIDATE_URL=${models.candidate.url} DEMO_BASELINE_URL=${models.baseline.url} \\`);
+          say(`    shadowgate experiment reproduce ${DEMO_EXPERIMENT} --config ${configPath}`);
+        }
       }
       await new Promise<void>((done) => interrupt.signal.addEventListener('abort', () => done(), { once: true }));
     }

@@ -55,6 +55,8 @@ export interface ReplayOptions {
   readonly now?: () => number;
   /** Seeds the per-record random order in which the targets are called (default 1). */
   readonly orderSeed?: number;
+  /** Seeds each route's comparer (its sample reservoirs); default: the route's own seed, as live. */
+  readonly compareSeed?: number;
 }
 
 export interface ReplayResult {
@@ -150,7 +152,7 @@ export async function replayDataset(opts: ReplayOptions): Promise<ReplayResult> 
     const p = routes.get(name);
     if (p === undefined) return undefined;
     const slices = p.slices !== undefined && p.compare.slices !== undefined ? new SliceBook(p.compare.slices) : undefined;
-    run = { route: p, shadow: p.cfg, comparer: new RouteComparer(name, p.compare, { hasBaseline: p.cfg.baseline !== undefined }), slices, gate: new SampleGate(p.compare.samplesPerField) };
+    run = { route: p, shadow: p.cfg, comparer: new RouteComparer(name, p.compare, { hasBaseline: p.cfg.baseline !== undefined, seed: opts.compareSeed }), slices, gate: new SampleGate(p.compare.samplesPerField) };
     runs.set(name, run);
     return run;
   };

@@ -42,7 +42,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   console: [], // browser code: talks to the admin API over HTTP only
   app: ['config', 'errors', 'exchange', 'version', 'observe', 'http', 'anonymize', 'compare', 'routing', 'state', 'dataset', 'shadow', 'shadow-threads', 'grpc', 'proxy', 'admin', 'ledger', 'experiments', 'quality'],
   demo: ['config', 'errors', 'exchange', 'observe', 'compare', 'routing', 'dataset', 'replay', 'app'],
-  cli: ['config', 'errors', 'exchange', 'version', 'observe', 'anonymize', 'compare', 'routing', 'state', 'dataset', 'shadow', 'proxy', 'admin', 'app', 'demo', 'ledger', 'pipeline', 'replay', 'quality'],
+  cli: ['config', 'errors', 'exchange', 'version', 'observe', 'anonymize', 'compare', 'routing', 'state', 'dataset', 'shadow', 'proxy', 'admin', 'app', 'demo', 'ledger', 'pipeline', 'replay', 'quality', 'experiments'],
 };
 
 /** file → rooms it may import beyond its room's rule, and why (each one is debt, named in the doc). */

@@ -12,6 +12,7 @@ import { sha256Hex } from '../../src/admin/auth.js';
 import { buildConsole } from '../../src/console/build.mjs';
 import { createTrafficGenerator } from '../../src/demo/traffic.js';
 import { demoConfigPath, runDemo } from '../../src/demo/run.js';
+import { DEMO_LEAD_TOKEN } from '../../src/demo/experiment.js';
 import { hasBinary, skipNote } from '../helpers/binaries.js';
 import { tempDir } from '../helpers/run.js';
 
@@ -105,7 +106,7 @@ beforeAll(async () => {
         resolve();
       }
     });
-    demoDone = runDemo({ durationMs: DEMO_MS, keepRunning: true, out, seed: SEED, rps: 200, dataDir: join(dir, 'data'), models: 'inline', configPath, signal: stopDemo.signal });
+    demoDone = runDemo({ durationMs: DEMO_MS, keepRunning: true, out, seed: SEED, rps: 200, dataDir: join(dir, 'data'), models: 'inline', configPath, signal: stopDemo.signal, experiment: false });
     void demoDone.then((code) => reject(new Error(`the demo ended (${code}) before printing the console:\n${text}`)));
   });
   await ready;
@@ -208,6 +209,62 @@ describe('operator console in chromium', () => {
     expect(Number(await first.locator('td').first().textContent())).toBeGreaterThan(0);
     expect(await page.locator('table.drops').count()).toBe(2);
     await shot(page, 'datasets');
+    await page.close();
+  });
+
+  it('lists experiments with their state, hypothesis and criteria one by one, and renders quality and slices sections as tables', async (ctx) => {
+    if (skipped(ctx)) return;
+    // Two experiments on the chat route through the admin API: one concluded (four eyes: the demo's approver), one proposed.
+    const call = async (path: string, token: string, body?: unknown) => {
+      const res = await request(`${demo.adminUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body), headersTimeout: 5000, bodyTimeout: 5000 });
+      const json = await res.body.json();
+      expect(res.statusCode, JSON.stringify(json)).toBeLessThan(300);
+      return json as { experiment: { conclusion?: { criteria: { status: string; value: number | null }[] } } };
+    };
+    const terms = { route: 'chat', owner: 'llm-team', privacyRiskAssessment: 'PRA-9', rollbackPlan: 'weight 0' };
+    await call('/admin/experiments', OPERATOR, { ...terms, id: 'chat-v2', hypothesis: 'chat-v2 answers sooner', criteria: [{ metric: 'stream ttft ratio', comparator: '<=', threshold: 5 }, { metric: 'disagreement', comparator: '<=', threshold: 0.05 }] });
+    await call('/admin/experiments/chat-v2/approve', DEMO_LEAD_TOKEN);
+    await call('/admin/experiments/chat-v2/start', OPERATOR);
+    const concluded = await call('/admin/experiments/chat-v2/conclude', OPERATOR);
+    await call('/admin/experiments', OPERATOR, { ...terms, id: 'chat-v3', hypothesis: 'chat-v3 writes alike', criteria: [{ metric: 'agreement', comparator: '>=', threshold: 0.9 }] });
+    // The quality and slices sections come from other builds: here the real analysis answer gets them added on its way to the page.
+    const page = await context!.newPage();
+    await page.route('**/admin/analysis/chat', async (route) => {
+      const response = await route.fetch();
+      const json = { ...(await response.json() as object), quality: { inputs: [{ field: '$.amount', check: 'range', status: 'drifted', wasserstein: 0.31 }], reference: 'first 1000 requests' }, slices: [{ segment: 'country=FR', agreement: 0.91, n: 812, flagged: true }, { segment: 'other', agreement: 0.99, n: 4000, flagged: false }] };
+      await route.fulfill({ response, json });
+    });
+    page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
+    await page.goto(`${demo.consoleUrl}#/experiments`);
+    await page.getByLabel('Admin API token').fill(demo.token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const rows = page.locator('table.experiments tbody tr');
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(await rows.locator('th').allTextContents()).toEqual(['chat-v3', 'chat-v2']);
+    const v2 = page.locator('section[data-experiment="chat-v2"]');
+    expect(await v2.locator('h2').textContent()).toMatch(/^chat-v2 concluded (pass|fail|inconclusive)$/);
+    expect(await v2.locator('.hypothesis').textContent()).toBe('Hypothesis: chat-v2 answers sooner');
+    // Each criterion with its status word and its numbers, as the conclusion recorded them.
+    const criteria = v2.locator('table.criteria tbody tr');
+    expect(await criteria.count()).toBe(2);
+    const recorded = concluded.experiment.conclusion!.criteria;
+    const words: Record<string, string> = { pass: 'met', fail: 'not met', pending: 'pending' };
+    for (let i = 0; i < 2; i++) {
+      expect(await criteria.nth(i).locator('td').first().textContent()).toBe(words[recorded[i]!.status]);
+      expect(await criteria.nth(i).locator('td').nth(1).textContent()).toBe(recorded[i]!.value === null ? '–' : String(Number(recorded[i]!.value!.toPrecision(4))));
+    }
+    expect(await criteria.first().locator('th').textContent()).toBe('stream ttft ratio <= 5');
+    expect(await v2.locator('p.sample').textContent()).toMatch(/^At its conclusion: \d+ compared exchanges/);
+    const v3 = page.locator('section[data-experiment="chat-v3"]');
+    expect(await v3.locator('h2').textContent()).toBe('chat-v3 proposed');
+    expect(await v3.locator('table.criteria tbody tr td').first().textContent()).toBe('pending');
+    // The added sections, as tables: slices one row per segment, quality's list as its own table.
+    const slices = v2.locator('table[data-section="slices"]');
+    expect(await slices.locator('thead th').allTextContents()).toEqual(['segment', 'agreement', 'n', 'flagged']);
+    expect(await slices.locator('tbody tr').first().textContent()).toBe('country=FR0.91812true');
+    expect(await v2.locator('table[data-section="quality: inputs"] tbody tr td').allTextContents()).toEqual(['range', 'drifted', '0.31']);
+    expect(await v2.locator('[data-section="quality"] table caption').first().textContent()).toBe('quality');
+    await shot(page, 'experiments');
     await page.close();
   });
 

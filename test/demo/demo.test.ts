@@ -46,6 +46,29 @@ describe('demo --duration 5s', () => {
     expect(text).not.toContain('not available:');
   });
 
+  test('runs as an experiment: hypothesis and criteria printed, the canary gated, concluded with its reasons, an override audited', () => {
+    expect(text).toContain('== experiment (before any traffic) ==');
+    expect(text).toMatch(/hypothesis: fraud-v2 labels as fraud-v1 does/);
+    for (const c of ['disagreement <= 0.05', 'error rate delta <= 0.01', 'latency median ratio <= 1.5']) expect(text).toContain(`- ${c} at 0.95 confidence`);
+    // Four eyes: the proposer cannot approve; the gate refuses the canary while the experiment runs.
+    expect(text).toMatch(/approve by demo \(the proposer\): 403/);
+    expect(text).toMatch(/the canary asked for now \(start the rollout\): 409 SG_ERR_EXPERIMENT_GATE: .*"fraud-v2" \(running\)/);
+    // Concluded with each criterion's numbers; then either the gate opens, or it stays closed and is overridden (audited).
+    expect(text).toMatch(/concluded at [\d.]+ s: (PASS|FAIL|INCONCLUSIVE), \d+ compared exchanges/);
+    expect(text).toMatch(/- disagreement <= 0\.05: (met|NOT met|pending) \(value /);
+    const opened = /gate open: the canary rollout starts/.test(text);
+    if (!opened) {
+      expect(text).toMatch(/gate closed: 409 SG_ERR_EXPERIMENT_GATE: .*"fraud-v2" \(concluded (inconclusive|fail)\)/);
+      expect(text).toMatch(/overridden by demo with the reason "demo: show the rollout although fraud-v2 concluded \w+": in the audit trail \(action experiment\.override\)/);
+      expect(text).toMatch(/because /);
+    }
+    const audit = readFileSync(join(DATA_DIR, 'audit.jsonl'), 'utf8');
+    for (const action of ['experiment.propose', 'experiment.approve', 'experiment.start', 'experiment.conclude']) expect(audit).toContain(`"action":"${action}"`);
+    if (!opened) expect(audit).toMatch(/"action":"experiment\.override".*"reason":"demo: show the rollout/);
+    const ledger = readFileSync(join(DATA_DIR, 'ledger.jsonl'), 'utf8');
+    expect(ledger).toMatch(/"type":"concluded"/);
+  });
+
   test('the offline replay of the recorded dataset sees exactly the live agreement and regressed fields', () => {
     // Latency depends on the machine; the answers do not.
     const agreement = text.match(/agreement on \$\.prediction: .*/g) ?? [];

@@ -79,7 +79,7 @@ describe('commands in the README and docs/', () => {
     // `shadowgate CMD …` up to the end of a code span or line; placeholders like FILE are not checked.
     for (const m of text(page).matchAll(/(?:npx )?shadowgate ([a-z][a-z-]*)((?: [^`\n|]*)?)/g)) {
       const cmd = m[1]!;
-      if (['demo', 'serve', 'check-config', 'keygen', 'anonymize', 'replay', 'canary', 'report', 'ledger'].includes(cmd) === false) {
+      if (['demo', 'serve', 'check-config', 'keygen', 'anonymize', 'replay', 'canary', 'report', 'ledger', 'experiment'].includes(cmd) === false) {
         // prose such as "shadowgate does" or "shadowgate is": only flag words that look like a command line
         if (/--[a-z]/.test(m[2] ?? '')) wrong.push(`unknown subcommand in "${m[0]}"`);
         continue;

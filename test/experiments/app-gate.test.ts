@@ -36,3 +36,33 @@ experiments:
   expect(start.status).toBe(201);
   expect(gw.app.experiments.list().map((e) => [e.id, e.state, e.proposedBy])).toEqual([['predict-v2', 'proposed', 'config'], ['predict-v3', 'proposed', 'anonymous']]);
 });
+
+it('resuming (starting) a rollout is gated too: 409 while the experiment runs, then through with an audited override', async () => {
+  const rollout = await startFromYaml(`
+upstreams: { incumbent: { url: "http://127.0.0.1:9" }, candidate: { url: "http://127.0.0.1:9" } }
+routes:
+  - name: predict
+    match: { pathPrefix: / }
+    primary: incumbent
+    canary: { upstream: candidate, weight: 0, rollout: { steps: [5, 50], stepDuration: 1m, autoStart: false } }
+experiments:
+  - { id: predict-v2, route: predict, hypothesis: h, criteria: [{ metric: disagreement, comparator: "<=", threshold: 0.05 }], owner: o, privacyRiskAssessment: p, rollbackPlan: r }
+`);
+  try {
+    const json = { 'content-type': 'application/json' };
+    const refused = await fetch(`${rollout.adminUrl}/admin/routes/predict/resume`, { method: 'POST', headers: json });
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toMatchObject({ error: { code: 'SG_ERR_EXPERIMENT_GATE' } });
+    expect(rollout.app.routing.route('predict')).toMatchObject({ state: 'idle' });
+    const noReason = await fetch(`${rollout.adminUrl}/admin/routes/predict/resume`, { method: 'POST', headers: json, body: '{"override":true}' });
+    expect(noReason.status).toBe(400);
+    const forced = await fetch(`${rollout.adminUrl}/admin/routes/predict/resume`, { method: 'POST', headers: json, body: '{"override":true,"reason":"INC-7"}' });
+    expect(forced.status).toBe(200);
+    expect(rollout.app.routing.route('predict')).toMatchObject({ state: 'running' });
+    const audit = await (await fetch(`${rollout.adminUrl}/admin/audit`)).json() as { records: { action: string; reason?: string }[] };
+    expect(audit.records.map((r) => r.action)).toEqual(expect.arrayContaining(['experiment.override', 'canary.resume']));
+    expect(audit.records.find((r) => r.action === 'experiment.override')?.reason).toBe('INC-7');
+  } finally {
+    await rollout.close();
+  }
+});

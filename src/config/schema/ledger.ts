@@ -10,5 +10,10 @@ export const ledgerSchema = z.object({
   key: z.string().min(1).optional(),
   /** PEM public-key files of earlier ledger keys: manifests they signed still verify after a key rotation. */
   previousPublicKeys: z.array(z.string().min(1)).default([]),
+  /**
+   * Where experiment entries go: `file` (absent: this process's `path`), or `redis` — one ledger stream for the
+   * whole fleet (state.backend redis), chained and signed by the judge; every replica forwards to it.
+   */
+  stream: z.enum(['file', 'redis']).optional(),
 }).strict().refine((l) => (l.keyFile === undefined) !== (l.key === undefined), { message: 'ledger needs exactly one of keyFile or key (an Ed25519 private key)' });
 export type LedgerConfig = z.infer<typeof ledgerSchema>;
