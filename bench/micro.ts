@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const MICRO_SCRIPTS = ['anonymize-throughput', 'anonymize-codecs', 'compare-micro', 'canary-micro', 'protocols-micro'] as const;
+export const MICRO_SCRIPTS = ['anonymize-targets', 'anonymize-throughput', 'compare-micro', 'canary-micro', 'protocols-micro'] as const;
 
 export type MicroResult = { name: string; status: 'ok' | 'skipped' | 'failed'; result?: unknown; output?: string; reason?: string };
 
