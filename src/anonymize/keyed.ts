@@ -5,7 +5,7 @@ import { HmacSha256 } from './hmac.js';
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 /** Domains whose inputs recur across different values (see bytes). */
-const SHARED_PARTS = new Set(['email-domain', 'date-shift', 'first-name', 'surname', 'initial', 'ip']);
+const SHARED_PARTS = new Set(['email-domain', 'date-shift', 'first-name', 'surname', 'initial']);
 
 export class KeyedHash {
   readonly #hmac: HmacSha256;
