@@ -62,13 +62,15 @@ function finish(state: Int32Array, m: Uint8Array, n: number, prior: number, out:
 }
 
 const ENCODER = new TextEncoder();
+/** Room for a message of up to 1,336 UTF-16 units (3 bytes each at most) and its padding. */
+const SCRATCH_BYTES = 4096;
 
 export class HmacSha256 {
   readonly #inner = new Int32Array(8);
   readonly #outer = new Int32Array(8);
   readonly #state = new Int32Array(8);
-  /** The message's bytes plus room for padding; grown for a long message. */
-  #scratch = new Uint8Array(256);
+  /** The message's bytes plus room for padding (a longer message gets a buffer of its own, not kept). */
+  readonly #scratch = new Uint8Array(SCRATCH_BYTES);
   readonly #outerBlock = new Uint8Array(64);
 
   constructor(key: Uint8Array) {
@@ -92,8 +94,7 @@ export class HmacSha256 {
   /** HMAC-SHA256 of the UTF-8 bytes of `message` (a lone surrogate is U+FFFD, as Buffer.from writes it). */
   digest(message: string): Buffer {
     const len = message.length;
-    let m = this.#scratch;
-    if (m.length < 3 * len + 72) m = this.#scratch = new Uint8Array(3 * len + 72);
+    const m = 3 * len + 72 <= SCRATCH_BYTES ? this.#scratch : new Uint8Array(3 * len + 72);
     let n = 0;
     for (; n < len; n++) {
       const c = message.charCodeAt(n);
