@@ -36,7 +36,8 @@ function luhnComplete(body: string): string {
   return body + '0';
 }
 
-export function makeRequest(g: () => number, i: number): RawRequest {
+/** `extraRows`: up to this many history rows beyond 4 (30: bodies of 1–4 KB; 3: about 1 KB). */
+export function makeRequest(g: () => number, i: number, extraRows = 30): RawRequest {
   const pick = <T>(a: readonly T[]): T => a[Math.floor(g() * a.length)]!;
   const digits = (n: number) => Array.from({ length: n }, () => Math.floor(g() * 10)).join('');
   const name = `${pick(FIRST)} ${pick(LAST)}`;
@@ -44,7 +45,7 @@ export function makeRequest(g: () => number, i: number): RawRequest {
   const phone = pick([`+1-${2 + Math.floor(g() * 8)}${digits(2)}-${digits(3)}-${digits(4)}`, `+44 7700 ${digits(6)}`, `+49 30 ${digits(7)}`]);
   const note = pick(NOTES).replace('{email}', email).replace('{phone}', phone).replace('{name}', name);
   // History rows and feature vectors pad bodies to 1–4 KB, as real scoring requests carry them.
-  const rows = 4 + Math.floor(g() * 30);
+  const rows = 4 + Math.floor(g() * extraRows);
   const body = {
     user: {
       id: `user-${i}`, email, name, phone, dob: `19${50 + Math.floor(g() * 50)}-0${1 + Math.floor(g() * 9)}-1${Math.floor(g() * 9)}`,

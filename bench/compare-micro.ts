@@ -1,7 +1,7 @@
 // Micro-benchmark of the comparison engine: µs per comparison of two ~2 KB JSON answers (parse, diff,
 // tally, with and without a noise baseline) and ns per latency-histogram record. Prints one JSON line.
 import { pathToFileURL } from 'node:url';
-import { RouteComparer } from '../src/compare/index.js';
+import { RouteComparer, diffExchange } from '../src/compare/index.js';
 import { DiffResult, diffJson } from '../src/compare/diff.js';
 import { CompiledRules } from '../src/compare/rules.js';
 import { newHistogram, recordLatency } from '../src/compare/tally.js';
@@ -77,6 +77,19 @@ export function main(): Record<string, unknown> {
   const out = new DiffResult();
   const diffNs = measure(n, rounds, () => { out.clear(); diffJson(a, b, rules, out); });
 
+  // The fast path (a shadow thread's diffExchange): byte-identical answers against the same answers with
+  // the candidate's bytes re-indented (equal JSON, so parsed and walked: the slow path), under this
+  // configuration (a label and scores: one parse for both) and under ignore rules only (no parse).
+  const same = JSON.stringify(a);
+  const pair = (other: string): ShadowExchange => ({ ...plain[0]!, responses: { incumbent: { ...plain[0]!.responses.incumbent!, body: Buffer.from(same) }, candidate: { ...plain[0]!.responses.candidate!, body: Buffer.from(other) } } });
+  const identical = pair(same);
+  const reindented = pair(JSON.stringify(a, null, 1));
+  const ignoreOnly = new CompiledRules(compareSchema.parse({ ignore: ['$.request_id'] }));
+  const fastNs = measure(n, rounds, () => { diffExchange(identical, rules, { maxSampleBytes: 4096 }); });
+  const slowNs = measure(n, rounds, () => { diffExchange(reindented, rules, { maxSampleBytes: 4096 }); });
+  const fastIgnoreNs = measure(n, rounds, () => { diffExchange(identical, ignoreOnly, { maxSampleBytes: 4096 }); });
+  const slowIgnoreNs = measure(n, rounds, () => { diffExchange(reindented, ignoreOnly, { maxSampleBytes: 4096 }); });
+
   const h = newHistogram(false);
   const compact = newHistogram(true);
   const hn = quick ? 200_000 : 2_000_000;
@@ -90,6 +103,8 @@ export function main(): Record<string, unknown> {
     compareUs: Number((recordNs / 1000).toFixed(2)),
     compareWithBaselineUs: Number((recordBaselineNs / 1000).toFixed(2)),
     diffOnlyUs: Number((diffNs / 1000).toFixed(2)),
+    identicalAnswersUs: { labelAndScores: Number((fastNs / 1000).toFixed(2)), ignoreOnly: Number((fastIgnoreNs / 1000).toFixed(2)) },
+    sameJsonOtherBytesUs: { labelAndScores: Number((slowNs / 1000).toFixed(2)), ignoreOnly: Number((slowIgnoreNs / 1000).toFixed(2)) },
     histogramRecordNs: Number(histNs.toFixed(1)),
     windowHistogramRecordNs: Number(compactNs.toFixed(1)),
     reportMs: Number(reportMs.toFixed(2)),

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const MICRO_SCRIPTS = ['anonymize-throughput', 'anonymize-codecs', 'compare-micro', 'canary-micro', 'protocols-micro'] as const;
+export const MICRO_SCRIPTS = ['anonymize-targets', 'anonymize-throughput', 'compare-micro', 'canary-micro', 'protocols-micro'] as const;
 
 export type MicroResult = { name: string; status: 'ok' | 'skipped' | 'failed'; result?: unknown; output?: string; reason?: string };
 
@@ -36,4 +36,17 @@ export async function runMicro(name: string, quick: boolean): Promise<MicroResul
       resolve(result === undefined ? { name, status: 'ok', output: stdout.slice(-4000) } : { name, status: 'ok', result });
     });
   });
+}
+
+type TargetRowJson = { row: string; bodies: number; meanBytes: number; target: number; mbPerCpuSecond: number; met: boolean; dropped: number; baselineMbPerCpuSecond?: number };
+type CodecRowJson = { format: string; meanBytes: number; mbPerCpuSecond: number; dropped: number };
+
+/** The anonymizer's target rows (anonymize-targets) as a markdown table: MB per CPU-second against each target, met or missed. */
+export function anonymizerTable(m: MicroResult): string | undefined {
+  const r = m.result as { bench?: string; targets?: TargetRowJson[]; codecs?: CodecRowJson[] } | undefined;
+  if (m.status !== 'ok' || r?.bench !== 'anonymize-targets' || r.targets === undefined) return undefined;
+  const lines = ['| anonymizer (CPU time, cold memo) | bodies × mean size | MB per CPU-second | target | |', '|---|---:|---:|---:|---|'];
+  for (const t of r.targets) lines.push(`| ${t.row} | ${t.bodies} × ${t.meanBytes} B | ${t.mbPerCpuSecond.toFixed(1)} | ≥ ${t.target} | ${t.met ? 'met' : '**missed**'}${t.dropped > 0 ? ` (${t.dropped} dropped)` : ''} |`);
+  for (const c of r.codecs ?? []) lines.push(`| codec: ${c.format} | ${c.meanBytes} B | ${c.mbPerCpuSecond.toFixed(1)} | – | ${c.dropped > 0 ? `${c.dropped} dropped` : ''} |`);
+  return lines.join('\n');
 }

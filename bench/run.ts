@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
 import { measureCase, type MeasureOptions } from './measure.js';
-import { MICRO_SCRIPTS, runMicro, type MicroResult } from './micro.js';
+import { MICRO_SCRIPTS, anonymizerTable, runMicro, type MicroResult } from './micro.js';
 import { findNginx } from './nginx.js';
 import { topSelfTime, type HotSpot } from './profile.js';
 import { caseTable, peerRatios, peerRatioTable, quickProblems, shadowShare, type CaseResult } from './report.js';
@@ -175,7 +175,7 @@ async function main(): Promise<number> {
     if (run.micro) {
       results.micro = [];
       for (const name of MICRO_SCRIPTS) results.micro.push(await runMicro(name, quick));
-      log(`## Micro-benchmarks\n\n${results.micro.map((m) => `- ${m.name}: ${m.status} ${m.reason ?? JSON.stringify(m.result ?? m.output ?? '')}`).join('\n')}\n`);
+      log(`## Micro-benchmarks\n\n${results.micro.map((m) => anonymizerTable(m) ?? `- ${m.name}: ${m.status} ${m.reason ?? JSON.stringify(m.result ?? m.output ?? '')}`).join('\n')}\n`);
     }
     if (run.isolation || run.soak) {
       const rate = args.rate !== undefined ? positive('rate', args.rate, 1) : await halfPassthroughRate(env, opts);

@@ -1,18 +1,18 @@
 // Keyed, memoized HMAC-SHA256 over (entity, normalized value): the one source of determinism for every
 // pseudonym. Same key + same value → same bytes across requests and restarts; no key → nothing.
-import { createHmac } from 'node:crypto';
 import { BoundedMap } from '../kernel/bounded-map.js';
+import { HmacSha256 } from './hmac.js';
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 /** Domains whose inputs recur across different values (see bytes). */
-const SHARED_PARTS = new Set(['email-domain', 'date-shift', 'first-name', 'surname', 'initial', 'ip']);
+const SHARED_PARTS = new Set(['email-domain', 'date-shift', 'first-name', 'surname', 'initial']);
 
 export class KeyedHash {
-  readonly #key: Buffer;
+  readonly #hmac: HmacSha256;
   readonly #memo: BoundedMap<string, Buffer>;
 
   constructor(key: Buffer, cacheSize: number) {
-    this.#key = key;
+    this.#hmac = new HmacSha256(key);
     // Two generations, not an LRU: under churn (many distinct users) its bookkeeping cost more than it saved.
     this.#memo = new BoundedMap<string, Buffer>(Math.max(2, cacheSize));
   }
@@ -21,11 +21,11 @@ export class KeyedHash {
   bytes(entity: string, value: string): Buffer {
     // Whole values (an email's local part, a phone, a card) are memoized by the engine per transform
     // output already: only the parts shared between values (domains, name tokens, subjects) are kept here.
-    if (!SHARED_PARTS.has(entity)) return createHmac('sha256', this.#key).update(`${entity}\u0000${value}`).digest();
+    if (!SHARED_PARTS.has(entity)) return this.#hmac.digest(`${entity}\u0000${value}`);
     const memoKey = `${entity}\u0000${value}`;
     let out = this.#memo.get(memoKey);
     if (out === undefined) {
-      out = createHmac('sha256', this.#key).update(memoKey).digest();
+      out = this.#hmac.digest(memoKey);
       this.#memo.set(memoKey, out);
     }
     return out;

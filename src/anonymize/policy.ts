@@ -29,7 +29,11 @@ export interface CompiledPolicy {
   readonly name: string;
   readonly id: string;
   anonymize(req: RawRequest, opts?: AnonymizeOptions): AnonymizeOutcome;
-  findLeaks(text: string): string[];
+  /**
+   * The personal data kinds found in `text` (an answer) that are not pseudonyms this policy wrote.
+   * `parsed`: `text` already parsed as JSON (JSON.parse of exactly this text), read instead of parsing again.
+   */
+  findLeaks(text: string, parsed?: unknown): string[];
 }
 
 
@@ -127,7 +131,7 @@ export function compilePolicy(name: string, cfg: PolicyConfig, hash: KeyedHash, 
         return { ok: false, reason: 'error', detail: `anonymizer failed (${err instanceof Error ? err.name : 'unknown error'})`, replacements: run.counts };
       }
     },
-    findLeaks(text: string): string[] {
+    findLeaks(text: string, parsed?: unknown): string[] {
       // The request path's guard, over text nobody wrote: only recent pseudonyms are allowed.
       const run = new Run(ctx);
       const trimmed = text.trimStart();
@@ -139,7 +143,7 @@ export function compilePolicy(name: string, cfg: PolicyConfig, hash: KeyedHash, 
             else if (Array.isArray(v)) v.forEach(walk);
             else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) { run.guard(k); walk(x); }
           };
-          walk(JSON.parse(text));
+          walk(parsed !== null && typeof parsed === 'object' ? parsed : JSON.parse(text));
           // Numbers are read as written (JSON.parse would round a 16-digit card): card- and phone-shaped only.
           NUMBER_TOKEN.lastIndex = 0;
           for (let m = NUMBER_TOKEN.exec(text); m !== null; m = NUMBER_TOKEN.exec(text)) shapedNumber(run, 'keep', m[1]!);

@@ -278,7 +278,8 @@ export class Run {
       this.fail('scan_limit', `a text value is longer than maxScanBytes (${this.ctx.maxScanBytes})`);
       return;
     }
-    if (!mightContain(text, opts) || this.ctx.recent.has(text) || this.#knownClean(text, opts)) return;
+    // Known clean first: most guarded strings are keys and kept values seen before (one lookup, not three).
+    if (!mightContain(text, opts) || this.#knownClean(text, opts) || this.ctx.recent.has(text)) return;
     const hits = scanText(text, withCards(opts, this.ctx.cards));
     for (const hit of hits) {
       const v = text.slice(hit.start, hit.end);

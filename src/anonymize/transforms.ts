@@ -152,9 +152,10 @@ export function pseudonymizeSsn(h: KeyedHash, value: Scalar): string {
   return sep === undefined ? area + group + serial : `${area}${sep}${group}${sep}${serial}`;
 }
 
-function sameWidthOctet(h: KeyedHash, ip: string, orig: number): number {
+/** `b`: the address's keyed bytes (`h.bytes('ip', ip)`), read as `h.pick('ip', ip, span)` reads them. */
+function sameWidthOctet(b: Buffer, orig: number): number {
   const [lo, span] = orig < 10 ? [0, 10] : orig < 100 ? [10, 90] : [100, 156];
-  let x = lo + h.pick('ip', ip, span);
+  let x = lo + (b.readUInt32BE(0) % span);
   if (x === orig) x = lo + ((x - lo + 1) % span);
   return x;
 }
@@ -173,7 +174,7 @@ export function pseudonymizeIp(h: KeyedHash, value: string, mode: 'prefix' | 'do
   if (isIPv4(ip)) {
     const parts = ip.split('.');
     const last = Number(parts[3]);
-    if (mode === 'prefix') return `${parts.slice(0, 3).join('.')}.${sameWidthOctet(h, ip, last)}`;
+    if (mode === 'prefix') return `${parts[0]}.${parts[1]}.${parts[2]}.${sameWidthOctet(b, last)}`;
     const nets = ['192.0.2', '198.51.100', '203.0.113'];
     return `${nets[b[0]! % 3]}.${100 + (b[1]! % 155)}`;
   }

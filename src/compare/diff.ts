@@ -177,6 +177,46 @@ export function parseBody(res: ShadowResponse): ParsedBody {
 }
 
 /**
+ * Each answer of one exchange parsed at most once, shared by its diff, its noise diff, its labels and the
+ * dataset's leak guard (which reads the same tree instead of parsing the body again).
+ */
+export class ParsedAnswers {
+  readonly #byResponse = new Map<ShadowResponse, ParsedBody>();
+  /** JSON.parse calls made (what the fast path saves; tests read it). */
+  parses = 0;
+
+  of(r: ShadowResponse): ParsedBody {
+    if (this.#byResponse.has(r)) return this.#byResponse.get(r);
+    this.parses++;
+    const p = parseBody(r);
+    this.#byResponse.set(r, p);
+    return p;
+  }
+
+  /** `r`, known to be byte-identical to `same` with the same media type, shares its parse. */
+  alias(r: ShadowResponse, same: ShadowResponse): ParsedBody {
+    const p = this.of(same);
+    this.#byResponse.set(r, p);
+    return p;
+  }
+
+  /** The parse made so far, if any (a JSON tree, or NOT_JSON); undefined when `r` was never parsed. */
+  peek(r: ShadowResponse): ParsedBody | undefined {
+    return this.#byResponse.get(r);
+  }
+}
+
+/**
+ * Two answers that compare equal without reading them: same status, same media type, same bytes. Their
+ * diff has no difference (whatever the ignore rules), and only measuring rules (scores, similarity,
+ * overlap@k) still need one body parsed. Answers that differ only in ignored fields are not this: their
+ * bytes differ, so they take the parse.
+ */
+export function sameAnswer(a: ShadowResponse, b: ShadowResponse): boolean {
+  return a.status === b.status && a.body.length === b.body.length && mediaType(a.headers) === mediaType(b.headers) && a.body.equals(b.body);
+}
+
+/**
  * Compares two answered responses: status first (different statuses make body diffs meaningless),
  * then content type, then the bodies (JSON tree or bytes).
  */

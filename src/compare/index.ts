@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { CompareConfig } from '../config/schema.js';
 import { ShadowgateError } from '../errors.js';
 import type { ShadowExchange, ShadowFailure, ShadowResponse, ShadowRole } from '../exchange.js';
-import { DiffResult, NOT_JSON, diffResponses, parseBody, type DifferenceKind } from './diff.js';
+import { DiffResult, NOT_JSON, ParsedAnswers, diffResponses, sameAnswer, type DifferenceKind } from './diff.js';
 import { valueAt } from './paths.js';
 import { canonicalJson } from '../kernel/canonical-json.js';
 import { seedOf } from '../kernel/hash.js';
@@ -26,6 +26,7 @@ export { SampleGate } from './samples.js';
 export type { FieldSamples, Sample } from './samples.js';
 export type { FieldReport, HistoryPoint, LatencyComparison, LatencySummary, Reason, RouteReport, SpanReport, Verdict } from './report.js';
 export { CompiledRules, PRESETS, effectiveRules } from './rules.js';
+export { NOT_JSON, ParsedAnswers } from './diff.js';
 export type { TallySnapshot } from './tally.js';
 
 /** Window buckets kept at most, whatever length/bucket says (each holds a few histograms). */
@@ -113,6 +114,8 @@ export interface DiffOptions {
   /** Decides whether this mismatch is worth a sample; without one no sample is built. */
   readonly gate?: SampleGate | undefined;
   readonly maxSampleBytes: number;
+  /** Where the answers' parses go, to be shared with the caller (the dataset's leak guard); one per exchange. */
+  readonly parsed?: ParsedAnswers | undefined;
 }
 
 const NO_PAIRS: readonly (readonly [string, number])[] = [];
@@ -130,21 +133,30 @@ export function diffExchange(ex: ShadowExchange, rules: CompiledRules, opts: Dif
   if (!inc || !cand) return { ...none, state: 'incomplete' };
   if (failed(inc) || failed(cand)) return { ...none, state: 'error' };
 
-  const pInc = parseBody(inc);
-  const pCand = parseBody(cand);
+  // The fast path: byte-identical answers differ nowhere, so they are parsed only when a rule measures
+  // something between them or a label is read, and then once for both (the same tree, the same result).
+  const parsed = opts.parsed ?? new ParsedAnswers();
+  const same = sameAnswer(inc, cand);
   const diff = new DiffResult();
-  diffResponses(inc, pInc, cand, pCand, rules, diff);
+  if (!same || rules.measures) diffResponses(inc, parsed.of(inc), cand, same ? parsed.alias(cand, inc) : parsed.of(cand), rules, diff);
   const fields = [...diff.fields()];
 
   let noise: string[] | undefined;
   if (base && !failed(base)) {
-    const noiseDiff = new DiffResult();
-    diffResponses(inc, pInc, base, parseBody(base), rules, noiseDiff);
-    noise = [...noiseDiff.fields().keys()];
+    if (sameAnswer(inc, base)) {
+      noise = [];
+    } else {
+      const noiseDiff = new DiffResult();
+      diffResponses(inc, parsed.of(inc), base, parsed.of(base), rules, noiseDiff);
+      noise = [...noiseDiff.fields().keys()];
+    }
   }
-  const labels = rules.labelPath && pInc !== NOT_JSON && pCand !== NOT_JSON
-    ? [labelText(valueAt(pInc, rules.labelPath)), labelText(valueAt(pCand, rules.labelPath))] as const
-    : undefined;
+  let labels: readonly [string, string] | undefined;
+  if (rules.labelPath) {
+    const pInc = parsed.of(inc);
+    const pCand = same ? parsed.alias(cand, inc) : parsed.of(cand);
+    if (pInc !== NOT_JSON && pCand !== NOT_JSON) labels = [labelText(valueAt(pInc, rules.labelPath)), labelText(valueAt(pCand, rules.labelPath))];
+  }
   let sample: ExchangeDiff['sample'];
   if (fields.length > 0 && opts.gate) {
     const wanted = opts.gate.wanted(fields.map(([path]) => path));

@@ -139,6 +139,12 @@ export class CompiledRules {
   readonly root: PathNode;
   /** True when no rule can apply anywhere, so the walk may skip the lookups. */
   readonly trivial: boolean;
+  /**
+   * True when a rule measures something even between equal answers (a score delta, a text similarity, an
+   * overlap@k): the diff of two byte-identical answers then still walks one parsed body. Otherwise it is
+   * known without a parse: no difference, nothing measured.
+   */
+  readonly measures: boolean;
 
   constructor(cfg: Readonly<CompareConfig>) {
     const r = effectiveRules(cfg);
@@ -164,6 +170,7 @@ export class CompiledRules {
     this.labelPath = r.label === undefined ? undefined : compileLabel(r.label);
     this.configuredFields = [...new Set([...(this.labelPath ? [fieldOf(this.labelPath)] : []), ...fields])];
     this.trivial = paths.length === 0;
+    this.measures = r.scores.length > 0 || Object.keys(r.topK).length > 0 || Object.keys(r.text).length > 0;
     this.nodes++;
     this.root = new PathNode('$', PLAIN, this.trivial ? NO_STATES : initialStates(paths.length), this);
   }

@@ -4,7 +4,7 @@
 // back to the live thread.
 import { threadId } from 'node:worker_threads';
 import type { Config, RouteConfig, ShadowConfig } from '../config/schema.js';
-import { CompiledRules, SampleGate, diffExchange } from '../compare/index.js';
+import { CompiledRules, ParsedAnswers, SampleGate, diffExchange } from '../compare/index.js';
 import { seededRandom } from '../compare/stats.js';
 import type { CompiledPolicy } from '../anonymize/index.js';
 import type { AnonymizedRequest, RawRequest, ShadowResponse, ShadowRole } from '../exchange.js';
@@ -122,7 +122,9 @@ export async function processCopy(route: ThreadRoute, dispatcher: Sender, msg: C
     // Streamed answers are compared as their assembled text; their token timing travels back beside the diff.
     const { exchange, streamed } = comparable(ex);
     const streams = streamed === undefined ? undefined : observeStreams(streamed.incumbent, streamed.candidate);
-    const diff = route.rules ? diffExchange(exchange, route.rules, { gate: route.gate, maxSampleBytes: route.cfg.compare.maxSampleBytes }) : undefined;
+    // Each answer is parsed at most once, for the diff, its labels and the dataset's guard together.
+    const parsed = new ParsedAnswers();
+    const diff = route.rules ? diffExchange(exchange, route.rules, { gate: route.gate, maxSampleBytes: route.cfg.compare.maxSampleBytes, parsed }) : undefined;
     const slices = diff === undefined ? undefined : sliceKeysOf(route, request);
     const withSlices = slices === undefined ? base : { ...base, slices };
     const withStreams = streams === undefined ? withSlices : { ...withSlices, streams };
@@ -130,8 +132,11 @@ export async function processCopy(route: ThreadRoute, dispatcher: Sender, msg: C
     // Sandbox answers may echo what they received; anything that still looks personal is not stored.
     const policy = route.policy;
     if (policy !== undefined && policy !== 'none') {
-      for (const r of answers) {
-        if (r.body.length > 0 && policy.findLeaks(r.body.toString('utf8')).length > 0) return diff ? { ...withStreams, diff, recordDrop: 'leak' } : { ...withStreams, recordDrop: 'leak' };
+      for (let i = 0; i < answers.length; i++) {
+        const r = answers[i]!;
+        // An answer byte-identical to one already guarded gets the same verdict (the guard is deterministic).
+        if (r.body.length === 0 || answers.slice(0, i).some((a) => a.body.equals(r.body))) continue;
+        if (policy.findLeaks(r.body.toString('utf8'), parsed.peek(r)).length > 0) return diff ? { ...withStreams, diff, recordDrop: 'leak' } : { ...withStreams, recordDrop: 'leak' };
       }
     }
     const line = `${JSON.stringify(toDatasetRecord(ex))}\n`;

@@ -12,6 +12,8 @@ import type { Run } from '../run.js';
 
 const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr']);
 /** HTML elements whose content is raw text (no tags inside); script and style also take no references. */
+/** A raw-text element's end tag, compiled once per element name (RAW_TEXT is a fixed set). */
+const CLOSE_TAGS = new Map<string, RegExp>();
 const RAW_TEXT = new Set(['script', 'style', 'textarea', 'title', 'xmp', 'noscript']);
 const NO_REFERENCES = new Set(['script', 'style', 'xmp', 'noscript']);
 /**
@@ -215,7 +217,11 @@ class Markup {
     this.stack.push({ name, scope });
     if (!this.html || !RAW_TEXT.has(name)) return gt;
     // Raw text runs to its end tag, whatever it holds.
-    const close = new RegExp(`</${name}[\\s/>]`, 'ig');
+    let close = CLOSE_TAGS.get(name);
+    if (close === undefined) {
+      close = new RegExp(`</${name}[\\s/>]`, 'ig');
+      CLOSE_TAGS.set(name, close);
+    }
     close.lastIndex = gt;
     const m = close.exec(t);
     const end = m === null ? t.length : m.index;

@@ -18,9 +18,17 @@ interface Part {
   readonly body: Buffer;
 }
 
+/** Compiled once per parameter name (the codec asks for two). */
+const PARAMS = new Map<string, RegExp>();
+
 /** A header's parameter (`name`, `filename`), quoted-string or token, unescaped. */
 function param(header: string, name: string): string | undefined {
-  const m = new RegExp(`;\\s*${name}\\s*=\\s*(?:"((?:[^"\\\\]|\\\\.)*)"|([^;\\s]*))`, 'i').exec(header);
+  let re = PARAMS.get(name);
+  if (re === undefined) {
+    re = new RegExp(`;\\s*${name}\\s*=\\s*(?:"((?:[^"\\\\]|\\\\.)*)"|([^;\\s]*))`, 'i');
+    PARAMS.set(name, re);
+  }
+  const m = re.exec(header);
   if (m === null) return undefined;
   return m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2];
 }
