@@ -1,5 +1,7 @@
 // One measured case: start the subject, warm it up (JIT, pools), reset its windows, run the load,
 // read memory and event-loop delay, stop it. Failures become a failed row, never a crashed run.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { runLoad } from './load.js';
 import { cpuSeconds, mainThreadCpuSeconds } from './procs.js';
 import type { CaseResult } from './report.js';
@@ -13,6 +15,7 @@ export async function measureCase(subject: Subject, env: BenchEnv, opts: Measure
   const skip = subject.skipReason(env);
   if (skip !== undefined) return { ...base, status: 'skipped', reason: skip };
   let running: Running | undefined;
+  const startedAt = Date.now();
   try {
     running = await subject.start(env);
     const load = {
@@ -25,7 +28,12 @@ export async function measureCase(subject: Subject, env: BenchEnv, opts: Measure
     const stopDuring = during?.(running);
     const pid = running.pid;
     const cpuBefore = pid !== undefined ? [cpuSeconds(pid), mainThreadCpuSeconds(pid)] as const : undefined;
+    const fromMs = Date.now() - startedAt;
     const result = await runLoad({ ...load, durationS: opts.durationS });
+    // Under --profile, the measured load's place on the profile's timeline (it starts with the process).
+    if (env.profileDir !== undefined && subject.group === 'shadowgate') {
+      writeFileSync(join(env.profileDir, `${subject.name}.window.json`), `${JSON.stringify({ fromMs, toMs: Date.now() - startedAt })}\n`);
+    }
     const cpu = cpuBefore !== undefined && pid !== undefined ? cpuSeconds(pid) - cpuBefore[0] : undefined;
     const mainCpu = cpuBefore !== undefined && pid !== undefined ? mainThreadCpuSeconds(pid) - cpuBefore[1] : undefined;
     stopDuring?.();
