@@ -9,6 +9,21 @@ import type { BenchEnv, Running, Subject } from './subjects.js';
 
 export type MeasureOptions = { durationS: number; warmupS: number; connections: number; overallRate?: number; body?: string };
 
+/**
+ * Resolves once the process tree has used under 5% of a core over half a second (or after `maxMs`): its
+ * start-up is over. Polled, since nothing else tells when a child's background loading is done.
+ */
+export async function settled(pid: number, maxMs = 30_000): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  let last = cpuSeconds(pid);
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = cpuSeconds(pid);
+    if (now - last < 0.025) return;
+    last = now;
+  }
+}
+
 /** Run a subject under load; `during` runs alongside the measured load (soak sampling). */
 export async function measureCase(subject: Subject, env: BenchEnv, opts: MeasureOptions, during?: (running: Running) => () => void): Promise<CaseResult> {
   const base = { name: subject.name, group: subject.group };
@@ -23,6 +38,9 @@ export async function measureCase(subject: Subject, env: BenchEnv, opts: Measure
       ...(opts.overallRate !== undefined ? { overallRate: opts.overallRate } : {}),
       ...(opts.body !== undefined ? { body: opts.body } : {}),
     };
+    // Start-up work that runs after the port answers (the shadow threads load while the proxy listens)
+    // must not be billed to the measured requests: wait until the process tree idles first.
+    if (running.pid !== undefined) await settled(running.pid);
     if (opts.warmupS > 0) await runLoad({ ...load, durationS: opts.warmupS });
     await running.beforeMeasure();
     const stopDuring = during?.(running);
