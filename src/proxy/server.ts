@@ -807,7 +807,8 @@ export class ProxyServer {
         });
       }
     } else {
-      this.deps.metrics.requests.inc({ route: route?.name ?? (ex.upstream ? 'passthrough' : 'none'), upstream: ex.upstream || 'none', code: String(ex.status) });
+      // The child for (route, upstream, code) is kept by the counter (LiveCounter): no label hashing per request.
+      this.deps.metrics.requests.labels(route?.name ?? (ex.upstream ? 'passthrough' : 'none'), ex.upstream || 'none', String(ex.status)).inc();
     }
     this.deps.accessLog?.info({
       requestId: ex.requestId, route: route?.name ?? null, upstream: ex.upstream || null, target: route ? ex.target : null,
