@@ -12,23 +12,39 @@ function isProfile(v: unknown): v is CpuProfile {
   return p !== null && typeof p === 'object' && Array.isArray(p.nodes) && Array.isArray(p.samples) && Array.isArray(p.timeDeltas);
 }
 
-/** The n functions with the most self time; idle and GC are kept (they say where the time goes). */
-export function topSelfTime(file: string, n = 3): HotSpot[] {
+/** A part of the profile's timeline, in ms from its start (the process's start): the measured load alone. */
+export type ProfileWindow = { fromMs: number; toMs: number };
+
+export function readProfile(file: string): CpuProfile {
   const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
   if (!isProfile(parsed)) throw new Error(`${file} is not a V8 cpuprofile`);
-  return hotSpots(parsed, n);
+  return parsed;
+}
+
+/** The n functions with the most self time; idle and GC are kept (they say where the time goes). */
+export function topSelfTime(file: string, n = 3, window?: ProfileWindow): HotSpot[] {
+  return hotSpots(readProfile(file), n, undefined, window);
+}
+
+/** Each sample's frame and duration (µs), inside the window when one is given. */
+function eachSample(parsed: CpuProfile, window: ProfileWindow | undefined, fn: (frame: ProfileNode['callFrame'], us: number) => void): void {
+  const frameOf = new Map(parsed.nodes.map((node) => [node.id, node.callFrame]));
+  let at = 0;
+  parsed.samples.forEach((id, i) => {
+    at += parsed.timeDeltas[i] ?? 0;
+    if (window !== undefined && (at < window.fromMs * 1000 || at > window.toMs * 1000)) return;
+    const frame = frameOf.get(id);
+    // A sample's delta is the time until the next sample: the time spent in the sampled frame.
+    if (frame !== undefined) fn(frame, parsed.timeDeltas[i + 1] ?? 0);
+  });
 }
 
 /** Self time by function of a parsed profile; `(idle)` and `(program)` are not work of ours. */
-export function hotSpots(parsed: CpuProfile, n: number, exclude: readonly string[] = ['(idle)', '(program)']): HotSpot[] {
-  const frameOf = new Map(parsed.nodes.map((node) => [node.id, node.callFrame]));
+export function hotSpots(parsed: CpuProfile, n: number, exclude: readonly string[] = ['(idle)', '(program)'], window?: ProfileWindow): HotSpot[] {
   const selfUs = new Map<string, { functionName: string; file: string; line: number; us: number }>();
   let total = 0;
-  parsed.samples.forEach((id, i) => {
-    const frame = frameOf.get(id);
-    // A sample's delta is the time until the next sample: the time spent in the sampled frame.
-    const us = parsed.timeDeltas[i + 1] ?? 0;
-    if (frame === undefined || exclude.includes(frame.functionName)) return;
+  eachSample(parsed, window, (frame, us) => {
+    if (exclude.includes(frame.functionName)) return;
     const fileName = frame.url.replace(/^file:\/\//, '').replace(/^.*\/(node_modules|dist)\//, '$1/');
     const key = `${frame.functionName}|${fileName}|${frame.lineNumber}`;
     const entry = selfUs.get(key) ?? { functionName: frame.functionName || '(anonymous)', file: fileName, line: frame.lineNumber + 1, us: 0 };
@@ -40,4 +56,35 @@ export function hotSpots(parsed: CpuProfile, n: number, exclude: readonly string
     .sort((a, b) => b.us - a.us)
     .slice(0, n)
     .map((e) => ({ functionName: e.functionName, file: e.file, line: e.line, selfMs: e.us / 1000, share: total > 0 ? e.us / total : 0 }));
+}
+
+export type OriginShare = { origin: string; selfMs: number; share: number };
+
+/** Where a sampled frame's code comes from: our rooms, a dependency, a part of Node, or native work. */
+export function originOf(frame: { functionName: string; url: string }): string {
+  const url = frame.url;
+  if (url === '') return frame.functionName.startsWith('(') ? frame.functionName : `native ${frame.functionName}`;
+  const ours = /\/dist\/src\/([^/]+)(\/|\.js)/.exec(url);
+  if (ours !== null) return `shadowgate ${ours[1]}`;
+  const dep = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
+  if (dep !== null) return dep[1]!;
+  if (url.startsWith('node:internal/streams') || url.startsWith('node:internal/stream_base')) return 'node streams';
+  if (url.startsWith('node:_http') || url === 'node:http') return 'node http';
+  if (url.startsWith('node:internal/timers') || url === 'node:timers') return 'node timers';
+  if (url.startsWith('node:')) return url.startsWith('node:internal/') ? `node ${url.slice(14).split('/')[0]}` : url;
+  if (url.startsWith('wasm://')) return 'wasm (undici llhttp)';
+  return url;
+}
+
+/** Self time grouped by origin (originOf), largest first: where a request's CPU on this thread went. */
+export function selfTimeByOrigin(parsed: CpuProfile, window?: ProfileWindow, exclude: readonly string[] = ['(idle)', '(program)']): OriginShare[] {
+  const byOrigin = new Map<string, number>();
+  let total = 0;
+  eachSample(parsed, window, (frame, us) => {
+    if (exclude.includes(frame.functionName)) return;
+    const o = originOf(frame);
+    byOrigin.set(o, (byOrigin.get(o) ?? 0) + us);
+    total += us;
+  });
+  return [...byOrigin].sort((a, b) => b[1] - a[1]).map(([origin, us]) => ({ origin, selfMs: us / 1000, share: total > 0 ? us / total : 0 }));
 }

@@ -101,3 +101,88 @@ export function quickProblems(cases: readonly CaseResult[]): string[] {
   }
   return problems;
 }
+
+/** CPU milliseconds per request of a case (threads and child processes included, or the live thread alone). */
+export function cpuMsPerRequest(c: CaseResult | undefined, part: 'all' | 'live thread' = 'all'): number | undefined {
+  const seconds = part === 'all' ? c?.cpuSeconds : c?.mainThreadCpuSeconds;
+  return seconds === undefined || c?.load === undefined || c.load.requests === 0 ? undefined : seconds / c.load.requests * 1000;
+}
+
+/** Share of requests whose copy reached both targets (full shadow sends 2 calls a request). */
+export function mirroredShare(c: CaseResult | undefined, targets = 2): number | undefined {
+  const sent = c?.extra?.shadowSent;
+  return sent === undefined || c?.load === undefined || c.load.requests === 0 ? undefined : sent / targets / c.load.requests;
+}
+
+export type TargetRow = { target: string; measured: string; ratio: number | undefined; limit: string; verdict: 'met' | 'missed' | 'n/a' };
+
+/**
+ * Issue 23's targets, from the cases that ran in this run: CPU per request and p99 at the paced rate
+ * (each beside its NGINX peer), throughput at saturation (main table), CPU per request at every body size.
+ */
+export function targetRows(input: { paced?: readonly CaseResult[]; cases?: readonly CaseResult[]; growth?: readonly { kb: number; load: string; results: readonly CaseResult[] }[] }): TargetRow[] {
+  const rows: TargetRow[] = [];
+  const find = (list: readonly CaseResult[] | undefined, name: string) => list?.find((c) => c.name === name && c.status === 'ok' && c.load !== undefined);
+  const ms = (n: number | undefined) => (n === undefined ? 'n/a' : `${n.toFixed(3)} ms`);
+  const verdict = (ratio: number | undefined, ok: (r: number) => boolean): TargetRow['verdict'] => (ratio === undefined || !Number.isFinite(ratio) ? 'n/a' : ok(ratio) ? 'met' : 'missed');
+  const cpuTarget = (where: string, list: readonly CaseResult[] | undefined, ours: string, peer: string, max: number) => {
+    const a = cpuMsPerRequest(find(list, ours));
+    const b = cpuMsPerRequest(find(list, peer));
+    const ratio = a !== undefined && b !== undefined && b > 0 ? a / b : undefined;
+    // Full shadow's CPU compares with NGINX mirroring every request only when (nearly) every copy was sent:
+    // a shed copy costs less than a mirrored one.
+    const share = ours === 'shadowgate-shadow' ? mirroredShare(find(list, ours)) : undefined;
+    const shed = share !== undefined && share < 0.99;
+    rows.push({
+      target: `${where}: ${ours} CPU per request ≤ ${max}× ${peer}`,
+      measured: `${ms(a)} vs ${ms(b)}${share !== undefined ? `; ${(share * 100).toFixed(1)}% mirrored` : ''}`,
+      ratio, limit: `≤ ${max}×${share !== undefined ? ', ≥ 99% mirrored' : ''}`,
+      verdict: shed ? (ratio !== undefined && ratio > max ? 'missed' : 'n/a') : verdict(ratio, (r) => r <= max),
+    });
+  };
+  if (input.paced !== undefined) {
+    cpuTarget('paced', input.paced, 'shadowgate-passthrough', 'nginx-proxy-pass', 3);
+    cpuTarget('paced', input.paced, 'shadowgate-shadow', 'nginx-mirror', 2.5);
+    const sh = find(input.paced, 'shadowgate-shadow');
+    const nm = find(input.paced, 'nginx-mirror');
+    const share = mirroredShare(sh);
+    const p99 = sh?.load && nm?.load ? sh.load.p99Ms / nm.load.p99Ms : undefined;
+    rows.push({
+      target: 'paced: full-shadow live p99 ≤ NGINX mirror-2 p99, with ≥ 99% of copies mirrored',
+      measured: `${fixed(sh?.load?.p99Ms)} vs ${fixed(nm?.load?.p99Ms)} ms; ${share === undefined ? 'n/a' : `${(share * 100).toFixed(1)}%`} mirrored`,
+      ratio: p99, limit: '≤ 1.00× and ≥ 99%',
+      verdict: p99 === undefined || share === undefined ? 'n/a' : p99 <= 1 && share >= 0.99 ? 'met' : 'missed',
+    });
+    const pt = find(input.paced, 'shadowgate-passthrough');
+    const np = find(input.paced, 'nginx-proxy-pass');
+    const pp99 = pt?.load && np?.load ? pt.load.p99Ms / np.load.p99Ms : undefined;
+    rows.push({ target: 'paced: passthrough p99 ≤ 2× NGINX proxy_pass', measured: `${fixed(pt?.load?.p99Ms)} vs ${fixed(np?.load?.p99Ms)} ms`, ratio: pp99, limit: '≤ 2×', verdict: verdict(pp99, (r) => r <= 2) });
+  }
+  if (input.cases !== undefined) {
+    const rps = (a: string, b: string, min: number, what: string) => {
+      const x = find(input.cases, a)?.load?.rps;
+      const y = find(input.cases, b)?.load?.rps;
+      const ratio = x !== undefined && y !== undefined && y > 0 ? x / y : undefined;
+      const share = a === 'shadowgate-shadow' ? mirroredShare(find(input.cases, a)) : undefined;
+      rows.push({ target: `saturated: ${what} ≥ ${min}× ${b} req/s`, measured: `${fixed(x, 0)} vs ${fixed(y, 0)} req/s${share !== undefined ? `; ${(share * 100).toFixed(1)}% mirrored` : ''}`, ratio, limit: `≥ ${min}×`, verdict: verdict(ratio, (r) => r >= min) });
+    };
+    rps('shadowgate-shadow', 'nginx-mirror', 1, 'full shadow');
+    rps('shadowgate-passthrough', 'http-proxy', 1.5, 'passthrough');
+    cpuTarget('saturated', input.cases, 'shadowgate-passthrough', 'nginx-proxy-pass', 3);
+    cpuTarget('saturated', input.cases, 'shadowgate-shadow', 'nginx-mirror', 2.5);
+  }
+  for (const g of input.growth ?? []) {
+    cpuTarget(`${g.load}, ${g.kb} KB`, g.results, 'shadowgate-passthrough', 'nginx-proxy-pass', 3);
+    cpuTarget(`${g.load}, ${g.kb} KB`, g.results, 'shadowgate-shadow', 'nginx-mirror', 2.5);
+  }
+  return rows.filter((r) => r.verdict !== 'n/a' || r.measured !== 'n/a vs n/a');
+}
+
+export function targetTable(rows: readonly TargetRow[]): string {
+  const out = ['| target (issue 23) | measured | ratio | limit | verdict |', '|---|---|---:|---|---|'];
+  for (const r of rows) {
+    const verdict = r.verdict === 'missed' ? '**missed**' : r.verdict === 'n/a' && r.ratio !== undefined ? 'not shown (copies shed)' : r.verdict;
+    out.push(`| ${r.target} | ${r.measured} | ${r.ratio === undefined ? 'n/a' : `${r.ratio.toFixed(2)}×`} | ${r.limit} | ${verdict} |`);
+  }
+  return out.join('\n');
+}

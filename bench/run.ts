@@ -1,7 +1,7 @@
 // `npm run bench`: starts the upstream fleet, measures every case of the main table side by side in
 // one run (direct, shadowgate modes, Node and NGINX peers), plus the optional sections, prints
 // markdown and writes bench/results/<date>.json. `--help` lists the options.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,8 +10,8 @@ import { execFileSync } from 'node:child_process';
 import { measureCase, type MeasureOptions } from './measure.js';
 import { MICRO_SCRIPTS, anonymizerTable, runMicro, type MicroResult } from './micro.js';
 import { findNginx } from './nginx.js';
-import { topSelfTime, type HotSpot } from './profile.js';
-import { caseTable, peerRatios, peerRatioTable, quickProblems, shadowShare, type CaseResult } from './report.js';
+import { hotSpots, readProfile, selfTimeByOrigin, type HotSpot, type OriginShare, type ProfileWindow } from './profile.js';
+import { caseTable, peerRatios, peerRatioTable, quickProblems, shadowShare, targetRows, targetTable, type CaseResult, type TargetRow } from './report.js';
 import {
   costGrowth, freeText, freeTextTable, growthTable, halfPassthroughRate, isolation, isolationTable, memoryCycle, memoryCycleTable, paced, pacedTable, soak, workers, workersTable,
   type FreeTextResult, type GrowthRow, type IsolationRow, type MemoryCycle, type PacedRow, type SoakResult, type WorkersRow,
@@ -30,19 +30,23 @@ const HELP = `usage: node dist/bench/run.js [options]
   --soak               shadow on at a fixed rate for --minutes (default 5); RSS every 10 s
   --minutes M          soak length
   --rate R             offered req/s for --isolation and --soak (default: half the passthrough max)
-  --workers            shadowgate throughput with server.workers 1 and 2
+  --workers            shadowgate throughput and CPU per request with server.workers 1 and 2 (× shadowThreads 1, 2)
   --paced              passthrough and full shadow beside NGINX at one fixed offered rate (p50/p99/p99.9,
                        CPU-seconds per 10,000 requests, peak RSS)
   --paced-rate R       offered req/s of --paced (default 2000)
-  --before FILE        with --paced and --freetext: also run full shadow from another build's dist/src/cli/main.js
+  --before FILE        with --paced: also run passthrough and full shadow from another build's dist/src/cli/main.js
+                       (same config, same run); with --freetext its full shadow
   --freetext           a 100 req/s prober alone, then beside a 60 KB free-text sender at 26 req/s (full shadow)
   --memory             full shadow through a memory cycle: idle, 256 connections, a 1,024 burst, idle, 256 again
                        (RSS of the process, threads included, sampled every 250 ms)
   --growth             CPU ms per request for 1, 10 and 100 KB bodies, passthrough and full shadow beside NGINX,
-                       at --paced-rate (default 500)
+                       at --paced-rate (default 500) and saturated
+  --growth-load L      paced | saturated | both (default both)
   --micro              run the engine micro-benchmarks (dist/bench/${MICRO_SCRIPTS.join('.js, ')}.js)
   --all                main table, micro, isolation, workers, paced, freetext, growth and memory (not soak)
-  --profile            run shadowgate under --cpu-prof; .cpuprofile files and top self time in bench/results/
+  --profile            run shadowgate under --cpu-prof (the main-table cases, or the paced ones when the main
+                       table does not run); .cpuprofile files in bench/results/, self time of the measured
+                       load by origin and by function printed
   --out FILE           results JSON (default bench/results/<date>.json)
 With no section flag the main table, paced and the micro-benchmarks run; with one, only the named sections
 (add --only to also run main-table cases).`;
@@ -69,6 +73,7 @@ const { values: args } = parseArgs({
     freetext: { type: 'boolean', default: false },
     memory: { type: 'boolean', default: false },
     growth: { type: 'boolean', default: false },
+    'growth-load': { type: 'string', default: 'both' },
     micro: { type: 'boolean', default: false },
     all: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
@@ -148,7 +153,7 @@ async function main(): Promise<number> {
     cases?: CaseResult[]; rounds?: CaseResult[][]; ratios?: ReturnType<typeof peerRatios>; micro?: MicroResult[];
     isolation?: { rate: number; rows: IsolationRow[] }; workers?: WorkersRow[]; soak?: SoakResult;
     paced?: { rate: number; rows: PacedRow[] }; freetext?: FreeTextResult; freetextBefore?: FreeTextResult; memory?: MemoryCycle; growth?: { rate: number; rows: GrowthRow[] }; loadAverage?: number[];
-    profiles?: Record<string, HotSpot[]>; problems?: string[];
+    profiles?: Record<string, HotSpot[]>; profileOrigins?: Record<string, OriginShare[]>; problems?: string[]; targets?: TargetRow[];
   } = { date: started.toISOString(), machine: machine(nginx), options: { ...opts, quick, upstream: upstreamKind, only, run } };
   const log = (text: string) => console.log(text);
   log(`# shadowgate bench ${results.date}\n\n${JSON.stringify(results.machine)}\nupstream: ${upstreamKind}; ${opts.connections} connections; ${opts.durationS} s a case after ${opts.warmupS} s warm-up; load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
@@ -170,8 +175,9 @@ async function main(): Promise<number> {
       results.ratios = peerRatios(cases);
       log(`## Throughput and latency\n\n${caseTable(cases)}\n\n## shadowgate against each peer\n\n${peerRatioTable(results.ratios)}\n`);
     }
-    // Profiles belong to the main-table cases: the sections rerun the same subjects and would overwrite them.
-    env = { ...env, profileDir: undefined };
+    // Profiles belong to the main-table cases when it ran (the sections rerun the same subjects and would
+    // overwrite them); without it, to the paced section: the live thread under a fixed offered rate.
+    if (run.cases || !run.paced) env = { ...env, profileDir: undefined };
     if (run.micro) {
       results.micro = [];
       for (const name of MICRO_SCRIPTS) results.micro.push(await runMicro(name, quick));
@@ -193,11 +199,12 @@ async function main(): Promise<number> {
     }
     if (run.workers) {
       results.workers = await workers(env, opts);
-      log(`## Multi-core (server.workers)\n\n${workersTable(results.workers)}\n`);
+      log(`## Multi-core (server.workers × server.shadowThreads, saturated)\n\n${workersTable(results.workers)}\n`);
     }
     if (run.paced) {
       const rate = positive('paced-rate', args['paced-rate'], 2000);
       results.paced = { rate, rows: await paced(env, { ...opts, overallRate: rate, ...(args.before !== undefined ? { baselineMain: args.before } : {}) }) };
+      env = { ...env, profileDir: undefined };
       log(`## Paced (fixed offered rate)\n\n${pacedTable(results.paced.rows, rate, opts.connections)}\n`);
     }
     if (run.freetext) {
@@ -210,7 +217,10 @@ async function main(): Promise<number> {
     }
     if (run.growth) {
       const rate = positive('paced-rate', args['paced-rate'], 500);
-      results.growth = { rate, rows: await costGrowth(env, { ...opts, overallRate: rate }) };
+      const which = args['growth-load'];
+      if (which !== 'paced' && which !== 'saturated' && which !== 'both') throw new Error(`--growth-load expects paced, saturated or both, got "${which}"`);
+      const loads: ('paced' | 'saturated')[] = which === 'both' ? ['paced', 'saturated'] : [which];
+      results.growth = { rate, rows: await costGrowth(env, { ...opts, overallRate: rate, loads }) };
       log(`## Cost growth with body size\n\n${growthTable(results.growth.rows, rate)}\n`);
     }
     if (run.memory) {
@@ -224,13 +234,29 @@ async function main(): Promise<number> {
 
   if (args.profile) {
     results.profiles = {};
-    for (const s of SUBJECTS.filter((x) => x.group === 'shadowgate')) {
+    results.profileOrigins = {};
+    const profiled = [...SUBJECTS.filter((x) => x.group === 'shadowgate').map((x) => x.name), 'shadowgate-passthrough-before', 'shadowgate-shadow-before'];
+    for (const name of profiled) {
+      const s = { name };
       const file = join(RESULTS_DIR, `${s.name}.cpuprofile`);
       if (!existsSync(file)) continue;
-      results.profiles[s.name] = topSelfTime(file, 5);
-      log(`## Profile ${s.name} (self time)\n\n${results.profiles[s.name]?.map((h) => `- ${(h.share * 100).toFixed(1)}% ${h.functionName} ${h.file}:${h.line}`).join('\n')}\n`);
+      // The measured load alone (not start-up, warm-up or the drain), when the window was written.
+      const windowFile = join(RESULTS_DIR, `${s.name}.window.json`);
+      const window = existsSync(windowFile) ? JSON.parse(readFileSync(windowFile, 'utf8')) as ProfileWindow : undefined;
+      const profile = readProfile(file);
+      results.profiles[s.name] = hotSpots(profile, 15, undefined, window);
+      results.profileOrigins[s.name] = selfTimeByOrigin(profile, window);
+      const origins = results.profileOrigins[s.name]?.slice(0, 12).map((o) => `${o.origin} ${(o.share * 100).toFixed(1)}%`).join(' · ');
+      log(`## Profile ${s.name}, live thread (self time${window ? `, ${((window.toMs - window.fromMs) / 1000).toFixed(0)} s of measured load` : ''})\n\nby origin: ${origins}\n\n${results.profiles[s.name]?.map((h) => `- ${(h.share * 100).toFixed(1)}% ${h.functionName} ${h.file}:${h.line}`).join('\n')}\n`);
     }
   }
+
+  results.targets = targetRows({
+    ...(results.paced ? { paced: results.paced.rows.map((r) => r.result) } : {}),
+    ...(results.cases ? { cases: results.cases } : {}),
+    ...(results.growth ? { growth: results.growth.rows } : {}),
+  });
+  if (results.targets.length > 0) log(`## Targets (issue 23), this run\n\n${targetTable(results.targets)}\n`);
 
   results.loadAverage = loadavg();
   log(`load average at the end: ${results.loadAverage.map((x) => x.toFixed(2)).join(' ')}`);

@@ -4,7 +4,7 @@ import { freeTextBody, sizedBody } from './fixtures.js';
 import { runLoad, type LoadResult } from './load.js';
 import { measureCase, type MeasureOptions } from './measure.js';
 import { cpuSeconds, currentRss, freePort, peakRss, processTree } from './procs.js';
-import { cell, cpuPer10k, fixed, mb, shadowShare, type CaseResult } from './report.js';
+import { cell, cpuMsPerRequest, cpuPer10k, fixed, mb, shadowShare, type CaseResult } from './report.js';
 import { shadowgateSubject, startUpstream, SUBJECTS, type BenchEnv, type Subject } from './subjects.js';
 
 const subject = (name: string): Subject => {
@@ -121,30 +121,37 @@ export async function soak(env: BenchEnv, opts: { minutes: number; rate: number;
   return { rate: opts.rate, minutes: opts.minutes, samples, warmupS, growth, result };
 }
 
-export type WorkersRow = { workers: number; mode: string; processes: number; result: CaseResult };
+export type WorkersRow = { workers: number; shadowThreads?: number; mode: string; processes: number; result: CaseResult };
 
-/** Passthrough and shadow throughput with server.workers 1 and 2; counts the processes that ran. */
+/**
+ * Saturated throughput and CPU per request with `server.workers` 1 and 2: passthrough, and full shadow with
+ * `server.shadowThreads` 1 and 2 in each process; counts the processes that ran.
+ */
 export async function workers(env: BenchEnv, opts: MeasureOptions): Promise<WorkersRow[]> {
   const rows: WorkersRow[] = [];
-  for (const mode of ['passthrough', 'shadow'] as const) {
-    for (const n of [1, 2]) {
-      let processes = 0;
-      const result = await measureCase(shadowgateSubject(`shadowgate-${mode}-w${n}`, mode, n), env, opts, (running) => () => {
-        processes = running.pid !== undefined ? processTree(running.pid).length : 0;
-      });
-      rows.push({ workers: n, mode, processes, result });
-    }
+  const plan: [ 'passthrough' | 'shadow', number, number | undefined][] = [
+    ['passthrough', 1, undefined], ['passthrough', 2, undefined],
+    ['shadow', 1, 1], ['shadow', 1, 2], ['shadow', 2, 1], ['shadow', 2, 2],
+  ];
+  for (const [mode, n, threads] of plan) {
+    let processes = 0;
+    const name = `shadowgate-${mode}-w${n}${threads !== undefined ? `-t${threads}` : ''}`;
+    const result = await measureCase(shadowgateSubject(name, mode, n, undefined, threads), env, opts, (running) => () => {
+      processes = running.pid !== undefined ? processTree(running.pid).length : 0;
+    });
+    rows.push({ workers: n, ...(threads !== undefined ? { shadowThreads: threads } : {}), mode, processes, result });
   }
   return rows;
 }
 
 export function workersTable(rows: readonly WorkersRow[]): string {
-  const out = ['| mode | workers | processes | req/s | p99 ms | errors | peak RSS MB |', '|---|---:|---:|---:|---:|---:|---:|'];
+  const out = ['| mode | workers | shadowThreads | processes | req/s | p99 ms | CPU ms / req | errors | peak RSS MB | shadow calls/req |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|'];
   for (const r of rows) {
     const l = r.result.load;
+    const threads = r.shadowThreads ?? '–';
     out.push(l === undefined
-      ? `| ${r.mode} | ${r.workers} | ${r.processes} | ${r.result.status}: ${cell(r.result.reason)} | | | |`
-      : `| ${r.mode} | ${r.workers} | ${r.processes} | ${l.rps.toFixed(0)} | ${l.p99Ms.toFixed(1)} | ${l.errors} | ${((r.result.peakRssBytes ?? 0) / 1048576).toFixed(0)} |`);
+      ? `| ${r.mode} | ${r.workers} | ${threads} | ${r.processes} | ${r.result.status}: ${cell(r.result.reason)} | | | | | |`
+      : `| ${r.mode} | ${r.workers} | ${threads} | ${r.processes} | ${l.rps.toFixed(0)} | ${l.p99Ms.toFixed(1)} | ${fixed(cpuMsPerRequest(r.result), 3)} | ${l.errors} | ${mb(r.result.peakRssBytes)} | ${shadowShare(r.result)} |`);
   }
   return out.join('\n');
 }
@@ -157,7 +164,10 @@ export type PacedRow = { result: CaseResult; peer?: string; p99VsPeer?: number }
  */
 export async function paced(env: BenchEnv, opts: MeasureOptions & { overallRate: number; baselineMain?: string }): Promise<PacedRow[]> {
   const pairs: [Subject, string][] = [[subject('shadowgate-passthrough'), 'nginx-proxy-pass'], [subject('shadowgate-shadow'), 'nginx-mirror']];
-  if (opts.baselineMain !== undefined) pairs.push([shadowgateSubject('shadowgate-shadow-before', 'shadow', 1, opts.baselineMain), 'nginx-mirror']);
+  if (opts.baselineMain !== undefined) {
+    pairs.push([shadowgateSubject('shadowgate-passthrough-before', 'passthrough', 1, opts.baselineMain), 'nginx-proxy-pass']);
+    pairs.push([shadowgateSubject('shadowgate-shadow-before', 'shadow', 1, opts.baselineMain), 'nginx-mirror']);
+  }
   const rows: PacedRow[] = [];
   const peers = new Map<string, CaseResult>();
   for (const [ours, peer] of pairs) {
@@ -173,7 +183,8 @@ export async function paced(env: BenchEnv, opts: MeasureOptions & { overallRate:
 }
 
 export function pacedTable(rows: readonly PacedRow[], rate: number, connections: number): string {
-  const out = [`Offered ${rate} req/s over ${connections} connections.`, '', '| case | req/s | p50 ms | p99 ms | p99.9 ms | p99 vs peer | CPU s / 10k req | of it live thread | peak RSS MB | errors | non-2xx | shadow calls/req |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'];
+  const out = [`Offered ${rate} req/s over ${connections} connections.`, '', 'CPU of the proxy\'s processes (threads included) from /proc; CPU ms / req = CPU s / 10k req ÷ 10.', '', '| case | req/s | p50 ms | p99 ms | p99.9 ms | p99 vs peer | CPU s / 10k req | of it live thread | CPU ms / req | CPU vs peer | peak RSS MB | errors | non-2xx | shadow calls/req |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'];
+  const byName = new Map(rows.map((r) => [r.result.name, r.result]));
   for (const r of rows) {
     const l = r.result.load;
     if (l === undefined) {
@@ -181,7 +192,10 @@ export function pacedTable(rows: readonly PacedRow[], rate: number, connections:
       continue;
     }
     const vs = r.p99VsPeer !== undefined ? `${r.p99VsPeer.toFixed(2)}× ${r.peer}` : '';
-    out.push(`| ${r.result.name} | ${l.rps.toFixed(0)} | ${fixed(l.p50Ms)} | ${fixed(l.p99Ms)} | ${fixed(l.p999Ms)} | ${vs} | ${cpuPer10k(r.result)} | ${cpuPer10k(r.result, 'live thread')} | ${mb(r.result.peakRssBytes)} | ${l.errors} | ${l.non2xx} | ${shadowShare(r.result)} |`);
+    const cpu = cpuMsPerRequest(r.result);
+    const peerCpu = r.peer !== undefined ? cpuMsPerRequest(byName.get(r.peer)) : undefined;
+    const cpuVs = cpu !== undefined && peerCpu !== undefined && peerCpu > 0 ? `${(cpu / peerCpu).toFixed(2)}×` : '';
+    out.push(`| ${r.result.name} | ${l.rps.toFixed(0)} | ${fixed(l.p50Ms)} | ${fixed(l.p99Ms)} | ${fixed(l.p999Ms)} | ${vs} | ${cpuPer10k(r.result)} | ${cpuPer10k(r.result, 'live thread')} | ${fixed(cpu, 3)} | ${cpuVs} | ${mb(r.result.peakRssBytes)} | ${l.errors} | ${l.non2xx} | ${shadowShare(r.result)} |`);
   }
   return out.join('\n');
 }
@@ -284,41 +298,42 @@ export function memoryCycleTable(m: MemoryCycle): string {
   ].join('\n');
 }
 
-export type GrowthRow = { kb: number; bodyBytes: number; results: CaseResult[] };
+export type GrowthRow = { kb: number; bodyBytes: number; load: 'paced' | 'saturated'; results: CaseResult[] };
 
 /**
- * Cost growth: CPU per request for 1, 10 and 100 KB bodies at one paced rate, passthrough and full shadow
- * beside NGINX proxy_pass and mirror — the slope matters as much as the intercept.
+ * Cost growth: CPU per request for 1, 10 and 100 KB bodies, passthrough and full shadow beside NGINX
+ * proxy_pass and mirror, at one paced rate and saturated — the slope matters as much as the intercept.
  */
-export async function costGrowth(env: BenchEnv, opts: MeasureOptions & { overallRate: number; sizesKb?: readonly number[] }): Promise<GrowthRow[]> {
+export async function costGrowth(env: BenchEnv, opts: MeasureOptions & { overallRate: number; sizesKb?: readonly number[]; loads?: readonly ('paced' | 'saturated')[] }): Promise<GrowthRow[]> {
   const rows: GrowthRow[] = [];
-  for (const kb of opts.sizesKb ?? [1, 10, 100]) {
-    const body = sizedBody(kb);
-    const results: CaseResult[] = [];
-    for (const name of ['shadowgate-passthrough', 'nginx-proxy-pass', 'shadowgate-shadow', 'nginx-mirror']) {
-      results.push(await measureCase(subject(name), env, { ...opts, body }));
+  for (const load of opts.loads ?? ['paced', 'saturated'] as const) {
+    for (const kb of opts.sizesKb ?? [1, 10, 100]) {
+      const body = sizedBody(kb);
+      const results: CaseResult[] = [];
+      const run: MeasureOptions = { durationS: opts.durationS, warmupS: opts.warmupS, connections: opts.connections, body, ...(load === 'paced' ? { overallRate: opts.overallRate } : {}) };
+      for (const name of ['shadowgate-passthrough', 'nginx-proxy-pass', 'shadowgate-shadow', 'nginx-mirror']) {
+        results.push(await measureCase(subject(name), env, run));
+      }
+      rows.push({ kb, bodyBytes: Buffer.byteLength(body), load, results });
     }
-    rows.push({ kb, bodyBytes: Buffer.byteLength(body), results });
   }
   return rows;
 }
 
-/** CPU milliseconds per request of a case, or undefined. */
-export function cpuMsPerRequest(c: CaseResult | undefined): number | undefined {
-  return c?.cpuSeconds === undefined || c.load === undefined || c.load.requests === 0 ? undefined : c.cpuSeconds / c.load.requests * 1000;
-}
-
 export function growthTable(rows: readonly GrowthRow[], rate: number): string {
   const out = [
-    `Offered ${rate} req/s; CPU ms per request of the proxy process (threads included), and the ratio to its NGINX peer.`, '',
-    '| body | passthrough | NGINX proxy_pass | ratio | full shadow | NGINX mirror-2 | ratio | shadow p99 ms | mirror p99 ms |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `Paced: ${rate} req/s offered; saturated: as fast as the proxy answers. CPU ms per request of the proxy's processes (threads included), the ratio to its NGINX peer, req/s and the mirrored share of full shadow.`, '',
+    '| load | body | passthrough | NGINX proxy_pass | ratio | full shadow | NGINX mirror-2 | ratio | req/s pt / nginx / shadow / mirror | shadow p99 ms | mirror p99 ms | shadow calls/req |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|',
   ];
   for (const r of rows) {
     const by = (name: string) => r.results.find((c) => c.name === name);
-    const [pt, np, sh, nm] = ['shadowgate-passthrough', 'nginx-proxy-pass', 'shadowgate-shadow', 'nginx-mirror'].map((n) => cpuMsPerRequest(by(n)));
+    const names = ['shadowgate-passthrough', 'nginx-proxy-pass', 'shadowgate-shadow', 'nginx-mirror'];
+    const [pt, np, sh, nm] = names.map((n) => cpuMsPerRequest(by(n)));
     const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? 'n/a' : `${(a / b).toFixed(2)}×`);
-    out.push(`| ${(r.bodyBytes / 1024).toFixed(1)} KB | ${fixed(pt, 3)} | ${fixed(np, 3)} | ${ratio(pt, np)} | ${fixed(sh, 3)} | ${fixed(nm, 3)} | ${ratio(sh, nm)} | ${fixed(by('shadowgate-shadow')?.load?.p99Ms)} | ${fixed(by('nginx-mirror')?.load?.p99Ms)} |`);
+    const rps = names.map((n) => fixed(by(n)?.load?.rps, 0)).join(' / ');
+    const shadow = by('shadowgate-shadow');
+    out.push(`| ${r.load} | ${(r.bodyBytes / 1024).toFixed(1)} KB | ${fixed(pt, 3)} | ${fixed(np, 3)} | ${ratio(pt, np)} | ${fixed(sh, 3)} | ${fixed(nm, 3)} | ${ratio(sh, nm)} | ${rps} | ${fixed(shadow?.load?.p99Ms)} | ${fixed(by('nginx-mirror')?.load?.p99Ms)} | ${shadow ? shadowShare(shadow) : ''} |`);
   }
   return out.join('\n');
 }

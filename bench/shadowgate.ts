@@ -1,8 +1,8 @@
 // shadowgate as a bench subject: writes the YAML for each case (passthrough, shadow to two targets,
 // shadow with a baseline, canary at 10%), validates it with the real loader, starts `serve` in its own
 // process and reads its event-loop delay and shadow counters from the admin /metrics.
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { parseConfig } from '../src/config/load.js';
@@ -37,7 +37,7 @@ const BENCH_POLICY = {
   unknown: 'scan',
 };
 
-export function shadowgateConfig(mode: ShadowgateMode, upstreams: Upstreams, ports: { server: number; admin: number }, dir: string, workers: number, legacy = false): Record<string, unknown> {
+export function shadowgateConfig(mode: ShadowgateMode, upstreams: Upstreams, ports: { server: number; admin: number }, dir: string, workers: number, legacy = false, shadowThreads?: number): Record<string, unknown> {
   const upstream = (url: string) => ({ url, timeout: '2s', connections: 64 });
   const route: Record<string, unknown> = { name: 'predict', match: { pathPrefix: REQUEST_PATH, methods: ['POST'] }, primary: 'incumbent' };
   if (mode === 'shadow' || mode === 'shadow-baseline') {
@@ -58,7 +58,7 @@ export function shadowgateConfig(mode: ShadowgateMode, upstreams: Upstreams, por
     // A short drain keeps the bench moving; the exit it leads to is what lets --cpu-prof write its file.
     // The shadow threads at nice +10: the live thread wins the cores it shares with them (see README). A
     // build from before the threads (--before) knows no such key.
-    server: { host: '127.0.0.1', port: ports.server, workers, drainTimeout: '1s', ...(legacy ? {} : { shadowThreadNice: 10 }) },
+    server: { host: '127.0.0.1', port: ports.server, workers, drainTimeout: '1s', ...(legacy ? {} : { shadowThreadNice: 10 }), ...(shadowThreads !== undefined ? { shadowThreads } : {}) },
     admin: { host: '127.0.0.1', port: ports.admin, stateFile: join(dir, 'state.json'), auditFile: join(dir, 'audit.jsonl') },
     // Access logs off, as for every peer (nginx access_log off): the bench measures the proxy, not a disk.
     log: { level: 'warn', access: false },
@@ -68,16 +68,25 @@ export function shadowgateConfig(mode: ShadowgateMode, upstreams: Upstreams, por
   };
 }
 
+/** Whether another build (its dist/src/cli/main.js) knows server.shadowThreadNice (builds before the threads do not). */
+function knowsThreadNice(main: string): boolean {
+  try {
+    return readFileSync(join(dirname(main), '..', 'config', 'schema.js'), 'utf8').includes('shadowThreadNice');
+  } catch {
+    return false;
+  }
+}
+
 export type ShadowgateProc = Proc & { readonly url: string; readonly metricsUrl: string };
 
 /** Write, validate and start one shadowgate; resolves once the primary port answers. */
-export function startShadowgate(mode: ShadowgateMode, upstreams: Upstreams, dir: string, opts: { workers: number; nodeArgs: readonly string[]; name: string; main?: string }): Promise<ShadowgateProc> {
+export function startShadowgate(mode: ShadowgateMode, upstreams: Upstreams, dir: string, opts: { workers: number; nodeArgs: readonly string[]; name: string; main?: string; shadowThreads?: number }): Promise<ShadowgateProc> {
   return retryOnPortRace(() => startShadowgateOnce(mode, upstreams, dir, opts));
 }
 
-async function startShadowgateOnce(mode: ShadowgateMode, upstreams: Upstreams, dir: string, opts: { workers: number; nodeArgs: readonly string[]; name: string; main?: string }): Promise<ShadowgateProc> {
+async function startShadowgateOnce(mode: ShadowgateMode, upstreams: Upstreams, dir: string, opts: { workers: number; nodeArgs: readonly string[]; name: string; main?: string; shadowThreads?: number }): Promise<ShadowgateProc> {
   const ports = { server: await freePort(), admin: await freePort() };
-  const text = stringify(shadowgateConfig(mode, upstreams, ports, dir, opts.workers, opts.main !== undefined));
+  const text = stringify(shadowgateConfig(mode, upstreams, ports, dir, opts.workers, opts.main !== undefined && !knowsThreadNice(opts.main), opts.shadowThreads));
   parseConfig(text); // a bench config mistake fails here, with the loader's path-and-line message
   const file = join(dir, `${opts.name}.yaml`);
   writeFileSync(file, text);

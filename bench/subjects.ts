@@ -87,14 +87,14 @@ function procRunning(url: string, proc: Proc): Running {
 }
 
 /** `main`: another build's dist/src/cli/main.js (an older commit, for a before/after in one run). */
-export function shadowgateSubject(name: string, mode: ShadowgateMode, workers?: number, main?: string): Subject {
+export function shadowgateSubject(name: string, mode: ShadowgateMode, workers?: number, main?: string, shadowThreads?: number): Subject {
   return {
     name,
     group: 'shadowgate',
     skipReason: () => (main !== undefined ? (existsSync(main) ? undefined : `${main} missing`) : shadowgateBuilt() ? undefined : 'shadowgate not built (dist/src/cli/main.js missing)'),
     async start(env) {
       const nodeArgs = env.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', env.profileDir, '--cpu-prof-name', `${name}.cpuprofile`];
-      const sg = await startShadowgate(mode, env.upstreams, env.dir, { workers: workers ?? env.workers, nodeArgs, name, ...(main !== undefined ? { main } : {}) });
+      const sg = await startShadowgate(mode, env.upstreams, env.dir, { workers: workers ?? env.workers, nodeArgs, name, ...(main !== undefined ? { main } : {}), ...(shadowThreads !== undefined ? { shadowThreads } : {}) });
       const pid = sg.child.pid ?? 0;
       let before: ShadowgateCounters = { loopDelay: undefined, shadowSent: 0, comparisons: 0, dropped: new Map() };
       return {

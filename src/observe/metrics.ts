@@ -1,7 +1,8 @@
 // Every Prometheus metric shadowgate exports, defined once (prefix shadowgate_, base units, bounded
 // labels). One Metrics per registry, so tests and cluster workers each get their own.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { packageVersion } from '../version.js';
+import { LiveCounter, LiveHistogram } from './live-metrics.js';
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -15,6 +16,8 @@ export function createMetrics(registry = new Registry(), opts: { defaults?: bool
     }
   }
   const r = [registry];
+  // The metrics counted per request or per copy are Live*: their children count in place and reach
+  // prom-client when scraped (live-metrics.ts); their names, labels and values are the same.
   // Read when scraped (nothing on the live path): the app points these at the proxy, routing and pools.
   const scrape: {
     liveInFlight?: () => number;
@@ -29,16 +32,16 @@ export function createMetrics(registry = new Registry(), opts: { defaults?: bool
   buildInfo.set({ version: opts.version ?? packageVersion(), node: process.versions.node }, 1);
   return {
     registry,
-    requests: new Counter({ name: 'shadowgate_requests_total', help: 'Live requests answered, by route, upstream and status code.', labelNames: ['route', 'upstream', 'code'] as const, registers: r }),
-    requestDuration: new Histogram({ name: 'shadowgate_request_duration_seconds', help: 'Upstream call duration by route, upstream and role (primary or shadow).', labelNames: ['route', 'upstream', 'role'] as const, buckets: LATENCY_BUCKETS, registers: r }),
-    shadowRequests: new Counter({ name: 'shadowgate_shadow_requests_total', help: 'Shadow calls by route, target and outcome (a status class or a failure).', labelNames: ['route', 'target', 'outcome'] as const, registers: r }),
-    shadowDropped: new Counter({ name: 'shadowgate_shadow_dropped_total', help: 'Shadow copies not sent, by route and reason.', labelNames: ['route', 'reason'] as const, registers: r }),
+    requests: new LiveCounter({ name: 'shadowgate_requests_total', help: 'Live requests answered, by route, upstream and status code.', labelNames: ['route', 'upstream', 'code'] as const, registers: r }),
+    requestDuration: new LiveHistogram({ name: 'shadowgate_request_duration_seconds', help: 'Upstream call duration by route, upstream and role (primary or shadow).', labelNames: ['route', 'upstream', 'role'] as const, buckets: LATENCY_BUCKETS, registers: r }),
+    shadowRequests: new LiveCounter({ name: 'shadowgate_shadow_requests_total', help: 'Shadow calls by route, target and outcome (a status class or a failure).', labelNames: ['route', 'target', 'outcome'] as const, registers: r }),
+    shadowDropped: new LiveCounter({ name: 'shadowgate_shadow_dropped_total', help: 'Shadow copies not sent, by route and reason.', labelNames: ['route', 'reason'] as const, registers: r }),
     shadowInFlight: new Gauge({ name: 'shadowgate_shadow_in_flight', help: 'Shadow copies in flight, by route.', labelNames: ['route'] as const, registers: r }),
     shadowThreadRestarts: new Counter({ name: 'shadowgate_shadow_thread_restarts_total', help: 'Shadow threads that ended unexpectedly and were replaced.', registers: r }),
     shadowThreadQueue: new Gauge({ name: 'shadowgate_shadow_thread_queue', help: 'Shadow copies handed to the shadow threads and not yet started, all threads.', registers: r }),
     rawDataMirroring: new Gauge({ name: 'shadowgate_raw_data_mirroring', help: '1 when a route mirrors raw data (policy none with allowRawData).', labelNames: ['route'] as const, registers: r }),
-    comparisons: new Counter({ name: 'shadowgate_comparisons_total', help: 'Shadow comparisons by route and result.', labelNames: ['route', 'result'] as const, registers: r }),
-    fieldMismatches: new Counter({ name: 'shadowgate_field_mismatches_total', help: 'Field mismatches (configured and top-N fields; the rest as other).', labelNames: ['route', 'field'] as const, registers: r }),
+    comparisons: new LiveCounter({ name: 'shadowgate_comparisons_total', help: 'Shadow comparisons by route and result.', labelNames: ['route', 'result'] as const, registers: r }),
+    fieldMismatches: new LiveCounter({ name: 'shadowgate_field_mismatches_total', help: 'Field mismatches (configured and top-N fields; the rest as other).', labelNames: ['route', 'field'] as const, registers: r }),
     // Every worker sets the same value: aggregated across workers it is the value, not a sum.
     canaryWeight: new Gauge({ name: 'shadowgate_canary_weight_percent', help: 'Share of live traffic the candidate serves, in percent.', labelNames: ['route'] as const, registers: r, aggregator: 'max' }),
     stateBackendUp: new Gauge({ name: 'shadowgate_state_backend_up', help: '1 while the state backend (file, ipc to the cluster primary, or redis) is reachable; 0 means serving on the last known state.', labelNames: ['backend'] as const, registers: r, aggregator: 'min' }),
@@ -46,11 +49,11 @@ export function createMetrics(registry = new Registry(), opts: { defaults?: bool
     routeUpstreams: new Gauge({ name: 'shadowgate_route_upstream_info', help: 'Each route\'s incumbent and candidate upstream (value 1), for alert rules.', labelNames: ['route', 'upstream', 'role'] as const, registers: r, aggregator: 'max' }),
     canaryRollbacks: new Counter({ name: 'shadowgate_canary_rollbacks_total', help: 'Canary rollbacks by route and reason.', labelNames: ['route', 'reason'] as const, registers: r }),
     rolloutStepOverdue: new Gauge({ name: 'shadowgate_rollout_step_overdue', help: '1 while a rollout step has waited past rollout.maxStepDuration for the evidence it needs (the step holds, rolls back or advances as configured).', labelNames: ['route'] as const, registers: r, aggregator: 'max' }),
-    canaryDecisions: new Counter({ name: 'shadowgate_canary_decisions_total', help: 'Live canary decisions by route, target and reason.', labelNames: ['route', 'target', 'reason'] as const, registers: r }),
+    canaryDecisions: new LiveCounter({ name: 'shadowgate_canary_decisions_total', help: 'Live canary decisions by route, target and reason.', labelNames: ['route', 'target', 'reason'] as const, registers: r }),
     canaryFallbacks: new Counter({ name: 'shadowgate_canary_fallbacks_total', help: 'Live requests retried on the incumbent after the candidate failed.', labelNames: ['route'] as const, registers: r }),
     upstreamRetries: new Counter({ name: 'shadowgate_upstream_retries_total', help: 'Live requests sent again, once, on a fresh upstream connection after a reused one was closed (closed) or reset (reset) before any byte of the answer; only idempotent requests.', labelNames: ['route', 'reason'] as const, registers: r }),
-    throttled: new Counter({ name: 'shadowgate_throttled_total', help: 'Live requests refused with 429 by route and limit.', labelNames: ['route', 'limit'] as const, registers: r }),
-    anonymizerReplacements: new Counter({ name: 'shadowgate_anonymizer_replacements_total', help: 'Values replaced by the anonymizer by route and entity.', labelNames: ['route', 'entity'] as const, registers: r }),
+    throttled: new LiveCounter({ name: 'shadowgate_throttled_total', help: 'Live requests refused with 429 by route and limit.', labelNames: ['route', 'limit'] as const, registers: r }),
+    anonymizerReplacements: new LiveCounter({ name: 'shadowgate_anonymizer_replacements_total', help: 'Values replaced by the anonymizer by route and entity.', labelNames: ['route', 'entity'] as const, registers: r }),
     anonymizerLeaksBlocked: new Counter({ name: 'shadowgate_anonymizer_leaks_blocked_total', help: 'Shadow copies dropped because the leak guard found personal data.', labelNames: ['route'] as const, registers: r }),
     configReloads: new Counter({ name: 'shadowgate_config_reloads_total', help: 'Configuration reloads by result.', labelNames: ['result'] as const, registers: r }),
     connectionsClosed: new Counter({ name: 'shadowgate_connections_closed_total', help: 'Client connections the proxy closed itself, by reason (headers, body, idle, send timeouts; evicted or max_connections at the connection limit; invalid requests; resets: an HTTP/2 session past its reset budget). HTTP/2 streams reset or answered 408 for a body or send timeout count under body and send.', labelNames: ['reason'] as const, registers: r }),

@@ -22,6 +22,7 @@ import { createListener, isEncrypted, type ProxyListener } from './listener.js';
 import type { ListenerTlsConfig } from '../config/schema.js';
 import { canonicalTarget } from './target.js';
 import { H2Sessions } from './h2-sessions.js';
+import { COARSE_FROM_MS, CoarseDeadlines } from './deadlines.js';
 
 export type LiveTarget = 'incumbent' | 'candidate';
 
@@ -165,8 +166,13 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
   done = false;
   /** The pool load this exchange's upstream call counts in, until the call ends. */
   load: { inFlight: number } | undefined;
-  /** The whole-call deadline (queue time included), cleared when the response head arrives. */
+  /**
+   * The whole-call deadline (queue time included), cleared when the response head arrives: a native timer
+   * below a second, else a slot in the coarse wheel (deadlines.ts; dueAt, deadlineSlot).
+   */
   deadline: NodeJS.Timeout | undefined;
+  dueAt = 0;
+  deadlineSlot = -1;
   /** Some byte of the upstream's answer arrived (a 1xx head included): the call can no longer be sent again. */
   answered = false;
   /** Sent again once already on a fresh connection (never twice). */
@@ -190,7 +196,7 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingMessage['headers']): void {
     this.answered = true;
     if (statusCode < 200) return; // 1xx: informational, not forwarded
-    clearTimeout(this.deadline);
+    this.clearDeadline();
     this.status = statusCode;
     if (statusCode >= 500 && this.canFallBack()) {
       this.discarding = true;
@@ -245,8 +251,7 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
 
   /** The upstream call is over (answered, failed or aborted): it no longer counts against the pool. */
   callEnded(): void {
-    clearTimeout(this.deadline);
-    this.deadline = undefined;
+    this.clearDeadline();
     if (this.load !== undefined) {
       this.load.inFlight--;
       this.load = undefined;
@@ -284,10 +289,23 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
     this.finish();
   }
 
+  armDeadline(ms: number): void {
+    if (ms >= COARSE_FROM_MS) wheel.arm(this, ms);
+    else this.deadline = setTimeout(onDeadline, ms, this);
+  }
+
+  clearDeadline(): void {
+    if (this.deadlineSlot >= 0) wheel.disarm(this);
+    if (this.deadline !== undefined) {
+      clearTimeout(this.deadline);
+      this.deadline = undefined;
+    }
+  }
+
   finish(): void {
     if (this.done) return;
     this.done = true;
-    clearTimeout(this.deadline);
+    this.clearDeadline();
     this.proxy.finished(this);
   }
 }
@@ -295,6 +313,9 @@ class ProxyExchange implements Dispatcher.DispatchHandler {
 const EMPTY = Buffer.alloc(0);
 /** Answers after which the connection cannot be trusted for another request (NGINX closes them too). */
 const CLOSES_CONNECTION = new Set([400, 408, 413, 414, 431]);
+
+/** The live calls' deadlines of a second or more (one wheel for the process: exchanges outlive generations). */
+const wheel = new CoarseDeadlines<ProxyExchange>((ex) => onDeadline(ex));
 
 /** The deadline of a live upstream call passed before its response head arrived. */
 function onDeadline(ex: ProxyExchange): void {
@@ -742,7 +763,7 @@ export class ProxyServer {
     load.inFlight++;
     ex.load = load;
     ex.controller = undefined;
-    ex.deadline = setTimeout(onDeadline, timeout, ex);
+    ex.armDeadline(timeout);
     pool.dispatch(upstreamCall(ex, timeout), ex);
   }
 
@@ -786,7 +807,8 @@ export class ProxyServer {
         });
       }
     } else {
-      this.deps.metrics.requests.inc({ route: route?.name ?? (ex.upstream ? 'passthrough' : 'none'), upstream: ex.upstream || 'none', code: String(ex.status) });
+      // The child for (route, upstream, code) is kept by the counter (LiveCounter): no label hashing per request.
+      this.deps.metrics.requests.labels(route?.name ?? (ex.upstream ? 'passthrough' : 'none'), ex.upstream || 'none', String(ex.status)).inc();
     }
     this.deps.accessLog?.info({
       requestId: ex.requestId, route: route?.name ?? null, upstream: ex.upstream || null, target: route ? ex.target : null,

@@ -1,7 +1,7 @@
 // The bench's pure parts: the quick-run verdict, the table's handling of skipped and failed cases,
 // ratios against peers, and self-time attribution from a V8 cpuprofile.
 import { describe, expect, it } from 'vitest';
-import { caseTable, cpuPer10k, peerRatios, quickProblems, type CaseResult } from '../../bench/report.js';
+import { caseTable, cpuPer10k, mirroredShare, peerRatios, quickProblems, targetRows, targetTable, type CaseResult } from '../../bench/report.js';
 import { hotSpots, type CpuProfile } from '../../bench/profile.js';
 import { sumMetric } from '../../bench/shadowgate.js';
 import { fittedGrowth, pacedTable } from '../../bench/sections.js';
@@ -102,5 +102,37 @@ describe('CPU per 10,000 requests and the paced table', () => {
     expect(table).toContain('Offered 2000 req/s over 64 connections.');
     expect(table).toContain('| shadowgate-shadow | 2000 | 1.0 | 12.0 | 24.0 | 1.50× nginx-mirror | 5.00 | 2.50 |');
     expect(table).toContain('| nginx-mirror | 2000 | 1.0 | 8.0 | 16.0 |  | 1.00 | n/a |');
+  });
+});
+
+describe('issue 23 targets from one run', () => {
+  const c = (name: string, group: CaseResult['group'], rps: number, p99: number, cpuSeconds: number, shadowSent?: number): CaseResult => ({
+    name, group, status: 'ok', load: load(rps, p99), cpuSeconds, ...(shadowSent !== undefined ? { extra: { shadowSent } } : {}),
+  });
+
+  it('states each target met or missed with its ratio, and full shadow\'s CPU only when every copy was mirrored', () => {
+    // 6,000 requests each (load() runs 3 s): CPU ms per request = cpuSeconds / 6.
+    const paced = [
+      c('shadowgate-passthrough', 'shadowgate', 2000, 8, 0.9), c('nginx-proxy-pass', 'peer', 2000, 5, 0.36),
+      c('shadowgate-shadow', 'shadowgate', 2000, 30, 3, 12_000), c('nginx-mirror', 'peer', 2000, 20, 1.5),
+    ];
+    const rows = targetRows({ paced });
+    const row = (prefix: string) => rows.find((r) => r.target.startsWith(prefix));
+    expect(row('paced: shadowgate-passthrough CPU')).toMatchObject({ verdict: 'met', measured: '0.150 ms vs 0.060 ms' });
+    expect(row('paced: shadowgate-passthrough CPU')?.ratio).toBeCloseTo(2.5);
+    expect(row('paced: shadowgate-shadow CPU')).toMatchObject({ verdict: 'met', measured: '0.500 ms vs 0.250 ms; 100.0% mirrored' });
+    expect(row('paced: full-shadow live p99')).toMatchObject({ verdict: 'missed' });
+    expect(row('paced: passthrough p99')).toMatchObject({ verdict: 'met' });
+    expect(mirroredShare(paced[2])).toBe(1);
+
+    // Half the copies shed: a CPU ratio under the limit says nothing; one over it is still a miss.
+    const shed = targetRows({ paced: [paced[0]!, paced[1]!, { ...paced[2]!, extra: { shadowSent: 6000 } }, paced[3]!] });
+    expect(shed.find((r) => r.target.startsWith('paced: shadowgate-shadow CPU'))?.verdict).toBe('n/a');
+    expect(targetTable(shed)).toContain('not shown (copies shed)');
+
+    const saturated = targetRows({ cases: [c('shadowgate-shadow', 'shadowgate', 900, 40, 3, 1800), c('nginx-mirror', 'peer', 1000, 30, 1), c('shadowgate-passthrough', 'shadowgate', 3000, 9, 2), c('http-proxy', 'peer', 1500, 20, 2)] });
+    expect(saturated.find((r) => r.target.startsWith('saturated: full shadow'))).toMatchObject({ verdict: 'missed' });
+    expect(saturated.find((r) => r.target.startsWith('saturated: passthrough'))).toMatchObject({ verdict: 'met' });
+    expect(targetTable(saturated)).toContain('| **missed** |');
   });
 });
