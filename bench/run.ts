@@ -42,6 +42,8 @@ const HELP = `usage: node dist/bench/run.js [options]
                        at --paced-rate (default 500)
   --micro              run the engine micro-benchmarks (dist/bench/${MICRO_SCRIPTS.join('.js, ')}.js)
   --all                main table, micro, isolation, workers, paced, freetext, growth and memory (not soak)
+  --node-args='A B'    extra Node/V8 flags for the shadowgate process only (e.g. '--max-semi-space-size=4'),
+                       after the ones its entry ships with
   --profile            run shadowgate under --cpu-prof; .cpuprofile files and top self time in bench/results/
   --out FILE           results JSON (default bench/results/<date>.json)
 With no section flag the main table, paced and the micro-benchmarks run; with one, only the named sections
@@ -72,6 +74,7 @@ const { values: args } = parseArgs({
     micro: { type: 'boolean', default: false },
     all: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    'node-args': { type: 'string' },
     out: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
@@ -141,7 +144,8 @@ async function main(): Promise<number> {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), 'shadowgate-bench-'));
   const fleet = await startFleet(upstreamKind, { dir, nginx });
-  let env: BenchEnv = { dir, nginx, upstreams: fleet.urls, connections: opts.connections, profileDir: args.profile ? RESULTS_DIR : undefined, workers: 1 };
+  let env: BenchEnv = { dir, nginx, upstreams: fleet.urls, connections: opts.connections, profileDir: args.profile ? RESULTS_DIR : undefined, workers: 1,
+    nodeArgs: args['node-args']?.split(/\s+/).filter(Boolean) ?? [] };
   const started = new Date();
   const results: {
     date: string; machine: Record<string, unknown>; options: Record<string, unknown>;
