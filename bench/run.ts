@@ -29,7 +29,7 @@ const HELP = `usage: node dist/bench/run.js [options]
   --isolation          primary p99 with a slow / dead candidate versus shadow off, at half the passthrough max
   --soak               shadow on at a fixed rate for --minutes (default 5); RSS every 10 s
   --minutes M          soak length
-  --rate R             offered req/s for --isolation and --soak (default: half the passthrough max)
+  --rate R             offered req/s for --isolation and --soak (default: half the passthrough max); paces --memory
   --workers            shadowgate throughput with server.workers 1 and 2
   --paced              passthrough and full shadow beside NGINX at one fixed offered rate (p50/p99/p99.9,
                        CPU-seconds per 10,000 requests, peak RSS)
@@ -43,7 +43,7 @@ const HELP = `usage: node dist/bench/run.js [options]
   --micro              run the engine micro-benchmarks (dist/bench/${MICRO_SCRIPTS.join('.js, ')}.js)
   --all                main table, micro, isolation, workers, paced, freetext, growth and memory (not soak)
   --node-args='A B'    extra Node/V8 flags for the shadowgate process only (e.g. '--max-semi-space-size=4'),
-                       after the ones its entry ships with
+                       after the image's own (the Dockerfile's ENTRYPOINT flags and ENV, used by default)
   --profile            run shadowgate under --cpu-prof; .cpuprofile files and top self time in bench/results/
   --out FILE           results JSON (default bench/results/<date>.json)
 With no section flag the main table, paced and the micro-benchmarks run; with one, only the named sections
@@ -218,8 +218,8 @@ async function main(): Promise<number> {
       log(`## Cost growth with body size\n\n${growthTable(results.growth.rows, rate)}\n`);
     }
     if (run.memory) {
-      results.memory = await memoryCycle(env, { durationS: opts.durationS });
-      log(`## Memory (full shadow): idle, 256, 1,024, back to 256\n\n${memoryCycleTable(results.memory)}\n`);
+      results.memory = await memoryCycle(env, { durationS: opts.durationS, ...(args.rate !== undefined ? { overallRate: positive('rate', args.rate, 1) } : {}) });
+      log(`## Memory (full shadow${args.rate !== undefined ? `, paced at ${args.rate} req/s` : ""}): idle, 256, 1,024, back to 256\n\n${memoryCycleTable(results.memory)}\n`);
     }
   } finally {
     await fleet.stop();
