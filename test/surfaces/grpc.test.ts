@@ -214,8 +214,9 @@ describe.each(SURFACES.map((s) => [s.name, s] as const))('%s', (_name, surface) 
     const md = new grpc.Metadata();
     for (let i = 0; i < 150; i++) md.set(`x-flood-${i}`, 'v');
     const s = await within('the refused call', score(client, 'now', { metadata: md }).status);
-    expect(s.code).not.toBe(grpc.status.OK);
-    expect(s.details).toContain('431');
+    // grpc-js maps an HTTP status it has no rule for to UNKNOWN, with the status in the details.
+    expect(s.code).toBe(grpc.status.UNKNOWN);
+    expect(s.details).toContain('Received HTTP status code 431');
     await settled(gw);
     await control(surface, gw);
   });
@@ -249,6 +250,11 @@ describe.each(SURFACES.map((s) => [s.name, s] as const))('%s', (_name, surface) 
     expect(Number(m![6])).toBe(0);
     expect(Number(m![7])).toBe(0);
     expect(Number(m![4])).toBeGreaterThan(0);
+    // Each call either answered (200) or refused past the route's 8 slots (429, UNAVAILABLE to a gRPC client): no 5xx.
+    const codes = /status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx/.exec(r.out);
+    expect(codes, r.out).not.toBeNull();
+    expect(Number(codes![1]) + Number(codes![3])).toBe(2000);
+    expect(Number(codes![4])).toBe(0);
     await settled(gw);
     await control(surface, gw);
   });
