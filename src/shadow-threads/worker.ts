@@ -6,7 +6,7 @@ import { getPriority, setPriority } from 'node:os';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import type { Config, RouteConfig, ShadowConfig } from '../config/schema.js';
 import { createAnonymizer } from '../anonymize/index.js';
-import { SampleGate } from '../compare/index.js';
+import { SampleGate } from '../compare/samples.js';
 import { ShadowDispatcher } from '../pipeline/dispatch.js';
 import { processCopy, threadRoute, type ThreadRoute } from './copy.js';
 import { GrpcChannels } from '../grpc/channels.js';
