@@ -180,6 +180,7 @@ describe.each(SURFACES.map((s) => [s.name, s] as const))('%s', (_name, surface) 
 
   it.skipIf(skip)('reset storm: 2,000 calls cancelled in flight leave the route all its slots, and a control call is answered', { timeout: 120_000 }, async () => {
     const storm = surface.client(gw.port, pki);
+    const started = Date.now();
     try {
       for (let sent = 0; sent < 2000;) {
         // The route's maxConcurrency at once, so each call holds a slot when it is cancelled.
@@ -194,8 +195,9 @@ describe.each(SURFACES.map((s) => [s.name, s] as const))('%s', (_name, surface) 
     }
     await settled(gw);
     for (let i = 0; i < 3; i++) await control(surface, gw);
-    // Past the reset budget (server.h2.resetBurst) a session is sent away: counted as resets.
-    expect(await closedCount(gw, 'resets')).toBeGreaterThanOrEqual(1);
+    // Past the reset budget (server.h2.resetBurst 256, refilled at 32/s) a session is sent away, counted as
+    // resets — unless the machine was so slow that the refill kept up with the storm (over ~54 s).
+    if (Date.now() - started < 50_000) expect(await closedCount(gw, 'resets')).toBeGreaterThanOrEqual(1);
   });
 
   it.skipIf(skip)('hung upstream: DEADLINE_EXCEEDED at the client\'s deadline, or at the upstream\'s timeout without one; everything released', { timeout: 90_000 }, async () => {
