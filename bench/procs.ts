@@ -38,8 +38,8 @@ function stopper(child: ChildProcess, graceMs = 5_000): () => Promise<void> {
 }
 
 /** Start any binary; stdout is discarded (a full pipe would stall a busy proxy), stderr tail kept. */
-export function startProcess(cmd: string, args: readonly string[], graceMs = 5_000): Proc {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+export function startProcess(cmd: string, args: readonly string[], graceMs = 5_000, env?: NodeJS.ProcessEnv): Proc {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], ...(env !== undefined ? { env: { ...process.env, ...env } } : {}) });
   return { child, stderrTail: keepTail(child), stop: stopper(child, graceMs) };
 }
 

@@ -29,7 +29,7 @@ const HELP = `usage: node dist/bench/run.js [options]
   --isolation          primary p99 with a slow / dead candidate versus shadow off, at half the passthrough max
   --soak               shadow on at a fixed rate for --minutes (default 5); RSS every 10 s
   --minutes M          soak length
-  --rate R             offered req/s for --isolation and --soak (default: half the passthrough max)
+  --rate R             offered req/s for --isolation and --soak (default: half the passthrough max); paces --memory
   --workers            shadowgate throughput and CPU per request with server.workers 1 and 2 (× shadowThreads 1, 2)
   --paced              passthrough and full shadow beside NGINX at one fixed offered rate (p50/p99/p99.9,
                        CPU-seconds per 10,000 requests, peak RSS)
@@ -44,6 +44,8 @@ const HELP = `usage: node dist/bench/run.js [options]
   --growth-load L      paced | saturated | both (default both)
   --micro              run the engine micro-benchmarks (dist/bench/${MICRO_SCRIPTS.join('.js, ')}.js)
   --all                main table, micro, isolation, workers, paced, freetext, growth and memory (not soak)
+  --node-args='A B'    extra Node/V8 flags for the shadowgate process only (e.g. '--max-semi-space-size=4'),
+                       after the image's own (the Dockerfile's ENTRYPOINT flags and ENV, used by default)
   --profile            run shadowgate under --cpu-prof (the main-table cases, or the paced ones when the main
                        table does not run); .cpuprofile files in bench/results/, self time of the measured
                        load by origin and by function printed
@@ -77,6 +79,7 @@ const { values: args } = parseArgs({
     micro: { type: 'boolean', default: false },
     all: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    'node-args': { type: 'string' },
     out: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
@@ -146,7 +149,8 @@ async function main(): Promise<number> {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), 'shadowgate-bench-'));
   const fleet = await startFleet(upstreamKind, { dir, nginx });
-  let env: BenchEnv = { dir, nginx, upstreams: fleet.urls, connections: opts.connections, profileDir: args.profile ? RESULTS_DIR : undefined, workers: 1 };
+  let env: BenchEnv = { dir, nginx, upstreams: fleet.urls, connections: opts.connections, profileDir: args.profile ? RESULTS_DIR : undefined, workers: 1,
+    nodeArgs: args['node-args']?.split(/\s+/).filter(Boolean) ?? [] };
   const started = new Date();
   const results: {
     date: string; machine: Record<string, unknown>; options: Record<string, unknown>;
@@ -224,8 +228,8 @@ async function main(): Promise<number> {
       log(`## Cost growth with body size\n\n${growthTable(results.growth.rows, rate)}\n`);
     }
     if (run.memory) {
-      results.memory = await memoryCycle(env, { durationS: opts.durationS });
-      log(`## Memory (full shadow): idle, 256, 1,024, back to 256\n\n${memoryCycleTable(results.memory)}\n`);
+      results.memory = await memoryCycle(env, { durationS: opts.durationS, ...(args.rate !== undefined ? { overallRate: positive('rate', args.rate, 1) } : {}) });
+      log(`## Memory (full shadow${args.rate !== undefined ? `, paced at ${args.rate} req/s` : ""}): idle, 256, 1,024, back to 256\n\n${memoryCycleTable(results.memory)}\n`);
     }
   } finally {
     await fleet.stop();

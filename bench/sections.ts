@@ -251,7 +251,8 @@ export type MemoryCycle = {
  * Full shadow through a memory cycle: idle, 256 connections, a 1,024-connection burst, idle again, 256 again.
  * RSS is sampled (current, not the high-water mark, which never comes down) every 250 ms during each phase.
  */
-export async function memoryCycle(env: BenchEnv, opts: { durationS: number; settleS?: number }): Promise<MemoryCycle> {
+/** `overallRate` paces every phase (the same offered load whatever the machine's other load): RSS then compares. */
+export async function memoryCycle(env: BenchEnv, opts: { durationS: number; settleS?: number; overallRate?: number }): Promise<MemoryCycle> {
   const settleMs = (opts.settleS ?? 5) * 1000;
   const running = await subject('shadowgate-shadow').start(env);
   try {
@@ -260,7 +261,7 @@ export async function memoryCycle(env: BenchEnv, opts: { durationS: number; sett
       let peak = currentRss(pid);
       const timer = setInterval(() => { peak = Math.max(peak, currentRss(pid)); }, 250);
       try {
-        const load = await runLoad({ url: running.url, connections, durationS: opts.durationS });
+        const load = await runLoad({ url: running.url, connections, durationS: opts.durationS, ...(opts.overallRate !== undefined ? { overallRate: opts.overallRate } : {}) });
         return { peak: Math.max(peak, currentRss(pid)), load };
       } finally {
         clearInterval(timer);

@@ -12,6 +12,20 @@ import { freePort, httpGet, retryOnPortRace, startProcess, waitAnswering, type P
 
 export const SHADOWGATE_MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
+/**
+ * How the image runs shadowgate (Dockerfile: the Node flags of its ENTRYPOINT and its ENV), so the bench
+ * measures what ships (docs/memory.md). Empty when the Dockerfile is not beside the bench (an installed package).
+ */
+export function imageRuntime(dockerfile = fileURLToPath(new URL('../../Dockerfile', import.meta.url))): { nodeArgs: string[]; env: Record<string, string> } {
+  if (!existsSync(dockerfile)) return { nodeArgs: [], env: {} };
+  const text = readFileSync(dockerfile, 'utf8');
+  const entry = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(text)?.[1];
+  const argv = entry === undefined ? [] : (JSON.parse(entry) as string[]);
+  const env: Record<string, string> = {};
+  for (const m of text.matchAll(/^ENV\s+([A-Z_][A-Z0-9_]*)=(\S+)\s*$/gm)) if (m[1] !== 'NODE_ENV') env[m[1]!] = m[2]!;
+  return { nodeArgs: argv.slice(1).filter((a) => a.startsWith('--')), env };
+}
+
 export function shadowgateBuilt(): boolean {
   return existsSync(SHADOWGATE_MAIN);
 }
@@ -90,7 +104,8 @@ async function startShadowgateOnce(mode: ShadowgateMode, upstreams: Upstreams, d
   parseConfig(text); // a bench config mistake fails here, with the loader's path-and-line message
   const file = join(dir, `${opts.name}.yaml`);
   writeFileSync(file, text);
-  const proc = startProcess(process.execPath, [...opts.nodeArgs, opts.main ?? SHADOWGATE_MAIN, 'serve', '--config', file], 15_000);
+  const image = imageRuntime();
+  const proc = startProcess(process.execPath, [...image.nodeArgs, ...opts.nodeArgs, opts.main ?? SHADOWGATE_MAIN, 'serve', '--config', file], 15_000, image.env);
   const url = `http://127.0.0.1:${ports.server}`;
   await waitAnswering(`${url}/`, proc);
   await waitAnswering(`http://127.0.0.1:${ports.admin}/healthz`, proc);

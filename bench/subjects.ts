@@ -18,6 +18,8 @@ export type BenchEnv = {
   /** When set, shadowgate runs under --cpu-prof and writes <case>.cpuprofile here. */
   readonly profileDir: string | undefined;
   readonly workers: number;
+  /** Extra Node flags for shadowgate processes (`--node-args`). */
+  readonly nodeArgs: readonly string[];
 };
 
 /** A proxy under load: where to send traffic and what to read from it afterwards. */
@@ -93,7 +95,7 @@ export function shadowgateSubject(name: string, mode: ShadowgateMode, workers?: 
     group: 'shadowgate',
     skipReason: () => (main !== undefined ? (existsSync(main) ? undefined : `${main} missing`) : shadowgateBuilt() ? undefined : 'shadowgate not built (dist/src/cli/main.js missing)'),
     async start(env) {
-      const nodeArgs = env.profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', env.profileDir, '--cpu-prof-name', `${name}.cpuprofile`];
+      const nodeArgs = env.profileDir === undefined ? [...env.nodeArgs] : [...env.nodeArgs, '--cpu-prof', '--cpu-prof-dir', env.profileDir, '--cpu-prof-name', `${name}.cpuprofile`];
       const sg = await startShadowgate(mode, env.upstreams, env.dir, { workers: workers ?? env.workers, nodeArgs, name, ...(main !== undefined ? { main } : {}), ...(shadowThreads !== undefined ? { shadowThreads } : {}) });
       const pid = sg.child.pid ?? 0;
       let before: ShadowgateCounters = { loopDelay: undefined, shadowSent: 0, comparisons: 0, dropped: new Map() };

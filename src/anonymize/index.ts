@@ -6,7 +6,6 @@ import type { AnonymizeConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import { KeyedHash } from './keyed.js';
 import { compilePolicy, type CompiledPolicy } from './policy.js';
-import { wordTable } from './data/lexicon.js';
 
 export type { AnonymizeOutcome, CompiledPolicy } from './policy.js';
 export { ENTITIES, type Entity } from './detectors/types.js';
@@ -71,9 +70,4 @@ export function createAnonymizer(cfg: AnonymizeConfig, inUse: readonly string[])
 /** A fresh 32-byte key, base64url (43 characters), for `shadowgate keygen`. */
 export function generateKey(): string {
   return randomBytes(MIN_KEY_BYTES).toString('base64url');
-}
-
-/** Builds the detectors' word table now rather than at the first free text (a shadow thread calls it at start). */
-export function warmDetectors(): void {
-  wordTable();
 }

@@ -3,7 +3,7 @@
 // undici cannot carry gRPC here: it speaks no h2c and does not hand trailers through dispatch.
 import http2 from 'node:http2';
 import type { UpstreamConfig } from '../config/schema.js';
-import { upstreamConnectOptions } from '../config/schema/tls.js';
+import { upstreamConnectOptions } from '../http/upstream.js';
 
 export class GrpcChannels {
   private readonly sessions = new Map<string, http2.ClientHttp2Session>();

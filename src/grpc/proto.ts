@@ -2,23 +2,30 @@
 // paths use the proto's own names): a method by its gRPC path, and its messages turned into JSON and back.
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import protobuf from 'protobufjs';
+import { createRequire } from 'node:module';
+import type protobufTypes from 'protobufjs';
 import { frame, parseFrames } from './framing.js';
+
+/** protobufjs is loaded with the first .proto (a gRPC route), not at import: a proxy without one never holds it. */
+const requireCjs = createRequire(import.meta.url);
+let loaded: typeof protobufTypes | undefined;
+const protobufjs = (): typeof protobufTypes => (loaded ??= requireCjs('protobufjs') as typeof protobufTypes);
 
 export interface GrpcMethod {
   /** `/package.Service/Method` */
   readonly path: string;
-  readonly requestType: protobuf.Type;
-  readonly responseType: protobuf.Type;
+  readonly requestType: protobufTypes.Type;
+  readonly responseType: protobufTypes.Type;
   readonly clientStreaming: boolean;
   readonly serverStreaming: boolean;
 }
 
 /** How decoded messages become JSON: 64-bit integers and enums as strings, bytes as base64, defaults present. */
-const TO_JSON: protobuf.IConversionOptions = { longs: String, enums: String, bytes: String, defaults: true, arrays: true, objects: true, json: true };
+const TO_JSON: protobufTypes.IConversionOptions = { longs: String, enums: String, bytes: String, defaults: true, arrays: true, objects: true, json: true };
 
 /** Loads the files (imports resolved against includeDirs, then the importing file's directory). */
 export function loadProtos(files: readonly string[], includeDirs: readonly string[] = []): Map<string, GrpcMethod> {
+  const protobuf = protobufjs();
   const root = new protobuf.Root();
   root.resolvePath = (origin: string, target: string) => {
     if (isAbsolute(target)) return target;
@@ -31,7 +38,7 @@ export function loadProtos(files: readonly string[], includeDirs: readonly strin
   root.loadSync(files.map((f) => resolve(f)), { keepCase: true });
   root.resolveAll();
   const methods = new Map<string, GrpcMethod>();
-  const visit = (ns: protobuf.NamespaceBase) => {
+  const visit = (ns: protobufTypes.NamespaceBase) => {
     for (const obj of ns.nestedArray) {
       if (obj instanceof protobuf.Service) {
         const service = obj.fullName.replace(/^\./, '');
@@ -58,7 +65,7 @@ export function loadProtos(files: readonly string[], includeDirs: readonly strin
 export type Decoded = { ok: true; json: Buffer } | { ok: false; reason: 'unsupported' | 'error'; detail: string };
 
 /** A framed body as JSON: the message itself, or `{"messages":[...]}` for a stream of them. */
-export function decodeBody(type: protobuf.Type, body: Buffer, streamed: boolean, maxMessages: number): Decoded {
+export function decodeBody(type: protobufTypes.Type, body: Buffer, streamed: boolean, maxMessages: number): Decoded {
   const frames = parseFrames(body, maxMessages);
   if (frames.compressed) return { ok: false, reason: 'unsupported', detail: 'compressed gRPC messages are not decoded' };
   if (frames.rest !== 0) return { ok: false, reason: 'error', detail: 'the body ends inside a gRPC frame' };
@@ -72,7 +79,7 @@ export function decodeBody(type: protobuf.Type, body: Buffer, streamed: boolean,
 }
 
 /** JSON (as decodeBody made it, then anonymized) back into a framed body. */
-export function encodeBody(type: protobuf.Type, json: Buffer, streamed: boolean): Buffer {
+export function encodeBody(type: protobufTypes.Type, json: Buffer, streamed: boolean): Buffer {
   const doc = JSON.parse(json.toString('utf8')) as unknown;
   const list = streamed ? (doc as { messages: unknown[] }).messages : [doc];
   return frame(list.map((o) => {

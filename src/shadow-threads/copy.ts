@@ -4,14 +4,17 @@
 // back to the live thread.
 import { threadId } from 'node:worker_threads';
 import type { Config, RouteConfig, ShadowConfig } from '../config/schema.js';
-import { CompiledRules, ParsedAnswers, SampleGate, diffExchange } from '../compare/index.js';
+import { diffExchange } from '../compare/exchange-diff.js';
+import { CompiledRules } from '../compare/rules.js';
+import { ParsedAnswers } from '../compare/diff.js';
+import type { SampleGate } from '../compare/samples.js';
 import { seededRandom } from '../compare/stats.js';
 import type { CompiledPolicy } from '../anonymize/index.js';
 import type { AnonymizedRequest, RawRequest, ShadowResponse, ShadowRole } from '../exchange.js';
 import { copyHeaders } from '../http/headers.js';
 import type { DropReason } from '../shadow/shadow.js';
 import type { CopyMessage, CopyResult, TargetCall } from './protocol.js';
-import { observeStreams } from '../compare/stream-book.js';
+import { observeStreams } from '../compare/stream-observe.js';
 import { childContext, parseTraceparent, type TraceContext } from '../observe/trace.js';
 import { decodeGrpcRequest } from '../pipeline/grpc.js';
 import type { Sender } from '../pipeline/dispatch.js';

@@ -128,9 +128,9 @@ export class ShadowThreadPool {
 
   /**
    * Starts the threads on the first configuration and returns at once: the proxy listens while they load
-   * (a thread's modules and word table take a few hundred ms of CPU). Copies admitted meanwhile wait in
-   * the thread's port, under the same queue bound, and are anonymized once it has built the configuration;
-   * none is ever sent before. `ready` resolves when every thread has built it, or rejects with the reason.
+   * (a thread's modules take a few hundred ms of CPU; its word table is built by the first copy that reads
+   * free text). Copies admitted meanwhile wait in the thread's port, under the same queue bound, and are
+   * anonymized once it has built the configuration; none is ever sent before. `ready` resolves when every thread has built it, or rejects with the reason.
    */
   start(config: Config, generation: number): void {
     this.config = config;

@@ -5,8 +5,8 @@ import { readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import type { Config, RouteConfig, ShadowConfig } from '../config/schema.js';
-import { createAnonymizer, warmDetectors } from '../anonymize/index.js';
-import { SampleGate } from '../compare/index.js';
+import { createAnonymizer } from '../anonymize/index.js';
+import { SampleGate } from '../compare/samples.js';
 import { ShadowDispatcher } from '../pipeline/dispatch.js';
 import { processCopy, threadRoute, type ThreadRoute } from './copy.js';
 import { GrpcChannels } from '../grpc/channels.js';
@@ -50,7 +50,6 @@ const gates = new Map<string, { key: string; gate: SampleGate }>();
 let outbox: CopyResult[] = [];
 let flushScheduled = false;
 let closing = false;
-let warmed = false;
 
 function send(msg: FromThread): void {
   port!.postMessage(msg);
@@ -145,12 +144,9 @@ port.on('message', (msg: ToThread) => {
       return;
     case 'config':
       try {
-        // The free-text word table is built here, before the first 'ready', while the proxy already listens:
-        // copies admitted meanwhile wait in this thread's port and are anonymized once it is built.
-        if (!warmed) {
-          warmed = true;
-          warmDetectors();
-        }
+        // The free-text word table (~2.5 MB, ~0.5 s of CPU) is not built here but by the first copy whose
+        // policy reads free text (anonymize/data/lexicon.ts): an idle proxy, or one whose policies never scan
+        // text, does not hold it (docs/memory.md).
         configure(msg.generation, msg.config, msg.threads);
         send({ t: 'ready', generation: msg.generation, threadId });
       } catch (err) {

@@ -15,7 +15,8 @@
 // docs/fleet-outages.md.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AuditRecord } from './audit.js';
 import { StateFile } from './state-file.js';
@@ -27,6 +28,13 @@ import type { AuditSink, EvidenceSnapshot, ReplicaLink, StateBackend } from './b
 import { EvidenceBoard, STALE_INTERVALS } from './evidence.js';
 
 type Routes = Record<string, PersistedRoute>;
+
+/**
+ * ioredis is loaded by the first redis backend, not at import: a process on the file or ipc backend never
+ * holds its ~1.2 MB of heap and its code (docs/memory.md).
+ */
+const requireCjs = createRequire(import.meta.url);
+const redisClass = (): typeof Redis => (requireCjs('ioredis') as { Redis: typeof Redis }).Redis;
 
 /** Audit entries kept in the stream (approximately: XADD MAXLEN ~). */
 const AUDIT_STREAM_MAX = 10_000;
@@ -177,6 +185,7 @@ export class RedisBackend implements StateBackend {
       connectTimeout: Math.max(opts.cfg.commandTimeout, 1000),
       retryStrategy: (times: number) => Math.min(50 * times, 1000),
     };
+    const Redis = redisClass();
     this.cmd = new Redis(opts.cfg.url, { ...common, connectionName: `shadowgate:${this.replica}` });
     this.sub = new Redis(opts.cfg.url, { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined, connectionName: `shadowgate-sub:${this.replica}` });
     this.cmd.on('error', () => undefined);

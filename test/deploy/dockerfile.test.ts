@@ -1,6 +1,7 @@
 // No Docker engine runs here, so the Dockerfile is checked as text against what the package promises:
 // the Node line package.json's engines name, a HEALTHCHECK on the admin API, no bench or maps shipped.
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = new URL('../../', import.meta.url);
@@ -21,6 +22,14 @@ describe('Dockerfile', () => {
   it('has a HEALTHCHECK on the admin API and runs as a non-root user', () => {
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n?.*\/healthz/m);
     expect(dockerfile).toMatch(/^USER node$/m);
+  });
+
+  it('runs shadowgate with the memory settings the bench measures (docs/memory.md)', async () => {
+    const { imageRuntime } = await import('../../bench/shadowgate.js');
+    const image = imageRuntime(fileURLToPath(new URL('Dockerfile', root)));
+    expect(image.nodeArgs).toEqual(['--max-semi-space-size=2']);
+    expect(image.env).toEqual({ MALLOC_ARENA_MAX: '2' });
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "--max-semi-space-size=2", "dist\/src\/cli\/main\.js"\]$/m);
   });
 
   it('ships no benchmark, test or source map', () => {

@@ -65,15 +65,3 @@ export const upstreamTlsSchema = z.object({
 }).strict().superRefine(checkPair);
 export type UpstreamTlsConfig = z.infer<typeof upstreamTlsSchema>;
 
-/** undici's `connect` options for an upstream, or undefined for plain defaults. */
-export function upstreamConnectOptions(tls: UpstreamTlsConfig | undefined): Record<string, string> | undefined {
-  if (tls === undefined) return undefined;
-  const out: Record<string, string> = { minVersion: tls.minVersion };
-  if (tls.ca) out.ca = tls.ca.pem;
-  if (tls.cert && tls.key) {
-    out.cert = tls.cert.pem;
-    out.key = tls.key.pem;
-  }
-  if (tls.servername) out.servername = tls.servername;
-  return out;
-}
