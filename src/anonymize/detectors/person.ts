@@ -34,7 +34,12 @@ const ORG_AFTER = new Set(('inc inc. ltd ltd. llc llp plc corp corp. co co. comp
   'corporation research software ratings resources energy insurance financial communications networks industries ' +
   'enterprises international global ventures trust fund realty properties logistics analytics transit ' +
   'street st st. road rd rd. avenue ave ave. lane ln drive boulevard blvd way place court square park bridge greens courts ' +
-  'gardens crescent terrace bypass parkway highway plaza mews alley trail circle').split(' '));
+  'gardens crescent terrace bypass parkway highway plaza mews alley trail circle ' +
+  'pharmaceuticals pharma bioscience biosciences therapeutics laboratories motors airlines airways brands foods stores ' +
+  'healthcare clinic museum studios productions entertainment publishing press magazine journal club league union ' +
+  'council committee association society federation ministry department authority commission ' +
+  'county city valley island islands beach springs falls heights hills harbor harbour bay lake river mountain mountains ' +
+  'airport station province district region').split(' '));
 
 // Words just before a run that say a person's name follows (My name is …, Dear …, called …), looked up by
 // their last word so that no regex runs backwards over the text.
@@ -43,6 +48,19 @@ const CUES_BEFORE = ['name is', "name's", 'name:', 'name?', 'named', 'called', '
   'talk to', 'speak to', 'spoke to', 'married', 'producer', 'songwriter', "i'm", 'i’m', 'i am', 'this is', 'user:',
   "je m'appelle", 'je m’appelle', 'me llamo', 'mi chiamo', 'ich heiße', 'ich heisse', 'mein name ist', 'meu nome é',
   'меня зовут', 'με λένε',
+  // Who did something to or for a person, who made a work: verbs and phrases whose object or agent is a person.
+  'written by', 'signed by', 'sung by', 'performed by', 'played by', 'painted by', 'authored by', 'composed by',
+  'narrated by', 'illustrated by', 'interviewed by', 'approved by', 'reviewed by', 'submitted by', 'requested by',
+  'prepared by', 'addressed to', 'met with', 'meet with', 'meeting with', 'talked to',
+  'talked with', 'spoke with', 'speak with', 'talk with', 'chat with', 'ask', 'tell', 'contact', 'contacted', 'emailed',
+  'texted', 'attn:', 'attention:', 'c/o', 'regards,', 'sincerely,', 'cheers,', 'signed,',
+  // A role just before a name (songwriter Jennifer Umkhayev, the patient Ivo Rosa, her brother Tom).
+  ...['author', 'writer', 'novelist', 'poet', 'singer', 'rapper', 'actor', 'actress', 'painter', 'composer', 'guitarist',
+    'drummer', 'bassist', 'pianist', 'violinist', 'musician', 'vocalist', 'coach', 'professor', 'senator', 'governor',
+    'mayor', 'ceo', 'founder', 'chairman', 'chairwoman', 'spokesperson', 'spokesman', 'spokeswoman', 'journalist',
+    'reporter', 'nurse', 'detective', 'attorney', 'patient', 'client', 'customer', 'employee', 'colleague', 'neighbour',
+    'neighbor', 'brother', 'sister', 'son', 'daughter', 'wife', 'husband', 'uncle', 'aunt', 'cousin', 'nephew', 'niece',
+    'grandson', 'granddaughter', 'grandmother', 'grandfather', 'girlfriend', 'boyfriend', 'fiancé', 'fiancée'],
   ...['son', 'daughter', 'wife', 'husband', 'kid', 'child', 'partner', 'friend', 'boss', 'colleague', 'mother', 'father',
     'mom', 'dad', 'brother', 'sister', 'uncle', 'aunt', 'cousin', 'nephew', 'niece', 'manager', 'doctor', 'lawyer']
     .map((k) => `my ${k}`)];
@@ -57,7 +75,9 @@ function byLastWord(cues: readonly string[]): Map<string, string[]> {
   return m;
 }
 // Words just after a run that say it was a person (… said, … lives at, … is from) or whose kin follows.
-const CUE_AFTER = /^(?:'s|’s)?\s{1,3}(?:said|says|told|asked|explained|wrote|writes|replied|added|shouted|smiled|laughed|lives|lived|was born|died|married|works|worked|spent|began|started|joined|moved|thinks|thought|feels|felt|loves|loved|wants|wanted|knows|knew|believes|recalled|is from|was from|will be|is very|was very|is always|had given|has given|gave)\b/i;
+const CUE_AFTER = /^(?:'s|’s)?\s{1,3}(?:said|says|told|asked|explained|wrote|writes|replied|added|shouted|smiled|laughed|lives|lived|was born|died|married|works|worked|spent|began|started|joined|moved|thinks|thought|feels|felt|loves|loved|wants|wanted|knows|knew|believes|recalled|is from|was from|will be|is very|was very|is always|had given|has given|gave|agreed|decided|helped|paid|ordered|bought|booked|requested|received|emailed|texted|signed|sang|played|met|visited|cried|sighed|nodded|whispered|complained|suggested|mentioned|noticed|realized|realised|admitted|claimed|argued|insisted|promised|confirmed|denied|apologized|apologised|answered|responded|commented|stated|announced|remarked|himself|herself)\b/i;
+// "Ruoho, who …": a relative pronoun for people.
+const WHO_AFTER = /^, (?:who|whom|whose)\b/i;
 const KIN_AFTER = /^(?:'s|’s) (?:son|daughter|wife|husband|kid|child|children|mother|father|mom|dad|brother|sister|partner|friend|family|birthday)\b/i;
 
 /** True when the text just before `start` ends with a cue (case-insensitive, on a word boundary). */
@@ -251,6 +271,7 @@ export function detectPerson(text: string, out: Span[], strict = false): void {
     }
   }
   if (maybe.length > 0) joinLists(text, out, from, maybe);
+  if (out.length > from) repeatedNames(text, out, from);
   if (!strict) lowerCaseCued(text, out);
   // A text written all in lower case has lost the capitals' evidence: there a word of the bundled lists
   // that is no everyday word, place or brand is a name, with the initials and unlisted words beside it.
@@ -258,6 +279,50 @@ export function detectPerson(text: string, out: Span[], strict = false): void {
   if (text.length > 3) caselessCued(text, out);
   if (text.indexOf('":') >= 0) jsonKeyedNames(text, out);
   if (out.length > from) dropInside(out, from, firmNames(text));
+}
+
+const CAP_WORD = /\p{Lu}(?<![\p{L}\p{M}'’\-]\p{Lu})[\p{L}\p{M}'’\-]{1,30}(?![\p{L}\p{M}])/gu;
+
+/**
+ * A word of a name found is the same person's name elsewhere in the text ("Thaddeus Ruoho said … Ruoho
+ * had given"): each other capitalised occurrence of it is taken too. Only words that are names and nothing
+ * else (not an everyday word, a place or an ambiguous name) spread; one regex pass and set lookups.
+ */
+function repeatedNames(text: string, out: Span[], from: number): void {
+  const words = new Set<string>();
+  const covered: [number, number][] = [];
+  for (let k = from; k < out.length; k++) {
+    const sp = out[k]!;
+    covered.push([sp.start, sp.end]);
+    for (const t of text.slice(sp.start, sp.end).split(' ')) {
+      const b = bareToken(t);
+      if (b.length < 3 || !upper(b.charCodeAt(0))) continue;
+      const c = classify(b);
+      if (c === FIRST || c === NAME || c === LISTED || c === UNKNOWN || (c === AMBIG && (wordFlags(b) & (W_COMMON | W_AMBIGUOUS)) === 0)) words.add(b);
+    }
+  }
+  if (words.size === 0) return;
+  covered.sort((x, y) => x[0] - y[0]);
+  let added = false;
+  let f = 0;
+  CAP_WORD.lastIndex = 0;
+  for (let m = CAP_WORD.exec(text); m !== null; m = CAP_WORD.exec(text)) {
+    const b = bareToken(m[0]);
+    if (!words.has(b)) continue;
+    const start = m.index;
+    const end = start + b.length;
+    // Matches come in text order: one sweep over the spans found (they do not overlap each other).
+    while (f < covered.length && covered[f]![1] <= start) f++;
+    if (f < covered.length && covered[f]![0] < end) continue;
+    const next = /^ (\S+)/.exec(text.slice(end, end + 32));
+    if (next !== null && CLOSED.get(bareToken(next[1]!).toLowerCase()) === ORG_WORD) continue;
+    out.push({ start, end, entity: 'person' });
+    added = true;
+  }
+  if (added) {
+    const tail = out.splice(from).sort((a, b) => a.start - b.start);
+    for (const sp of tail) out.push(sp);
+  }
 }
 
 // Words that join the items of a list: "Usamov and Bowers", "Efimiya, Mary, Ariana and Jodi".
@@ -633,7 +698,7 @@ const STREET_BEFORE = new Set(['on', 'of', 'at', 'in', 'along', 'off', 'near']);
 
 // Endings that European and Asian surnames share and English words, places and brands (all in the word
 // tables) do not: Nordic -sson/-dóttir/-nen, Slavic -ski/-ová/-vić/-enko, Greek -poulos, Turkish -oğlu, …
-const SURNAME_ENDING = /(?:ss[oe]n|sdótt?ir|dottir|nen|aari|[sc]k[iyaá]|ck[aiy]|ov[aá]|ev[aá]|ová|[vc]i[cćč]|[jn]a[kk]|jak|enko|escu|poulos|opoulou|o[gğ]lu|ishvili|yan|auskas|aitis|iene|ait[eė]|chuk|shvili|idis|akis|ides|wala|jee|ppa)$/u;
+const SURNAME_ENDING = /(?:ss[oe]n|sdótt?ir|dottir|nen|aari|[sc]k[iyaá]|ck[aiy]|ov[aá]|ev[aá]|ová|[vc]i[cćč]|[jn]a[kk]|jak|enko|escu|poulos|opoulou|o[gğ]lu|ishvili|yan|auskas|aitis|iene|ait[eė]|chuk|shvili|idis|akis|ides|wala|jee|ppa|\p{L}{3}[oe]v|[oe]vy?ch)$/u;
 
 // Phrases that put a place after them (looked up by their last word, like the person cues).
 const PLACE_CUES = ['originally from', 'based in', 'university of', 'returned to', 'moved to', 'lives in', 'living in',
@@ -694,6 +759,7 @@ function speaker(text: string, start: number, end: number): boolean {
 
 function cuedAfter(text: string, end: number): boolean {
   const c = text.charCodeAt(end);
+  if (c === 44) return WHO_AFTER.test(text.slice(end, end + 8));
   if (c !== 32 && c !== 39 && c !== 0x2019) return false;
   const after = text.slice(end, end + 28);
   return CUE_AFTER.test(after) || KIN_AFTER.test(after);
