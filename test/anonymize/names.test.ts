@@ -30,6 +30,30 @@ describe('person names in free text', () => {
     expect(persons('a film directed by Wacława Adamska')).toEqual(['Wacława Adamska']);
   });
 
+  test('issue 20 (held-out recall): roles, agents and person verbs around a lone unlisted word', () => {
+    expect(persons('songwriter Vehbija employs corporate lingo')).toEqual(['Vehbija']);
+    expect(persons('The letter was written by Mehrudin last spring.')).toEqual(['Mehrudin']);
+    expect(persons('Vehbija, who joined in May, left early.')).toEqual(['Vehbija']);
+    expect(persons('In the end Mehrudin agreed to the terms.')).toEqual(['Mehrudin']);
+    expect(persons("Please update Ruoho's phone number.")).toEqual(['Ruoho']);
+    expect(persons('Ruoho and I went to the lake.')).toEqual(['Ruoho']);
+    expect(persons('Please forward this to Ruoho (ruoho.k@example.com).')).toEqual(['Ruoho']);
+  });
+
+  test('issue 20: a word of a found name is the same person at its other occurrences; -ov/-ev surnames', () => {
+    expect(persons('Thaddeus Ruoho wrote back. Later Ruoho left.')).toEqual(['Thaddeus Ruoho', 'Ruoho']);
+    expect(persons('Abbas Kadyrov met us.')).toEqual(['Abbas Kadyrov']);
+    expect(persons('the report from Kadiev')).toEqual(['Kadiev']);
+  });
+
+  test('issue 20 (held-out precision): a firm word later in the run, a town after a place preposition', () => {
+    expect(persons('Nera Economic Consulting invested heavily.')).toEqual([]);
+    expect(persons('Smith Pharmaceuticals hired him.')).toEqual([]);
+    expect(persons('We moved here from Montijo last year.')).toEqual([]);
+    expect(persons('Montijo said no.')).toEqual(['Montijo']);
+    expect(persons('Montijo bridge is falling down.')).toEqual([]);
+  });
+
   test('pronouns and short everyday words are not names', () => {
     expect(persons('Can I withdraw cash using my card?')).toEqual([]);
     expect(persons('He just turned 46 years old')).toEqual([]);

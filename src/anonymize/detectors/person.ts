@@ -78,7 +78,10 @@ function byLastWord(cues: readonly string[]): Map<string, string[]> {
 const CUE_AFTER = /^(?:'s|’s)?\s{1,3}(?:said|says|told|asked|explained|wrote|writes|replied|added|shouted|smiled|laughed|lives|lived|was born|died|married|works|worked|spent|began|started|joined|moved|thinks|thought|feels|felt|loves|loved|wants|wanted|knows|knew|believes|recalled|is from|was from|will be|is very|was very|is always|had given|has given|gave|agreed|decided|helped|paid|ordered|bought|booked|requested|received|emailed|texted|signed|sang|played|met|visited|cried|sighed|nodded|whispered|complained|suggested|mentioned|noticed|realized|realised|admitted|claimed|argued|insisted|promised|confirmed|denied|apologized|apologised|answered|responded|commented|stated|announced|remarked|himself|herself)\b/i;
 // "Ruoho, who …": a relative pronoun for people.
 const WHO_AFTER = /^, (?:who|whom|whose)\b/i;
-const KIN_AFTER = /^(?:'s|’s) (?:son|daughter|wife|husband|kid|child|children|mother|father|mom|dad|brother|sister|partner|friend|family|birthday)\b/i;
+const KIN_AFTER = /^(?:'s|’s) (?:son|daughter|wife|husband|kid|child|children|mother|father|mom|dad|brother|sister|partner|friend|family|birthday|phone|cell|mobile|email|e-mail|address|account|credit|card|passport|licen[cs]e|salary|password|profile|appointment|medical|doctor|boss|girlfriend|boyfriend|fiancée?|parents|grandmother|grandfather|uncle|aunt|cousin|nephew|niece)\b/i;
+// "Ruoho, 34, …", "Ruoho and I …", "call Ruoho at 555 …" / "Ruoho at ruoho@…": an age, the speaker beside
+// them, a way to reach them.
+const NEAR_AFTER = /^(?:, (?:aged )?\d{1,2},| and (?:I|me)\b| at (?:\+|\(|\d{3}|[\w.+-]{1,40}@))/;
 
 /** True when the text just before `start` ends with a cue (case-insensitive, on a word boundary). */
 function cuedBefore(text: string, start: number): boolean {
@@ -270,6 +273,7 @@ export function detectPerson(text: string, out: Span[], strict = false): void {
       i = j + 1;
     }
   }
+  if (maybe.length > 0 && text.indexOf('@') >= 0) namedInEmail(text, out, from, maybe);
   if (maybe.length > 0) joinLists(text, out, from, maybe);
   if (out.length > from) repeatedNames(text, out, from);
   if (!strict) lowerCaseCued(text, out);
@@ -317,6 +321,32 @@ function repeatedNames(text: string, out: Span[], from: number): void {
     const next = /^ (\S+)/.exec(text.slice(end, end + 32));
     if (next !== null && CLOSED.get(bareToken(next[1]!).toLowerCase()) === ORG_WORD) continue;
     out.push({ start, end, entity: 'person' });
+    added = true;
+  }
+  if (added) {
+    const tail = out.splice(from).sort((a, b) => a.start - b.start);
+    for (const sp of tail) out.push(sp);
+  }
+}
+
+const EMAIL_LOCAL = /([\p{L}\p{N}._%+\-]{3,64})@[\p{L}\p{N}\-]{1,63}\./gu;
+
+/**
+ * A lone capitalised word that the text's own email address spells (Ruoho … rruoho@example.com, Samira …
+ * SamiraVasilyeva@…) is that person's name: people's addresses are made of their names.
+ */
+function namedInEmail(text: string, out: Span[], from: number, maybe: Span[]): void {
+  const locals: string[] = [];
+  EMAIL_LOCAL.lastIndex = 0;
+  for (let m = EMAIL_LOCAL.exec(text); m !== null && locals.length < 16; m = EMAIL_LOCAL.exec(text)) locals.push(m[1]!.toLowerCase());
+  if (locals.length === 0) return;
+  let added = false;
+  for (const mb of maybe) {
+    if (mb.end < 0 || mb.end - mb.start < 3) continue;
+    const w = text.slice(mb.start, mb.end).toLowerCase();
+    if (!locals.some((l) => l.includes(w))) continue;
+    out.push({ start: mb.start, end: mb.end, entity: 'person' });
+    mb.end = -1;
     added = true;
   }
   if (added) {
@@ -644,7 +674,9 @@ function judge(text: string, tokens: string[], starts: number[], classes: number
   } else {
     // One word: a listed, unambiguous name (Okafor), a given name with its initial (Chise T.), or a word in
     // no table with a surname's ending (Ahtisaari, Ásgeirsdóttir, Bošnjak).
-    person = listed === 1 || (ambig === 1 && initials >= 1) || (unknown === 1 && SURNAME_ENDING.test(bareToken(tokens[i]!)));
+    // After a place preposition (from Fortaleza, at Fala) a lone word listed as a name is as likely a town.
+    const placed = listed === 1 && firsts === 0 && initials === 0 && afterPlaceWord(text, start);
+    person = (listed === 1 && !placed) || (ambig === 1 && initials >= 1) || (unknown === 1 && SURNAME_ENDING.test(bareToken(tokens[i]!)));
   }
   // A given name, a particle and a surname (Jack de Vries, Mark van der Berg): the particle is what a place
   // shares (Rio de Janeiro), but a place does not start with a bundled given name, even an everyday one.
@@ -655,6 +687,10 @@ function judge(text: string, tokens: string[], starts: number[], classes: number
   if (!person) person = titled || cuedBefore(text, start) || cuedAfter(text, end) || (i === j && !strict && speaker(text, start, end));
   // Davis Inc., Williamson Orchestra, Dale Street, Hall Orchestra: a firm, a band or a street, no person.
   if (j + 1 < classes.length && classes[j + 1] === ORG_WORD) return;
+  // Nera Economic Consulting, Kroll Bond Ratings Agency: a firm's word later in the same capitalised run.
+  if (!titled && orgLater(classes, j)) return;
+  // Montijo bridge, the Hasle office: a place or a building written with a lower-case noun after it.
+  if (!titled && text.charCodeAt(end) === 32 && PLACE_NOUN_AFTER.test(text.slice(end, end + 16))) return;
   const maybeOne = !person && !strict && i === j && (unknown === 1 || names === 1 || ambig === 1);
   if (!person && !maybeOne) return;
   // Morgan Stanley, Wolters Kluwer: a firm named after its founders.
@@ -712,6 +748,16 @@ function placeCued(text: string, start: number): boolean {
 
 // Words before a place: "originally from Dolores", "returned to San Bernardino", "University of Nicosia".
 const PLACE_BEFORE = new Set(['from', 'in', 'at', 'near', 'of', 'visit', 'visited', 'visiting', 'via', 'into']);
+// The same without "of" (the novels of Ruoho, a friend of Okafor): before one word, "of" names people as often.
+const PLACE_BEFORE_ONE = new Set([...PLACE_BEFORE].filter((w) => w !== 'of'));
+
+function afterPlaceWord(text: string, start: number): boolean {
+  const e = start - 1;
+  if (e < 1 || text.charCodeAt(e) !== 32) return false;
+  let b = e;
+  while (b > 0 && e - b < 10 && !isSpace(text.charCodeAt(b - 1))) b--;
+  return PLACE_BEFORE_ONE.has(text.slice(b, e).toLowerCase());
+}
 
 /**
  * Words in no table read as a place rather than a person when a place preposition comes before them, a
@@ -759,10 +805,17 @@ function speaker(text: string, start: number, end: number): boolean {
 
 function cuedAfter(text: string, end: number): boolean {
   const c = text.charCodeAt(end);
-  if (c === 44) return WHO_AFTER.test(text.slice(end, end + 8));
+  if (c === 44) return WHO_AFTER.test(text.slice(end, end + 8)) || NEAR_AFTER.test(text.slice(end, end + 12));
   if (c !== 32 && c !== 39 && c !== 0x2019) return false;
   const after = text.slice(end, end + 28);
-  return CUE_AFTER.test(after) || KIN_AFTER.test(after);
+  return CUE_AFTER.test(after) || KIN_AFTER.test(after) || NEAR_AFTER.test(after);
+}
+
+const PLACE_NOUN_AFTER = /^ (?:bridge|river|street|road|avenue|city|airport|station|park|lake|county|province|region|valley|island|beach|mountain|square|hotel|university|college|school|hospital|church|museum|office|offices|headquarters|branch|campus|district|village|town|harbou?r|port)\b/;
+
+function orgLater(classes: readonly number[], j: number): boolean {
+  for (let k = j + 2; k < classes.length; k++) if (classes[k] === ORG_WORD) return true;
+  return false;
 }
 
 function isGiven(t: string): boolean {
