@@ -54,6 +54,17 @@ describe('person names in free text', () => {
     expect(persons('Montijo bridge is falling down.')).toEqual([]);
   });
 
+  test('issue 20: an all-lower-case text names a listed name and a surname by its ending; a town after a place word stays', () => {
+    expect(persons('selma is from stillwater supercomputing inc.')).toEqual(['selma']);
+    expect(persons('bártová began writing as a teenager')).toEqual(['bártová']);
+    expect(persons('??? guðgeir bergsveinsson\n??? compared care')).toEqual(['guðgeir bergsveinsson']);
+    expect(persons('we returned to kiel by helicopter.')).toEqual([]);
+  });
+
+  test('issue 20: the line before a country in an address block is a town', () => {
+    expect(persons('Martin Karlsen\n\nLos Angeles\nUnited States')).toEqual(['Martin Karlsen']);
+  });
+
   test('pronouns and short everyday words are not names', () => {
     expect(persons('Can I withdraw cash using my card?')).toEqual([]);
     expect(persons('He just turned 46 years old')).toEqual([]);

@@ -501,7 +501,17 @@ function lowerCaseText(text: string, out: Span[]): boolean {
     if (isInitial(t)) kind = 1;
     else {
       const f = lowerWordFlags(bareToken(t));
-      if ((f & (W_FIRST | W_SURNAME)) !== 0 && (f & (W_COMMON | W_AMBIGUOUS | W_PROPER)) === 0) kind = 2;
+      // A listed name that is no everyday word or place (selma), or a word in no table with a surname's
+      // ending (bártová, bergsveinsson): the evidence a capitalised word alone needs in cased text.
+      if ((f & (W_FIRST | W_SURNAME | W_LISTED)) !== 0 && (f & (W_COMMON | W_AMBIGUOUS | W_PROPER)) === 0 && !CONTRACTION.test(t)) {
+        // … but a word only the large list knows, after "returned to" or "in", is as likely a town (kiel).
+        // Short ones (los, san) are mostly the first word of a place.
+        const only = (f & (W_FIRST | W_SURNAME)) === 0;
+        // After an everyday content word it is the end of a compound (wells fargo, costa rica).
+        const compound = adjacent && prevKind === 0 && !NOT_GIVEN.has(text.slice(prevStart, prevEnd));
+        kind = only && (t.length < 4 || compound || afterPlaceWord(text, m.index) || placeCued(text, m.index)) ? 1 : 2;
+      }
+      else if (f === 0 && t.length >= 5 && SURNAME_ENDING.test(bareToken(t))) kind = 2;
       else if ((f === 0 || (f & (W_COMMON | W_PROPER | W_AMBIGUOUS)) === 0) && t.length >= 4 && !PARTICLES.has(t)) kind = 1;
     }
     const end = m.index + bareToken(t).length + (isInitial(t) && t.endsWith('.') ? 1 : 0);
@@ -689,6 +699,8 @@ function judge(text: string, tokens: string[], starts: number[], classes: number
   if (j + 1 < classes.length && classes[j + 1] === ORG_WORD) return;
   // Nera Economic Consulting, Kroll Bond Ratings Agency: a firm's word later in the same capitalised run.
   if (!titled && orgLater(classes, j)) return;
+  // Los Angeles / United States: the line before a country's line in an address block is its town.
+  if (!titled && wholeLine(text, start, end) && countryLineAfter(text, end)) return;
   // Montijo bridge, the Hasle office: a place or a building written with a lower-case noun after it.
   if (!titled && text.charCodeAt(end) === 32 && PLACE_NOUN_AFTER.test(text.slice(end, end + 16))) return;
   const maybeOne = !person && !strict && i === j && (unknown === 1 || names === 1 || ambig === 1);
@@ -812,6 +824,46 @@ function cuedAfter(text: string, end: number): boolean {
 }
 
 const PLACE_NOUN_AFTER = /^ (?:bridge|river|street|road|avenue|city|airport|station|park|lake|county|province|region|valley|island|beach|mountain|square|hotel|university|college|school|hospital|church|museum|office|offices|headquarters|branch|campus|district|village|town|harbou?r|port)\b/;
+
+let countries: Set<string> | undefined;
+
+/** Country names in English (ICU's region names, ~280, lower-cased), built on first use. */
+function countryNames(): Set<string> {
+  if (countries !== undefined) return countries;
+  countries = new Set(['usa', 'uk', 'england', 'scotland', 'wales', 'czech republic', 'united states of america']);
+  const names = new Intl.DisplayNames(['en'], { type: 'region' });
+  for (let a = 65; a <= 90; a++) {
+    for (let b = 65; b <= 90; b++) {
+      const code = String.fromCharCode(a, b);
+      try {
+        const n = names.of(code);
+        if (n !== undefined && n !== code) countries.add(n.toLowerCase());
+      } catch { /* not a region code */ }
+    }
+  }
+  return countries;
+}
+
+/** The run is its line's only content (spaces around it allowed). */
+function wholeLine(text: string, start: number, end: number): boolean {
+  let b = start;
+  while (b > 0 && text.charCodeAt(b - 1) === 32) b--;
+  let e = end;
+  while (e < text.length && (text.charCodeAt(e) === 32 || text.charCodeAt(e) === 44)) e++;
+  return (b === 0 || text.charCodeAt(b - 1) === 10) && e < text.length && text.charCodeAt(e) === 10;
+}
+
+/** The next line starts with a country's name (Slovenia 15755, United States). */
+function countryLineAfter(text: string, end: number): boolean {
+  let p = text.indexOf('\n', end);
+  if (p < 0) return false;
+  while (p < text.length && (text.charCodeAt(p) === 10 || text.charCodeAt(p) === 32)) p++;
+  let e = text.indexOf('\n', p);
+  if (e < 0) e = text.length;
+  if (e - p > 60) return false;
+  const line = text.slice(p, e).toLowerCase().replace(/[\s\d,.\-]+$/, '');
+  return countryNames().has(line);
+}
 
 function orgLater(classes: readonly number[], j: number): boolean {
   for (let k = j + 2; k < classes.length; k++) if (classes[k] === ORG_WORD) return true;
