@@ -65,6 +65,11 @@ describe('person names in free text', () => {
     expect(persons('Martin Karlsen\n\nLos Angeles\nUnited States')).toEqual(['Martin Karlsen']);
   });
 
+  test('issue 20 (postcode precision): an address takes in the state and ZIP that end its line', () => {
+    const t = 'lives at 42 Oak Road, Springfield, IL 62704 now';
+    expect(scanText(t).map((s) => [t.slice(s.start, s.end), s.entity])).toEqual([['42 Oak Road, Springfield, IL 62704', 'address']]);
+  });
+
   test('pronouns and short everyday words are not names', () => {
     expect(persons('Can I withdraw cash using my card?')).toEqual([]);
     expect(persons('He just turned 46 years old')).toEqual([]);
