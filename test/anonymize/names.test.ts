@@ -38,6 +38,9 @@ describe('person names in free text', () => {
     expect(persons("Please update Ruoho's phone number.")).toEqual(['Ruoho']);
     expect(persons('Ruoho and I went to the lake.')).toEqual(['Ruoho']);
     expect(persons('Please forward this to Ruoho (ruoho.k@example.com).')).toEqual(['Ruoho']);
+    expect(persons("Unlike the Ruoho novel, it's short.")).toEqual(['Ruoho']);
+    expect(persons('a song by Mehrudin from 1977')).toEqual(['Mehrudin']);
+    expect(persons('Unlike the Paris office, it is small.')).toEqual([]);
   });
 
   test('issue 20: a word of a found name is the same person at its other occurrences; -ov/-ev surnames', () => {

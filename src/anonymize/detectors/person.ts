@@ -54,6 +54,10 @@ const CUES_BEFORE = ['name is', "name's", 'name:', 'name?', 'named', 'called', '
   'prepared by', 'addressed to', 'met with', 'meet with', 'meeting with', 'talked to',
   'talked with', 'spoke with', 'speak with', 'talk with', 'chat with', 'ask', 'tell', 'contact', 'contacted', 'emailed',
   'texted', 'attn:', 'attention:', 'c/o', 'regards,', 'sincerely,', 'cheers,', 'signed,',
+  // A work and its maker: "a song by X", "the novel by X", "a painting by X".
+  ...['song', 'songs', 'album', 'novel', 'novels', 'book', 'books', 'poem', 'poems', 'painting', 'paintings', 'film', 'movie',
+    'play', 'essay', 'article', 'biography', 'memoir', 'track', 'single', 'record', 'symphony', 'opera', 'sculpture']
+    .map((k) => `${k} by`),
   // A role just before a name (songwriter Jennifer Umkhayev, the patient Ivo Rosa, her brother Tom).
   ...['author', 'writer', 'novelist', 'poet', 'singer', 'rapper', 'actor', 'actress', 'painter', 'composer', 'guitarist',
     'drummer', 'bassist', 'pianist', 'violinist', 'musician', 'vocalist', 'coach', 'professor', 'senator', 'governor',
@@ -76,6 +80,7 @@ function byLastWord(cues: readonly string[]): Map<string, string[]> {
 }
 // Words just after a run that say it was a person (… said, … lives at, … is from) or whose kin follows.
 const CUE_AFTER = /^(?:'s|’s)?\s{1,3}(?:said|says|told|asked|explained|wrote|writes|replied|added|shouted|smiled|laughed|lives|lived|was born|died|married|works|worked|spent|began|started|joined|moved|thinks|thought|feels|felt|loves|loved|wants|wanted|knows|knew|believes|recalled|is from|was from|will be|is very|was very|is always|had given|has given|gave|agreed|decided|helped|paid|ordered|bought|booked|requested|received|emailed|texted|signed|sang|played|met|visited|cried|sighed|nodded|whispered|complained|suggested|mentioned|noticed|realized|realised|admitted|claimed|argued|insisted|promised|confirmed|denied|apologized|apologised|answered|responded|commented|stated|announced|remarked|himself|herself)\b/i;
+const WORK_AFTER = /^ (?:novels?|songs?|albums?|biography|memoirs?|poems?|paintings?|lyrics|family|household|estate|twins|siblings)\b/;
 // "Ruoho, who …": a relative pronoun for people.
 const WHO_AFTER = /^, (?:who|whom|whose)\b/i;
 const KIN_AFTER = /^(?:'s|’s) (?:son|daughter|wife|husband|kid|child|children|mother|father|mom|dad|brother|sister|partner|friend|family|birthday|phone|cell|mobile|email|e-mail|address|account|credit|card|passport|licen[cs]e|salary|password|profile|appointment|medical|doctor|boss|girlfriend|boyfriend|fiancée?|parents|grandmother|grandfather|uncle|aunt|cousin|nephew|niece)\b/i;
@@ -694,7 +699,7 @@ function judge(text: string, tokens: string[], starts: number[], classes: number
   // A bundled given name then a bundled surname (Jack Costa, Mei Silva), even when both are everyday words too:
   // the evidence structured values already accept is enough in prose.
   if (!person && !strict && j > i && isGiven(tokens[i]!) && isSurname(tokens[j]!)) person = true;
-  if (!person) person = titled || cuedBefore(text, start) || cuedAfter(text, end) || (i === j && !strict && speaker(text, start, end));
+  if (!person) person = titled || cuedBefore(text, start) || cuedAfter(text, start, end) || (i === j && !strict && speaker(text, start, end));
   // Davis Inc., Williamson Orchestra, Dale Street, Hall Orchestra: a firm, a band or a street, no person.
   if (j + 1 < classes.length && classes[j + 1] === ORG_WORD) return;
   // Nera Economic Consulting, Kroll Bond Ratings Agency: a firm's word later in the same capitalised run.
@@ -815,8 +820,10 @@ function speaker(text: string, start: number, end: number): boolean {
   return b === 0 || text.charCodeAt(b - 1) === 10;
 }
 
-function cuedAfter(text: string, end: number): boolean {
+function cuedAfter(text: string, start: number, end: number): boolean {
   const c = text.charCodeAt(end);
+  // "the Ruoho novel", "the Okafor family": a lone name between "the" and a person's works or kin.
+  if (c === 32 && end - start < 32 && WORK_AFTER.test(text.slice(end, end + 14)) && text.slice(Math.max(0, start - 4), start).toLowerCase() === 'the ') return true;
   if (c === 44) return WHO_AFTER.test(text.slice(end, end + 8)) || NEAR_AFTER.test(text.slice(end, end + 12));
   if (c !== 32 && c !== 39 && c !== 0x2019) return false;
   const after = text.slice(end, end + 28);
