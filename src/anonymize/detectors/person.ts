@@ -751,7 +751,7 @@ const STREET_BEFORE = new Set(['on', 'of', 'at', 'in', 'along', 'off', 'near']);
 
 // Endings that European and Asian surnames share and English words, places and brands (all in the word
 // tables) do not: Nordic -sson/-dóttir/-nen, Slavic -ski/-ová/-vić/-enko, Greek -poulos, Turkish -oğlu, …
-const SURNAME_ENDING = /(?:ss[oe]n|sdótt?ir|dottir|nen|aari|[sc]k[iyaá]|ck[aiy]|ov[aá]|ev[aá]|ová|[vc]i[cćč]|[jn]a[kk]|jak|enko|escu|poulos|opoulou|o[gğ]lu|ishvili|yan|auskas|aitis|iene|ait[eė]|chuk|shvili|idis|akis|ides|wala|jee|ppa|\p{L}{3}[oe]v|[oe]vy?ch)$/u;
+const SURNAME_ENDING = /(?:ss[oe]n|sdótt?ir|dottir|nen|aari|[sc]k[iyaá]|ck[aiy]|ov[aá]|ev[aá]|ová|[vc]i[cćč]|[jn]a[kk]|jak|enko|escu|poulos|opoulou|o[gğ]lu|ishvili|yan|auskas|aitis|iene|ait[eė]|chuk|shvili|idis|akis|ides|wala|jee|ppa|\p{L}{3}ov|\p{L}{2}[^l\s]ev|[oe]vy?ch)$/u;
 
 // Phrases that put a place after them (looked up by their last word, like the person cues).
 const PLACE_CUES = ['originally from', 'based in', 'university of', 'returned to', 'moved to', 'lives in', 'living in',
@@ -830,7 +830,7 @@ function cuedAfter(text: string, start: number, end: number): boolean {
   return CUE_AFTER.test(after) || KIN_AFTER.test(after) || NEAR_AFTER.test(after);
 }
 
-const PLACE_NOUN_AFTER = /^ (?:bridge|river|street|road|avenue|city|airport|station|park|lake|county|province|region|valley|island|beach|mountain|square|hotel|university|college|school|hospital|church|museum|office|offices|headquarters|branch|campus|district|village|town|harbou?r|port)\b/;
+const PLACE_NOUN_AFTER = /^ (?:nad|pod|am|an der|ob der|sur|sous|upon|bridge|river|street|road|avenue|city|airport|station|park|lake|county|province|region|valley|island|beach|mountain|square|hotel|university|college|school|hospital|church|museum|office|offices|headquarters|branch|campus|district|village|town|harbou?r|port)\b/;
 
 let countries: Set<string> | undefined;
 
