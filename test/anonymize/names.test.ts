@@ -56,6 +56,7 @@ describe('person names in free text', () => {
     expect(persons('We moved here from Montijo last year.')).toEqual([]);
     expect(persons('Montijo said no.')).toEqual(['Montijo']);
     expect(persons('Montijo bridge is falling down.')).toEqual([]);
+    expect(persons('We flew to Los Angeles and San Bernardino.')).toEqual([]);
   });
 
   test('issue 20: an all-lower-case text names a listed name and a surname by its ending; a town after a place word stays', () => {

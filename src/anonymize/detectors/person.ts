@@ -702,6 +702,8 @@ function judge(text: string, tokens: string[], starts: number[], classes: number
   if (!person) person = titled || cuedBefore(text, start) || cuedAfter(text, start, end) || (i === j && !strict && speaker(text, start, end));
   // Davis Inc., Williamson Orchestra, Dale Street, Hall Orchestra: a firm, a band or a street, no person.
   if (j + 1 < classes.length && classes[j + 1] === ORG_WORD) return;
+  // Los Angeles, San Bernardino, São Paulo, Fort Worth: a place's first word starts the run.
+  if (!titled && j > i && PLACE_FIRST.has(tokens[i]!) && !cuedBefore(text, start)) return;
   // Nera Economic Consulting, Kroll Bond Ratings Agency: a firm's word later in the same capitalised run.
   if (!titled && orgLater(classes, j)) return;
   // Los Angeles / United States: the line before a country's line in an address block is its town.
@@ -830,6 +832,7 @@ function cuedAfter(text: string, start: number, end: number): boolean {
   return CUE_AFTER.test(after) || KIN_AFTER.test(after) || NEAR_AFTER.test(after);
 }
 
+const PLACE_FIRST = new Set(['Los', 'Las', 'San', 'Santa', 'Santo', 'São', 'Sao', 'Sankt', 'Saint', 'Sainte', 'Fort', 'Port', 'Porto', 'Puerto', 'Mount', 'Lake', 'Ciudad', 'Villa']);
 const PLACE_NOUN_AFTER = /^ (?:nad|pod|am|an der|ob der|sur|sous|upon|bridge|river|street|road|avenue|city|airport|station|park|lake|county|province|region|valley|island|beach|mountain|square|hotel|university|college|school|hospital|church|museum|office|offices|headquarters|branch|campus|district|village|town|harbou?r|port)\b/;
 
 let countries: Set<string> | undefined;
