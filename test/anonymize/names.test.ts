@@ -46,6 +46,7 @@ describe('person names in free text', () => {
   test('issue 20: a word of a found name is the same person at its other occurrences; -ov/-ev surnames', () => {
     expect(persons('Thaddeus Ruoho wrote back. Later Ruoho left.')).toEqual(['Thaddeus Ruoho', 'Ruoho']);
     expect(persons('Abbas Kadyrov met us.')).toEqual(['Abbas Kadyrov']);
+    expect(persons('The parcel is for Victoria Bruun.')).toEqual(['Victoria Bruun']);
     expect(persons('the report from Kadiev')).toEqual(['Kadiev']);
     expect(persons('We drove to Ostrov nad Ohří and Brønderslev.')).toEqual([]);
   });

@@ -699,6 +699,9 @@ function judge(text: string, tokens: string[], starts: number[], classes: number
   // A bundled given name then a bundled surname (Jack Costa, Mei Silva), even when both are everyday words too:
   // the evidence structured values already accept is enough in prose.
   if (!person && !strict && j > i && isGiven(tokens[i]!) && isSurname(tokens[j]!)) person = true;
+  // A given name that is also a word or a place, then a word in no table (Victoria Bruun, Abbas Kadyrov).
+  if (!person && !strict && j === i + 1 && classes[i] === AMBIG && classes[j] === UNKNOWN &&
+    (wordFlags(bareToken(tokens[i]!)) & W_COMMON) === 0 && !placeLike(text, tokens, classes, i, j, start)) person = true;
   if (!person) person = titled || cuedBefore(text, start) || cuedAfter(text, start, end) || (i === j && !strict && speaker(text, start, end));
   // Davis Inc., Williamson Orchestra, Dale Street, Hall Orchestra: a firm, a band or a street, no person.
   if (j + 1 < classes.length && classes[j + 1] === ORG_WORD) return;
