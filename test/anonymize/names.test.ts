@@ -47,6 +47,7 @@ describe('person names in free text', () => {
     expect(persons('Thaddeus Ruoho wrote back. Later Ruoho left.')).toEqual(['Thaddeus Ruoho', 'Ruoho']);
     expect(persons('Abbas Kadyrov met us.')).toEqual(['Abbas Kadyrov']);
     expect(persons('The parcel is for Victoria Bruun.')).toEqual(['Victoria Bruun']);
+    expect(persons('The parcel is for Yulan Peres.')).toEqual(['Yulan Peres']);
     expect(persons('the report from Kadiev')).toEqual(['Kadiev']);
     expect(persons('We drove to Ostrov nad Ohří and Brønderslev.')).toEqual([]);
   });

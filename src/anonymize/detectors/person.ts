@@ -700,8 +700,9 @@ function judge(text: string, tokens: string[], starts: number[], classes: number
   // the evidence structured values already accept is enough in prose.
   if (!person && !strict && j > i && isGiven(tokens[i]!) && isSurname(tokens[j]!)) person = true;
   // A given name that is also a word or a place, then a word in no table (Victoria Bruun, Abbas Kadyrov).
-  if (!person && !strict && j === i + 1 && classes[i] === AMBIG && classes[j] === UNKNOWN &&
-    (wordFlags(bareToken(tokens[i]!)) & W_COMMON) === 0 && !placeLike(text, tokens, classes, i, j, start)) person = true;
+  // So is a word in no table before a surname that is also a place (Yulan Peres).
+  if (!person && !strict && j === i + 1 && ((classes[i] === AMBIG && classes[j] === UNKNOWN) || (classes[i] === UNKNOWN && classes[j] === AMBIG)) &&
+    (wordFlags(bareToken(tokens[classes[i] === AMBIG ? i : j]!)) & W_COMMON) === 0 && !placeLike(text, tokens, classes, i, j, start)) person = true;
   if (!person) person = titled || cuedBefore(text, start) || cuedAfter(text, start, end) || (i === j && !strict && speaker(text, start, end));
   // Davis Inc., Williamson Orchestra, Dale Street, Hall Orchestra: a firm, a band or a street, no person.
   if (j + 1 < classes.length && classes[j + 1] === ORG_WORD) return;
