@@ -290,48 +290,61 @@ export function detectPerson(text: string, out: Span[], strict = false): void {
   if (out.length > from) dropInside(out, from, firmNames(text));
 }
 
-const CAP_WORD = /\p{Lu}(?<![\p{L}\p{M}'’\-]\p{Lu})[\p{L}\p{M}'’\-]{1,30}(?![\p{L}\p{M}])/gu;
+/** At most this many words of found names are looked for again: each costs one indexOf pass over the text. */
+const REPEAT_WORDS = 8;
 
 /**
  * A word of a name found is the same person's name elsewhere in the text ("Thaddeus Ruoho said … Ruoho
  * had given"): each other capitalised occurrence of it is taken too. Only words that are names and nothing
- * else (not an everyday word, a place or an ambiguous name) spread; one regex pass and set lookups.
+ * else (not an everyday word or an ambiguous name) spread; up to REPEAT_WORDS indexOf passes (linear).
  */
 function repeatedNames(text: string, out: Span[], from: number): void {
-  const words = new Set<string>();
-  const covered: [number, number][] = [];
-  for (let k = from; k < out.length; k++) {
+  const words: string[] = [];
+  for (let k = from; k < out.length && words.length < REPEAT_WORDS; k++) {
     const sp = out[k]!;
-    covered.push([sp.start, sp.end]);
-    for (const t of text.slice(sp.start, sp.end).split(' ')) {
-      const b = bareToken(t);
-      if (b.length < 3 || !upper(b.charCodeAt(0))) continue;
-      const c = classify(b);
-      if (c === FIRST || c === NAME || c === LISTED || c === UNKNOWN || (c === AMBIG && (wordFlags(b) & (W_COMMON | W_AMBIGUOUS)) === 0)) words.add(b);
+    let s = sp.start;
+    while (s < sp.end && words.length < REPEAT_WORDS) {
+      let e = s;
+      while (e < sp.end && text.charCodeAt(e) !== 32) e++;
+      const b = bareToken(text.slice(s, e));
+      if (b.length >= 3 && upper(b.charCodeAt(0)) && !words.includes(b)) {
+        const c = classify(b);
+        if (c === FIRST || c === NAME || c === LISTED || c === UNKNOWN || (c === AMBIG && (wordFlags(b) & (W_COMMON | W_AMBIGUOUS)) === 0)) words.push(b);
+      }
+      s = e + 1;
     }
   }
-  if (words.size === 0) return;
-  covered.sort((x, y) => x[0] - y[0]);
-  let added = false;
-  let f = 0;
-  CAP_WORD.lastIndex = 0;
-  for (let m = CAP_WORD.exec(text); m !== null; m = CAP_WORD.exec(text)) {
-    const b = bareToken(m[0]);
-    if (!words.has(b)) continue;
-    const start = m.index;
-    const end = start + b.length;
-    // Matches come in text order: one sweep over the spans found (they do not overlap each other).
-    while (f < covered.length && covered[f]![1] <= start) f++;
-    if (f < covered.length && covered[f]![0] < end) continue;
-    const next = /^ (\S+)/.exec(text.slice(end, end + 32));
-    if (next !== null && CLOSED.get(bareToken(next[1]!).toLowerCase()) === ORG_WORD) continue;
-    out.push({ start, end, entity: 'person' });
-    added = true;
+  if (words.length === 0) return;
+  const found: Span[] = [];
+  for (const w of words) {
+    for (let at = text.indexOf(w); at >= 0; at = text.indexOf(w, at + w.length)) {
+      const end = at + w.length;
+      if ((at > 0 && nameChar(text.charCodeAt(at - 1))) || (end < text.length && nameChar(text.charCodeAt(end)) && !possessive(text, end))) continue;
+      const next = /^ (\S+)/.exec(text.slice(end, end + 32));
+      if (next !== null && CLOSED.get(bareToken(next[1]!).toLowerCase()) === ORG_WORD) continue;
+      found.push({ start: at, end, entity: 'person' });
+    }
   }
-  if (added) {
-    const tail = out.splice(from).sort((a, b) => a.start - b.start);
-    for (const sp of tail) out.push(sp);
+  if (found.length === 0) return;
+  // Keep those no span found covers: one sweep over both lists in text order.
+  const tail = out.splice(from).sort((a, b) => a.start - b.start);
+  found.sort((a, b) => a.start - b.start);
+  const merged: Span[] = [];
+  let t = 0;
+  for (const f of found) {
+    while (t < tail.length && tail[t]!.end <= f.start) merged.push(tail[t++]!);
+    let overlaps = false;
+    for (let u = t; u < tail.length && tail[u]!.start < f.end; u++) overlaps = true;
+    const last = merged[merged.length - 1];
+    if (!overlaps && (last === undefined || last.end <= f.start)) merged.push(f);
   }
+  while (t < tail.length) merged.push(tail[t++]!);
+  for (const sp of merged) out.push(sp);
+}
+
+function possessive(text: string, end: number): boolean {
+  const c = text.charCodeAt(end);
+  return (c === 39 || c === 0x2019) && text.charCodeAt(end + 1) === 115 && !nameChar(text.charCodeAt(end + 2) || 32);
 }
 
 const EMAIL_LOCAL = /([\p{L}\p{N}._%+\-]{3,64})@[\p{L}\p{N}\-]{1,63}\./gu;
