@@ -137,6 +137,7 @@ describe('free-text detectors: linear work', () => {
     ['capitalised names', 'Anna Kowalska '], ['unlisted capitalised words', 'Xqzvb Yrtwq '], ['firm triples', 'Jones, Smith and '],
     ['list joiners', 'Bekzod, '], ['cues', 'my name is '], ['speakers', 'Halvard: \n'], ['house numbers', '12 Main '],
     ['suffixed streets', 'Koskikatu 1 '], ['unit lines', 'Apt. 1\n'], ['address lines', 'Apt 12\nDenver\n'],
+    ['repeated names', 'Thaddeus Ruoho said Ruoho '], ['distinct found names', 'songwriter Xqzv. '], ['role cues and emails', 'Ruoho at r@x.io, who '],
     ['on + name + number', 'on Xq 12, '], ['digit groups', '1 '], ['military', 'USNS Xy\nFPO AE 12345\n'],
   ])('%s: ten times the input costs at most forty times the CPU time (linear: 10, super-linear: ~100)', (_name, unit) => {
     const small = fill(unit, 20_000);

@@ -30,6 +30,53 @@ describe('person names in free text', () => {
     expect(persons('a film directed by Wacława Adamska')).toEqual(['Wacława Adamska']);
   });
 
+  test('issue 20 (held-out recall): roles, agents and person verbs around a lone unlisted word', () => {
+    expect(persons('songwriter Vehbija employs corporate lingo')).toEqual(['Vehbija']);
+    expect(persons('The letter was written by Mehrudin last spring.')).toEqual(['Mehrudin']);
+    expect(persons('Vehbija, who joined in May, left early.')).toEqual(['Vehbija']);
+    expect(persons('In the end Mehrudin agreed to the terms.')).toEqual(['Mehrudin']);
+    expect(persons("Please update Ruoho's phone number.")).toEqual(['Ruoho']);
+    expect(persons('Ruoho and I went to the lake.')).toEqual(['Ruoho']);
+    expect(persons('Please forward this to Ruoho (ruoho.k@example.com).')).toEqual(['Ruoho']);
+    expect(persons("Unlike the Ruoho novel, it's short.")).toEqual(['Ruoho']);
+    expect(persons('a song by Mehrudin from 1977')).toEqual(['Mehrudin']);
+    expect(persons('Unlike the Paris office, it is small.')).toEqual([]);
+  });
+
+  test('issue 20: a word of a found name is the same person at its other occurrences; -ov/-ev surnames', () => {
+    expect(persons('Thaddeus Ruoho wrote back. Later Ruoho left.')).toEqual(['Thaddeus Ruoho', 'Ruoho']);
+    expect(persons('Abbas Kadyrov met us.')).toEqual(['Abbas Kadyrov']);
+    expect(persons('The parcel is for Victoria Bruun.')).toEqual(['Victoria Bruun']);
+    expect(persons('The parcel is for Yulan Peres.')).toEqual(['Yulan Peres']);
+    expect(persons('the report from Kadiev')).toEqual(['Kadiev']);
+    expect(persons('We drove to Ostrov nad Ohří and Brønderslev.')).toEqual([]);
+  });
+
+  test('issue 20 (held-out precision): a firm word later in the run, a town after a place preposition', () => {
+    expect(persons('Nera Economic Consulting invested heavily.')).toEqual([]);
+    expect(persons('Smith Pharmaceuticals hired him.')).toEqual([]);
+    expect(persons('We moved here from Montijo last year.')).toEqual([]);
+    expect(persons('Montijo said no.')).toEqual(['Montijo']);
+    expect(persons('Montijo bridge is falling down.')).toEqual([]);
+    expect(persons('We flew to Los Angeles and San Bernardino.')).toEqual([]);
+  });
+
+  test('issue 20: an all-lower-case text names a listed name and a surname by its ending; a town after a place word stays', () => {
+    expect(persons('selma is from stillwater supercomputing inc.')).toEqual(['selma']);
+    expect(persons('bártová began writing as a teenager')).toEqual(['bártová']);
+    expect(persons('??? guðgeir bergsveinsson\n??? compared care')).toEqual(['guðgeir bergsveinsson']);
+    expect(persons('we returned to kiel by helicopter.')).toEqual([]);
+  });
+
+  test('issue 20: the line before a country in an address block is a town', () => {
+    expect(persons('Martin Karlsen\n\nLos Angeles\nUnited States')).toEqual(['Martin Karlsen']);
+  });
+
+  test('issue 20 (postcode precision): an address takes in the state and ZIP that end its line', () => {
+    const t = 'lives at 42 Oak Road, Springfield, IL 62704 now';
+    expect(scanText(t).map((s) => [t.slice(s.start, s.end), s.entity])).toEqual([['42 Oak Road, Springfield, IL 62704', 'address']]);
+  });
+
   test('pronouns and short everyday words are not names', () => {
     expect(persons('Can I withdraw cash using my card?')).toEqual([]);
     expect(persons('He just turned 46 years old')).toEqual([]);

@@ -6,6 +6,7 @@
 // line is then widened forwards over the lines of the same address (unit, locality, region code, country,
 // postcode). Every step looks at a bounded window around an anchor, so the work is linear in the input.
 import { W_COMMON, W_FIRST, W_LISTED, W_PROPER, W_SURNAME, isEveryday, wordFlags } from '../data/lexicon.js';
+import { STATES } from './postcode.js';
 import type { Span } from './types.js';
 
 const WORD = "\\p{Lu}[\\p{L}\\p{M}'’.\\-]{0,30}";
@@ -55,10 +56,22 @@ export function detectAddress(text: string, out: Span[]): void {
   let cur: Span | undefined;
   for (const s of found) {
     if (cur !== undefined && s.start <= cur.end) { if (s.end > cur.end) cur.end = continueBlock(text, s.end); continue; }
-    if (cur !== undefined) out.push(cur);
+    if (cur !== undefined) out.push(withStateZip(text, cur));
     cur = span(s.start, continueBlock(text, s.end));
   }
-  if (cur !== undefined) out.push(cur);
+  if (cur !== undefined) out.push(withStateZip(text, cur));
+}
+
+// The rest of a US locality on the same line: ", IL 62704", " Texas 78701-1234".
+const STATE_ZIP = new RegExp(`^,? (?:${STATES}),? \\d{5}(?:-\\d{4})?(?![\\d\\-])`);
+
+/** An address that stops before its state and ZIP (42 Oak Road, Springfield | , IL 62704) takes them in. */
+function withStateZip(text: string, s: Span): Span {
+  const c = text.charCodeAt(s.end);
+  if (c !== 44 && c !== 32) return s;
+  const m = STATE_ZIP.exec(text.slice(s.end, s.end + 32));
+  if (m !== null) s.end += m[0].length;
+  return s;
 }
 
 function span(start: number, end: number): Span {

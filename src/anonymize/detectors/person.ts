@@ -34,7 +34,12 @@ const ORG_AFTER = new Set(('inc inc. ltd ltd. llc llp plc corp corp. co co. comp
   'corporation research software ratings resources energy insurance financial communications networks industries ' +
   'enterprises international global ventures trust fund realty properties logistics analytics transit ' +
   'street st st. road rd rd. avenue ave ave. lane ln drive boulevard blvd way place court square park bridge greens courts ' +
-  'gardens crescent terrace bypass parkway highway plaza mews alley trail circle').split(' '));
+  'gardens crescent terrace bypass parkway highway plaza mews alley trail circle ' +
+  'pharmaceuticals pharma bioscience biosciences therapeutics laboratories motors airlines airways brands foods stores ' +
+  'healthcare clinic museum studios productions entertainment publishing press magazine journal club league union ' +
+  'council committee association society federation ministry department authority commission ' +
+  'county city valley island islands beach springs falls heights hills harbor harbour bay lake river mountain mountains ' +
+  'airport station province district region').split(' '));
 
 // Words just before a run that say a person's name follows (My name is …, Dear …, called …), looked up by
 // their last word so that no regex runs backwards over the text.
@@ -43,6 +48,23 @@ const CUES_BEFORE = ['name is', "name's", 'name:', 'name?', 'named', 'called', '
   'talk to', 'speak to', 'spoke to', 'married', 'producer', 'songwriter', "i'm", 'i’m', 'i am', 'this is', 'user:',
   "je m'appelle", 'je m’appelle', 'me llamo', 'mi chiamo', 'ich heiße', 'ich heisse', 'mein name ist', 'meu nome é',
   'меня зовут', 'με λένε',
+  // Who did something to or for a person, who made a work: verbs and phrases whose object or agent is a person.
+  'written by', 'signed by', 'sung by', 'performed by', 'played by', 'painted by', 'authored by', 'composed by',
+  'narrated by', 'illustrated by', 'interviewed by', 'approved by', 'reviewed by', 'submitted by', 'requested by',
+  'prepared by', 'addressed to', 'met with', 'meet with', 'meeting with', 'talked to',
+  'talked with', 'spoke with', 'speak with', 'talk with', 'chat with', 'ask', 'tell', 'contact', 'contacted', 'emailed',
+  'texted', 'attn:', 'attention:', 'c/o', 'regards,', 'sincerely,', 'cheers,', 'signed,',
+  // A work and its maker: "a song by X", "the novel by X", "a painting by X".
+  ...['song', 'songs', 'album', 'novel', 'novels', 'book', 'books', 'poem', 'poems', 'painting', 'paintings', 'film', 'movie',
+    'play', 'essay', 'article', 'biography', 'memoir', 'track', 'single', 'record', 'symphony', 'opera', 'sculpture']
+    .map((k) => `${k} by`),
+  // A role just before a name (songwriter Jennifer Umkhayev, the patient Ivo Rosa, her brother Tom).
+  ...['author', 'writer', 'novelist', 'poet', 'singer', 'rapper', 'actor', 'actress', 'painter', 'composer', 'guitarist',
+    'drummer', 'bassist', 'pianist', 'violinist', 'musician', 'vocalist', 'coach', 'professor', 'senator', 'governor',
+    'mayor', 'ceo', 'founder', 'chairman', 'chairwoman', 'spokesperson', 'spokesman', 'spokeswoman', 'journalist',
+    'reporter', 'nurse', 'detective', 'attorney', 'patient', 'client', 'customer', 'employee', 'colleague', 'neighbour',
+    'neighbor', 'brother', 'sister', 'son', 'daughter', 'wife', 'husband', 'uncle', 'aunt', 'cousin', 'nephew', 'niece',
+    'grandson', 'granddaughter', 'grandmother', 'grandfather', 'girlfriend', 'boyfriend', 'fiancé', 'fiancée'],
   ...['son', 'daughter', 'wife', 'husband', 'kid', 'child', 'partner', 'friend', 'boss', 'colleague', 'mother', 'father',
     'mom', 'dad', 'brother', 'sister', 'uncle', 'aunt', 'cousin', 'nephew', 'niece', 'manager', 'doctor', 'lawyer']
     .map((k) => `my ${k}`)];
@@ -57,8 +79,14 @@ function byLastWord(cues: readonly string[]): Map<string, string[]> {
   return m;
 }
 // Words just after a run that say it was a person (… said, … lives at, … is from) or whose kin follows.
-const CUE_AFTER = /^(?:'s|’s)?\s{1,3}(?:said|says|told|asked|explained|wrote|writes|replied|added|shouted|smiled|laughed|lives|lived|was born|died|married|works|worked|spent|began|started|joined|moved|thinks|thought|feels|felt|loves|loved|wants|wanted|knows|knew|believes|recalled|is from|was from|will be|is very|was very|is always|had given|has given|gave)\b/i;
-const KIN_AFTER = /^(?:'s|’s) (?:son|daughter|wife|husband|kid|child|children|mother|father|mom|dad|brother|sister|partner|friend|family|birthday)\b/i;
+const CUE_AFTER = /^(?:'s|’s)?\s{1,3}(?:said|says|told|asked|explained|wrote|writes|replied|added|shouted|smiled|laughed|lives|lived|was born|died|married|works|worked|spent|began|started|joined|moved|thinks|thought|feels|felt|loves|loved|wants|wanted|knows|knew|believes|recalled|is from|was from|will be|is very|was very|is always|had given|has given|gave|agreed|decided|helped|paid|ordered|bought|booked|requested|received|emailed|texted|signed|sang|played|met|visited|cried|sighed|nodded|whispered|complained|suggested|mentioned|noticed|realized|realised|admitted|claimed|argued|insisted|promised|confirmed|denied|apologized|apologised|answered|responded|commented|stated|announced|remarked|himself|herself)\b/i;
+const WORK_AFTER = /^ (?:novels?|songs?|albums?|biography|memoirs?|poems?|paintings?|lyrics|family|household|estate|twins|siblings)\b/;
+// "Ruoho, who …": a relative pronoun for people.
+const WHO_AFTER = /^, (?:who|whom|whose)\b/i;
+const KIN_AFTER = /^(?:'s|’s) (?:son|daughter|wife|husband|kid|child|children|mother|father|mom|dad|brother|sister|partner|friend|family|birthday|phone|cell|mobile|email|e-mail|address|account|credit|card|passport|licen[cs]e|salary|password|profile|appointment|medical|doctor|boss|girlfriend|boyfriend|fiancée?|parents|grandmother|grandfather|uncle|aunt|cousin|nephew|niece)\b/i;
+// "Ruoho, 34, …", "Ruoho and I …", "call Ruoho at 555 …" / "Ruoho at ruoho@…": an age, the speaker beside
+// them, a way to reach them.
+const NEAR_AFTER = /^(?:, (?:aged )?\d{1,2},| and (?:I|me)\b| at (?:\+|\(|\d{3}|[\w.+-]{1,40}@))/;
 
 /** True when the text just before `start` ends with a cue (case-insensitive, on a word boundary). */
 function cuedBefore(text: string, start: number): boolean {
@@ -250,7 +278,9 @@ export function detectPerson(text: string, out: Span[], strict = false): void {
       i = j + 1;
     }
   }
+  if (maybe.length > 0 && text.indexOf('@') >= 0) namedInEmail(text, out, from, maybe);
   if (maybe.length > 0) joinLists(text, out, from, maybe);
+  if (out.length > from) repeatedNames(text, out, from);
   if (!strict) lowerCaseCued(text, out);
   // A text written all in lower case has lost the capitals' evidence: there a word of the bundled lists
   // that is no everyday word, place or brand is a name, with the initials and unlisted words beside it.
@@ -258,6 +288,89 @@ export function detectPerson(text: string, out: Span[], strict = false): void {
   if (text.length > 3) caselessCued(text, out);
   if (text.indexOf('":') >= 0) jsonKeyedNames(text, out);
   if (out.length > from) dropInside(out, from, firmNames(text));
+}
+
+/** At most this many words of found names are looked for again: each costs one indexOf pass over the text. */
+const REPEAT_WORDS = 8;
+
+/**
+ * A word of a name found is the same person's name elsewhere in the text ("Thaddeus Ruoho said … Ruoho
+ * had given"): each other capitalised occurrence of it is taken too. Only words that are names and nothing
+ * else (not an everyday word or an ambiguous name) spread; up to REPEAT_WORDS indexOf passes (linear).
+ */
+function repeatedNames(text: string, out: Span[], from: number): void {
+  const words: string[] = [];
+  for (let k = from; k < out.length && words.length < REPEAT_WORDS; k++) {
+    const sp = out[k]!;
+    let s = sp.start;
+    while (s < sp.end && words.length < REPEAT_WORDS) {
+      let e = s;
+      while (e < sp.end && text.charCodeAt(e) !== 32) e++;
+      const b = bareToken(text.slice(s, e));
+      if (b.length >= 3 && upper(b.charCodeAt(0)) && !words.includes(b)) {
+        const c = classify(b);
+        if (c === FIRST || c === NAME || c === LISTED || c === UNKNOWN || (c === AMBIG && (wordFlags(b) & (W_COMMON | W_AMBIGUOUS)) === 0)) words.push(b);
+      }
+      s = e + 1;
+    }
+  }
+  if (words.length === 0) return;
+  const found: Span[] = [];
+  for (const w of words) {
+    for (let at = text.indexOf(w); at >= 0; at = text.indexOf(w, at + w.length)) {
+      const end = at + w.length;
+      if ((at > 0 && nameChar(text.charCodeAt(at - 1))) || (end < text.length && nameChar(text.charCodeAt(end)) && !possessive(text, end))) continue;
+      const next = /^ (\S+)/.exec(text.slice(end, end + 32));
+      if (next !== null && CLOSED.get(bareToken(next[1]!).toLowerCase()) === ORG_WORD) continue;
+      found.push({ start: at, end, entity: 'person' });
+    }
+  }
+  if (found.length === 0) return;
+  // Keep those no span found covers: one sweep over both lists in text order.
+  const tail = out.splice(from).sort((a, b) => a.start - b.start);
+  found.sort((a, b) => a.start - b.start);
+  const merged: Span[] = [];
+  let t = 0;
+  for (const f of found) {
+    while (t < tail.length && tail[t]!.end <= f.start) merged.push(tail[t++]!);
+    let overlaps = false;
+    for (let u = t; u < tail.length && tail[u]!.start < f.end; u++) overlaps = true;
+    const last = merged[merged.length - 1];
+    if (!overlaps && (last === undefined || last.end <= f.start)) merged.push(f);
+  }
+  while (t < tail.length) merged.push(tail[t++]!);
+  for (const sp of merged) out.push(sp);
+}
+
+function possessive(text: string, end: number): boolean {
+  const c = text.charCodeAt(end);
+  return (c === 39 || c === 0x2019) && text.charCodeAt(end + 1) === 115 && !nameChar(text.charCodeAt(end + 2) || 32);
+}
+
+const EMAIL_LOCAL = /([\p{L}\p{N}._%+\-]{3,64})@[\p{L}\p{N}\-]{1,63}\./gu;
+
+/**
+ * A lone capitalised word that the text's own email address spells (Ruoho … rruoho@example.com, Samira …
+ * SamiraVasilyeva@…) is that person's name: people's addresses are made of their names.
+ */
+function namedInEmail(text: string, out: Span[], from: number, maybe: Span[]): void {
+  const locals: string[] = [];
+  EMAIL_LOCAL.lastIndex = 0;
+  for (let m = EMAIL_LOCAL.exec(text); m !== null && locals.length < 16; m = EMAIL_LOCAL.exec(text)) locals.push(m[1]!.toLowerCase());
+  if (locals.length === 0) return;
+  let added = false;
+  for (const mb of maybe) {
+    if (mb.end < 0 || mb.end - mb.start < 3) continue;
+    const w = text.slice(mb.start, mb.end).toLowerCase();
+    if (!locals.some((l) => l.includes(w))) continue;
+    out.push({ start: mb.start, end: mb.end, entity: 'person' });
+    mb.end = -1;
+    added = true;
+  }
+  if (added) {
+    const tail = out.splice(from).sort((a, b) => a.start - b.start);
+    for (const sp of tail) out.push(sp);
+  }
 }
 
 // Words that join the items of a list: "Usamov and Bowers", "Efimiya, Mary, Ariana and Jodi".
@@ -406,7 +519,17 @@ function lowerCaseText(text: string, out: Span[]): boolean {
     if (isInitial(t)) kind = 1;
     else {
       const f = lowerWordFlags(bareToken(t));
-      if ((f & (W_FIRST | W_SURNAME)) !== 0 && (f & (W_COMMON | W_AMBIGUOUS | W_PROPER)) === 0) kind = 2;
+      // A listed name that is no everyday word or place (selma), or a word in no table with a surname's
+      // ending (bártová, bergsveinsson): the evidence a capitalised word alone needs in cased text.
+      if ((f & (W_FIRST | W_SURNAME | W_LISTED)) !== 0 && (f & (W_COMMON | W_AMBIGUOUS | W_PROPER)) === 0 && !CONTRACTION.test(t)) {
+        // … but a word only the large list knows, after "returned to" or "in", is as likely a town (kiel).
+        // Short ones (los, san) are mostly the first word of a place.
+        const only = (f & (W_FIRST | W_SURNAME)) === 0;
+        // After an everyday content word it is the end of a compound (wells fargo, costa rica).
+        const compound = adjacent && prevKind === 0 && !NOT_GIVEN.has(text.slice(prevStart, prevEnd));
+        kind = only && (t.length < 4 || compound || afterPlaceWord(text, m.index) || placeCued(text, m.index)) ? 1 : 2;
+      }
+      else if (f === 0 && t.length >= 5 && SURNAME_ENDING.test(bareToken(t))) kind = 2;
       else if ((f === 0 || (f & (W_COMMON | W_PROPER | W_AMBIGUOUS)) === 0) && t.length >= 4 && !PARTICLES.has(t)) kind = 1;
     }
     const end = m.index + bareToken(t).length + (isInitial(t) && t.endsWith('.') ? 1 : 0);
@@ -579,7 +702,9 @@ function judge(text: string, tokens: string[], starts: number[], classes: number
   } else {
     // One word: a listed, unambiguous name (Okafor), a given name with its initial (Chise T.), or a word in
     // no table with a surname's ending (Ahtisaari, Ásgeirsdóttir, Bošnjak).
-    person = listed === 1 || (ambig === 1 && initials >= 1) || (unknown === 1 && SURNAME_ENDING.test(bareToken(tokens[i]!)));
+    // After a place preposition (from Fortaleza, at Fala) a lone word listed as a name is as likely a town.
+    const placed = listed === 1 && firsts === 0 && initials === 0 && afterPlaceWord(text, start);
+    person = (listed === 1 && !placed) || (ambig === 1 && initials >= 1) || (unknown === 1 && SURNAME_ENDING.test(bareToken(tokens[i]!)));
   }
   // A given name, a particle and a surname (Jack de Vries, Mark van der Berg): the particle is what a place
   // shares (Rio de Janeiro), but a place does not start with a bundled given name, even an everyday one.
@@ -587,9 +712,21 @@ function judge(text: string, tokens: string[], starts: number[], classes: number
   // A bundled given name then a bundled surname (Jack Costa, Mei Silva), even when both are everyday words too:
   // the evidence structured values already accept is enough in prose.
   if (!person && !strict && j > i && isGiven(tokens[i]!) && isSurname(tokens[j]!)) person = true;
-  if (!person) person = titled || cuedBefore(text, start) || cuedAfter(text, end) || (i === j && !strict && speaker(text, start, end));
+  // A given name that is also a word or a place, then a word in no table (Victoria Bruun, Abbas Kadyrov).
+  // So is a word in no table before a surname that is also a place (Yulan Peres).
+  if (!person && !strict && j === i + 1 && ((classes[i] === AMBIG && classes[j] === UNKNOWN) || (classes[i] === UNKNOWN && classes[j] === AMBIG)) &&
+    (wordFlags(bareToken(tokens[classes[i] === AMBIG ? i : j]!)) & W_COMMON) === 0 && !placeLike(text, tokens, classes, i, j, start)) person = true;
+  if (!person) person = titled || cuedBefore(text, start) || cuedAfter(text, start, end) || (i === j && !strict && speaker(text, start, end));
   // Davis Inc., Williamson Orchestra, Dale Street, Hall Orchestra: a firm, a band or a street, no person.
   if (j + 1 < classes.length && classes[j + 1] === ORG_WORD) return;
+  // Los Angeles, San Bernardino, São Paulo, Fort Worth: a place's first word starts the run.
+  if (!titled && j > i && PLACE_FIRST.has(tokens[i]!) && !cuedBefore(text, start)) return;
+  // Nera Economic Consulting, Kroll Bond Ratings Agency: a firm's word later in the same capitalised run.
+  if (!titled && orgLater(classes, j)) return;
+  // Los Angeles / United States: the line before a country's line in an address block is its town.
+  if (!titled && wholeLine(text, start, end) && countryLineAfter(text, end)) return;
+  // Montijo bridge, the Hasle office: a place or a building written with a lower-case noun after it.
+  if (!titled && text.charCodeAt(end) === 32 && PLACE_NOUN_AFTER.test(text.slice(end, end + 16))) return;
   const maybeOne = !person && !strict && i === j && (unknown === 1 || names === 1 || ambig === 1);
   if (!person && !maybeOne) return;
   // Morgan Stanley, Wolters Kluwer: a firm named after its founders.
@@ -633,7 +770,7 @@ const STREET_BEFORE = new Set(['on', 'of', 'at', 'in', 'along', 'off', 'near']);
 
 // Endings that European and Asian surnames share and English words, places and brands (all in the word
 // tables) do not: Nordic -sson/-dóttir/-nen, Slavic -ski/-ová/-vić/-enko, Greek -poulos, Turkish -oğlu, …
-const SURNAME_ENDING = /(?:ss[oe]n|sdótt?ir|dottir|nen|aari|[sc]k[iyaá]|ck[aiy]|ov[aá]|ev[aá]|ová|[vc]i[cćč]|[jn]a[kk]|jak|enko|escu|poulos|opoulou|o[gğ]lu|ishvili|yan|auskas|aitis|iene|ait[eė]|chuk|shvili|idis|akis|ides|wala|jee|ppa)$/u;
+const SURNAME_ENDING = /(?:ss[oe]n|sdótt?ir|dottir|nen|aari|[sc]k[iyaá]|ck[aiy]|ov[aá]|ev[aá]|ová|[vc]i[cćč]|[jn]a[kk]|jak|enko|escu|poulos|opoulou|o[gğ]lu|ishvili|yan|auskas|aitis|iene|ait[eė]|chuk|shvili|idis|akis|ides|wala|jee|ppa|\p{L}{3}ov|\p{L}{2}[^l\s]ev|[oe]vy?ch)$/u;
 
 // Phrases that put a place after them (looked up by their last word, like the person cues).
 const PLACE_CUES = ['originally from', 'based in', 'university of', 'returned to', 'moved to', 'lives in', 'living in',
@@ -647,6 +784,16 @@ function placeCued(text: string, start: number): boolean {
 
 // Words before a place: "originally from Dolores", "returned to San Bernardino", "University of Nicosia".
 const PLACE_BEFORE = new Set(['from', 'in', 'at', 'near', 'of', 'visit', 'visited', 'visiting', 'via', 'into']);
+// The same without "of" (the novels of Ruoho, a friend of Okafor): before one word, "of" names people as often.
+const PLACE_BEFORE_ONE = new Set([...PLACE_BEFORE].filter((w) => w !== 'of'));
+
+function afterPlaceWord(text: string, start: number): boolean {
+  const e = start - 1;
+  if (e < 1 || text.charCodeAt(e) !== 32) return false;
+  let b = e;
+  while (b > 0 && e - b < 10 && !isSpace(text.charCodeAt(b - 1))) b--;
+  return PLACE_BEFORE_ONE.has(text.slice(b, e).toLowerCase());
+}
 
 /**
  * Words in no table read as a place rather than a person when a place preposition comes before them, a
@@ -692,11 +839,62 @@ function speaker(text: string, start: number, end: number): boolean {
   return b === 0 || text.charCodeAt(b - 1) === 10;
 }
 
-function cuedAfter(text: string, end: number): boolean {
+function cuedAfter(text: string, start: number, end: number): boolean {
   const c = text.charCodeAt(end);
+  // "the Ruoho novel", "the Okafor family": a lone name between "the" and a person's works or kin.
+  if (c === 32 && end - start < 32 && WORK_AFTER.test(text.slice(end, end + 14)) && text.slice(Math.max(0, start - 4), start).toLowerCase() === 'the ') return true;
+  if (c === 44) return WHO_AFTER.test(text.slice(end, end + 8)) || NEAR_AFTER.test(text.slice(end, end + 12));
   if (c !== 32 && c !== 39 && c !== 0x2019) return false;
   const after = text.slice(end, end + 28);
-  return CUE_AFTER.test(after) || KIN_AFTER.test(after);
+  return CUE_AFTER.test(after) || KIN_AFTER.test(after) || NEAR_AFTER.test(after);
+}
+
+const PLACE_FIRST = new Set(['Los', 'Las', 'San', 'Santa', 'Santo', 'São', 'Sao', 'Sankt', 'Saint', 'Sainte', 'Fort', 'Port', 'Porto', 'Puerto', 'Mount', 'Lake', 'Ciudad', 'Villa']);
+const PLACE_NOUN_AFTER = /^ (?:nad|pod|am|an der|ob der|sur|sous|upon|bridge|river|street|road|avenue|city|airport|station|park|lake|county|province|region|valley|island|beach|mountain|square|hotel|university|college|school|hospital|church|museum|office|offices|headquarters|branch|campus|district|village|town|harbou?r|port)\b/;
+
+let countries: Set<string> | undefined;
+
+/** Country names in English (ICU's region names, ~280, lower-cased), built on first use. */
+function countryNames(): Set<string> {
+  if (countries !== undefined) return countries;
+  countries = new Set(['usa', 'uk', 'england', 'scotland', 'wales', 'czech republic', 'united states of america']);
+  const names = new Intl.DisplayNames(['en'], { type: 'region' });
+  for (let a = 65; a <= 90; a++) {
+    for (let b = 65; b <= 90; b++) {
+      const code = String.fromCharCode(a, b);
+      try {
+        const n = names.of(code);
+        if (n !== undefined && n !== code) countries.add(n.toLowerCase());
+      } catch { /* not a region code */ }
+    }
+  }
+  return countries;
+}
+
+/** The run is its line's only content (spaces around it allowed). */
+function wholeLine(text: string, start: number, end: number): boolean {
+  let b = start;
+  while (b > 0 && text.charCodeAt(b - 1) === 32) b--;
+  let e = end;
+  while (e < text.length && (text.charCodeAt(e) === 32 || text.charCodeAt(e) === 44)) e++;
+  return (b === 0 || text.charCodeAt(b - 1) === 10) && e < text.length && text.charCodeAt(e) === 10;
+}
+
+/** The next line starts with a country's name (Slovenia 15755, United States). */
+function countryLineAfter(text: string, end: number): boolean {
+  let p = text.indexOf('\n', end);
+  if (p < 0) return false;
+  while (p < text.length && (text.charCodeAt(p) === 10 || text.charCodeAt(p) === 32)) p++;
+  let e = text.indexOf('\n', p);
+  if (e < 0) e = text.length;
+  if (e - p > 60) return false;
+  const line = text.slice(p, e).toLowerCase().replace(/[\s\d,.\-]+$/, '');
+  return countryNames().has(line);
+}
+
+function orgLater(classes: readonly number[], j: number): boolean {
+  for (let k = j + 2; k < classes.length; k++) if (classes[k] === ORG_WORD) return true;
+  return false;
 }
 
 function isGiven(t: string): boolean {
