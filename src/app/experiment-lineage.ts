@@ -9,7 +9,7 @@ import type { Config } from '../config/schema.js';
 import type { DatasetWriter } from '../dataset/writer.js';
 import type { Experiment } from '../experiments/index.js';
 import { seedOf } from '../kernel/hash.js';
-import { Redis } from 'ioredis';
+import { redisClass } from '../state/redis.js';
 import type { Signer } from '../ledger/keys.js';
 import { policyRef, type DatasetRef, type EntryInput, type EntryType, type Ledger, type LedgerEntry, type PolicyRef } from '../ledger/ledger.js';
 import { LedgerStream } from '../ledger/stream.js';
@@ -128,6 +128,7 @@ export interface OpenStream {
 export function openLedgerStream(config: Config, signer: Signer, isJudge: () => boolean, onError: (err: unknown) => void): OpenStream | undefined {
   const redis = config.state.redis;
   if (config.ledger?.stream !== 'redis' || redis === undefined) return undefined;
+  const Redis = redisClass(); // loaded here, not at import (docs/memory.md)
   const conn = new Redis(redis.url, { lazyConnect: false, maxRetriesPerRequest: 1, commandTimeout: redis.commandTimeout, connectionName: 'shadowgate-ledger' });
   conn.on('error', () => undefined);
   const stream = new LedgerStream(conn, redis.keyPrefix, signer, isJudge);

@@ -9,7 +9,7 @@ import type { GrpcMethod } from '../grpc/proto.js';
 import { grpcMethods, withOipRules } from '../grpc/route.js';
 import { GrpcShadowDispatcher } from './grpc.js';
 import { compileRewrites, type TargetRewriter } from './rewrite.js';
-import { compileSlicePaths, type SlicePaths } from '../quality/slices.js';
+import { compileSlicePaths, type SlicePaths } from '../quality/slice-keys.js';
 
 /** The targets a route's copy goes to, by role: targets[0] is the control, targets[1] the candidate, then the baseline. */
 export function targetRoles(cfg: Readonly<ShadowConfig>): [string, ShadowRole][] {

@@ -7,7 +7,7 @@ import type { AnonymizedRequest, ShadowExchange, ShadowResponse, ShadowRole } fr
 import { formatTraceparent, type TraceContext } from '../observe/trace.js';
 import { sendToAll, type Sender } from './dispatch.js';
 import type { PipelineRoute } from './route.js';
-import { sliceKeys } from '../quality/slices.js';
+import { sliceKeys } from '../quality/slice-keys.js';
 
 /** The headers every copy carries: `shadow` is `1` for a live copy, `replay` for a replayed one. */
 export interface CopyMarks {

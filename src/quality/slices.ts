@@ -13,16 +13,10 @@ import { z } from 'zod';
 import type { SlicesConfig } from '../config/schema.js';
 import type { CallSummary, ExchangeDiff } from '../compare/index.js';
 import { differenceSequence, proportionSequence } from '../compare/sequential.js';
-import { ShadowgateError } from '../errors.js';
-import { canonicalJson } from '../kernel/canonical-json.js';
-import { compileLabelPath, valueAt, type Segment } from '../kernel/json-path.js';
+import { MISSING, MAX_SLICE_VALUE_CHARS } from './slice-keys.js';
 
 /** The segment every value outside a path's top-k falls into. */
 export const OTHER = '(other)';
-/** The segment of requests without the field (or without a JSON body). */
-export const MISSING = '(missing)';
-/** A slice value is a category name, not a document. */
-export const MAX_SLICE_VALUE_CHARS = 64;
 /** Values tracked per path beyond those shown: top-k is chosen among these by count; the rest is (other). */
 const TRACKED_PER_SHOWN = 4;
 const MAX_TRACKED = 200;
@@ -30,45 +24,8 @@ const MAX_TRACKED = 200;
 export const SLICE_METRICS = ['disagreement', 'errors', 'slower'] as const;
 export type SliceMetric = (typeof SLICE_METRICS)[number];
 
-// ---- the slice key, read in the shadow thread from the anonymized request ----
-
-/** A route's slice paths, compiled once per configuration. */
-export interface SlicePaths {
-  readonly paths: readonly (readonly Segment[])[];
-}
-
-export function compileSlicePaths(cfg: SlicesConfig | undefined): SlicePaths | undefined {
-  if (cfg === undefined) return undefined;
-  return {
-    paths: cfg.paths.map((p) => {
-      const segs = compileLabelPath(p.path);
-      // The schema refused a bad path already; this only narrows the type.
-      if (typeof segs === 'string') throw new ShadowgateError('SG_ERR_CONFIG', `compare.slices: path ${p.path}: ${segs}`);
-      return segs;
-    }),
-  };
-}
-
-function sliceValue(v: unknown): string {
-  if (v === undefined) return MISSING;
-  return (typeof v === 'string' ? v : canonicalJson(v)).slice(0, MAX_SLICE_VALUE_CHARS);
-}
-
-/**
- * One value per slice path (`(missing)` where the field is absent or the body is not JSON), from the body
- * the sandbox received: kept fields as they were, a pseudonymized field as its pseudonym.
- */
-export function sliceKeys(paths: SlicePaths, body: Uint8Array): string[] {
-  let doc: unknown;
-  if (body.length > 0) {
-    try {
-      doc = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
-    } catch {
-      doc = undefined;
-    }
-  }
-  return paths.paths.map((segs) => sliceValue(doc === undefined ? undefined : valueAt(doc, segs)));
-}
+// The slice key (read in the shadow thread) lives in slice-keys.ts: the thread loads it without zod.
+export { MISSING, MAX_SLICE_VALUE_CHARS, compileSlicePaths, sliceKeys, type SlicePaths } from './slice-keys.js';
 
 // ---- what one exchange tells the table ----
 

@@ -34,7 +34,7 @@ type Routes = Record<string, PersistedRoute>;
  * holds its ~1.2 MB of heap and its code (docs/memory.md).
  */
 const requireCjs = createRequire(import.meta.url);
-const redisClass = (): typeof Redis => (requireCjs('ioredis') as { Redis: typeof Redis }).Redis;
+export const redisClass = (): typeof Redis => (requireCjs('ioredis') as { Redis: typeof Redis }).Redis;
 
 /** Audit entries kept in the stream (approximately: XADD MAXLEN ~). */
 const AUDIT_STREAM_MAX = 10_000;

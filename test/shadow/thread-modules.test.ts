@@ -36,7 +36,7 @@ describe('modules loaded at start', () => {
   });
 
   it('the live thread loads neither ioredis nor protobufjs until a redis backend or a .proto needs them', () => {
-    const pkgs = staticPackages('app.ts');
+    const pkgs = staticPackages('app/app.ts');
     expect(pkgs.has('zod')).toBe(true);
     for (const p of ['ioredis', 'protobufjs']) expect(pkgs.has(p), p).toBe(false);
   });
