@@ -1,13 +1,13 @@
 // A gRPC route's parts, built once per configuration generation: its methods (from the operator's .proto
 // files or the OIP preset), the live forwarder with its grpc-status metric, and the preset's comparison rules.
 // (The copy pipeline decodes, anonymizes and sends with src/pipeline/grpc.ts.)
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { CompareConfig, RouteConfig } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import type { Metrics } from '../observe/metrics.js';
-import type { LiveGrpc } from '../proxy/server.js';
 import type { GrpcChannels } from './channels.js';
 import { forwardGrpc } from './live.js';
 import { loadProtos, type GrpcMethod } from './proto.js';
@@ -55,6 +55,12 @@ export function grpcMethods(route: RouteConfig): Map<string, GrpcMethod> {
 }
 
 /** The live forwarder: the call over HTTP/2, its grpc-status counted per route and upstream. */
+/** What the proxy needs of a gRPC route: forward one call with its deadline, report the HTTP status. */
+export interface LiveGrpc {
+  forward(upstream: string, req: IncomingMessage, res: ServerResponse, body: Buffer,
+    opts: { requestId: string; timeoutMs: number; proto: 'http' | 'https'; traceparent?: string }, done: (status: number) => void): void;
+}
+
 export function liveGrpc(route: string, channels: GrpcChannels, metrics: Metrics): LiveGrpc {
   const counters = new Map<string, { inc(): void }>();
   return {

@@ -2,6 +2,7 @@
 // ingress → route match → live limits → canary decision → bounded body read → primary forward
 // (undici dispatch; the context is the handler) → response streamed to the client → logging and the
 // shadow offer, after the client's answer has ended. Nothing after the offer can touch the answer.
+import type { LiveGrpc } from '../grpc/route.js';
 import { readFileSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import http2 from 'node:http2';
@@ -45,10 +46,8 @@ export interface LiveRoute {
   onLive(target: LiveTarget, upstream: string, status: number, latencyMs: number, fellBack: boolean): void;
 }
 
-export interface LiveGrpc {
-  forward(upstream: string, req: IncomingMessage, res: ServerResponse, body: Buffer,
-    opts: { requestId: string; timeoutMs: number; proto: 'http' | 'https'; traceparent?: string }, done: (status: number) => void): void;
-}
+/** A gRPC route's live forwarding (grpc/route.ts): the proxy room asks, the grpc room answers. */
+export type { LiveGrpc } from '../grpc/route.js';
 
 /** Client-side limits of the listener (server.*); read when the proxy starts. */
 export interface ClientLimits {

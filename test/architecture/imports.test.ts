@@ -34,7 +34,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   replay: ['config', 'errors', 'exchange', 'compare', 'http', 'pipeline', 'dataset', 'ledger', 'quality'],
   shadow: ['config', 'errors', 'exchange', 'observe', 'compare', 'shadow-threads', 'http'],
   'shadow-threads': ['config', 'errors', 'exchange', 'observe', 'anonymize', 'compare', 'grpc', 'shadow', 'http', 'pipeline', 'dataset', 'quality'],
-  grpc: ['config', 'errors', 'exchange', 'observe', 'proxy', 'http'],
+  grpc: ['config', 'errors', 'exchange', 'observe', 'http'],
   proxy: ['config', 'errors', 'observe', 'routing', 'shadow', 'grpc', 'http'],
   // Experiments: pure lifecycle and criteria over a report read as JSON, and the in-memory registry.
   experiments: ['config', 'errors'],
