@@ -242,6 +242,9 @@ describe('operator console in chromium', () => {
     await expect.poll(() => rows.count()).toBe(2);
     expect(await rows.locator('th').allTextContents()).toEqual(['chat-v3', 'chat-v2']);
     const v2 = page.locator('section[data-experiment="chat-v2"]');
+    // Each section fills in as its analysis arrives (a fetch per route): wait for it, not for a quiet machine.
+    await v2.locator('table[data-section="slices"] tbody tr').first().waitFor({ timeout: 30_000 });
+    await v2.locator('table.criteria tbody tr').nth(1).waitFor({ timeout: 30_000 });
     expect(await v2.locator('h2').textContent()).toMatch(/^chat-v2 concluded (pass|fail|inconclusive)$/);
     expect(await v2.locator('.hypothesis').textContent()).toBe('Hypothesis: chat-v2 answers sooner');
     // Each criterion with its status word and its numbers, as the conclusion recorded them.
@@ -256,6 +259,7 @@ describe('operator console in chromium', () => {
     expect(await criteria.first().locator('th').textContent()).toBe('stream ttft ratio <= 5');
     expect(await v2.locator('p.sample').textContent()).toMatch(/^At its conclusion: \d+ compared exchanges/);
     const v3 = page.locator('section[data-experiment="chat-v3"]');
+    await v3.locator('table.criteria tbody tr td').first().waitFor({ timeout: 30_000 });
     expect(await v3.locator('h2').textContent()).toBe('chat-v3 proposed');
     expect(await v3.locator('table.criteria tbody tr td').first().textContent()).toBe('pending');
     // The added sections, as tables: slices one row per segment, quality's list as its own table.
