@@ -57,6 +57,7 @@ admin:
   port: 0
   stateFile: {dir}/state.json
   auditFile: {dir}/audit.jsonl
+  experimentsFile: {dir}/experiments.json
   tokens:
     - { name: alice, role: operator, sha256: ${sha256Hex(T.alice)} }
     - { name: lead, role: operator, approver: true, sha256: ${sha256Hex(T.lead)} }
@@ -103,7 +104,8 @@ experiments:
     expect(report.quality.contributors).toHaveLength(2);
     expect(report.quality.gate.open).toBe(false);
 
-    expect((await admin(adminPort, 'POST', '/admin/experiments/r-v2/approve', T.lead)).status).toBe(200);
+    const approved = await admin(adminPort, 'POST', '/admin/experiments/r-v2/approve', T.lead);
+    expect(approved.status, JSON.stringify(approved.json)).toBe(200);
     expect((await admin(adminPort, 'POST', '/admin/experiments/r-v2/start')).status).toBe(200);
     const concluded = await admin(adminPort, 'POST', '/admin/experiments/r-v2/conclude');
     expect(concluded.status).toBe(200);
