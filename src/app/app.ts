@@ -368,7 +368,8 @@ export class Shadowgate {
   /** This process's evidence: canary routes' live windows, shadowed routes' comparer snapshots. */
   evidence(): EvidenceSnapshot['routes'] {
     const out: Record<string, RouteEvidence> = {};
-    const compare = comparerSnapshots(this.gen.compared, this.sliceSnapshots, this.qualitySections);
+    // The quality sections as of their last check (a check of 32 features costs ~20 ms: not every interval).
+    const compare = comparerSnapshots(this.gen.compared, this.sliceSnapshots, (route) => this.quality.report(route, Date.now(), false));
     for (const [name, live] of Object.entries(this.routing.exportEvidence())) out[name] = { ...live, ...compare[name] };
     for (const [name, c] of Object.entries(compare)) out[name] ??= c;
     return out;
