@@ -309,10 +309,9 @@ export class Shadowgate {
     if (this.backend.kind === 'redis') {
       // The other replicas' latest snapshots, and this one's as of now.
       const snaps = this.backend.snapshots(now).filter((s) => s.replica !== this.backend.replica);
-      snaps.push({ replica: this.backend.replica, at: now, routes: comparerSnapshots(this.gen.compared, this.sliceSnapshots) });
-      const fleet = fleetReport(this.gen.config, snaps, route, now);
-      // Each replica learns its own reference: the fleet's report carries this replica's quality section.
-      return fleet === undefined ? undefined : Array.isArray(fleet) ? fleet.map((r) => this.withQuality(r, now)) : this.withQuality(fleet, now);
+      snaps.push({ replica: this.backend.replica, at: now, routes: comparerSnapshots(this.gen.compared, this.sliceSnapshots, this.qualitySections) });
+      // Each replica's quality section travels in its snapshot: the fleet's report combines them.
+      return fleetReport(this.gen.config, snaps, route, now);
     }
     if (route !== undefined) return this.routeReport(route, now);
     return this.gen.config.routes.flatMap((r) => {
@@ -342,6 +341,9 @@ export class Shadowgate {
   /** compare.slices: each compared route's table for a fleet's evidence. */
   private readonly sliceSnapshots = { snapshot: (route: string) => this.gen.compared.get(route)?.sliceSnapshot() };
 
+  /** routes[].quality: each route's section for a fleet's evidence. */
+  private readonly qualitySections = (route: string) => this.quality.report(route, Date.now());
+
   /** A report with the route's quality section (routes[].quality), when it has one. */
   private withQuality<R extends RouteReport>(r: R, now: number): R {
     const quality = this.quality.report(r.route, now);
@@ -366,7 +368,8 @@ export class Shadowgate {
   /** This process's evidence: canary routes' live windows, shadowed routes' comparer snapshots. */
   evidence(): EvidenceSnapshot['routes'] {
     const out: Record<string, RouteEvidence> = {};
-    const compare = comparerSnapshots(this.gen.compared, this.sliceSnapshots);
+    // The quality sections as of their last check (a check of 32 features costs ~20 ms: not every interval).
+    const compare = comparerSnapshots(this.gen.compared, this.sliceSnapshots, (route) => this.quality.report(route, Date.now(), false));
     for (const [name, live] of Object.entries(this.routing.exportEvidence())) out[name] = { ...live, ...compare[name] };
     for (const [name, c] of Object.entries(compare)) out[name] ??= c;
     return out;
@@ -386,7 +389,7 @@ export class Shadowgate {
       case 'samples':
         return route === undefined ? null : this.gen.compared.get(route)?.comparer.samples() ?? null;
       case 'report':
-        return comparerSnapshots(this.gen.compared, this.sliceSnapshots);
+        return comparerSnapshots(this.gen.compared, this.sliceSnapshots, this.qualitySections);
     }
   }
 

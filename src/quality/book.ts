@@ -30,8 +30,8 @@ export class QualityBook {
     this.routes.get(route)?.quality.observe(obs, nowMs, labels);
   }
 
-  report(route: string, nowMs: number): QualityReport | undefined {
-    return this.routes.get(route)?.quality.report(nowMs);
+  report(route: string, nowMs: number, fresh = true): QualityReport | undefined {
+    return this.routes.get(route)?.quality.report(nowMs, fresh);
   }
 
   /** Every route's report (the metrics read them at scrape time). */

@@ -6,4 +6,5 @@ export {
   type QualityObservation, type QualityReport,
 } from './route-quality.js';
 export { QualityBook } from './book.js';
+export { combineQuality, type FleetQualityReport, type QualityContributor } from './fleet.js';
 export * as qualityStats from './stats.js';

@@ -503,9 +503,12 @@ export class RouteQuality {
     return out;
   }
 
-  /** The report section (checks first when copies arrived since the last check, so a conclusion reads the latest window). */
-  report(nowMs: number): QualityReport {
-    if (this.rowsSinceCheck > 0 || this.last === undefined) this.check(nowMs);
+  /**
+   * The report section (checks first when copies arrived since the last check, so a conclusion reads the
+   * latest window). `fresh: false` (a fleet's periodic evidence) reads the last check, at most checkEvery copies old.
+   */
+  report(nowMs: number, fresh = true): QualityReport {
+    if ((fresh && this.rowsSinceCheck > 0) || this.last === undefined) this.check(nowMs);
     const learning = this.learning;
     const waiting = !learning && this.last === undefined;
     const alerts = learning ? [] : this.last?.alerts ?? [];

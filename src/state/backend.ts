@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { AuditRecord } from './audit.js';
 import type { ComparerSnapshot } from '../compare/index.js';
 import type { SliceSnapshot } from '../quality/slices.js';
+import type { QualityReport } from '../quality/route-quality.js';
 import type { LiveWindowSnapshot } from '../routing/live-stats.js';
 import type { FleetEvidence, RoutingRuntime, RoutingStore } from '../routing/runtime.js';
 
@@ -22,6 +23,8 @@ export interface RouteEvidence {
   readonly compare?: ComparerSnapshot;
   /** compare.slices: the route's slice table (docs/slices.md), merged into the fleet's report. */
   readonly slices?: SliceSnapshot;
+  /** routes[].quality: the process's own quality section (docs/quality.md), combined in the fleet's report. */
+  readonly quality?: QualityReport;
 }
 
 /** What one process publishes every evidenceInterval. */

@@ -5,21 +5,29 @@ import { RouteComparer, parseComparerSnapshot, type ComparerSnapshot, type Route
 import type { Contributor, EvidenceSnapshot } from './backend.js';
 import { contributorsOf } from './evidence.js';
 import { SliceBook, type SliceReport, type SliceSnapshot } from '../quality/slices.js';
+import { combineQuality, type FleetQualityReport } from '../quality/fleet.js';
+import type { QualityReport } from '../quality/route-quality.js';
 
 export interface FleetReport extends RouteReport {
   /** How many processes' evidence this report merges, and how old each part is. */
   readonly fleet: { readonly replicas: number; readonly contributors: readonly Contributor[] };
   /** compare.slices: every contributor's slice table merged. */
   readonly slices?: SliceReport;
+  /** routes[].quality: every contributor's quality section, closed when any contributor's gate is (docs/quality.md). */
+  readonly quality?: FleetQualityReport;
 }
 
-/** The shadowed routes' comparers' snapshots of this process. */
+type ProcessEvidence = { compare: ComparerSnapshot; slices?: SliceSnapshot; quality?: QualityReport };
+
+/** The shadowed routes' comparers' snapshots of this process (with its slice tables and quality sections). */
 export function comparerSnapshots(comparers: ReadonlyMap<string, { comparer: RouteComparer }>,
-  slices?: { snapshot(route: string, comparer: RouteComparer): SliceSnapshot | undefined }): Record<string, { compare: ComparerSnapshot; slices?: SliceSnapshot }> {
-  const out: Record<string, { compare: ComparerSnapshot; slices?: SliceSnapshot }> = {};
+  slices?: { snapshot(route: string, comparer: RouteComparer): SliceSnapshot | undefined },
+  quality?: (route: string) => QualityReport | undefined): Record<string, ProcessEvidence> {
+  const out: Record<string, ProcessEvidence> = {};
   for (const [name, c] of comparers) {
     const s = slices?.snapshot(name, c.comparer);
-    out[name] = s === undefined ? { compare: c.comparer.snapshot() } : { compare: c.comparer.snapshot(), slices: s };
+    const q = quality?.(name);
+    out[name] = { compare: c.comparer.snapshot(), ...(s === undefined ? {} : { slices: s }), ...(q === undefined ? {} : { quality: q }) };
   }
   return out;
 }
@@ -44,7 +52,10 @@ function reportRoute(r: RouteConfig, snaps: readonly EvidenceSnapshot[], nowMs: 
     if (slices !== undefined && sl !== undefined) slices.merge(sl);
   }
   const report = { ...merged.report(nowMs), fleet: { replicas: parts.length, contributors: contributorsOf(parts, nowMs) } };
-  return slices === undefined ? report : { ...report, slices: slices.report() };
+  // routes[].quality: each contributor's own section, not merged (each learns its own reference).
+  const quality = r.quality === undefined ? undefined
+    : combineQuality(parts.flatMap((s) => { const q = s.routes[r.name]?.quality; return q === undefined ? [] : [{ replica: s.replica, quality: q }]; }));
+  return { ...report, ...(slices === undefined ? {} : { slices: slices.report() }), ...(quality === undefined ? {} : { quality }) };
 }
 
 /** The report of every shadowed route, or of one (undefined when it is unknown or not compared). */

@@ -43,6 +43,8 @@ routes:
     # guardrails would roll it back at the judge's first evaluation (10 s), which a loaded machine reaches
     # mid-test (every user then on the incumbent). Routes bad and hard test the guardrails.
     shadow: { targets: [inc, cand], policy: none, allowRawData: true, maxRps: 100000, burst: 1000, maxInFlight: 1000 }
+    # Each replica profiles its own copies (a reference it never finishes learning here): the report carries all three.
+    quality: { features: [$.x], referenceSize: 100000 }
   - name: bad
     match: { pathPrefix: /bad }
     primary: inc
@@ -169,6 +171,10 @@ routes:
     }, 5000);
     expect(report.fleet.replicas).toBe(3);
     expect(report.fleet.contributors).toHaveLength(3);
+    // routes[].quality: every replica's own section (each learns its own reference), not only the answering one's.
+    expect(report.quality.contributors.map((c: { replica: string }) => c.replica).sort()).toEqual(report.fleet.contributors.map((c: { replica: string }) => c.replica).sort());
+    expect(report.quality.contributors.every((c: { status: string }) => c.status === 'learning')).toBe(true);
+    expect(report.quality.gate.open).toBe(false);
   });
 
   it('keeps serving without redis (fail static), and reconciles when it returns', async () => {
