@@ -27,11 +27,11 @@ export interface IdleGcState {
 
 export const IDLE_GC_DEFAULTS = {
   /** Samples (one per interval) in a row with at most `maxStartsPerSample` new requests and nothing in flight above `maxInFlight`. */
-  quietSamples: 3,
+  quietSamples: 2,
   maxInFlight: 1,
   maxStartsPerSample: 2,
   /** Grown: heapUsed at least base + max(minGrowth, base × growthRatio). */
-  minGrowthBytes: 24 * 1024 * 1024,
+  minGrowthBytes: 16 * 1024 * 1024,
   growthRatio: 0.5,
   intervalMs: 1_000,
 } as const;

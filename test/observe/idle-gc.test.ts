@@ -23,9 +23,10 @@ const idle = (heapMB: number, started: number): IdleGcSample => ({ inFlight: 0, 
 const busy = (heapMB: number, started: number): IdleGcSample => ({ inFlight: 300, started, heapUsed: heapMB * MB });
 
 describe('decideIdleGc', () => {
-  it('asks once, after three quiet samples, when the heap grew well above its low point during a burst', () => {
-    const samples = [idle(22, 0), idle(22, 0), busy(60, 5_000), busy(82, 12_000), idle(80, 12_000), idle(80, 12_000), idle(80, 12_000), idle(80, 12_000), idle(80, 12_000)];
-    expect(runs(samples)).toEqual([6]);
+  it('asks once, after two quiet samples, when the heap grew well above its low point during a burst', () => {
+    expect(IDLE_GC_DEFAULTS.quietSamples).toBe(2);
+    const samples = [idle(22, 0), idle(22, 0), busy(60, 5_000), busy(82, 12_000), idle(80, 12_000), idle(80, 12_000), idle(22, 12_000), idle(22, 12_000), idle(22, 12_000)];
+    expect(runs(samples)).toEqual([5]);
   });
 
   it('does not ask while traffic flows, however much the heap grew', () => {
@@ -36,14 +37,14 @@ describe('decideIdleGc', () => {
   });
 
   it('does not ask when the heap did not grow enough (an idle proxy, or light traffic)', () => {
-    const samples = [idle(22, 0), busy(40, 100), ...Array.from({ length: 10 }, () => idle(40, 100))];
-    expect(40 - 22).toBeLessThan(IDLE_GC_DEFAULTS.minGrowthBytes / MB);
+    const samples = [idle(22, 0), busy(35, 100), ...Array.from({ length: 10 }, () => idle(35, 100))];
+    expect(35 - 22).toBeLessThan(IDLE_GC_DEFAULTS.minGrowthBytes / MB);
     expect(runs(samples)).toEqual([]);
   });
 
   it('a trickle of requests and one in flight still count as quiet', () => {
     const samples = [idle(22, 0), busy(80, 9_000), { inFlight: 1, started: 9_001, heapUsed: 80 * MB }, idle(80, 9_003), { inFlight: 1, started: 9_004, heapUsed: 80 * MB }];
-    expect(runs(samples)).toEqual([4]);
+    expect(runs(samples)).toEqual([3]);
   });
 
   it('measures growth from the lowest heap seen, so a heap V8 collected on its own triggers nothing', () => {
@@ -54,6 +55,6 @@ describe('decideIdleGc', () => {
   it('runs once per growth: a GC that freed little is not repeated while idle, a new burst may ask again', () => {
     const samples = [idle(22, 0), busy(80, 10_000), ...Array.from({ length: 12 }, () => idle(80, 10_000)), busy(120, 20_000), idle(120, 20_000), idle(120, 20_000), idle(120, 20_000)];
     // The GC left 75 MB (live data): no second GC at 80 MB while idle; the next burst grows it past 75 + 37.5.
-    expect(runs(samples, 75 * MB)).toEqual([4, 17]);
+    expect(runs(samples, 75 * MB)).toEqual([3, 16]);
   });
 });
