@@ -29,5 +29,5 @@ EXPOSE 8080 9090
 # configuration moves the admin port off 9090.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.SHADOWGATE_ADMIN_PORT||9090)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-ENTRYPOINT ["node", "--max-semi-space-size=2", "dist/src/cli/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=2", "--expose-gc", "dist/src/cli/main.js"]
 CMD ["serve", "--config", "/etc/shadowgate/shadowgate.yaml"]

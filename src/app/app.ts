@@ -38,6 +38,7 @@ import type { StreamReport } from '../compare/stream-book.js';
 import { QualityBook } from '../quality/index.js';
 import { sliceMetricRows, type SliceReport } from '../quality/slices.js';
 import { RouteResults } from './route-results.js';
+import { exposedGc, fullGc, mb, startIdleGc } from '../observe/idle-gc.js';
 import { Wiring, errorSummary, installSignals, stateBackend, type AdminPlane, type ReloadResult } from './wiring.js';
 
 export type { ReloadResult } from './wiring.js';
@@ -94,6 +95,7 @@ export class Shadowgate {
   /** With `ledger.stream: redis`: the fleet's one ledger, where experiment entries go (the judge chains them). */
   private ledgerStream: OpenStream | undefined;
   private closing: Promise<void> | undefined;
+  private stopIdleGc: (() => void) | undefined;
   readonly routing: RoutingRuntime;
   readonly audit: AuditLog;
   /** Where routing state lives and how this process meets its fleet (src/state/). */
@@ -264,6 +266,26 @@ export class Shadowgate {
       }
     }
     this.log.info({ port: this.port, adminPort: this.adminPort, routes: cfg.routes.map((r) => r.name) }, 'shadowgate listening');
+    if (cfg.server.idleGc) this.stopIdleGc = this.startIdleGc();
+  }
+
+  /** observe/idle-gc.ts: one full GC per thread when quiet after the heap grew (docs/memory.md); needs --expose-gc. */
+  private startIdleGc(): (() => void) | undefined {
+    const gc = exposedGc();
+    if (gc === undefined) {
+      this.log.debug('idle gc off: node runs without --expose-gc');
+      return undefined;
+    }
+    return startIdleGc({
+      inFlight: () => this.proxy.inFlightCount,
+      started: () => this.proxy.startedCount,
+      run: () => {
+        const run = fullGc(gc);
+        this.metrics.idleGc.inc({ thread: 'live' });
+        this.log.info({ thread: 'live', heapUsedMB: [mb(run.beforeBytes), mb(run.afterBytes)], ms: run.ms }, 'idle gc');
+        this.shadowThreads.idleGc();
+      },
+    });
   }
 
   /** Reads the config file again (or takes the given config), validates it fully, then swaps. */
@@ -438,6 +460,7 @@ export class Shadowgate {
     this.closing ??= (async () => {
       const timeout = this.gen.config.server.drainTimeout;
       this.log.info({ inFlight: this.proxy.inFlightCount, timeoutMs: timeout }, 'draining');
+      this.stopIdleGc?.();
       const clean = await this.proxy.drain(timeout);
       for (const r of this.gen.routes.all()) r.shadow?.close();
       await this.shadowThreads.close();

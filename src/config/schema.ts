@@ -146,6 +146,11 @@ export const serverSchema = z.object({
    * slows (and is shed) sooner.
    */
   shadowThreadNice: z.number().int().min(0).max(19).default(0),
+  /**
+   * After a burst, once the proxy is quiet for ~3 s and its heap grew well above its low point, run one full
+   * GC in each thread so RSS comes back (docs/memory.md). Needs `node --expose-gc` (the image has it).
+   */
+  idleGc: z.boolean().default(true),
   /** Copies handed to one shadow thread and not yet started by it; past either bound a copy drops as overload. */
   shadowQueue: z.object({
     copies: z.number().int().positive().default(256),

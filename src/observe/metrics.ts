@@ -37,6 +37,7 @@ export function createMetrics(registry = new Registry(), opts: { defaults?: bool
     shadowRequests: new LiveCounter({ name: 'shadowgate_shadow_requests_total', help: 'Shadow calls by route, target and outcome (a status class or a failure).', labelNames: ['route', 'target', 'outcome'] as const, registers: r }),
     shadowDropped: new LiveCounter({ name: 'shadowgate_shadow_dropped_total', help: 'Shadow copies not sent, by route and reason.', labelNames: ['route', 'reason'] as const, registers: r }),
     shadowInFlight: new Gauge({ name: 'shadowgate_shadow_in_flight', help: 'Shadow copies in flight, by route.', labelNames: ['route'] as const, registers: r }),
+    idleGc: new Counter({ name: 'shadowgate_idle_gc_total', help: 'Full GCs run when the proxy went idle after its heap grew (needs node --expose-gc), by thread (live, shadow).', labelNames: ['thread'] as const, registers: r }),
     shadowThreadRestarts: new Counter({ name: 'shadowgate_shadow_thread_restarts_total', help: 'Shadow threads that ended unexpectedly and were replaced.', registers: r }),
     shadowThreadQueue: new Gauge({ name: 'shadowgate_shadow_thread_queue', help: 'Shadow copies handed to the shadow threads and not yet started, all threads.', registers: r }),
     rawDataMirroring: new Gauge({ name: 'shadowgate_raw_data_mirroring', help: '1 when a route mirrors raw data (policy none with allowRawData).', labelNames: ['route'] as const, registers: r }),

@@ -433,6 +433,7 @@ function onResponseClose(this: Tagged<ServerResponse>): void {
 export class ProxyServer {
   readonly server: ProxyListener;
   private inFlight = 0;
+  private started = 0;
   private draining = false;
   private idleWaiters: (() => void)[] = [];
   /** Upgraded (WebSocket) sockets leave node:http's bookkeeping; drain must close them itself. */
@@ -591,9 +592,15 @@ export class ProxyServer {
     return this.inFlight;
   }
 
+  /** Live requests started since the server was made (read by the idle GC's sampler, observe/idle-gc.ts). */
+  get startedCount(): number {
+    return this.started;
+  }
+
   // ---- phase 1: ingress, route match, limits, canary decision ----
   private handle(req: Tagged<IncomingMessage>, res: Tagged<ServerResponse>): void {
     this.inFlight++;
+    this.started++;
     const gen = this.deps.generation();
     const ex = new ProxyExchange(this, gen, req, res);
     req[kExchange] = ex;

@@ -10,6 +10,7 @@ import type { Config } from '../config/schema.js';
 import { ShadowgateError } from '../errors.js';
 import type { Logger } from '../observe/log.js';
 import type { Metrics } from '../observe/metrics.js';
+import { mb } from '../observe/idle-gc.js';
 import { COUNTER_SLOTS, STARTED_BYTES, STARTED_COPIES, type CopyMessage, type CopyResult, type FromThread, type ToThread } from './protocol.js';
 
 /** Where a copy's result goes (a RouteShadow). */
@@ -242,6 +243,12 @@ export class ShadowThreadPool {
             return;
           case 'closed':
             return;
+          case 'gc':
+            if (msg.run !== undefined) {
+              this.opts.metrics.idleGc.inc({ thread: 'shadow' });
+              this.opts.log.info({ thread: index, heapUsedMB: [mb(msg.run.beforeBytes), mb(msg.run.afterBytes)], ms: msg.run.ms }, 'idle gc');
+            }
+            return;
         }
       });
       t.worker.on('error', (err) => {
@@ -270,6 +277,11 @@ export class ShadowThreadPool {
       if (!this.closed) this.spawn(index).catch((err: unknown) => this.opts.log.error({ thread: index, err: { message: err instanceof Error ? err.message : String(err) } }, 'shadow thread restart failed'));
     }, delay);
     this.restartTimers.add(timer);
+  }
+
+  /** Idle after a burst (observe/idle-gc.ts): each idle thread runs one full GC and says what it freed. */
+  idleGc(): void {
+    for (const t of this.threads) if (t.threadId >= 0) t.post({ t: 'gc' });
   }
 
   /** Test seam: blocks every thread's event loop until the returned function is called (30 s at most). */

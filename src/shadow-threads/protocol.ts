@@ -5,6 +5,7 @@ import type { CallSummary, ExchangeDiff } from '../compare/index.js';
 import type { DropReason } from '../shadow/shadow.js';
 import type { StreamObservation } from '../compare/stream-book.js';
 import type { QualityObservation } from '../quality/index.js';
+import type { IdleGcRun } from '../observe/idle-gc.js';
 
 /** One admitted copy, as the live thread hands it over (the raw request: anonymization happens there). */
 export interface CopyMessage {
@@ -61,6 +62,8 @@ export type ToThread =
   | { readonly t: 'config'; readonly generation: number; readonly config: Config; readonly threads: number }
   | { readonly t: 'copies'; readonly batch: readonly CopyMessage[] }
   | { readonly t: 'close' }
+  /** Idle after a burst (observe/idle-gc.ts): run one full GC if no copy is in progress here. */
+  | { readonly t: 'gc' }
   /** Test seam: block the thread's event loop until flag[0] becomes non-zero (or 30 s pass). */
   | { readonly t: 'hold'; readonly flag: Int32Array }
   /** Test seam: throw from the thread's event loop, as a bug in a policy would. */
@@ -70,7 +73,9 @@ export type FromThread =
   | { readonly t: 'ready'; readonly generation: number; readonly threadId: number }
   | { readonly t: 'config-failed'; readonly generation: number; readonly message: string }
   | { readonly t: 'results'; readonly batch: readonly CopyResult[] }
-  | { readonly t: 'closed' };
+  | { readonly t: 'closed' }
+  /** The answer to 'gc': what the GC freed, or no `run` when the thread was busy or has no exposed gc. */
+  | { readonly t: 'gc'; readonly run?: IdleGcRun };
 
 /** Int32 slots of the counters a thread shares with the live thread (read with Atomics, no message). */
 export const STARTED_COPIES = 0;

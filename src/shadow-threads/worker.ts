@@ -11,6 +11,7 @@ import { ShadowDispatcher } from '../pipeline/dispatch.js';
 import { processCopy, threadRoute, type ThreadRoute } from './copy.js';
 import { GrpcChannels } from '../grpc/channels.js';
 import { grpcCodec } from '../pipeline/route.js';
+import { exposedGc, fullGc } from '../observe/idle-gc.js';
 import { STARTED_BYTES, STARTED_COPIES, type CopyMessage, type CopyResult, type FromThread, type ToThread } from './protocol.js';
 
 interface Generation {
@@ -124,7 +125,17 @@ function start(msg: CopyMessage): void {
   }).finally(() => {
     gen.inFlight--;
     retireIfDone(gen);
+    if (gcWhenIdle) idleGc();
   });
+}
+
+/** The live thread asked for one full GC (observe/idle-gc.ts): run it once no copy is in progress here. */
+let gcWhenIdle = false;
+function idleGc(): void {
+  if (closing || [...generations.values()].some((g) => g.inFlight > 0)) return;
+  gcWhenIdle = false;
+  const gc = exposedGc();
+  send(gc === undefined ? { t: 'gc' } : { t: 'gc', run: fullGc(gc) });
 }
 
 async function close(): Promise<void> {
@@ -155,6 +166,10 @@ port.on('message', (msg: ToThread) => {
       return;
     case 'close':
       void close();
+      return;
+    case 'gc':
+      gcWhenIdle = true;
+      idleGc();
       return;
     case 'hold':
       Atomics.wait(msg.flag, 0, 0, 30_000);

@@ -27,9 +27,9 @@ describe('Dockerfile', () => {
   it('runs shadowgate with the memory settings the bench measures (docs/memory.md)', async () => {
     const { imageRuntime } = await import('../../bench/shadowgate.js');
     const image = imageRuntime(fileURLToPath(new URL('Dockerfile', root)));
-    expect(image.nodeArgs).toEqual(['--max-semi-space-size=2']);
+    expect(image.nodeArgs).toEqual(['--max-semi-space-size=2', '--expose-gc']);
     expect(image.env).toEqual({ MALLOC_ARENA_MAX: '2' });
-    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "--max-semi-space-size=2", "dist\/src\/cli\/main\.js"\]$/m);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "--max-semi-space-size=2", "--expose-gc", "dist\/src\/cli\/main\.js"\]$/m);
   });
 
   it('ships no benchmark, test or source map', () => {

@@ -27,13 +27,15 @@ export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: 
 }
 
 /** Starts a long-running command and resolves with the first JSON log line that `match` accepts. */
-export function startCli(args: string[], match: (line: Record<string, unknown>) => boolean, env: NodeJS.ProcessEnv = {}, opts: { openFiles?: number } = {}):
+export function startCli(args: string[], match: (line: Record<string, unknown>) => boolean, env: NodeJS.ProcessEnv = {}, opts: { openFiles?: number; nodeArgs?: readonly string[] } = {}):
   Promise<{ child: ChildProcessWithoutNullStreams; line: Record<string, unknown>; lines: Record<string, unknown>[]; exited: Promise<number | null> }> {
   assertBuilt();
   // openFiles: run under `ulimit -n N` (bash sets the limit, then execs node in its place).
+  // nodeArgs: Node/V8 flags before the script (e.g. the image's, bench/shadowgate.ts imageRuntime()).
+  const argv = [...(opts.nodeArgs ?? []), CLI, ...args];
   const child = opts.openFiles === undefined
-    ? spawnTracked(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } }) as ChildProcessWithoutNullStreams
-    : spawnTracked('bash', ['-c', `ulimit -n ${opts.openFiles} && exec "$0" "$@"`, process.execPath, CLI, ...args], { env: { ...process.env, ...env } }) as ChildProcessWithoutNullStreams;
+    ? spawnTracked(process.execPath, argv, { env: { ...process.env, ...env } }) as ChildProcessWithoutNullStreams
+    : spawnTracked('bash', ['-c', `ulimit -n ${opts.openFiles} && exec "$0" "$@"`, process.execPath, ...argv], { env: { ...process.env, ...env } }) as ChildProcessWithoutNullStreams;
   const lines: Record<string, unknown>[] = [];
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
