@@ -8,6 +8,9 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     teardownTimeout: 60_000,
+    // expect.poll waits 1 s by default: too short for a page or a process at load 10+ (a console test
+    // failed so under the CI hogs). A condition that never comes true still fails, after 30 s.
+    expect: { poll: { timeout: 30_000 } },
     // The run's registry of children and temp directories, and the final check that nothing is left.
     globalSetup: ['test/global-setup.ts'],
     setupFiles: ['test/setup-file.ts'],
