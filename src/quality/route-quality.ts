@@ -5,6 +5,8 @@
 // (docs/quality.md). Memory is bounded per feature: two seeded reservoirs and a capped category map for
 // the reference, one ring for the window. Pure: the caller passes the clock; no timer, no metric.
 import type { QualityConfig } from '../config/schema.js';
+import { Reservoir, seededRandom } from '../compare/stats.js';
+import { seedOf } from '../kernel/hash.js';
 import { compileFeatures, type CompiledFeature, type Observed } from './features.js';
 import {
   binCounts, chiSquaredDrift, jensenShannon, ksSorted, ksTwoSample, normalizeWasserstein, normalizedWasserstein, psi, quantileEdges, std, wassersteinSorted,
@@ -93,39 +95,6 @@ export interface QualityReport {
   readonly gate: { readonly enabled: boolean; readonly open: boolean; readonly reasons: readonly string[] };
 }
 
-/** mulberry32: the reservoirs are seeded, so the same stream gives the same sketch. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function seedOf(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
-
-/** A seeded reservoir (Algorithm R) of at most `cap` numbers. */
-class Reservoir {
-  readonly values: number[] = [];
-  private seen = 0;
-  constructor(private readonly cap: number, private readonly random: () => number) {}
-  add(x: number): void {
-    this.seen++;
-    if (this.values.length < this.cap) this.values.push(x);
-    else {
-      const j = Math.floor(this.random() * this.seen);
-      if (j < this.cap) this.values[j] = x;
-    }
-  }
-}
-
 interface Entry { readonly type: number; readonly num: number; readonly cat: string | undefined }
 
 function typeCode(t: string): number {
@@ -179,8 +148,8 @@ class FeatureTrack {
   next = 0;
 
   constructor(readonly f: CompiledFeature, private readonly cfg: QualityConfig, seed: number) {
-    this.refNums = new Reservoir(cfg.sketch.samples, rng(seed));
-    this.lens = new Reservoir(cfg.sketch.samples, rng(seed ^ 0x9e3779b9));
+    this.refNums = new Reservoir(cfg.sketch.samples, seededRandom(seed));
+    this.lens = new Reservoir(cfg.sketch.samples, seededRandom(seed ^ 0x9e3779b9));
     this.types = new Uint8Array(cfg.windowSize);
     this.nums = new Float64Array(cfg.windowSize);
     this.catRing = new Array<string | undefined>(cfg.windowSize);
@@ -194,11 +163,11 @@ class FeatureTrack {
     this.refTypes[e.type]!++;
     if (e.type === MISSING) { this.missing++; return; }
     if (e.type === NUMBER) {
-      this.refNums.add(e.num);
+      this.refNums.offer(e.num);
       if (e.num < this.min) this.min = e.num;
       if (e.num > this.max) this.max = e.num;
     }
-    if (!Number.isNaN(e.num) && e.type !== NUMBER) this.lens.add(e.num);
+    if (!Number.isNaN(e.num) && e.type !== NUMBER) this.lens.offer(e.num);
     if (e.cat !== undefined && !e.replaced) {
       const c = this.cats.get(e.cat);
       if (c !== undefined) this.cats.set(e.cat, c + 1);
@@ -218,15 +187,15 @@ class FeatureTrack {
       this.kind = 'shape';
       this.cats.clear();
       this.other = 0;
-      if (this.lens.values.length > 0) this.edges = quantileEdges(this.lens.values, PSI_BINS);
+      if (this.lens.values().length > 0) this.edges = quantileEdges(this.lens.values(), PSI_BINS);
     } else if (dom === NUMBER && (this.cats.size >= NUMERIC_MIN_UNIQUE || this.other > 0)) {
       this.kind = 'numeric';
-      this.edges = quantileEdges(this.refNums.values, PSI_BINS);
+      this.edges = quantileEdges(this.refNums.values(), PSI_BINS);
     } else {
       this.kind = 'categorical';
     }
     if (this.kind !== 'categorical') {
-      const ref = this.kind === 'shape' ? this.lens.values : this.refNums.values;
+      const ref = this.kind === 'shape' ? this.lens.values() : this.refNums.values();
       this.refSorted = Float64Array.from(ref).sort();
       this.refStd = std(ref);
       this.refBins = binCounts(ref, this.edges);
