@@ -4,6 +4,7 @@
 // are the route path's own (headers.ts): the request's hop-by-hop and Connection-named fields are dropped before it leaves, and the answer's are
 // dropped before the client sees it (http-proxy-3 would echo the client's Connection and copy the
 // upstream's hop-by-hop fields, so the answer is written here: selfHandleResponse).
+import { classifyUpstreamFailure } from '../http/failure.js';
 import { Agent as HttpAgent, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { PassThrough, type Duplex } from 'node:stream';
@@ -27,7 +28,7 @@ export interface Passthrough {
 }
 
 const kCall = Symbol('shadowgate.passthrough');
-type Tagged = IncomingMessage & { [kCall]?: { hooks: PassthroughHooks; requestId: string } };
+type Tagged = IncomingMessage & { [kCall]?: { hooks: PassthroughHooks; requestId: string; timedOut?: boolean } };
 
 /**
  * Idle upstream connections are closed after this, below the usual 5 s keep-alive of an upstream (node's
@@ -44,6 +45,14 @@ export function createPassthrough(name: string, url: string, timeoutMs: number, 
     if (retired) socket.destroy();
   });
   const proxy = createProxyServer({ target: url, ws: true, xfwd: false, changeOrigin: true, proxyTimeout: timeoutMs, selfHandleResponse: true, agent });
+  // http-proxy-3 ends a call past proxyTimeout by destroying it without an error (the error that follows
+  // is a plain "socket hang up" reset): its 'timeout' event, emitted first, is what says it was a deadline.
+  proxy.on('proxyReq', (proxyReq, req) => {
+    proxyReq.once('timeout', () => {
+      const call = (req as Tagged)[kCall];
+      if (call !== undefined) call.timedOut = true;
+    });
+  });
   proxy.on('proxyRes', (proxyRes, req, res) => {
     const call = (req as Tagged)[kCall];
     if (call === undefined || res.headersSent || res.destroyed) {
@@ -73,8 +82,7 @@ export function createPassthrough(name: string, url: string, timeoutMs: number, 
           res.destroy();
           return;
         }
-        const code = (err as { code?: string }).code;
-        const e = code === 'ECONNRESET' && /timeout/i.test(String(err)) ? errors.upstreamTimeout(name) : errors.upstreamUnavailable(name);
+        const e = call.timedOut === true || classifyUpstreamFailure(err) === 'timeout' ? errors.upstreamTimeout(name) : errors.upstreamUnavailable(name);
         const body = errorBody(e, requestId);
         res.writeHead(e.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-request-id': requestId });
         res.end(body);
