@@ -165,7 +165,7 @@ describe('linear time per codec', () => {
     return d.user + d.system;
   }
 
-  test.each(shapes)('%s: ten times the size costs at most thirteen times the time', (_name, type, make) => {
+  test.each(shapes)('%s: ten times the size costs at most twenty-five times the CPU time (linear: 10, quadratic: 100)', (_name, type, make) => {
     const n = 150;
     const small = make(n);
     const large = make(10 * n);
@@ -173,8 +173,10 @@ describe('linear time per codec', () => {
     let s = Infinity;
     let l = Infinity;
     for (let k = 0; k < 5; k++) { s = Math.min(s, cost(type, small)); l = Math.min(l, cost(type, large)); }
-    // Linear measures 10–11.5 here (ten times the distinct values: colder caches); quadratic would be ~100.
-    expect(l / s, `${_name}: ${(l / s).toFixed(1)}×`).toBeLessThanOrEqual(13);
+    // Linear measures 10–11.5 on a quiet Node 20 and up to 15 on Node 24 (ten times the distinct values:
+    // colder caches); quadratic would be ~100. The bound keeps ≥ 2× over linear (a thinner one failed CI) and
+    // 4× under quadratic.
+    expect(l / s, `${_name}: ${(l / s).toFixed(1)}×`).toBeLessThanOrEqual(25);
   }, 60_000);
 });
 

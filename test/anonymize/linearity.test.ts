@@ -61,8 +61,9 @@ describe('linear time of the name cues', () => {
     ['caseless names after cues', (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => `My name is 王小明 ${i}. 我叫王小明今年十岁。 اسمي محمد علي و`)), 200],
     ['all-lower-case text', TEXT((i) => `selma kristensen ${i} met emidio p lombardo and owens, duran and oneal`), 200],
     ['base64url layers under a categorical key', LAYER, 300],
-  ])('%s: ten times the size costs at most twelve times the time', (_label, make, n) => {
+  ])('%s: ten times the size costs at most twenty-five times the CPU time', (_label, make, n) => {
     expect(request(make(10 * n)).body.length).toBeGreaterThan(100 * 1024);
-    expect(ratio(make, n)).toBeLessThanOrEqual(12);
+    // ≥ 2× over linear (10) for a loaded machine or another Node, 4× under quadratic (100).
+    expect(ratio(make, n)).toBeLessThanOrEqual(25);
   }, 60_000);
 });
