@@ -73,7 +73,7 @@ export async function settled(gw: Gateway): Promise<void> {
   });
 }
 
-/** The upstream the cases share: echo, a 32 MB answer, a dripped answer, a slow one, one that never answers. */
+/** The upstream the cases share: echo, a 32 MB answer, a dripped answer, a slow one, one that never answers (any path ending in /hang), one that drops the connection. */
 export interface LiveUpstream extends TestUpstream {
   /** Answers the upstream had cut under it (by path), counted when their response closed unfinished. */
   cuts(path: string): number;
@@ -106,7 +106,9 @@ export async function startLiveUpstream(): Promise<LiveUpstream> {
       // In flight long enough to be cancelled in flight, short enough for a storm to run in seconds.
       const timer = setTimeout(() => echo(req, body, res), 30);
       res.once('close', () => clearTimeout(timer));
-    } else if (path !== '/v1/hang') {
+    } else if (path === '/pt/reset') {
+      res.socket?.destroy(); // an upstream that drops the connection: unavailable, not slow
+    } else if (!path.endsWith('/hang')) {
       echo(req, body, res);
     }
   });
@@ -358,6 +360,25 @@ export const CASES: readonly LiveCase[] = [
       expect(a.status).toBe(504);
       await settled(gw);
       await control(env);
+    },
+  },
+  {
+    name: 'passthrough (a path no route serves): hung upstream 504 SG_ERR_UPSTREAM_TIMEOUT, dropped connection 502, everything released',
+    async run(env) {
+      const gw = await env.start(`${SHARED_SERVER}, passthrough: incumbent`);
+      try {
+        const hung = await within('the 504', fetchOn(env.surface, gw.port, { path: '/pt/hang' }));
+        expect(hung.status).toBe(504);
+        expect((JSON.parse(hung.body) as { error: { code: string } }).error.code).toBe('SG_ERR_UPSTREAM_TIMEOUT');
+        const dropped = await within('the 502', fetchOn(env.surface, gw.port, { path: '/pt/reset' }));
+        expect(dropped.status).toBe(502);
+        expect((JSON.parse(dropped.body) as { error: { code: string } }).error.code).not.toBe('SG_ERR_UPSTREAM_TIMEOUT');
+        const ok = await within('a passthrough answer', fetchOn(env.surface, gw.port, { path: '/pt/echo' }));
+        expect(ok.status).toBe(200);
+        await settled(gw);
+      } finally {
+        await gw.close();
+      }
     },
   },
   {
