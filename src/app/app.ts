@@ -3,7 +3,7 @@
 // live results → canary guardrails, and the admin API over all of it.
 import { isDeepStrictEqual } from 'node:util';
 import cluster from 'node:cluster';
-import { Pool } from 'undici';
+import { Pool } from '../http/undici.js';
 import { Registry } from 'prom-client';
 import type { Config, RouteConfig } from '../config/schema.js';
 import { createMetrics, type Metrics } from '../observe/metrics.js';
