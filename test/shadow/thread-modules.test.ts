@@ -3,7 +3,8 @@
 // ioredis, protobufjs (loaded with the first .proto), prom-client, pino — and the live thread's
 // static imports leave out ioredis and protobufjs. Each is megabytes of heap and code in every isolate.
 // Neither thread imports undici's package index (fetch, WebSocket, mocks, caches: ~8 MB of RSS per
-// isolate): its Pool comes from http/undici.ts, which loads the pool and the request API alone.
+// isolate): its Pool comes from http/undici.ts, which loads the pool and the request API alone. The YAML
+// and markup codecs load `yaml` and `entities` with the first body that needs them.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -34,11 +35,11 @@ function staticPackages(entry: string): Set<string> & { readonly files: Readonly
 }
 
 describe('modules loaded at start', () => {
-  it('a shadow thread loads none of zod, hdr-histogram-js, ioredis, protobufjs, prom-client, pino, undici\'s index', () => {
+  it('a shadow thread loads none of zod, hdr-histogram-js, ioredis, protobufjs, prom-client, pino, undici\'s index, yaml, entities', () => {
     const pkgs = staticPackages('shadow-threads/worker.ts');
     expect(pkgs.files.has(resolve(SRC, 'pipeline/dispatch.ts'))).toBe(true); // the walk reaches the pipeline
     expect(pkgs.files.has(resolve(SRC, 'http/undici.ts'))).toBe(true);
-    for (const p of ['zod', 'hdr-histogram-js', 'ioredis', 'protobufjs', 'prom-client', 'pino', 'undici']) expect(pkgs.has(p), p).toBe(false);
+    for (const p of ['zod', 'hdr-histogram-js', 'ioredis', 'protobufjs', 'prom-client', 'pino', 'undici', 'yaml', 'entities']) expect(pkgs.has(p), p).toBe(false);
   });
 
   it('the live thread loads neither ioredis nor protobufjs until a redis backend or a .proto needs them', () => {
