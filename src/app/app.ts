@@ -3,7 +3,7 @@
 // live results → canary guardrails, and the admin API over all of it.
 import { isDeepStrictEqual } from 'node:util';
 import cluster from 'node:cluster';
-import { Pool } from 'undici';
+import { Pool } from '../http/undici.js';
 import { Registry } from 'prom-client';
 import type { Config, RouteConfig } from '../config/schema.js';
 import { createMetrics, type Metrics } from '../observe/metrics.js';
@@ -38,7 +38,7 @@ import type { StreamReport } from '../compare/stream-book.js';
 import { QualityBook } from '../quality/index.js';
 import { sliceMetricRows, type SliceReport } from '../quality/slices.js';
 import { RouteResults } from './route-results.js';
-import { exposedGc, fullGc, mb, startIdleGc } from '../observe/idle-gc.js';
+import { exposedGc, fullGc, idleGcOptions, mb, startIdleGc, type IdleGcOptions } from '../observe/idle-gc.js';
 import { Wiring, errorSummary, installSignals, stateBackend, type AdminPlane, type ReloadResult } from './wiring.js';
 
 export type { ReloadResult } from './wiring.js';
@@ -266,11 +266,12 @@ export class Shadowgate {
       }
     }
     this.log.info({ port: this.port, adminPort: this.adminPort, routes: cfg.routes.map((r) => r.name) }, 'shadowgate listening');
-    if (cfg.server.idleGc) this.stopIdleGc = this.startIdleGc();
+    const idleGc = idleGcOptions(cfg.server.idleGc);
+    if (idleGc !== undefined) this.stopIdleGc = this.startIdleGc(idleGc);
   }
 
   /** observe/idle-gc.ts: one full GC per thread when quiet after the heap grew (docs/memory.md); needs --expose-gc. */
-  private startIdleGc(): (() => void) | undefined {
+  private startIdleGc(options: IdleGcOptions): (() => void) | undefined {
     const gc = exposedGc();
     if (gc === undefined) {
       this.log.debug('idle gc off: node runs without --expose-gc');
@@ -285,7 +286,7 @@ export class Shadowgate {
         this.log.info({ thread: 'live', heapUsedMB: [mb(run.beforeBytes), mb(run.afterBytes)], ms: run.ms }, 'idle gc');
         this.shadowThreads.idleGc();
       },
-    });
+    }, options);
   }
 
   /** Reads the config file again (or takes the given config), validates it fully, then swaps. */

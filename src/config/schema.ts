@@ -147,10 +147,19 @@ export const serverSchema = z.object({
    */
   shadowThreadNice: z.number().int().min(0).max(19).default(0),
   /**
-   * After a burst, once the proxy is quiet for ~3 s and its heap grew well above its low point, run one full
-   * GC in each thread so RSS comes back (docs/memory.md). Needs `node --expose-gc` (the image has it).
+   * After a burst, once the proxy is quiet for `quietSamples` seconds and its heap grew at least
+   * max(`minGrowthMb`, `minGrowthRatio` × its low point) above that low point, run one full GC in each
+   * thread so RSS comes back (docs/memory.md). Needs `node --expose-gc` (the image has it). `true`: the
+   * defaults; `false`: off.
    */
-  idleGc: z.boolean().default(true),
+  idleGc: z.union([
+    z.boolean(),
+    z.object({
+      minGrowthMb: z.number().min(0).max(65_536).default(16),
+      minGrowthRatio: z.number().min(0).max(100).default(0.5),
+      quietSamples: z.number().int().min(1).max(3600).default(2),
+    }).strict(),
+  ]).default(true),
   /** Copies handed to one shadow thread and not yet started by it; past either bound a copy drops as overload. */
   shadowQueue: z.object({
     copies: z.number().int().positive().default(256),

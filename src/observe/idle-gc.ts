@@ -5,6 +5,7 @@
 // `--expose-gc` (the image's ENTRYPOINT has it); without it nothing runs. One coarse unref'd timer, never
 // on the request path; at most one GC per quiet period after the heap grew.
 import { getHeapStatistics } from 'node:v8';
+import type { ServerConfig } from '../config/schema.js';
 
 /** One sample, taken once per interval. */
 export interface IdleGcSample {
@@ -23,6 +24,8 @@ export interface IdleGcState {
   readonly quiet: number;
   /** The previous sample's started count. */
   readonly started: number;
+  /** The started count when `base` was last set by a full GC (or at start): no request since, no GC. */
+  readonly startedAtGc: number;
 }
 
 export const IDLE_GC_DEFAULTS = {
@@ -36,10 +39,17 @@ export const IDLE_GC_DEFAULTS = {
   intervalMs: 1_000,
 } as const;
 
-export type IdleGcOptions = typeof IDLE_GC_DEFAULTS;
+export type IdleGcOptions = { readonly [K in keyof typeof IDLE_GC_DEFAULTS]: number };
+
+/** `server.idleGc` → the trigger's options, or undefined when off. */
+export function idleGcOptions(setting: ServerConfig['idleGc']): IdleGcOptions | undefined {
+  if (setting === false) return undefined;
+  if (setting === true) return IDLE_GC_DEFAULTS;
+  return { ...IDLE_GC_DEFAULTS, quietSamples: setting.quietSamples, minGrowthBytes: Math.round(setting.minGrowthMb * 1024 * 1024), growthRatio: setting.minGrowthRatio };
+}
 
 export function initialIdleGcState(first: IdleGcSample): IdleGcState {
-  return { base: first.heapUsed, quiet: 0, started: first.started };
+  return { base: first.heapUsed, quiet: 0, started: first.started, startedAtGc: first.started };
 }
 
 /** Pure: the next state, and whether to run a full GC now. */
@@ -49,13 +59,14 @@ export function decideIdleGc(state: IdleGcState, s: IdleGcSample, o: IdleGcOptio
   // The base follows the heap down (V8's own major GCs), never up: growth is measured from the lowest point.
   const base = Math.min(state.base, s.heapUsed);
   const grown = s.heapUsed - base >= Math.max(o.minGrowthBytes, base * o.growthRatio);
-  const run = grown && quiet >= o.quietSamples;
-  return { state: { base, quiet: run ? 0 : quiet, started: s.started }, run };
+  // Traffic since the last GC we asked for: with a bar of 0 an idle proxy still never runs it twice.
+  const run = grown && quiet >= o.quietSamples && s.started > state.startedAtGc;
+  return { state: { base, quiet: run ? 0 : quiet, started: s.started, startedAtGc: state.startedAtGc }, run };
 }
 
 /** After a full GC we asked for: growth is measured from the heap it left (one GC per growth, even when it freed little). */
 export function afterIdleGc(state: IdleGcState, heapUsed: number): IdleGcState {
-  return { ...state, base: heapUsed };
+  return { ...state, base: heapUsed, startedAtGc: state.started };
 }
 
 /** `gc` when Node runs with --expose-gc, else undefined. */

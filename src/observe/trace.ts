@@ -2,7 +2,6 @@
 // client's trace; each shadow copy carries a child context of the live call (same trace, its own span id).
 // Without `tracing.otlp` nothing is recorded and the live path does no tracing work at all.
 import { randomFillSync } from 'node:crypto';
-import { request } from 'undici';
 import type { TracingConfig } from '../config/schema/tracing.js';
 
 export interface TraceContext {
@@ -171,6 +170,9 @@ export class OtlpExporter {
 
   private async post(batch: SpanRecord[]): Promise<void> {
     try {
+      // undici's index (its request() with the global dispatcher) loads with the first batch, not at start:
+      // most proxies trace nothing, and the live path does not need it (http/undici.ts, docs/memory.md).
+      const { request } = await import('undici');
       const res = await request(this.url, {
         method: 'POST',
         headers: { ...this.cfg.headers, 'content-type': 'application/json' },

@@ -1,6 +1,6 @@
 // Sends one anonymized copy to one sandbox target: its own undici Pool per upstream, its own timeout,
 // a bounded response body. Never rejects: every failure becomes a ShadowResponse with `error` set.
-import { Pool, type Dispatcher } from 'undici';
+import { Pool, type Dispatcher } from '../http/undici.js';
 import type { UpstreamConfig } from '../config/schema.js';
 import type { AnonymizedRequest, ShadowFailure, ShadowResponse, ShadowRole } from '../exchange.js';
 import { StreamTimeline, streamFormatOf } from '../compare/stream.js';

@@ -1,15 +1,16 @@
 // Issue 19 (memory comes back after a burst): the trigger of the idle GC, as a pure function of samples.
 import { describe, expect, it } from 'vitest';
-import { afterIdleGc, decideIdleGc, initialIdleGcState, IDLE_GC_DEFAULTS, type IdleGcSample, type IdleGcState } from '../../src/observe/idle-gc.js';
+import { afterIdleGc, decideIdleGc, idleGcOptions, initialIdleGcState, IDLE_GC_DEFAULTS, type IdleGcOptions, type IdleGcSample, type IdleGcState } from '../../src/observe/idle-gc.js';
+import { parseConfig } from '../../src/config/load.js';
 
 const MB = 1024 * 1024;
 
 /** Feeds samples in order; returns the indexes at which a GC was asked for (and applies what the GC left). */
-function runs(samples: readonly IdleGcSample[], left = 22 * MB): number[] {
+function runs(samples: readonly IdleGcSample[], left = 22 * MB, o: IdleGcOptions = IDLE_GC_DEFAULTS): number[] {
   let state: IdleGcState = initialIdleGcState(samples[0]!);
   const out: number[] = [];
   samples.slice(1).forEach((s, i) => {
-    const d = decideIdleGc(state, s);
+    const d = decideIdleGc(state, s, o);
     state = d.state;
     if (d.run) {
       out.push(i + 1);
@@ -56,5 +57,31 @@ describe('decideIdleGc', () => {
     const samples = [idle(22, 0), busy(80, 10_000), ...Array.from({ length: 12 }, () => idle(80, 10_000)), busy(120, 20_000), idle(120, 20_000), idle(120, 20_000), idle(120, 20_000)];
     // The GC left 75 MB (live data): no second GC at 80 MB while idle; the next burst grows it past 75 + 37.5.
     expect(runs(samples, 75 * MB)).toEqual([3, 16]);
+  });
+
+  it('a bar of 0 runs once after each burst, and never while no request came since the last GC', () => {
+    const o = idleGcOptions({ minGrowthMb: 0, minGrowthRatio: 0, quietSamples: 2 })!;
+    const quiet = (n: number, started: number) => Array.from({ length: n }, () => idle(22, started));
+    // Start, idle for long: nothing. A small burst (the heap did not grow at all): one GC. Idle again: nothing.
+    const samples = [idle(22, 0), ...quiet(10, 0), busy(22, 50), ...quiet(10, 50), busy(22, 60), ...quiet(3, 60)];
+    expect(runs(samples, 22 * MB, o)).toEqual([13, 24]);
+  });
+});
+
+describe('server.idleGc', () => {
+  const server = (idleGc: string) => parseConfig(`server: { idleGc: ${idleGc} }\nupstreams: { a: { url: "http://127.0.0.1:1" } }\nroutes: [{ name: r, match: { pathPrefix: / }, primary: a }]\n`).server.idleGc;
+
+  it('true is the defaults, false is off, an object sets the bar (each key defaulted)', () => {
+    expect(idleGcOptions(server('true'))).toEqual(IDLE_GC_DEFAULTS);
+    expect(idleGcOptions(parseConfig('upstreams: { a: { url: "http://127.0.0.1:1" } }\nroutes: [{ name: r, match: { pathPrefix: / }, primary: a }]\n').server.idleGc)).toEqual(IDLE_GC_DEFAULTS);
+    expect(idleGcOptions(server('false'))).toBeUndefined();
+    expect(idleGcOptions(server('{ minGrowthMb: 4 }'))).toEqual({ ...IDLE_GC_DEFAULTS, minGrowthBytes: 4 * MB });
+    expect(idleGcOptions(server('{ minGrowthMb: 0, minGrowthRatio: 0.25, quietSamples: 5 }'))).toEqual({ ...IDLE_GC_DEFAULTS, minGrowthBytes: 0, growthRatio: 0.25, quietSamples: 5 });
+  });
+
+  it('refuses an unknown key and a bar below 0', () => {
+    expect(() => server('{ minGrowth: 4 }')).toThrow(/minGrowth/);
+    expect(() => server('{ minGrowthMb: -1 }')).toThrow();
+    expect(() => server('{ quietSamples: 0 }')).toThrow();
   });
 });

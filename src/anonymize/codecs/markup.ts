@@ -5,10 +5,15 @@
 // dropped) is a path segment and the key of its text, an attribute is `@name` under its element:
 // `$.Envelope.Body.order.address`, `$..customer['@email']`. HTML is read leniently (void elements,
 // implied end tags, raw-text script/style); XML strictly: a broken document is malformed_body.
-import { decodeHTML, decodeXML } from 'entities';
+import { createRequire } from 'node:module';
+import type * as Entities from 'entities';
 import type { FieldRules } from '../json-body.js';
 import { childScope, fieldValue, freeText, MAX_DEPTH, MAX_NODES, rootScope, type Scope } from './fields.js';
 import type { Run } from '../run.js';
+
+// `entities` loads (synchronously) with the first reference to decode, not with the shadow thread (docs/memory.md).
+let lib: typeof Entities | undefined;
+const entities = (): typeof Entities => (lib ??= createRequire(import.meta.url)('entities') as typeof Entities);
 
 const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr']);
 /** HTML elements whose content is raw text (no tags inside); script and style also take no references. */
@@ -86,7 +91,7 @@ class Markup {
   }
 
   decode(raw: string): string {
-    return raw.includes('&') ? (this.html ? decodeHTML(raw) : decodeXML(raw)) : raw;
+    return raw.includes('&') ? (this.html ? entities().decodeHTML(raw) : entities().decodeXML(raw)) : raw;
   }
 
   /** A text node [start, end): under a rule or as the element's field in XML, as free text in HTML. */

@@ -5,12 +5,18 @@
 // comments scanned as free text, aliases left pointing at their (anonymized) anchors. A stream the parser
 // reports errors for is malformed_body; a tag the core schema does not know (binary, timestamps) is
 // unsupported_body.
-import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, Scalar, type Document, type Node } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as YamlLib from 'yaml';
+import type { Document, Node, Scalar } from 'yaml';
 import { DROP, unknownScalar, type FieldRules } from '../json-body.js';
 import type { Run } from '../run.js';
 import { childScope, fieldValue, freeText, MAX_DEPTH, MAX_NODES, rootScope, type Scope } from './fields.js';
 
 const INTEGER = /^-?\d+$/;
+
+// `yaml` loads (synchronously) with the first YAML body, not with the shadow thread (docs/memory.md).
+let lib: typeof YamlLib | undefined;
+const yaml = (): typeof YamlLib => (lib ??= createRequire(import.meta.url)('yaml') as typeof YamlLib);
 
 class YamlWalk {
   nodes = 0;
@@ -58,15 +64,15 @@ class YamlWalk {
       this.run.fail('scan_limit', `the YAML body has more than ${MAX_NODES} nodes or ${MAX_DEPTH} levels`);
       return node;
     }
-    if (isScalar(node)) return this.scalar(node, scope, key);
-    if (isAlias(node)) return node;
+    if (yaml().isScalar(node)) return this.scalar(node, scope, key);
+    if (yaml().isAlias(node)) return node;
     this.comments(node);
-    if (isMap(node)) {
+    if (yaml().isMap(node)) {
       const kept = [];
       for (const pair of node.items) {
         const k = pair.key;
         let name: string | undefined;
-        if (isScalar(k)) {
+        if (yaml().isScalar(k)) {
           this.comments(k);
           name = String(k.value);
           this.run.guard(name);
@@ -80,10 +86,10 @@ class YamlWalk {
         kept.push(pair);
       }
       node.items = kept;
-    } else if (isSeq(node)) {
+    } else if (yaml().isSeq(node)) {
       for (let i = 0; i < node.items.length; i++) {
         const out = this.value(node.items[i] as Node | null, childScope(this.f, scope, i), key, depth);
-        if (out === DROP) node.items[i] = new Scalar(null);
+        if (out === DROP) node.items[i] = new (yaml().Scalar)(null);
       }
     }
     return node;
@@ -92,7 +98,7 @@ class YamlWalk {
   /** A child node: scalars get their new value in place; DROP tells the parent to remove it. */
   value(node: Node | null, scope: Scope, key: string | undefined, depth: number): unknown {
     if (scope.rule >= 0 && this.f.rules[scope.rule]!.type === 'drop') return DROP;
-    if (node !== null && isScalar(node)) {
+    if (node !== null && yaml().isScalar(node)) {
       const out = this.scalar(node, scope, key);
       if (out !== DROP) node.value = out;
       return out;
@@ -103,9 +109,9 @@ class YamlWalk {
 
 /** The anonymized YAML stream, or undefined once run.fail says why not. */
 export function anonymizeYaml(run: Run, f: FieldRules, text: string): string | undefined {
-  let docs: ReturnType<typeof parseAllDocuments>;
+  let docs: ReturnType<typeof YamlLib.parseAllDocuments>;
   try {
-    docs = parseAllDocuments(text, { intAsBigInt: true, prettyErrors: false, uniqueKeys: false, strict: true });
+    docs = yaml().parseAllDocuments(text, { intAsBigInt: true, prettyErrors: false, uniqueKeys: false, strict: true });
   } catch {
     run.fail('malformed_body', 'the YAML body cannot be parsed');
     return undefined;
@@ -122,7 +128,7 @@ export function anonymizeYaml(run: Run, f: FieldRules, text: string): string | u
     }
     walk.comments(doc);
     const contents = doc.contents;
-    if (contents !== null && isScalar(contents)) {
+    if (contents !== null && yaml().isScalar(contents)) {
       const v = walk.scalar(contents, root, undefined);
       contents.value = v === DROP ? null : v;
     } else {
