@@ -196,16 +196,19 @@ export class ShadowThreadPool {
 
   private flush(): void {
     this.flushScheduled = false;
-    let queued = 0;
     for (const t of this.threads) {
       if (t.batch.length > 0) {
         t.post({ t: 'copies', batch: t.batch }, t.transfer);
         t.batch = [];
         t.transfer = [];
       }
-      if (!t.exited) queued += t.queued;
     }
-    this.opts.metrics.shadowThreadQueue.set(queued);
+    this.setQueueGauge();
+  }
+
+  /** `shadowgate_shadow_thread_queue`: set at each hand-off and at each batch of results, so it falls back to 0 when the threads catch up. */
+  private setQueueGauge(): void {
+    this.opts.metrics.shadowThreadQueue.set(this.queued);
   }
 
   private spawn(index: number): Promise<void> {
@@ -225,6 +228,7 @@ export class ShadowThreadPool {
               t.pending.delete(r.id);
               sink.settle(r);
             }
+            this.setQueueGauge();
             return;
           case 'ready':
             if (t.threadId < 0) {

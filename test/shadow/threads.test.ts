@@ -41,6 +41,11 @@ function freeText(seed: number, bytes = 60_000): string {
   return parts.join(' ');
 }
 
+/** `shadowgate_shadow_thread_queue` as a scrape reads it. */
+async function threadQueue(gw: Awaited<ReturnType<typeof startFromYaml>>): Promise<number> {
+  return (await gw.app.metrics.shadowThreadQueue.get()).values[0]?.value ?? 0;
+}
+
 const config = (extra = '', policyHeaders = '[content-type]', shadow = '') => `
 server: { maxEventLoopDelay: 10s, shadowThreads: 1 ${extra} }
 upstreams: { live: { url: "${live.url}" }, control: { url: "${control.url}", timeout: 10s }, candidate: { url: "${candidate.url}", timeout: 10s } }
@@ -114,11 +119,14 @@ describe('shadow threads', () => {
         expect(answers.every((a) => a.status === 200)).toBe(true);
         expect(shadow.inFlightCount).toBe(4);
         expect(await dropped(gw, 'overload')).toBe(6);
+        expect(await threadQueue(gw)).toBe(4);
       } finally {
         release();
       }
       await until(() => shadow.inFlightCount === 0);
       expect(gw.app.report('predict')).toMatchObject({ sinceStart: { compared: 4 } });
+      // The queue gauge follows the thread, not only the hand-offs: with nothing posted since, it reads 0.
+      expect(await threadQueue(gw)).toBe(0);
     } finally {
       await gw.close();
     }
