@@ -13,7 +13,7 @@ import type { AuditSink, EvidenceSnapshot, ReplicaLink, StateBackend } from './b
 import { EvidenceBoard, STALE_INTERVALS } from './evidence.js';
 
 type Routes = Record<string, PersistedRoute>;
-export type FleetQuery = 'metrics' | 'samples' | 'report';
+export type FleetQuery = 'metrics' | 'samples' | 'report' | 'cut';
 
 type FleetMessage =
   | { sg: 'fleet'; t: 'hello' }
