@@ -13,6 +13,7 @@ import type { AuditSink, EvidenceSnapshot, ReplicaLink, StateBackend } from './b
 import { EvidenceBoard, STALE_INTERVALS } from './evidence.js';
 
 type Routes = Record<string, PersistedRoute>;
+/** What the primary asks its workers: their metrics, samples, comparer snapshots, or to cut their dataset file (an experiment starts or concludes). */
 export type FleetQuery = 'metrics' | 'samples' | 'report' | 'cut';
 
 type FleetMessage =
