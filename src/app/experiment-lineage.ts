@@ -136,7 +136,8 @@ export class LineageLedger {
   /** Where each experiment started in this process's ledger file (its seq once the start's cut was sealed). */
   private readonly starts = new Map<string, number>();
 
-  constructor(private readonly log: Logger, private readonly isJudge: () => boolean) {}
+  /** `experiments: false`: a cluster worker, whose experiment entries the primary writes (no stream of its own). */
+  constructor(private readonly log: Logger, private readonly isJudge: () => boolean, private readonly experiments = true) {}
 
   /** The ledger file (the dataset writer signs manifests with its key and appends `dataset.rotated` to it). */
   get ledger(): Ledger | undefined {
@@ -152,9 +153,9 @@ export class LineageLedger {
       this.file = cfg ? { key: key!, ledger: Ledger.fromConfig(cfg, path ?? cfg.path) } : undefined;
       void old?.close();
     }
-    if (this.stream?.key !== (cfg?.stream === 'redis' ? JSON.stringify([cfg, config.state.redis]) : undefined)) {
+    if (this.stream?.key !== (cfg?.stream === 'redis' && this.experiments ? JSON.stringify([cfg, config.state.redis]) : undefined)) {
       this.stream?.close();
-      this.stream = this.file === undefined ? undefined
+      this.stream = this.file === undefined || !this.experiments ? undefined
         : openLedgerStream(config, this.file.ledger.signer, this.isJudge, (err) => this.log.error({ err: errorText(err) }, 'ledger stream append failed'));
     }
     this.append({ type: 'config.loaded', configDigest: configDigest(config), policies: policiesInUse(config), details: { configPath } });

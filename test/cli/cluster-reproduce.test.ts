@@ -3,27 +3,33 @@
 // when the experiment starts and concludes each worker cuts and seals its dataset file in progress and
 // forwards the file's entry, so the `concluded` entry names every worker's files with their SHA-256.
 // `shadowgate experiment reproduce` replays them all and reaches the same verdict; a changed byte in one
-// of them is refused with the reason.
+// of them is refused with the reason. The same in a Redis fleet (`ledger.stream: redis`): the primary is a
+// replica, its experiment entries go to the fleet's chain, and reproduce reads the chain from Redis.
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Agent, request } from 'undici';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/admin/auth.js';
 import { runExperimentCli } from '../../src/cli/experiment.js';
+import { readLedgerStream } from '../../src/cli/ledger.js';
 import type { LedgerEntry } from '../../src/ledger/ledger.js';
 import { startCli } from '../helpers/cli.js';
 import { TEST_KEY } from '../helpers/app.js';
 import { label, startModel, type ModelServer } from '../dataset/models.js';
 import { configFile, until } from '../fleet/helpers.js';
+import { redisAvailable, startRedis, type TestRedis } from '../fleet/redis-server.js';
 
 const T = { alice: 'alice-token-cluster-reproduce-0123456789', lead: 'lead-token-cluster-reproduce-0123456789' };
 const N = 160;
 const models: ModelServer[] = [];
 
+let redis: TestRedis | undefined;
+
 afterAll(async () => {
   await Promise.all(models.map((m) => m.close()));
+  await redis?.close();
 });
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -65,7 +71,17 @@ async function send(port: number, from: number, to: number): Promise<void> {
   }
 }
 
-it('the primary\'s ledger names every worker\'s dataset files; reproduce replays them all to the same verdict, and refuses a changed byte', async () => {
+interface Variant {
+  /** The `state:` section and the `ledger:` section's extra keys. */
+  readonly state: string;
+  readonly ledger: string;
+  /** The ledger's entries as reproduce reads them (the primary's file, or the fleet's chain). */
+  entries(ledgerPath: string): Promise<LedgerEntry[] | undefined>;
+}
+
+const fileEntries = (path: string): LedgerEntry[] => readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as LedgerEntry);
+
+async function scenario(v: Variant): Promise<void> {
   const inc = await startModel(label);
   const cand = await startModel(label);
   models.push(inc, cand);
@@ -82,7 +98,7 @@ admin:
     - { name: alice, role: operator, sha256: ${sha256Hex(T.alice)} }
     - { name: lead, role: operator, approver: true, sha256: ${sha256Hex(T.lead)} }
 log: { access: false, level: info }
-state: { evidenceInterval: 100ms }
+state: ${v.state}
 upstreams:
   incumbent: { url: "${inc.url}", timeout: 5s }
   candidate: { url: "${cand.url}", timeout: 5s }
@@ -108,7 +124,7 @@ anonymize:
       headers: { keep: [content-type] }
       unknown: scan
 record: { path: "{dir}/data/shadow.jsonl", flushInterval: 10ms, gzip: true }
-ledger: { path: "{dir}/ledger.jsonl", key: "${seed}" }
+ledger: { path: "{dir}/ledger.jsonl", key: "${seed}"${v.ledger} }
 `);
   const pids = new Set<number>();
   let adminPort = 0;
@@ -145,7 +161,10 @@ ledger: { path: "{dir}/ledger.jsonl", key: "${seed}" }
     expect(concluded.json).toMatchObject({ experiment: { outcome: 'pass' } });
 
     // The primary's ledger: the experiment's story, and every worker's sealed files since the start.
-    const entries = readFileSync(ledgerPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as LedgerEntry);
+    const entries = await until('the concluded entry', async () => {
+      const all = await v.entries(ledgerPath);
+      return all?.some((e) => e.type === 'concluded') ? all : undefined;
+    });
     expect(entries.filter((e) => e.experiment === 'predict-v2').map((e) => e.type)).toEqual(['created', 'approved', 'started', 'concluded']);
     const entry = entries.find((e) => e.type === 'concluded')!;
     expect(entry).toMatchObject({
@@ -178,4 +197,26 @@ ledger: { path: "{dir}/ledger.jsonl", key: "${seed}" }
     c.child.kill('SIGTERM');
     await c.exited;
   }
+}
+
+it('the primary\'s ledger names every worker\'s dataset files; reproduce replays them all to the same verdict, and refuses a changed byte', async () => {
+  await scenario({ state: '{ evidenceInterval: 100ms }', ledger: '', entries: (path) => Promise.resolve(fileEntries(path)) });
 }, 180_000);
+
+describe.runIf(redisAvailable())('in a Redis fleet (ledger.stream: redis)', () => {
+  it('the primary chains the experiment\'s entries in the fleet\'s stream; reproduce reads it from Redis, same verdict', async () => {
+    redis = await startRedis();
+    const url = redis.url;
+    const prefix = `sgclrepro-${randomBytes(4).toString('hex')}:`;
+    await scenario({
+      state: `{ backend: redis, evidenceInterval: 100ms, redis: { url: "${url}", keyPrefix: "${prefix}", lease: 1s, reconcile: 200ms } }`,
+      ledger: ', stream: redis',
+      entries: async (path) => {
+        // The experiment's entries in the chain; the workers' files in the primary's own file.
+        const chain = (await readLedgerStream(url, prefix)).text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as LedgerEntry);
+        expect(fileEntries(path).filter((e) => e.experiment !== undefined)).toEqual([]);
+        return chain;
+      },
+    });
+  }, 180_000);
+});
