@@ -26,9 +26,7 @@ import { createAnonymizer } from '../anonymize/index.js';
 import { withDropped, type RouteComparer, type RouteReport } from '../compare/index.js';
 import { DatasetWriter, perWorkerPath } from '../dataset/writer.js';
 import { loadDataKeys } from '../dataset/crypt.js';
-import { configDigest, Ledger, type EntryInput, type EntryType } from '../ledger/ledger.js';
-import type { LedgerStream } from '../ledger/stream.js';
-import { experimentLineage, openLedgerStream, policiesInUse, type LineageSources, type OpenStream } from './experiment-lineage.js';
+import { forwardSealed, LineageLedger } from './experiment-lineage.js';
 import { ledgerVerifiers } from '../ledger/keys.js';
 import { publishRouteUpstreams } from '../observe/route-info.js';
 import { createTracer, type Tracer } from '../observe/trace.js';
@@ -90,10 +88,12 @@ export class Shadowgate {
   private readonly quality = new QualityBook();
   /** The one dataset writer of the process (every route's results append to it). */
   private writer: { key: string; writer: DatasetWriter } | undefined;
-  /** The lineage ledger (config `ledger:`); workers of a cluster write their own `.w<id>` file. */
-  private ledger: { key: string; ledger: Ledger } | undefined;
-  /** With `ledger.stream: redis`: the fleet's one ledger, where experiment entries go (the judge chains them). */
-  private ledgerStream: OpenStream | undefined;
+  /**
+   * The lineage ledger (config `ledger:`, and with `ledger.stream: redis` the fleet's stream, where
+   * experiment entries go); workers of a cluster write their own `.w<id>` file and forward their sealed
+   * files' entries to the primary's.
+   */
+  private readonly lineage: LineageLedger;
   private closing: Promise<void> | undefined;
   private stopIdleGc: (() => void) | undefined;
   readonly routing: RoutingRuntime;
@@ -119,6 +119,7 @@ export class Shadowgate {
       localSignals: (route, nowMs) => this.gen.compared.get(route)?.comparer.guardSignals(nowMs),
     });
     ({ routing: this.routing, audit: this.audit, backend: this.backend, auditTrail: this.auditTrail, experiments: this.experiments } = this.wiring);
+    this.lineage = new LineageLedger(this.log, () => this.backend.isJudge(), opts.worker !== true);
     this.shadowThreads = new ShadowThreadPool({
       threads: config.server.shadowThreads ?? defaultShadowThreads(),
       queue: config.server.shadowQueue,
@@ -381,9 +382,9 @@ export class Shadowgate {
       report: async (route) => withDropped(this.report(route), await this.droppedByRoute()),
       samples: (route) => this.gen.compared.get(route)?.comparer.samples(),
       reload: () => this.reload(),
-      audit: ledgeredAudit(this.auditTrail, () => this.ledgerStream?.stream ?? this.ledger?.ledger, () => configDigest(this.gen.config), this.log, {
-        ledger: () => this.ledger?.ledger, config: () => this.gen.config, configPath: this.opts.configPath,
-        writer: () => this.writer?.writer, experiment: (id) => this.experiments.list().find((e) => e.id === id),
+      audit: this.lineage.audit(this.auditTrail, {
+        config: () => this.gen.config, configPath: this.opts.configPath,
+        recorder: () => this.writer?.writer, experiment: (id) => this.experiments.list().find((e) => e.id === id),
       }),
     };
   }
@@ -413,6 +414,10 @@ export class Shadowgate {
         return route === undefined ? null : this.gen.compared.get(route)?.comparer.samples() ?? null;
       case 'report':
         return comparerSnapshots(this.gen.compared, this.sliceSnapshots, this.qualitySections);
+      case 'cut':
+        // An experiment starts or concludes on the primary: the file in progress is cut and sealed (its
+        // entry forwarded to the primary's ledger before this answer).
+        return this.writer?.writer.cut().then(() => true) ?? true;
     }
   }
 
@@ -427,33 +432,17 @@ export class Shadowgate {
   }
 
   private applyRecording(config: Config): void {
-    this.applyLedger(config);
+    const worker = cluster.isWorker && cluster.worker ? cluster.worker.id : undefined;
+    this.lineage.apply(config, this.opts.configPath, config.ledger && worker !== undefined ? perWorkerPath(config.ledger.path, worker) : undefined);
     const rec = config.record;
-    const key = rec && rec.enabled ? JSON.stringify([rec, this.ledger?.key]) : undefined;
+    const ledger = this.lineage.ledger;
+    const key = rec && rec.enabled ? JSON.stringify([rec, config.ledger]) : undefined;
     if (this.writer?.key === key) return;
     const old = this.writer?.writer;
-    this.writer = rec && rec.enabled ? { key: key!, writer: new DatasetWriter(rec, { metrics: this.metrics, log: this.log, ledger: this.ledger?.ledger }) } : undefined;
+    this.writer = rec && rec.enabled
+      ? { key: key!, writer: new DatasetWriter(rec, { metrics: this.metrics, log: this.log, ledger, ...(worker !== undefined && ledger !== undefined ? { onSealed: forwardSealed } : {}) }) }
+      : undefined;
     void old?.close();
-  }
-
-  /** Opens (or keeps) the ledger and appends `config.loaded` with the config's digest and policies. */
-  private applyLedger(config: Config): void {
-    const cfg = config.ledger;
-    const key = cfg ? JSON.stringify(cfg) : undefined;
-    if (this.ledger?.key !== key) {
-      const old = this.ledger?.ledger;
-      const path = cfg && cluster.isWorker && cluster.worker ? perWorkerPath(cfg.path, cluster.worker.id) : cfg?.path;
-      this.ledger = cfg ? { key: key!, ledger: Ledger.fromConfig(cfg, path) } : undefined;
-      void old?.close();
-    }
-    if (this.ledgerStream?.key !== (cfg?.stream === 'redis' ? JSON.stringify([cfg, config.state.redis]) : undefined)) {
-      this.ledgerStream?.close();
-      this.ledgerStream = this.ledger === undefined ? undefined
-        : openLedgerStream(config, this.ledger.ledger.signer, () => this.backend.isJudge(), (err) => this.log.error({ err: errorSummary(err) }, 'ledger stream append failed'));
-    }
-    if (!this.ledger) return;
-    this.ledger.ledger.append({ type: 'config.loaded', configDigest: configDigest(config), policies: policiesInUse(config), details: { configPath: this.opts.configPath } })
-      .catch((err: unknown) => this.log.error({ err: errorSummary(err) }, 'ledger append failed'));
   }
 
   /** SIGTERM: stop accepting, finish in-flight live requests, abandon shadow work, flush, close. */
@@ -468,8 +457,7 @@ export class Shadowgate {
       await Promise.all([...this.gen.pools.values(), ...this.gen.retryPools.values()].map((p) => p.close().catch(() => undefined)));
       this.gen.passthrough?.close();
       await this.writer?.writer.close();
-      this.ledgerStream?.close();
-      await this.ledger?.ledger.close();
+      await this.lineage.close();
       await this.gen.tracer?.close();
       this.gen.grpc?.close();
       await this.wiring.stopAdmin();
@@ -514,38 +502,4 @@ export async function startShadowgate(config: Config, opts: StartOptions = {}): 
     });
   }
   return { app, port: app.port, adminPort: app.adminPort, close: () => app.shutdown() };
-}
-
-/** Experiment actions and the ledger entry each one becomes (lineage: who moved an experiment, and overrides). */
-const LEDGER_OF_ACTION: Readonly<Record<string, EntryType>> = {
-  'experiment.propose': 'created', 'experiment.approve': 'approved', 'experiment.start': 'started',
-  'experiment.conclude': 'concluded', 'experiment.override': 'overridden',
-};
-
-/**
- * The admin API's audit sink, with every accepted experiment transition and gate override also appended to
- * the lineage ledger (when one is configured), so the ledger holds the experiment's whole story.
- */
-function ledgeredAudit(sink: AuditSink, ledger: () => Pick<Ledger, 'append'> | LedgerStream | undefined, digest: () => string, log: Logger, lineage: LineageSources): AuditSink {
-  return {
-    latest: (limit) => sink.latest(limit),
-    async append(rec) {
-      await sink.append(rec);
-      const type = LEDGER_OF_ACTION[rec.action];
-      const l = ledger();
-      if (type === undefined || l === undefined || rec.result !== 'ok') return;
-      const after = rec.after as { id?: unknown } | null | undefined;
-      const before = rec.before as { id?: unknown } | null | undefined;
-      const id = typeof after?.id === 'string' ? after.id : typeof before?.id === 'string' ? before.id : undefined;
-      // What a reproduction needs (datasets cut and sealed, policies, seeds, the verdict): src/app/experiment-lineage.ts.
-      const extra: Partial<EntryInput> = await experimentLineage(type, id, lineage).catch((err: unknown) => {
-        log.error({ err: errorSummary(err) }, 'experiment lineage could not be gathered');
-        return {};
-      });
-      await l.append({
-        type, configDigest: digest(), ...(id !== undefined ? { experiment: id } : {}), ...extra,
-        details: { by: rec.token, role: rec.role, route: rec.route, ...(rec.reason !== undefined ? { reason: rec.reason } : {}), summary: rec.summary ?? null, ...extra.details },
-      }).catch((err: unknown) => log.error({ err: errorSummary(err) }, 'ledger append failed'));
-    },
-  };
 }

@@ -2,17 +2,22 @@
 // (docs/lineage.md): when it starts, the dataset file in progress is cut, so its data begins at a file
 // boundary; when it concludes, the file is cut again, and the `concluded` entry names the files sealed in
 // between (with their SHA-256), the configuration's path (its digest is the entry's configDigest), the
-// policies, the seeds, the experiment's criteria, and the verdict with its evaluation.
+// policies, the seeds, the experiment's criteria, and the verdict with its evaluation. Under
+// `server.workers` the primary holds the experiments and writes this ledger: it asks its workers to cut
+// (the `cut` fleet query), and each worker forwards the `dataset.rotated` entry of every file it seals
+// (`forwardSealed` → `LineageLedger.receive`), so the primary's ledger names every worker's files.
+import type { Worker } from 'node:cluster';
 import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
 import { createAnonymizer } from '../anonymize/index.js';
 import type { Config } from '../config/schema.js';
-import type { DatasetWriter } from '../dataset/writer.js';
 import type { Experiment } from '../experiments/index.js';
 import { seedOf } from '../kernel/hash.js';
 import { redisClass } from '../state/redis.js';
 import type { Signer } from '../ledger/keys.js';
-import { policyRef, type DatasetRef, type EntryInput, type EntryType, type Ledger, type LedgerEntry, type PolicyRef } from '../ledger/ledger.js';
+import { configDigest, Ledger, policyRef, type DatasetRef, type EntryInput, type EntryType, type LedgerEntry, type PolicyRef } from '../ledger/ledger.js';
 import { LedgerStream } from '../ledger/stream.js';
+import type { AuditSink } from '../state/backend.js';
 
 /** How often the judge chains what replicas forwarded to the fleet's ledger stream. */
 const PUMP_MS = 250;
@@ -46,11 +51,13 @@ export function experimentTerms(e: Experiment): Record<string, unknown> {
 }
 
 /**
- * The dataset files sealed after the experiment's last `started` entry, from the ledger file itself. When
- * the file has no such entry (`ledger.stream: redis` sends experiment entries to the fleet's stream), the
- * files holding a record from `startedAt` on (their manifest's time range).
+ * The dataset files sealed after an experiment started, from the ledger file itself: after `afterSeq` (the
+ * ledger's position once the start's cut was sealed, known to the process that started it), else after the
+ * experiment's last `started` entry in the file. When neither is known (`ledger.stream: redis` sends
+ * experiment entries to the fleet's stream, and the process restarted since), the files holding a record
+ * from `startedAt` on (their manifest's time range).
  */
-export async function datasetsSinceStart(ledgerPath: string, id: string, startedAt?: string): Promise<DatasetRef[]> {
+export async function datasetsSinceStart(ledgerPath: string, id: string, startedAt?: string, afterSeq?: number): Promise<DatasetRef[]> {
   let text = '';
   try {
     text = await readFile(ledgerPath, 'utf8');
@@ -58,7 +65,7 @@ export async function datasetsSinceStart(ledgerPath: string, id: string, started
     return [];
   }
   let out: DatasetRef[] = [];
-  let marked = false;
+  let marked = afterSeq !== undefined;
   const byTime: DatasetRef[] = [];
   for (const line of text.split('\n')) {
     if (line === '') continue;
@@ -68,7 +75,8 @@ export async function datasetsSinceStart(ledgerPath: string, id: string, started
     } catch {
       continue;
     }
-    if (e.type === 'started' && e.experiment === id) {
+    if (afterSeq !== undefined && e.seq <= afterSeq) continue;
+    if (e.type === 'started' && e.experiment === id && afterSeq === undefined) {
       out = [];
       marked = true;
     } else if (e.type === 'dataset.rotated') {
@@ -80,42 +88,162 @@ export async function datasetsSinceStart(ledgerPath: string, id: string, started
   return marked || startedAt === undefined ? out : byTime;
 }
 
+/**
+ * What cuts the dataset files in progress and resolves once they are sealed (their `dataset.rotated`
+ * entries appended): a process's own writer, or, for a cluster primary, its workers' writers.
+ */
+export interface Recorder {
+  cut(): Promise<unknown>;
+}
+
 export interface LineageSources {
-  readonly ledger: () => Ledger | undefined;
   readonly config: () => Config;
   readonly configPath: string | undefined;
-  readonly writer: () => DatasetWriter | undefined;
+  /** The recording in force (undefined: `record:` is off). */
+  readonly recorder: () => Recorder | undefined;
   readonly experiment: (id: string) => Experiment | undefined;
 }
 
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** What a cluster worker sends its primary for each dataset file it sealed. */
+interface SealedMessage {
+  readonly sg: 'lineage';
+  readonly entry: EntryInput;
+}
+
+/** A cluster worker: hands the `dataset.rotated` entry of a file it sealed to its primary's ledger. */
+export function forwardSealed(entry: EntryInput): void {
+  const m: SealedMessage = { sg: 'lineage', entry };
+  if (process.connected) process.send?.(m);
+}
+
+/** Experiment actions and the ledger entry each one becomes (lineage: who moved an experiment, and overrides). */
+const LEDGER_OF_ACTION: Readonly<Record<string, EntryType>> = {
+  'experiment.propose': 'created', 'experiment.approve': 'approved', 'experiment.start': 'started',
+  'experiment.conclude': 'concluded', 'experiment.override': 'overridden',
+};
+
 /**
- * What an experiment's entry of `type` adds to the ledger beyond who and when; cuts the dataset file
- * first for `started` and `concluded`. Resolves after the cut file is sealed (its own entry appended).
+ * The lineage ledger of the process that holds the experiments (a single process, or a cluster primary)
+ * or of a cluster worker (its own `.w<id>` file, dataset entries only): the file (config `ledger:`), the
+ * fleet's stream beside it (`ledger.stream: redis`), `config.loaded` on every configuration, and the admin
+ * API's audit sink that appends each experiment transition with what a reproduction needs.
  */
-export async function experimentLineage(type: EntryType, id: string | undefined, src: LineageSources): Promise<Partial<EntryInput>> {
-  if (id === undefined || (type !== 'started' && type !== 'concluded')) return {};
-  const e = src.experiment(id);
-  if (e === undefined) return {};
-  const writer = src.writer();
-  await writer?.cut();
-  const config = src.config();
-  const base = { policies: policiesInUse(config, [e.route]), seeds: experimentSeeds(e.route) };
-  if (type === 'started') return { ...base, details: { configPath: src.configPath ?? null, recording: writer !== undefined } };
-  const ledger = src.ledger();
-  const startedAt = [...e.history].reverse().find((h) => h.action === 'start')?.at;
-  const datasets = ledger === undefined ? [] : await datasetsSinceStart(ledger.path, id, startedAt);
-  const c = e.conclusion;
-  return {
-    ...base,
-    datasets,
-    ...(c === null ? {} : {
-      verdict: {
-        verdict: c.outcome,
-        evidence: { samples: c.samples, minSamples: c.minSamples, minSamplesFrom: c.minSamplesFrom, criteria: c.criteria, reasons: c.reasons },
+export class LineageLedger {
+  private file: { key: string; ledger: Ledger } | undefined;
+  private stream: OpenStream | undefined;
+  /** Where each experiment started in this process's ledger file (its seq once the start's cut was sealed). */
+  private readonly starts = new Map<string, number>();
+
+  /** `experiments: false`: a cluster worker, whose experiment entries the primary writes (no stream of its own). */
+  constructor(private readonly log: Logger, private readonly isJudge: () => boolean, private readonly experiments = true) {}
+
+  /** The ledger file (the dataset writer signs manifests with its key and appends `dataset.rotated` to it). */
+  get ledger(): Ledger | undefined {
+    return this.file?.ledger;
+  }
+
+  /** Opens (or keeps) the ledger file at `path` (default `ledger.path`) and the stream, and appends `config.loaded`. */
+  apply(config: Config, configPath: string | undefined, path?: string): void {
+    const cfg = config.ledger;
+    const key = cfg ? JSON.stringify([cfg, path]) : undefined;
+    if (this.file?.key !== key) {
+      const old = this.file?.ledger;
+      this.file = cfg ? { key: key!, ledger: Ledger.fromConfig(cfg, path ?? cfg.path) } : undefined;
+      void old?.close();
+    }
+    if (this.stream?.key !== (cfg?.stream === 'redis' && this.experiments ? JSON.stringify([cfg, config.state.redis]) : undefined)) {
+      this.stream?.close();
+      this.stream = this.file === undefined || !this.experiments ? undefined
+        : openLedgerStream(config, this.file.ledger.signer, this.isJudge, (err) => this.log.error({ err: errorText(err) }, 'ledger stream append failed'));
+    }
+    this.append({ type: 'config.loaded', configDigest: configDigest(config), policies: policiesInUse(config), details: { configPath } });
+  }
+
+  /**
+   * A cluster primary: the `dataset.rotated` entries its worker forwards (`forwardSealed`) go to this
+   * ledger, in the order they arrive (IPC keeps a worker's order: its seals before its answer to `cut`).
+   */
+  receive(worker: Worker): void {
+    worker.on('message', (m: unknown) => {
+      const msg = m as Partial<SealedMessage> | null;
+      if (typeof msg !== 'object' || msg === null || msg.sg !== 'lineage' || msg.entry?.type !== 'dataset.rotated') return;
+      this.append({ ...msg.entry, details: { ...msg.entry.details, worker: worker.id } });
+    });
+  }
+
+  /** Appends to the ledger file (a failure is logged: lineage never stops traffic). */
+  append(input: EntryInput): void {
+    this.file?.ledger.append(input).catch((err: unknown) => this.log.error({ err: errorText(err) }, 'ledger append failed'));
+  }
+
+  /**
+   * The admin API's audit sink, with every accepted experiment transition and gate override also appended
+   * to the ledger (the fleet's stream when there is one), so the ledger holds the experiment's whole story.
+   */
+  audit(sink: AuditSink, src: LineageSources): AuditSink {
+    return {
+      latest: (limit) => sink.latest(limit),
+      append: async (rec) => {
+        await sink.append(rec);
+        const type = LEDGER_OF_ACTION[rec.action];
+        const l = this.stream?.stream ?? this.file?.ledger;
+        if (type === undefined || l === undefined || rec.result !== 'ok') return;
+        const after = rec.after as { id?: unknown } | null | undefined;
+        const before = rec.before as { id?: unknown } | null | undefined;
+        const id = typeof after?.id === 'string' ? after.id : typeof before?.id === 'string' ? before.id : undefined;
+        const extra: Partial<EntryInput> = await this.lineage(type, id, src).catch((err: unknown) => {
+          this.log.error({ err: errorText(err) }, 'experiment lineage could not be gathered');
+          return {};
+        });
+        await l.append({
+          type, configDigest: configDigest(src.config()), ...(id !== undefined ? { experiment: id } : {}), ...extra,
+          details: { by: rec.token, role: rec.role, route: rec.route, ...(rec.reason !== undefined ? { reason: rec.reason } : {}), summary: rec.summary ?? null, ...extra.details },
+        }).catch((err: unknown) => this.log.error({ err: errorText(err) }, 'ledger append failed'));
       },
-    }),
-    details: { configPath: src.configPath ?? null, recording: writer !== undefined, experiment: experimentTerms(e) },
-  };
+    };
+  }
+
+  /**
+   * What an experiment's entry of `type` adds to the ledger beyond who and when; cuts the dataset files
+   * first for `started` and `concluded`. Resolves after the cut files are sealed (their entries appended).
+   */
+  private async lineage(type: EntryType, id: string | undefined, src: LineageSources): Promise<Partial<EntryInput>> {
+    if (id === undefined || (type !== 'started' && type !== 'concluded')) return {};
+    const e = src.experiment(id);
+    if (e === undefined) return {};
+    const recorder = src.recorder();
+    await recorder?.cut();
+    const config = src.config();
+    const ledger = this.file?.ledger;
+    const at = await ledger?.position();
+    const base = { policies: policiesInUse(config, [e.route]), seeds: experimentSeeds(e.route) };
+    const recording = recorder !== undefined;
+    if (type === 'started') {
+      if (at !== undefined) this.starts.set(id, at);
+      return { ...base, details: { configPath: src.configPath ?? null, recording } };
+    }
+    const startedAt = [...e.history].reverse().find((h) => h.action === 'start')?.at;
+    const datasets = ledger === undefined ? [] : await datasetsSinceStart(ledger.path, id, startedAt, this.starts.get(id));
+    const c = e.conclusion;
+    return {
+      ...base,
+      datasets,
+      ...(c === null ? {} : {
+        verdict: {
+          verdict: c.outcome,
+          evidence: { samples: c.samples, minSamples: c.minSamples, minSamplesFrom: c.minSamplesFrom, criteria: c.criteria, reasons: c.reasons },
+        },
+      }),
+      details: { configPath: src.configPath ?? null, recording, experiment: experimentTerms(e) },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.stream?.close();
+    await this.file?.ledger.close();
+  }
 }
 
 /** The fleet's ledger stream of a configuration (`ledger.stream: redis`), pumped by this replica while it judges. */

@@ -17,21 +17,26 @@ import { evaluate, type CriterionStatus, type Evaluation } from '../experiments/
 import { ledgerVerifiers, parsePublicKey, type Verifier } from '../ledger/keys.js';
 import { configDigest, headPath, type DatasetRef, type LedgerEntry, type PolicyRef } from '../ledger/ledger.js';
 import { verifyLedger } from '../ledger/verify.js';
+import { redactUrl } from '../state/redis.js';
 import { packageVersion } from '../version.js';
 import { flagProblem } from './flags.js';
+import { DEFAULT_PREFIX, readLedgerStream } from './ledger.js';
 
 export interface ExperimentIo {
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
 }
 
-export const EXPERIMENT_USAGE = `usage: shadowgate experiment reproduce ID [--config FILE] [--ledger FILE] [--public-key FILE]...
-                                     [--dataset-dir DIR] [--rate RPS] [--concurrency N] [--json]
+export const EXPERIMENT_USAGE = `usage: shadowgate experiment reproduce ID [--config FILE] [--ledger FILE | --redis URL [--prefix P]]
+                                     [--public-key FILE]... [--dataset-dir DIR] [--rate RPS] [--concurrency N] [--json]
 
   reproduce ID        replays experiment ID's recorded datasets with its recorded configuration and seeds,
                       and checks that its criteria reach the verdict the ledger recorded
     -c, --config FILE   the configuration (default: the path the ledger recorded); its digest must match
-    -l, --ledger FILE   the ledger (default: the configuration's ledger.path)
+    -l, --ledger FILE   the ledger (default: the configuration's ledger.path, or with ledger.stream: redis
+                        the fleet's ledger stream at state.redis.url)
+    --redis URL         read the fleet's ledger stream (ledger.stream: redis) from this Redis, no export needed
+    --prefix P          its key prefix (default: the configuration's state.redis.keyPrefix, else shadowgate:)
     --public-key FILE   a PEM public key to verify the ledger with (repeat for rotated keys; default:
                         the public half of the configuration's ledger key and its previousPublicKeys)
     --dataset-dir DIR   look for the recorded dataset files in DIR (by name) instead of where they were
@@ -57,6 +62,8 @@ interface Args {
   readonly id: string;
   readonly config?: string;
   readonly ledger?: string;
+  readonly redis?: string;
+  readonly prefix?: string;
   readonly publicKeys: readonly string[];
   readonly datasetDir?: string;
   readonly rate?: number;
@@ -73,7 +80,7 @@ function positive(name: string, text: string | undefined): number | undefined {
 
 function parse(argv: readonly string[]): Args {
   const options = {
-    config: { type: 'string', short: 'c' }, ledger: { type: 'string', short: 'l' }, 'public-key': { type: 'string', multiple: true },
+    config: { type: 'string', short: 'c' }, ledger: { type: 'string', short: 'l' }, redis: { type: 'string' }, prefix: { type: 'string' }, 'public-key': { type: 'string', multiple: true },
     'dataset-dir': { type: 'string' }, rate: { type: 'string' }, concurrency: { type: 'string' }, json: { type: 'boolean', default: false },
   } as const;
   let parsed;
@@ -87,11 +94,12 @@ function parse(argv: readonly string[]): Args {
   if (id === undefined) throw usage('reproduce: the experiment ID is required');
   if (extra !== undefined) throw usage(`unexpected argument "${extra}"`);
   const v = parsed.values;
-  if (v.config === undefined && v.ledger === undefined) throw usage('reproduce: --config FILE or --ledger FILE is required');
+  if (v.config === undefined && v.ledger === undefined && v.redis === undefined) throw usage('reproduce: --config FILE, --ledger FILE or --redis URL is required');
+  if (v.ledger !== undefined && v.redis !== undefined) throw usage('reproduce: --ledger FILE and --redis URL are two ledgers: give one');
   const concurrency = positive('concurrency', v.concurrency);
   if (concurrency !== undefined && !Number.isInteger(concurrency)) throw usage(`--concurrency expects a positive integer, got "${v.concurrency}"`);
   return {
-    id, config: v.config, ledger: v.ledger, publicKeys: v['public-key'] ?? [], datasetDir: v['dataset-dir'],
+    id, config: v.config, ledger: v.ledger, redis: v.redis, prefix: v.prefix, publicKeys: v['public-key'] ?? [], datasetDir: v['dataset-dir'],
     rate: positive('rate', v.rate), concurrency, json: v.json ?? false,
   };
 }
@@ -173,6 +181,29 @@ function concludedEntry(text: string, id: string): LedgerEntry {
   return found;
 }
 
+/**
+ * The ledger's text and head: `--ledger FILE`; `--redis URL`, or a configuration whose ledger is the
+ * fleet's stream (`ledger.stream: redis`), read from Redis directly; else the configuration's ledger.path.
+ */
+async function readLedger(args: Args, config: Config | undefined): Promise<{ text: string; head: string | undefined; where: string }> {
+  const url = args.redis ?? (args.ledger === undefined && config?.ledger?.stream === 'redis' ? config.state.redis?.url : undefined);
+  if (url !== undefined) {
+    const prefix = args.prefix ?? config?.state.redis?.keyPrefix ?? DEFAULT_PREFIX;
+    let read;
+    try {
+      read = await readLedgerStream(url, prefix);
+    } catch (err) {
+      throw new Refusal(`the fleet's ledger stream cannot be read: ${(err as Error).message}`);
+    }
+    const where = `${redactUrl(url)} ${prefix}ledger:chain`;
+    if (read.entries === 0) throw new Refusal(`the fleet's ledger stream ${where} is empty (is --prefix right?)`);
+    return { text: read.text, head: read.head, where };
+  }
+  const path = args.ledger ?? config?.ledger?.path;
+  if (path === undefined) throw new Refusal(`the configuration ${args.config ?? ''} has no ledger section: give --ledger FILE or --redis URL`);
+  return { text: await readText(path, 'ledger'), head: await readFile(headPath(path), 'utf8').catch(() => undefined), where: path };
+}
+
 export async function reproduceExperiment(args: Args, onWarning: (m: string) => void = () => undefined): Promise<ReproduceResult> {
   const checks: string[] = [];
   const warnings: string[] = [];
@@ -181,19 +212,16 @@ export async function reproduceExperiment(args: Args, onWarning: (m: string) => 
     onWarning(m);
   };
   let config = args.config === undefined ? undefined : loadConfig(args.config);
-  const ledgerPath = args.ledger ?? config?.ledger?.path;
-  if (ledgerPath === undefined) throw new Refusal(`the configuration ${args.config ?? ''} has no ledger section: give --ledger FILE`);
 
-  // 1. The ledger, verified before anything in it is believed.
+  // 1. The ledger, verified before anything in it is believed: a file, or the fleet's stream in Redis.
   let verifiers: Verifier[];
   if (args.publicKeys.length > 0) verifiers = await Promise.all(args.publicKeys.map(async (k) => parsePublicKey(await readText(k, 'public key'), k)));
   else verifiers = config?.ledger ? ledgerVerifiers(config.ledger) : [];
-  const text = await readText(ledgerPath, 'ledger');
-  const head = await readFile(headPath(ledgerPath), 'utf8').catch(() => undefined);
+  const { text, head, where } = await readLedger(args, config);
   const verified = verifyLedger(text, { verifiers, head });
-  if (!verified.ok) throw new Refusal(`the ledger does not verify: ${ledgerPath}:${verified.line}: ${verified.reason}`);
+  if (!verified.ok) throw new Refusal(`the ledger does not verify: ${where}:${verified.line}: ${verified.reason}`);
   if (!verified.signaturesChecked) warn('the ledger\'s signatures are not checked (no public key: give --public-key, or --config with the ledger key)');
-  checks.push(`ledger ${ledgerPath} intact (${verified.entries} entries${verified.signaturesChecked ? ', signatures checked' : ''})`);
+  checks.push(`ledger ${where} intact (${verified.entries} entries${verified.signaturesChecked ? ', signatures checked' : ''})`);
 
   // 2. The experiment's concluded entry.
   const entry = concludedEntry(text, args.id);

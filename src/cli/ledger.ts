@@ -30,6 +30,28 @@ function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>)
   }
 }
 
+/** state.redis.keyPrefix's default. */
+export const DEFAULT_PREFIX = 'shadowgate:';
+
+/**
+ * The fleet's ledger stream (`ledger.stream: redis`) as a ledger file's text and its head's, read from
+ * Redis at `url` (ioredis loaded here, not at import). Throws SG_ERR_LEDGER when Redis cannot be reached.
+ */
+export async function readLedgerStream(url: string, prefix: string): Promise<{ text: string; head: string | undefined; entries: number }> {
+  const { Redis } = await import('ioredis');
+  const { exportStream } = await import('../ledger/stream.js');
+  const conn = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  conn.on('error', () => undefined);
+  try {
+    await conn.connect().catch((err: unknown) => {
+      throw ledgerError(`cannot reach ${url}: ${(err as Error).message}`, err);
+    });
+    return await exportStream(conn, prefix);
+  } finally {
+    conn.disconnect();
+  }
+}
+
 async function readText(file: string, what: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
@@ -79,21 +101,10 @@ export async function runLedgerCli(argv: string[], io: LedgerIo): Promise<number
       // The fleet's ledger stream (ledger.stream: redis) as a ledger file and its head, for verify.
       const v = parse(args, { redis: { type: 'string' }, prefix: { type: 'string' }, out: { type: 'string', short: 'o' } });
       if (typeof v.redis !== 'string' || typeof v.out !== 'string') throw usage('export: --redis URL and --out FILE are required');
-      const { Redis } = await import('ioredis');
-      const { exportStream } = await import('../ledger/stream.js');
-      const conn = new Redis(v.redis, { lazyConnect: true, maxRetriesPerRequest: 1 });
-      conn.on('error', () => undefined);
-      try {
-        await conn.connect().catch((err: unknown) => {
-          throw ledgerError(`cannot reach ${v.redis as string}: ${(err as Error).message}`, err);
-        });
-        const out = await exportStream(conn, typeof v.prefix === 'string' ? v.prefix : 'shadowgate:');
-        await writeFile(v.out, out.text);
-        if (out.head !== undefined) await writeFile(headPath(v.out), out.head);
-        io.stdout.write(`${v.out}: ${out.entries} entr${out.entries === 1 ? 'y' : 'ies'} from the fleet's ledger stream${out.head === undefined ? ' (no head yet)' : `; head ${headPath(v.out)}`}\n`);
-      } finally {
-        conn.disconnect();
-      }
+      const out = await readLedgerStream(v.redis, typeof v.prefix === 'string' ? v.prefix : DEFAULT_PREFIX);
+      await writeFile(v.out, out.text);
+      if (out.head !== undefined) await writeFile(headPath(v.out), out.head);
+      io.stdout.write(`${v.out}: ${out.entries} entr${out.entries === 1 ? 'y' : 'ies'} from the fleet's ledger stream${out.head === undefined ? ' (no head yet)' : `; head ${headPath(v.out)}`}\n`);
       return 0;
     }
     case 'keygen': {

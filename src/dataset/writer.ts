@@ -11,7 +11,7 @@ import { createGzip } from 'node:zlib';
 import type { Logger } from 'pino';
 import type { RecordConfig } from '../config/schema.js';
 import type { Metrics } from '../observe/metrics.js';
-import { policyRef, type Ledger } from '../ledger/ledger.js';
+import { policyRef, type EntryInput, type Ledger } from '../ledger/ledger.js';
 import { encryptFileInPlace, loadDataKeys, type DataKeys } from './crypt.js';
 import { manifestPath, scanRecords, writeManifest, type RecordStats } from './manifest.js';
 import type { DatasetRecord } from './record.js';
@@ -59,15 +59,18 @@ export class DatasetWriter {
   private stampSeq = 0;
   private readonly counts = { written: 0, dropped: 0, rotations: 0 };
   private readonly ledger: Ledger | undefined;
+  /** Told each sealed file's ledger entry once it is appended (a cluster worker forwards it to its primary). */
+  private readonly onSealed: ((entry: EntryInput) => void) | undefined;
   private readonly dataKeys: DataKeys | undefined;
 
   /**
    * `workerId` defaults to this node:cluster worker's id: workers then write `shadow.w<id>.jsonl` each,
    * since one file needs one owner for its size accounting and rotation.
    */
-  constructor(cfg: Readonly<RecordConfig>, deps: { metrics: Metrics; log: Logger; workerId?: number; ledger?: Ledger | undefined }) {
+  constructor(cfg: Readonly<RecordConfig>, deps: { metrics: Metrics; log: Logger; workerId?: number; ledger?: Ledger | undefined; onSealed?: (entry: EntryInput) => void }) {
     this.cfg = cfg;
     this.ledger = deps.ledger;
+    this.onSealed = deps.onSealed;
     this.dataKeys = cfg.encryption ? loadDataKeys(cfg.encryption) : undefined;
     this.metrics = deps.metrics;
     this.log = deps.log;
@@ -287,12 +290,14 @@ export class DatasetWriter {
   /** The manifest beside a rotated file (signed with the ledger's key), and its ledger entry. */
   private async seal(file: string, stats: RecordStats): Promise<void> {
     const m = await writeManifest(file, stats, { gzip: this.cfg.gzip, encryptionKeyId: this.dataKeys?.current.id, signer: this.ledger?.signer });
-    await this.ledger?.append({
+    const entry: EntryInput = {
       type: 'dataset.rotated',
       datasets: [{ file, sha256: m.sha256, bytes: m.bytes, records: m.records }],
       policies: m.policies.map((id) => policyRef(id)),
       details: { manifest: manifestPath(file), ...(m.timeRange ? { timeRange: m.timeRange } : {}), ...(m.encryption ? { encryptionKeyId: m.encryption.keyId } : {}) },
-    });
+    };
+    await this.ledger?.append(entry);
+    this.onSealed?.(entry);
   }
 
   /** Sortable UTC stamps (names sort in write order); a same-millisecond rotation gets a sequence suffix. */

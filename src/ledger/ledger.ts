@@ -186,6 +186,16 @@ export class Ledger {
     await rename(tmp, headPath(this.path));
   }
 
+  /** The seq of the last entry once the appends asked for so far are written (0 for an empty ledger). */
+  position(): Promise<number> {
+    const run = this.chain.then(async () => {
+      if (!this.loaded) await this.load();
+      return this.seq;
+    });
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
   /** Waits for pending appends and closes the file. */
   async close(): Promise<void> {
     await this.chain;

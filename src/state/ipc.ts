@@ -13,7 +13,8 @@ import type { AuditSink, EvidenceSnapshot, ReplicaLink, StateBackend } from './b
 import { EvidenceBoard, STALE_INTERVALS } from './evidence.js';
 
 type Routes = Record<string, PersistedRoute>;
-export type FleetQuery = 'metrics' | 'samples' | 'report';
+/** What the primary asks its workers: their metrics, samples, comparer snapshots, or to cut their dataset file (an experiment starts or concludes). */
+export type FleetQuery = 'metrics' | 'samples' | 'report' | 'cut';
 
 type FleetMessage =
   | { sg: 'fleet'; t: 'hello' }

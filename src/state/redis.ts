@@ -538,7 +538,8 @@ export class RedisBackend implements StateBackend {
   }
 }
 
-function redactUrl(url: string): string {
+/** A Redis URL without its credentials, for logs and messages. */
+export function redactUrl(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//***@');
 }
 
