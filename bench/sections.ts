@@ -162,11 +162,14 @@ export type PacedRow = { result: CaseResult; peer?: string; p99VsPeer?: number }
  * Each subject at one fixed offered rate: the latency a client sees when nobody is saturated. With
  * `baselineMain` (another build's cli/main.js), that build's full shadow runs too, for a before/after.
  */
-export async function paced(env: BenchEnv, opts: MeasureOptions & { overallRate: number; baselineMain?: string }): Promise<PacedRow[]> {
-  const pairs: [Subject, string][] = [[subject('shadowgate-passthrough'), 'nginx-proxy-pass'], [subject('shadowgate-shadow'), 'nginx-mirror']];
+export async function paced(env: BenchEnv, opts: MeasureOptions & { overallRate: number; baselineMain?: string; cases?: ReadonlySet<string> }): Promise<PacedRow[]> {
+  const wants = (c: string) => opts.cases === undefined || opts.cases.has(c);
+  const pairs: [Subject, string][] = [];
+  if (wants('passthrough')) pairs.push([subject('shadowgate-passthrough'), 'nginx-proxy-pass']);
+  if (wants('shadow')) pairs.push([subject('shadowgate-shadow'), 'nginx-mirror']);
   if (opts.baselineMain !== undefined) {
-    pairs.push([shadowgateSubject('shadowgate-passthrough-before', 'passthrough', 1, opts.baselineMain), 'nginx-proxy-pass']);
-    pairs.push([shadowgateSubject('shadowgate-shadow-before', 'shadow', 1, opts.baselineMain), 'nginx-mirror']);
+    if (wants('passthrough')) pairs.push([shadowgateSubject('shadowgate-passthrough-before', 'passthrough', 1, opts.baselineMain), 'nginx-proxy-pass']);
+    if (wants('shadow')) pairs.push([shadowgateSubject('shadowgate-shadow-before', 'shadow', 1, opts.baselineMain), 'nginx-mirror']);
   }
   const rows: PacedRow[] = [];
   const peers = new Map<string, CaseResult>();

@@ -2,7 +2,10 @@
 // ratios against peers, and self-time attribution from a V8 cpuprofile.
 import { describe, expect, it } from 'vitest';
 import { caseTable, cpuPer10k, mirroredShare, peerRatios, quickProblems, targetRows, targetTable, type CaseResult } from '../../bench/report.js';
-import { hotSpots, type CpuProfile } from '../../bench/profile.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hotSpots, shiftWindow, threadProfiles, type CpuProfile } from '../../bench/profile.js';
+import { removeTempDir, tempDir } from '../helpers/run.js';
 import { sumMetric } from '../../bench/shadowgate.js';
 import { fittedGrowth, pacedTable } from '../../bench/sections.js';
 
@@ -57,6 +60,27 @@ describe('hotSpots', () => {
       { functionName: 'parse', file: 'node_modules/undici/lib/parser.js', line: 10, selfMs: 1.5, share: 1500 / 1700 },
       { functionName: 'onRequest', file: 'dist/src/proxy/server.js', line: 42, selfMs: 0.2, share: 200 / 1700 },
     ]);
+  });
+});
+
+describe('threadProfiles', () => {
+  it('tells the live thread (tid 0) from the shadow threads by node\'s default file names', () => {
+    const dir = tempDir('sg-profiles-');
+    try {
+      for (const f of ['CPU.20261208.005431.18233.0.001.cpuprofile', 'CPU.20261208.005433.18233.1.002.cpuprofile', 'CPU.20261208.005433.18233.3.003.cpuprofile', 'notes.txt']) writeFileSync(join(dir, f), '{}');
+      const found = threadProfiles(dir);
+      expect(found.live).toBe(join(dir, 'CPU.20261208.005431.18233.0.001.cpuprofile'));
+      expect(found.threads.map((t) => t.tid)).toEqual([1, 3]);
+      expect(threadProfiles(join(dir, 'absent'))).toEqual({ live: undefined, threads: [] });
+    } finally {
+      removeTempDir(dir);
+    }
+  });
+
+  it('moves the measured window onto a thread that started later', () => {
+    const at = (startTime: number): CpuProfile => ({ nodes: [], samples: [], timeDeltas: [], startTime });
+    // The thread's profile starts 2,500 ms after the process's: the same instants are 2,500 ms earlier on it.
+    expect(shiftWindow({ fromMs: 8000, toMs: 14000 }, at(1_000_000), at(3_500_000))).toEqual({ fromMs: 5500, toMs: 11500 });
   });
 });
 
