@@ -1,7 +1,7 @@
 // The bench's pure parts: the quick-run verdict, the table's handling of skipped and failed cases,
 // ratios against peers, and self-time attribution from a V8 cpuprofile.
 import { describe, expect, it } from 'vitest';
-import { caseTable, cpuPer10k, mirroredShare, peerRatios, quickProblems, targetRows, targetTable, type CaseResult } from '../../bench/report.js';
+import { caseTable, cpuPer10k, mirroredShare, offLiveMsPerCopy, peerRatios, quickProblems, targetRows, targetTable, type CaseResult } from '../../bench/report.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hotSpots, shiftWindow, threadProfiles, type CpuProfile } from '../../bench/profile.js';
@@ -126,6 +126,9 @@ describe('CPU per 10,000 requests and the paced table', () => {
     expect(table).toContain('Offered 2000 req/s over 64 connections.');
     expect(table).toContain('| shadowgate-shadow | 2000 | 1.0 | 12.0 | 24.0 | 1.50× nginx-mirror | 5.00 | 2.50 |');
     expect(table).toContain('| nginx-mirror | 2000 | 1.0 | 8.0 | 16.0 |  | 1.00 | n/a |');
+    // 1.5 s off the live thread over 1,500 copies mirrored (3,000 calls): 1 ms a copy.
+    expect(offLiveMsPerCopy({ ...ours, extra: { shadowSent: 3000 } })).toBe(1);
+    expect(offLiveMsPerCopy(ours)).toBeUndefined();
   });
 });
 
