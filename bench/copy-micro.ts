@@ -1,7 +1,8 @@
 // Micro-benchmark of one copy's cost in a shadow thread, by stage (docs/performance.md, "The copy's cost"):
 // CPU µs per copy of the whole copy (processCopy: anonymize → both sandbox calls → diff → result), and of
 // each stage alone — the anonymizer, the two sandbox calls (undici), the comparison, the hand-off (the copy
-// message and its result through a structured clone, as postMessage makes them). The bench's own request,
+// message and its result through a structured clone, as postMessage makes them), and what a recording route
+// (leak guard, dataset line) or one with quality features or slices (one parse of the body) adds. The bench's own request,
 // policy, comparison rules and answers (bench/shadowgate.ts, bench/fixtures.ts); the two sandbox targets
 // are bench/upstream.js processes, so their CPU is not counted. CPU is the process's (this thread, its
 // helper threads, the kernel's time for its sockets), so a loaded machine inflates it: compare rows
@@ -23,26 +24,28 @@ import type * as AnonymizeModule from '../src/anonymize/index.js';
 import type * as DispatchModule from '../src/pipeline/dispatch.js';
 import type * as SendModule from '../src/pipeline/send.js';
 import type * as DiffModule from '../src/compare/exchange-diff.js';
+import type * as RecordModule from '../src/dataset/record.js';
 import type { RouteConfig, ShadowConfig } from '../src/config/schema.js';
 import type { CopyMessage } from '../src/shadow-threads/protocol.js';
 
 type Build = {
   copy: typeof CopyModule; load: typeof LoadModule; anonymize: typeof AnonymizeModule;
-  dispatch: typeof DispatchModule; send: typeof SendModule; diff: typeof DiffModule;
+  dispatch: typeof DispatchModule; send: typeof SendModule; diff: typeof DiffModule; record: typeof RecordModule;
 };
 
 /** One build's modules, from its dist/ (this build's own when `root` is this checkout). */
 async function loadBuild(root: string): Promise<Build> {
   const at = (p: string) => pathToFileURL(join(root, 'dist', 'src', p)).href;
-  const [copy, load, anonymize, dispatch, send, diff] = await Promise.all([
+  const [copy, load, anonymize, dispatch, send, diff, record] = await Promise.all([
     import(at('shadow-threads/copy.js')) as Promise<typeof CopyModule>,
     import(at('config/load.js')) as Promise<typeof LoadModule>,
     import(at('anonymize/index.js')) as Promise<typeof AnonymizeModule>,
     import(at('pipeline/dispatch.js')) as Promise<typeof DispatchModule>,
     import(at('pipeline/send.js')) as Promise<typeof SendModule>,
     import(at('compare/exchange-diff.js')) as Promise<typeof DiffModule>,
+    import(at('dataset/record.js')) as Promise<typeof RecordModule>,
   ]);
-  return { copy, load, anonymize, dispatch, send, diff };
+  return { copy, load, anonymize, dispatch, send, diff, record };
 }
 
 /** CPU µs (user + system, the whole process) per item of `fn`. */
@@ -100,7 +103,8 @@ async function main(): Promise<void> {
       // Warm-up: JIT, the word table, keep-alive connections.
       for (const s of setups) await inBatches(copies / 2, concurrency, (i) => s.b.copy.processCopy(s.route, s.dispatcher, message(i)));
       for (let round = 0; round < rounds; round++) {
-        for (const s of setups) add(`whole copy (${s.name})`, await cpuUsPer(copies, () => inBatches(copies, concurrency, (i) => s.b.copy.processCopy(s.route, s.dispatcher, message(i)))));
+        // The builds take turns going first (the first after the stages runs on colder caches).
+        for (const s of round % 2 === 0 ? setups : [...setups].reverse()) add(`whole copy (${s.name})`, await cpuUsPer(copies, () => inBatches(copies, concurrency, (i) => s.b.copy.processCopy(s.route, s.dispatcher, message(i)))));
         // The stages of this build alone.
         const s = setups[0]!;
         const policy = s.route.policy;
@@ -124,6 +128,17 @@ async function main(): Promise<void> {
         const ex = s.b.send.copyExchange('predict', 'r', s.route.policyId, 0, out.request, sent.answers);
         add('compare (diffExchange)', await cpuUsPer(copies, () => {
           for (let i = 0; i < copies; i++) s.b.diff.diffExchange(ex, s.route.rules!, { gate: undefined, maxSampleBytes: s.route.cfg.compare.maxSampleBytes });
+        }));
+        // A recording route's extra work (the bench's records nothing): both answers leak-guarded, the line written.
+        add('dataset line (leak guard of both answers, the JSON line)', await cpuUsPer(copies, () => {
+          for (let i = 0; i < copies; i++) {
+            for (const a of sent.answers) policy.findLeaks(a.body.toString('utf8'));
+            JSON.stringify(s.b.record.toDatasetRecord(ex));
+          }
+        }));
+        // A route with quality features or slices reads the anonymized body once more (jsonDoc).
+        add('parse of the anonymized body (quality features, slice keys)', await cpuUsPer(copies, () => {
+          for (let i = 0; i < copies; i++) JSON.parse(out.request.body.toString('utf8'));
         }));
         const result = await s.b.copy.processCopy(s.route, s.dispatcher, message(0));
         add('hand-off (structured clone of the copy and its result)', await cpuUsPer(copies, () => {
