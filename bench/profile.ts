@@ -1,9 +1,10 @@
 // Reading a V8 .cpuprofile (from node --cpu-prof): self time summed by function and file, so the
 // bench can name the hot spots of the proxy's hot path without opening DevTools.
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 type ProfileNode = { id: number; callFrame: { functionName: string; url: string; lineNumber: number } };
-export type CpuProfile = { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+export type CpuProfile = { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime?: number };
 
 export type HotSpot = { functionName: string; file: string; line: number; selfMs: number; share: number };
 
@@ -87,4 +88,28 @@ export function selfTimeByOrigin(parsed: CpuProfile, window?: ProfileWindow, exc
     total += us;
   });
   return [...byOrigin].sort((a, b) => b[1] - a[1]).map(([origin, us]) => ({ origin, selfMs: us / 1000, share: total > 0 ? us / total : 0 }));
+}
+
+/**
+ * The profiles one process wrote into `dir` (one per thread, node's default names end in
+ * `.<pid>.<tid>.<seq>.cpuprofile`): the live thread's (tid 0) and the others', by thread id.
+ */
+export function threadProfiles(dir: string): { live: string | undefined; threads: { tid: number; file: string }[] } {
+  if (!existsSync(dir)) return { live: undefined, threads: [] };
+  let live: string | undefined;
+  const threads: { tid: number; file: string }[] = [];
+  for (const f of readdirSync(dir).sort()) {
+    const m = /\.(\d+)\.(\d+)\.\d+\.cpuprofile$/.exec(f);
+    if (m === null) continue;
+    const tid = Number(m[2]);
+    if (tid === 0) live = join(dir, f);
+    else threads.push({ tid, file: join(dir, f) });
+  }
+  return { live, threads };
+}
+
+/** A window measured on one thread's timeline, moved onto another's (their startTime share one monotonic clock). */
+export function shiftWindow(window: ProfileWindow, from: CpuProfile, to: CpuProfile): ProfileWindow {
+  const deltaMs = ((to.startTime ?? 0) - (from.startTime ?? 0)) / 1000;
+  return { fromMs: window.fromMs - deltaMs, toMs: window.toMs - deltaMs };
 }

@@ -108,6 +108,16 @@ export function cpuMsPerRequest(c: CaseResult | undefined, part: 'all' | 'live t
   return seconds === undefined || c?.load === undefined || c.load.requests === 0 ? undefined : seconds / c.load.requests * 1000;
 }
 
+/**
+ * CPU ms off the live thread per copy mirrored (full shadow: 2 calls a copy): the shadow threads' cost per
+ * copy, whatever share was shed (CPU per request hides it when copies are dropped), or undefined.
+ */
+export function offLiveMsPerCopy(c: CaseResult | undefined, targets = 2): number | undefined {
+  const sent = c?.extra?.shadowSent;
+  if (sent === undefined || sent === 0 || c?.cpuSeconds === undefined || c.mainThreadCpuSeconds === undefined) return undefined;
+  return (c.cpuSeconds - c.mainThreadCpuSeconds) / (sent / targets) * 1000;
+}
+
 /** Share of requests whose copy reached both targets (full shadow sends 2 calls a request). */
 export function mirroredShare(c: CaseResult | undefined, targets = 2): number | undefined {
   const sent = c?.extra?.shadowSent;

@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { measureCase, type MeasureOptions } from './measure.js';
 import { MICRO_SCRIPTS, anonymizerTable, runMicro, type MicroResult } from './micro.js';
 import { findNginx } from './nginx.js';
-import { hotSpots, readProfile, selfTimeByOrigin, type HotSpot, type OriginShare, type ProfileWindow } from './profile.js';
+import { hotSpots, readProfile, selfTimeByOrigin, shiftWindow, threadProfiles, type CpuProfile, type HotSpot, type OriginShare, type ProfileWindow } from './profile.js';
 import { caseTable, peerRatios, peerRatioTable, quickProblems, shadowShare, targetRows, targetTable, type CaseResult, type TargetRow } from './report.js';
 import {
   costGrowth, freeText, freeTextTable, growthTable, halfPassthroughRate, isolation, isolationTable, memoryCycle, memoryCycleTable, paced, pacedTable, soak, workers, workersTable,
@@ -34,6 +34,7 @@ const HELP = `usage: node dist/bench/run.js [options]
   --paced              passthrough and full shadow beside NGINX at one fixed offered rate (p50/p99/p99.9,
                        CPU-seconds per 10,000 requests, peak RSS)
   --paced-rate R       offered req/s of --paced (default 2000)
+  --paced-cases L      passthrough, shadow or both (default passthrough,shadow): which pairs --paced runs
   --before FILE        with --paced: also run passthrough and full shadow from another build's dist/src/cli/main.js
                        (same config, same run); with --freetext its full shadow
   --freetext           a 100 req/s prober alone, then beside a 60 KB free-text sender at 26 req/s (full shadow)
@@ -71,6 +72,7 @@ const { values: args } = parseArgs({
     workers: { type: 'boolean', default: false },
     paced: { type: 'boolean', default: false },
     'paced-rate': { type: 'string' },
+    'paced-cases': { type: 'string' },
     before: { type: 'string' },
     freetext: { type: 'boolean', default: false },
     memory: { type: 'boolean', default: false },
@@ -149,6 +151,8 @@ async function main(): Promise<number> {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), 'shadowgate-bench-'));
   const fleet = await startFleet(upstreamKind, { dir, nginx });
+  // Profiles are written per case directory, one file per thread; an earlier run's must not be read as this one's.
+  if (args.profile) for (const name of [...SUBJECTS.map((x) => x.name), 'shadowgate-passthrough-before', 'shadowgate-shadow-before']) rmSync(join(RESULTS_DIR, `${name}.profiles`), { recursive: true, force: true });
   let env: BenchEnv = { dir, nginx, upstreams: fleet.urls, connections: opts.connections, profileDir: args.profile ? RESULTS_DIR : undefined, workers: 1,
     nodeArgs: args['node-args']?.split(/\s+/).filter(Boolean) ?? [] };
   const started = new Date();
@@ -207,7 +211,9 @@ async function main(): Promise<number> {
     }
     if (run.paced) {
       const rate = positive('paced-rate', args['paced-rate'], 2000);
-      results.paced = { rate, rows: await paced(env, { ...opts, overallRate: rate, ...(args.before !== undefined ? { baselineMain: args.before } : {}) }) };
+      const cases = (args['paced-cases'] ?? 'passthrough,shadow').split(',').map((c) => c.trim());
+      for (const c of cases) if (c !== 'passthrough' && c !== 'shadow') throw new Error(`--paced-cases expects passthrough and/or shadow, got "${c}"`);
+      results.paced = { rate, rows: await paced(env, { ...opts, overallRate: rate, cases: new Set(cases), ...(args.before !== undefined ? { baselineMain: args.before } : {}) }) };
       env = { ...env, profileDir: undefined };
       log(`## Paced (fixed offered rate)\n\n${pacedTable(results.paced.rows, rate, opts.connections)}\n`);
     }
@@ -241,17 +247,24 @@ async function main(): Promise<number> {
     results.profileOrigins = {};
     const profiled = [...SUBJECTS.filter((x) => x.group === 'shadowgate').map((x) => x.name), 'shadowgate-passthrough-before', 'shadowgate-shadow-before'];
     for (const name of profiled) {
-      const s = { name };
-      const file = join(RESULTS_DIR, `${s.name}.cpuprofile`);
-      if (!existsSync(file)) continue;
+      const { live, threads } = threadProfiles(join(RESULTS_DIR, `${name}.profiles`));
+      if (live === undefined) continue;
       // The measured load alone (not start-up, warm-up or the drain), when the window was written.
-      const windowFile = join(RESULTS_DIR, `${s.name}.window.json`);
+      const windowFile = join(RESULTS_DIR, `${name}.window.json`);
       const window = existsSync(windowFile) ? JSON.parse(readFileSync(windowFile, 'utf8')) as ProfileWindow : undefined;
-      const profile = readProfile(file);
-      results.profiles[s.name] = hotSpots(profile, 15, undefined, window);
-      results.profileOrigins[s.name] = selfTimeByOrigin(profile, window);
-      const origins = results.profileOrigins[s.name]?.slice(0, 12).map((o) => `${o.origin} ${(o.share * 100).toFixed(1)}%`).join(' · ');
-      log(`## Profile ${s.name}, live thread (self time${window ? `, ${((window.toMs - window.fromMs) / 1000).toFixed(0)} s of measured load` : ''})\n\nby origin: ${origins}\n\n${results.profiles[s.name]?.map((h) => `- ${(h.share * 100).toFixed(1)}% ${h.functionName} ${h.file}:${h.line}`).join('\n')}\n`);
+      const liveProfile = readProfile(live);
+      // Each shadow thread's own profile, over the same measured window (moved onto its timeline).
+      const parts: [string, string, CpuProfile, ProfileWindow | undefined][] = [[name, 'live thread', liveProfile, window]];
+      for (const t of threads) {
+        const p = readProfile(t.file);
+        parts.push([`${name}.thread-${t.tid}`, `shadow thread ${t.tid}`, p, window && shiftWindow(window, liveProfile, p)]);
+      }
+      for (const [key, label, profile, w] of parts) {
+        results.profiles[key] = hotSpots(profile, 25, undefined, w);
+        results.profileOrigins[key] = selfTimeByOrigin(profile, w);
+        const origins = results.profileOrigins[key]?.slice(0, 14).map((o) => `${o.origin} ${(o.share * 100).toFixed(1)}%`).join(' · ');
+        log(`## Profile ${name}, ${label} (self time${w ? `, ${((w.toMs - w.fromMs) / 1000).toFixed(0)} s of measured load` : ''})\n\nby origin: ${origins}\n\n${results.profiles[key]?.map((h) => `- ${(h.share * 100).toFixed(1)}% ${h.functionName} ${h.file}:${h.line}`).join('\n')}\n`);
+      }
     }
   }
 

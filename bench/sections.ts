@@ -4,7 +4,7 @@ import { freeTextBody, sizedBody } from './fixtures.js';
 import { runLoad, type LoadResult } from './load.js';
 import { measureCase, type MeasureOptions } from './measure.js';
 import { cpuSeconds, currentRss, freePort, peakRss, processTree } from './procs.js';
-import { cell, cpuMsPerRequest, cpuPer10k, fixed, mb, shadowShare, type CaseResult } from './report.js';
+import { cell, cpuMsPerRequest, cpuPer10k, fixed, mb, offLiveMsPerCopy, shadowShare, type CaseResult } from './report.js';
 import { shadowgateSubject, startUpstream, SUBJECTS, type BenchEnv, type Subject } from './subjects.js';
 
 const subject = (name: string): Subject => {
@@ -73,7 +73,7 @@ export function isolationTable(rows: readonly IsolationRow[], rate: number, rate
       out.push(`| ${r.pair} | ${r.condition} | ${r.result.status}: ${cell(r.result.reason)} | | | | | | | |`);
       continue;
     }
-    out.push(`| ${r.pair} | ${r.condition} | ${l.p50Ms.toFixed(1)} | ${l.p99Ms.toFixed(1)} | ${l.p999Ms.toFixed(1)} | ${ratio(r.p99VsOff)} | ${ratio(r.p99VsHealthy)} | ${l.errors} | ${l.non2xx} | ${shadowShare(r.result)} |`);
+    out.push(`| ${r.pair} | ${r.condition} | ${l.p50Ms.toFixed(1)} | ${l.p99Ms.toFixed(1)} | ${l.p999Ms.toFixed(1)} | ${ratio(r.p99VsOff)} | ${ratio(r.p99VsHealthy)} | ${l.errors} | ${l.non2xx} | ${shadowShare(r.result)} | ${fixed(offLiveMsPerCopy(r.result), 3)} |`);
   }
   return out.join('\n');
 }
@@ -162,11 +162,14 @@ export type PacedRow = { result: CaseResult; peer?: string; p99VsPeer?: number }
  * Each subject at one fixed offered rate: the latency a client sees when nobody is saturated. With
  * `baselineMain` (another build's cli/main.js), that build's full shadow runs too, for a before/after.
  */
-export async function paced(env: BenchEnv, opts: MeasureOptions & { overallRate: number; baselineMain?: string }): Promise<PacedRow[]> {
-  const pairs: [Subject, string][] = [[subject('shadowgate-passthrough'), 'nginx-proxy-pass'], [subject('shadowgate-shadow'), 'nginx-mirror']];
+export async function paced(env: BenchEnv, opts: MeasureOptions & { overallRate: number; baselineMain?: string; cases?: ReadonlySet<string> }): Promise<PacedRow[]> {
+  const wants = (c: string) => opts.cases === undefined || opts.cases.has(c);
+  const pairs: [Subject, string][] = [];
+  if (wants('passthrough')) pairs.push([subject('shadowgate-passthrough'), 'nginx-proxy-pass']);
+  if (wants('shadow')) pairs.push([subject('shadowgate-shadow'), 'nginx-mirror']);
   if (opts.baselineMain !== undefined) {
-    pairs.push([shadowgateSubject('shadowgate-passthrough-before', 'passthrough', 1, opts.baselineMain), 'nginx-proxy-pass']);
-    pairs.push([shadowgateSubject('shadowgate-shadow-before', 'shadow', 1, opts.baselineMain), 'nginx-mirror']);
+    if (wants('passthrough')) pairs.push([shadowgateSubject('shadowgate-passthrough-before', 'passthrough', 1, opts.baselineMain), 'nginx-proxy-pass']);
+    if (wants('shadow')) pairs.push([shadowgateSubject('shadowgate-shadow-before', 'shadow', 1, opts.baselineMain), 'nginx-mirror']);
   }
   const rows: PacedRow[] = [];
   const peers = new Map<string, CaseResult>();
@@ -183,7 +186,7 @@ export async function paced(env: BenchEnv, opts: MeasureOptions & { overallRate:
 }
 
 export function pacedTable(rows: readonly PacedRow[], rate: number, connections: number): string {
-  const out = [`Offered ${rate} req/s over ${connections} connections.`, '', 'CPU of the proxy\'s processes (threads included) from /proc; CPU ms / req = CPU s / 10k req ÷ 10.', '', '| case | req/s | p50 ms | p99 ms | p99.9 ms | p99 vs peer | CPU s / 10k req | of it live thread | CPU ms / req | CPU vs peer | peak RSS MB | errors | non-2xx | shadow calls/req |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'];
+  const out = [`Offered ${rate} req/s over ${connections} connections.`, '', 'CPU of the proxy\'s processes (threads included) from /proc; CPU ms / req = CPU s / 10k req ÷ 10; per copy off the live thread = (all − live thread) ÷ copies mirrored.', '', '| case | req/s | p50 ms | p99 ms | p99.9 ms | p99 vs peer | CPU s / 10k req | of it live thread | CPU ms / req | CPU vs peer | peak RSS MB | errors | non-2xx | shadow calls/req | CPU ms / copy off the live thread |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'];
   const byName = new Map(rows.map((r) => [r.result.name, r.result]));
   for (const r of rows) {
     const l = r.result.load;
@@ -195,7 +198,7 @@ export function pacedTable(rows: readonly PacedRow[], rate: number, connections:
     const cpu = cpuMsPerRequest(r.result);
     const peerCpu = r.peer !== undefined ? cpuMsPerRequest(byName.get(r.peer)) : undefined;
     const cpuVs = cpu !== undefined && peerCpu !== undefined && peerCpu > 0 ? `${(cpu / peerCpu).toFixed(2)}×` : '';
-    out.push(`| ${r.result.name} | ${l.rps.toFixed(0)} | ${fixed(l.p50Ms)} | ${fixed(l.p99Ms)} | ${fixed(l.p999Ms)} | ${vs} | ${cpuPer10k(r.result)} | ${cpuPer10k(r.result, 'live thread')} | ${fixed(cpu, 3)} | ${cpuVs} | ${mb(r.result.peakRssBytes)} | ${l.errors} | ${l.non2xx} | ${shadowShare(r.result)} |`);
+    out.push(`| ${r.result.name} | ${l.rps.toFixed(0)} | ${fixed(l.p50Ms)} | ${fixed(l.p99Ms)} | ${fixed(l.p999Ms)} | ${vs} | ${cpuPer10k(r.result)} | ${cpuPer10k(r.result, 'live thread')} | ${fixed(cpu, 3)} | ${cpuVs} | ${mb(r.result.peakRssBytes)} | ${l.errors} | ${l.non2xx} | ${shadowShare(r.result)} | ${fixed(offLiveMsPerCopy(r.result), 3)} |`);
   }
   return out.join('\n');
 }

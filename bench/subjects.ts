@@ -1,6 +1,7 @@
 // What the bench measures: the upstream fleet every case shares, and each subject (direct, the
 // shadowgate modes, the Node and NGINX peers) as one start() that returns a running proxy process.
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LoopDelay } from './child-ipc.js';
 import { ANSWERS, type UpstreamRole } from './fixtures.js';
@@ -95,7 +96,9 @@ export function shadowgateSubject(name: string, mode: ShadowgateMode, workers?: 
     group: 'shadowgate',
     skipReason: () => (main !== undefined ? (existsSync(main) ? undefined : `${main} missing`) : shadowgateBuilt() ? undefined : 'shadowgate not built (dist/src/cli/main.js missing)'),
     async start(env) {
-      const nodeArgs = env.profileDir === undefined ? [...env.nodeArgs] : [...env.nodeArgs, '--cpu-prof', '--cpu-prof-dir', env.profileDir, '--cpu-prof-name', `${name}.cpuprofile`];
+      // No --cpu-prof-name: each thread writes its own file (CPU.<date>.<time>.<pid>.<tid>.<seq>.cpuprofile) into
+      // the case's directory; the run names them <case>.cpuprofile (tid 0, the live thread) and <case>.thread-N.
+      const nodeArgs = env.profileDir === undefined ? [...env.nodeArgs] : [...env.nodeArgs, '--cpu-prof', '--cpu-prof-dir', join(env.profileDir, `${name}.profiles`)];
       const sg = await startShadowgate(mode, env.upstreams, env.dir, { workers: workers ?? env.workers, nodeArgs, name, ...(main !== undefined ? { main } : {}), ...(shadowThreads !== undefined ? { shadowThreads } : {}) });
       const pid = sg.child.pid ?? 0;
       let before: ShadowgateCounters = { loopDelay: undefined, shadowSent: 0, comparisons: 0, dropped: new Map() };

@@ -7,7 +7,7 @@ import type { AnonymizedRequest, ShadowExchange, ShadowResponse, ShadowRole } fr
 import { formatTraceparent, type TraceContext } from '../observe/trace.js';
 import { sendToAll, type Sender } from './dispatch.js';
 import type { PipelineRoute } from './route.js';
-import { sliceKeys } from '../quality/slice-keys.js';
+import { sliceKeys, sliceKeysOfDoc } from '../quality/slice-keys.js';
 
 /** The headers every copy carries: `shadow` is `1` for a live copy, `replay` for a replayed one. */
 export interface CopyMarks {
@@ -72,6 +72,8 @@ export function comparable(ex: ShadowExchange): { exchange: ShadowExchange; stre
  * The copy's slice values (compare.slices, one per path), read from the anonymized request as recorded —
  * before marks and rewrite — so a replayed record falls in the segment its live copy fell in.
  */
-export function sliceKeysOf(route: PipelineRoute, request: AnonymizedRequest): string[] | undefined {
-  return route.slices === undefined ? undefined : sliceKeys(route.slices, request.body);
+export function sliceKeysOf(route: PipelineRoute, request: AnonymizedRequest, doc?: { readonly json: unknown }): string[] | undefined {
+  if (route.slices === undefined) return undefined;
+  // `doc`: the same body parsed once already for the copy (quality/slice-keys.ts jsonDoc).
+  return doc !== undefined ? sliceKeysOfDoc(route.slices, doc.json) : sliceKeys(route.slices, request.body);
 }

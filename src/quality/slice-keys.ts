@@ -38,14 +38,21 @@ function sliceValue(v: unknown): string {
  * the sandbox received: kept fields as they were, a pseudonymized field as its pseudonym.
  */
 export function sliceKeys(paths: SlicePaths, body: Uint8Array): string[] {
-  let doc: unknown;
-  if (body.length > 0) {
-    try {
-      doc = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
-    } catch {
-      doc = undefined;
-    }
+  return sliceKeysOfDoc(paths, jsonDoc(body));
+}
+
+/** A request body as JSON (undefined when empty or not JSON), read as UTF-8 without content decoding. */
+export function jsonDoc(body: Uint8Array): unknown {
+  if (body.length === 0) return undefined;
+  try {
+    return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')) as unknown;
+  } catch {
+    return undefined;
   }
+}
+
+/** The slice keys of a body parsed already (`jsonDoc`), so one parse serves them and the quality features. */
+export function sliceKeysOfDoc(paths: SlicePaths, doc: unknown): string[] {
   return paths.paths.map((segs) => sliceValue(doc === undefined ? undefined : valueAt(doc, segs)));
 }
 

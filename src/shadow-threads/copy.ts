@@ -23,6 +23,7 @@ import { pipelineRoute, type GrpcCodec, type PipelineRoute } from '../pipeline/r
 import { comparable, copyExchange, sendCopy, sliceKeysOf } from '../pipeline/send.js';
 import { seedOf } from '../kernel/hash.js';
 import { observeCopy, threadQuality, type ThreadQuality } from './quality.js';
+import { jsonDoc } from '../quality/slice-keys.js';
 
 /** What a thread holds for one route of one generation: the pipeline's route and the live side's own parts. */
 export interface ThreadRoute extends PipelineRoute {
@@ -118,17 +119,19 @@ export async function processCopy(route: ThreadRoute, dispatcher: Sender, msg: C
   const answers = sent.answers;
   const traceOf = (role: ShadowRole) => traces?.[route.roles.findIndex(([, r]) => r === role)];
   const calls = answers.map((a) => targetCall(a, traceOf(a.role)));
-  const quality = route.quality && observeCopy(route.quality, anonymized.source, request, route.policy === 'none', answers);
+  // Each answer is parsed at most once, for the quality score, the diff, its labels and the dataset's guard
+  // together; the anonymized body once for the quality features and the slice keys (when it has no coding).
+  const parsed = new ParsedAnswers();
+  const doc = (route.quality !== undefined || route.slices !== undefined) && request.headers['content-encoding'] === undefined ? { json: jsonDoc(request.body) } : undefined;
+  const quality = route.quality && observeCopy(route.quality, anonymized.source, request, route.policy === 'none', answers, { ...(doc ? { request: doc } : {}), answers: parsed });
   const base = { id: msg.id, threadId, replacements: anonymized.replacements, calls, ...(live ? { trace: live } : {}), ...(quality ? { quality } : {}) };
   try {
     const ex = copyExchange(route.name, msg.requestId, route.policyId, ts, request, answers);
     // Streamed answers are compared as their assembled text; their token timing travels back beside the diff.
     const { exchange, streamed } = comparable(ex);
     const streams = streamed === undefined ? undefined : observeStreams(streamed.incumbent, streamed.candidate);
-    // Each answer is parsed at most once, for the diff, its labels and the dataset's guard together.
-    const parsed = new ParsedAnswers();
     const diff = route.rules ? diffExchange(exchange, route.rules, { gate: route.gate, maxSampleBytes: route.cfg.compare.maxSampleBytes, parsed }) : undefined;
-    const slices = diff === undefined ? undefined : sliceKeysOf(route, request);
+    const slices = diff === undefined ? undefined : sliceKeysOf(route, request, doc);
     const withSlices = slices === undefined ? base : { ...base, slices };
     const withStreams = streams === undefined ? withSlices : { ...withSlices, streams };
     if (!route.record) return diff ? { ...withStreams, diff } : withStreams;

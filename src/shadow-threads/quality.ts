@@ -5,6 +5,7 @@
 import type { RouteConfig } from '../config/schema.js';
 import type { AnonymizedRequest, RawRequest, ShadowResponse } from '../exchange.js';
 import { decodeContent, isBodyFailure } from '../anonymize/body-decode.js';
+import { NOT_JSON, type ParsedAnswers } from '../compare/diff.js';
 import { compileLabelPath, type Segment } from '../kernel/json-path.js';
 import { compileFeatures, observeFeatures, predictionValue, type CompiledFeature, type QualityObservation } from '../quality/index.js';
 
@@ -37,12 +38,19 @@ function json(body: Buffer, encoding: string | undefined, maxBytes: number): unk
   }
 }
 
+/** What the rest of the copy parsed already: the anonymized body (`jsonDoc`, identity coding) and the answers. */
+export interface SharedParses {
+  readonly request?: { readonly json: unknown };
+  readonly answers?: ParsedAnswers;
+}
+
 /**
  * One copy's observation. `source` is the request before the policy (decoded for gRPC): it is only asked
- * whether a value changed; `kept` (policy none: raw synthetic traffic) skips that question.
+ * whether a value changed; `kept` (policy none: raw synthetic traffic) skips that question. `shared`: the
+ * parses the diff and the slice keys make of the same bodies, so each body is parsed once per copy.
  */
-export function observeCopy(q: ThreadQuality, source: RawRequest, request: AnonymizedRequest, kept: boolean, answers: readonly ShadowResponse[]): QualityObservation | undefined {
-  const body = json(request.body, header(request.headers, 'content-encoding'), q.maxBytes);
+export function observeCopy(q: ThreadQuality, source: RawRequest, request: AnonymizedRequest, kept: boolean, answers: readonly ShadowResponse[], shared: SharedParses = {}): QualityObservation | undefined {
+  const body = shared.request !== undefined ? shared.request.json : json(request.body, header(request.headers, 'content-encoding'), q.maxBytes);
   if (body === undefined) return undefined;
   const before = kept ? undefined : json(source.body, header(source.headers, 'content-encoding'), q.maxBytes);
   // A source that does not parse (another charset, say) cannot vouch for a kept value: everything is a shape then.
@@ -50,10 +58,20 @@ export function observeCopy(q: ThreadQuality, source: RawRequest, request: Anony
   if (q.score === undefined) return { features };
   const scoreOf = (role: string) => {
     const a = answers.find((r) => r.role === role && r.error === undefined);
-    const v = a === undefined ? undefined : predictionValue(json(a.body, a.headers['content-encoding'], q.maxBytes), q.score!);
+    const v = a === undefined ? undefined : predictionValue(answerJson(a, q.maxBytes, shared.answers), q.score!);
     return typeof v === 'number' ? v : undefined;
   };
   const inc = scoreOf('incumbent');
   const cand = scoreOf('candidate');
   return inc === undefined || cand === undefined ? { features } : { features, scores: [inc, cand] };
+}
+
+/** An answer as JSON: the diff's parse when it has one of the same bytes (no content coding), else its own. */
+function answerJson(a: ShadowResponse, maxBytes: number, parsed: ParsedAnswers | undefined): unknown {
+  const encoding = a.headers['content-encoding'];
+  if (parsed !== undefined && encoding === undefined) {
+    const tree = parsed.of(a);
+    if (tree !== NOT_JSON) return tree;
+  }
+  return json(a.body, encoding, maxBytes);
 }

@@ -1,8 +1,11 @@
 // The bench's pure parts: the quick-run verdict, the table's handling of skipped and failed cases,
 // ratios against peers, and self-time attribution from a V8 cpuprofile.
 import { describe, expect, it } from 'vitest';
-import { caseTable, cpuPer10k, mirroredShare, peerRatios, quickProblems, targetRows, targetTable, type CaseResult } from '../../bench/report.js';
-import { hotSpots, type CpuProfile } from '../../bench/profile.js';
+import { caseTable, cpuPer10k, mirroredShare, offLiveMsPerCopy, peerRatios, quickProblems, targetRows, targetTable, type CaseResult } from '../../bench/report.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hotSpots, shiftWindow, threadProfiles, type CpuProfile } from '../../bench/profile.js';
+import { removeTempDir, tempDir } from '../helpers/run.js';
 import { sumMetric } from '../../bench/shadowgate.js';
 import { fittedGrowth, pacedTable } from '../../bench/sections.js';
 
@@ -60,6 +63,27 @@ describe('hotSpots', () => {
   });
 });
 
+describe('threadProfiles', () => {
+  it('tells the live thread (tid 0) from the shadow threads by node\'s default file names', () => {
+    const dir = tempDir('sg-profiles-');
+    try {
+      for (const f of ['CPU.20261208.005431.18233.0.001.cpuprofile', 'CPU.20261208.005433.18233.1.002.cpuprofile', 'CPU.20261208.005433.18233.3.003.cpuprofile', 'notes.txt']) writeFileSync(join(dir, f), '{}');
+      const found = threadProfiles(dir);
+      expect(found.live).toBe(join(dir, 'CPU.20261208.005431.18233.0.001.cpuprofile'));
+      expect(found.threads.map((t) => t.tid)).toEqual([1, 3]);
+      expect(threadProfiles(join(dir, 'absent'))).toEqual({ live: undefined, threads: [] });
+    } finally {
+      removeTempDir(dir);
+    }
+  });
+
+  it('moves the measured window onto a thread that started later', () => {
+    const at = (startTime: number): CpuProfile => ({ nodes: [], samples: [], timeDeltas: [], startTime });
+    // The thread's profile starts 2,500 ms after the process's: the same instants are 2,500 ms earlier on it.
+    expect(shiftWindow({ fromMs: 8000, toMs: 14000 }, at(1_000_000), at(3_500_000))).toEqual({ fromMs: 5500, toMs: 11500 });
+  });
+});
+
 describe('sumMetric', () => {
   it('sums every label set of one family and no family that merely shares its prefix', () => {
     const text = [
@@ -102,6 +126,9 @@ describe('CPU per 10,000 requests and the paced table', () => {
     expect(table).toContain('Offered 2000 req/s over 64 connections.');
     expect(table).toContain('| shadowgate-shadow | 2000 | 1.0 | 12.0 | 24.0 | 1.50× nginx-mirror | 5.00 | 2.50 |');
     expect(table).toContain('| nginx-mirror | 2000 | 1.0 | 8.0 | 16.0 |  | 1.00 | n/a |');
+    // 1.5 s off the live thread over 1,500 copies mirrored (3,000 calls): 1 ms a copy.
+    expect(offLiveMsPerCopy({ ...ours, extra: { shadowSent: 3000 } })).toBe(1);
+    expect(offLiveMsPerCopy(ours)).toBeUndefined();
   });
 });
 
