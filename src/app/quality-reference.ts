@@ -67,3 +67,13 @@ export async function readQualityReference(config: Config, index: number): Promi
     throw refuse(err instanceof Error ? err.message : String(err));
   }
 }
+
+/** check-config: every route's reference dataset read as serve reads it at start; one line per refusal. */
+export async function checkQualityReferences(config: Config): Promise<string[]> {
+  const out: string[] = [];
+  for (const [i, r] of config.routes.entries()) {
+    if (r.quality?.reference === undefined || r.shadow === undefined) continue;
+    await readQualityReference(config, i).catch((err: unknown) => { out.push(err instanceof Error ? err.message : String(err)); });
+  }
+  return out;
+}

@@ -65,6 +65,13 @@ async function main(argv: string[]): Promise<number> {
       const inUse = config.routes.flatMap((r) => (r.shadow?.policy && r.shadow.policy !== 'none' ? [r.shadow.policy] : []));
       createAnonymizer(config.anonymize, inUse);
       if (gateRefused(file, (await import('../app/start-gate.js')).startGate(config))) return 2;
+      // quality.reference.dataset: each file verified against its manifest and read, as serve does at start.
+      const { checkQualityReferences } = await import('../app/quality-reference.js');
+      const refused = await checkQualityReferences(config);
+      if (refused.length > 0) {
+        io.stderr.write(`${refused.map((r) => `${file}: ${r}`).join('\n')}\n${file}: invalid configuration (${plural(refused.length, 'problem')})\n`);
+        return 1;
+      }
       io.stdout.write(`${file}: ok (${plural(config.routes.length, 'route')}, ${plural(Object.keys(config.upstreams).length, 'upstream')})\n`);
       return 0;
     }

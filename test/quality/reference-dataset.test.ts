@@ -16,6 +16,7 @@ import { manifestPath, scanRecords, writeManifest } from '../../src/dataset/mani
 import { TrafficGenerator } from '../../src/demo/traffic.js';
 import { silentLogger } from '../../src/observe/log.js';
 import { send, sendMany, startFromYaml, TEST_KEY } from '../helpers/app.js';
+import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/run.js';
 import { json, startUpstream, type TestUpstream } from '../helpers/upstream.js';
 
@@ -154,8 +155,21 @@ it('refuses to start on a changed byte in the reference file, or a file without 
   const digit = text[at]!;
   writeFileSync(recorded, text.slice(0, at) + (digit === '1' ? '2' : '1') + text.slice(at + 1));
   await expect(start()).rejects.toThrow(/^routes\[0\]\.quality\.reference\.dataset \(.*shadow\.jsonl\): dataset file .*shadow\.jsonl refused: its SHA-256 .* does not match its manifest's .*: the file was changed$/);
+  // check-config reads it as serve does (the real CLI).
+  const file = join(dir, 'shadowgate.yaml');
+  writeFileSync(file, yaml(route('steady', fromDataset)));
+  const checked = await runCli(['check-config', '--config', file], { env: { SHADOWGATE_KEY: TEST_KEY } });
+  expect(checked.code).toBe(1);
+  expect(checked.stderr).toMatch(/^.*shadowgate\.yaml: routes\[0\]\.quality\.reference\.dataset \(.*\): dataset file .* refused: its SHA-256 .* the file was changed$/m);
+
+  // A reload that adds a reference the process cannot verify: the configuration is in force, the gate closed with the reason.
+  const gw = await startFromYaml(yaml(route('steady')));
+  open.push(gw);
+  expect(await gw.app.reload(config())).toEqual({ ok: true });
+  await expect.poll(async () => (await reportOf(gw, 'steady'))?.gate.reasons[0], { timeout: 30_000 }).toMatch(/^data quality: the reference dataset was refused: routes\[0\]\.quality\.reference\.dataset .* the file was changed$/);
 
   writeFileSync(recorded, text);
+  expect((await runCli(['check-config', '--config', file], { env: { SHADOWGATE_KEY: TEST_KEY } })).code).toBe(0);
   rmSync(manifestPath(recorded));
   await expect(start()).rejects.toThrow(/^routes\[0\]\.quality\.reference\.dataset \(.*\): dataset file .* has no manifest beside it/);
 });
