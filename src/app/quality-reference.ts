@@ -4,9 +4,10 @@
 // with record.encryption's keys; the first `referenceSize` records of the route become the reference,
 // each observed as the shadow thread observed the copy live (the record's `features` say which values
 // the policy replaced), so the profile equals the one the same traffic builds live.
+import { existsSync } from 'node:fs';
 import type { Config, RouteConfig } from '../config/schema.js';
 import { loadDataKeys } from '../dataset/crypt.js';
-import { checkManifest } from '../dataset/manifest.js';
+import { manifestPath } from '../dataset/manifest.js';
 import { readDataset, resolveDatasetPaths } from '../dataset/reader.js';
 import { decodeBody } from '../dataset/record.js';
 import { ShadowgateError } from '../errors.js';
@@ -32,8 +33,9 @@ export async function readQualityReference(config: Config, index: number): Promi
   const verifiers = config.ledger ? ledgerVerifiers(config.ledger) : [];
   try {
     const { files } = await resolveDatasetPaths([ref.dataset]);
-    // Every file is verified before any record is read (readDataset checks each again as it opens it).
-    for (const f of files) if ((await checkManifest(f, verifiers)) === undefined && ref.requireManifest) throw refuse(`dataset file ${f} has no manifest beside it (not sealed; requireManifest: false to use it anyway)`);
+    // Sealed files only (unless requireManifest: false); readDataset verifies each file against its manifest
+    // (digest, and signature with a ledger key) before any of its records comes out.
+    if (ref.requireManifest) for (const f of files) if (!existsSync(manifestPath(f))) throw refuse(`dataset file ${f} has no manifest beside it (not sealed; requireManifest: false to use it anyway)`);
     const rows: { features: Observed[]; ts: number }[] = [];
     const used = new Set<string>();
     let skipped = 0;
