@@ -173,3 +173,27 @@ it('refuses to start on a changed byte in the reference file, or a file without 
   rmSync(manifestPath(recorded));
   await expect(start()).rejects.toThrow(/^routes\[0\]\.quality\.reference\.dataset \(.*\): dataset file .* has no manifest beside it/);
 });
+
+it('reads its reference from rotated files as the writer seals them (gzip, encrypted, manifests), through a glob', async () => {
+  const rec = join(dir, 'sealed', 'shadow.jsonl');
+  const dataKey = Buffer.alloc(32, 7).toString('base64');
+  const recording = `record: { path: ${rec}, maxFileBytes: 64kb, gzip: true, manifest: true, encryption: { keyId: k1, key: "${dataKey}" } }`;
+  const recorder = await startFromYaml(yaml(route('predict'), recording));
+  open.push(recorder);
+  // Enough copies that the rotated files hold the reference (the active file, not sealed, is left out by the glob).
+  const live = (await feed(recorder, { predict: new TrafficGenerator(21) }, (q) => q.reference.rows >= REFERENCE && q.window.rows >= 200)).predict!;
+  await recorder.close();
+  open.pop();
+
+  const sealed = `\n      reference: { dataset: "${join(dir, 'sealed', 'shadow-*.jsonl.gz')}", route: predict }`;
+  const gw = await startFromYaml(yaml(route('steady', sealed), `record: { path: ${join(dir, 'other', 'shadow.jsonl')}, enabled: false, encryption: { keyId: k1, key: "${dataKey}" } }`));
+  open.push(gw);
+  const before = (await reportOf(gw, 'steady'))!;
+  expect(before.reference.rows).toBe(REFERENCE);
+  expect(before.reference.dataset!.length).toBeGreaterThan(1);
+  expect(before.reference.dataset!.every((f) => f.endsWith('.jsonl.gz'))).toBe(true);
+  const later = new TrafficGenerator(21);
+  for (let i = 0; i < 3000; i++) later.next();
+  const after = (await feed(gw, { steady: later }, (q) => q.window.rows >= 150)).steady!;
+  expect(profile(after)).toEqual(profile(live));
+}, 240_000);
