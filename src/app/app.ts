@@ -34,6 +34,7 @@ import { GrpcChannels } from '../grpc/channels.js';
 import { grpcMethods, liveGrpc } from '../grpc/route.js';
 import type { StreamReport } from '../compare/stream-book.js';
 import { QualityBook } from '../quality/index.js';
+import { readQualityReference } from './quality-reference.js';
 import { sliceMetricRows, type SliceReport } from '../quality/slices.js';
 import { RouteResults } from './route-results.js';
 import { exposedGc, fullGc, idleGcOptions, mb, startIdleGc, type IdleGcOptions } from '../observe/idle-gc.js';
@@ -253,6 +254,8 @@ export class Shadowgate {
   /** Binds the proxy (and the admin API), then serves. */
   async listen(): Promise<void> {
     const cfg = this.gen.config;
+    // quality.reference.dataset: a reference that cannot be read (or fails its manifest) refuses the start.
+    await this.loadQualityReferences(cfg, true);
     // The fleet's state first: no request is served on a weight the fleet has already changed.
     await this.backend.start({ routing: this.routing, log: this.log, evidence: () => this.evidence() });
     this.shadowThreads.start(cfg, this.gen.generation);
@@ -301,12 +304,35 @@ export class Shadowgate {
         // A route the reload removed takes its comparison with it: report(route) no longer answers for it.
         this.gen = gen;
         this.quality.keep(config.routes.map((r) => r.name));
+        void this.loadQualityReferences(config, false);
         // In the same turn as the swap: every copy of the new generation reaches a thread after its config.
         this.shadowThreads.configure(config, gen.generation);
         this.applyRecording(config);
         this.retire(previous, gen);
       };
     });
+  }
+
+  /**
+   * quality.reference.dataset: reads the reference of each route that waits for its dataset
+   * (src/app/quality-reference.ts). At start a refusal throws; after a reload it closes the route's gate
+   * with the reason (the configuration is already in force).
+   */
+  private async loadQualityReferences(config: Config, strict: boolean): Promise<void> {
+    for (const [i, r] of config.routes.entries()) {
+      const quality = r.quality?.reference === undefined ? undefined : this.quality.forRoute(r);
+      if (quality === undefined || !quality.awaitingReference) continue;
+      try {
+        const ref = await readQualityReference(config, i);
+        quality.learnReference(ref.rows, ref.files);
+        this.log.info({ route: r.name, files: ref.files, rows: ref.rows.length }, 'quality reference read from the dataset');
+      } catch (err) {
+        if (strict) throw err;
+        const why = errorSummary(err).message;
+        quality.refuseReference(`the reference dataset was refused: ${why}`);
+        this.log.error({ route: r.name, err: why }, 'quality reference refused');
+      }
+    }
   }
 
   /** A new certificate (the files are re-read on every reload) serves new connections; the protocol stays. */

@@ -55,7 +55,11 @@ export class RouteResults {
     if (comparer && result.diff) {
       const outcome = comparer.recordDiff(result.diff, Date.now());
       const cfg = this.route.shadow!.compare.slices;
-      if (cfg !== undefined && result.slices) (this.slices ??= new SliceBook(cfg)).record(result.slices, result.diff);
+      if (cfg !== undefined && result.slices) {
+        // Over the comparer's rolling window, as the report's verdict and an experiment's criteria are (docs/slices.md).
+        const w = this.route.shadow!.compare.window;
+        (this.slices ??= new SliceBook(cfg, { lengthMs: w.length, bucketMs: w.bucket })).record(result.slices, result.diff, Date.now());
+      }
       observeComparison(this.sinks.metrics, this.route.name, outcome, (this.labels.tracker ??= new FieldLabelTracker(this.route.shadow!.compare)));
     }
     const w = this.sinks.writer();
@@ -69,16 +73,16 @@ export class RouteResults {
     const c = this.comparer;
     if (c === undefined) return undefined;
     const report = this.book !== undefined ? { ...c.report(nowMs), streams: this.book.report() } : c.report(nowMs);
-    return this.slices !== undefined ? { ...report, slices: this.slices.report() } : report;
+    return this.slices !== undefined ? { ...report, slices: this.slices.report(nowMs) } : report;
   }
 
   /** compare.slices: the table's report (metrics) and snapshot (a fleet's evidence), once a segment was recorded. */
-  sliceReport(): SliceReport | undefined {
-    return this.slices?.report();
+  sliceReport(nowMs = Date.now()): SliceReport | undefined {
+    return this.slices?.report(nowMs);
   }
 
-  sliceSnapshot(): SliceSnapshot | undefined {
-    return this.slices?.snapshot();
+  sliceSnapshot(nowMs = Date.now()): SliceSnapshot | undefined {
+    return this.slices?.snapshot(nowMs);
   }
 
   snapshot(): ComparerSnapshot | undefined {

@@ -41,6 +41,7 @@ async function main(argv: string[]): Promise<number> {
     case 'serve': {
       const file = configOption('serve', args);
       const config = (await import('../config/load.js')).loadConfigFile(file);
+      if (gateRefused(file, (await import('../app/start-gate.js')).startGate(config))) return 2;
       const { startShadowgate } = await import('../app/app.js');
       if (config.server.workers > 1) {
         const { serveCluster } = await import('../app/primary.js');
@@ -63,6 +64,14 @@ async function main(argv: string[]): Promise<number> {
       const { createAnonymizer } = await import('../anonymize/index.js');
       const inUse = config.routes.flatMap((r) => (r.shadow?.policy && r.shadow.policy !== 'none' ? [r.shadow.policy] : []));
       createAnonymizer(config.anonymize, inUse);
+      if (gateRefused(file, (await import('../app/start-gate.js')).startGate(config))) return 2;
+      // quality.reference.dataset: each file verified against its manifest and read, as serve does at start.
+      const { checkQualityReferences } = await import('../app/quality-reference.js');
+      const refused = await checkQualityReferences(config);
+      if (refused.length > 0) {
+        io.stderr.write(`${refused.map((r) => `${file}: ${r}`).join('\n')}\n${file}: invalid configuration (${plural(refused.length, 'problem')})\n`);
+        return 1;
+      }
       io.stdout.write(`${file}: ok (${plural(config.routes.length, 'route')}, ${plural(Object.keys(config.upstreams).length, 'upstream')})\n`);
       return 0;
     }
@@ -162,6 +171,13 @@ main(process.argv.slice(2)).then(
  */
 function configErrorText(err: ConfigError, file: string | undefined): string {
   return `${err.located.join('\n')}\n${file ?? 'configuration'}: invalid configuration (${plural(err.located.length, 'problem')})\n`;
+}
+
+/** The experiment gate's refusals of a starting configuration (`file: path: problem`, then the count): true when refused. */
+function gateRefused(file: string, refused: readonly string[]): boolean {
+  if (refused.length === 0) return false;
+  io.stderr.write(`${refused.map((r) => `${file}: ${r}`).join('\n')}\n${file}: the experiment gate refuses to start with this configuration (${plural(refused.length, 'problem')}) (SG_ERR_EXPERIMENT_GATE)\n`);
+  return true;
 }
 
 /** The --config (-c) value of a command line, for the error report's last line. */

@@ -32,7 +32,16 @@ export interface DatasetRecord {
   readonly policy: string;
   readonly request: DatasetRequest;
   readonly responses: Readonly<Partial<Record<ShadowRole, DatasetResponse>>>;
+  /**
+   * routes[].quality: for each configured feature path, whether the policy kept the value the body holds
+   * or replaced it — what the live quality extractor saw, so a dataset can be a quality reference
+   * (docs/quality.md). Absent when the route had no `quality:` (or the body was not JSON).
+   */
+  readonly features?: Readonly<Record<string, FeatureMode>>;
 }
+
+/** A feature's value as the policy left it: kept (profiled by value) or replaced (by shape only). */
+export type FeatureMode = 'kept' | 'replaced';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -57,8 +66,8 @@ function datasetResponse(r: ShadowResponse): DatasetResponse {
     : { status: r.status, latencyMs, ...encodeBody(r.body), error: r.error };
 }
 
-/** Builds the record of one exchange. The caller guarantees the exchange passed the leak guard. */
-export function toDatasetRecord(ex: ShadowExchange): DatasetRecord {
+/** Builds the record of one exchange (with its quality features' modes). The caller guarantees the exchange passed the leak guard. */
+export function toDatasetRecord(ex: ShadowExchange, features?: Readonly<Record<string, FeatureMode>>): DatasetRecord {
   const responses: Partial<Record<ShadowRole, DatasetResponse>> = {};
   for (const role of SHADOW_ROLES) {
     const r = ex.responses[role];
@@ -71,6 +80,7 @@ export function toDatasetRecord(ex: ShadowExchange): DatasetRecord {
     policy: ex.policyId,
     request: { method: ex.request.method, path: ex.request.url, headers: { ...ex.request.headers }, ...encodeBody(ex.request.body) },
     responses,
+    ...(features !== undefined ? { features } : {}),
   };
 }
 
@@ -133,6 +143,9 @@ export function checkRecord(value: unknown): { record: DatasetRecord } | { probl
     if (!(SHADOW_ROLES as readonly string[]).includes(role)) return malformed(`unknown response role "${role}"`);
     const p = responseProblem(r);
     if (p) return malformed(`"responses.${role}" ${p}`);
+  }
+  if (value.features !== undefined && (!isObj(value.features) || !Object.values(value.features).every((m) => m === 'kept' || m === 'replaced'))) {
+    return malformed('"features" is not an object of "kept" / "replaced"');
   }
   return { record: value as unknown as DatasetRecord };
 }

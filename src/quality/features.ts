@@ -49,11 +49,35 @@ export function shapeOf(v: unknown): Shape {
  * (raw synthetic traffic under `policy: none`).
  */
 export function observeFeatures(features: readonly CompiledFeature[], anonymized: unknown, source: unknown): Observed[] {
+  return observeWith(features, anonymized, source === undefined ? undefined : (f, v) => valueAt(source, f.segs) !== v);
+}
+
+/**
+ * The observations of one recorded request (quality.reference.dataset): as observeFeatures saw the copy
+ * live, the record's `features` saying which values the policy replaced. `replaced` undefined: every field
+ * was kept (policy none).
+ */
+export function observeRecorded(features: readonly CompiledFeature[], anonymized: unknown, replaced: ReadonlySet<string> | undefined): Observed[] {
+  return observeWith(features, anonymized, replaced === undefined ? undefined : (f) => replaced.has(f.path));
+}
+
+/** Whether each feature's value was kept or replaced, as the observations say (a dataset record's `features`). */
+export function featureModes(features: readonly CompiledFeature[], observed: readonly Observed[]): Record<string, 'kept' | 'replaced'> {
+  const out: Record<string, 'kept' | 'replaced'> = {};
+  features.forEach((f, i) => {
+    const o = observed[i];
+    // A scalar's shape is a value the policy replaced (an object or array is a shape as it is).
+    out[f.path] = o !== null && typeof o === 'object' && (o.t === 'string' || o.t === 'number' || o.t === 'boolean') ? 'replaced' : 'kept';
+  });
+  return out;
+}
+
+function observeWith(features: readonly CompiledFeature[], anonymized: unknown, changed: ((f: CompiledFeature, v: unknown) => boolean) | undefined): Observed[] {
   return features.map((f) => {
     const v = valueAt(anonymized, f.segs);
     if (v === undefined || v === null) return null;
     if (typeof v === 'object') return shapeOf(v);
-    if (source !== undefined && valueAt(source, f.segs) !== v) return shapeOf(v);
+    if (changed !== undefined && changed(f, v)) return shapeOf(v);
     if (typeof v === 'number') return Number.isFinite(v) ? v : shapeOf(v);
     if (typeof v === 'string') return v.length > MAX_CATEGORY_CHARS ? v.slice(0, MAX_CATEGORY_CHARS) : v;
     return v as boolean;

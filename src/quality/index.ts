@@ -1,6 +1,6 @@
 // Data quality and drift of a route's inputs (docs/quality.md): a pure engine like compare/ — the shadow
 // threads observe features on the anonymized copy, the live thread keeps one RouteQuality per route.
-export { compileFeatures, observeFeatures, predictionValue, shapeOf, MAX_CATEGORY_CHARS, type CompiledFeature, type Observed, type Shape, type ValueType } from './features.js';
+export { compileFeatures, observeFeatures, observeRecorded, featureModes, predictionValue, shapeOf, MAX_CATEGORY_CHARS, type CompiledFeature, type Observed, type Shape, type ValueType } from './features.js';
 export {
   RouteQuality, SMALL_REFERENCE_ROWS, type FeatureDrift, type FeatureReport, type PredictionDrift, type QualityAlert, type QualityCheck,
   type QualityObservation, type QualityReport,

@@ -84,7 +84,11 @@ export interface PredictionDrift {
 export interface QualityReport {
   /** learning: the reference is being learned; waiting: too few copies in the window; ok; alert. */
   readonly status: 'learning' | 'waiting' | 'ok' | 'alert';
-  readonly reference: { readonly rows: number; readonly size: number; readonly regime: 'small' | 'large'; readonly fromMs: number | null; readonly toMs: number | null };
+  readonly reference: {
+    readonly rows: number; readonly size: number; readonly regime: 'small' | 'large'; readonly fromMs: number | null; readonly toMs: number | null;
+    /** quality.reference.dataset: the files the reference was read from (from/to are then its records' times). */
+    readonly dataset?: readonly string[];
+  };
   readonly window: { readonly rows: number; readonly size: number; readonly minRows: number };
   readonly checkedAt: number | null;
   readonly thresholds: { readonly driftThreshold: number; readonly pValue: number; readonly pValuePerFeature: number; readonly psi: number };
@@ -378,28 +382,61 @@ export class RouteQuality {
   private last: { at: number; alerts: QualityAlert[]; features: FeatureReport[]; predictions: PredictionDrift[] } | undefined;
   private readonly labels: PredictionRing;
   private readonly scores: PredictionRing;
+  /**
+   * quality.reference.dataset: why the reference is not there yet (being read, or the dataset was refused);
+   * live copies are not observed until learnReference took the recorded rows. Undefined: learning live.
+   */
+  private awaiting: string | undefined;
+  /** Where the reference came from: the dataset's files, when it was read from one. */
+  private referenceFiles: readonly string[] | undefined;
 
   constructor(readonly route: string, readonly cfg: QualityConfig) {
     this.features = compileFeatures(cfg.features);
     this.tracks = this.features.map((f) => new FeatureTrack(f, cfg, seedOf(`${route}\u0000${f.path}`)));
     this.labels = new PredictionRing(cfg.windowSize);
     this.scores = new PredictionRing(cfg.windowSize);
+    if (cfg.reference !== undefined) this.awaiting = `the reference is being read from the dataset ${cfg.reference.dataset}`;
   }
 
   get learning(): boolean {
-    return this.referenceRows < this.cfg.referenceSize;
+    return this.awaiting !== undefined || this.referenceRows < this.cfg.referenceSize;
+  }
+
+  /** Whether the reference waits for its dataset (quality.reference.dataset) and none was given yet. */
+  get awaitingReference(): boolean {
+    return this.awaiting !== undefined && this.referenceRows === 0;
+  }
+
+  /**
+   * The reference from a recorded dataset: exactly `referenceSize` rows (each recorded copy's observations,
+   * in record order, with its timestamp), learned as the same copies are learned live. Then live copies watch.
+   */
+  learnReference(rows: readonly { readonly features: readonly Observed[]; readonly ts: number }[], files: readonly string[]): void {
+    if (rows.length !== this.cfg.referenceSize || this.referenceRows > 0) throw new Error(`quality reference of ${this.route}: ${rows.length} rows for a reference of ${this.cfg.referenceSize}`);
+    for (const r of rows) this.learn(r.features, r.ts);
+    this.awaiting = undefined;
+    this.referenceFiles = files;
+  }
+
+  /** The dataset could not be read or was refused: the reference stays unlearned and the gate closed with this reason. */
+  refuseReference(why: string): void {
+    if (this.referenceRows === 0) this.awaiting = why;
+  }
+
+  private learn(features: readonly Observed[], nowMs: number): void {
+    for (let i = 0; i < this.tracks.length; i++) this.tracks[i]!.learn(features[i]!);
+    this.referenceFrom ??= nowMs;
+    this.referenceTo = nowMs;
+    if (++this.referenceRows === this.cfg.referenceSize) for (const t of this.tracks) t.freeze();
   }
 
   /** One copy's inputs (and, when compared, the two answers' labels). Cheap: a check runs every `checkEvery` copies. */
   observe(obs: QualityObservation, nowMs: number, labels?: readonly [string, string]): void {
-    if (obs.features.length !== this.tracks.length) return;
+    if (obs.features.length !== this.tracks.length || this.awaiting !== undefined) return;
     if (labels !== undefined) this.labels.add(labels[0], labels[1]);
     if (obs.scores !== undefined) this.scores.add(obs.scores[0], obs.scores[1]);
     if (this.learning) {
-      for (let i = 0; i < this.tracks.length; i++) this.tracks[i]!.learn(obs.features[i]!);
-      this.referenceFrom ??= nowMs;
-      this.referenceTo = nowMs;
-      if (++this.referenceRows === this.cfg.referenceSize) for (const t of this.tracks) t.freeze();
+      this.learn(obs.features, nowMs);
       return;
     }
     for (let i = 0; i < this.tracks.length; i++) this.tracks[i]!.watch(obs.features[i]!, this.cfg.windowSize);
@@ -483,12 +520,16 @@ export class RouteQuality {
     const alerts = learning ? [] : this.last?.alerts ?? [];
     const status = learning ? 'learning' : waiting ? 'waiting' : alerts.length > 0 ? 'alert' : 'ok';
     const reasons: string[] = [];
-    if (learning) reasons.push(`data quality: the reference is being learned (${this.referenceRows} of ${this.cfg.referenceSize} copies)`);
+    if (this.awaiting !== undefined) reasons.push(`data quality: ${this.awaiting}`);
+    else if (learning) reasons.push(`data quality: the reference is being learned (${this.referenceRows} of ${this.cfg.referenceSize} copies)`);
     else if (waiting) reasons.push(`data quality: ${this.windowRows} copies in the window since the reference, ${this.minWindow} needed`);
     for (const a of alerts) reasons.push(`${a.check === 'drift' ? 'inputs drifted' : 'data quality'}: ${a.message} since ${hhmm(a.since)} UTC`);
     return {
       status,
-      reference: { rows: this.referenceRows, size: this.cfg.referenceSize, regime: this.small ? 'small' : 'large', fromMs: this.referenceFrom, toMs: this.referenceTo },
+      reference: {
+        rows: this.referenceRows, size: this.cfg.referenceSize, regime: this.small ? 'small' : 'large', fromMs: this.referenceFrom, toMs: this.referenceTo,
+        ...(this.referenceFiles !== undefined ? { dataset: this.referenceFiles } : {}),
+      },
       window: { rows: this.windowRows, size: this.cfg.windowSize, minRows: this.minWindow },
       checkedAt: this.last?.at ?? null,
       thresholds: { driftThreshold: this.cfg.driftThreshold, pValue: this.cfg.pValue, pValuePerFeature: this.pPerFeature, psi: this.cfg.psiThreshold },

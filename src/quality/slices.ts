@@ -195,6 +195,8 @@ export interface SliceReport {
   readonly tested: number;
   readonly paths: readonly SlicePathReport[];
   readonly flagged: readonly FlaggedSlice[];
+  /** Counted over the comparer's rolling window (the live route); absent: every exchange given (replay, since start). */
+  readonly window?: SliceWindow;
 }
 
 /**
@@ -240,27 +242,56 @@ const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 const points = (x: number): string => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
 
 /** One route's slice table: bounded (top-k shown of at most 4×k tracked values per path), fed on the live thread. */
+/** The comparer's rolling window (compare.window): the span a windowed SliceBook counts over, in buckets. */
+export interface SliceWindow { readonly lengthMs: number; readonly bucketMs: number }
+
+function emptyTables(cfg: SlicesConfig): PathTable[] {
+  return cfg.paths.map((p) => ({
+    path: p.path, topK: p.topK, capacity: Math.min(MAX_TRACKED, TRACKED_PER_SHOWN * p.topK),
+    values: new Map(), overflow: emptyCell(), total: emptyCell(),
+  }));
+}
+
+function addTables(into: readonly PathTable[], from: readonly PathTable[]): void {
+  from.forEach((f, i) => {
+    const t = into[i]!;
+    for (const [value, cell] of f.values) {
+      let c = t.values.get(value);
+      if (c === undefined && t.values.size < t.capacity) t.values.set(value, (c = emptyCell()));
+      addCell(c ?? t.overflow, cell);
+    }
+    addCell(t.overflow, f.overflow);
+    addCell(t.total, f.total);
+  });
+}
+
+/**
+ * A route's slice table. Without a window (replay, a fleet's merge) it counts every exchange it is given;
+ * with one (the live route: compare.window) it counts the exchanges of the comparer's rolling window, one
+ * table per bucket, the report merging the buckets still inside it (docs/slices.md "Over the window").
+ */
 export class SliceBook {
-  private readonly tables: PathTable[];
+  /** Since start, or the current bucket's (windowed). */
+  private tables: PathTable[];
+  /** Windowed: the buckets by index (time / bucketMs), oldest first; the last one is `tables`. */
+  private readonly buckets = new Map<number, PathTable[]>();
   private version = 0;
-  private cached: { version: number; report: SliceReport } | undefined;
+  private cached: { version: number; oldest: number; report: SliceReport } | undefined;
 
-  constructor(readonly cfg: SlicesConfig) {
-    this.tables = cfg.paths.map((p) => ({
-      path: p.path, topK: p.topK, capacity: Math.min(MAX_TRACKED, TRACKED_PER_SHOWN * p.topK),
-      values: new Map(), overflow: emptyCell(), total: emptyCell(),
-    }));
+  constructor(readonly cfg: SlicesConfig, private readonly window?: SliceWindow) {
+    this.tables = emptyTables(cfg);
   }
 
-  /** One exchange: its slice keys (one per path, from the shadow thread) and its diff. */
-  record(keys: readonly string[], d: ExchangeDiff): void {
-    this.observe(keys, observationOf(d));
+  /** One exchange: its slice keys (one per path, from the shadow thread) and its diff; `nowMs` places it in the window. */
+  record(keys: readonly string[], d: ExchangeDiff, nowMs = 0): void {
+    this.observe(keys, observationOf(d), nowMs);
   }
 
-  observe(keys: readonly string[], o: SliceObservation): void {
+  observe(keys: readonly string[], o: SliceObservation, nowMs = 0): void {
     this.version++;
-    for (let i = 0; i < this.tables.length; i++) {
-      const t = this.tables[i]!;
+    const tables = this.window === undefined ? this.tables : this.bucketAt(nowMs);
+    for (let i = 0; i < tables.length; i++) {
+      const t = tables[i]!;
       const key = (keys[i] ?? MISSING).slice(0, MAX_SLICE_VALUE_CHARS);
       let c = t.values.get(key);
       if (c === undefined && t.values.size < t.capacity) t.values.set(key, (c = emptyCell()));
@@ -269,11 +300,37 @@ export class SliceBook {
     }
   }
 
-  /** The table as bounded plain JSON (a fleet's processes publish it with their comparer snapshots). */
-  snapshot(): SliceSnapshot {
+  /** The first bucket index still inside the window at `nowMs`. */
+  private oldest(nowMs: number): number {
+    const w = this.window!;
+    return Math.floor(nowMs / w.bucketMs) - Math.max(1, Math.ceil(w.lengthMs / w.bucketMs)) + 1;
+  }
+
+  private bucketAt(nowMs: number): PathTable[] {
+    const index = Math.floor(nowMs / this.window!.bucketMs);
+    let b = this.buckets.get(index);
+    if (b === undefined) {
+      const oldest = this.oldest(nowMs);
+      for (const k of [...this.buckets.keys()]) if (k < oldest) this.buckets.delete(k);
+      this.buckets.set(index, (b = emptyTables(this.cfg)));
+    }
+    return b;
+  }
+
+  /** The tables the report and the snapshot read: since start, or the window's buckets merged. */
+  private current(nowMs: number): { tables: readonly PathTable[]; oldest: number } {
+    if (this.window === undefined) return { tables: this.tables, oldest: 0 };
+    const oldest = this.oldest(nowMs);
+    const merged = emptyTables(this.cfg);
+    for (const index of [...this.buckets.keys()].sort((a, b) => a - b)) if (index >= oldest) addTables(merged, this.buckets.get(index)!);
+    return { tables: merged, oldest };
+  }
+
+  /** The table as bounded plain JSON (a fleet's processes publish it with their comparer snapshots): the window's, when windowed. */
+  snapshot(nowMs = 0): SliceSnapshot {
     return {
       v: 1,
-      paths: this.tables.map((t) => ({ path: t.path, values: [...t.values].map(([v, c]) => [v, cellTuple(c)]), overflow: cellTuple(t.overflow), total: cellTuple(t.total) })),
+      paths: this.current(nowMs).tables.map((t) => ({ path: t.path, values: [...t.values].map(([v, c]) => [v, cellTuple(c)]), overflow: cellTuple(t.overflow), total: cellTuple(t.total) })),
     };
   }
 
@@ -288,21 +345,18 @@ export class SliceBook {
     parsed.data.paths.forEach((p, i) => {
       const t = this.tables[i];
       if (t === undefined || t.path !== p.path) return;
-      for (const [value, tuple] of p.values) {
-        let c = t.values.get(value);
-        if (c === undefined && t.values.size < t.capacity) t.values.set(value, (c = emptyCell()));
-        addCell(c ?? t.overflow, cellOf(tuple));
-      }
-      addCell(t.overflow, cellOf(p.overflow));
-      addCell(t.total, cellOf(p.total));
+      addTables([t], [{ ...t, values: new Map(p.values.map(([v, tuple]) => [v, cellOf(tuple)])), overflow: cellOf(p.overflow), total: cellOf(p.total) }]);
     });
     return true;
   }
 
-  report(): SliceReport {
-    if (this.cached?.version === this.version) return this.cached.report;
-    const report = buildReport(this.cfg, this.tables);
-    this.cached = { version: this.version, report };
+  /** The report (windowed: over the buckets inside the window at `nowMs`); cached until an exchange or a bucket's end changes it. */
+  report(nowMs = 0): SliceReport {
+    const oldest = this.window === undefined ? 0 : this.oldest(nowMs);
+    if (this.cached?.version === this.version && this.cached.oldest === oldest) return this.cached.report;
+    const built = buildReport(this.cfg, this.current(nowMs).tables);
+    const report = this.window === undefined ? built : { ...built, window: this.window };
+    this.cached = { version: this.version, oldest, report };
     return report;
   }
 }

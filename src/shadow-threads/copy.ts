@@ -24,6 +24,7 @@ import { comparable, copyExchange, sendCopy, sliceKeysOf } from '../pipeline/sen
 import { seedOf } from '../kernel/hash.js';
 import { observeCopy, threadQuality, type ThreadQuality } from './quality.js';
 import { jsonDoc } from '../quality/slice-keys.js';
+import { featureModes } from '../quality/features.js';
 
 /** What a thread holds for one route of one generation: the pipeline's route and the live side's own parts. */
 export interface ThreadRoute extends PipelineRoute {
@@ -145,7 +146,7 @@ export async function processCopy(route: ThreadRoute, dispatcher: Sender, msg: C
         if (policy.findLeaks(r.body.toString('utf8'), parsed.peek(r)).length > 0) return diff ? { ...withStreams, diff, recordDrop: 'leak' } : { ...withStreams, recordDrop: 'leak' };
       }
     }
-    const line = `${JSON.stringify(toDatasetRecord(ex))}\n`;
+    const line = `${JSON.stringify(toDatasetRecord(ex, quality && route.quality && featureModes(route.quality.features, quality.features)))}\n`;
     return diff ? { ...withStreams, diff, line } : { ...withStreams, line };
   } catch (err) {
     return { ...base, error: message(err) };

@@ -28,7 +28,7 @@ function header(h: Readonly<Record<string, string | string[] | undefined>>, name
 }
 
 /** A body as JSON (content coding undone), or undefined. */
-function json(body: Buffer, encoding: string | undefined, maxBytes: number): unknown {
+export function json(body: Buffer, encoding: string | undefined, maxBytes: number): unknown {
   if (body.length === 0) return undefined;
   try {
     const decoded = decodeContent(body, encoding, maxBytes);

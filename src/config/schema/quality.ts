@@ -16,6 +16,18 @@ export const qualitySchema = z.object({
   features: z.array(featurePath).min(1).max(MAX_QUALITY_FEATURES).refine((f) => new Set(f).size === f.length, { message: 'features are listed once each' }),
   /** The reference: the route's first N shadow copies (Evidently's switch: ≤ 1000 rows → KS/chi², more → Wasserstein/JS). */
   referenceSize: z.number().int().min(50).max(1_000_000).default(1000),
+  /**
+   * The reference from a recorded dataset instead of the route's first copies (docs/quality.md): the first
+   * `referenceSize` records of `route` (default: this route) in the files (a file, a directory, a glob),
+   * each verified against its manifest before use (signature too with a ledger key), decrypted with
+   * record.encryption's keys. The records say which fields the policy kept (recorded with `quality:`).
+   */
+  reference: z.object({
+    dataset: z.string().min(1),
+    route: z.string().min(1).optional(),
+    /** A file without a manifest beside it (not sealed: the active file) is refused unless this is false. */
+    requireManifest: z.boolean().default(true),
+  }).strict().optional(),
   /** The current window: the latest N copies, compared with the reference. */
   windowSize: z.number().int().min(50).max(10_000).default(1000),
   /** Copies in the window before anything is judged. */
