@@ -733,8 +733,12 @@ function judge(text: string, tokens: string[], starts: number[], classes: number
   if (j > i && FIRM_FIRST.has(tokens[i]!.toLowerCase()) && FIRMS.has(`${tokens[i]!.toLowerCase()} ${bareToken(tokens[j]!).toLowerCase()}`)) return;
   // 214 Pavlou Drandaki, on Joaquin Suarez 2906: a street named after a person, with its house number.
   if (!titled && streetNumbered(text, start, end)) return;
-  // originally from Dolores, based in Kulusuk, University of Nicosia: a place, unless a given name starts it.
-  if (!titled && !strict && firsts === 0 && placeCued(text, start)) return;
+  // originally from Dolores, based in Kulusuk, University of Nicosia: a place, unless a given name starts a
+  // longer run (a lone given name there is a town: originally from Dolores, moved to Florence).
+  if (!titled && !strict && (firsts === 0 || i === j) && placeCued(text, start)) return;
+  // her Uber resignation letter, the Civil Rights Act: a lone word after an article or a possessive names a
+  // thing, unless a cue around it says a person (the Okafor family, her Ruoho said).
+  if (!titled && !strict && i === j && afterDeterminer(text, start) && !cuedBefore(text, start) && !cuedAfter(text, start, end)) return;
   (person ? out : maybe).push({ start, end, entity: 'person' });
 }
 
@@ -786,6 +790,17 @@ function placeCued(text: string, start: number): boolean {
 const PLACE_BEFORE = new Set(['from', 'in', 'at', 'near', 'of', 'visit', 'visited', 'visiting', 'via', 'into']);
 // The same without "of" (the novels of Ruoho, a friend of Okafor): before one word, "of" names people as often.
 const PLACE_BEFORE_ONE = new Set([...PLACE_BEFORE].filter((w) => w !== 'of'));
+
+// Articles and possessive determiners (not "this"/"that", which also join clauses: so that Kaczmarek was …).
+const DETERMINER_BEFORE = new Set(['the', 'a', 'an', 'my', 'your', 'his', 'her', 'its', 'our', 'their']);
+
+function afterDeterminer(text: string, start: number): boolean {
+  const e = start - 1;
+  if (e < 1 || text.charCodeAt(e) !== 32) return false;
+  let b = e;
+  while (b > 0 && e - b < 6 && !isSpace(text.charCodeAt(b - 1))) b--;
+  return DETERMINER_BEFORE.has(text.slice(b, e).toLowerCase());
+}
 
 function afterPlaceWord(text: string, start: number): boolean {
   const e = start - 1;
