@@ -716,8 +716,9 @@ function judge(text: string, tokens: string[], starts: number[], classes: number
   // So is a word in no table before a surname that is also a place (Yulan Peres).
   if (!person && !strict && j === i + 1 && ((classes[i] === AMBIG && classes[j] === UNKNOWN) || (classes[i] === UNKNOWN && classes[j] === AMBIG)) &&
     (wordFlags(bareToken(tokens[classes[i] === AMBIG ? i : j]!)) & W_COMMON) === 0 && !placeLike(text, tokens, classes, i, j, start)) person = true;
-  // Two words both in the people lists, the first no everyday word and the second no proper noun (Moira Pagan;
-  // not Southern Austria): each is also a word or a place, but the pair reads as a person's name.
+  // Two words both in the people lists, the first no everyday word (nor a name listed as one: the Rose Garden)
+  // and the second no proper noun (Moira Pagan; not Southern Austria): each is also a word or a place, but the
+  // pair reads as a person's name.
   if (!person && !strict && j === i + 1 && classes[i] === AMBIG && classes[j] === AMBIG && pairOfNames(tokens[i]!, tokens[j]!) &&
     !placeLike(text, tokens, classes, i, j, start)) person = true;
   if (!person) person = titled || cuedBefore(text, start) || cuedAfter(text, start, end) || (i === j && !strict && speaker(text, start, end));
@@ -931,7 +932,7 @@ function particleInside(classes: readonly number[], i: number, j: number): boole
 
 function pairOfNames(first: string, last: string): boolean {
   const lf = wordFlags(bareToken(last));
-  return (wordFlags(bareToken(first)) & W_COMMON) === 0 && (lf & W_PROPER) === 0 && (lf & (W_LISTED | W_FIRST | W_SURNAME)) !== 0;
+  return (wordFlags(bareToken(first)) & (W_COMMON | W_AMBIGUOUS)) === 0 && (lf & W_PROPER) === 0 && (lf & (W_LISTED | W_FIRST | W_SURNAME)) !== 0;
 }
 
 function isBundled(t: string): boolean {
