@@ -43,6 +43,22 @@ describe('person names in free text', () => {
     expect(persons('Unlike the Paris office, it is small.')).toEqual([]);
   });
 
+  test('issue 20 (tune-half errors): a lone given name after a place cue is a town; a lone word after an article or possessive is a thing', () => {
+    expect(persons("I'm Bojka Žilih, originally from Dolores, and I'm 64.")).toEqual(['Bojka Žilih']);
+    expect(persons('She moved to Florence in May.')).toEqual([]);
+    expect(persons('Dolores Ruiz was born in Victoria.')).toEqual(['Dolores Ruiz']);
+    expect(persons('the first verse of her Uber resignation letter')).toEqual([]);
+    expect(persons('I sent the Okafor report to my boss.')).toEqual([]);
+    // A cue around the word still says a person; "that" joins clauses and is no determiner.
+    expect(persons("Unlike the Ruoho novel, it's short.")).toEqual(['Ruoho']);
+    expect(persons('It may be that Okafor was right.')).toEqual(['Okafor']);
+  });
+
+  test('issue 20 (tune-half errors): two words both in the people lists read as a name, not as a region', () => {
+    expect(persons('please change it to Moira Pagan')).toEqual(['Moira Pagan']);
+    expect(persons('an orchestra serving Southern Austria')).toEqual([]);
+  });
+
   test('issue 20: a word of a found name is the same person at its other occurrences; -ov/-ev surnames', () => {
     expect(persons('Thaddeus Ruoho wrote back. Later Ruoho left.')).toEqual(['Thaddeus Ruoho', 'Ruoho']);
     expect(persons('Abbas Kadyrov met us.')).toEqual(['Abbas Kadyrov']);

@@ -716,6 +716,11 @@ function judge(text: string, tokens: string[], starts: number[], classes: number
   // So is a word in no table before a surname that is also a place (Yulan Peres).
   if (!person && !strict && j === i + 1 && ((classes[i] === AMBIG && classes[j] === UNKNOWN) || (classes[i] === UNKNOWN && classes[j] === AMBIG)) &&
     (wordFlags(bareToken(tokens[classes[i] === AMBIG ? i : j]!)) & W_COMMON) === 0 && !placeLike(text, tokens, classes, i, j, start)) person = true;
+  // Two words both in the people lists, the first no everyday word (nor a name listed as one: the Rose Garden)
+  // and the second no proper noun (Moira Pagan; not Southern Austria): each is also a word or a place, but the
+  // pair reads as a person's name.
+  if (!person && !strict && j === i + 1 && classes[i] === AMBIG && classes[j] === AMBIG && pairOfNames(tokens[i]!, tokens[j]!) &&
+    !placeLike(text, tokens, classes, i, j, start)) person = true;
   if (!person) person = titled || cuedBefore(text, start) || cuedAfter(text, start, end) || (i === j && !strict && speaker(text, start, end));
   // Davis Inc., Williamson Orchestra, Dale Street, Hall Orchestra: a firm, a band or a street, no person.
   if (j + 1 < classes.length && classes[j + 1] === ORG_WORD) return;
@@ -733,8 +738,12 @@ function judge(text: string, tokens: string[], starts: number[], classes: number
   if (j > i && FIRM_FIRST.has(tokens[i]!.toLowerCase()) && FIRMS.has(`${tokens[i]!.toLowerCase()} ${bareToken(tokens[j]!).toLowerCase()}`)) return;
   // 214 Pavlou Drandaki, on Joaquin Suarez 2906: a street named after a person, with its house number.
   if (!titled && streetNumbered(text, start, end)) return;
-  // originally from Dolores, based in Kulusuk, University of Nicosia: a place, unless a given name starts it.
-  if (!titled && !strict && firsts === 0 && placeCued(text, start)) return;
+  // originally from Dolores, based in Kulusuk, University of Nicosia: a place, unless a given name starts a
+  // longer run (a lone given name there is a town: originally from Dolores, moved to Florence).
+  if (!titled && !strict && (firsts === 0 || i === j) && placeCued(text, start)) return;
+  // her Uber resignation letter, the Civil Rights Act: a lone word after an article or a possessive names a
+  // thing, unless a cue around it says a person (the Okafor family, her Ruoho said).
+  if (!titled && !strict && i === j && afterDeterminer(text, start) && !cuedBefore(text, start) && !cuedAfter(text, start, end)) return;
   (person ? out : maybe).push({ start, end, entity: 'person' });
 }
 
@@ -786,6 +795,17 @@ function placeCued(text: string, start: number): boolean {
 const PLACE_BEFORE = new Set(['from', 'in', 'at', 'near', 'of', 'visit', 'visited', 'visiting', 'via', 'into']);
 // The same without "of" (the novels of Ruoho, a friend of Okafor): before one word, "of" names people as often.
 const PLACE_BEFORE_ONE = new Set([...PLACE_BEFORE].filter((w) => w !== 'of'));
+
+// Articles and possessive determiners (not "this"/"that", which also join clauses: so that Kaczmarek was …).
+const DETERMINER_BEFORE = new Set(['the', 'a', 'an', 'my', 'your', 'his', 'her', 'its', 'our', 'their']);
+
+function afterDeterminer(text: string, start: number): boolean {
+  const e = start - 1;
+  if (e < 1 || text.charCodeAt(e) !== 32) return false;
+  let b = e;
+  while (b > 0 && e - b < 6 && !isSpace(text.charCodeAt(b - 1))) b--;
+  return DETERMINER_BEFORE.has(text.slice(b, e).toLowerCase());
+}
 
 function afterPlaceWord(text: string, start: number): boolean {
   const e = start - 1;
@@ -908,6 +928,11 @@ function isSurname(t: string): boolean {
 function particleInside(classes: readonly number[], i: number, j: number): boolean {
   for (let k = i + 1; k < j; k++) if (classes[k] === PARTICLE_T) return true;
   return false;
+}
+
+function pairOfNames(first: string, last: string): boolean {
+  const lf = wordFlags(bareToken(last));
+  return (wordFlags(bareToken(first)) & (W_COMMON | W_AMBIGUOUS)) === 0 && (lf & W_PROPER) === 0 && (lf & (W_LISTED | W_FIRST | W_SURNAME)) !== 0;
 }
 
 function isBundled(t: string): boolean {
