@@ -5,7 +5,11 @@ import autocannon from 'autocannon';
 import { REQUEST_BODY, REQUEST_PATH } from './fixtures.js';
 import { runPacedLoad } from './pacer.js';
 
-export type LoadOptions = { url: string; connections: number; durationS: number; overallRate?: number; body?: string };
+export type LoadOptions = {
+  url: string; connections: number; durationS: number; overallRate?: number; body?: string;
+  /** `autocannon`: its own `overallRate` even when paced (bench/pacing-check.ts compares the two loads). */
+  loader?: 'autocannon';
+};
 export type LoadResult = {
   requests: number; rps: number; p50Ms: number; p99Ms: number; p999Ms: number; maxMs: number;
   errors: number; timeouts: number; non2xx: number;
@@ -16,7 +20,7 @@ export type LoadResult = {
 const HEADERS = { 'content-type': 'application/json', 'x-user-id': 'u-0042-8812' };
 
 export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
-  if (opts.overallRate !== undefined) {
+  if (opts.overallRate !== undefined && opts.loader !== 'autocannon') {
     return runPacedLoad({ url: opts.url, path: REQUEST_PATH, connections: opts.connections, durationS: opts.durationS, rate: opts.overallRate, body: opts.body ?? REQUEST_BODY, headers: HEADERS });
   }
   const result = await autocannon({
@@ -27,6 +31,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     connections: opts.connections,
     duration: opts.durationS,
     timeout: 10,
+    ...(opts.overallRate !== undefined ? { overallRate: opts.overallRate } : {}),
   });
   return {
     requests: result.requests.total,
