@@ -42,17 +42,11 @@ describe('bench paced load', () => {
     expect(r.errors + r.timeouts).toBe(0);
     expect(r.requests).toBeGreaterThanOrEqual(550);
     // Where in its second each request arrived. Paced: about half in each half-second; a per-second
-    // budget spent back to back puts (almost) all of them in the first tenth. A loaded machine delays
-    // timers, and a late pacer catches up in small batches, but still across the second.
+    // budget spent back to back puts (almost) all of them in the first tenth (43e1ef9's load: none in the
+    // second half). A loaded machine delays timers and a late pacer catches up in a batch, but a stall
+    // falls anywhere in the second, so the share stays far from zero.
     const laterHalf = arrivals.filter((t) => (t - started) % 1000 >= 500).length / arrivals.length;
     expect(laterHalf).toBeGreaterThan(0.25);
-    // No 100 ms window took more than a third of a second's requests (a burst would take all of them).
-    const windows = new Map<number, number>();
-    for (const t of arrivals) {
-      const w = Math.floor((t - started) / 100);
-      windows.set(w, (windows.get(w) ?? 0) + 1);
-    }
-    expect(Math.max(...windows.values())).toBeLessThan(200 / 3);
   }, 60_000);
 
   it('counts latency from when a request was due: a subject slower than the rate is charged for the queue', async () => {
