@@ -31,8 +31,8 @@ const HELP = `usage: node dist/bench/run.js [options]
   --minutes M          soak length
   --rate R             offered req/s for --isolation and --soak (default: half the passthrough max); paces --memory
   --workers            shadowgate throughput and CPU per request with server.workers 1 and 2 (× shadowThreads 1, 2)
-  --paced              passthrough and full shadow beside NGINX at one fixed offered rate (p50/p99/p99.9,
-                       CPU-seconds per 10,000 requests, peak RSS)
+  --paced              passthrough and full shadow beside NGINX at one fixed offered rate, open loop (bench/pacer.ts:
+                       latency from each request's due time; p50/p99/p99.9, CPU-seconds per 10,000 requests, peak RSS)
   --paced-rate R       offered req/s of --paced (default 2000)
   --paced-cases L      passthrough, shadow or both (default passthrough,shadow): which pairs --paced runs
   --before FILE        with --paced: also run passthrough and full shadow from another build's dist/src/cli/main.js

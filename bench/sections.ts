@@ -185,8 +185,11 @@ export async function paced(env: BenchEnv, opts: MeasureOptions & { overallRate:
   return rows;
 }
 
+/** The open-loop pacer's own lateness at p99: when it is large, the bench process was starved too, not only the subject. */
+const lag = (ms: number | undefined): string => (ms === undefined ? '' : fixed(ms));
+
 export function pacedTable(rows: readonly PacedRow[], rate: number, connections: number): string {
-  const out = [`Offered ${rate} req/s over ${connections} connections.`, '', 'CPU of the proxy\'s processes (threads included) from /proc; CPU ms / req = CPU s / 10k req ÷ 10; per copy off the live thread = (all − live thread) ÷ copies mirrored.', '', '| case | req/s | p50 ms | p99 ms | p99.9 ms | p99 vs peer | CPU s / 10k req | of it live thread | CPU ms / req | CPU vs peer | peak RSS MB | errors | non-2xx | shadow calls/req | CPU ms / copy off the live thread |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'];
+  const out = [`Offered ${rate} req/s over ${connections} connections.`, '', 'CPU of the proxy\'s processes (threads included) from /proc; CPU ms / req = CPU s / 10k req ÷ 10; per copy off the live thread = (all − live thread) ÷ copies mirrored.', '', '| case | req/s | p50 ms | p99 ms | p99.9 ms | p99 vs peer | CPU s / 10k req | of it live thread | CPU ms / req | CPU vs peer | peak RSS MB | errors | non-2xx | shadow calls/req | CPU ms / copy off the live thread | load-gen lag p99 ms |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'];
   const byName = new Map(rows.map((r) => [r.result.name, r.result]));
   for (const r of rows) {
     const l = r.result.load;
@@ -198,7 +201,7 @@ export function pacedTable(rows: readonly PacedRow[], rate: number, connections:
     const cpu = cpuMsPerRequest(r.result);
     const peerCpu = r.peer !== undefined ? cpuMsPerRequest(byName.get(r.peer)) : undefined;
     const cpuVs = cpu !== undefined && peerCpu !== undefined && peerCpu > 0 ? `${(cpu / peerCpu).toFixed(2)}×` : '';
-    out.push(`| ${r.result.name} | ${l.rps.toFixed(0)} | ${fixed(l.p50Ms)} | ${fixed(l.p99Ms)} | ${fixed(l.p999Ms)} | ${vs} | ${cpuPer10k(r.result)} | ${cpuPer10k(r.result, 'live thread')} | ${fixed(cpu, 3)} | ${cpuVs} | ${mb(r.result.peakRssBytes)} | ${l.errors} | ${l.non2xx} | ${shadowShare(r.result)} | ${fixed(offLiveMsPerCopy(r.result), 3)} |`);
+    out.push(`| ${r.result.name} | ${l.rps.toFixed(0)} | ${fixed(l.p50Ms)} | ${fixed(l.p99Ms)} | ${fixed(l.p999Ms)} | ${vs} | ${cpuPer10k(r.result)} | ${cpuPer10k(r.result, 'live thread')} | ${fixed(cpu, 3)} | ${cpuVs} | ${mb(r.result.peakRssBytes)} | ${l.errors} | ${l.non2xx} | ${shadowShare(r.result)} | ${fixed(offLiveMsPerCopy(r.result), 3)} | ${lag(l.sendLagP99Ms)} |`);
   }
   return out.join('\n');
 }

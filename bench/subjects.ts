@@ -153,6 +153,12 @@ export const SUBJECTS: readonly Subject[] = [
   nginxPeer('nginx-mirror', true),
 ];
 
+/**
+ * node:http + undici with none of shadowgate's own work (node-peer.ts `floor`): not in the main table;
+ * pacing-check.js runs it (`--only node-floor`) to show what of the passthrough's cost is the platform's.
+ */
+export const NODE_FLOOR: Subject = nodePeer('node-floor', 'floor');
+
 export type UpstreamKind = 'node' | 'nginx';
 export type UpstreamFleet = { readonly urls: Upstreams; readonly kind: UpstreamKind; stop(): Promise<void> };
 
