@@ -3,11 +3,12 @@
 // else through as written — no JSON.parse / JSON.stringify round trip, so an untouched number keeps its
 // source text byte for byte (1.0 stays 1.0, 2^53 + 1 stays exact) and a replaced one keeps its type.
 import { classifyKey, scopedKey } from './detectors/key-names.js';
-import { initialStates, step, valueAt, type States } from '../kernel/json-path.js';
+import { valueAt, type States } from '../kernel/json-path.js';
 import { shapedNumber, unknownScalar, type FieldRules } from './json-body.js';
 import { integralLength } from './detectors/numbers.js';
 import type { CompiledRule } from './rules.js';
 import type { Run } from './run.js';
+import { stepsOf, type StepCache } from './steps.js';
 import type { Scalar } from './transforms.js';
 
 /** Deeper documents take the tree walker (whose recursion the engine has always had). */
@@ -29,6 +30,17 @@ function digitTransform(t: string | undefined): boolean {
   return t === 'card' || t === 'phone';
 }
 
+/** `JSON.stringify(v)` of a replaced value; a string with nothing to escape is quoted as it is. */
+function jsonText(v: unknown): string {
+  if (typeof v !== 'string') return JSON.stringify(v);
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    // Control characters, the quote, the backslash and surrogates (a lone one is escaped) take JSON.stringify.
+    if (c < 32 || c === 34 || c === 92 || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(v);
+  }
+  return `"${v}"`;
+}
+
 class Rewriter {
   pos = 0;
   /** Output so far, up to `copied` in the input. */
@@ -36,7 +48,7 @@ class Rewriter {
   copied = 0;
 
   constructor(readonly run: Run, readonly f: FieldRules, readonly text: string,
-    readonly subjects: ReadonlyMap<CompiledRule, string | undefined>) {}
+    readonly subjects: ReadonlyMap<CompiledRule, string | undefined>, readonly steps: StepCache) {}
 
   ws(): void {
     const t = this.text;
@@ -156,14 +168,14 @@ class Rewriter {
     const out = mode === SPREAD ? rule!.apply(this.run, v, key, this.subjects.get(rule!)) : unknownScalar(this.run, this.f.unknown, v, key);
     if (out === undefined || typeof out === 'symbol') return true;
     if (out === v) return false;
-    const raw = wasNumber && typeof out === 'string' && /^-?\d+(?:\.\d+)?$/.test(out) ? out + fraction : JSON.stringify(out);
+    const raw = wasNumber && typeof out === 'string' && /^-?\d+(?:\.\d+)?$/.test(out) ? out + fraction : jsonText(out);
     this.put(start, this.pos, raw);
     return false;
   }
 
   child(mode: number, states: States, rule: CompiledRule | undefined, name: string | number, key: string | undefined, depth: number): boolean {
     if (mode !== WALK) return this.value(mode, states, rule, key, depth);
-    const s = step(this.f.paths, states, name);
+    const s = this.steps.step(states, name);
     if (s.matched < 0) return this.value(WALK, s.states, undefined, key, depth);
     const r = this.f.rules[s.matched]!;
     return this.value(r.type === 'keep' ? KEEP : r.type === 'drop' ? SKIP : SPREAD, s.states, r, key, depth);
@@ -227,7 +239,7 @@ class Rewriter {
  * one JSON.parse first. Returns `text` itself when nothing changed.
  */
 export function rewriteJson(run: Run, f: FieldRules, text: string): string | undefined {
-  const initial = initialStates(f.paths.length);
+  const steps = stepsOf(f);
   const subjects = new Map<CompiledRule, string | undefined>();
   if (f.rules.some((r) => r.subject !== undefined)) {
     // A date-shift subject may come later in the document than the dates it shifts: read it first.
@@ -239,9 +251,9 @@ export function rewriteJson(run: Run, f: FieldRules, text: string): string | und
       subjects.set(r, typeof v === 'string' || typeof v === 'number' ? String(v) : undefined);
     }
   }
-  const w = new Rewriter(run, f, text, subjects);
+  const w = new Rewriter(run, f, text, subjects, steps);
   try {
-    const dropped = w.value(WALK, initial, undefined, undefined, 0);
+    const dropped = w.value(WALK, steps.initial, undefined, undefined, 0);
     w.ws();
     if (w.pos !== text.length) return undefined;
     if (dropped) return 'null';

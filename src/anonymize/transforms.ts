@@ -36,9 +36,11 @@ export function pseudonymizeEmail(h: KeyedHash, value: string): string {
   const domain = norm.slice(at + 1);
   const local = h.base32('email', norm, 10);
   if (PUBLIC_MAIL.has(domain)) return `${local}@${domain}`;
-  const labels = domain.split('.');
-  const tld = labels.length > 2 && SECOND_LEVEL.has(labels.at(-2)!) && labels.at(-1)!.length === 2
-    ? labels.slice(-2).join('.') : labels.at(-1) ?? 'com';
+  // The last label, or the last two when the one before is a second level under a country (co.uk).
+  const last = domain.lastIndexOf('.');
+  const before = last > 0 ? domain.lastIndexOf('.', last - 1) : -1;
+  const tld = before >= 0 && domain.length - last - 1 === 2 && SECOND_LEVEL.has(domain.slice(before + 1, last))
+    ? domain.slice(before + 1) : domain.slice(last + 1);
   return `${local}@${h.base32('email-domain', domain, 8)}.${tld}`;
 }
 
@@ -78,13 +80,13 @@ export function pseudonymizePhone(h: KeyedHash, value: Scalar): Scalar {
  * (reserved for expansion): (415) 555-2671 never becomes (119) ….
  */
 function nanpValid(six: string): string {
-  const d = [...six].map(Number);
-  d[0] = 2 + (d[0]! % 8);
-  d[1] = d[1]! % 9;
-  if (d[1] === 1 && d[2] === 1) d[2] = 2;
-  d[3] = 2 + (d[3]! % 8);
-  if (d[4] === 1 && d[5] === 1) d[5] = 2;
-  return d.join('');
+  const d = (i: number) => six.charCodeAt(i) - 48;
+  const d0 = 2 + (d(0) % 8);
+  const d1 = d(1) % 9;
+  const d2 = d1 === 1 && d(2) === 1 ? 2 : d(2);
+  const d3 = 2 + (d(3) % 8);
+  const d5 = d(4) === 1 && d(5) === 1 ? 2 : d(5);
+  return String.fromCharCode(48 + d0, 48 + d1, 48 + d2, 48 + d3, 48 + d(4), 48 + d5);
 }
 
 /** Puts `digits` back into the digit positions of `template` (separators and brackets stay). */
