@@ -270,31 +270,36 @@ export class Run {
   /**
    * Leak guard for a string the engine did not write (a kept value, a key, a header name): any hit that is
    * not exactly a value written recently. Base64 runs are decoded and guarded too. Linear in `text`.
-   * (scanReplace guards its own output, knowing where it wrote.)
+   * (scanReplace guards its own output, knowing where it wrote.) True when this call found nothing at all
+   * (no hit, allowed or not, at any layer): the same text will never hold anything (a caller may skip it
+   * next time); false also when it only knew the text clean from the bounded clean set.
    */
-  guard(text: string, opts?: ScanOptions, depth = 0): void {
-    if (text.length === 0) return;
+  guard(text: string, opts?: ScanOptions, depth = 0): boolean {
+    if (text.length === 0) return true;
     if (text.length > this.ctx.maxScanBytes) {
       this.fail('scan_limit', `a text value is longer than maxScanBytes (${this.ctx.maxScanBytes})`);
-      return;
+      return false;
     }
+    if (!mightContain(text, opts)) return true;
     // Known clean first: most guarded strings are keys and kept values seen before (one lookup, not three).
-    if (!mightContain(text, opts) || this.#knownClean(text, opts) || this.ctx.recent.has(text)) return;
+    if (this.#knownClean(text, opts) || this.ctx.recent.has(text)) return false;
     const hits = scanText(text, withCards(opts, this.ctx.cards));
     for (const hit of hits) {
       const v = text.slice(hit.start, hit.end);
       if (!this.ctx.recent.has(v)) this.leaks.add(hit.entity);
     }
     let encodedClean = true;
+    let nothing = hits.length === 0;
     if (depth < MAX_ENCODED_DEPTH) {
       for (const r of encodedRuns(text, hits)) {
-        if (this.ctx.recent.has(r.decoded)) continue;
+        if (this.ctx.recent.has(r.decoded)) { nothing = false; continue; }
         const before = this.leaks.size;
-        this.guard(r.decoded, layerOptions(opts), depth + 1);
+        if (!this.guard(r.decoded, layerOptions(opts), depth + 1)) nothing = false;
         if (this.leaks.size !== before) encodedClean = false;
       }
     }
     if (hits.length === 0 && encodedClean) this.#remember(text, opts);
+    return nothing;
   }
 
   /**
