@@ -101,15 +101,23 @@ export class Run {
   readonly counts = new Map<string, number>();
   readonly leaks = new Set<string>();
   failure: { reason: FailureReason; detail: string } | undefined;
+  /**
+   * Bumped by whatever makes a pass depend on more than its input: a value written, a hit (allowed or
+   * not), a key leak, a failure. A pass that leaves it unchanged computed a pure function of its input
+   * under this policy (its result may be reused for the same input).
+   */
+  marks = 0;
 
   constructor(readonly ctx: EngineContext) {}
 
   fail(reason: FailureReason, detail: string): void {
+    this.marks++;
     this.failure ??= { reason, detail };
   }
 
   /** Records an engine-made value and counts one replacement of `entity`. */
   wrote(entity: string, value: Scalar): Scalar {
+    this.marks++;
     const s = String(value);
     this.ctx.recent.add(s);
     this.counts.set(entity, (this.counts.get(entity) ?? 0) + 1);
@@ -220,6 +228,7 @@ export class Run {
       this.#remember(text, opts);
       return text;
     }
+    this.marks++;
     let { out, regions } = this.#write(text, spans, []);
     // The leak guard on what was written: the output is rescanned with every written region masked (a
     // pseudonym of any length is never taken for a leak). A hit the first scan missed because a
@@ -282,7 +291,8 @@ export class Run {
     }
     if (!mightContain(text, opts)) return true;
     // Known clean first: most guarded strings are keys and kept values seen before (one lookup, not three).
-    if (this.#knownClean(text, opts) || this.ctx.recent.has(text)) return false;
+    if (this.#knownClean(text, opts)) return false;
+    if (this.ctx.recent.has(text)) { this.marks++; return false; }
     const hits = scanText(text, withCards(opts, this.ctx.cards));
     for (const hit of hits) {
       const v = text.slice(hit.start, hit.end);
@@ -299,6 +309,7 @@ export class Run {
       }
     }
     if (hits.length === 0 && encodedClean) this.#remember(text, opts);
+    if (!nothing) this.marks++;
     return nothing;
   }
 
@@ -311,6 +322,7 @@ export class Run {
     for (let at = 0; at < text.length; at += size - LONG_OVERLAP) {
       const part = text.slice(at, at + size);
       for (const hit of scanText(part, withCards(STRUCTURAL, this.ctx.cards))) {
+        this.marks++;
         const v = part.slice(hit.start, hit.end);
         if (!this.ctx.recent.has(v)) this.leaks.add(hit.entity);
       }
@@ -344,6 +356,7 @@ export class Run {
 
   /** A value kept under a revealing key (unknown: keep, no rule) is a leak by the key-name classifier. */
   keyLeak(entity: Entity): void {
+    this.marks++;
     this.leaks.add(entity);
   }
 }
