@@ -4,6 +4,7 @@ import { BoundedMap } from '../kernel/bounded-map.js';
 import { HmacSha256 } from './hmac.js';
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+const DECIMAL = '0123456789';
 /** Domains whose inputs recur across different values (see bytes). */
 const SHARED_PARTS = new Set(['email-domain', 'date-shift', 'first-name', 'surname', 'initial']);
 
@@ -75,8 +76,8 @@ export class KeyedHash {
     let out = '';
     for (let i = 0; out.length < length; i++) {
       const byte = b[i % b.length]! ^ (i >= b.length ? 0x5a : 0);
-      out += String((byte >> 4) % 10);
-      if (out.length < length) out += String((byte & 15) % 10);
+      out += DECIMAL[(byte >> 4) % 10]!;
+      if (out.length < length) out += DECIMAL[(byte & 15) % 10]!;
     }
     return out;
   }

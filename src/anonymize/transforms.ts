@@ -54,7 +54,7 @@ function callingCodeLength(d: string): number {
 /** Keeps the format characters, the country code and a national trunk 0; every other digit is keyed. */
 export function pseudonymizePhone(h: KeyedHash, value: Scalar): Scalar {
   const s = String(value);
-  const digits = s.replace(/\D/g, '');
+  const digits = digitsOf(s);
   if (digits.length === 0) return String(pseudonym(h, s, 'ph_'));
   const trimmed = s.trimStart();
   let keep = 0;
@@ -91,14 +91,39 @@ function nanpValid(six: string): string {
 
 /** Puts `digits` back into the digit positions of `template` (separators and brackets stay). */
 function refill(template: string, digits: string): string {
-  let j = 0;
-  let out = '';
-  for (let i = 0; i < template.length; i++) {
-    const c = template.charCodeAt(i);
-    out += c >= 48 && c <= 57 ? digits[j++] : template[i];
+  const n = template.length;
+  if (n > SHORT) {
+    let j = 0;
+    let out = '';
+    for (let i = 0; i < n; i++) {
+      const c = template.charCodeAt(i);
+      out += c >= 48 && c <= 57 ? digits[j++] : template[i];
+    }
+    return out;
   }
-  return out;
+  CODES.length = n;
+  let j = 0;
+  for (let i = 0; i < n; i++) {
+    const c = template.charCodeAt(i);
+    CODES[i] = c >= 48 && c <= 57 ? digits.charCodeAt(j++) : c;
+  }
+  return String.fromCharCode.apply(null, CODES);
 }
+
+/** The ASCII digits of `s` (`s.replace(/\D/g, '')`). */
+function digitsOf(s: string): string {
+  const n = s.length;
+  if (n > SHORT) return s.replace(/\D/g, '');
+  CODES.length = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) CODES.push(c);
+  }
+  return CODES.length === n ? s : String.fromCharCode.apply(null, CODES);
+}
+/** Scratch for refill and digitsOf: values up to SHORT units (phones and cards) go through one fromCharCode. */
+const CODES: number[] = [];
+const SHORT = 256;
 
 /**
  * The issuer prefix (the first six digits, the BIN that PCI DSS lets a receipt show: network and bank, no
@@ -107,7 +132,7 @@ function refill(template: string, digits: string): string {
  */
 export function pseudonymizeCard(h: KeyedHash, value: Scalar): Scalar {
   const s = String(value);
-  const digits = s.replace(/\D/g, '');
+  const digits = digitsOf(s);
   if (digits.length < 12) return pseudonym(h, value, 'cc_');
   const n = digits.length;
   let body = digits.slice(0, 6) + h.digits('card', digits, n - 7);
@@ -145,7 +170,7 @@ export function pseudonymizeIban(h: KeyedHash, value: string): string {
 /** A well-formed SSN in the 9xx area, which the SSA never issues as an SSN. */
 export function pseudonymizeSsn(h: KeyedHash, value: Scalar): string {
   const s = String(value);
-  const digits = s.replace(/\D/g, '');
+  const digits = digitsOf(s);
   const b = h.bytes('ssn', digits);
   const area = String(900 + (b.readUInt16BE(0) % 100));
   const group = String(1 + (b.readUInt16BE(2) % 99)).padStart(2, '0');
