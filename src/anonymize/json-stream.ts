@@ -89,6 +89,26 @@ class Rewriter {
     }
   }
 
+  /**
+   * A member name at pos, as `str()` reads it, but the same string object for the same name (interned
+   * per policy by a hash taken while scanning): no copy per member, and map lookups find its hash cached.
+   */
+  name(): string {
+    const t = this.text;
+    const start = this.pos + 1;
+    let h = 0;
+    let i = start;
+    for (; i < t.length; i++) {
+      const c = t.charCodeAt(i);
+      if (c === 34) break;
+      if (c === 92 || c < 32) return this.str();
+      h = (Math.imul(h, 31) + c) | 0;
+    }
+    if (i >= t.length) throw new NotJson();
+    this.pos = i + 1;
+    return this.steps.intern(t, start, i, h);
+  }
+
   /** A number token at pos, by the JSON grammar: -?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?; pos ends after it. */
   num(): void {
     const t = this.text;
@@ -193,7 +213,7 @@ class Rewriter {
       this.ws();
       const keyStart = this.pos;
       if (this.text.charCodeAt(this.pos) !== 34) throw new NotJson();
-      const k = this.str();
+      const k = this.name();
       const member = this.steps.member(scopedKey(parent?.key, k));
       // Keys are never rewritten: personal data in a key fails the copy instead (a name the guard found
       // nothing in is not read again).

@@ -40,6 +40,7 @@ export class StepCache {
   #nodes = new Map<States, Node>();
   #edges = 0;
   #members = new Map<string, Member>();
+  #names = new Map<number, string>();
 
   constructor(readonly paths: readonly (readonly Segment[])[], readonly ctx: EngineContext) {
     this.initial = initialStates(paths.length);
@@ -63,6 +64,16 @@ export class StepCache {
       } else node.edges.set(k, s);
     }
     return s;
+  }
+
+  /** `text.slice(start, end)`, the interned copy when this name was seen before (`hash` of its code units). */
+  intern(text: string, start: number, end: number, hash: number): string {
+    const known = this.#names.get(hash);
+    if (known !== undefined && known.length === end - start && text.startsWith(known, start)) return known;
+    const name = text.slice(start, end);
+    if (this.#names.size >= MAX_MEMBERS) this.#names = new Map();
+    this.#names.set(hash, name);
+    return name;
   }
 
   /** The member name `key` as the policy reads it (the same object for the same name). */

@@ -63,4 +63,17 @@ describe('StepCache', () => {
       expect(cache.member(k)).toBe(m);
     }
   });
+
+  test('interned names: equal text gives the same string, a hash collision (Aa, BB) never the wrong one', () => {
+    const cache = new StepCache([], ctx());
+    const hash = (s: string) => [...s].reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) | 0, 0);
+    expect(hash('Aa')).toBe(hash('BB'));
+    const text = '{"Aa":1,"BB":2,"Aa":3,"AaBB":4,"BBAa":5}';
+    const got = [2, 9, 16, 23, 32].map((at) => {
+      const end = text.indexOf('"', at);
+      return cache.intern(text, at, end, hash(text.slice(at, end)));
+    });
+    expect(got).toEqual(['Aa', 'BB', 'Aa', 'AaBB', 'BBAa']);
+    expect(cache.intern(text, 16, 18, hash('Aa'))).toBe(cache.intern(text, 16, 18, hash('Aa')));
+  });
 });
