@@ -47,6 +47,8 @@ const NUMBER_TOKEN = /(?<=[:\[,]\s*)(\d{10,19}(?:\.0+)?)(?=\s*[,\]}])/g;
 
 /** Request targets remembered per policy whose anonymization read nothing personal (see Run.marks). */
 const PURE_URLS = 1024;
+/** Only short targets are remembered (a route's path and fixed query): at most ~0.5 MB per policy. */
+const PURE_URL_MAX_LENGTH = 256;
 
 function header(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
@@ -120,11 +122,12 @@ export function compilePolicy(name: string, cfg: PolicyConfig, hash: KeyedHash, 
       const run = new Run(ctx);
       try {
         const headers = anonymizeHeaders(run, keep, req.headers);
-        let url = pureUrls.get(req.url);
+        const short = req.url.length <= PURE_URL_MAX_LENGTH;
+        let url = short ? pureUrls.get(req.url) : undefined;
         if (url === undefined) {
           const marks = run.marks;
           url = anonymizeUrl(run, templates, query, req.url);
-          if (run.marks === marks) pureUrls.set(req.url, url);
+          if (short && run.marks === marks) pureUrls.set(req.url, url);
         }
         const out = body(run, req, opts?.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES);
         const outBody = out.bytes;

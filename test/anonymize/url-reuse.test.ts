@@ -14,7 +14,8 @@ describe('request targets across requests', () => {
     const scan = policyFrom({ unknown: 'scan', query: { token: 'pseudonym' } });
     const keep = policyFrom({ unknown: 'keep' });
     const targets = ['/v1/score?model=fraud-v2', '/v1/score?email=ada%40example.org&x=1', '/v1/users/Ada%20Lovelace', '/v1/score?token=t1',
-      '/v1/x?q=%E0%A4%A', '/v1/score?note=call+%2B44+7700+900123', '/v1/score?model=fraud-v2'];
+      '/v1/x?q=%E0%A4%A', '/v1/score?note=call+%2B44+7700+900123', '/v1/score?model=fraud-v2',
+      `/v1/score?pad=${'x'.repeat(300)}`, `/v1/score?pad=${'x'.repeat(300)}&email=ada%40example.org`];
     for (const p of [scan, keep]) {
       const first = targets.map((t) => outcome(p, t));
       for (let round = 0; round < 3; round++) expect(targets.map((t) => outcome(p, t))).toEqual(first);
