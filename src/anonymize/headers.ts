@@ -3,14 +3,13 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { classifyKey } from './detectors/key-names.js';
 import type { Run } from './run.js';
-import { pseudonym } from './transforms.js';
 
 const FRAMING = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'proxy-connection', 'x-shadowgate-policy']);
 const CREDENTIALS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'x-auth-token', 'x-csrf-token', 'x-amz-security-token']);
 
 function credential(run: Run, name: string, value: string): string {
-  const h = run.ctx.hash;
-  const token = (v: string) => String(run.wrote('credential', pseudonym(h, v, 'cred_')));
+  // The `credential` entity's transform (pseudonym `cred_…`), memoized: a client's token repeats per request.
+  const token = (v: string) => String(run.replaceEntity('credential', v));
   if (name === 'authorization' || name === 'proxy-authorization') {
     const sp = value.indexOf(' ');
     // Keep the scheme (Bearer, Basic): it is shape, not secret.

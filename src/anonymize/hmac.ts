@@ -93,15 +93,34 @@ export class HmacSha256 {
 
   /** HMAC-SHA256 of the UTF-8 bytes of `message` (a lone surrogate is U+FFFD, as Buffer.from writes it). */
   digest(message: string): Buffer {
-    const len = message.length;
-    const m = 3 * len + 72 <= SCRATCH_BYTES ? this.#scratch : new Uint8Array(3 * len + 72);
-    let n = 0;
-    for (; n < len; n++) {
-      const c = message.charCodeAt(n);
-      if (c > 127) break;
-      m[n] = c;
+    const m = this.#room(message.length);
+    this.#mac(m, utf8Into(message, m, 0));
+    return bytesOf(this.#state);
+  }
+
+  /**
+   * The HMAC of `${domain}\u0000${value}` (what `digest` of that string returns) written into `out` (32
+   * bytes), without building the string or a result buffer: the keyed hash's per-value path.
+   */
+  digestPair(domain: string, value: string, out: Uint8Array): void {
+    const m = this.#room(domain.length + 1 + value.length);
+    let n = utf8Into(domain, m, 0);
+    m[n++] = 0;
+    this.#mac(m, utf8Into(value, m, n));
+    const s = this.#state;
+    for (let i = 0; i < 8; i++) {
+      const w = s[i]!;
+      out[4 * i] = w >>> 24; out[4 * i + 1] = w >>> 16; out[4 * i + 2] = w >>> 8; out[4 * i + 3] = w;
     }
-    if (n < len) n = ENCODER.encodeInto(message, m).written;
+  }
+
+  /** A buffer with room for `units` UTF-16 units as UTF-8 (3 bytes each at most) and the padding. */
+  #room(units: number): Uint8Array {
+    return 3 * units + 72 <= SCRATCH_BYTES ? this.#scratch : new Uint8Array(3 * units + 72);
+  }
+
+  /** The HMAC of the message `m[0, n)` into #state. */
+  #mac(m: Uint8Array, n: number): void {
     finish(this.#inner, m, n, 64, this.#state);
     const o = this.#outerBlock;
     const s = this.#state;
@@ -110,8 +129,20 @@ export class HmacSha256 {
       o[4 * i] = w >>> 24; o[4 * i + 1] = w >>> 16; o[4 * i + 2] = w >>> 8; o[4 * i + 3] = w;
     }
     finish(this.#outer, o, 32, 64, s);
-    return bytesOf(s);
   }
+}
+
+/** Writes `text` as UTF-8 into `m` from `at` (ASCII by hand, the rest by TextEncoder); returns the end. */
+function utf8Into(text: string, m: Uint8Array, at: number): number {
+  const len = text.length;
+  let i = 0;
+  for (; i < len; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 127) break;
+    m[at + i] = c;
+  }
+  if (i === len) return at + len;
+  return at + i + ENCODER.encodeInto(i === 0 ? text : text.slice(i), m.subarray(at + i)).written;
 }
 
 function bytesOf(h: Int32Array): Buffer {

@@ -1,11 +1,12 @@
 // The JSON walker: applies field rules by path, and `unknown` (scan | drop | keep) to every value no rule
 // names. Numbers are untouched unless a rule or a revealing key names them, or they are card- or phone-shaped
 // (detectors/numbers.ts). Mutates the parsed tree; used for documents the fast path (json-stream.ts) refuses.
-import { classifyKey, scopedKey } from './detectors/key-names.js';
+import { classifyKey, scopedKey, type KeyEntity } from './detectors/key-names.js';
 import { integralLength, numberEntity } from './detectors/numbers.js';
 import { initialStates, step, valueAt, type Segment, type States } from '../kernel/json-path.js';
 import type { CompiledRule } from './rules.js';
 import { fieldScanOptions, type Run } from './run.js';
+import type { ScanOptions } from './scan.js';
 import type { Scalar } from './transforms.js';
 
 export interface FieldRules {
@@ -62,9 +63,17 @@ export function shapedNumber(run: Run, mode: FieldRules['unknown'], src: string)
 
 /** `unknown` for one scalar no rule names (shared with the streaming fast path in json-stream.ts). */
 export function unknownScalar(run: Run, mode: FieldRules['unknown'], value: unknown, key: string | undefined): Out | typeof DROP {
+  return unknownScalarOf(run, mode, value, key, key === undefined ? undefined : classifyKey(key), undefined);
+}
+
+/**
+ * `unknownScalar` with the key's class already known (`entity`: classifyKey(key); `opts`: its
+ * fieldScanOptions, or undefined to look them up): the fast path asks once per key, not per value.
+ */
+export function unknownScalarOf(run: Run, mode: FieldRules['unknown'], value: unknown, key: string | undefined,
+  entity: KeyEntity | undefined, opts: ScanOptions | undefined): Out | typeof DROP {
   if (typeof value !== 'string' && typeof value !== 'number') return mode === 'drop' ? DROP : value;
   if (mode === 'drop') return DROP;
-  const entity = key === undefined ? undefined : classifyKey(key);
   if (typeof value === 'number' && entity === undefined) {
     const shaped = Number.isSafeInteger(value) ? shapedNumber(run, mode, String(value)) : undefined;
     return shaped === undefined ? value : Number(shaped);
@@ -72,11 +81,11 @@ export function unknownScalar(run: Run, mode: FieldRules['unknown'], value: unkn
   const empty = value === '';
   if (mode === 'keep') {
     if (entity !== undefined && !empty) run.keyLeak(entity === 'person_first' || entity === 'person_last' ? 'person' : entity);
-    if (typeof value === 'string') run.guard(value, fieldScanOptions(key));
+    if (typeof value === 'string') run.guard(value, opts ?? fieldScanOptions(key));
     return value;
   }
   if (entity !== undefined && !empty) return run.replaceByKey(entity, value);
-  return typeof value === 'string' ? run.scanReplace(value, fieldScanOptions(key)) : value;
+  return typeof value === 'string' ? run.scanReplace(value, opts ?? fieldScanOptions(key)) : value;
 }
 
 function applyRule(w: Walk, r: number, value: unknown, key: string | undefined): Out | typeof DROP {

@@ -2,12 +2,13 @@
 // walker (json-body.ts) to each string and number in place, removes what is dropped, and copies everything
 // else through as written — no JSON.parse / JSON.stringify round trip, so an untouched number keeps its
 // source text byte for byte (1.0 stays 1.0, 2^53 + 1 stays exact) and a replaced one keeps its type.
-import { classifyKey, scopedKey } from './detectors/key-names.js';
-import { initialStates, step, valueAt, type States } from '../kernel/json-path.js';
-import { shapedNumber, unknownScalar, type FieldRules } from './json-body.js';
+import { scopedKey } from './detectors/key-names.js';
+import { valueAt, type States } from '../kernel/json-path.js';
+import { shapedNumber, unknownScalarOf, type FieldRules } from './json-body.js';
 import { integralLength } from './detectors/numbers.js';
 import type { CompiledRule } from './rules.js';
 import type { Run } from './run.js';
+import { stepsOf, type Member, type StepCache } from './steps.js';
 import type { Scalar } from './transforms.js';
 
 /** Deeper documents take the tree walker (whose recursion the engine has always had). */
@@ -29,6 +30,17 @@ function digitTransform(t: string | undefined): boolean {
   return t === 'card' || t === 'phone';
 }
 
+/** `JSON.stringify(v)` of a replaced value; a string with nothing to escape is quoted as it is. */
+function jsonText(v: unknown): string {
+  if (typeof v !== 'string') return JSON.stringify(v);
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    // Control characters, the quote, the backslash and surrogates (a lone one is escaped) take JSON.stringify.
+    if (c < 32 || c === 34 || c === 92 || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(v);
+  }
+  return `"${v}"`;
+}
+
 class Rewriter {
   pos = 0;
   /** Output so far, up to `copied` in the input. */
@@ -36,7 +48,7 @@ class Rewriter {
   copied = 0;
 
   constructor(readonly run: Run, readonly f: FieldRules, readonly text: string,
-    readonly subjects: ReadonlyMap<CompiledRule, string | undefined>) {}
+    readonly subjects: ReadonlyMap<CompiledRule, string | undefined>, readonly steps: StepCache) {}
 
   ws(): void {
     const t = this.text;
@@ -77,6 +89,26 @@ class Rewriter {
     }
   }
 
+  /**
+   * A member name at pos, as `str()` reads it, but the same string object for the same name (interned
+   * per policy by a hash taken while scanning): no copy per member, and map lookups find its hash cached.
+   */
+  name(): string {
+    const t = this.text;
+    const start = this.pos + 1;
+    let h = 0;
+    let i = start;
+    for (; i < t.length; i++) {
+      const c = t.charCodeAt(i);
+      if (c === 34) break;
+      if (c === 92 || c < 32) return this.str();
+      h = (Math.imul(h, 31) + c) | 0;
+    }
+    if (i >= t.length) throw new NotJson();
+    this.pos = i + 1;
+    return this.steps.intern(t, start, i, h);
+  }
+
   /** A number token at pos, by the JSON grammar: -?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?; pos ends after it. */
   num(): void {
     const t = this.text;
@@ -106,10 +138,11 @@ class Rewriter {
   }
 
   /**
-   * One value at pos. `key` is the nearest object key (array elements inherit it), as in the tree walker.
+   * One value at pos. `key` is the nearest object key (array elements inherit it), as in the tree walker,
+   * read once per name (steps.ts).
    * Returns true when the value is dropped: the caller cuts it out (object member) or writes null (array).
    */
-  value(mode: number, states: States, rule: CompiledRule | undefined, key: string | undefined, depth: number): boolean {
+  value(mode: number, states: States, rule: CompiledRule | undefined, key: Member | undefined, depth: number): boolean {
     this.ws();
     const c = this.text.charCodeAt(this.pos);
     if (c === 123 || c === 91) {
@@ -130,14 +163,14 @@ class Rewriter {
       if (mode === SKIP) return true;
       const src = this.text.slice(start, this.pos);
       if (mode === KEEP) { shapedNumber(this.run, 'keep', src); return false; }
-      if (mode === WALK && this.f.unknown !== 'drop' && (key === undefined || classifyKey(key) === undefined)) {
+      if (mode === WALK && this.f.unknown !== 'drop' && (key === undefined || key.entity === undefined)) {
         // Most numbers are model features: read as text, replaced only when card- or phone-shaped.
         const shaped = shapedNumber(this.run, this.f.unknown, src);
         if (shaped !== undefined) this.put(start, this.pos, shaped);
         return false;
       }
       const n = Number(src);
-      const digitsOnly = digitTransform(mode === SPREAD ? rule!.type : key === undefined ? undefined : classifyKey(key));
+      const digitsOnly = digitTransform(mode === SPREAD ? rule!.type : key?.entity);
       // An integral float under a card or phone rule or key (4111111111111111.0) is its integer; the `.0` stays.
       const whole = digitsOnly && !INTEGER.test(src) ? integralLength(src) : -1;
       if (whole > 0) return this.scalar(mode, rule, key, start, src.slice(0, whole), true, src.slice(whole));
@@ -152,24 +185,24 @@ class Rewriter {
   }
 
   /** A string or number through its rule or `unknown`; a number stays a number when its result is one. */
-  scalar(mode: number, rule: CompiledRule | undefined, key: string | undefined, start: number, v: Scalar, wasNumber: boolean, fraction = ''): boolean {
-    const out = mode === SPREAD ? rule!.apply(this.run, v, key, this.subjects.get(rule!)) : unknownScalar(this.run, this.f.unknown, v, key);
+  scalar(mode: number, rule: CompiledRule | undefined, key: Member | undefined, start: number, v: Scalar, wasNumber: boolean, fraction = ''): boolean {
+    const out = mode === SPREAD ? rule!.apply(this.run, v, key?.key, this.subjects.get(rule!)) : unknownScalarOf(this.run, this.f.unknown, v, key?.key, key?.entity, key?.opts);
     if (out === undefined || typeof out === 'symbol') return true;
     if (out === v) return false;
-    const raw = wasNumber && typeof out === 'string' && /^-?\d+(?:\.\d+)?$/.test(out) ? out + fraction : JSON.stringify(out);
+    const raw = wasNumber && typeof out === 'string' && /^-?\d+(?:\.\d+)?$/.test(out) ? out + fraction : jsonText(out);
     this.put(start, this.pos, raw);
     return false;
   }
 
-  child(mode: number, states: States, rule: CompiledRule | undefined, name: string | number, key: string | undefined, depth: number): boolean {
+  child(mode: number, states: States, rule: CompiledRule | undefined, name: string | number, key: Member | undefined, depth: number): boolean {
     if (mode !== WALK) return this.value(mode, states, rule, key, depth);
-    const s = step(this.f.paths, states, name);
+    const s = this.steps.step(states, name);
     if (s.matched < 0) return this.value(WALK, s.states, undefined, key, depth);
     const r = this.f.rules[s.matched]!;
     return this.value(r.type === 'keep' ? KEEP : r.type === 'drop' ? SKIP : SPREAD, s.states, r, key, depth);
   }
 
-  object(mode: number, states: States, rule: CompiledRule | undefined, depth: number, parent: string | undefined): void {
+  object(mode: number, states: States, rule: CompiledRule | undefined, depth: number, parent: Member | undefined): void {
     this.pos++;
     this.ws();
     if (this.text.charCodeAt(this.pos) === 125) { this.pos++; return; }
@@ -180,15 +213,20 @@ class Rewriter {
       this.ws();
       const keyStart = this.pos;
       if (this.text.charCodeAt(this.pos) !== 34) throw new NotJson();
-      const k = this.str();
-      // Keys are never rewritten: personal data in a key fails the copy instead.
-      if (mode !== SKIP) this.run.guard(k);
+      const k = this.name();
+      const member = this.steps.member(scopedKey(parent?.key, k));
+      // Keys are never rewritten: personal data in a key fails the copy instead (a name the guard found
+      // nothing in is not read again).
+      if (mode !== SKIP) {
+        const own = member.key === k ? member : this.steps.member(k);
+        if (!own.clean && this.run.guard(k)) own.clean = true;
+      }
       this.ws();
       if (this.text.charCodeAt(this.pos) !== 58) throw new NotJson();
       this.pos++;
       // No member kept yet: the comma before this one goes (a dropped member then cuts from there on).
       if (mode !== SKIP && !kept && comma >= 0) this.put(comma, comma + 1, '');
-      const dropped = this.child(mode, states, rule, k, scopedKey(parent, k), depth);
+      const dropped = this.child(mode, states, rule, k, member, depth);
       if (mode !== SKIP) {
         if (dropped) this.put(comma >= 0 ? comma : keyStart, this.pos, '');
         else kept = true;
@@ -202,7 +240,7 @@ class Rewriter {
     }
   }
 
-  array(mode: number, states: States, rule: CompiledRule | undefined, key: string | undefined, depth: number): void {
+  array(mode: number, states: States, rule: CompiledRule | undefined, key: Member | undefined, depth: number): void {
     this.pos++;
     this.ws();
     if (this.text.charCodeAt(this.pos) === 93) { this.pos++; return; }
@@ -227,7 +265,7 @@ class Rewriter {
  * one JSON.parse first. Returns `text` itself when nothing changed.
  */
 export function rewriteJson(run: Run, f: FieldRules, text: string): string | undefined {
-  const initial = initialStates(f.paths.length);
+  const steps = stepsOf(f, run.ctx);
   const subjects = new Map<CompiledRule, string | undefined>();
   if (f.rules.some((r) => r.subject !== undefined)) {
     // A date-shift subject may come later in the document than the dates it shifts: read it first.
@@ -239,9 +277,9 @@ export function rewriteJson(run: Run, f: FieldRules, text: string): string | und
       subjects.set(r, typeof v === 'string' || typeof v === 'number' ? String(v) : undefined);
     }
   }
-  const w = new Rewriter(run, f, text, subjects);
+  const w = new Rewriter(run, f, text, subjects, steps);
   try {
-    const dropped = w.value(WALK, initial, undefined, undefined, 0);
+    const dropped = w.value(WALK, steps.initial, undefined, undefined, 0);
     w.ws();
     if (w.pos !== text.length) return undefined;
     if (dropped) return 'null';

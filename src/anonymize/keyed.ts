@@ -4,36 +4,57 @@ import { BoundedMap } from '../kernel/bounded-map.js';
 import { HmacSha256 } from './hmac.js';
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+const DECIMAL = '0123456789';
 /** Domains whose inputs recur across different values (see bytes). */
 const SHARED_PARTS = new Set(['email-domain', 'date-shift', 'first-name', 'surname', 'initial']);
 
 export class KeyedHash {
   readonly #hmac: HmacSha256;
-  readonly #memo: BoundedMap<string, Buffer>;
+  /** Per shared domain, its memo by value (no concatenated key per lookup). */
+  readonly #memo = new Map<string, BoundedMap<string, Buffer>>();
+  readonly #cacheSize: number;
+  /** The last unshared digest: read at once by base32/digits/pick, never handed out. */
+  readonly #scratch = new Uint8Array(32);
 
   constructor(key: Buffer, cacheSize: number) {
     this.#hmac = new HmacSha256(key);
     // Two generations, not an LRU: under churn (many distinct users) its bookkeeping cost more than it saved.
-    this.#memo = new BoundedMap<string, Buffer>(Math.max(2, cacheSize));
+    // The domains share the configured bound.
+    this.#cacheSize = Math.max(2, Math.ceil(cacheSize / SHARED_PARTS.size));
   }
 
   /** 32 keyed bytes for `value` in the `entity` domain (domains keep equal strings of different kinds apart). */
   bytes(entity: string, value: string): Buffer {
-    // Whole values (an email's local part, a phone, a card) are memoized by the engine per transform
-    // output already: only the parts shared between values (domains, name tokens, subjects) are kept here.
-    if (!SHARED_PARTS.has(entity)) return this.#hmac.digest(`${entity}\u0000${value}`);
-    const memoKey = `${entity}\u0000${value}`;
-    let out = this.#memo.get(memoKey);
+    const b = this.#read(entity, value);
+    return b === this.#scratch ? Buffer.from(b) : (b as Buffer);
+  }
+
+  /**
+   * The keyed bytes, to be read before the next call: a memoized buffer for the parts shared between
+   * values (domains, name tokens, subjects), else the scratch. Whole values (an email's local part, a
+   * phone, a card) are memoized by the engine per transform output already.
+   */
+  #read(entity: string, value: string): Uint8Array {
+    if (!SHARED_PARTS.has(entity)) {
+      this.#hmac.digestPair(entity, value, this.#scratch);
+      return this.#scratch;
+    }
+    let memo = this.#memo.get(entity);
+    if (memo === undefined) {
+      memo = new BoundedMap<string, Buffer>(this.#cacheSize);
+      this.#memo.set(entity, memo);
+    }
+    let out = memo.get(value);
     if (out === undefined) {
-      out = this.#hmac.digest(memoKey);
-      this.#memo.set(memoKey, out);
+      out = this.#hmac.digest(`${entity}\u0000${value}`);
+      memo.set(value, out);
     }
     return out;
   }
 
   /** `length` lower-case base32 characters (5 bits each, up to 51). */
   base32(entity: string, value: string, length: number): string {
-    const b = this.bytes(entity, value);
+    const b = this.#read(entity, value);
     let out = '';
     let acc = 0;
     let bits = 0;
@@ -51,18 +72,19 @@ export class KeyedHash {
 
   /** `length` keyed decimal digits (≤ 64: two per byte from nibbles, bias is irrelevant here). */
   digits(entity: string, value: string, length: number): string {
-    const b = this.bytes(entity, value);
+    const b = this.#read(entity, value);
     let out = '';
     for (let i = 0; out.length < length; i++) {
       const byte = b[i % b.length]! ^ (i >= b.length ? 0x5a : 0);
-      out += String((byte >> 4) % 10);
-      if (out.length < length) out += String((byte & 15) % 10);
+      out += DECIMAL[(byte >> 4) % 10]!;
+      if (out.length < length) out += DECIMAL[(byte & 15) % 10]!;
     }
     return out;
   }
 
   /** A keyed integer in [0, n). */
   pick(entity: string, value: string, n: number): number {
-    return this.bytes(entity, value).readUInt32BE(0) % n;
+    const b = this.#read(entity, value);
+    return ((b[0]! << 24 >>> 0) + (b[1]! << 16) + (b[2]! << 8) + b[3]!) % n;
   }
 }

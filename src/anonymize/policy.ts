@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { PolicyConfig, TransformSpec } from '../config/schema.js';
 import type { AnonymizedRequest, RawRequest } from '../exchange.js';
-import { BoundedSet } from '../kernel/bounded-map.js';
+import { BoundedMap, BoundedSet } from '../kernel/bounded-map.js';
 import { anonymizeHeaders } from './headers.js';
 import { shapedNumber, type FieldRules } from './json-body.js';
 import { compileStreamPath, isSingular, parseJsonPath, type Segment } from '../kernel/json-path.js';
@@ -44,6 +44,11 @@ export function policyId(name: string, cfg: PolicyConfig): string {
 
 /** A bare integer token of 10–19 digits (or an integral float, `….0`) in JSON text (a value, not inside a string). */
 const NUMBER_TOKEN = /(?<=[:\[,]\s*)(\d{10,19}(?:\.0+)?)(?=\s*[,\]}])/g;
+
+/** Request targets remembered per policy whose anonymization read nothing personal (see Run.marks). */
+const PURE_URLS = 1024;
+/** Only short targets are remembered (a route's path and fixed query): at most ~0.5 MB per policy. */
+const PURE_URL_MAX_LENGTH = 256;
 
 function header(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
@@ -93,6 +98,8 @@ export function compilePolicy(name: string, cfg: PolicyConfig, hash: KeyedHash, 
     ...(cfg.entities === undefined ? {} : { cards: { uatp: cfg.entities.uatpCards }, geo: cfg.entities.geo }),
   };
   const id = policyId(name, cfg);
+  // Request targets whose anonymization found and wrote nothing (a route's fixed path and query), by target.
+  const pureUrls = new BoundedMap<string, string>(PURE_URLS);
 
   /**
    * The body as it is sent, and whether it was transcoded to UTF-8 (its content type then says so): the
@@ -115,7 +122,13 @@ export function compilePolicy(name: string, cfg: PolicyConfig, hash: KeyedHash, 
       const run = new Run(ctx);
       try {
         const headers = anonymizeHeaders(run, keep, req.headers);
-        const url = anonymizeUrl(run, templates, query, req.url);
+        const short = req.url.length <= PURE_URL_MAX_LENGTH;
+        let url = short ? pureUrls.get(req.url) : undefined;
+        if (url === undefined) {
+          const marks = run.marks;
+          url = anonymizeUrl(run, templates, query, req.url);
+          if (short && run.marks === marks) pureUrls.set(req.url, url);
+        }
         const out = body(run, req, opts?.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES);
         const outBody = out.bytes;
         // The copy is sent identity-encoded, in UTF-8: the headers say so.

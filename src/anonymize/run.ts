@@ -101,15 +101,23 @@ export class Run {
   readonly counts = new Map<string, number>();
   readonly leaks = new Set<string>();
   failure: { reason: FailureReason; detail: string } | undefined;
+  /**
+   * Bumped by whatever makes a pass depend on more than its input: a value written, a hit (allowed or
+   * not), a key leak, a failure. A pass that leaves it unchanged computed a pure function of its input
+   * under this policy (its result may be reused for the same input).
+   */
+  marks = 0;
 
   constructor(readonly ctx: EngineContext) {}
 
   fail(reason: FailureReason, detail: string): void {
+    this.marks++;
     this.failure ??= { reason, detail };
   }
 
   /** Records an engine-made value and counts one replacement of `entity`. */
   wrote(entity: string, value: Scalar): Scalar {
+    this.marks++;
     const s = String(value);
     this.ctx.recent.add(s);
     this.counts.set(entity, (this.counts.get(entity) ?? 0) + 1);
@@ -220,6 +228,7 @@ export class Run {
       this.#remember(text, opts);
       return text;
     }
+    this.marks++;
     let { out, regions } = this.#write(text, spans, []);
     // The leak guard on what was written: the output is rescanned with every written region masked (a
     // pseudonym of any length is never taken for a leak). A hit the first scan missed because a
@@ -270,31 +279,38 @@ export class Run {
   /**
    * Leak guard for a string the engine did not write (a kept value, a key, a header name): any hit that is
    * not exactly a value written recently. Base64 runs are decoded and guarded too. Linear in `text`.
-   * (scanReplace guards its own output, knowing where it wrote.)
+   * (scanReplace guards its own output, knowing where it wrote.) True when this call found nothing at all
+   * (no hit, allowed or not, at any layer): the same text will never hold anything (a caller may skip it
+   * next time); false also when it only knew the text clean from the bounded clean set.
    */
-  guard(text: string, opts?: ScanOptions, depth = 0): void {
-    if (text.length === 0) return;
+  guard(text: string, opts?: ScanOptions, depth = 0): boolean {
+    if (text.length === 0) return true;
     if (text.length > this.ctx.maxScanBytes) {
       this.fail('scan_limit', `a text value is longer than maxScanBytes (${this.ctx.maxScanBytes})`);
-      return;
+      return false;
     }
+    if (!mightContain(text, opts)) return true;
     // Known clean first: most guarded strings are keys and kept values seen before (one lookup, not three).
-    if (!mightContain(text, opts) || this.#knownClean(text, opts) || this.ctx.recent.has(text)) return;
+    if (this.#knownClean(text, opts)) return false;
+    if (this.ctx.recent.has(text)) { this.marks++; return false; }
     const hits = scanText(text, withCards(opts, this.ctx.cards));
     for (const hit of hits) {
       const v = text.slice(hit.start, hit.end);
       if (!this.ctx.recent.has(v)) this.leaks.add(hit.entity);
     }
     let encodedClean = true;
+    let nothing = hits.length === 0;
     if (depth < MAX_ENCODED_DEPTH) {
       for (const r of encodedRuns(text, hits)) {
-        if (this.ctx.recent.has(r.decoded)) continue;
+        if (this.ctx.recent.has(r.decoded)) { nothing = false; continue; }
         const before = this.leaks.size;
-        this.guard(r.decoded, layerOptions(opts), depth + 1);
+        if (!this.guard(r.decoded, layerOptions(opts), depth + 1)) nothing = false;
         if (this.leaks.size !== before) encodedClean = false;
       }
     }
     if (hits.length === 0 && encodedClean) this.#remember(text, opts);
+    if (!nothing) this.marks++;
+    return nothing;
   }
 
   /**
@@ -306,6 +322,7 @@ export class Run {
     for (let at = 0; at < text.length; at += size - LONG_OVERLAP) {
       const part = text.slice(at, at + size);
       for (const hit of scanText(part, withCards(STRUCTURAL, this.ctx.cards))) {
+        this.marks++;
         const v = part.slice(hit.start, hit.end);
         if (!this.ctx.recent.has(v)) this.leaks.add(hit.entity);
       }
@@ -339,6 +356,7 @@ export class Run {
 
   /** A value kept under a revealing key (unknown: keep, no rule) is a leak by the key-name classifier. */
   keyLeak(entity: Entity): void {
+    this.marks++;
     this.leaks.add(entity);
   }
 }

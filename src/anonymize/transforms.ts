@@ -36,9 +36,11 @@ export function pseudonymizeEmail(h: KeyedHash, value: string): string {
   const domain = norm.slice(at + 1);
   const local = h.base32('email', norm, 10);
   if (PUBLIC_MAIL.has(domain)) return `${local}@${domain}`;
-  const labels = domain.split('.');
-  const tld = labels.length > 2 && SECOND_LEVEL.has(labels.at(-2)!) && labels.at(-1)!.length === 2
-    ? labels.slice(-2).join('.') : labels.at(-1) ?? 'com';
+  // The last label, or the last two when the one before is a second level under a country (co.uk).
+  const last = domain.lastIndexOf('.');
+  const before = last > 0 ? domain.lastIndexOf('.', last - 1) : -1;
+  const tld = before >= 0 && domain.length - last - 1 === 2 && SECOND_LEVEL.has(domain.slice(before + 1, last))
+    ? domain.slice(before + 1) : domain.slice(last + 1);
   return `${local}@${h.base32('email-domain', domain, 8)}.${tld}`;
 }
 
@@ -52,7 +54,7 @@ function callingCodeLength(d: string): number {
 /** Keeps the format characters, the country code and a national trunk 0; every other digit is keyed. */
 export function pseudonymizePhone(h: KeyedHash, value: Scalar): Scalar {
   const s = String(value);
-  const digits = s.replace(/\D/g, '');
+  const digits = digitsOf(s);
   if (digits.length === 0) return String(pseudonym(h, s, 'ph_'));
   const trimmed = s.trimStart();
   let keep = 0;
@@ -78,25 +80,50 @@ export function pseudonymizePhone(h: KeyedHash, value: Scalar): Scalar {
  * (reserved for expansion): (415) 555-2671 never becomes (119) ….
  */
 function nanpValid(six: string): string {
-  const d = [...six].map(Number);
-  d[0] = 2 + (d[0]! % 8);
-  d[1] = d[1]! % 9;
-  if (d[1] === 1 && d[2] === 1) d[2] = 2;
-  d[3] = 2 + (d[3]! % 8);
-  if (d[4] === 1 && d[5] === 1) d[5] = 2;
-  return d.join('');
+  const d = (i: number) => six.charCodeAt(i) - 48;
+  const d0 = 2 + (d(0) % 8);
+  const d1 = d(1) % 9;
+  const d2 = d1 === 1 && d(2) === 1 ? 2 : d(2);
+  const d3 = 2 + (d(3) % 8);
+  const d5 = d(4) === 1 && d(5) === 1 ? 2 : d(5);
+  return String.fromCharCode(48 + d0, 48 + d1, 48 + d2, 48 + d3, 48 + d(4), 48 + d5);
 }
 
 /** Puts `digits` back into the digit positions of `template` (separators and brackets stay). */
 function refill(template: string, digits: string): string {
-  let j = 0;
-  let out = '';
-  for (let i = 0; i < template.length; i++) {
-    const c = template.charCodeAt(i);
-    out += c >= 48 && c <= 57 ? digits[j++] : template[i];
+  const n = template.length;
+  if (n > SHORT) {
+    let j = 0;
+    let out = '';
+    for (let i = 0; i < n; i++) {
+      const c = template.charCodeAt(i);
+      out += c >= 48 && c <= 57 ? digits[j++] : template[i];
+    }
+    return out;
   }
-  return out;
+  CODES.length = n;
+  let j = 0;
+  for (let i = 0; i < n; i++) {
+    const c = template.charCodeAt(i);
+    CODES[i] = c >= 48 && c <= 57 ? digits.charCodeAt(j++) : c;
+  }
+  return String.fromCharCode.apply(null, CODES);
 }
+
+/** The ASCII digits of `s` (`s.replace(/\D/g, '')`). */
+function digitsOf(s: string): string {
+  const n = s.length;
+  if (n > SHORT) return s.replace(/\D/g, '');
+  CODES.length = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) CODES.push(c);
+  }
+  return CODES.length === n ? s : String.fromCharCode.apply(null, CODES);
+}
+/** Scratch for refill and digitsOf: values up to SHORT units (phones and cards) go through one fromCharCode. */
+const CODES: number[] = [];
+const SHORT = 256;
 
 /**
  * The issuer prefix (the first six digits, the BIN that PCI DSS lets a receipt show: network and bank, no
@@ -105,7 +132,7 @@ function refill(template: string, digits: string): string {
  */
 export function pseudonymizeCard(h: KeyedHash, value: Scalar): Scalar {
   const s = String(value);
-  const digits = s.replace(/\D/g, '');
+  const digits = digitsOf(s);
   if (digits.length < 12) return pseudonym(h, value, 'cc_');
   const n = digits.length;
   let body = digits.slice(0, 6) + h.digits('card', digits, n - 7);
@@ -143,7 +170,7 @@ export function pseudonymizeIban(h: KeyedHash, value: string): string {
 /** A well-formed SSN in the 9xx area, which the SSA never issues as an SSN. */
 export function pseudonymizeSsn(h: KeyedHash, value: Scalar): string {
   const s = String(value);
-  const digits = s.replace(/\D/g, '');
+  const digits = digitsOf(s);
   const b = h.bytes('ssn', digits);
   const area = String(900 + (b.readUInt16BE(0) % 100));
   const group = String(1 + (b.readUInt16BE(2) % 99)).padStart(2, '0');

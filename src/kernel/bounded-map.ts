@@ -25,6 +25,15 @@ export class BoundedMap<K, V> {
     return this.#current.has(key);
   }
 
+  /**
+   * `if (!hasCurrent(key)) set(key, value)` for a caller whose re-set would change nothing (the same
+   * value): while the generation has room, one probe (Map.set of a present key keeps it where it is).
+   */
+  setAbsent(key: K, value: V): void {
+    if (this.#current.size < this.#half) this.#current.set(key, value);
+    else if (!this.#current.has(key)) this.set(key, value);
+  }
+
   set(key: K, value: V): void {
     if (this.#current.size >= this.#half) {
       this.#previous = this.#current;
@@ -47,6 +56,6 @@ export class BoundedSet {
 
   /** One lookup when present in the current generation; otherwise (re)inserted there. */
   add(value: string): void {
-    if (!this.#map.hasCurrent(value)) this.#map.set(value, true);
+    this.#map.setAbsent(value, true);
   }
 }

@@ -46,4 +46,17 @@ describe('HmacSha256', () => {
       }
     }
   });
+
+  it('digestPair (no joined string, no result buffer) is the HMAC of domain NUL value, long and non-ASCII too', () => {
+    const key = Buffer.from('0123456789abcdefghijklmnopqrstuvwxyzABCDEF');
+    const h = new HmacSha256(key);
+    const out = new Uint8Array(32);
+    fc.assert(fc.property(fc.constantFrom('email', 'phone', 'id', 'ip'), fc.string({ unit: 'binary', maxLength: 90 }), (domain, v) => {
+      h.digestPair(domain, v, out);
+      expect(Buffer.from(out).equals(reference(key, `${domain}\u0000${v}`))).toBe(true);
+    }), { numRuns: 400 });
+    const long = 'é'.repeat(1500) + '\ud800';
+    h.digestPair('id', long, out);
+    expect(Buffer.from(out).equals(reference(key, `id\u0000${long}`))).toBe(true);
+  });
 });

@@ -1,6 +1,7 @@
 // The one bounded map (src/kernel/bounded-map.ts) behind every memo and cache that was a Map "cleared when
 // full" (key classification, NFKC, trusted addresses, compare rules per field, numeric pseudonyms): at most
 // `max` entries, the older half forgotten at a time, an entry in use carried over.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BoundedMap, BoundedSet } from '../../src/kernel/bounded-map.js';
 
@@ -40,5 +41,22 @@ describe('BoundedSet', () => {
     for (let i = 0; i < 100; i++) s.add(String(i));
     expect(s.has('99')).toBe(true);
     expect(s.has('0')).toBe(false);
+  });
+});
+
+describe('BoundedSet.add in one probe (setAbsent)', () => {
+  it('keeps and forgets exactly what hasCurrent-then-set kept and forgot (fast-check)', () => {
+    fc.assert(fc.property(fc.integer({ min: 2, max: 12 }), fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 20 })), { maxLength: 300 }), (max, ops) => {
+      const set = new BoundedSet(max);
+      const model = new BoundedMap<string, true>(max);
+      for (const [add, n] of ops) {
+        const v = `v${n}`;
+        if (add) {
+          set.add(v);
+          if (!model.hasCurrent(v)) model.set(v, true);
+        } else expect(set.has(v)).toBe(model.get(v) !== undefined);
+      }
+      for (let n = 0; n <= 20; n++) expect(set.has(`v${n}`)).toBe(model.get(`v${n}`) !== undefined);
+    }), { numRuns: 300 });
   });
 });
