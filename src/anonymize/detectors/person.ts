@@ -4,6 +4,7 @@
 // as "my name is" or "said", a neighbour in a list of names). A dictionary, capitalisation and context
 // cues: fast, predictable and linear; recall and precision measured in bench/anonymize-corpus.ts.
 import { W_AMBIGUOUS, W_COMMON, W_FIRST, W_LISTED, W_PROPER, W_SURNAME, lowerWordFlags, wordFlags } from '../data/lexicon.js';
+import { localParts } from './email.js';
 import { classifyKey } from './key-names.js';
 import type { Span } from './types.js';
 
@@ -347,16 +348,12 @@ function possessive(text: string, end: number): boolean {
   return (c === 39 || c === 0x2019) && text.charCodeAt(end + 1) === 115 && !nameChar(text.charCodeAt(end + 2) || 32);
 }
 
-const EMAIL_LOCAL = /([\p{L}\p{N}._%+\-]{3,64})@[\p{L}\p{N}\-]{1,63}\./gu;
-
 /**
  * A lone capitalised word that the text's own email address spells (Ruoho … rruoho@example.com, Samira …
  * SamiraVasilyeva@…) is that person's name: people's addresses are made of their names.
  */
 function namedInEmail(text: string, out: Span[], from: number, maybe: Span[]): void {
-  const locals: string[] = [];
-  EMAIL_LOCAL.lastIndex = 0;
-  for (let m = EMAIL_LOCAL.exec(text); m !== null && locals.length < 16; m = EMAIL_LOCAL.exec(text)) locals.push(m[1]!.toLowerCase());
+  const locals = localParts(text, 16);
   if (locals.length === 0) return;
   let added = false;
   for (const mb of maybe) {
