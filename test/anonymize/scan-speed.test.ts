@@ -1,11 +1,17 @@
 // The free-text scanner's shortcuts find exactly what the plain forms find (fast-check, fixed seeds): the
 // email detector tried only from each `@` against its regex run globally over the text, the local parts a
-// person's name is looked for in likewise, and the normalized view that is the text itself when no
-// character changes.
+// person's name is looked for in likewise, capitalised runs tried only at capitals, base64 runs only at
+// runs of 16, the IPv6 regex skipped without two close colons, and the normalized view that is the text
+// itself when no character changes.
+import { isIPv6 } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { EMAIL_SOURCE, LOCAL_SOURCE, detectEmail, localParts } from '../../src/anonymize/detectors/email.js';
+import { nextCapitalRun } from '../../src/anonymize/detectors/capitals.js';
+import { IPV4, IPV6, detectIp } from '../../src/anonymize/detectors/ip.js';
+import { RUN } from '../../src/anonymize/detectors/person.js';
 import type { Span } from '../../src/anonymize/detectors/types.js';
+import { RUN_SOURCE, base64Runs } from '../../src/anonymize/encoded.js';
 import { sourceRange, viewOf } from '../../src/anonymize/normalize.js';
 
 // Pieces that make addresses, near-addresses and their borders: local-part characters of every class
@@ -78,5 +84,56 @@ describe('the normalized view', () => {
     const w = viewOf('王 %41');
     expect(w.text).toBe('王 A');
     expect(sourceRange(w, 2, 3)).toEqual([2, 5]);
+  });
+});
+
+function globalMatches(re: RegExp, text: string): [number, string][] {
+  const g = new RegExp(re.source, re.flags.replace(/[gy]/g, '') + 'g');
+  const out: [number, string][] = [];
+  for (let m = g.exec(text); m !== null; m = g.exec(text)) {
+    out.push([m.index, m[0]]);
+    if (m[0].length === 0) g.lastIndex++;
+  }
+  return out;
+}
+
+describe('regexes tried only where a match can start', () => {
+  test('capitalised runs: tried at capitals, the same runs as the global regex', () => {
+    const pieces = ['Ada', 'ada', ' ', '  ', 'Lovelace', 'de ', 'van der ', 'J.', 'D', "O'Neil", 'Ö', 'ö', 'Ša', '\u0301', 'Ж', 'ж',
+      '𐐀', '𐐨', '\ud801', '-', '’', '.', ',', '\n', 'X'.repeat(31), 'Y'.repeat(33), 'McDonald', 'THE', '王', 'ǅ'];
+    const arb = fc.array(fc.constantFrom(...pieces), { maxLength: 50 }).map((p) => p.join(''));
+    fc.assert(fc.property(arb, (text) => {
+      const got: [number, string][] = [];
+      for (let m = nextCapitalRun(RUN, text, 0); m !== null; m = nextCapitalRun(RUN, text, m.index + m[0].length)) got.push([m.index, m[0]]);
+      expect(got).toEqual(globalMatches(RUN, text));
+    }), { seed: 23, numRuns: 3000 });
+  });
+
+  test('base64 runs: tried at runs of 16, the same runs as the global regex', () => {
+    const pieces = ['QUJD', 'ZGVm', 'a', 'Z', '0', '+', '/', '_', '-', '=', '==', '===', ' ', '.', ':', 'é', 'x'.repeat(15), 'y'.repeat(16), 'eyJhbGciOi'];
+    const arb = fc.array(fc.constantFrom(...pieces), { maxLength: 40 }).map((p) => p.join(''));
+    const re = new RegExp(RUN_SOURCE, 'y');
+    fc.assert(fc.property(arb, (text) => {
+      const got: [number, string][] = [];
+      base64Runs(text, (start, m) => got.push([start, m]));
+      expect(got).toEqual(globalMatches(re, text));
+    }), { seed: 24, numRuns: 3000 });
+  });
+
+  test('IPv6: skipping the regex without two colons four hex digits apart loses no hit', () => {
+    const pieces = ['::', ':', '1', 'fe80', 'db8', 'ABCD', '12345', 'g', ' ', '.', '192.168.0.1', 'Agent: ', '10:30', '::1', '2001:db8::1', 'x:', 'ABCD:', '2001:0db8:85a3:0000:0000:8a2e:0370:7334'];
+    const arb = fc.array(fc.constantFrom(...pieces), { maxLength: 30 }).map((p) => p.join(''));
+    fc.assert(fc.property(arb, (text) => {
+      const got: Span[] = [];
+      detectIp(text, got);
+      const want: Span[] = [];
+      for (const [re, valid] of [[IPV4, () => true], [IPV6, (m: string) => m.length > 2 && isIPv6(m)]] as const) {
+        for (const [start, m] of globalMatches(re, text)) if (m.length > 0 && valid(m)) want.push({ start, end: start + m.length, entity: 'ip' });
+      }
+      expect(got).toEqual(want);
+    }), { seed: 25, numRuns: 3000 });
+    const full: Span[] = [];
+    detectIp('host 2001:0db8:85a3:0000:0000:8a2e:0370:7334 up', full);
+    expect(full).toEqual([{ start: 5, end: 44, entity: 'ip' }]);
   });
 });
