@@ -13,6 +13,7 @@ import { RUN } from '../../src/anonymize/detectors/person.js';
 import type { Span } from '../../src/anonymize/detectors/types.js';
 import { RUN_SOURCE, base64Runs } from '../../src/anonymize/encoded.js';
 import { sourceRange, viewOf } from '../../src/anonymize/normalize.js';
+import { flagsOf } from '../../src/anonymize/scan.js';
 
 // Pieces that make addresses, near-addresses and their borders: local-part characters of every class
 // (marks, astral letters, lone surrogates), `@`, dots, hyphens, quotes and long runs.
@@ -135,5 +136,26 @@ describe('regexes tried only where a match can start', () => {
     const full: Span[] = [];
     detectIp('host 2001:0db8:85a3:0000:0000:8a2e:0370:7334 up', full);
     expect(full).toEqual([{ start: 5, end: 44, entity: 'ip' }]);
+  });
+});
+
+describe('the detector gates', () => {
+  test('a long text has the flags one pass over its char codes gives (digits counted up to 9)', () => {
+    const pieces = ['a', 'Z', '7', '@', ':', '-', '.', ' ', 'é', '王', '\ud83d\ude00', 'word ', 'x'.repeat(40)];
+    const arb = fc.array(fc.constantFrom(...pieces), { minLength: 10, maxLength: 60 }).map((p) => p.join(''));
+    fc.assert(fc.property(arb, (text) => {
+      const want = { digits: 0, upper: false, at: false, colon: false, dash: false, dot: false };
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (c >= 48 && c <= 57) want.digits++;
+        else if ((c >= 65 && c <= 90) || c > 127) want.upper = true;
+        else if (c === 64) want.at = true;
+        else if (c === 58) want.colon = true;
+        else if (c === 45) want.dash = true;
+        else if (c === 46) want.dot = true;
+      }
+      const got = flagsOf(text);
+      expect({ ...got, digits: Math.min(got.digits, 9) }).toEqual({ ...want, digits: Math.min(want.digits, 9) });
+    }), { seed: 26, numRuns: 2000 });
   });
 });
