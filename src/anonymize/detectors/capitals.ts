@@ -7,6 +7,7 @@ const UPPER = /^\p{Lu}$/u;
 // An ASCII capital or any code unit above ASCII (then mayStartUpper decides): a plain class the regex
 // engine scans for natively, faster than a loop over the char codes.
 const CANDIDATE = /[A-Z\u0080-\uffff]/g;
+const SHORT = 128;
 // Per BMP code unit above ASCII: 0 not yet known, 1 an upper-case letter, 2 not. Filled on first sight.
 const bmp = new Uint8Array(0x10000);
 
@@ -28,6 +29,16 @@ function mayStartUpper(c: number): boolean {
  * upper-case letter starts cannot match, so only the others are tried, in order.
  */
 export function nextCapitalRun(re: RegExp, text: string, from: number): RegExpExecArray | null {
+  if (text.length - from < SHORT) {
+    // A short text (a JSON value, a name): a loop costs less than a call into the regex engine.
+    for (let i = from; i < text.length; i++) {
+      if (!mayStartUpper(text.charCodeAt(i))) continue;
+      re.lastIndex = i;
+      const m = re.exec(text);
+      if (m !== null) return m;
+    }
+    return null;
+  }
   CANDIDATE.lastIndex = from;
   for (let c = CANDIDATE.exec(text); c !== null; c = CANDIDATE.exec(text)) {
     const i = c.index;
