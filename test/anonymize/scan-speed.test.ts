@@ -14,6 +14,7 @@ import type { Span } from '../../src/anonymize/detectors/types.js';
 import { RUN_SOURCE, base64Runs } from '../../src/anonymize/encoded.js';
 import { sourceRange, viewOf } from '../../src/anonymize/normalize.js';
 import { flagsOf, longFlagsOf } from '../../src/anonymize/scan.js';
+import { mustAnonymize, policyFrom } from './helpers.js';
 
 // Pieces that make addresses, near-addresses and their borders: local-part characters of every class
 // (marks, astral letters, lone surrogates), `@`, dots, hyphens, quotes and long runs.
@@ -158,5 +159,19 @@ describe('the detector gates', () => {
       expect(flagsOf(text)).toEqual(want);
       expect({ ...got, digits: Math.min(got.digits, 9) }).toEqual({ ...want, digits: Math.min(want.digits, 9) });
     }), { seed: 26, numRuns: 2000 });
+  });
+});
+
+describe("the guard's rescan reads the whole output", () => {
+  test('a name only the masked text reveals, far from any replacement, is replaced (why the rescan is not narrowed)', () => {
+    // The first scan finds only the capitalised name; with it masked the text has no capital left, and
+    // all-lower-case text takes listed names: the rescan finds one 390 characters away.
+    const text = `Thaddeus Ruoho wrote to us about the order. ${'the parcel was late again and nobody answered the phone. '.repeat(6)}it was signed for by selma haugland at the door.`;
+    const out = mustAnonymize(policyFrom({ unknown: 'scan' }), {
+      method: 'POST', url: '/v1/chat', headers: { 'content-type': 'text/plain' }, body: Buffer.from(text),
+    });
+    expect(out.body).not.toContain('Ruoho');
+    expect(out.body).not.toContain('selma haugland');
+    expect(out.body).toContain('the parcel was late again');
   });
 });
