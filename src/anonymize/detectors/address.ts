@@ -104,11 +104,16 @@ const NEXT_DIGIT = /[0-9]/g;
 function numberAnchored(text: string, found: Span[]): void {
   const n = text.length;
   let i = 0;
+  // In a long text the next digit is found by the regex engine's native scan (prose is mostly not digits);
+  // in a short one (a field value) a loop costs less than the call.
+  const native = n >= 128;
   while (i < n) {
-    // The next digit, found by the regex engine's native scan (prose is mostly not digits).
-    NEXT_DIGIT.lastIndex = i;
-    if (NEXT_DIGIT.exec(text) === null) break;
-    i = NEXT_DIGIT.lastIndex - 1;
+    if (!isDigit(text.charCodeAt(i))) {
+      if (!native) { i++; continue; }
+      NEXT_DIGIT.lastIndex = i;
+      if (NEXT_DIGIT.exec(text) === null) break;
+      i = NEXT_DIGIT.lastIndex - 1;
+    }
     const ds = i;
     while (i < n && isDigit(text.charCodeAt(i))) i++;
     const de = i;
