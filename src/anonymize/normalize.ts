@@ -131,11 +131,20 @@ function queryStart(text: string): number {
   return eq > q && text.indexOf('+', q) > q ? q : -1;
 }
 
-/** NFKC per code point, \p{Nd} → ASCII digit, \p{Pd} → `-`, invisible dropped. Undefined when `text` is ASCII. */
+/** NFKC per code point, \p{Nd} → ASCII digit, \p{Pd} → `-`, invisible dropped. Undefined when no character changes. */
 function unicodeLayer(text: string, prevStart: readonly number[] | undefined, prevEnd: readonly number[] | undefined): View | undefined {
-  let ascii = true;
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 127) { ascii = false; break; }
-  if (ascii) return undefined;
+  // Undefined when every character is its own view (ASCII; Han, Arabic or accented Latin already in NFKC:
+  // most non-ASCII text): the view is `text` and the map the layer below's, which is what the map built
+  // here would be character for character. A surrogate (astral character) takes the built map: there
+  // both its code units map to the whole pair.
+  let same = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c <= 127) continue;
+    if (c >= 0xd800 && c <= 0xdfff) { same = false; break; }
+    if (digitValue(c) !== undefined || nfkc(c) !== text[i]) { same = false; break; }
+  }
+  if (same) return undefined;
   let out = '';
   const start: number[] = [];
   const end: number[] = [];

@@ -50,10 +50,30 @@ export function withCards(opts: ScanOptions | undefined, cards: CardOptions | un
   return out;
 }
 
-interface Flags { digits: number; upper: boolean; at: boolean; colon: boolean; dash: boolean; dot: boolean }
+export interface Flags { digits: number; upper: boolean; at: boolean; colon: boolean; dash: boolean; dot: boolean }
+
+// Every detector gate compares `digits` with a threshold of at most 9: a long text counts no further.
+const DIGITS_ENOUGH = 9;
+const DIGIT = /[0-9]/g;
+// What the loop below counts as `upper`: an ASCII capital or any code unit above ASCII.
+const UPPER_OR_WIDE = /[A-Z\u0080-\uffff]/;
+
+/**
+ * flagsOf for a long text, by the regex engine's and indexOf's native scans (each stops at its first hit):
+ * the same flags, `digits` counted up to DIGITS_ENOUGH.
+ */
+export function longFlagsOf(text: string): Flags {
+  let digits = 0;
+  DIGIT.lastIndex = 0;
+  while (digits < DIGITS_ENOUGH && DIGIT.test(text)) digits++;
+  return {
+    digits, upper: UPPER_OR_WIDE.test(text), at: text.indexOf('@') >= 0, colon: text.indexOf(':') >= 0,
+    dash: text.indexOf('-') >= 0, dot: text.indexOf('.') >= 0,
+  };
+}
 
 /** One pass over the char codes: what kinds of characters the text holds decides which detectors run. */
-function flagsOf(text: string): Flags {
+export function flagsOf(text: string): Flags {
   const f: Flags = { digits: 0, upper: false, at: false, colon: false, dash: false, dot: false };
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -94,7 +114,7 @@ export function scanText(text: string, opts: ScanOptions = {}): Span[] {
 }
 
 function scanView(text: string, opts: ScanOptions): Span[] {
-  const { digits, upper, at, colon, dash, dot } = flagsOf(text);
+  const { digits, upper, at, colon, dash, dot } = text.length >= 64 ? longFlagsOf(text) : flagsOf(text);
   const n = text.length;
   const spans: Span[] = [];
   if (at) detectEmail(text, spans);

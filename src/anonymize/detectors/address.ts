@@ -98,12 +98,22 @@ function endsWord(c: number): boolean {
     c === 34 || c === 40 || c === 41;
 }
 
+const NEXT_DIGIT = /[0-9]/g;
+
 /** Every run of 1–6 digits, as the number that ends a street line and as the one that starts it. */
 function numberAnchored(text: string, found: Span[]): void {
   const n = text.length;
   let i = 0;
+  // In a long text the next digit is found by the regex engine's native scan (prose is mostly not digits);
+  // in a short one (a field value) a loop costs less than the call.
+  const native = n >= 128;
   while (i < n) {
-    if (!isDigit(text.charCodeAt(i))) { i++; continue; }
+    if (!isDigit(text.charCodeAt(i))) {
+      if (!native) { i++; continue; }
+      NEXT_DIGIT.lastIndex = i;
+      if (NEXT_DIGIT.exec(text) === null) break;
+      i = NEXT_DIGIT.lastIndex - 1;
+    }
     const ds = i;
     while (i < n && isDigit(text.charCodeAt(i))) i++;
     const de = i;

@@ -4,14 +4,16 @@
 // as "my name is" or "said", a neighbour in a list of names). A dictionary, capitalisation and context
 // cues: fast, predictable and linear; recall and precision measured in bench/anonymize-corpus.ts.
 import { W_AMBIGUOUS, W_COMMON, W_FIRST, W_LISTED, W_PROPER, W_SURNAME, lowerWordFlags, wordFlags } from '../data/lexicon.js';
+import { nextCapitalRun } from './capitals.js';
+import { localParts } from './email.js';
 import { classifyKey } from './key-names.js';
 import type { Span } from './types.js';
 
 // Up to five capitalised tokens or initials (`J`, `D.`) separated by single spaces, with lower-case
 // particles between them (Amelia de Vries, Ludwig van der Berg). Every quantifier is bounded.
 const PARTICLE = '(?:de|van|der|den|von|da|di|du|del|della|la|le|dos|das|do|ten|ter|bin|al|y)';
-// The capital comes before the look-behind, so the engine skips quickly to the next capital.
-const RUN = new RegExp(`\\p{Lu}(?<![\\p{L}\\p{M}'’\\-]\\p{Lu})[\\p{L}\\p{M}'’\\-]{0,30}\\.?(?: (?:${PARTICLE} ){0,2}\\p{Lu}[\\p{L}\\p{M}'’\\-]{0,30}\\.?){0,4}(?![\\p{L}\\p{M}])`, 'gu');
+// The capital comes before the look-behind; sticky, tried only where a capital starts (capitals.ts).
+export const RUN = new RegExp(`\\p{Lu}(?<![\\p{L}\\p{M}'’\\-]\\p{Lu})[\\p{L}\\p{M}'’\\-]{0,30}\\.?(?: (?:${PARTICLE} ){0,2}\\p{Lu}[\\p{L}\\p{M}'’\\-]{0,30}\\.?){0,4}(?![\\p{L}\\p{M}])`, 'uy');
 const PARTICLES = new Set(PARTICLE.slice(3, -1).split('|'));
 const TITLES = new Set(['mr', 'mrs', 'ms', 'miss', 'dr', 'prof', 'sir', 'madam', 'mx', 'herr', 'frau', 'mme', 'mlle', 'sr', 'sra', 'dame', 'lady', 'lord']);
 
@@ -241,8 +243,7 @@ export function detectPerson(text: string, out: Span[], strict = false): void {
   const from = out.length;
   const maybe: Span[] = [];
   let runs = 0;
-  RUN.lastIndex = 0;
-  for (let m = RUN.exec(text); m !== null; m = RUN.exec(text)) {
+  for (let m = nextCapitalRun(RUN, text, 0); m !== null; m = nextCapitalRun(RUN, text, m.index + m[0].length)) {
     runs++;
     let tokens: string[];
     let starts: number[];
@@ -347,16 +348,12 @@ function possessive(text: string, end: number): boolean {
   return (c === 39 || c === 0x2019) && text.charCodeAt(end + 1) === 115 && !nameChar(text.charCodeAt(end + 2) || 32);
 }
 
-const EMAIL_LOCAL = /([\p{L}\p{N}._%+\-]{3,64})@[\p{L}\p{N}\-]{1,63}\./gu;
-
 /**
  * A lone capitalised word that the text's own email address spells (Ruoho … rruoho@example.com, Samira …
  * SamiraVasilyeva@…) is that person's name: people's addresses are made of their names.
  */
 function namedInEmail(text: string, out: Span[], from: number, maybe: Span[]): void {
-  const locals: string[] = [];
-  EMAIL_LOCAL.lastIndex = 0;
-  for (let m = EMAIL_LOCAL.exec(text); m !== null && locals.length < 16; m = EMAIL_LOCAL.exec(text)) locals.push(m[1]!.toLowerCase());
+  const locals = localParts(text, 16);
   if (locals.length === 0) return;
   let added = false;
   for (const mb of maybe) {
