@@ -482,7 +482,8 @@ export class Shadowgate {
       await this.shadowThreads.close();
       await Promise.all([...this.gen.pools.values(), ...this.gen.retryPools.values()].map((p) => p.close().catch(() => undefined)));
       this.gen.passthrough?.close();
-      await this.writer?.writer.close();
+      // The file in progress is sealed (manifest, ledger entry) before the ledger closes.
+      await this.writer?.writer.close({ seal: true });
       await this.lineage.close();
       await this.gen.tracer?.close();
       this.gen.grpc?.close();
