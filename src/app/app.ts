@@ -120,7 +120,7 @@ export class Shadowgate {
       localSignals: (route, nowMs) => this.gen.compared.get(route)?.comparer.guardSignals(nowMs),
     });
     ({ routing: this.routing, audit: this.audit, backend: this.backend, auditTrail: this.auditTrail, experiments: this.experiments } = this.wiring);
-    this.lineage = new LineageLedger(this.log, () => this.backend.isJudge(), opts.worker !== true);
+    this.lineage = new LineageLedger(this.log, () => this.backend.isJudge(), opts.worker !== true, () => this.backend.replica);
     this.shadowThreads = new ShadowThreadPool({
       threads: config.server.shadowThreads ?? defaultShadowThreads(),
       queue: config.server.shadowQueue,

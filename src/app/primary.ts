@@ -40,7 +40,7 @@ async function runPrimary(config: Config, configPath: string): Promise<void> {
   // The fleet's state before any worker starts serving.
   await backend.start({ routing, log, evidence: () => ({}) });
   // The ledger of the process that holds the experiments; its workers' sealed files are entered here too.
-  const lineage = new LineageLedger(log, () => backend.isJudge());
+  const lineage = new LineageLedger(log, () => backend.isJudge(), true, () => backend.replica);
   lineage.apply(config, configPath);
 
   const workers = new WorkerFleet({
