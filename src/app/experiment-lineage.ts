@@ -22,8 +22,7 @@ import type { AuditSink } from '../state/backend.js';
 
 /** How often the judge chains what replicas forwarded to the fleet's ledger stream. */
 const PUMP_MS = 250;
-/** How long a replica starting or concluding an experiment waits for the fleet's other replicas to cut. */
-export const FLEET_CUT_TIMEOUT_MS = 30_000;
+
 
 /** The seed replay orders each record's target calls with (replayDataset's default). */
 export const REPLAY_ORDER_SEED = 1;
@@ -143,9 +142,14 @@ export class LineageLedger {
 
   /**
    * `experiments: false`: a cluster worker, whose experiment entries the primary writes (no stream of its
-   * own). `replica`: this process's name in a Redis fleet.
+   * own). `fleet`: this process's name in a Redis fleet, and the replicas it knows are alive (their
+   * evidence is fresh), so that one that does not answer a cut request is named.
    */
-  constructor(private readonly log: Logger, private readonly isJudge: () => boolean, private readonly experiments = true, private readonly replica: () => string = () => 'local') {}
+  constructor(private readonly log: Logger, private readonly isJudge: () => boolean, private readonly experiments = true, private readonly fleet: FleetMembership = LOCAL) {}
+
+  private replica(): string {
+    return this.fleet.replica();
+  }
 
   /** The ledger file (the dataset writer signs manifests with its key and appends `dataset.rotated` to it). */
   get ledger(): Ledger | undefined {
@@ -165,7 +169,7 @@ export class LineageLedger {
       this.stream?.close();
       this.stream = this.file === undefined || !this.experiments ? undefined
         : openLedgerStream(config, this.file.ledger.signer, this.isJudge, (err) => this.log.error({ err: errorText(err) }, 'ledger stream append failed'),
-          { replica: this.replica, answer: (req) => this.answerCut(req) });
+          { replica: () => this.replica(), answer: (req) => this.answerCut(req) });
     }
     this.append({ type: 'config.loaded', configDigest: configDigest(config), policies: policiesInUse(config), details: { configPath } });
   }
@@ -226,7 +230,7 @@ export class LineageLedger {
     const startedAt = type === 'concluded' ? [...e.history].reverse().find((h) => h.action === 'start')?.at : undefined;
     const own = await this.cutOwn({ type, experiment: id, ...(startedAt !== undefined ? { startedAt } : {}) });
     // A Redis fleet: every other replica cuts too, and its files' entries reach the inbox before this one.
-    const fleet = await this.stream?.cuts?.request(type, id, startedAt, FLEET_CUT_TIMEOUT_MS);
+    const fleet = await this.stream?.cuts?.request(type, id, startedAt, src.config().ledger?.cutTimeout ?? 30_000, this.fleet.peers());
     const config = src.config();
     const base = { policies: policiesInUse(config, [e.route]), seeds: experimentSeeds(e.route) };
     const recording = own.recording;
@@ -287,6 +291,19 @@ export interface OpenStream {
   /** The fleet's cut requests (this replica asks, and answers the others'). */
   readonly cuts?: FleetCuts;
   close(): void;
+}
+
+/** A process's place in a Redis fleet: its name, and the other replicas whose evidence is fresh. */
+export interface FleetMembership {
+  replica(): string;
+  peers(): string[];
+}
+
+const LOCAL: FleetMembership = { replica: () => 'local', peers: () => [] };
+
+/** The replicas of a fleet named in fresh evidence snapshots (a cluster primary's workers as their host's replica). */
+export function peersOf(snapshots: readonly { readonly replica: string }[], me: string): string[] {
+  return [...new Set(snapshots.map((s) => s.replica.split('>')[0]!))].filter((r) => r !== me);
 }
 
 /** What a replica does when another replica of the fleet asks it to cut (FleetCuts). */

@@ -30,7 +30,7 @@ export interface FleetCutResult {
   readonly answered: readonly CutAnswer[];
   /** Replicas that took the request but did not finish in time. */
   readonly missing: readonly string[];
-  /** Replicas the request reached that did not answer at all. */
+  /** Replicas the request reached that did not answer and are not named in `missing` (not known by name). */
   readonly unanswered: number;
 }
 
@@ -87,27 +87,30 @@ export class FleetCuts {
   }
 
   /** Asks every other replica to cut; resolves with their answers once all are in or `timeoutMs` passed. */
-  async request(type: CutRequest['type'], experiment: string, startedAt: string | undefined, timeoutMs: number): Promise<FleetCutResult> {
+  async request(type: CutRequest['type'], experiment: string, startedAt: string | undefined, timeoutMs: number, peers: readonly string[] = []): Promise<FleetCutResult> {
     const req: CutRequest = { id: randomUUID(), type, experiment, from: this.replica(), ...(startedAt !== undefined ? { startedAt } : {}) };
     const reached = await this.cmd.publish(this.channel, JSON.stringify(req));
     // PUBLISH counts this replica's own subscription too (it ignores its own request).
     const expected = Math.max(0, reached - (this.subscribed ? 1 : 0));
+    const known = new Set(peers);
     const key = this.ackKey(req.id);
     const deadline = Date.now() + timeoutMs;
     let acks: Ack[] = [];
     for (;;) {
       acks = (await this.cmd.lrange(key, 0, -1)).map((t) => JSON.parse(t) as Ack);
-      const done = acks.filter((a) => a.state === 'done').length;
-      if (done >= expected || Date.now() >= deadline || this.closed) break;
+      const finished = new Set(acks.filter((a) => a.state === 'done').map((a) => a.replica));
+      if ((finished.size >= expected && [...known].every((r) => finished.has(r))) || Date.now() >= deadline || this.closed) break;
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
     await this.cmd.pexpire(key, ACK_TTL_MS).catch(() => undefined);
     const done = new Map(acks.filter((a) => a.state === 'done').map((a) => [a.replica, a]));
     const began = new Set(acks.map((a) => a.replica));
+    // Named: a known replica (fresh evidence) or one that began, without its answer; counted: others reached.
+    const missing = [...new Set([...known, ...began])].filter((r) => !done.has(r)).sort();
     return {
       answered: [...done.values()].map((a) => ({ replica: a.replica, recording: a.recording === true, datasets: a.datasets ?? [] })),
-      missing: [...began].filter((r) => !done.has(r)),
-      unanswered: Math.max(0, expected - began.size),
+      missing,
+      unanswered: Math.max(0, expected - done.size - missing.length),
     };
   }
 

@@ -15,6 +15,7 @@ import { sha256Hex } from '../../src/admin/auth.js';
 import { runExperimentCli } from '../../src/cli/experiment.js';
 import { readLedgerStream } from '../../src/cli/ledger.js';
 import { loadConfigFile } from '../../src/config/load.js';
+import { redisClass } from '../../src/state/redis.js';
 import type { LedgerEntry } from '../../src/ledger/ledger.js';
 import { silentLogger } from '../../src/observe/log.js';
 import { send, sendMany, TEST_KEY } from '../helpers/app.js';
@@ -50,7 +51,7 @@ describe.runIf(redisAvailable())('a Redis fleet\'s experiment cuts every replica
     await redis?.close();
   });
 
-  it('the concluded entry names both replicas\' files, after their dataset.rotated entries; reproduce gets the same verdict', async () => {
+  it('the concluded entry names both replicas\' files, after their dataset.rotated entries; reproduce gets the same verdict; a replica that does not finish is named missing', async () => {
     const inc = await startModel(label);
     const cand = await startModel(label);
     models.push(inc, cand);
@@ -95,7 +96,7 @@ anonymize:
       headers: { keep: [content-type] }
       unknown: scan
 record: { path: "${join(d, 'data', 'shadow.jsonl')}", flushInterval: 10ms, gzip: true }
-ledger: { path: "${join(d, 'ledger.jsonl')}", key: "${seed}", stream: redis }
+ledger: { path: "${join(d, 'ledger.jsonl')}", key: "${seed}", stream: redis, cutTimeout: 3s }
 `);
       return file;
     };
@@ -156,5 +157,37 @@ ledger: { path: "${join(d, 'ledger.jsonl')}", key: "${seed}", stream: redis }
     const same = await cli(['reproduce', 'predict-v2', '--config', files.a, '--redis', redis.url, '--prefix', prefix, '--json']);
     expect(same.code, same.err).toBe(0);
     expect(JSON.parse(same.out)).toMatchObject({ same: true, reproduced: { outcome: 'pass', samples: 2 * N }, replay: { sent: 2 * N } });
+
+    // A third subscriber that takes the request and never finishes (a stuck replica, speaking the protocol
+    // over Redis): past ledger.cutTimeout the entry is written anyway, naming it missing, with b's files.
+    const Redis = redisClass();
+    const cmd = new Redis(redis.url);
+    const sub = new Redis(redis.url);
+    try {
+      sub.on('message', (_channel: string, text: string) => {
+        const req = JSON.parse(text) as { id: string };
+        void cmd.rpush(`${prefix}ledger:cut:${req.id}`, JSON.stringify({ replica: 'stuck-replica', state: 'cutting' }));
+      });
+      await sub.subscribe(`${prefix}ledger:cut`);
+      expect((await post('/admin/experiments', T.alice, {
+        id: 'predict-v3', route: 'predict', hypothesis: 'v3 labels as v1 does',
+        criteria: [{ metric: 'disagreement', comparator: '<=', threshold: 0.3 }], minSamples: 50,
+        owner: 'ml', privacyRiskAssessment: 'PRA-1', rollbackPlan: 'weight 0',
+      })).status).toBe(201);
+      expect((await post('/admin/experiments/predict-v3/approve', T.lead)).status).toBe(200);
+      expect((await post('/admin/experiments/predict-v3/start', T.alice)).status).toBe(200);
+      await traffic(2000);
+      expect((await post('/admin/experiments/predict-v3/conclude', T.alice)).status).toBe(200);
+    } finally {
+      sub.disconnect();
+      cmd.disconnect();
+    }
+    const v3 = await until('predict-v3 concluded in the chain', async () => {
+      const { text } = await readLedgerStream(redis.url, prefix);
+      return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as LedgerEntry).find((e) => e.type === 'concluded' && e.experiment === 'predict-v3');
+    });
+    expect(v3.details?.fleet).toMatchObject({ missing: ['stuck-replica'], unanswered: 0 });
+    expect(v3.datasets!.some((d) => d.file.startsWith(join(dir, 'b', 'data')))).toBe(true);
+    expect(v3.datasets!.reduce((n, d) => n + (d.records ?? 0), 0)).toBe(2 * N);
   }, 180_000);
 });
