@@ -5,7 +5,9 @@
 // policies, the seeds, the experiment's criteria, and the verdict with its evaluation. Under
 // `server.workers` the primary holds the experiments and writes this ledger: it asks its workers to cut
 // (the `cut` fleet query), and each worker forwards the `dataset.rotated` entry of every file it seals
-// (`forwardSealed` → `LineageLedger.receive`), so the primary's ledger names every worker's files.
+// (`forwardSealed` → `LineageLedger.receive`), so the primary's ledger names every worker's files. In a
+// Redis fleet (`ledger.stream: redis`) the replica that starts or concludes it asks every other replica to
+// cut (fleet-cut.ts), so the `concluded` entry names every replica's files.
 import type { Worker } from 'node:cluster';
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
