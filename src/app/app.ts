@@ -26,7 +26,7 @@ import { createAnonymizer } from '../anonymize/index.js';
 import { withDropped, type RouteComparer, type RouteReport } from '../compare/index.js';
 import { DatasetWriter, perWorkerPath } from '../dataset/writer.js';
 import { loadDataKeys } from '../dataset/crypt.js';
-import { forwardSealed, LineageLedger } from './experiment-lineage.js';
+import { forwardSealed, LineageLedger, peersOf } from './experiment-lineage.js';
 import { ledgerVerifiers } from '../ledger/keys.js';
 import { publishRouteUpstreams } from '../observe/route-info.js';
 import { createTracer, type Tracer } from '../observe/trace.js';
@@ -120,7 +120,8 @@ export class Shadowgate {
       localSignals: (route, nowMs) => this.gen.compared.get(route)?.comparer.guardSignals(nowMs),
     });
     ({ routing: this.routing, audit: this.audit, backend: this.backend, auditTrail: this.auditTrail, experiments: this.experiments } = this.wiring);
-    this.lineage = new LineageLedger(this.log, () => this.backend.isJudge(), opts.worker !== true);
+    this.lineage = new LineageLedger(this.log, () => this.backend.isJudge(), opts.worker !== true,
+      { replica: () => this.backend.replica, peers: () => peersOf(this.backend.snapshots(Date.now()), this.backend.replica) });
     this.shadowThreads = new ShadowThreadPool({
       threads: config.server.shadowThreads ?? defaultShadowThreads(),
       queue: config.server.shadowQueue,
@@ -482,7 +483,8 @@ export class Shadowgate {
       await this.shadowThreads.close();
       await Promise.all([...this.gen.pools.values(), ...this.gen.retryPools.values()].map((p) => p.close().catch(() => undefined)));
       this.gen.passthrough?.close();
-      await this.writer?.writer.close();
+      // The file in progress is sealed (manifest, ledger entry) before the ledger closes.
+      await this.writer?.writer.close({ seal: true });
       await this.lineage.close();
       await this.gen.tracer?.close();
       this.gen.grpc?.close();

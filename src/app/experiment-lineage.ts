@@ -5,7 +5,9 @@
 // policies, the seeds, the experiment's criteria, and the verdict with its evaluation. Under
 // `server.workers` the primary holds the experiments and writes this ledger: it asks its workers to cut
 // (the `cut` fleet query), and each worker forwards the `dataset.rotated` entry of every file it seals
-// (`forwardSealed` → `LineageLedger.receive`), so the primary's ledger names every worker's files.
+// (`forwardSealed` → `LineageLedger.receive`), so the primary's ledger names every worker's files. In a
+// Redis fleet (`ledger.stream: redis`) the replica that starts or concludes it asks every other replica to
+// cut (fleet-cut.ts), so the `concluded` entry names every replica's files.
 import type { Worker } from 'node:cluster';
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
@@ -17,10 +19,12 @@ import { redisClass } from '../state/redis.js';
 import type { Signer } from '../ledger/keys.js';
 import { configDigest, Ledger, policyRef, type DatasetRef, type EntryInput, type EntryType, type LedgerEntry, type PolicyRef } from '../ledger/ledger.js';
 import { LedgerStream } from '../ledger/stream.js';
+import { FleetCuts, type CutAnswer, type CutRequest, type FleetCutResult } from './fleet-cut.js';
 import type { AuditSink } from '../state/backend.js';
 
 /** How often the judge chains what replicas forwarded to the fleet's ledger stream. */
 const PUMP_MS = 250;
+
 
 /** The seed replay orders each record's target calls with (replayDataset's default). */
 export const REPLAY_ORDER_SEED = 1;
@@ -135,9 +139,19 @@ export class LineageLedger {
   private stream: OpenStream | undefined;
   /** Where each experiment started in this process's ledger file (its seq once the start's cut was sealed). */
   private readonly starts = new Map<string, number>();
+  /** The experiments and the recording, once the admin API's sink is built (a fleet's cut requests need them). */
+  private src: LineageSources | undefined;
 
-  /** `experiments: false`: a cluster worker, whose experiment entries the primary writes (no stream of its own). */
-  constructor(private readonly log: Logger, private readonly isJudge: () => boolean, private readonly experiments = true) {}
+  /**
+   * `experiments: false`: a cluster worker, whose experiment entries the primary writes (no stream of its
+   * own). `fleet`: this process's name in a Redis fleet, and the replicas it knows are alive (their
+   * evidence is fresh), so that one that does not answer a cut request is named.
+   */
+  constructor(private readonly log: Logger, private readonly isJudge: () => boolean, private readonly experiments = true, private readonly fleet: FleetMembership = LOCAL) {}
+
+  private replica(): string {
+    return this.fleet.replica();
+  }
 
   /** The ledger file (the dataset writer signs manifests with its key and appends `dataset.rotated` to it). */
   get ledger(): Ledger | undefined {
@@ -156,7 +170,8 @@ export class LineageLedger {
     if (this.stream?.key !== (cfg?.stream === 'redis' && this.experiments ? JSON.stringify([cfg, config.state.redis]) : undefined)) {
       this.stream?.close();
       this.stream = this.file === undefined || !this.experiments ? undefined
-        : openLedgerStream(config, this.file.ledger.signer, this.isJudge, (err) => this.log.error({ err: errorText(err) }, 'ledger stream append failed'));
+        : openLedgerStream(config, this.file.ledger.signer, this.isJudge, (err) => this.log.error({ err: errorText(err) }, 'ledger stream append failed'),
+          { replica: () => this.replica(), answer: (req) => this.answerCut(req) });
     }
     this.append({ type: 'config.loaded', configDigest: configDigest(config), policies: policiesInUse(config), details: { configPath } });
   }
@@ -183,6 +198,7 @@ export class LineageLedger {
    * to the ledger (the fleet's stream when there is one), so the ledger holds the experiment's whole story.
    */
   audit(sink: AuditSink, src: LineageSources): AuditSink {
+    this.src = src;
     return {
       latest: (limit) => sink.latest(limit),
       append: async (rec) => {
@@ -213,19 +229,16 @@ export class LineageLedger {
     if (id === undefined || (type !== 'started' && type !== 'concluded')) return {};
     const e = src.experiment(id);
     if (e === undefined) return {};
-    const recorder = src.recorder();
-    await recorder?.cut();
+    const startedAt = type === 'concluded' ? [...e.history].reverse().find((h) => h.action === 'start')?.at : undefined;
+    const own = await this.cutOwn({ type, experiment: id, ...(startedAt !== undefined ? { startedAt } : {}) });
+    // A Redis fleet: every other replica cuts too, and its files' entries reach the inbox before this one.
+    const fleet = await this.stream?.cuts?.request(type, id, startedAt, src.config().ledger?.cutTimeout ?? 30_000, this.fleet.peers());
     const config = src.config();
-    const ledger = this.file?.ledger;
-    const at = await ledger?.position();
     const base = { policies: policiesInUse(config, [e.route]), seeds: experimentSeeds(e.route) };
-    const recording = recorder !== undefined;
-    if (type === 'started') {
-      if (at !== undefined) this.starts.set(id, at);
-      return { ...base, details: { configPath: src.configPath ?? null, recording } };
-    }
-    const startedAt = [...e.history].reverse().find((h) => h.action === 'start')?.at;
-    const datasets = ledger === undefined ? [] : await datasetsSinceStart(ledger.path, id, startedAt, this.starts.get(id));
+    const recording = own.recording;
+    const fleetDetails = fleet === undefined ? {} : { fleet: fleetSummary(this.replica(), own, fleet) };
+    if (type === 'started') return { ...base, details: { configPath: src.configPath ?? null, recording, ...fleetDetails } };
+    const datasets = [...own.datasets, ...(fleet?.answered.flatMap((a) => a.datasets) ?? [])];
     const c = e.conclusion;
     return {
       ...base,
@@ -236,8 +249,35 @@ export class LineageLedger {
           evidence: { samples: c.samples, minSamples: c.minSamples, minSamplesFrom: c.minSamplesFrom, criteria: c.criteria, reasons: c.reasons },
         },
       }),
-      details: { configPath: src.configPath ?? null, recording, experiment: experimentTerms(e) },
+      details: { configPath: src.configPath ?? null, recording, experiment: experimentTerms(e), ...fleetDetails },
     };
+  }
+
+  /**
+   * Cuts this process's recording (its own writer, or a cluster primary's workers'): at a start, marks where
+   * the experiment's files begin; at a conclusion, the files sealed since (with a fleet's stream, their
+   * `dataset.rotated` entry forwarded to its inbox, so the chain names them before `concluded`).
+   */
+  private async cutOwn(req: Pick<CutRequest, 'type' | 'experiment' | 'startedAt'>): Promise<Omit<CutAnswer, 'replica'>> {
+    const recorder = this.src?.recorder();
+    await recorder?.cut();
+    const recording = recorder !== undefined;
+    const ledger = this.file?.ledger;
+    const at = await ledger?.position();
+    if (req.type === 'started') {
+      if (at !== undefined) this.starts.set(req.experiment, at);
+      return { recording, datasets: [] };
+    }
+    const datasets = ledger === undefined ? [] : await datasetsSinceStart(ledger.path, req.experiment, req.startedAt, this.starts.get(req.experiment));
+    if (datasets.length > 0 && this.stream !== undefined) {
+      await this.stream.stream.append({ type: 'dataset.rotated', experiment: req.experiment, datasets, details: { replica: this.replica(), cut: 'concluded' } });
+    }
+    return { recording, datasets };
+  }
+
+  /** Another replica of the fleet started or concluded an experiment: cut, and answer with the files. */
+  private answerCut(req: CutRequest): Promise<Omit<CutAnswer, 'replica'>> {
+    return this.cutOwn(req);
   }
 
   async close(): Promise<void> {
@@ -250,16 +290,49 @@ export class LineageLedger {
 export interface OpenStream {
   readonly key: string;
   readonly stream: LedgerStream;
+  /** The fleet's cut requests (this replica asks, and answers the others'). */
+  readonly cuts?: FleetCuts;
   close(): void;
 }
 
-export function openLedgerStream(config: Config, signer: Signer, isJudge: () => boolean, onError: (err: unknown) => void): OpenStream | undefined {
+/** A process's place in a Redis fleet: its name, and the other replicas whose evidence is fresh. */
+export interface FleetMembership {
+  replica(): string;
+  peers(): string[];
+}
+
+const LOCAL: FleetMembership = { replica: () => 'local', peers: () => [] };
+
+/** The replicas of a fleet named in fresh evidence snapshots (a cluster primary's workers as their host's replica). */
+export function peersOf(snapshots: readonly { readonly replica: string }[], me: string): string[] {
+  return [...new Set(snapshots.map((s) => s.replica.split('>')[0]!))].filter((r) => r !== me);
+}
+
+/** What a replica does when another replica of the fleet asks it to cut (FleetCuts). */
+export interface CutPeer {
+  readonly replica: () => string;
+  readonly answer: (req: CutRequest) => Promise<Omit<CutAnswer, 'replica'>>;
+}
+
+/** The `details.fleet` of a start or conclusion: who cut, who was too late, how many never answered. */
+function fleetSummary(me: string, own: Omit<CutAnswer, 'replica'>, fleet: FleetCutResult): Record<string, unknown> {
+  const files = (a: Omit<CutAnswer, 'replica'>) => a.datasets.length;
+  return {
+    replicas: [{ replica: me, recording: own.recording, files: files(own) }, ...fleet.answered.map((a) => ({ replica: a.replica, recording: a.recording, files: files(a) }))],
+    missing: fleet.missing,
+    unanswered: fleet.unanswered,
+  };
+}
+
+export function openLedgerStream(config: Config, signer: Signer, isJudge: () => boolean, onError: (err: unknown) => void, peer?: CutPeer): OpenStream | undefined {
   const redis = config.state.redis;
   if (config.ledger?.stream !== 'redis' || redis === undefined) return undefined;
   const Redis = redisClass(); // loaded here, not at import (docs/memory.md)
   const conn = new Redis(redis.url, { lazyConnect: false, maxRetriesPerRequest: 1, commandTimeout: redis.commandTimeout, connectionName: 'shadowgate-ledger' });
   conn.on('error', () => undefined);
   const stream = new LedgerStream(conn, redis.keyPrefix, signer, isJudge);
+  const cuts = peer === undefined ? undefined
+    : new FleetCuts(conn, conn.duplicate({ connectionName: 'shadowgate-ledger-cut', maxRetriesPerRequest: null, commandTimeout: undefined }), redis.keyPrefix, peer.replica, peer.answer, onError);
   let pumping = false;
   const timer = setInterval(() => {
     if (pumping || !isJudge()) return;
@@ -271,8 +344,10 @@ export function openLedgerStream(config: Config, signer: Signer, isJudge: () => 
   return {
     key: JSON.stringify([config.ledger, redis]),
     stream,
+    ...(cuts !== undefined ? { cuts } : {}),
     close: () => {
       clearInterval(timer);
+      cuts?.close();
       conn.disconnect();
     },
   };

@@ -15,7 +15,7 @@ import type { EvidenceSnapshot } from '../state/backend.js';
 import { fleetReport } from '../state/report.js';
 import { startShadowgate } from './app.js';
 import { ledgerVerifiers } from '../ledger/keys.js';
-import { LineageLedger } from './experiment-lineage.js';
+import { LineageLedger, peersOf } from './experiment-lineage.js';
 import { Wiring, installSignals, primaryBackend, type AdminPlane } from './wiring.js';
 
 /** How long the primary waits for its workers' metrics, samples or report. */
@@ -40,7 +40,7 @@ async function runPrimary(config: Config, configPath: string): Promise<void> {
   // The fleet's state before any worker starts serving.
   await backend.start({ routing, log, evidence: () => ({}) });
   // The ledger of the process that holds the experiments; its workers' sealed files are entered here too.
-  const lineage = new LineageLedger(log, () => backend.isJudge());
+  const lineage = new LineageLedger(log, () => backend.isJudge(), true, { replica: () => backend.replica, peers: () => peersOf(backend.snapshots(Date.now()), backend.replica) });
   lineage.apply(config, configPath);
 
   const workers = new WorkerFleet({

@@ -137,9 +137,15 @@ export class DatasetWriter {
     return cut === undefined ? undefined : this.cfg.gzip ? `${cut}.gz` : cut;
   }
 
-  /** Stops accepting records, writes the queue, fsyncs and closes the file, waits for gzip jobs. */
-  close(): Promise<void> {
-    this.closing ??= this.shutDown().finally(() => {
+  /**
+   * Stops accepting records, writes the queue, fsyncs and closes the file, waits for gzip jobs. `seal`
+   * (a process shutting down): the active file, when it holds records, is rotated and sealed as a rotation
+   * does (gzip, encryption, manifest, `dataset.rotated` entry) before this resolves, so no file is left
+   * that cannot be verified or replayed and the ledger can still take its entry. A plain file (no gzip,
+   * encryption, manifest or ledger) stays the active file: a rotation would only rename it.
+   */
+  close(opts: { seal?: boolean } = {}): Promise<void> {
+    this.closing ??= this.shutDown(opts.seal === true).finally(() => {
       const writers = writersByPath.get(this.path) ?? [];
       const at = writers.indexOf(this);
       if (at >= 0) writers.splice(at, 1);
@@ -148,11 +154,15 @@ export class DatasetWriter {
     return this.closing;
   }
 
-  private async shutDown(): Promise<void> {
+  private async shutDown(seal: boolean): Promise<void> {
     this.closed = true;
     await this.flush();
     clearTimeout(this.timer);
-    if (this.handle) {
+    // A plain file without manifest or ledger gains nothing by a rename: it stays the active file.
+    const sealing = this.cfg.gzip || this.dataKeys !== undefined || (this.cfg.manifest ?? this.ledger !== undefined);
+    if (seal && sealing && this.handle !== undefined && this.fileBytes > 0) {
+      await this.rotate().catch((err: unknown) => this.ioError('rotate', err));
+    } else if (this.handle) {
       const h = this.handle;
       this.handle = undefined;
       await h.sync().catch((err: unknown) => this.ioError('fsync', err));

@@ -24,7 +24,7 @@ describe('replay of datasets at rest', () => {
     const sealed: Config = {
       ...config,
       record: recordSchema.parse({ path: join(room.dir, 'shadow.jsonl'), encryption }),
-      ledger: { path: join(room.dir, 'ledger.jsonl'), key: pem, previousPublicKeys: [] },
+      ledger: { path: join(room.dir, 'ledger.jsonl'), key: pem, previousPublicKeys: [], cutTimeout: 30_000 },
     };
     // As the writer seals a rotated file: stats of the plaintext, encryption, then the signed manifest.
     const stats = await scanRecords(path);

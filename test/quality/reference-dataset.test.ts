@@ -177,10 +177,12 @@ it('refuses to start on a changed byte in the reference file, or a file without 
 it('reads its reference from rotated files as the writer seals them (gzip, encrypted, manifests), through a glob', async () => {
   const rec = join(dir, 'sealed', 'shadow.jsonl');
   const dataKey = Buffer.alloc(32, 7).toString('base64');
-  const recording = `record: { path: ${rec}, maxFileBytes: 64kb, gzip: true, manifest: true, encryption: { keyId: k1, key: "${dataKey}" } }`;
+  // keepFiles: every sealed file kept (the default 10 prunes the oldest, and with them the first copies,
+  // when a loaded run rotates more often; the shutdown seals one more).
+  const recording = `record: { path: ${rec}, maxFileBytes: 64kb, keepFiles: 1000, gzip: true, manifest: true, encryption: { keyId: k1, key: "${dataKey}" } }`;
   const recorder = await startFromYaml(yaml(route('predict'), recording));
   open.push(recorder);
-  // Enough copies that the rotated files hold the reference (the active file, not sealed, is left out by the glob).
+  // Enough copies that the rotated files hold the reference (the active file, sealed at shutdown, is one of them).
   const live = (await feed(recorder, { predict: new TrafficGenerator(21) }, (q) => q.reference.rows >= REFERENCE && q.window.rows >= 200)).predict!;
   await recorder.close();
   open.pop();

@@ -1,5 +1,6 @@
 // Config schema of the signed lineage ledger (`ledger:`). Owned by src/ledger/.
 import { z } from 'zod';
+import { duration } from '../units.js';
 
 /** An Ed25519 private key: PEM (PKCS#8) text, or its 32-byte seed in base64/base64url. */
 export const ledgerSchema = z.object({
@@ -15,5 +16,10 @@ export const ledgerSchema = z.object({
    * whole fleet (state.backend redis), chained and signed by the judge; every replica forwards to it.
    */
   stream: z.enum(['file', 'redis']).optional(),
+  /**
+   * With `stream: redis`: how long the replica that starts or concludes an experiment waits for the fleet's
+   * other replicas to cut and seal their dataset files; one that has not answered by then is named missing.
+   */
+  cutTimeout: duration.default(30_000),
 }).strict().refine((l) => (l.keyFile === undefined) !== (l.key === undefined), { message: 'ledger needs exactly one of keyFile or key (an Ed25519 private key)' });
 export type LedgerConfig = z.infer<typeof ledgerSchema>;
