@@ -118,10 +118,18 @@ export function offLiveMsPerCopy(c: CaseResult | undefined, targets = 2): number
   return (c.cpuSeconds - c.mainThreadCpuSeconds) / (sent / targets) * 1000;
 }
 
-/** Share of requests whose copy reached both targets (full shadow sends 2 calls a request). */
+/**
+ * Share of requests whose copy reached both targets (full shadow sends 2 calls a request). The calls counted
+ * in the window include the tail of the warm-up's copies, so calls ÷ 2 can pass the requests served; the
+ * share is also at most 1 − the copies dropped in the window ÷ requests, and never above 1.
+ */
 export function mirroredShare(c: CaseResult | undefined, targets = 2): number | undefined {
-  const sent = c?.extra?.shadowSent;
-  return sent === undefined || c?.load === undefined || c.load.requests === 0 ? undefined : sent / targets / c.load.requests;
+  const extra = c?.extra;
+  const sent = extra?.shadowSent;
+  if (sent === undefined || c?.load === undefined || c.load.requests === 0) return undefined;
+  let dropped = 0;
+  for (const [k, n] of Object.entries(extra ?? {})) if (k.startsWith('dropped.')) dropped += n;
+  return Math.min(1, sent / targets / c.load.requests, 1 - dropped / c.load.requests);
 }
 
 export type TargetRow = { target: string; measured: string; ratio: number | undefined; limit: string; verdict: 'met' | 'missed' | 'n/a' };

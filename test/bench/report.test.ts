@@ -151,6 +151,11 @@ describe('issue 23 targets from one run', () => {
     expect(row('paced: full-shadow live p99')).toMatchObject({ verdict: 'missed' });
     expect(row('paced: passthrough p99')).toMatchObject({ verdict: 'met' });
     expect(mirroredShare(paced[2])).toBe(1);
+    // The warm-up's copies finishing in the window push calls ÷ 2 past the requests; drops still count.
+    const base = paced[2]!;
+    const requests = base.load!.requests;
+    expect(mirroredShare({ ...base, extra: { shadowSent: requests * 2.04 } })).toBe(1);
+    expect(mirroredShare({ ...base, extra: { shadowSent: requests * 2.04, 'dropped.in_flight': requests * 0.02 } })).toBeCloseTo(0.98, 10);
 
     // Half the copies shed: a CPU ratio under the limit says nothing; one over it is still a miss.
     const shed = targetRows({ paced: [paced[0]!, paced[1]!, { ...paced[2]!, extra: { shadowSent: 6000 } }, paced[3]!] });
