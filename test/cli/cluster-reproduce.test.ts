@@ -16,10 +16,10 @@ import { runExperimentCli } from '../../src/cli/experiment.js';
 import { readLedgerStream } from '../../src/cli/ledger.js';
 import type { LedgerEntry } from '../../src/ledger/ledger.js';
 import { startCli } from '../helpers/cli.js';
-import { TEST_KEY } from '../helpers/app.js';
 import { label, startModel, type ModelServer } from '../dataset/models.js';
 import { configFile, until } from '../fleet/helpers.js';
 import { redisAvailable, startRedis, type TestRedis } from '../fleet/redis-server.js';
+import { experimentRouteYaml } from '../helpers/experiment-yaml.js';
 
 const T = { alice: 'alice-token-cluster-reproduce-0123456789', lead: 'lead-token-cluster-reproduce-0123456789' };
 const N = 160;
@@ -99,30 +99,7 @@ admin:
     - { name: lead, role: operator, approver: true, sha256: ${sha256Hex(T.lead)} }
 log: { access: false, level: info }
 state: ${v.state}
-upstreams:
-  incumbent: { url: "${inc.url}", timeout: 5s }
-  candidate: { url: "${cand.url}", timeout: 5s }
-routes:
-  - name: predict
-    match: { pathPrefix: /v1/predict }
-    primary: incumbent
-    canary: { upstream: candidate, weight: 0 }
-    shadow:
-      targets: [incumbent, candidate]
-      baseline: incumbent
-      maxRps: 100000
-      maxInFlight: 1000
-      policy: default
-      compare:
-        ignore: ["$.request_id", "$.nonce"]
-        label: "$.prediction"
-        verdict: { maxP99Ratio: 1000, minLatencyEffect: 1000, minObservations: 50 }
-anonymize:
-  key: "${TEST_KEY}"
-  policies:
-    default:
-      headers: { keep: [content-type] }
-      unknown: scan
+${experimentRouteYaml(inc.url, cand.url)}
 record: { path: "{dir}/data/shadow.jsonl", flushInterval: 10ms, gzip: true }
 ledger: { path: "{dir}/ledger.jsonl", key: "${seed}"${v.ledger} }
 `);

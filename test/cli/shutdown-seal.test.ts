@@ -13,9 +13,9 @@ import { sha256Hex } from '../../src/admin/auth.js';
 import { manifestPath } from '../../src/dataset/manifest.js';
 import type { LedgerEntry } from '../../src/ledger/ledger.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { TEST_KEY } from '../helpers/app.js';
 import { label, startModel, type ModelServer } from '../dataset/models.js';
 import { configFile, until } from '../fleet/helpers.js';
+import { experimentRouteYaml } from '../helpers/experiment-yaml.js';
 
 const TOKEN = 'alice-token-shutdown-seal-0123456789';
 const N = 120;
@@ -63,29 +63,7 @@ admin:
   tokens:
     - { name: alice, role: operator, sha256: ${sha256Hex(TOKEN)} }
 log: { access: false, level: info }
-upstreams:
-  incumbent: { url: "${inc.url}", timeout: 5s }
-  candidate: { url: "${cand.url}", timeout: 5s }
-routes:
-  - name: predict
-    match: { pathPrefix: /v1/predict }
-    primary: incumbent
-    shadow:
-      targets: [incumbent, candidate]
-      baseline: incumbent
-      maxRps: 100000
-      maxInFlight: 1000
-      policy: default
-      compare:
-        ignore: ["$.request_id", "$.nonce"]
-        label: "$.prediction"
-        verdict: { maxP99Ratio: 1000, minLatencyEffect: 1000, minObservations: 50 }
-anonymize:
-  key: "${TEST_KEY}"
-  policies:
-    default:
-      headers: { keep: [content-type] }
-      unknown: scan
+${experimentRouteYaml(inc.url, cand.url, { canary: false })}
 record: { path: "{dir}/data/shadow.jsonl", flushInterval: 10ms, gzip: true, encryption: { keyId: k1, key: "${dataKey}" } }
 ledger: { path: "{dir}/ledger.jsonl", key: "${seed}" }
 `);

@@ -15,9 +15,10 @@ import { runExperimentCli } from '../../src/cli/experiment.js';
 import { loadConfigFile } from '../../src/config/load.js';
 import type { LedgerEntry } from '../../src/ledger/ledger.js';
 import { silentLogger } from '../../src/observe/log.js';
-import { send, sendMany, TEST_KEY } from '../helpers/app.js';
+import { send, sendMany } from '../helpers/app.js';
 import { tempDir } from '../helpers/run.js';
 import { label, startModel, type ModelServer } from '../dataset/models.js';
+import { experimentRouteYaml } from '../helpers/experiment-yaml.js';
 
 const T = { alice: 'alice-secret-1', lead: 'lead-secret-2' } as const;
 const N = 120;
@@ -43,30 +44,7 @@ admin:
   tokens:
     - { name: alice, role: operator, sha256: "${sha256Hex(T.alice)}" }
     - { name: lead, role: operator, approver: true, sha256: "${sha256Hex(T.lead)}" }
-upstreams:
-  incumbent: { url: "${inc}", timeout: 5s }
-  candidate: { url: "${cand}", timeout: 5s }
-routes:
-  - name: predict
-    match: { pathPrefix: /v1/predict }
-    primary: incumbent
-    canary: { upstream: candidate, weight: 0 }
-    shadow:
-      targets: [incumbent, candidate]
-      baseline: incumbent
-      maxRps: 100000
-      maxInFlight: 1000
-      policy: default
-      compare:
-        ignore: ["$.request_id", "$.nonce"]
-        label: "$.prediction"
-        verdict: { maxP99Ratio: 1000, minLatencyEffect: 1000, minObservations: 50 }
-anonymize:
-  key: "${TEST_KEY}"
-  policies:
-    default:
-      headers: { keep: [content-type] }
-      unknown: scan
+${experimentRouteYaml(inc, cand)}
 record: { path: "${join(dir, 'data', 'shadow.jsonl')}", flushInterval: 10ms, gzip: true }
 ledger: { path: "${join(dir, 'ledger.jsonl')}", key: "${seed}" }
 `;

@@ -18,11 +18,12 @@ import { loadConfigFile } from '../../src/config/load.js';
 import { redisClass } from '../../src/state/redis.js';
 import type { LedgerEntry } from '../../src/ledger/ledger.js';
 import { silentLogger } from '../../src/observe/log.js';
-import { send, sendMany, TEST_KEY } from '../helpers/app.js';
+import { send, sendMany } from '../helpers/app.js';
 import { tempDir } from '../helpers/run.js';
 import { label, startModel, type ModelServer } from '../dataset/models.js';
 import { until } from './helpers.js';
 import { redisAvailable, startRedis, type TestRedis } from './redis-server.js';
+import { experimentRouteYaml } from '../helpers/experiment-yaml.js';
 
 const T = { alice: 'alice-secret-fleetcut-1', lead: 'lead-secret-fleetcut-2' } as const;
 const N = 80;
@@ -71,30 +72,7 @@ admin:
 state:
   backend: redis
   redis: { url: "${redis.url}", keyPrefix: "${prefix}", lease: 1s, reconcile: 200ms }
-upstreams:
-  incumbent: { url: "${inc.url}", timeout: 5s }
-  candidate: { url: "${cand.url}", timeout: 5s }
-routes:
-  - name: predict
-    match: { pathPrefix: /v1/predict }
-    primary: incumbent
-    canary: { upstream: candidate, weight: 0 }
-    shadow:
-      targets: [incumbent, candidate]
-      baseline: incumbent
-      maxRps: 100000
-      maxInFlight: 1000
-      policy: default
-      compare:
-        ignore: ["$.request_id", "$.nonce"]
-        label: "$.prediction"
-        verdict: { maxP99Ratio: 1000, minLatencyEffect: 1000, minObservations: 50 }
-anonymize:
-  key: "${TEST_KEY}"
-  policies:
-    default:
-      headers: { keep: [content-type] }
-      unknown: scan
+${experimentRouteYaml(inc.url, cand.url)}
 record: { path: "${join(d, 'data', 'shadow.jsonl')}", flushInterval: 10ms, gzip: true }
 ledger: { path: "${join(d, 'ledger.jsonl')}", key: "${seed}", stream: redis, cutTimeout: 3s }
 `);
