@@ -19,7 +19,7 @@ import { startCli } from '../helpers/cli.js';
 import { label, startModel, type ModelServer } from '../dataset/models.js';
 import { configFile, until } from '../fleet/helpers.js';
 import { redisAvailable, startRedis, type TestRedis } from '../fleet/redis-server.js';
-import { experimentRouteYaml } from '../helpers/experiment-yaml.js';
+import { experimentRouteYaml, proposeAndApprove } from '../helpers/experiment-yaml.js';
 
 const T = { alice: 'alice-token-cluster-reproduce-0123456789', lead: 'lead-token-cluster-reproduce-0123456789' };
 const N = 160;
@@ -115,12 +115,7 @@ ledger: { path: "{dir}/ledger.jsonl", key: "${seed}"${v.ledger} }
   try {
     // Records from before the start: the start's cut leaves them out of the experiment.
     await send(port, 1000, 1040);
-    expect((await post(adminPort, '/admin/experiments', T.alice, {
-      id: 'predict-v2', route: 'predict', hypothesis: 'v2 labels as v1 does',
-      criteria: [{ metric: 'disagreement', comparator: '<=', threshold: 0.3 }], minSamples: 100,
-      owner: 'ml', privacyRiskAssessment: 'PRA-1', rollbackPlan: 'weight 0',
-    })).status).toBe(201);
-    expect((await post(adminPort, '/admin/experiments/predict-v2/approve', T.lead)).status).toBe(200);
+    await proposeAndApprove((p, t, b) => post(adminPort, p, t, b), T.alice, T.lead, 100);
     // Every copy of the earlier traffic compared (and so written) before the start cuts the files.
     await until('the earlier traffic compared', async () => {
       const r = await compared(adminPort);

@@ -18,7 +18,7 @@ import { silentLogger } from '../../src/observe/log.js';
 import { send, sendMany } from '../helpers/app.js';
 import { tempDir } from '../helpers/run.js';
 import { label, startModel, type ModelServer } from '../dataset/models.js';
-import { experimentRouteYaml } from '../helpers/experiment-yaml.js';
+import { experimentRouteYaml, proposeAndApprove } from '../helpers/experiment-yaml.js';
 
 const T = { alice: 'alice-secret-1', lead: 'lead-secret-2' } as const;
 const N = 120;
@@ -74,12 +74,7 @@ describe('experiment reproduce', () => {
       return { status: res.status, body: await res.json() as Record<string, unknown> };
     };
 
-    expect((await post('/admin/experiments', T.alice, {
-      id: 'predict-v2', route: 'predict', hypothesis: 'v2 labels as v1 does',
-      criteria: [{ metric: 'disagreement', comparator: '<=', threshold: 0.3 }], minSamples: 100,
-      owner: 'ml', privacyRiskAssessment: 'PRA-1', rollbackPlan: 'weight 0',
-    })).status).toBe(201);
-    expect((await post('/admin/experiments/predict-v2/approve', T.lead)).status).toBe(200);
+    await proposeAndApprove(post, T.alice, T.lead, 100);
     expect((await post('/admin/experiments/predict-v2/start', T.alice)).status).toBe(200);
 
     const url = `http://127.0.0.1:${gw.port}`;

@@ -21,7 +21,7 @@ import { tempDir } from '../helpers/run.js';
 import { label, startModel, type ModelServer } from '../dataset/models.js';
 import { until } from './helpers.js';
 import { redisAvailable, startRedis, type TestRedis } from './redis-server.js';
-import { experimentRouteYaml } from '../helpers/experiment-yaml.js';
+import { experimentRouteYaml, proposeAndApprove } from '../helpers/experiment-yaml.js';
 
 const T = { alice: 'alice-secret-stream-1', lead: 'lead-secret-stream-2' } as const;
 const N = 120;
@@ -90,12 +90,7 @@ ledger: { path: "${join(dir, 'ledger.jsonl')}", key: "${seed}", stream: redis }
 
     // Traffic before the start (recorded, not the experiment's), then the experiment's own.
     await traffic(1000);
-    expect((await post('/admin/experiments', T.alice, {
-      id: 'predict-v2', route: 'predict', hypothesis: 'v2 labels as v1 does',
-      criteria: [{ metric: 'disagreement', comparator: '<=', threshold: 0.3 }], minSamples: 100,
-      owner: 'ml', privacyRiskAssessment: 'PRA-1', rollbackPlan: 'weight 0',
-    })).status).toBe(201);
-    expect((await post('/admin/experiments/predict-v2/approve', T.lead)).status).toBe(200);
+    await proposeAndApprove(post, T.alice, T.lead, 100);
     expect((await post('/admin/experiments/predict-v2/start', T.alice)).status).toBe(200);
     await traffic(0);
     const concluded = await post('/admin/experiments/predict-v2/conclude', T.alice);

@@ -2,6 +2,7 @@
 // the incumbent and the candidate with the incumbent as the noise baseline, the label compared, latency checks
 // out of the way (a verdict that depends only on the labels, so a replay reaches the same one), the default
 // policy scanning unknown fields. Everything from `upstreams:` to the policies, at the YAML's top level.
+import { expect } from 'vitest';
 import { TEST_KEY } from './app.js';
 
 export function experimentRouteYaml(incumbentUrl: string, candidateUrl: string, opts: { canary?: boolean } = {}): string {
@@ -28,4 +29,17 @@ anonymize:
     default:
       headers: { keep: [content-type] }
       unknown: scan`;
+}
+
+/** An admin POST as each test makes it (its own server, port and transport). */
+export type AdminPost = (path: string, token: string, body?: unknown) => Promise<{ status: number }>;
+
+/** Proposes experiment `predict-v2` on the route above (by `proposer`) and approves it (by `approver`: four eyes). */
+export async function proposeAndApprove(post: AdminPost, proposer: string, approver: string, minSamples: number): Promise<void> {
+  expect((await post('/admin/experiments', proposer, {
+    id: 'predict-v2', route: 'predict', hypothesis: 'v2 labels as v1 does',
+    criteria: [{ metric: 'disagreement', comparator: '<=', threshold: 0.3 }], minSamples,
+    owner: 'ml', privacyRiskAssessment: 'PRA-1', rollbackPlan: 'weight 0',
+  })).status).toBe(201);
+  expect((await post('/admin/experiments/predict-v2/approve', approver)).status).toBe(200);
 }
